@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The XDP meter: parse, sample, count into the flow map of the current
+ * epoch, and pass (or, in mirror mode, drop) every packet. */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "jflowd/flow.h"
+#include "jflowd/parse.h"
+#include "maps.h"
+#include "flow_update.h"
+
+static __always_inline void jf_stat_add(__u32 parity, __u32 reason, __u64 octets)
+{
+	__u32 idx = JF_STAT_IDX(parity, reason);
+	struct jf_stat *st;
+
+	st = bpf_map_lookup_elem(&stats, &idx);
+	if (st) {
+		st->packets++;	/* per CPU: no other writer */
+		st->octets += octets;
+	}
+}
+
+SEC("xdp")
+int jflowd_xdp(struct xdp_md *ctx)
+{
+	const __u8 *data = (const __u8 *)(long)ctx->data;
+	const __u8 *end = (const __u8 *)(long)ctx->data_end;
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct jf_pkt pkt;
+	__u64 ep, now;
+	__u32 parity;
+	int reason;
+
+	if (cpu >= JF_MAX_CPUS) {
+		__sync_fetch_and_add(&no_cpu_slot_packets, 1);
+		return verdict;
+	}
+
+	/* Odd while inside; the atomic orders it before the epoch read, so the
+	 * agent, after flipping the epoch, can wait for every CPU that might
+	 * still write the old map. */
+	__sync_fetch_and_add(&cpu_seq[cpu].seq, 1);
+	ep = epoch;
+	parity = ep & 1;
+
+	if (sample_rate > 1 && bpf_get_prandom_u32() % sample_rate) {
+		jf_stat_add(parity, JF_PKT_NOT_SAMPLED, end - data);
+		goto out;
+	}
+
+	__builtin_memset(&pkt, 0, sizeof(pkt));
+	reason = jf_parse_eth(data, end, &pkt);
+	if (reason == JF_PKT_OK) {
+		pkt.key.ifindex = ctx->ingress_ifindex;
+		now = bpf_ktime_get_ns();
+		if (parity)
+			reason = jf_flow_update(&flows_b, &spill, &pkt, now, ep);
+		else
+			reason = jf_flow_update(&flows_a, &spill, &pkt, now, ep);
+		jf_stat_add(parity, reason, pkt.octets);
+	} else {
+		jf_stat_add(parity, reason, pkt.octets ? pkt.octets : end - data);
+	}
+out:
+	__sync_fetch_and_add(&cpu_seq[cpu].seq, 1);
+	return verdict;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Maps and globals of the XDP program. Sizes of the flow maps are set by the
+ * agent before load (--max-flows); the rest is fixed here. */
+#ifndef JFLOWD_BPF_MAPS_H
+#define JFLOWD_BPF_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "jflowd/flow.h"
+
+/* Two flow maps, written alternately: epoch parity 0 -> flows_a. */
+struct jf_flow_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct jf_key);
+	__type(value, struct jf_counters);
+};
+
+struct jf_flow_map flows_a SEC(".maps");
+struct jf_flow_map flows_b SEC(".maps");
+
+/* Packets and octets per epoch parity and reason (enum jf_pkt_reason). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, JF_STAT_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct jf_stat);
+} stats SEC(".maps");
+
+/* Packets whose flow did not fit the map. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} spill SEC(".maps");
+
+/* Set by the agent before load. */
+const volatile __u32 sample_rate = 1;		/* 1 in N; 0 or 1: every packet */
+const volatile __u32 verdict = XDP_PASS;	/* XDP_DROP in mirror mode */
+
+/* Written by the agent through the mmapped .bss. */
+volatile __u64 epoch;
+struct jf_cpu_seq cpu_seq[JF_MAX_CPUS];
+__u64 no_cpu_slot_packets;			/* CPUs beyond JF_MAX_CPUS */
+
+#endif

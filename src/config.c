@@ -1,0 +1,563 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The agent's configuration: one table of options drives the command line,
+ * the configuration file (same long names, "name = value" lines) and --help. */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "config.h"
+#include "log.h"
+
+#define ERRLEN 512
+
+typedef int (*opt_setter)(struct jf_config *cfg, const char *val, char *err);
+
+struct opt_def {
+	const char *name;
+	int short_opt;		/* 0: long only */
+	int has_arg;
+	opt_setter set;
+	const char *arg;
+	const char *help;
+};
+
+static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!*s || *s == '-' || isspace((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* Seconds, possibly fractional ("0.5"), into milliseconds. */
+static int parse_seconds_ms(const char *s, double max_s, uint32_t *out_ms)
+{
+	char *end;
+	double v;
+
+	if (!*s || isspace((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !isfinite(v) || v < 0 || v > max_s)
+		return -1;
+	*out_ms = (uint32_t)llround(v * 1000.0);
+	return 0;
+}
+
+static int set_iface(struct jf_config *cfg, const char *val, char *err)
+{
+	if (cfg->n_ifaces >= JF_MAX_IFACES) {
+		snprintf(err, ERRLEN, "too many interfaces (at most %d)", JF_MAX_IFACES);
+		return -1;
+	}
+	if (!*val || strlen(val) >= JF_IFNAME_MAX) {
+		snprintf(err, ERRLEN, "interface name '%s' is empty or longer than %d characters",
+			 val, JF_IFNAME_MAX - 1);
+		return -1;
+	}
+	strcpy(cfg->ifaces[cfg->n_ifaces++], val);
+	return 0;
+}
+
+static int set_read(struct jf_config *cfg, const char *val, char *err)
+{
+	if (!*val || strlen(val) >= sizeof(cfg->pcap_file)) {
+		snprintf(err, ERRLEN, "capture file name is empty or too long");
+		return -1;
+	}
+	strcpy(cfg->pcap_file, val);
+	return 0;
+}
+
+static int set_collector(struct jf_config *cfg, const char *val, char *err)
+{
+	int i = cfg->n_collectors;
+
+	if (i >= JF_MAX_COLLECTORS) {
+		snprintf(err, ERRLEN, "too many collectors (at most %d)", JF_MAX_COLLECTORS);
+		return -1;
+	}
+	if (strlen(val) >= sizeof(cfg->collector_urls[0])) {
+		snprintf(err, ERRLEN, "collector URL too long");
+		return -1;
+	}
+	if (jf_url_parse(val, &cfg->collectors[i], err, ERRLEN))
+		return -1;
+	strcpy(cfg->collector_urls[i], val);
+	cfg->n_collectors++;
+	return 0;
+}
+
+int jf_config_parse_timeouts(struct jf_config *cfg, const char *spec,
+			     char *err, unsigned long errlen)
+{
+	char buf[256], *tok, *save = NULL;
+
+	if (strlen(spec) >= sizeof(buf) || !*spec) {
+		snprintf(err, errlen, "timeouts '%s': expected idle=S,active=S,fin=S", spec);
+		return -1;
+	}
+	strcpy(buf, spec);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+		uint32_t *dst, min_ms = 1;
+		uint32_t ms;
+
+		if (!eq) {
+			snprintf(err, errlen, "timeouts: '%s' is not NAME=SECONDS "
+				 "(names: idle, active, fin)", tok);
+			return -1;
+		}
+		*eq = '\0';
+		if (!strcmp(tok, "idle") || !strcmp(tok, "inactive")) {
+			dst = &cfg->idle_ms;
+		} else if (!strcmp(tok, "active")) {
+			dst = &cfg->active_ms;
+		} else if (!strcmp(tok, "fin")) {
+			dst = &cfg->fin_ms;
+			min_ms = 0;
+		} else {
+			snprintf(err, errlen, "timeouts: unknown timeout '%s' "
+				 "(names: idle, active, fin)", tok);
+			return -1;
+		}
+		/* IE 36/37 carry seconds in 16 bits. */
+		if (parse_seconds_ms(eq + 1, 65535, &ms) || ms < min_ms) {
+			snprintf(err, errlen, "timeouts: %s='%s' is not a number of seconds "
+				 "in %s..65535", tok, eq + 1, min_ms ? "0.001" : "0");
+			return -1;
+		}
+		*dst = ms;
+	}
+	return 0;
+}
+
+static int set_timeouts(struct jf_config *cfg, const char *val, char *err)
+{
+	return jf_config_parse_timeouts(cfg, val, err, ERRLEN);
+}
+
+static int set_sample(struct jf_config *cfg, const char *val, char *err)
+{
+	if (parse_u32(val, 1, 1u << 30, &cfg->sample_rate)) {
+		snprintf(err, ERRLEN, "sampling rate '%s': expected an integer N >= 1 "
+			 "(1 in N packets)", val);
+		return -1;
+	}
+	return 0;
+}
+
+static int set_mode(struct jf_config *cfg, const char *val, char *err)
+{
+	if (!strcmp(val, "xdp") || !strcmp(val, "native"))
+		cfg->mode = JF_MODE_XDP;
+	else if (!strcmp(val, "xdp-generic") || !strcmp(val, "generic") || !strcmp(val, "skb"))
+		cfg->mode = JF_MODE_XDP_GENERIC;
+	else if (!strcmp(val, "pcap"))
+		cfg->mode = JF_MODE_PCAP;
+	else {
+		snprintf(err, ERRLEN, "mode '%s': expected xdp, xdp-generic or pcap", val);
+		return -1;
+	}
+	return 0;
+}
+
+static int set_mirror(struct jf_config *cfg, const char *val, char *err)
+{
+	(void)val;
+	(void)err;
+	cfg->mirror = true;
+	return 0;
+}
+
+static int set_max_flows(struct jf_config *cfg, const char *val, char *err)
+{
+	if (parse_u32(val, 64, 1u << 26, &cfg->max_flows)) {
+		snprintf(err, ERRLEN, "max-flows '%s': expected an integer in 64..%u", val, 1u << 26);
+		return -1;
+	}
+	return 0;
+}
+
+static int set_tick(struct jf_config *cfg, const char *val, char *err)
+{
+	uint32_t ms;
+
+	if (parse_seconds_ms(val, 60, &ms) || ms < 10) {
+		snprintf(err, ERRLEN, "drain interval '%s': expected seconds in 0.01..60", val);
+		return -1;
+	}
+	cfg->tick_ms = ms;
+	return 0;
+}
+
+static int set_odid(struct jf_config *cfg, const char *val, char *err)
+{
+	if (parse_u32(val, 1, UINT32_MAX, &cfg->observation_domain)) {
+		snprintf(err, ERRLEN, "observation domain '%s': expected an integer in 1..%u",
+			 val, UINT32_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+static int set_tmpl_interval(struct jf_config *cfg, const char *val, char *err)
+{
+	if (parse_u32(val, 1, 86400, &cfg->template_interval_s)) {
+		snprintf(err, ERRLEN, "template interval '%s': expected seconds in 1..86400", val);
+		return -1;
+	}
+	return 0;
+}
+
+static int set_tmpl_packets(struct jf_config *cfg, const char *val, char *err)
+{
+	if (parse_u32(val, 0, 1000000, &cfg->template_packets)) {
+		snprintf(err, ERRLEN, "template packets '%s': expected an integer in 0..1000000 "
+			 "(0: by time only)", val);
+		return -1;
+	}
+	return 0;
+}
+
+static int set_mtu(struct jf_config *cfg, const char *val, char *err)
+{
+	if (parse_u32(val, 512, 65000, &cfg->mtu)) {
+		snprintf(err, ERRLEN, "mtu '%s': expected bytes in 512..65000", val);
+		return -1;
+	}
+	return 0;
+}
+
+static int set_source(struct jf_config *cfg, const char *val, char *err)
+{
+	if (!*val || strlen(val) >= sizeof(cfg->source_addr)) {
+		snprintf(err, ERRLEN, "source address '%s' is empty or too long", val);
+		return -1;
+	}
+	strcpy(cfg->source_addr, val);
+	return 0;
+}
+
+static int set_export_rate(struct jf_config *cfg, const char *val, char *err)
+{
+	if (parse_u32(val, 0, 10000000, &cfg->export_rate)) {
+		snprintf(err, ERRLEN, "export rate '%s': expected messages per second "
+			 "in 0..10000000 (0: unpaced)", val);
+		return -1;
+	}
+	return 0;
+}
+
+static int set_metrics(struct jf_config *cfg, const char *val, char *err)
+{
+	if (!*val || strlen(val) >= sizeof(cfg->metrics_file)) {
+		snprintf(err, ERRLEN, "metrics file name is empty or too long");
+		return -1;
+	}
+	strcpy(cfg->metrics_file, val);
+	return 0;
+}
+
+static int set_verbose(struct jf_config *cfg, const char *val, char *err)
+{
+	(void)val;
+	(void)err;
+	if (cfg->verbosity < JF_LOG_DEBUG)
+		cfg->verbosity++;
+	return 0;
+}
+
+static int set_quiet(struct jf_config *cfg, const char *val, char *err)
+{
+	(void)val;
+	(void)err;
+	cfg->verbosity = JF_LOG_WARN;
+	return 0;
+}
+
+enum { OPT_HELP = 'h', OPT_VERSION = 'V', OPT_CONFIG = 'c' };
+
+static const struct opt_def opts[] = {
+	{ "interface", 'i', 1, set_iface, "IFACE",
+	  "meter packets received on IFACE (repeatable)" },
+	{ "read", 'r', 1, set_read, "FILE",
+	  "meter a capture file (pcap/pcapng), export everything, exit" },
+	{ "collector", 'n', 1, set_collector, "URL",
+	  "export to URL (repeatable): ipfix://HOST[:4739], ipfix+tcp://HOST[:4739],\n"
+	  "v9://HOST[:2055], v5://HOST[:2055]; IPv6 hosts in brackets" },
+	{ "timeouts", 't', 1, set_timeouts, "idle=S,active=S,fin=S",
+	  "flow timeouts in seconds (default idle=15,active=60,fin=2)" },
+	{ "sample", 's', 1, set_sample, "N",
+	  "meter 1 packet in N, chosen at random (default 1: every packet)" },
+	{ "mode", 'm', 1, set_mode, "MODE",
+	  "capture backend: xdp (default; falls back to xdp-generic), xdp-generic, pcap" },
+	{ "mirror", 0, 0, set_mirror, NULL,
+	  "mirror (SPAN) port: drop packets after metering instead of passing them" },
+	{ "max-flows", 0, 1, set_max_flows, "N",
+	  "flow cache and kernel map size (default 131072)" },
+	{ "drain-interval", 0, 1, set_tick, "S",
+	  "seconds between drains of the kernel maps and expiry runs (default 1)" },
+	{ "observation-domain", 0, 1, set_odid, "ID",
+	  "IPFIX Observation Domain ID / v9 Source ID, non-zero (default 1)" },
+	{ "template-interval", 0, 1, set_tmpl_interval, "S",
+	  "resend templates every S seconds over UDP (default 60)" },
+	{ "template-packets", 0, 1, set_tmpl_packets, "N",
+	  "... and every N messages over UDP (default 20; 0: by time only)" },
+	{ "mtu", 0, 1, set_mtu, "BYTES",
+	  "maximum export message size (default 1400)" },
+	{ "source", 0, 1, set_source, "ADDR",
+	  "send exports from ADDR (the exporter address collectors see)" },
+	{ "export-rate", 0, 1, set_export_rate, "N",
+	  "with -r: at most N messages per second per collector (default 20000; 0: unpaced)" },
+	{ "metrics-file", 0, 1, set_metrics, "PATH",
+	  "write Prometheus metrics to PATH every drain interval and at exit" },
+	{ "config", OPT_CONFIG, 1, NULL, "FILE",
+	  "read options from FILE ('name = value' lines, long option names);\n"
+	  "the command line overrides it" },
+	{ "verbose", 'v', 0, set_verbose, NULL, "more log output (repeatable)" },
+	{ "quiet", 'q', 0, set_quiet, NULL, "only warnings and errors" },
+	{ "help", OPT_HELP, 0, NULL, NULL, "this text" },
+	{ "version", OPT_VERSION, 0, NULL, NULL, "print the version" },
+};
+
+#define N_OPTS (sizeof(opts) / sizeof(opts[0]))
+
+void jf_config_defaults(struct jf_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->idle_ms = 15000;
+	cfg->active_ms = 60000;
+	cfg->fin_ms = 2000;
+	cfg->sample_rate = 1;
+	cfg->mode = JF_MODE_XDP;
+	cfg->max_flows = 131072;
+	cfg->tick_ms = 1000;
+	cfg->observation_domain = 1;
+	cfg->template_interval_s = 60;
+	cfg->template_packets = 20;
+	cfg->mtu = 1400;
+	cfg->export_rate = 20000;
+	cfg->verbosity = JF_LOG_INFO;
+}
+
+void jf_config_usage(FILE *out)
+{
+	size_t i;
+
+	fprintf(out,
+		"Usage: jflowd -i IFACE [-i IFACE ...] -n COLLECTOR [-n COLLECTOR ...] [options]\n"
+		"       jflowd -r FILE.pcap -n COLLECTOR [...] [options]\n"
+		"\n"
+		"Meter IP traffic into flows (XDP, or libpcap) and export J-Flow v9 /\n"
+		"NetFlow v9, IPFIX and NetFlow v5 records to flow collectors.\n"
+		"\n"
+		"Options:\n");
+	for (i = 0; i < N_OPTS; i++) {
+		char head[80];
+		const char *h = opts[i].help, *nl;
+
+		if (opts[i].short_opt && opts[i].short_opt < 128)
+			snprintf(head, sizeof(head), "-%c, --%s%s%s", opts[i].short_opt,
+				 opts[i].name, opts[i].arg ? " " : "", opts[i].arg ? opts[i].arg : "");
+		else
+			snprintf(head, sizeof(head), "    --%s%s%s", opts[i].name,
+				 opts[i].arg ? " " : "", opts[i].arg ? opts[i].arg : "");
+		if (strlen(head) > 28)
+			fprintf(out, "  %s\n%32s", head, "");
+		else
+			fprintf(out, "  %-30s", head);
+		while ((nl = strchr(h, '\n'))) {
+			fprintf(out, "%.*s\n%32s", (int)(nl - h), h, "");
+			h = nl + 1;
+		}
+		fprintf(out, "%s\n", h);
+	}
+	fprintf(out,
+		"\n"
+		"Examples:\n"
+		"  jflowd -i eth0 -n ipfix://192.0.2.10:4739\n"
+		"  jflowd -i eth0 -i eth1 -n v9://[2001:db8::10]:2055 -t idle=15,active=60 -s 1000\n"
+		"  jflowd -r trace.pcap -n ipfix://127.0.0.1:4739 --metrics-file /tmp/jflowd.prom\n");
+}
+
+static const struct opt_def *find_long(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < N_OPTS; i++)
+		if (!strcmp(opts[i].name, name))
+			return &opts[i];
+	return NULL;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+static int load_file(struct jf_config *cfg, const char *path)
+{
+	char line[4608], err[ERRLEN];
+	int lineno = 0;
+	FILE *f;
+
+	f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "jflowd: config %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *s, *name, *val, *sep;
+		const struct opt_def *o;
+
+		lineno++;
+		s = strchr(line, '#');
+		if (s)
+			*s = '\0';
+		s = trim(line);
+		if (!*s)
+			continue;
+		sep = s + strcspn(s, "= \t");
+		val = *sep ? sep + 1 : sep;
+		*sep = '\0';
+		name = trim(s);
+		val = trim(val);
+		if (*val == '=')
+			val = trim(val + 1);
+		o = find_long(name);
+		if (!o || !o->set) {
+			fprintf(stderr, "jflowd: config %s:%d: unknown option '%s'\n", path, lineno, name);
+			fclose(f);
+			return -1;
+		}
+		if (o->has_arg && !*val) {
+			fprintf(stderr, "jflowd: config %s:%d: option '%s' needs a value\n",
+				path, lineno, name);
+			fclose(f);
+			return -1;
+		}
+		if (o->set(cfg, val, err)) {
+			fprintf(stderr, "jflowd: config %s:%d: %s\n", path, lineno, err);
+			fclose(f);
+			return -1;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+int jf_config_load(struct jf_config *cfg, int argc, char **argv)
+{
+	struct option longopts[N_OPTS + 1];
+	char shortopts[3 * N_OPTS + 2], *sp = shortopts, err[ERRLEN];
+	bool cli_ifaces = false, cli_collectors = false;
+	size_t i;
+	int c, idx;
+
+	memset(longopts, 0, sizeof(longopts));
+	*sp++ = ':';
+	for (i = 0; i < N_OPTS; i++) {
+		longopts[i].name = opts[i].name;
+		longopts[i].has_arg = opts[i].has_arg ? required_argument : no_argument;
+		longopts[i].val = opts[i].short_opt ? opts[i].short_opt : 256 + (int)i;
+		if (opts[i].short_opt) {
+			*sp++ = (char)opts[i].short_opt;
+			if (opts[i].has_arg)
+				*sp++ = ':';
+		}
+	}
+	*sp = '\0';
+
+	/* First pass: only -c, so the file is read before the command line. */
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, &idx)) != -1) {
+		if (c == OPT_CONFIG && load_file(cfg, optarg))
+			return -1;
+	}
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, &idx)) != -1) {
+		const struct opt_def *o = NULL;
+
+		switch (c) {
+		case OPT_HELP:
+			jf_config_usage(stdout);
+			return 1;
+		case OPT_VERSION:
+			printf("jflowd %s\n", JFLOWD_VERSION);
+			return 1;
+		case OPT_CONFIG:
+			continue;
+		case '?':
+			if (optopt)
+				fprintf(stderr, "jflowd: unknown option '-%c' (see jflowd --help)\n", optopt);
+			else
+				fprintf(stderr, "jflowd: unknown option '%s' (see jflowd --help)\n",
+					argv[optind - 1]);
+			return -1;
+		case ':':
+			fprintf(stderr, "jflowd: option '%s' needs a value (see jflowd --help)\n",
+				argv[optind - 1]);
+			return -1;
+		}
+		for (i = 0; i < N_OPTS; i++)
+			if ((opts[i].short_opt && opts[i].short_opt == c) || c == 256 + (int)i)
+				o = &opts[i];
+		if (!o || !o->set)
+			continue;
+		/* Lists on the command line replace those from the file. */
+		if (o->set == set_iface && !cli_ifaces) {
+			cfg->n_ifaces = 0;
+			cli_ifaces = true;
+		}
+		if (o->set == set_collector && !cli_collectors) {
+			cfg->n_collectors = 0;
+			cli_collectors = true;
+		}
+		if (o->set(cfg, optarg ? optarg : "", err)) {
+			fprintf(stderr, "jflowd: %s\n", err);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "jflowd: unexpected argument '%s' (see jflowd --help)\n", argv[optind]);
+		return -1;
+	}
+
+	if (!cfg->n_ifaces && !cfg->pcap_file[0]) {
+		fprintf(stderr, "jflowd: nothing to meter: give -i IFACE or -r FILE (see jflowd --help)\n");
+		return -1;
+	}
+	if (cfg->n_ifaces && cfg->pcap_file[0]) {
+		fprintf(stderr, "jflowd: -i and -r exclude each other\n");
+		return -1;
+	}
+	if (!cfg->n_collectors) {
+		fprintf(stderr, "jflowd: no collector: give -n URL, e.g. -n ipfix://127.0.0.1:4739\n");
+		return -1;
+	}
+	if (cfg->active_ms < cfg->idle_ms)
+		log_warn("active timeout %.3fs is shorter than idle timeout %.3fs",
+			 cfg->active_ms / 1000.0, cfg->idle_ms / 1000.0);
+	return 0;
+}

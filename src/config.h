@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The agent's configuration: command line, configuration file, defaults. */
+#ifndef JFLOWD_CONFIG_H
+#define JFLOWD_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "url.h"
+
+#define JF_MAX_IFACES 32
+#define JF_MAX_COLLECTORS 16
+#define JF_IFNAME_MAX 16
+
+enum jf_capture_mode {
+	JF_MODE_XDP = 0,	/* native XDP, falls back to generic with a warning */
+	JF_MODE_XDP_GENERIC,
+	JF_MODE_PCAP,
+};
+
+struct jf_config {
+	char ifaces[JF_MAX_IFACES][JF_IFNAME_MAX];
+	int n_ifaces;
+	char pcap_file[4096];		/* -r: offline replay */
+	struct jf_collector_url collectors[JF_MAX_COLLECTORS];
+	char collector_urls[JF_MAX_COLLECTORS][300];
+	int n_collectors;
+
+	uint32_t idle_ms;		/* inactive timeout */
+	uint32_t active_ms;
+	uint32_t fin_ms;		/* linger after FIN/RST */
+	uint32_t sample_rate;		/* 1 in N */
+	enum jf_capture_mode mode;
+	bool mirror;			/* drop after metering (SPAN port) */
+	uint32_t max_flows;
+	uint32_t tick_ms;		/* drain/expiry interval */
+
+	uint32_t observation_domain;	/* IPFIX ODID / v9 Source ID */
+	uint32_t template_interval_s;	/* template refresh by time */
+	uint32_t template_packets;	/* ... and by message count */
+	uint32_t mtu;			/* export message size limit */
+	char source_addr[64];		/* --source: exporter address */
+	uint32_t export_rate;		/* messages/s per collector when replaying a file, 0 = unpaced */
+
+	char metrics_file[4096];
+	int verbosity;			/* log level */
+};
+
+void jf_config_defaults(struct jf_config *cfg);
+
+/* Parse a configuration file and then the command line (which overrides
+ * it). Returns 0 to run, 1 when --help/--version was printed, or -1 after
+ * printing a one-line error to stderr. */
+int jf_config_load(struct jf_config *cfg, int argc, char **argv);
+
+/* "idle=15,active=60,fin=2" into cfg; 0 or -1 with err filled. */
+int jf_config_parse_timeouts(struct jf_config *cfg, const char *spec,
+			     char *err, unsigned long errlen);
+
+void jf_config_usage(FILE *out);
+
+#endif

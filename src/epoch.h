@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The epoch switch between the two flow maps: flip the epoch the XDP
+ * program reads, then wait until no CPU can still be writing the map of the
+ * old epoch. Works on plain shared memory, so it is tested without BPF. */
+#ifndef JFLOWD_EPOCH_H
+#define JFLOWD_EPOCH_H
+
+#include <stdint.h>
+#include "jflowd/flow.h"
+
+/* Make `next` the current epoch; returns the previous one. Full fence:
+ * the store is visible before any per-CPU counter is read afterwards. */
+__u64 jf_epoch_flip(volatile __u64 *epoch);
+
+/* Wait until every CPU that was inside the program (odd sequence) when
+ * called has left it. A CPU that enters later reads the new epoch.
+ * Returns the number of CPUs waited for. */
+int jf_epoch_quiesce(volatile struct jf_cpu_seq *seq, int ncpus);
+
+#endif

@@ -1,0 +1,536 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Export to every configured collector. Records are grouped per data
+ * template into pending messages, so each data message carries one set;
+ * templates and options travel in messages of their own. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "exporter.h"
+#include "flowset.h"
+#include "log.h"
+#include "netflow_v5.h"
+#include "transport.h"
+
+#define MAX_IFNAMES 64
+#define MSG_MAX 65535
+#define STARTUP_TEMPLATE_REPEATS 3	/* UDP: templates sent 3 times at start */
+
+struct pending {
+	struct jf_msg msg;		/* v9 / IPFIX */
+	struct jf_v5_msg v5;
+	struct jf_msg_meta meta;
+	uint8_t buf[MSG_MAX];
+};
+
+struct collector {
+	struct jf_collector_url url;
+	char name[300];
+	enum jf_wire wire;		/* v9 or IPFIX; unused for v5 */
+	bool v5;
+	struct jf_transport tr;
+	struct jf_template data_tmpl[JF_DATA_TEMPLATES];
+	struct jf_template opt_exporter;
+	struct jf_template opt_ifname;
+	struct pending pend[JF_DATA_TEMPLATES];	/* v5 uses pend[0] */
+	uint32_t sequence;		/* v9: messages; IPFIX: data records; v5: flows */
+	uint64_t next_template_ms;
+	uint32_t startup_repeats;
+	uint32_t msgs_since_template;
+	bool templates_due;
+	/* pacing (file replay) */
+	double tokens;
+	struct timespec last_refill;
+	struct jf_collector_stats st;
+};
+
+struct jf_exporter {
+	struct collector c[JF_MAX_COLLECTORS];
+	int n;
+	uint32_t domain;
+	uint32_t mtu;
+	uint32_t tmpl_interval_ms;
+	uint32_t tmpl_packets;
+	uint32_t sample_rate;
+	uint16_t active_s, idle_s;
+	uint32_t export_rate;
+	bool started;
+	uint64_t uptime_base_ms;
+	uint64_t system_init_ms;
+	uint64_t ignored_packets, ignored_octets;
+	struct jf_opt_ifname ifnames[MAX_IFNAMES];
+	int n_ifnames;
+};
+
+static const char *wire_name(const struct collector *c)
+{
+	return jf_export_proto_name(c->url.proto);
+}
+
+static uint64_t real_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+struct jf_exporter *jf_exporter_new(const struct jf_config *cfg, char *err, size_t errlen)
+{
+	struct jf_exporter *e = calloc(1, sizeof(*e));
+	int i, t;
+
+	if (!e) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	e->domain = cfg->observation_domain;
+	e->mtu = cfg->mtu;
+	e->tmpl_interval_ms = cfg->template_interval_s * 1000;
+	e->tmpl_packets = cfg->template_packets;
+	e->sample_rate = cfg->sample_rate ? cfg->sample_rate : 1;
+	e->active_s = (uint16_t)((cfg->active_ms + 999) / 1000);
+	e->idle_s = (uint16_t)((cfg->idle_ms + 999) / 1000);
+	e->export_rate = cfg->pcap_file[0] ? cfg->export_rate : 0;
+	e->system_init_ms = real_now_ms();
+
+	for (i = 0; i < cfg->n_collectors; i++) {
+		struct collector *c = &e->c[i];
+		struct jf_tmpl_params tp;
+		char why[256];
+
+		c->url = cfg->collectors[i];
+		snprintf(c->name, sizeof(c->name), "%s", cfg->collector_urls[i]);
+		c->v5 = c->url.proto == JF_EXPORT_V5;
+		c->wire = c->url.proto == JF_EXPORT_V9 ? JF_WIRE_V9 : JF_WIRE_IPFIX;
+		if (jf_transport_open(&c->tr, c->url.host, c->url.port,
+				      c->url.proto == JF_EXPORT_IPFIX_TCP, cfg->source_addr,
+				      c->name, why, sizeof(why))) {
+			snprintf(err, errlen, "collector %s: %s", c->name, why);
+			e->n = i;
+			jf_exporter_free(e);
+			return NULL;
+		}
+		e->n = i + 1;
+		tp.wire = c->wire;
+		tp.sampling = e->sample_rate > 1;
+		tp.exporter_ipv6 = c->tr.peer.ss_family == AF_INET6;
+		for (t = 0; t < JF_DATA_TEMPLATES; t++)
+			jf_template_data(&c->data_tmpl[t], (uint16_t)(JF_TID_IPV4 + t), &tp);
+		jf_template_opt_exporter(&c->opt_exporter, &tp);
+		jf_template_opt_ifname(&c->opt_ifname, &tp);
+		c->st.up = !c->tr.tcp;
+		c->tokens = 1;
+		clock_gettime(CLOCK_MONOTONIC, &c->last_refill);
+	}
+	return e;
+}
+
+void jf_exporter_free(struct jf_exporter *e)
+{
+	int i;
+
+	if (!e)
+		return;
+	for (i = 0; i < e->n; i++)
+		jf_transport_close(&e->c[i].tr);
+	free(e);
+}
+
+void jf_exporter_add_ifname(struct jf_exporter *e, uint32_t ifindex, const char *name,
+			    const char *description)
+{
+	struct jf_opt_ifname *v;
+
+	if (e->n_ifnames >= MAX_IFNAMES)
+		return;
+	v = &e->ifnames[e->n_ifnames++];
+	memset(v, 0, sizeof(*v));
+	v->ifindex = ifindex;
+	snprintf(v->name, sizeof(v->name), "%s", name);
+	snprintf(v->description, sizeof(v->description), "%s", description);
+}
+
+void jf_exporter_set_ignored(struct jf_exporter *e, uint64_t packets, uint64_t octets)
+{
+	e->ignored_packets = packets;
+	e->ignored_octets = octets;
+}
+
+/* Replaying a file, the collector must keep up: at most export_rate
+ * messages per second, with a burst of a few milliseconds' worth. */
+static void pace(struct jf_exporter *e, struct collector *c)
+{
+	double burst, elapsed;
+	struct timespec now;
+
+	if (!e->export_rate)
+		return;
+	burst = e->export_rate / 200.0 > 1 ? e->export_rate / 200.0 : 1;
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		elapsed = (double)(now.tv_sec - c->last_refill.tv_sec) +
+			  (double)(now.tv_nsec - c->last_refill.tv_nsec) / 1e9;
+		c->last_refill = now;
+		c->tokens += elapsed * e->export_rate;
+		if (c->tokens > burst)
+			c->tokens = burst;
+		if (c->tokens >= 1)
+			break;
+		struct timespec d = { 0, (long)((1 - c->tokens) / e->export_rate * 1e9) + 1000 };
+
+		nanosleep(&d, NULL);
+	}
+	c->tokens -= 1;
+}
+
+static void account_sent(struct collector *c, size_t len, const struct jf_msg_meta *m,
+			 enum jf_send_result r)
+{
+	if (r == JF_SENT) {
+		c->st.messages++;
+		c->st.message_octets += len;
+		c->st.records += m->flow_records;
+		c->st.packets += m->flow_packets;
+		c->st.octets += m->flow_octets;
+	} else {
+		c->st.dropped_messages++;
+		c->st.dropped_records += m->flow_records;
+		c->st.dropped_packets += m->flow_packets;
+		c->st.dropped_octets += m->flow_octets;
+	}
+}
+
+static void exporter_values(const struct jf_exporter *e, const struct collector *c,
+			    struct jf_opt_exporter *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->domain = e->domain;
+	v->sampling_interval = e->sample_rate;
+	v->sampling_algorithm = e->sample_rate > 1 ? 2 : 0;	/* random */
+	v->active_timeout_s = e->active_s;
+	v->idle_timeout_s = e->idle_s;
+	v->exported_messages = c->st.messages;
+	v->exported_records = c->st.records;
+	v->exported_octets = c->st.message_octets;
+	v->system_init_ms = e->system_init_ms;
+	if (c->tr.local.ss_family == AF_INET)
+		memcpy(v->exporter_addr, &((const struct sockaddr_in *)&c->tr.local)->sin_addr, 4);
+	else if (c->tr.local.ss_family == AF_INET6)
+		memcpy(v->exporter_addr, &((const struct sockaddr_in6 *)&c->tr.local)->sin6_addr, 16);
+	v->export_transport = c->tr.tcp ? 6 : 17;
+	v->ignored_packets = e->ignored_packets;
+	v->ignored_octets = e->ignored_octets;
+}
+
+static void finish_and_send(struct jf_exporter *e, struct collector *c, struct jf_msg *m,
+			    struct jf_msg_meta *meta, uint64_t now_ms, bool first)
+{
+	struct jf_msg_hdr h = {
+		.export_secs = (uint32_t)(now_ms / 1000),
+		.uptime_ms = (uint32_t)(now_ms - e->uptime_base_ms),
+		.domain = e->domain,
+	};
+	enum jf_send_result r;
+	size_t len;
+
+	h.sequence = c->sequence;
+	len = jf_msg_finish(m, &h);
+	meta->data_records = m->data_records;
+	meta->flow_records = m->flow_records;
+	pace(e, c);
+	if (first)
+		r = jf_transport_send_first(&c->tr, m->buf, len, meta, now_ms);
+	else
+		r = jf_transport_send(&c->tr, m->buf, len, meta, now_ms);
+	/* The sequence moves on even for a message lost here: the collector
+	 * then sees the gap, which is the truth. */
+	c->sequence += c->wire == JF_WIRE_V9 ? 1 : m->data_records;
+	account_sent(c, len, meta, r);
+}
+
+/* Templates and options data, in as many messages as they need. Over TCP
+ * a new connection gets them ahead of everything queued (first). */
+static void send_templates(struct jf_exporter *e, struct collector *c, uint64_t now_ms,
+			   bool with_templates, bool first)
+{
+	static uint8_t buf[MSG_MAX];
+	struct jf_opt_exporter ev;
+	struct jf_msg m;
+	struct jf_msg_meta meta;
+	int t, i = 0, step = 0;
+	bool again;
+
+	if (c->v5)
+		return;
+	exporter_values(e, c, &ev);
+	/* Steps: data templates, options templates, exporter record, ifnames. */
+	do {
+		jf_msg_init(&m, c->wire, buf, e->mtu);
+		memset(&meta, 0, sizeof(meta));
+		again = false;
+		for (; step < 4 && !again; step++) {
+			if (step == 0 && with_templates) {
+				for (t = 0; t < JF_DATA_TEMPLATES; t++)
+					if (jf_msg_add_template(&m, &c->data_tmpl[t]))
+						break;
+				if (t < JF_DATA_TEMPLATES) {
+					again = true;
+					break;
+				}
+			} else if (step == 1 && with_templates) {
+				if (jf_msg_add_template(&m, &c->opt_exporter) ||
+				    (e->n_ifnames && jf_msg_add_template(&m, &c->opt_ifname))) {
+					again = true;
+					break;
+				}
+			} else if (step == 2) {
+				if (jf_msg_add_opt_exporter(&m, &c->opt_exporter, &ev)) {
+					again = true;
+					break;
+				}
+			} else if (step == 3) {
+				for (; i < e->n_ifnames; i++)
+					if (jf_msg_add_opt_ifname(&m, &c->opt_ifname, &e->ifnames[i]))
+						break;
+				if (i < e->n_ifnames) {
+					again = true;
+					break;
+				}
+			}
+		}
+		if (jf_msg_empty(&m))
+			break;	/* one item larger than the MTU: cannot happen at >= 512 */
+		finish_and_send(e, c, &m, &meta, now_ms, first);
+		c->st.template_messages++;
+	} while (again);
+	c->msgs_since_template = 0;
+	c->templates_due = false;
+}
+
+void jf_exporter_start(struct jf_exporter *e, uint64_t now_ms, uint64_t uptime_base_ms)
+{
+	int i;
+
+	e->started = true;
+	e->uptime_base_ms = uptime_base_ms;
+	for (i = 0; i < e->n; i++) {
+		struct collector *c = &e->c[i];
+
+		if (c->tr.tcp) {
+			jf_transport_poll(&c->tr, now_ms);	/* first connect attempt */
+			continue;
+		}
+		send_templates(e, c, now_ms, true, false);
+		c->startup_repeats = STARTUP_TEMPLATE_REPEATS - 1;
+		c->next_template_ms = now_ms + 1000;
+	}
+}
+
+static void send_pending_v5(struct jf_exporter *e, struct collector *c, uint64_t now_ms)
+{
+	struct pending *p = &c->pend[0];
+	struct jf_v5_hdr h = {
+		.uptime_ms = (uint32_t)(now_ms - e->uptime_base_ms),
+		.export_secs = (uint32_t)(now_ms / 1000),
+		.export_nsecs = (uint32_t)(now_ms % 1000) * 1000000u,
+		.flow_sequence = c->sequence,
+		.engine_type = (uint8_t)(e->domain >> 8),
+		.engine_id = (uint8_t)e->domain,
+		.sample_rate = e->sample_rate,
+	};
+	enum jf_send_result r;
+	size_t len;
+
+	if (!p->v5.count)
+		return;
+	len = jf_v5_finish(&p->v5, &h);
+	pace(e, c);
+	r = jf_transport_send(&c->tr, p->buf, len, &p->meta, now_ms);
+	c->sequence += p->v5.count;
+	account_sent(c, len, &p->meta, r);
+	p->v5.count = 0;
+}
+
+static void send_pending(struct jf_exporter *e, struct collector *c, int t, uint64_t now_ms)
+{
+	struct pending *p = &c->pend[t];
+
+	if (c->v5) {
+		send_pending_v5(e, c, now_ms);
+		return;
+	}
+	if (jf_msg_empty(&p->msg))
+		return;
+	finish_and_send(e, c, &p->msg, &p->meta, now_ms, false);
+	jf_msg_init(&p->msg, c->wire, p->buf, e->mtu);
+	c->msgs_since_template++;
+	if (e->tmpl_packets && !c->tr.tcp && c->msgs_since_template >= e->tmpl_packets)
+		send_templates(e, c, now_ms, true, false);
+}
+
+static struct jf_enc_ctx enc_ctx(const struct jf_exporter *e, uint64_t now_ms)
+{
+	struct jf_enc_ctx ctx = {
+		.uptime_base_ms = e->uptime_base_ms,
+		.now_ms = now_ms,
+		.sampling_interval = e->sample_rate,
+		.sampling_algorithm = e->sample_rate > 1 ? 2 : 0,
+	};
+	return ctx;
+}
+
+static void add_v5(struct jf_exporter *e, struct collector *c, const struct jf_record *r,
+		   uint64_t now_ms)
+{
+	struct jf_enc_ctx ctx = enc_ctx(e, now_ms);
+	struct pending *p = &c->pend[0];
+	struct jf_record parts[8];
+	unsigned n, i;
+
+	if (r->key.family != JF_FAMILY_IPV4 || jf_v5_split(r, parts, 8, &n)) {
+		c->st.unexportable_records++;
+		c->st.unexportable_packets += r->packets;
+		c->st.unexportable_octets += r->octets;
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (!p->v5.count) {
+			jf_v5_init(&p->v5, p->buf, e->mtu);
+			memset(&p->meta, 0, sizeof(p->meta));
+		}
+		if (jf_v5_add(&p->v5, &parts[i], &ctx) == -ENOSPC) {
+			send_pending_v5(e, c, now_ms);
+			jf_v5_init(&p->v5, p->buf, e->mtu);
+			memset(&p->meta, 0, sizeof(p->meta));
+			jf_v5_add(&p->v5, &parts[i], &ctx);
+		}
+		p->meta.flow_records++;
+		p->meta.flow_packets += parts[i].packets;
+		p->meta.flow_octets += parts[i].octets;
+	}
+	/* One flow split in parts is still one flow for the counters. */
+	p->meta.flow_records -= n - 1;
+}
+
+void jf_exporter_add(struct jf_exporter *e, const struct jf_record *r, uint64_t now_ms)
+{
+	int i, t = jf_template_id_for(r) - JF_TID_IPV4;
+
+	for (i = 0; i < e->n; i++) {
+		struct collector *c = &e->c[i];
+		struct pending *p = &c->pend[t];
+		struct jf_enc_ctx ctx;
+
+		if (c->v5) {
+			add_v5(e, c, r, now_ms);
+			continue;
+		}
+		ctx = enc_ctx(e, now_ms);
+		if (!p->msg.buf || jf_msg_empty(&p->msg)) {
+			jf_msg_init(&p->msg, c->wire, p->buf, e->mtu);
+			memset(&p->meta, 0, sizeof(p->meta));
+		}
+		if (jf_msg_add_flow(&p->msg, &c->data_tmpl[t], r, &ctx) == -ENOSPC) {
+			send_pending(e, c, t, now_ms);
+			memset(&p->meta, 0, sizeof(p->meta));
+			jf_msg_add_flow(&p->msg, &c->data_tmpl[t], r, &ctx);
+		}
+		p->meta.flow_packets += r->packets;
+		p->meta.flow_octets += r->octets;
+	}
+}
+
+static void refresh_tcp_stats(struct collector *c)
+{
+	c->st.up = jf_transport_ready(&c->tr);
+	c->st.connects = c->tr.connects;
+	c->st.send_errors = c->tr.send_errors;
+	c->st.queued_records = c->tr.queued.flow_records;
+	c->st.queued_packets = c->tr.queued.flow_packets;
+	c->st.queued_octets = c->tr.queued.flow_octets;
+}
+
+void jf_exporter_flush(struct jf_exporter *e, uint64_t now_ms)
+{
+	int i, t;
+
+	for (i = 0; i < e->n; i++) {
+		struct collector *c = &e->c[i];
+
+		if (c->tr.tcp && jf_transport_poll(&c->tr, now_ms)) {
+			send_templates(e, c, now_ms, true, true);
+			c->next_template_ms = now_ms + e->tmpl_interval_ms;
+		}
+		for (t = 0; t < JF_DATA_TEMPLATES; t++)
+			send_pending(e, c, t, now_ms);
+		if (e->started && now_ms >= c->next_template_ms && !c->v5) {
+			if (!c->tr.tcp) {
+				send_templates(e, c, now_ms, true, false);
+			} else if (c->tr.up) {
+				send_templates(e, c, now_ms, false, false);	/* options data only */
+			}
+			if (c->startup_repeats) {
+				c->startup_repeats--;
+				c->next_template_ms = now_ms + 1000;
+			} else {
+				c->next_template_ms = now_ms + e->tmpl_interval_ms;
+			}
+		}
+		if (c->tr.tcp)
+			jf_transport_poll(&c->tr, now_ms);
+		refresh_tcp_stats(c);
+		if (!c->tr.tcp)
+			c->st.send_errors = c->tr.send_errors;
+	}
+}
+
+void jf_exporter_finish(struct jf_exporter *e, uint64_t now_ms, int timeout_ms)
+{
+	int i;
+
+	jf_exporter_flush(e, now_ms);
+	for (i = 0; i < e->n; i++) {
+		struct collector *c = &e->c[i];
+
+		if (!c->tr.tcp)
+			continue;
+		jf_transport_drain(&c->tr, timeout_ms);
+		refresh_tcp_stats(c);
+	}
+}
+
+int jf_exporter_count(const struct jf_exporter *e)
+{
+	return e->n;
+}
+
+const char *jf_exporter_name(const struct jf_exporter *e, int i)
+{
+	return e->c[i].name;
+}
+
+const char *jf_exporter_proto(const struct jf_exporter *e, int i)
+{
+	return wire_name(&e->c[i]);
+}
+
+void jf_exporter_stats(const struct jf_exporter *e, int i, struct jf_collector_stats *st)
+{
+	const struct collector *c = &e->c[i];
+
+	*st = c->st;
+	if (c->tr.tcp) {
+		/* Lost with a broken connection after being counted as sent. */
+		st->dropped_messages += c->tr.cut_messages;
+		st->dropped_records += c->tr.cut.flow_records;
+		st->dropped_packets += c->tr.cut.flow_packets;
+		st->dropped_octets += c->tr.cut.flow_octets;
+		st->messages -= c->tr.cut_messages;
+		st->records -= c->tr.cut.flow_records;
+		st->packets -= c->tr.cut.flow_packets;
+		st->octets -= c->tr.cut.flow_octets;
+	}
+}

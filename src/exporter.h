@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Export to every configured collector: one socket, one sequence state and
+ * one set of pending messages per collector; templates and options on
+ * start-up, on a timer, every N messages and on each TCP connection. */
+#ifndef JFLOWD_EXPORTER_H
+#define JFLOWD_EXPORTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "config.h"
+#include "record.h"
+#include "template.h"
+
+struct jf_exporter;
+
+struct jf_collector_stats {
+	uint64_t messages;		/* messages handed to the socket */
+	uint64_t message_octets;	/* their bytes */
+	uint64_t template_messages;	/* of which carried templates/options only */
+	uint64_t records;		/* flow records handed to the socket */
+	uint64_t packets;		/* packets in those records */
+	uint64_t octets;		/* octets in those records */
+	uint64_t dropped_messages;	/* not sent: socket error, TCP queue full, cut */
+	uint64_t dropped_records;
+	uint64_t dropped_packets;
+	uint64_t dropped_octets;
+	uint64_t unexportable_records;	/* the protocol cannot carry them (IPv6 in v5) */
+	uint64_t unexportable_packets;
+	uint64_t unexportable_octets;
+	uint64_t queued_records;	/* TCP: waiting to be written */
+	uint64_t queued_packets;
+	uint64_t queued_octets;
+	uint64_t send_errors;
+	uint64_t connects;		/* TCP connections made */
+	int up;				/* TCP connected (UDP: always 1) */
+};
+
+/* Opens every collector's socket; NULL with a one-line reason in err. */
+struct jf_exporter *jf_exporter_new(const struct jf_config *cfg, char *err, size_t errlen);
+void jf_exporter_free(struct jf_exporter *e);
+
+/* Interfaces announced in the interface-name options. */
+void jf_exporter_add_ifname(struct jf_exporter *e, uint32_t ifindex, const char *name,
+			    const char *description);
+
+/* First messages: templates and options. now_ms is the export clock (Unix
+ * ms; the capture's clock when replaying a file); uptime_base_ms is v9's
+ * sysUpTime 0, at or before any flow's first packet. */
+void jf_exporter_start(struct jf_exporter *e, uint64_t now_ms, uint64_t uptime_base_ms);
+
+/* Queue one expired flow to every collector; full messages leave at once. */
+void jf_exporter_add(struct jf_exporter *e, const struct jf_record *r, uint64_t now_ms);
+
+/* Send partly filled messages, then refresh templates if due, and advance
+ * TCP connections. Called every tick. */
+void jf_exporter_flush(struct jf_exporter *e, uint64_t now_ms);
+
+/* Loss counters of the meter, announced as IE 164/165. */
+void jf_exporter_set_ignored(struct jf_exporter *e, uint64_t packets, uint64_t octets);
+
+/* Flush and give TCP collectors up to timeout_ms to take what is queued. */
+void jf_exporter_finish(struct jf_exporter *e, uint64_t now_ms, int timeout_ms);
+
+int jf_exporter_count(const struct jf_exporter *e);
+const char *jf_exporter_name(const struct jf_exporter *e, int i);
+const char *jf_exporter_proto(const struct jf_exporter *e, int i);
+void jf_exporter_stats(const struct jf_exporter *e, int i, struct jf_collector_stats *st);
+
+#endif

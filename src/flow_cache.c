@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The agent's flow cache: a chained hash table over a preallocated slot
+ * array, with three intrusive time-ordered lists for expiry. */
+#include <stdlib.h>
+#include <string.h>
+#include "flow_cache.h"
+#include "flow_hash.h"
+
+#define NIL UINT32_MAX
+
+enum { L_IDLE = 0, L_ACTIVE, L_FIN, L_COUNT };
+
+struct slot {
+	struct jf_key key;
+	uint32_t hash;
+	uint32_t chain;			/* next slot in the bucket, or NIL */
+	uint32_t link[L_COUNT][2];	/* prev, next on each list */
+	uint64_t created_ms;		/* cache time of creation: active timeout */
+	uint64_t updated_ms;		/* cache time of last update: idle timeout */
+	uint64_t fin_at_ms;		/* cache time FIN/RST was first seen */
+	uint64_t packets;
+	uint64_t octets;
+	uint64_t first_ms;
+	uint64_t last_ms;
+	uint32_t flow_label;
+	uint8_t tcp_flags;
+	uint8_t ttl_min;
+	uint8_t ttl_max;
+	uint8_t on_fin;
+};
+
+struct list {
+	uint32_t head, tail;
+};
+
+struct jf_flow_cache {
+	struct jf_cache_params p;
+	jf_emit_fn emit;
+	void *emit_arg;
+	struct slot *slots;
+	uint32_t *buckets;
+	uint32_t mask;
+	uint32_t free_head;		/* free slots chained through .chain */
+	struct list lists[L_COUNT];
+	struct jf_cache_stats st;
+};
+
+size_t jf_cache_bytes_per_flow(void)
+{
+	/* A slot plus its share of buckets (two per slot at most). */
+	return sizeof(struct slot) + 2 * sizeof(uint32_t);
+}
+
+static void list_push_tail(struct jf_flow_cache *c, int l, uint32_t i)
+{
+	struct list *li = &c->lists[l];
+
+	c->slots[i].link[l][0] = li->tail;
+	c->slots[i].link[l][1] = NIL;
+	if (li->tail != NIL)
+		c->slots[li->tail].link[l][1] = i;
+	else
+		li->head = i;
+	li->tail = i;
+}
+
+static void list_remove(struct jf_flow_cache *c, int l, uint32_t i)
+{
+	struct list *li = &c->lists[l];
+	uint32_t prev = c->slots[i].link[l][0], next = c->slots[i].link[l][1];
+
+	if (prev != NIL)
+		c->slots[prev].link[l][1] = next;
+	else
+		li->head = next;
+	if (next != NIL)
+		c->slots[next].link[l][0] = prev;
+	else
+		li->tail = prev;
+}
+
+struct jf_flow_cache *jf_cache_new(const struct jf_cache_params *p,
+				   jf_emit_fn emit, void *arg)
+{
+	struct jf_flow_cache *c;
+	uint32_t nb = 1, i;
+
+	if (!p->max_flows)
+		return NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->p = *p;
+	c->emit = emit;
+	c->emit_arg = arg;
+	while (nb < p->max_flows)
+		nb <<= 1;
+	c->mask = nb - 1;
+	c->slots = calloc(p->max_flows, sizeof(*c->slots));
+	c->buckets = malloc((size_t)nb * sizeof(*c->buckets));
+	if (!c->slots || !c->buckets) {
+		jf_cache_free(c);
+		return NULL;
+	}
+	memset(c->buckets, 0xff, (size_t)nb * sizeof(*c->buckets));
+	for (i = 0; i < p->max_flows; i++)
+		c->slots[i].chain = i + 1 < p->max_flows ? i + 1 : NIL;
+	c->free_head = 0;
+	for (i = 0; i < L_COUNT; i++)
+		c->lists[i].head = c->lists[i].tail = NIL;
+	return c;
+}
+
+void jf_cache_free(struct jf_flow_cache *c)
+{
+	if (!c)
+		return;
+	free(c->slots);
+	free(c->buckets);
+	free(c);
+}
+
+static uint32_t lookup(const struct jf_flow_cache *c, const struct jf_key *key,
+		       uint32_t hash)
+{
+	uint32_t i = c->buckets[hash & c->mask];
+
+	while (i != NIL) {
+		const struct slot *s = &c->slots[i];
+
+		if (s->hash == hash && !memcmp(&s->key, key, sizeof(*key)))
+			return i;
+		i = s->chain;
+	}
+	return NIL;
+}
+
+/* Hand the flow to the exporter and free its slot. */
+static void expire_slot(struct jf_flow_cache *c, uint32_t i, enum jf_end_reason why)
+{
+	struct slot *s = &c->slots[i];
+	uint32_t *pp = &c->buckets[s->hash & c->mask];
+	struct jf_record rec;
+
+	rec.key = s->key;
+	rec.tcp_flags = s->tcp_flags;
+	rec.ttl_min = s->ttl_min;
+	rec.ttl_max = s->ttl_max;
+	rec.end_reason = (uint8_t)why;
+	rec.packets = s->packets;
+	rec.octets = s->octets;
+	rec.first_ms = s->first_ms;
+	rec.last_ms = s->last_ms;
+	rec.flow_label = s->flow_label;
+	rec.egress_ifindex = 0;
+
+	while (*pp != i)
+		pp = &c->slots[*pp].chain;
+	*pp = s->chain;
+	list_remove(c, L_IDLE, i);
+	list_remove(c, L_ACTIVE, i);
+	if (s->on_fin)
+		list_remove(c, L_FIN, i);
+
+	c->st.flows--;
+	c->st.packets -= s->packets;
+	c->st.octets -= s->octets;
+	c->st.expired[why]++;
+	c->st.exported_packets += s->packets;
+	c->st.exported_octets += s->octets;
+
+	s->chain = c->free_head;
+	c->free_head = i;
+
+	if (c->emit)
+		c->emit(&rec, c->emit_arg);
+}
+
+void jf_cache_update(struct jf_flow_cache *c, const struct jf_key *key,
+		     const struct jf_update *u, uint64_t now_ms)
+{
+	uint32_t hash = jf_flow_hash(key);
+	uint32_t i = lookup(c, key, hash);
+	struct slot *s;
+
+	if (i == NIL) {
+		if (c->free_head == NIL)	/* full: oldest-updated flow goes */
+			expire_slot(c, c->lists[L_IDLE].head, JF_END_RESOURCES);
+		i = c->free_head;
+		s = &c->slots[i];
+		c->free_head = s->chain;
+		s->key = *key;
+		s->hash = hash;
+		s->chain = c->buckets[hash & c->mask];
+		c->buckets[hash & c->mask] = i;
+		s->created_ms = now_ms;
+		s->updated_ms = now_ms;
+		s->on_fin = 0;
+		s->packets = u->packets;
+		s->octets = u->octets;
+		s->first_ms = u->first_ms;
+		s->last_ms = u->last_ms;
+		s->tcp_flags = u->tcp_flags;
+		s->ttl_min = u->ttl_min;
+		s->ttl_max = u->ttl_max;
+		s->flow_label = u->flow_label;
+		list_push_tail(c, L_IDLE, i);
+		list_push_tail(c, L_ACTIVE, i);
+		c->st.flows++;
+		c->st.created++;
+	} else {
+		s = &c->slots[i];
+		s->packets += u->packets;
+		s->octets += u->octets;
+		if (u->first_ms < s->first_ms)
+			s->first_ms = u->first_ms;
+		if (u->last_ms > s->last_ms)
+			s->last_ms = u->last_ms;
+		s->tcp_flags |= u->tcp_flags;
+		if (u->ttl_min < s->ttl_min)
+			s->ttl_min = u->ttl_min;
+		if (u->ttl_max > s->ttl_max)
+			s->ttl_max = u->ttl_max;
+		if (u->flow_label)
+			s->flow_label = u->flow_label;
+		s->updated_ms = now_ms;
+		list_remove(c, L_IDLE, i);
+		list_push_tail(c, L_IDLE, i);
+	}
+	c->st.packets += u->packets;
+	c->st.octets += u->octets;
+
+	if (!s->on_fin && (u->tcp_flags & (JF_TCP_FIN | JF_TCP_RST)) &&
+	    key->proto == 6) {
+		s->on_fin = 1;
+		s->fin_at_ms = now_ms;
+		list_push_tail(c, L_FIN, i);
+	}
+}
+
+size_t jf_cache_expire(struct jf_flow_cache *c, uint64_t now_ms)
+{
+	size_t n = 0;
+	uint32_t i;
+
+	while ((i = c->lists[L_FIN].head) != NIL &&
+	       now_ms >= c->slots[i].fin_at_ms + c->p.fin_ms) {
+		expire_slot(c, i, JF_END_EOF);
+		n++;
+	}
+	while ((i = c->lists[L_IDLE].head) != NIL &&
+	       now_ms >= c->slots[i].updated_ms + c->p.idle_ms) {
+		expire_slot(c, i, JF_END_IDLE);
+		n++;
+	}
+	while ((i = c->lists[L_ACTIVE].head) != NIL &&
+	       now_ms >= c->slots[i].created_ms + c->p.active_ms) {
+		expire_slot(c, i, JF_END_ACTIVE);
+		n++;
+	}
+	return n;
+}
+
+size_t jf_cache_flush(struct jf_flow_cache *c, enum jf_end_reason reason)
+{
+	size_t n = 0;
+	uint32_t i;
+
+	/* Oldest first, so records leave in the order flows began. */
+	while ((i = c->lists[L_ACTIVE].head) != NIL) {
+		expire_slot(c, i, reason);
+		n++;
+	}
+	return n;
+}
+
+void jf_cache_get_stats(const struct jf_flow_cache *c, struct jf_cache_stats *st)
+{
+	*st = c->st;
+}

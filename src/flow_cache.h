@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The agent's flow cache: merges packet and map deltas, owns timestamps and
+ * expiry. Expiry costs O(expired flows): flows sit on time-ordered lists
+ * (idle: least recently updated first; active: oldest first; FIN/RST:
+ * first closed first), so a tick only looks at list heads. */
+#ifndef JFLOWD_FLOW_CACHE_H
+#define JFLOWD_FLOW_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "record.h"
+
+struct jf_flow_cache;
+
+struct jf_cache_params {
+	uint32_t max_flows;
+	uint32_t idle_ms;
+	uint32_t active_ms;
+	uint32_t fin_ms;	/* linger after FIN/RST */
+};
+
+/* A delta for one flow: one packet (pcap path), a drained map entry or a
+ * spilled packet (XDP path). Times in Unix ms. */
+struct jf_update {
+	uint64_t packets;
+	uint64_t octets;
+	uint64_t first_ms;
+	uint64_t last_ms;
+	uint32_t flow_label;
+	uint8_t tcp_flags;
+	uint8_t ttl_min;
+	uint8_t ttl_max;
+};
+
+/* Receives each expired flow; the record is only valid during the call. */
+typedef void (*jf_emit_fn)(const struct jf_record *rec, void *arg);
+
+struct jf_flow_cache *jf_cache_new(const struct jf_cache_params *p,
+				   jf_emit_fn emit, void *arg);
+void jf_cache_free(struct jf_flow_cache *c);
+
+/* Merge a delta at cache time now_ms. A full cache first expires its least
+ * recently updated flow (flowEndReason 5). */
+void jf_cache_update(struct jf_flow_cache *c, const struct jf_key *key,
+		     const struct jf_update *u, uint64_t now_ms);
+
+/* Expire every flow whose idle, active or FIN timeout has passed at now_ms.
+ * Returns the number of flows expired. */
+size_t jf_cache_expire(struct jf_flow_cache *c, uint64_t now_ms);
+
+/* Expire every flow with the given reason (shutdown, end of file). */
+size_t jf_cache_flush(struct jf_flow_cache *c, enum jf_end_reason reason);
+
+struct jf_cache_stats {
+	uint64_t flows;		/* in the cache now */
+	uint64_t packets;	/* packets in those flows */
+	uint64_t octets;
+	uint64_t created;	/* flows ever created */
+	uint64_t expired[JF_END_RESOURCES + 1];	/* by flowEndReason */
+	uint64_t exported_packets;	/* packets in expired flows */
+	uint64_t exported_octets;
+};
+
+void jf_cache_get_stats(const struct jf_flow_cache *c, struct jf_cache_stats *st);
+
+/* Bytes of memory per flow slot (for the documentation and metrics). */
+size_t jf_cache_bytes_per_flow(void);
+
+#endif

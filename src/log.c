@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Logging to stderr with levels; libbpf's messages come through here too. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <bpf/libbpf.h>
+#include "log.h"
+
+int jf_log_level = JF_LOG_INFO;
+
+static const char *const level_names[] = { "error", "warning", "info", "debug" };
+
+static void jf_vlog(enum jf_log_level lvl, const char *fmt, va_list ap)
+{
+	if ((int)lvl > jf_log_level)
+		return;
+	fprintf(stderr, "jflowd: %s: ", level_names[lvl]);
+	vfprintf(stderr, fmt, ap);
+}
+
+void jf_log(enum jf_log_level lvl, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	jf_vlog(lvl, fmt, ap);
+	va_end(ap);
+	if ((int)lvl <= jf_log_level)
+		fputc('\n', stderr);
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	/* libbpf's warnings are our info, its info our debug. */
+	enum jf_log_level lvl = level == LIBBPF_WARN ? JF_LOG_INFO : JF_LOG_DEBUG;
+
+	if ((int)lvl > jf_log_level)
+		return 0;
+	fprintf(stderr, "jflowd: libbpf: ");
+	return vfprintf(stderr, fmt, ap);
+}
+
+void jf_log_setup_libbpf(void)
+{
+	libbpf_set_print(libbpf_print);
+}

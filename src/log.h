@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Logging to stderr with levels; libbpf's messages come through here too. */
+#ifndef JFLOWD_LOG_H
+#define JFLOWD_LOG_H
+
+enum jf_log_level {
+	JF_LOG_ERR = 0,
+	JF_LOG_WARN,
+	JF_LOG_INFO,
+	JF_LOG_DEBUG,
+};
+
+extern int jf_log_level;
+
+void jf_log(enum jf_log_level lvl, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#define log_err(...) jf_log(JF_LOG_ERR, __VA_ARGS__)
+#define log_warn(...) jf_log(JF_LOG_WARN, __VA_ARGS__)
+#define log_info(...) jf_log(JF_LOG_INFO, __VA_ARGS__)
+#define log_debug(...) jf_log(JF_LOG_DEBUG, __VA_ARGS__)
+
+/* Route libbpf's own messages through jf_log, one level lower. */
+void jf_log_setup_libbpf(void);
+
+#endif

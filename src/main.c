@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* jflowd: meter IP traffic into flows (XDP or libpcap) and export them to
+ * flow collectors. Wires the modules together and runs the tick loop. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "config.h"
+#include "exporter.h"
+#include "flow_cache.h"
+#include "log.h"
+#include "meter_stats.h"
+#include "metrics.h"
+#include "pcap_meter.h"
+#include "xdp_meter.h"
+
+#define EXIT_USAGE 2
+#define TCP_DRAIN_MS 5000
+
+struct app {
+	struct jf_config cfg;
+	struct jf_flow_cache *cache;
+	struct jf_exporter *exp;
+	struct jf_xdp_meter *xdp;
+	struct jf_pcap_meter *pcap;
+	struct jf_meter_stats st;
+	uint64_t now_ms;		/* export clock: wall clock, or capture clock */
+	double start_s;
+	const char *mode;
+	bool exporter_started;
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static uint64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void emit(const struct jf_record *rec, void *arg)
+{
+	struct app *a = arg;
+
+	jf_exporter_add(a->exp, rec, a->now_ms);
+}
+
+static void write_metrics(struct app *a)
+{
+	struct jf_cache_stats cs;
+	struct jf_metrics_input in;
+	int rc;
+
+	if (!a->cfg.metrics_file[0])
+		return;
+	jf_cache_get_stats(a->cache, &cs);
+	in.meter = &a->st;
+	in.cache = &cs;
+	in.exporter = a->exp;
+	in.mode = a->mode;
+	in.uptime_s = mono_s() - a->start_s;
+	in.bytes_per_flow = jf_cache_bytes_per_flow();
+	in.max_flows = a->cfg.max_flows;
+	rc = jf_metrics_write(a->cfg.metrics_file, &in);
+	if (rc)
+		log_warn("metrics file %s: %s", a->cfg.metrics_file, strerror(-rc));
+}
+
+/* Expire, export, report: the same every tick in every mode. */
+static void tick(struct app *a, uint64_t now_ms)
+{
+	uint64_t ign_p, ign_o;
+
+	a->now_ms = now_ms;
+	jf_cache_expire(a->cache, now_ms);
+	jf_metrics_unaccounted(&a->st, &ign_p, &ign_o, 1);
+	jf_exporter_set_ignored(a->exp, ign_p, ign_o);
+	jf_exporter_flush(a->exp, now_ms);
+	write_metrics(a);
+}
+
+static void shutdown_export(struct app *a, uint64_t now_ms, enum jf_end_reason why)
+{
+	uint64_t ign_p, ign_o;
+
+	a->now_ms = now_ms;
+	jf_cache_flush(a->cache, why);
+	jf_metrics_unaccounted(&a->st, &ign_p, &ign_o, 1);
+	jf_exporter_set_ignored(a->exp, ign_p, ign_o);
+	jf_exporter_finish(a->exp, now_ms, TCP_DRAIN_MS);
+	write_metrics(a);
+}
+
+static int open_common(struct app *a)
+{
+	struct jf_cache_params cp = {
+		.max_flows = a->cfg.max_flows,
+		.idle_ms = a->cfg.idle_ms,
+		.active_ms = a->cfg.active_ms,
+		.fin_ms = a->cfg.fin_ms,
+	};
+	char err[512];
+
+	a->exp = jf_exporter_new(&a->cfg, err, sizeof(err));
+	if (!a->exp) {
+		log_err("%s", err);
+		return -1;
+	}
+	a->cache = jf_cache_new(&cp, emit, a);
+	if (!a->cache) {
+		log_err("flow cache of %u flows: out of memory", a->cfg.max_flows);
+		return -1;
+	}
+	return 0;
+}
+
+/* --- replay of a capture file --- */
+
+static void file_tick(uint64_t now_ms, void *arg)
+{
+	struct app *a = arg;
+
+	if (!a->exporter_started) {
+		/* sysUpTime 0 a second before the first packet. */
+		jf_exporter_start(a->exp, now_ms, jf_pcap_meter_first_ms(a->pcap) - 1000);
+		a->exporter_started = true;
+	}
+	tick(a, now_ms);
+}
+
+static int run_file(struct app *a)
+{
+	char err[512];
+	uint64_t end_ms;
+	int rc;
+
+	a->mode = "file";
+	a->pcap = jf_pcap_meter_open_file(a->cfg.pcap_file, a->cfg.sample_rate, err, sizeof(err));
+	if (!a->pcap) {
+		log_err("%s", err);
+		return EXIT_FAILURE;
+	}
+	if (open_common(a))
+		return EXIT_FAILURE;
+	rc = jf_pcap_meter_run_file(a->pcap, a->cache, &a->st, a->cfg.tick_ms, file_tick, a,
+				    err, sizeof(err));
+	end_ms = jf_pcap_meter_clock_ms(a->pcap);
+	if (!a->exporter_started) {	/* no packet at all */
+		end_ms = wall_ms();
+		jf_exporter_start(a->exp, end_ms, end_ms - 1000);
+		a->exporter_started = true;
+	}
+	/* Flows still open at the end of the capture leave as "forced end". */
+	tick(a, end_ms);
+	shutdown_export(a, end_ms, JF_END_FORCED);
+	if (rc) {
+		log_err("read %s: %s (the packets before it were exported)", a->cfg.pcap_file, err);
+		return EXIT_FAILURE;
+	}
+	log_info("%s: %llu packets read, exported", a->cfg.pcap_file,
+		 (unsigned long long)a->st.files_read_packets);
+	return EXIT_SUCCESS;
+}
+
+/* --- live capture --- */
+
+static void read_ifalias(const char *ifname, char *out, size_t n)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(out, n, "%s", ifname);
+	snprintf(path, sizeof(path), "/sys/class/net/%s/ifalias", ifname);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (fgets(out, (int)n, f)) {
+		out[strcspn(out, "\n")] = '\0';
+		if (!*out)
+			snprintf(out, n, "%s", ifname);
+	}
+	fclose(f);
+}
+
+static int run_live(struct app *a)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	uint64_t next_tick;
+	char err[512];
+	int i, rc = 0;
+
+	if (a->cfg.mode == JF_MODE_PCAP) {
+		a->mode = "pcap";
+		a->pcap = jf_pcap_meter_open_live(&a->cfg, err, sizeof(err));
+		if (!a->pcap) {
+			log_err("%s", err);
+			return EXIT_FAILURE;
+		}
+	} else {
+		a->mode = "xdp";
+		jf_log_setup_libbpf();
+		a->xdp = jf_xdp_meter_open(&a->cfg, err, sizeof(err));
+		if (!a->xdp) {
+			log_err("%s", err);
+			return EXIT_FAILURE;
+		}
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (open_common(a))
+		return EXIT_FAILURE;
+	for (i = 0; i < a->cfg.n_ifaces; i++) {
+		char descr[64];
+		uint32_t ifindex = a->xdp ? jf_xdp_meter_ifindex(a->xdp, i)
+					  : jf_pcap_meter_ifindex(a->pcap, i);
+
+		read_ifalias(a->cfg.ifaces[i], descr, sizeof(descr));
+		jf_exporter_add_ifname(a->exp, ifindex, a->cfg.ifaces[i], descr);
+	}
+	a->now_ms = wall_ms();
+	jf_exporter_start(a->exp, a->now_ms, a->now_ms);
+	a->exporter_started = true;
+	write_metrics(a);
+
+	next_tick = a->now_ms + a->cfg.tick_ms;
+	while (!stop_requested) {
+		uint64_t now = wall_ms();
+		int wait = now >= next_tick ? 0 : (int)(next_tick - now);
+
+		if (wait > 0) {
+			if (a->xdp)
+				jf_xdp_meter_poll(a->xdp, a->cache, wait, now);
+			else
+				jf_pcap_meter_poll(a->pcap, a->cache, &a->st, wait);
+			continue;
+		}
+		now = wall_ms();
+		a->now_ms = now;
+		if (a->xdp)
+			rc = jf_xdp_meter_drain(a->xdp, a->cache, now, &a->st);
+		else
+			jf_pcap_meter_update_drops(a->pcap, &a->st);
+		if (rc)
+			break;
+		tick(a, now);
+		next_tick += a->cfg.tick_ms;
+		if (next_tick <= now)	/* fell behind: do not try to catch up */
+			next_tick = now + a->cfg.tick_ms;
+	}
+
+	log_info("stopping: exporting every flow");
+	a->now_ms = wall_ms();
+	if (a->xdp) {
+		rc = jf_xdp_meter_stop(a->xdp, a->cache, a->now_ms, &a->st);
+	} else {
+		jf_pcap_meter_poll(a->pcap, a->cache, &a->st, 0);
+		jf_pcap_meter_update_drops(a->pcap, &a->st);
+	}
+	shutdown_export(a, a->now_ms, JF_END_FORCED);
+	return rc ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+int main(int argc, char **argv)
+{
+	struct app a;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	a.start_s = mono_s();
+	jf_config_defaults(&a.cfg);
+	rc = jf_config_load(&a.cfg, argc, argv);
+	if (rc > 0)
+		return EXIT_SUCCESS;
+	if (rc < 0)
+		return EXIT_USAGE;
+	jf_log_level = a.cfg.verbosity;
+	setvbuf(stderr, NULL, _IOLBF, 0);
+
+	rc = a.cfg.pcap_file[0] ? run_file(&a) : run_live(&a);
+
+	jf_xdp_meter_close(a.xdp);
+	jf_pcap_meter_close(a.pcap);
+	jf_cache_free(a.cache);
+	jf_exporter_free(a.exp);
+	return rc;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* What the meter (XDP or pcap) saw, by packet fate (enum jf_pkt_reason),
+ * summed over CPUs and epochs; the left side of the lossless invariant. */
+#ifndef JFLOWD_METER_STATS_H
+#define JFLOWD_METER_STATS_H
+
+#include <stdint.h>
+#include "jflowd/flow.h"
+
+struct jf_meter_stats {
+	uint64_t packets[JF_PKT_REASON_MAX];
+	uint64_t octets[JF_PKT_REASON_MAX];
+	uint64_t capture_drops;		/* pcap: dropped by the kernel before us */
+	uint64_t spill_merged;		/* spilled packets merged into the cache */
+	uint64_t spill_mismatch;	/* spill counter vs ring records: must stay 0 */
+	uint64_t drains;		/* epoch switches */
+	uint64_t drained_flows;		/* map entries merged */
+	uint64_t files_read_packets;	/* -r: packets read from the file */
+};
+
+/* Reasons that are losses of IP traffic (IE 164/165); non-IP frames and
+ * sampling are not. */
+static inline int jf_reason_is_ignored(int r)
+{
+	return r >= JF_PKT_TRUNC_L2 && r < JF_PKT_REASON_MAX;
+}
+
+static inline const char *jf_reason_name(int r)
+{
+	static const char *const names[JF_PKT_REASON_MAX] = {
+		[JF_PKT_OK] = "ok",
+		[JF_PKT_SPILLED] = "spilled",
+		[JF_PKT_NOT_SAMPLED] = "not_sampled",
+		[JF_PKT_NON_IP] = "non_ip",
+		[JF_PKT_TRUNC_L2] = "truncated_l2",
+		[JF_PKT_TRUNC_L3] = "truncated_l3",
+		[JF_PKT_TRUNC_L4] = "truncated_l4",
+		[JF_PKT_BAD_L3] = "bad_l3",
+		[JF_PKT_DEEP_STACK] = "deep_stack",
+		[JF_PKT_MAP_FULL] = "map_full",
+		[JF_PKT_NO_CPU_SLOT] = "no_cpu_slot",
+	};
+	return r >= 0 && r < JF_PKT_REASON_MAX ? names[r] : "?";
+}
+
+#endif

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Prometheus text-format metrics, written atomically (temporary file and
+ * rename) for node_exporter's textfile collector. */
+#ifndef JFLOWD_METRICS_H
+#define JFLOWD_METRICS_H
+
+#include "exporter.h"
+#include "flow_cache.h"
+#include "meter_stats.h"
+
+struct jf_metrics_input {
+	const struct jf_meter_stats *meter;
+	const struct jf_cache_stats *cache;
+	const struct jf_exporter *exporter;
+	const char *mode;		/* "xdp", "pcap", "file" */
+	double uptime_s;
+	size_t bytes_per_flow;
+	uint32_t max_flows;
+};
+
+/* Write path atomically; 0 or -errno. */
+int jf_metrics_write(const char *path, const struct jf_metrics_input *in);
+
+/* Sum of packets/octets not accounted for (everything but flows and
+ * sampling), as the invariant and IE 164/165 need. */
+void jf_metrics_unaccounted(const struct jf_meter_stats *st, uint64_t *packets,
+			    uint64_t *octets, int ignored_only);
+
+#endif

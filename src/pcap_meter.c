@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The libpcap capture backend: live interfaces without XDP and offline
+ * replay of capture files, through the same parser as the XDP program. */
+#include <errno.h>
+#include <net/if.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <pcap/pcap.h>
+#include "jflowd/parse.h"
+#include "log.h"
+#include "pcap_meter.h"
+
+#define LIVE_SNAPLEN 256		/* headers only: Ethernet, tags, IPv6 extensions */
+#define LIVE_BUFFER (32 << 20)
+
+/* Link types not in every pcap.h */
+#ifndef DLT_LINUX_SLL2
+#define DLT_LINUX_SLL2 276
+#endif
+#ifndef DLT_IPV4
+#define DLT_IPV4 228
+#endif
+#ifndef DLT_IPV6
+#define DLT_IPV6 229
+#endif
+
+struct source {
+	pcap_t *p;
+	int linktype;
+	uint32_t ifindex;
+	char name[JF_IFNAME_MAX];
+	uint64_t last_drops;
+};
+
+struct jf_pcap_meter {
+	struct source src[JF_MAX_IFACES];
+	int n;
+	bool offline;
+	uint32_t sample_rate;
+	uint64_t rng;
+	uint64_t first_ms;
+	uint64_t clock_ms;
+	/* file replay */
+	off_t file_size;
+	bool progress;
+	/* per-dispatch context */
+	struct jf_flow_cache *cache;
+	struct jf_meter_stats *st;
+	struct source *cur;
+	uint32_t tick_ms;
+	uint64_t next_tick_ms;
+	jf_tick_fn tick;
+	void *tick_arg;
+	uint64_t got;
+};
+
+static uint64_t rng_next(uint64_t *s)
+{
+	/* xorshift64* */
+	uint64_t x = *s;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*s = x;
+	return x * 0x2545f4914f6cdd1dull;
+}
+
+static int linktype_ok(int lt)
+{
+	switch (lt) {
+	case DLT_EN10MB:
+	case DLT_LINUX_SLL:
+	case DLT_LINUX_SLL2:
+	case DLT_RAW:
+	case DLT_IPV4:
+	case DLT_IPV6:
+	case DLT_NULL:
+	case DLT_LOOP:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* The frame under its link-layer header, into the shared parser. */
+static int parse_frame(int lt, const uint8_t *d, const uint8_t *end, struct jf_pkt *p)
+{
+	switch (lt) {
+	case DLT_EN10MB:
+		return jf_parse_eth(d, end, p);
+	case DLT_LINUX_SLL:	/* 16 bytes, protocol at 14 */
+		if (d + 16 > end)
+			return JF_PKT_TRUNC_L2;
+		return jf_parse_ethertype(d + 16, end, jf_rd16(d + 14), p);
+	case DLT_LINUX_SLL2:	/* 20 bytes, protocol at 0 */
+		if (d + 20 > end)
+			return JF_PKT_TRUNC_L2;
+		return jf_parse_ethertype(d + 20, end, jf_rd16(d), p);
+	case DLT_NULL:
+	case DLT_LOOP:		/* 4-byte address family, then IP */
+		if (d + 4 > end)
+			return JF_PKT_TRUNC_L2;
+		return jf_parse_ip(d + 4, end, p);
+	default:		/* raw IPv4/IPv6 */
+		return jf_parse_ip(d, end, p);
+	}
+}
+
+static void meter_packet(struct jf_pcap_meter *m, const struct pcap_pkthdr *h,
+			 const uint8_t *data)
+{
+	struct jf_meter_stats *st = m->st;
+	uint64_t ts = (uint64_t)h->ts.tv_sec * 1000 + (uint64_t)h->ts.tv_usec / 1000;
+	struct jf_pkt pkt;
+	int reason;
+
+	if (!m->first_ms)
+		m->first_ms = ts ? ts : 1;
+	if (ts > m->clock_ms)
+		m->clock_ms = ts;	/* never backwards: reordered captures */
+	if (m->tick && m->clock_ms >= m->next_tick_ms) {
+		m->tick(m->clock_ms, m->tick_arg);
+		m->next_tick_ms = m->clock_ms - m->clock_ms % m->tick_ms + m->tick_ms;
+	}
+	m->got++;
+
+	if (m->sample_rate > 1 && rng_next(&m->rng) % m->sample_rate) {
+		st->packets[JF_PKT_NOT_SAMPLED]++;
+		st->octets[JF_PKT_NOT_SAMPLED] += h->len;
+		return;
+	}
+	memset(&pkt, 0, sizeof(pkt));
+	reason = parse_frame(m->cur->linktype, data, data + h->caplen, &pkt);
+	if (reason == JF_PKT_OK) {
+		struct jf_update u = {
+			.packets = 1,
+			.octets = pkt.octets,
+			.first_ms = ts,
+			.last_ms = ts,
+			.flow_label = pkt.flow_label,
+			.tcp_flags = pkt.tcp_flags,
+			.ttl_min = pkt.ttl,
+			.ttl_max = pkt.ttl,
+		};
+
+		pkt.key.ifindex = m->cur->ifindex;
+		jf_cache_update(m->cache, &pkt.key, &u, m->clock_ms);
+	}
+	st->packets[reason]++;
+	st->octets[reason] += pkt.octets ? pkt.octets : h->len;
+}
+
+static void on_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *data)
+{
+	meter_packet((struct jf_pcap_meter *)arg, h, data);
+}
+
+static struct jf_pcap_meter *meter_new(uint32_t sample_rate)
+{
+	struct jf_pcap_meter *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	m->sample_rate = sample_rate;
+	if (getrandom(&m->rng, sizeof(m->rng), 0) != sizeof(m->rng) || !m->rng)
+		m->rng = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ull | 1;
+	return m;
+}
+
+struct jf_pcap_meter *jf_pcap_meter_open_file(const char *path, uint32_t sample_rate,
+					      char *err, size_t errlen)
+{
+	char perr[PCAP_ERRBUF_SIZE] = "";
+	struct jf_pcap_meter *m = meter_new(sample_rate);
+	struct stat sb;
+
+	if (!m) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	m->offline = true;
+	m->n = 1;
+	m->src[0].p = pcap_open_offline(path, perr);
+	if (!m->src[0].p) {
+		snprintf(err, errlen, "read %s: %s", path, perr);
+		free(m);
+		return NULL;
+	}
+	m->src[0].linktype = pcap_datalink(m->src[0].p);
+	if (!linktype_ok(m->src[0].linktype)) {
+		snprintf(err, errlen, "read %s: link type %s is not supported (Ethernet, "
+			 "Linux cooked SLL/SLL2, raw IP, BSD loopback are)", path,
+			 pcap_datalink_val_to_name(m->src[0].linktype) ?
+			 pcap_datalink_val_to_name(m->src[0].linktype) : "?");
+		jf_pcap_meter_close(m);
+		return NULL;
+	}
+	if (!stat(path, &sb))
+		m->file_size = sb.st_size;
+	m->progress = isatty(STDERR_FILENO);
+	return m;
+}
+
+struct jf_pcap_meter *jf_pcap_meter_open_live(const struct jf_config *cfg, char *err,
+					      size_t errlen)
+{
+	struct jf_pcap_meter *m = meter_new(cfg->sample_rate);
+	int i;
+
+	if (!m) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	for (i = 0; i < cfg->n_ifaces; i++) {
+		char perr[PCAP_ERRBUF_SIZE] = "";
+		struct source *s = &m->src[i];
+		int rc;
+
+		snprintf(s->name, sizeof(s->name), "%s", cfg->ifaces[i]);
+		s->ifindex = if_nametoindex(s->name);
+		if (!s->ifindex) {
+			snprintf(err, errlen, "interface %s: %s", s->name, strerror(errno));
+			goto fail;
+		}
+		s->p = pcap_create(s->name, perr);
+		if (!s->p) {
+			snprintf(err, errlen, "capture %s: %s", s->name, perr);
+			goto fail;
+		}
+		m->n = i + 1;
+		pcap_set_snaplen(s->p, LIVE_SNAPLEN);
+		pcap_set_promisc(s->p, 1);	/* a mirror port carries others' frames */
+		pcap_set_immediate_mode(s->p, 1);
+		pcap_set_buffer_size(s->p, LIVE_BUFFER);
+		rc = pcap_activate(s->p);
+		if (rc < 0) {
+			snprintf(err, errlen, "capture %s: %s", s->name, pcap_geterr(s->p));
+			goto fail;
+		}
+		/* Ingress only, as the XDP program sees it. */
+		if (pcap_setdirection(s->p, PCAP_D_IN))
+			log_warn("capture %s: cannot restrict to inbound packets: %s", s->name,
+				 pcap_geterr(s->p));
+		if (pcap_setnonblock(s->p, 1, perr)) {
+			snprintf(err, errlen, "capture %s: %s", s->name, perr);
+			goto fail;
+		}
+		s->linktype = pcap_datalink(s->p);
+		if (!linktype_ok(s->linktype)) {
+			snprintf(err, errlen, "capture %s: link type %d is not supported",
+				 s->name, s->linktype);
+			goto fail;
+		}
+		log_info("metering %s (ifindex %u) with libpcap", s->name, s->ifindex);
+	}
+	return m;
+fail:
+	jf_pcap_meter_close(m);
+	return NULL;
+}
+
+void jf_pcap_meter_close(struct jf_pcap_meter *m)
+{
+	int i;
+
+	if (!m)
+		return;
+	for (i = 0; i < m->n; i++)
+		if (m->src[i].p)
+			pcap_close(m->src[i].p);
+	free(m);
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void show_progress(struct jf_pcap_meter *m, double start, bool last)
+{
+	double el = mono_s() - start;
+	long pos = ftell(pcap_file(m->src[0].p));
+	double pct = m->file_size > 0 && pos >= 0 ? 100.0 * (double)pos / (double)m->file_size : 0;
+
+	if (last)
+		pct = 100;
+	fprintf(stderr, "\rjflowd: %llu packets read, %.0f packets/s, %.0f%%%s",
+		(unsigned long long)m->got, el > 0 ? (double)m->got / el : 0.0, pct,
+		last ? "\n" : "   ");
+}
+
+int jf_pcap_meter_run_file(struct jf_pcap_meter *m, struct jf_flow_cache *cache,
+			   struct jf_meter_stats *st, uint32_t tick_ms, jf_tick_fn tick,
+			   void *arg, char *err, size_t errlen)
+{
+	double start = mono_s(), next_progress = start + 0.5;
+	int rc;
+
+	m->cache = cache;
+	m->st = st;
+	m->cur = &m->src[0];
+	m->tick_ms = tick_ms ? tick_ms : 1000;
+	m->tick = tick;
+	m->tick_arg = arg;
+	m->next_tick_ms = 0;
+	for (;;) {
+		rc = pcap_dispatch(m->src[0].p, 4096, on_packet, (u_char *)m);
+		if (rc < 0)
+			break;
+		if (m->progress && mono_s() >= next_progress) {
+			show_progress(m, start, false);
+			next_progress += 0.5;
+		}
+		if (rc == 0)
+			break;
+	}
+	st->files_read_packets = m->got;
+	if (m->progress)
+		show_progress(m, start, true);
+	if (rc == PCAP_ERROR) {
+		/* A truncated file: what was read is metered and exported. */
+		snprintf(err, errlen, "%s", pcap_geterr(m->src[0].p));
+		return -1;
+	}
+	return 0;
+}
+
+uint64_t jf_pcap_meter_first_ms(const struct jf_pcap_meter *m)
+{
+	return m->first_ms;
+}
+
+uint64_t jf_pcap_meter_clock_ms(const struct jf_pcap_meter *m)
+{
+	return m->clock_ms;
+}
+
+int jf_pcap_meter_poll(struct jf_pcap_meter *m, struct jf_flow_cache *cache,
+		       struct jf_meter_stats *st, int timeout_ms)
+{
+	struct pollfd pfd[JF_MAX_IFACES];
+	int i, rc, total = 0;
+
+	for (i = 0; i < m->n; i++) {
+		pfd[i].fd = pcap_get_selectable_fd(m->src[i].p);
+		pfd[i].events = POLLIN;
+		pfd[i].revents = 0;
+	}
+	rc = poll(pfd, (nfds_t)m->n, timeout_ms);
+	if (rc < 0)
+		return errno == EINTR ? 0 : -1;
+	m->cache = cache;
+	m->st = st;
+	m->tick = NULL;
+	for (i = 0; i < m->n; i++) {
+		if (!pfd[i].revents)
+			continue;
+		m->cur = &m->src[i];
+		do {
+			rc = pcap_dispatch(m->src[i].p, 1024, on_packet, (u_char *)m);
+			if (rc > 0)
+				total += rc;
+		} while (rc == 1024);
+		if (rc < 0 && rc != PCAP_ERROR_BREAK)
+			log_warn("capture %s: %s", m->src[i].name, pcap_geterr(m->src[i].p));
+	}
+	return total;
+}
+
+void jf_pcap_meter_update_drops(struct jf_pcap_meter *m, struct jf_meter_stats *st)
+{
+	int i;
+
+	for (i = 0; i < m->n; i++) {
+		struct pcap_stat ps;
+
+		if (m->offline || pcap_stats(m->src[i].p, &ps))
+			continue;
+		/* ps_drop is 32 bits and wraps: accumulate deltas. */
+		st->capture_drops += (uint32_t)(ps.ps_drop - (uint32_t)m->src[i].last_drops);
+		m->src[i].last_drops = ps.ps_drop;
+	}
+}
+
+int jf_pcap_meter_count(const struct jf_pcap_meter *m)
+{
+	return m->n;
+}
+
+uint32_t jf_pcap_meter_ifindex(const struct jf_pcap_meter *m, int i)
+{
+	return m->src[i].ifindex;
+}

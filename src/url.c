@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Collector URLs: ipfix://, ipfix+tcp://, v9://, v5:// with host and port. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "url.h"
+
+static const struct {
+	const char *scheme;
+	enum jf_export_proto proto;
+	const char *default_port;
+} schemes[] = {
+	{ "ipfix", JF_EXPORT_IPFIX, "4739" },
+	{ "ipfix+udp", JF_EXPORT_IPFIX, "4739" },
+	{ "ipfix+tcp", JF_EXPORT_IPFIX_TCP, "4739" },
+	{ "v9", JF_EXPORT_V9, "2055" },
+	{ "netflow9", JF_EXPORT_V9, "2055" },
+	{ "v5", JF_EXPORT_V5, "2055" },
+	{ "netflow5", JF_EXPORT_V5, "2055" },
+};
+
+const char *jf_export_proto_name(enum jf_export_proto p)
+{
+	switch (p) {
+	case JF_EXPORT_IPFIX: return "ipfix";
+	case JF_EXPORT_IPFIX_TCP: return "ipfix+tcp";
+	case JF_EXPORT_V9: return "v9";
+	case JF_EXPORT_V5: return "v5";
+	}
+	return "?";
+}
+
+static int valid_port(const char *s)
+{
+	char *end;
+	long v;
+
+	if (!*s || strlen(s) >= JF_URL_PORT_MAX)
+		return 0;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	return !errno && !*end && v > 0 && v <= 65535;
+}
+
+int jf_url_parse(const char *url, struct jf_collector_url *out,
+		 char *err, unsigned long errlen)
+{
+	const char *sep, *hp, *port = NULL;
+	size_t slen, hlen;
+	unsigned i;
+
+	memset(out, 0, sizeof(*out));
+	sep = strstr(url, "://");
+	if (!sep) {
+		snprintf(err, errlen, "collector '%s': expected SCHEME://HOST[:PORT], "
+			 "scheme one of ipfix, ipfix+tcp, v9, v5", url);
+		return -EINVAL;
+	}
+	slen = (size_t)(sep - url);
+	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++)
+		if (strlen(schemes[i].scheme) == slen &&
+		    !strncmp(url, schemes[i].scheme, slen))
+			break;
+	if (i == sizeof(schemes) / sizeof(schemes[0])) {
+		snprintf(err, errlen, "collector '%s': unknown scheme '%.*s' "
+			 "(use ipfix, ipfix+tcp, v9 or v5)", url, (int)slen, url);
+		return -EINVAL;
+	}
+	out->proto = schemes[i].proto;
+
+	hp = sep + 3;
+	if (*hp == '[') {
+		const char *close = strchr(hp, ']');
+
+		if (!close) {
+			snprintf(err, errlen, "collector '%s': missing ']' after IPv6 address", url);
+			return -EINVAL;
+		}
+		hlen = (size_t)(close - hp - 1);
+		hp++;
+		if (close[1] == ':')
+			port = close + 2;
+		else if (close[1] && strcmp(close + 1, "/")) {
+			snprintf(err, errlen, "collector '%s': unexpected text after ']'", url);
+			return -EINVAL;
+		}
+	} else {
+		const char *colon = strchr(hp, ':');
+
+		if (colon && strchr(colon + 1, ':')) {
+			snprintf(err, errlen, "collector '%s': put an IPv6 address in brackets, "
+				 "e.g. ipfix://[::1]:4739", url);
+			return -EINVAL;
+		}
+		hlen = colon ? (size_t)(colon - hp) : strcspn(hp, "/");
+		if (colon)
+			port = colon + 1;
+	}
+	if (hlen == 0 || hlen >= JF_URL_HOST_MAX) {
+		snprintf(err, errlen, "collector '%s': missing or too long host", url);
+		return -EINVAL;
+	}
+	memcpy(out->host, hp, hlen);
+	out->host[hlen] = '\0';
+
+	if (port) {
+		size_t plen = strcspn(port, "/");
+		char buf[JF_URL_PORT_MAX + 1];
+
+		if (plen > JF_URL_PORT_MAX)
+			plen = JF_URL_PORT_MAX;
+		memcpy(buf, port, plen);
+		buf[plen] = '\0';
+		if (!valid_port(buf) || (port[plen] && strcmp(port + plen, "/"))) {
+			snprintf(err, errlen, "collector '%s': bad port '%s' (1-65535)", url, port);
+			return -EINVAL;
+		}
+		strcpy(out->port, buf);
+	} else {
+		strcpy(out->port, schemes[i].default_port);
+	}
+	return 0;
+}

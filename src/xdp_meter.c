@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The XDP capture backend: the only module that touches the BPF skeleton. */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "epoch.h"
+#include "log.h"
+#include "xdp_meter.h"
+#include "jflowd.skel.h"
+
+#define DRAIN_BATCH 8192
+
+struct jf_xdp_meter {
+	struct jflowd_bpf *skel;
+	int ncpus;
+	int n_ifaces;
+	uint32_t ifindex[JF_MAX_IFACES];
+	uint32_t attach_flags[JF_MAX_IFACES];
+	bool attached[JF_MAX_IFACES];
+	int map_fd[2];
+	int stats_fd;
+	struct ring_buffer *ring;
+	/* Drain buffers. */
+	struct jf_key *keys;
+	struct jf_counters *vals;
+	struct jf_stat *percpu;		/* ncpus values of one stats entry */
+	/* Ring callback context. */
+	struct jf_flow_cache *cache;
+	uint64_t now_ms;
+	int64_t mono_to_real_ns;
+	uint64_t spill_seen[2];		/* ring records per epoch parity */
+	uint64_t spill_merged;
+	uint64_t spill_merged_octets;
+};
+
+static int64_t mono_to_real_offset(void)
+{
+	struct timespec r, m;
+
+	clock_gettime(CLOCK_REALTIME, &r);
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	return ((int64_t)r.tv_sec - m.tv_sec) * 1000000000ll + (r.tv_nsec - m.tv_nsec);
+}
+
+static uint64_t to_real_ms(const struct jf_xdp_meter *m, uint64_t mono_ns)
+{
+	return (uint64_t)((int64_t)mono_ns + m->mono_to_real_ns) / 1000000u;
+}
+
+static int on_spill(void *ctx, void *data, size_t size)
+{
+	struct jf_xdp_meter *m = ctx;
+	const struct jf_spill *s = data;
+	struct jf_update u;
+
+	if (size < sizeof(*s))
+		return 0;
+	u.packets = 1;
+	u.octets = s->octets;
+	u.first_ms = u.last_ms = to_real_ms(m, s->ts_ns);
+	u.flow_label = s->flow_label;
+	u.tcp_flags = s->tcp_flags;
+	u.ttl_min = u.ttl_max = s->ttl;
+	jf_cache_update(m->cache, &s->key, &u, m->now_ms);
+	m->spill_seen[s->epoch & 1]++;
+	m->spill_merged++;
+	m->spill_merged_octets += s->octets;
+	return 0;
+}
+
+static int detach_one(struct jf_xdp_meter *m, int i)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
+	int rc;
+
+	if (!m->attached[i])
+		return 0;
+	opts.old_prog_fd = bpf_program__fd(m->skel->progs.jflowd_xdp);
+	/* Only our program: XDP_FLAGS_REPLACE with old_prog_fd. */
+	rc = bpf_xdp_detach((int)m->ifindex[i],
+			    m->attach_flags[i] & ~XDP_FLAGS_UPDATE_IF_NOEXIST, &opts);
+	if (rc)
+		log_warn("detach ifindex %u: %s", m->ifindex[i], strerror(-rc));
+	m->attached[i] = false;
+	return rc;
+}
+
+static int attach_one(struct jf_xdp_meter *m, int i, const char *name, enum jf_capture_mode mode,
+		      char *err, size_t errlen)
+{
+	int prog_fd = bpf_program__fd(m->skel->progs.jflowd_xdp);
+	uint32_t flags = XDP_FLAGS_UPDATE_IF_NOEXIST;
+	int rc;
+
+	if (mode == JF_MODE_XDP) {
+		rc = bpf_xdp_attach((int)m->ifindex[i], prog_fd, flags | XDP_FLAGS_DRV_MODE, NULL);
+		if (!rc) {
+			m->attach_flags[i] = flags | XDP_FLAGS_DRV_MODE;
+			m->attached[i] = true;
+			return 0;
+		}
+		if (rc == -EBUSY || rc == -EEXIST) {
+			snprintf(err, errlen, "attach %s: another XDP program is attached "
+				 "(see 'ip link show %s')", name, name);
+			return rc;
+		}
+		log_warn("attach %s: native XDP failed (%s); falling back to generic XDP, "
+			 "which is slower", name, strerror(-rc));
+	}
+	rc = bpf_xdp_attach((int)m->ifindex[i], prog_fd, flags | XDP_FLAGS_SKB_MODE, NULL);
+	if (rc) {
+		snprintf(err, errlen, "attach %s: %s", name,
+			 rc == -EBUSY || rc == -EEXIST ? "another XDP program is attached" :
+			 strerror(-rc));
+		return rc;
+	}
+	m->attach_flags[i] = flags | XDP_FLAGS_SKB_MODE;
+	m->attached[i] = true;
+	return 0;
+}
+
+struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_config *cfg, char *err, size_t errlen)
+{
+	struct jf_xdp_meter *m;
+	int i, rc;
+
+	m = calloc(1, sizeof(*m));
+	if (!m) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	m->ncpus = libbpf_num_possible_cpus();
+	if (m->ncpus <= 0) {
+		snprintf(err, errlen, "cannot count CPUs: %s", strerror(-m->ncpus));
+		goto fail;
+	}
+	if (m->ncpus > JF_MAX_CPUS)
+		log_warn("%d CPUs; packets on CPUs beyond %d are counted as lost",
+			 m->ncpus, JF_MAX_CPUS);
+	m->n_ifaces = cfg->n_ifaces;
+	for (i = 0; i < cfg->n_ifaces; i++) {
+		m->ifindex[i] = if_nametoindex(cfg->ifaces[i]);
+		if (!m->ifindex[i]) {
+			snprintf(err, errlen, "interface %s: %s", cfg->ifaces[i], strerror(errno));
+			goto fail;
+		}
+	}
+
+	m->skel = jflowd_bpf__open();
+	if (!m->skel) {
+		snprintf(err, errlen, "open BPF object: %s", strerror(errno));
+		goto fail;
+	}
+	m->skel->rodata->sample_rate = cfg->sample_rate;
+	m->skel->rodata->verdict = cfg->mirror ? XDP_DROP : XDP_PASS;
+	bpf_map__set_max_entries(m->skel->maps.flows_a, cfg->max_flows);
+	bpf_map__set_max_entries(m->skel->maps.flows_b, cfg->max_flows);
+
+	rc = jflowd_bpf__load(m->skel);
+	if (rc) {
+		snprintf(err, errlen, "load BPF program: %s%s", strerror(-rc),
+			 rc == -EPERM ? " (run as root, or with CAP_BPF and CAP_NET_ADMIN)" : "");
+		goto fail;
+	}
+	m->map_fd[0] = bpf_map__fd(m->skel->maps.flows_a);
+	m->map_fd[1] = bpf_map__fd(m->skel->maps.flows_b);
+	m->stats_fd = bpf_map__fd(m->skel->maps.stats);
+	m->ring = ring_buffer__new(bpf_map__fd(m->skel->maps.spill), on_spill, m, NULL);
+	if (!m->ring) {
+		snprintf(err, errlen, "spill ring: %s", strerror(errno));
+		goto fail;
+	}
+	m->keys = calloc(DRAIN_BATCH, sizeof(*m->keys));
+	m->vals = calloc(DRAIN_BATCH, sizeof(*m->vals));
+	m->percpu = calloc((size_t)m->ncpus, sizeof(*m->percpu));
+	if (!m->keys || !m->vals || !m->percpu) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	m->mono_to_real_ns = mono_to_real_offset();
+
+	for (i = 0; i < cfg->n_ifaces; i++) {
+		if (attach_one(m, i, cfg->ifaces[i], cfg->mode, err, errlen))
+			goto fail;
+		log_info("metering %s (ifindex %u) with %s XDP", cfg->ifaces[i], m->ifindex[i],
+			 jf_xdp_meter_mode(m, i));
+	}
+	return m;
+fail:
+	jf_xdp_meter_close(m);
+	return NULL;
+}
+
+int jf_xdp_meter_poll(struct jf_xdp_meter *m, struct jf_flow_cache *cache, int timeout_ms,
+		      uint64_t now_ms)
+{
+	m->cache = cache;
+	m->now_ms = now_ms;
+	return ring_buffer__poll(m->ring, timeout_ms);
+}
+
+static int drain_map(struct jf_xdp_meter *m, int fd, struct jf_flow_cache *cache,
+		     uint64_t now_ms, uint64_t *flows)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	uint32_t in = 0, out = 0;
+	bool first = true;
+	int rc = 0;
+
+	for (;;) {
+		uint32_t count = DRAIN_BATCH, i;
+
+		rc = bpf_map_lookup_and_delete_batch(fd, first ? NULL : &in, &out, m->keys,
+						     m->vals, &count, &opts);
+		if (rc && rc != -ENOENT)
+			break;
+		for (i = 0; i < count; i++) {
+			const struct jf_counters *c = &m->vals[i];
+			struct jf_update u = {
+				.packets = c->packets,
+				.octets = c->octets,
+				.first_ms = to_real_ms(m, c->first_ns),
+				.last_ms = to_real_ms(m, c->last_ns),
+				.flow_label = c->flow_label,
+				.tcp_flags = (uint8_t)c->tcp_flags,
+				.ttl_min = (uint8_t)c->ttl,
+				.ttl_max = (uint8_t)(c->ttl >> 8),
+			};
+
+			jf_cache_update(cache, &m->keys[i], &u, now_ms);
+		}
+		*flows += count;
+		if (rc == -ENOENT) {
+			rc = 0;
+			break;
+		}
+		in = out;
+		first = false;
+	}
+	if (rc)
+		log_err("drain flow map: %s", strerror(-rc));
+	return rc;
+}
+
+/* Add the counters of one epoch parity to st and zero them: nobody writes
+ * them until the epoch comes round again. */
+static int harvest(struct jf_xdp_meter *m, uint32_t parity, struct jf_meter_stats *st)
+{
+	uint32_t r;
+	int cpu, rc;
+
+	for (r = 0; r < JF_PKT_REASON_MAX; r++) {
+		uint32_t idx = JF_STAT_IDX(parity, r);
+
+		rc = bpf_map_lookup_elem(m->stats_fd, &idx, m->percpu);
+		if (rc)
+			return rc;
+		for (cpu = 0; cpu < m->ncpus; cpu++) {
+			/* Spilled packets count when merged (on_spill). */
+			if (r != JF_PKT_SPILLED) {
+				st->packets[r] += m->percpu[cpu].packets;
+				st->octets[r] += m->percpu[cpu].octets;
+			} else {
+				m->spill_seen[parity] -= m->percpu[cpu].packets;
+			}
+		}
+		memset(m->percpu, 0, (size_t)m->ncpus * sizeof(*m->percpu));
+		rc = bpf_map_update_elem(m->stats_fd, &idx, m->percpu, BPF_ANY);
+		if (rc)
+			return rc;
+	}
+	/* Every spilled packet of the old epoch is in the ring by now. */
+	if (m->spill_seen[parity]) {
+		log_err("spill ring: %lld records unmatched by the spill counter",
+			(long long)m->spill_seen[parity]);
+		st->spill_mismatch++;
+		m->spill_seen[parity] = 0;
+	}
+	return 0;
+}
+
+static void sync_spill(struct jf_xdp_meter *m, struct jf_meter_stats *st)
+{
+	st->packets[JF_PKT_SPILLED] += m->spill_merged;
+	st->octets[JF_PKT_SPILLED] += m->spill_merged_octets;
+	st->spill_merged += m->spill_merged;
+	m->spill_merged = 0;
+	m->spill_merged_octets = 0;
+}
+
+int jf_xdp_meter_drain(struct jf_xdp_meter *m, struct jf_flow_cache *cache, uint64_t now_ms,
+		       struct jf_meter_stats *st)
+{
+	struct jflowd_bpf__bss *bss = m->skel->bss;
+	uint64_t old;
+	int rc;
+
+	m->cache = cache;
+	m->now_ms = now_ms;
+	m->mono_to_real_ns = mono_to_real_offset();
+	old = jf_epoch_flip(&bss->epoch);
+	jf_epoch_quiesce(bss->cpu_seq, m->ncpus);
+
+	/* The old map has no writer now; its spilled packets are all in the
+	 * ring. */
+	ring_buffer__consume(m->ring);
+	rc = drain_map(m, m->map_fd[old & 1], cache, now_ms, &st->drained_flows);
+	if (!rc)
+		rc = harvest(m, (uint32_t)(old & 1), st);
+	sync_spill(m, st);
+	st->packets[JF_PKT_NO_CPU_SLOT] = bss->no_cpu_slot_packets;
+	st->drains++;
+	return rc;
+}
+
+int jf_xdp_meter_stop(struct jf_xdp_meter *m, struct jf_flow_cache *cache, uint64_t now_ms,
+		      struct jf_meter_stats *st)
+{
+	int i, rc;
+
+	for (i = 0; i < m->n_ifaces; i++)
+		detach_one(m, i);
+	/* Two switches drain both maps; runs still in flight are waited for. */
+	rc = jf_xdp_meter_drain(m, cache, now_ms, st);
+	if (!rc)
+		rc = jf_xdp_meter_drain(m, cache, now_ms, st);
+	return rc;
+}
+
+void jf_xdp_meter_close(struct jf_xdp_meter *m)
+{
+	int i;
+
+	if (!m)
+		return;
+	for (i = 0; i < m->n_ifaces; i++)
+		detach_one(m, i);
+	ring_buffer__free(m->ring);
+	jflowd_bpf__destroy(m->skel);
+	free(m->keys);
+	free(m->vals);
+	free(m->percpu);
+	free(m);
+}
+
+const char *jf_xdp_meter_mode(const struct jf_xdp_meter *m, int i)
+{
+	return (m->attach_flags[i] & XDP_FLAGS_DRV_MODE) ? "native" : "generic";
+}
+
+uint32_t jf_xdp_meter_ifindex(const struct jf_xdp_meter *m, int i)
+{
+	return m->ifindex[i];
+}

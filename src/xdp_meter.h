@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The XDP capture backend: the only module that touches the BPF skeleton.
+ * Loads and attaches the program, switches epochs, drains the old flow
+ * map and the spill ring into the flow cache, harvests the counters. */
+#ifndef JFLOWD_XDP_METER_H
+#define JFLOWD_XDP_METER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "config.h"
+#include "flow_cache.h"
+#include "meter_stats.h"
+
+struct jf_xdp_meter;
+
+/* Open, size, load and attach to every interface of cfg. NULL with a
+ * one-line reason in err. */
+struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_config *cfg, char *err, size_t errlen);
+
+/* Poll the spill ring for up to timeout_ms, merging what arrives. */
+int jf_xdp_meter_poll(struct jf_xdp_meter *m, struct jf_flow_cache *cache, int timeout_ms,
+		      uint64_t now_ms);
+
+/* Switch epochs and merge everything of the old epoch into the cache. */
+int jf_xdp_meter_drain(struct jf_xdp_meter *m, struct jf_flow_cache *cache, uint64_t now_ms,
+		       struct jf_meter_stats *st);
+
+/* Detach from every interface, then drain both epochs. */
+int jf_xdp_meter_stop(struct jf_xdp_meter *m, struct jf_flow_cache *cache, uint64_t now_ms,
+		      struct jf_meter_stats *st);
+
+void jf_xdp_meter_close(struct jf_xdp_meter *m);
+
+/* Mode each interface was attached in ("native", "generic"). */
+const char *jf_xdp_meter_mode(const struct jf_xdp_meter *m, int i);
+uint32_t jf_xdp_meter_ifindex(const struct jf_xdp_meter *m, int i);
+
+#endif
