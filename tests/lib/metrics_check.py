@@ -1,0 +1,88 @@
+#!/usr/bin/python3
+"""Check jflowd's lossless invariant from its metrics file alone.
+
+Usage: metrics_check.py METRICS.prom [--no-loss] [--expect-metered N]
+                        [--collector-exact] [--print]
+
+  metered == exported + cached + sum(unaccounted by reason)
+and for every collector
+  exported == collector packets + dropped + unexportable
+Exits 1 when an equation does not hold, or with --no-loss when anything is
+unaccounted or dropped.
+"""
+import argparse
+import re
+import sys
+from collections import defaultdict
+
+LINE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)$')
+LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
+
+
+def parse(path):
+    m = defaultdict(dict)
+    with open(path) as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            g = LINE.match(line.strip())
+            if not g:
+                raise SystemExit(f"metrics_check: bad line: {line!r}")
+            labels = tuple(sorted(LABEL.findall(g.group(3) or "")))
+            m[g.group(1)][labels] = float(g.group(4))
+    return m
+
+
+def one(m, name):
+    vals = m.get(name)
+    if not vals:
+        raise SystemExit(f"metrics_check: {name} missing")
+    return int(sum(vals.values()))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("path")
+    ap.add_argument("--no-loss", action="store_true")
+    ap.add_argument("--expect-metered", type=int)
+    ap.add_argument("--print", action="store_true")
+    args = ap.parse_args()
+
+    m = parse(args.path)
+    metered = one(m, "jflowd_packets_metered_total")
+    exported = one(m, "jflowd_packets_exported_total")
+    cached = one(m, "jflowd_packets_cached")
+    unacc = {dict(k).get("reason"): int(v)
+             for k, v in m["jflowd_packets_unaccounted_total"].items()}
+    lost = sum(unacc.values())
+    ok = True
+    print(f"metrics: metered {metered} = exported {exported} + cached {cached} "
+          f"+ unaccounted {lost} {dict((k, v) for k, v in unacc.items() if v)}")
+    if metered != exported + cached + lost:
+        print(f"metrics: INVARIANT BROKEN: difference {metered - exported - cached - lost}")
+        ok = False
+    if one(m, "jflowd_spill_mismatch_total"):
+        print("metrics: spill counter and spill ring disagree")
+        ok = False
+    if args.expect_metered is not None and metered != args.expect_metered:
+        print(f"metrics: metered {metered}, expected {args.expect_metered}")
+        ok = False
+    for labels, pk in m.get("jflowd_collector_packets_total", {}).items():
+        lab = dict(labels)
+        drop = int(m["jflowd_collector_dropped_packets_total"][labels])
+        unexp = int(m["jflowd_collector_unexportable_packets_total"][labels])
+        print(f"metrics: collector {lab['collector']}: sent {int(pk)} + dropped {drop} "
+              f"+ unexportable {unexp} (exported {exported})")
+        if int(pk) + drop + unexp != exported:
+            print("metrics: COLLECTOR INVARIANT BROKEN")
+            ok = False
+        if args.no_loss and drop:
+            ok = False
+    if args.no_loss and lost:
+        print("metrics: packets unaccounted, --no-loss given")
+        ok = False
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

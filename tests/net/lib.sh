@@ -1,0 +1,115 @@
+# Shared helpers for the end-to-end tests: skip rules, private network
+# namespaces joined by a veth pair, collectors, cleanup on every exit.
+# Sourced by tests/net/test_*.sh; expects BUILD (meson build dir) and SRC.
+
+set -eu
+: "${BUILD:?BUILD must point at the meson build directory}"
+: "${SRC:?SRC must point at the source tree}"
+
+JFLOWD="$BUILD/src/jflowd"
+TRAFGEN="$BUILD/tests/jflowd-trafgen"
+FLOWCMP="/usr/bin/python3 $SRC/tests/lib/flowcmp.py"
+METRICS_CHECK="/usr/bin/python3 $SRC/tests/lib/metrics_check.py"
+
+TEST_NAME=$(basename "$0" .sh)
+WORK=$(mktemp -d "/tmp/jflowd-$TEST_NAME.XXXXXX")
+NS_PREFIX="jf$$"
+PIDS=""
+NETNS=""
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*"; exit 1; }
+log() { echo "[$TEST_NAME] $*"; }
+
+need_root() { [ "$(id -u)" = 0 ] || skip "needs root (network namespaces, XDP)"; }
+need_cmd() { for c in "$@"; do command -v "$c" >/dev/null || skip "needs $c"; done; }
+
+cleanup() {
+	local rc=$?
+	for p in $PIDS; do kill -TERM "$p" 2>/dev/null || true; done
+	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
+	for ns in $NETNS; do ip netns del "$ns" 2>/dev/null || true; done
+	if [ $rc -eq 0 ] && [ -z "${KEEP_WORK:-}" ]; then rm -rf "$WORK"; else echo "work dir kept: $WORK"; fi
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# netns_pair A B [queues]: two namespaces joined by veth "veth0" in each;
+# IPv6 off so the stack adds no traffic of its own. Names are unique per run.
+netns_pair() {
+	local a="$NS_PREFIX$1" b="$NS_PREFIX$2" q="${3:-1}"
+	ip netns add "$a"; NETNS="$NETNS $a"
+	ip netns add "$b"; NETNS="$NETNS $b"
+	for ns in "$a" "$b"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+		ip -n "$ns" link set lo up
+	done
+	ip link add veth0 netns "$a" numtxqueues "$q" numrxqueues "$q" type veth \
+		peer name veth0 netns "$b" numtxqueues "$q" numrxqueues "$q"
+	ip -n "$a" link set veth0 up
+	ip -n "$b" link set veth0 up
+}
+ns() { echo "$NS_PREFIX$1"; }
+in_ns() { local n="$NS_PREFIX$1"; shift; ip netns exec "$n" "$@"; }
+
+# bg CMD...: start in the background, remember it for cleanup (LAST_PID).
+# Only plain commands: a shell function would run in a subshell that does
+# not pass signals on. bg_ns NS CMD...: the same inside a namespace.
+bg() { "$@" & PIDS="$PIDS $!"; LAST_PID=$!; }
+bg_ns() { local n="$NS_PREFIX$1"; shift; bg ip netns exec "$n" "$@"; }
+
+# wait_for SECONDS CMD...: poll until CMD succeeds.
+wait_for() {
+	local t=$1; shift
+	local end=$(( $(date +%s) + t ))
+	until "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
+udp_listening() { # [ns] port
+	if [ $# = 2 ]; then in_ns "$1" ss -Hlun "sport = :$2" | grep -q .;
+	else ss -Hlun "sport = :$1" | grep -q .; fi
+}
+
+# start_nfcapd NS|- PORT DIR: nfcapd on that namespace's loopback.
+start_nfcapd() {
+	local n=$1 port=$2 dir=$3
+	mkdir -p "$dir"
+	if [ "$n" = - ]; then
+		bg nfcapd -w "$dir" -p "$port" -b 127.0.0.1 -B 8388608
+		wait_for 5 udp_listening "$port" || fail "nfcapd did not start"
+	else
+		bg_ns "$n" nfcapd -w "$dir" -p "$port" -b 127.0.0.1 -B 8388608
+		wait_for 5 udp_listening "$n" "$port" || fail "nfcapd did not start"
+	fi
+	NFCAPD_PID=$LAST_PID
+}
+
+# settle NS|- PORT: wait until the collector has read its socket empty,
+# then a moment for it to process what it read.
+recvq_empty() {
+	local q
+	if [ "$1" = - ]; then q=$(ss -Hlun "sport = :$2" | awk '{print $2}' | head -1)
+	else q=$(in_ns "$1" ss -Hlun "sport = :$2" | awk '{print $2}' | head -1); fi
+	[ "${q:-0}" = 0 ]
+}
+settle() {
+	wait_for 10 recvq_empty "$1" "$2" || log "collector socket not drained"
+	sleep 0.5
+}
+
+# stop_pid PID: SIGTERM and wait (nfcapd writes its file on exit).
+stop_pid() {
+	kill -TERM "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+	PIDS=$(echo "$PIDS" | tr ' ' '\n' | grep -vx "$1" | tr '\n' ' ')
+}
+
+# nfdump_csv DIR OUT: every record nfcapd stored, as CSV with header.
+nfdump_csv() { nfdump -R "$1" -o csv -N > "$2"; }
+
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
