@@ -148,6 +148,7 @@ void jf_exporter_add_ifname(struct jf_exporter *e, uint32_t ifindex, const char 
 		return;
 	v = &e->ifnames[e->n_ifnames++];
 	memset(v, 0, sizeof(*v));
+	v->domain = e->domain;
 	v->ifindex = ifindex;
 	snprintf(v->name, sizeof(v->name), "%s", name);
 	snprintf(v->description, sizeof(v->description), "%s", description);

@@ -238,23 +238,34 @@ void jf_cache_update(struct jf_flow_cache *c, const struct jf_key *key,
 	}
 }
 
+/* Each list is in deadline order, so expiry stops at the first head that
+ * is not due: the work is the number of expired flows plus three. */
 size_t jf_cache_expire(struct jf_flow_cache *c, uint64_t now_ms)
 {
 	size_t n = 0;
 	uint32_t i;
 
-	while ((i = c->lists[L_FIN].head) != NIL &&
-	       now_ms >= c->slots[i].fin_at_ms + c->p.fin_ms) {
+	for (;;) {
+		c->st.expire_checks++;
+		i = c->lists[L_FIN].head;
+		if (i == NIL || now_ms < c->slots[i].fin_at_ms + c->p.fin_ms)
+			break;
 		expire_slot(c, i, JF_END_EOF);
 		n++;
 	}
-	while ((i = c->lists[L_IDLE].head) != NIL &&
-	       now_ms >= c->slots[i].updated_ms + c->p.idle_ms) {
+	for (;;) {
+		c->st.expire_checks++;
+		i = c->lists[L_IDLE].head;
+		if (i == NIL || now_ms < c->slots[i].updated_ms + c->p.idle_ms)
+			break;
 		expire_slot(c, i, JF_END_IDLE);
 		n++;
 	}
-	while ((i = c->lists[L_ACTIVE].head) != NIL &&
-	       now_ms >= c->slots[i].created_ms + c->p.active_ms) {
+	for (;;) {
+		c->st.expire_checks++;
+		i = c->lists[L_ACTIVE].head;
+		if (i == NIL || now_ms < c->slots[i].created_ms + c->p.active_ms)
+			break;
 		expire_slot(c, i, JF_END_ACTIVE);
 		n++;
 	}

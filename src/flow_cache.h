@@ -59,6 +59,7 @@ struct jf_cache_stats {
 	uint64_t expired[JF_END_RESOURCES + 1];	/* by flowEndReason */
 	uint64_t exported_packets;	/* packets in expired flows */
 	uint64_t exported_octets;
+	uint64_t expire_checks;	/* list heads examined by jf_cache_expire */
 };
 
 void jf_cache_get_stats(const struct jf_flow_cache *c, struct jf_cache_stats *st);

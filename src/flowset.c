@@ -90,8 +90,9 @@ int jf_msg_add_template(struct jf_msg *m, const struct jf_template *t)
 	uint8_t *p;
 	uint16_t i;
 
-	/* v9 options templates each get their own FlowSet. */
-	if (reserve(m, sid, need, opt && m->wire == JF_WIRE_V9))
+	/* Options templates each get a set of their own: nfdump reads only
+	 * the first options template of a set, in v9 and IPFIX alike. */
+	if (reserve(m, sid, need, opt))
 		return -ENOSPC;
 	p = m->buf + m->len;
 	jf_put_be(p, t->id, 2);
@@ -114,7 +115,7 @@ int jf_msg_add_template(struct jf_msg *m, const struct jf_template *t)
 	m->len += need;
 	m->count++;
 	m->templates++;
-	if (opt && m->wire == JF_WIRE_V9)
+	if (opt)
 		close_set(m);
 	return 0;
 }

@@ -89,7 +89,7 @@ void jf_template_opt_exporter(struct jf_template *t, const struct jf_tmpl_params
 	init(t, JF_TID_OPT_EXPORTER, JF_TMPL_OPT_EXPORTER, p->wire);
 	t->scope_count = 1;
 	if (p->wire == JF_WIRE_IPFIX) {
-		add(t, IE_OBSERVATION_DOMAIN, 4);
+		add(t, IE_EXPORTING_PROCESS_ID, 4);	/* scope, as Juniper MX */
 		add(t, IE_SAMPLING_INTERVAL, 4);
 		add(t, IE_SAMPLING_ALGORITHM, 1);
 		add(t, IE_ACTIVE_TIMEOUT, 2);
@@ -119,16 +119,20 @@ void jf_template_opt_exporter(struct jf_template *t, const struct jf_tmpl_params
 	}
 }
 
+/* Interface names. The index is a plain field right after the scope and
+ * the description right after it: the layout nfdump reads (it takes the
+ * name from IE 83 and ignores IE 82, which follows for everyone else). */
 void jf_template_opt_ifname(struct jf_template *t, const struct jf_tmpl_params *p)
 {
 	init(t, JF_TID_OPT_IFNAME, JF_TMPL_OPT_IFNAME, p->wire);
 	t->scope_count = 1;
 	if (p->wire == JF_WIRE_IPFIX)
-		add(t, IE_INGRESS_IF, 4);
+		add(t, IE_OBSERVATION_DOMAIN_ID, 4);
 	else
-		add(t, 2 /* V9_SCOPE_INTERFACE */, 4);
-	add(t, IE_INTERFACE_NAME, 32);
+		add(t, 1 /* V9_SCOPE_SYSTEM */, 4);
+	add(t, IE_INGRESS_IF, 4);
 	add(t, IE_INTERFACE_DESCRIPTION, 64);
+	add(t, IE_INTERFACE_NAME, 32);
 }
 
 /* v9 FIRST/LAST_SWITCHED: ms since sysUpTime 0, never later than the
@@ -347,6 +351,8 @@ void jf_write_opt_ifname(uint8_t *out, const struct jf_template *t,
 		unsigned len = t->f[i].len;
 
 		if (i < t->scope_count)
+			jf_put_be(p, v->domain, len);
+		else if (t->f[i].ie == IE_INGRESS_IF)
 			jf_put_be(p, v->ifindex, len);
 		else if (t->f[i].ie == IE_INTERFACE_NAME)
 			put_string(p, v->name, len);

@@ -59,7 +59,7 @@ struct jf_tmpl_params {
 
 /* Values of the exporter options record (template 512). */
 struct jf_opt_exporter {
-	uint32_t domain;		/* ODID / Source ID */
+	uint32_t domain;		/* scope value: ODID / Source ID */
 	uint32_t sampling_interval;
 	uint8_t sampling_algorithm;	/* 1 deterministic, 2 random */
 	uint16_t active_timeout_s;
@@ -76,6 +76,7 @@ struct jf_opt_exporter {
 
 /* Values of an interface options record (template 513). */
 struct jf_opt_ifname {
+	uint32_t domain;		/* scope: ODID / Source ID */
 	uint32_t ifindex;
 	char name[32];
 	char description[64];

@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The real XDP object through BPF_PROG_TEST_RUN: a table of packets with the
+ * verdict, the counter reason and the flow-map entry each must produce.
+ * Exits 77 (skip) without root or BPF. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "jflowd/flow.h"
+#include "jflowd.skel.h"
+#include "../lib/pktbuild.h"
+
+#define REPEAT 3
+#define IFINDEX_LO 1
+
+static int failures;
+
+#define CHECK(cond, ...) do {							\
+		if (!(cond)) {							\
+			failures++;						\
+			printf("  FAIL %s:%d: ", __FILE__, __LINE__);		\
+			printf(__VA_ARGS__);					\
+			printf("\n");						\
+		}								\
+	} while (0)
+
+static const uint8_t v6a[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
+static const uint8_t v6b[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2 };
+
+struct tcase {
+	const char *name;
+	struct pb pkt;
+	int reason;		/* enum jf_pkt_reason */
+	struct jf_key key;	/* for JF_PKT_OK */
+	uint32_t octets;	/* per packet */
+	uint8_t tcp_flags;
+	uint8_t ttl;
+	uint32_t flow_label;
+};
+
+static void key4(struct jf_key *k, const char *s, const char *d, uint8_t proto,
+		 uint16_t sp, uint16_t dp)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = JF_FAMILY_IPV4;
+	inet_pton(AF_INET, s, &k->src[0]);
+	inet_pton(AF_INET, d, &k->dst[0]);
+	k->proto = proto;
+	k->sport = sp;
+	k->dport = dp;
+	k->ifindex = IFINDEX_LO;
+}
+
+static void key6(struct jf_key *k, uint8_t proto, uint16_t sp, uint16_t dp)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = JF_FAMILY_IPV6;
+	memcpy(k->src, v6a, 16);
+	memcpy(k->dst, v6b, 16);
+	k->proto = proto;
+	k->sport = sp;
+	k->dport = dp;
+	k->ifindex = IFINDEX_LO;
+}
+
+static int build_cases(struct tcase *c)
+{
+	int n = 0;
+	struct tcase *t;
+
+	/* Ethernet, IPv4, TCP SYN: ports, flags, TTL, ToS, IP length. */
+	t = &c[n++];
+	t->name = "ipv4 tcp";
+	pb_eth(&t->pkt); pb_u16(&t->pkt, 0x0800);
+	pb_ipv4(&t->pkt, 0xc0000201, 0xc6336407, 6, 0x2e, 61, 40 + 100, 0, 0);
+	pb_tcp(&t->pkt, 40000, 443, 0x02); pb_zero(&t->pkt, 100);
+	t->reason = JF_PKT_OK;
+	key4(&t->key, "192.0.2.1", "198.51.100.7", 6, 40000, 443);
+	t->key.tos = 0x2e;
+	t->octets = 140; t->tcp_flags = 0x02; t->ttl = 61;
+
+	/* 802.1Q tag: VLAN id in the key, priority bits ignored. */
+	t = &c[n++];
+	t->name = "vlan ipv4 udp";
+	pb_eth(&t->pkt); pb_vlan(&t->pkt, 0x8100, 42, 5); pb_u16(&t->pkt, 0x0800);
+	pb_ipv4(&t->pkt, 0xc0000202, 0xc0000203, 17, 0, 64, 28 + 12, 0, 0);
+	pb_udp(&t->pkt, 5353, 53, 8 + 12); pb_zero(&t->pkt, 12);
+	t->reason = JF_PKT_OK;
+	key4(&t->key, "192.0.2.2", "192.0.2.3", 17, 5353, 53);
+	t->key.vlan = 42;
+	t->octets = 40; t->ttl = 64;
+
+	/* QinQ 802.1ad outer + 802.1Q inner. */
+	t = &c[n++];
+	t->name = "qinq ipv4 icmp";
+	pb_eth(&t->pkt); pb_vlan(&t->pkt, 0x88a8, 300, 0); pb_vlan(&t->pkt, 0x8100, 7, 0);
+	pb_u16(&t->pkt, 0x0800);
+	pb_ipv4(&t->pkt, 0xc0000204, 0xc0000205, 1, 0, 64, 28, 0, 0);
+	pb_icmp(&t->pkt, 8, 0);
+	t->reason = JF_PKT_OK;
+	key4(&t->key, "192.0.2.4", "192.0.2.5", 1, 0, 8 << 8);
+	t->key.vlan = 300; t->key.inner_vlan = 7;
+	t->octets = 28; t->ttl = 64;
+
+	/* IPv6 UDP with flow label and traffic class. */
+	t = &c[n++];
+	t->name = "ipv6 udp";
+	pb_eth(&t->pkt); pb_u16(&t->pkt, 0x86dd);
+	pb_ipv6(&t->pkt, v6a, v6b, 17, 0xb8, 0x12345, 50, 8 + 20);
+	pb_udp(&t->pkt, 1000, 2000, 28); pb_zero(&t->pkt, 20);
+	t->reason = JF_PKT_OK;
+	key6(&t->key, 17, 1000, 2000);
+	t->key.tos = 0xb8;
+	t->octets = 40 + 28; t->ttl = 50; t->flow_label = 0x12345;
+
+	/* ICMPv6 echo request: type 128 code 0 as the destination port. */
+	t = &c[n++];
+	t->name = "ipv6 icmpv6";
+	pb_eth(&t->pkt); pb_u16(&t->pkt, 0x86dd);
+	pb_ipv6(&t->pkt, v6a, v6b, 58, 0, 0, 64, 8);
+	pb_icmp(&t->pkt, 128, 0);
+	t->reason = JF_PKT_OK;
+	key6(&t->key, 58, 0, 128 << 8);
+	t->octets = 48; t->ttl = 64;
+
+	/* ARP: not IP, passed and counted, no flow. */
+	t = &c[n++];
+	t->name = "arp";
+	pb_eth(&t->pkt); pb_u16(&t->pkt, 0x0806); pb_zero(&t->pkt, 28);
+	t->reason = JF_PKT_NON_IP;
+
+	/* IPv4 header cut short. */
+	t = &c[n++];
+	t->name = "truncated ipv4";
+	pb_eth(&t->pkt); pb_u16(&t->pkt, 0x0800); pb_u8(&t->pkt, 0x45); pb_zero(&t->pkt, 10);
+	t->reason = JF_PKT_TRUNC_L3;
+
+	/* TCP header cut short: no flow (ports unknown). */
+	t = &c[n++];
+	t->name = "truncated tcp";
+	pb_eth(&t->pkt); pb_u16(&t->pkt, 0x0800);
+	pb_ipv4(&t->pkt, 0xc0000206, 0xc0000207, 6, 0, 64, 40, 0, 0);
+	pb_zero(&t->pkt, 6);
+	t->reason = JF_PKT_TRUNC_L4;
+
+	/* VLAN tag cut short (XDP frames have at least 14 bytes). */
+	t = &c[n++];
+	t->name = "truncated vlan tag";
+	pb_eth(&t->pkt); pb_u16(&t->pkt, 0x8100); pb_u16(&t->pkt, 5);
+	t->reason = JF_PKT_TRUNC_L2;
+
+	/* IHL below 5. */
+	t = &c[n++];
+	t->name = "bad ihl";
+	pb_eth(&t->pkt); pb_u16(&t->pkt, 0x0800);
+	pb_ipv4(&t->pkt, 0xc0000206, 0xc0000207, 6, 0, 64, 40, 0, 0);
+	t->pkt.b[t->pkt.ip_off] = 0x44;
+	pb_tcp(&t->pkt, 1, 2, 0);
+	t->reason = JF_PKT_BAD_L3;
+	return n;
+}
+
+static int run_case(struct jflowd_bpf *skel, struct tcase *t, __u64 *stat_before)
+{
+	__u32 len = t->pkt.len;
+	struct xdp_md ctx = { .ingress_ifindex = IFINDEX_LO, .data_end = len };
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		    .data_in = t->pkt.b,
+		    .data_size_in = len,
+		    .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx),
+		    .repeat = REPEAT);
+	int ncpus = libbpf_num_possible_cpus();
+	struct jf_stat st[ncpus];
+	__u32 idx = JF_STAT_IDX(0, t->reason);
+	__u64 sum = 0;
+	int rc, i;
+
+	rc = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.jflowd_xdp), &opts);
+	CHECK(rc == 0, "%s: test run: %s", t->name, strerror(-rc));
+	CHECK(opts.retval == XDP_PASS, "%s: verdict %u, want XDP_PASS", t->name, opts.retval);
+
+	rc = bpf_map_lookup_elem(bpf_map__fd(skel->maps.stats), &idx, st);
+	CHECK(rc == 0, "%s: stats lookup", t->name);
+	for (i = 0; i < ncpus; i++)
+		sum += st[i].packets;
+	CHECK(sum - stat_before[t->reason] == REPEAT, "%s: reason %d counted %llu times, want %d",
+	      t->name, t->reason, (unsigned long long)(sum - stat_before[t->reason]), REPEAT);
+	stat_before[t->reason] = sum;
+
+	if (t->reason == JF_PKT_OK) {
+		struct jf_counters c;
+
+		rc = bpf_map_lookup_elem(bpf_map__fd(skel->maps.flows_a), &t->key, &c);
+		CHECK(rc == 0, "%s: flow not in map", t->name);
+		if (rc)
+			return 0;
+		CHECK(c.packets == REPEAT, "%s: packets %llu", t->name, (unsigned long long)c.packets);
+		CHECK(c.octets == (__u64)REPEAT * t->octets, "%s: octets %llu, want %u", t->name,
+		      (unsigned long long)c.octets, REPEAT * t->octets);
+		CHECK(c.tcp_flags == t->tcp_flags, "%s: tcp flags %#x", t->name, c.tcp_flags);
+		CHECK((c.ttl & 0xff) == t->ttl && (c.ttl >> 8) == t->ttl, "%s: ttl %#x", t->name, c.ttl);
+		CHECK(c.flow_label == t->flow_label, "%s: flow label %#x", t->name, c.flow_label);
+		CHECK(c.first_ns && c.last_ns >= c.first_ns, "%s: times", t->name);
+	}
+	return 0;
+}
+
+/* After an epoch switch, the same packet lands in the other map. */
+static void check_epoch(struct jflowd_bpf *skel, struct tcase *t)
+{
+	struct xdp_md ctx = { .ingress_ifindex = IFINDEX_LO, .data_end = t->pkt.len };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = t->pkt.b, .data_size_in = t->pkt.len,
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = 5);
+	struct jf_counters c;
+
+	skel->bss->epoch = 1;
+	bpf_prog_test_run_opts(bpf_program__fd(skel->progs.jflowd_xdp), &opts);
+	CHECK(bpf_map_lookup_elem(bpf_map__fd(skel->maps.flows_b), &t->key, &c) == 0 &&
+	      c.packets == 5, "epoch 1 writes flows_b");
+	CHECK(bpf_map_lookup_elem(bpf_map__fd(skel->maps.flows_a), &t->key, &c) == 0 &&
+	      c.packets == REPEAT, "epoch 1 leaves flows_a alone");
+	skel->bss->epoch = 0;
+	for (int i = 0; i < libbpf_num_possible_cpus(); i++)
+		CHECK(!(skel->bss->cpu_seq[i].seq & 1), "cpu %d left the program", i);
+}
+
+/* Mirror mode drops after metering. */
+static void check_mirror(struct tcase *t)
+{
+	struct xdp_md ctx = { .ingress_ifindex = IFINDEX_LO, .data_end = t->pkt.len };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = t->pkt.b, .data_size_in = t->pkt.len,
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = 1);
+	struct jflowd_bpf *skel = jflowd_bpf__open();
+	struct jf_counters c;
+
+	skel->rodata->verdict = XDP_DROP;
+	CHECK(jflowd_bpf__load(skel) == 0, "load mirror");
+	bpf_prog_test_run_opts(bpf_program__fd(skel->progs.jflowd_xdp), &opts);
+	CHECK(opts.retval == XDP_DROP, "mirror: verdict %u", opts.retval);
+	CHECK(bpf_map_lookup_elem(bpf_map__fd(skel->maps.flows_a), &t->key, &c) == 0 &&
+	      c.packets == 1, "mirror: metered before the drop");
+	jflowd_bpf__destroy(skel);
+}
+
+int main(void)
+{
+	static struct tcase cases[32];
+	__u64 before[JF_PKT_REASON_MAX] = { 0 };
+	struct bpf_prog_info info = { 0 };
+	__u32 info_len = sizeof(info);
+	struct jflowd_bpf *skel;
+	int n, i, rc;
+
+	if (geteuid() != 0) {
+		printf("SKIP: needs root to load BPF programs\n");
+		return 77;
+	}
+	skel = jflowd_bpf__open();
+	if (!skel) {
+		printf("SKIP: cannot open BPF object: %s\n", strerror(errno));
+		return 77;
+	}
+	rc = jflowd_bpf__load(skel);
+	if (rc) {
+		printf("%s: cannot load the XDP program: %s\n", rc == -EPERM ? "SKIP" : "FAIL",
+		       strerror(-rc));
+		return rc == -EPERM ? 77 : 1;
+	}
+	if (!bpf_obj_get_info_by_fd(bpf_program__fd(skel->progs.jflowd_xdp), &info, &info_len))
+		printf("program loaded: %u instructions verified, %u xlated bytes\n",
+		       info.verified_insns, info.xlated_prog_len);
+
+	n = build_cases(cases);
+	for (i = 0; i < n; i++) {
+		int f = failures;
+
+		run_case(skel, &cases[i], before);
+		printf("%s %s\n", failures == f ? "ok  " : "FAIL", cases[i].name);
+	}
+	check_epoch(skel, &cases[0]);
+	jflowd_bpf__destroy(skel);
+	check_mirror(&cases[0]);
+	printf("%d passed, %d failed\n", n + 2 - (failures ? 1 : 0), failures ? 1 : 0);
+	return failures ? 1 : 0;
+}

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Unit tests of the command-line contract: collector URLs, timeouts,
+ * options, configuration file and its override by the command line. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "config.h"
+
+static void test_url_ok(void **state)
+{
+	struct jf_collector_url u;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(jf_url_parse("ipfix://127.0.0.1:4739", &u, err, sizeof(err)), 0);
+	assert_int_equal(u.proto, JF_EXPORT_IPFIX);
+	assert_string_equal(u.host, "127.0.0.1");
+	assert_string_equal(u.port, "4739");
+	assert_int_equal(jf_url_parse("v9://collector.example", &u, err, sizeof(err)), 0);
+	assert_int_equal(u.proto, JF_EXPORT_V9);
+	assert_string_equal(u.port, "2055");
+	assert_int_equal(jf_url_parse("ipfix+tcp://[2001:db8::1]:9000", &u, err, sizeof(err)), 0);
+	assert_int_equal(u.proto, JF_EXPORT_IPFIX_TCP);
+	assert_string_equal(u.host, "2001:db8::1");
+	assert_string_equal(u.port, "9000");
+	assert_int_equal(jf_url_parse("v5://[::1]", &u, err, sizeof(err)), 0);
+	assert_string_equal(u.host, "::1");
+	assert_string_equal(u.port, "2055");
+	assert_int_equal(jf_url_parse("ipfix://host/", &u, err, sizeof(err)), 0);
+	assert_string_equal(u.port, "4739");
+}
+
+static void test_url_bad(void **state)
+{
+	static const char *const bad[] = {
+		"127.0.0.1:4739", "sflow://x:6343", "ipfix://", "ipfix://:4739",
+		"ipfix://h:0", "ipfix://h:65536", "ipfix://h:12x", "v9://2001:db8::1:2055",
+		"v9://[::1", "v9://[::1]x", "ipfix://h:4739/extra",
+	};
+	struct jf_collector_url u;
+	char err[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		assert_int_not_equal(jf_url_parse(bad[i], &u, err, sizeof(err)), 0);
+		assert_true(strlen(err) > 10);	/* says why */
+		assert_null(strchr(err, '\n'));
+	}
+}
+
+static void test_timeouts(void **state)
+{
+	struct jf_config c;
+	char err[256];
+
+	(void)state;
+	jf_config_defaults(&c);
+	assert_int_equal(c.idle_ms, 15000);
+	assert_int_equal(c.active_ms, 60000);
+	assert_int_equal(c.fin_ms, 2000);
+	assert_int_equal(jf_config_parse_timeouts(&c, "idle=5,active=30.5,fin=0", err,
+						  sizeof(err)), 0);
+	assert_int_equal(c.idle_ms, 5000);
+	assert_int_equal(c.active_ms, 30500);
+	assert_int_equal(c.fin_ms, 0);
+	assert_int_not_equal(jf_config_parse_timeouts(&c, "idle=0", err, sizeof(err)), 0);
+	assert_int_not_equal(jf_config_parse_timeouts(&c, "idle=-1", err, sizeof(err)), 0);
+	assert_int_not_equal(jf_config_parse_timeouts(&c, "idle=abc", err, sizeof(err)), 0);
+	assert_int_not_equal(jf_config_parse_timeouts(&c, "idle=70000", err, sizeof(err)), 0);
+	assert_int_not_equal(jf_config_parse_timeouts(&c, "sleepy=3", err, sizeof(err)), 0);
+	assert_int_not_equal(jf_config_parse_timeouts(&c, "idle", err, sizeof(err)), 0);
+	assert_int_not_equal(jf_config_parse_timeouts(&c, "idle=", err, sizeof(err)), 0);
+}
+
+static int load(struct jf_config *c, const char *const *args, int n)
+{
+	char *argv[32];
+	int i;
+
+	argv[0] = (char *)"jflowd";
+	for (i = 0; i < n; i++)
+		argv[i + 1] = (char *)args[i];
+	argv[n + 1] = NULL;
+	jf_config_defaults(c);
+	return jf_config_load(c, n + 1, argv);
+}
+
+#define LOAD(c, ...) ({ const char *const a_[] = { __VA_ARGS__ }; \
+			load((c), a_, (int)(sizeof(a_) / sizeof(a_[0]))); })
+
+static void test_cli(void **state)
+{
+	struct jf_config c;
+
+	(void)state;
+	assert_int_equal(LOAD(&c, "-i", "eth0", "-i", "eth1", "-n", "ipfix://10.0.0.1",
+			      "-n", "v9://10.0.0.2:9995", "-t", "idle=10,active=30", "-s", "100",
+			      "-m", "pcap", "--max-flows", "1000", "--metrics-file", "/tmp/x"), 0);
+	assert_int_equal(c.n_ifaces, 2);
+	assert_string_equal(c.ifaces[1], "eth1");
+	assert_int_equal(c.n_collectors, 2);
+	assert_int_equal(c.collectors[1].proto, JF_EXPORT_V9);
+	assert_int_equal(c.idle_ms, 10000);
+	assert_int_equal(c.sample_rate, 100);
+	assert_int_equal(c.mode, JF_MODE_PCAP);
+	assert_int_equal(c.max_flows, 1000);
+	assert_string_equal(c.metrics_file, "/tmp/x");
+
+	assert_int_equal(LOAD(&c, "-r", "x.pcap", "-n", "ipfix://h"), 0);
+	assert_string_equal(c.pcap_file, "x.pcap");
+}
+
+static void test_cli_errors(void **state)
+{
+	struct jf_config c;
+
+	(void)state;
+	assert_int_equal(LOAD(&c, "-n", "ipfix://h"), -1);			/* nothing to meter */
+	assert_int_equal(LOAD(&c, "-i", "eth0"), -1);				/* no collector */
+	assert_int_equal(LOAD(&c, "-i", "eth0", "-r", "f", "-n", "ipfix://h"), -1);
+	assert_int_equal(LOAD(&c, "-i", "eth0", "-n", "bogus"), -1);
+	assert_int_equal(LOAD(&c, "-i", "eth0", "-n", "ipfix://h", "--frobnicate"), -1);
+	assert_int_equal(LOAD(&c, "-i", "eth0", "-n", "ipfix://h", "-s", "0"), -1);
+	assert_int_equal(LOAD(&c, "-i", "eth0", "-n", "ipfix://h", "-m", "dpdk"), -1);
+	assert_int_equal(LOAD(&c, "-i", "eth0", "-n", "ipfix://h", "--mtu", "100"), -1);
+	assert_int_equal(LOAD(&c, "-i", "eth0", "-n", "ipfix://h", "--observation-domain", "0"), -1);
+	assert_int_equal(LOAD(&c, "-i", "eth0", "-n", "ipfix://h", "extra"), -1);
+	assert_int_equal(LOAD(&c, "-i", "eth0", "-n"), -1);
+}
+
+/* The file sets, the command line overrides; lists are replaced whole. */
+static void test_config_file(void **state)
+{
+	char path[] = "/tmp/jflowd-test-config.XXXXXX";
+	struct jf_config c;
+	int fd = mkstemp(path);
+	FILE *f;
+
+	(void)state;
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	fprintf(f, "# jflowd.conf\n"
+		   "interface = eth0\n"
+		   "collector = ipfix://10.0.0.1:4739\n"
+		   "collector = v9://10.0.0.2\n"
+		   "timeouts = idle=20,active=120\n"
+		   "sample 10   # 1 in 10\n"
+		   "\n"
+		   "mirror\n");
+	fclose(f);
+	assert_int_equal(LOAD(&c, "-c", path), 0);
+	assert_string_equal(c.ifaces[0], "eth0");
+	assert_int_equal(c.n_collectors, 2);
+	assert_int_equal(c.idle_ms, 20000);
+	assert_int_equal(c.sample_rate, 10);
+	assert_true(c.mirror);
+
+	assert_int_equal(LOAD(&c, "-c", path, "-n", "v5://10.9.9.9", "-s", "1"), 0);
+	assert_int_equal(c.n_collectors, 1);
+	assert_int_equal(c.collectors[0].proto, JF_EXPORT_V5);
+	assert_int_equal(c.sample_rate, 1);
+	assert_int_equal(c.active_ms, 120000);
+
+	f = fopen(path, "w");
+	fprintf(f, "interface eth0\ncollector ipfix://h\nbogus = 1\n");
+	fclose(f);
+	assert_int_equal(LOAD(&c, "-c", path), -1);
+	unlink(path);
+	assert_int_equal(LOAD(&c, "-c", path), -1);	/* missing file */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_url_ok),
+		cmocka_unit_test(test_url_bad),
+		cmocka_unit_test(test_timeouts),
+		cmocka_unit_test(test_cli),
+		cmocka_unit_test(test_cli_errors),
+		cmocka_unit_test(test_config_file),
+	};
+	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
+}

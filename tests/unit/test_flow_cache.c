@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Unit tests of the flow cache: merging and every expiry reason, driven by
+ * a fake clock (the cache takes time as an argument). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "flow_cache.h"
+
+#define MAXREC 4096
+
+static struct jf_record got[MAXREC];
+static unsigned ngot;
+
+static void collect(const struct jf_record *r, void *arg)
+{
+	(void)arg;
+	assert_true(ngot < MAXREC);
+	got[ngot++] = *r;
+}
+
+static struct jf_key key(uint32_t n, uint8_t proto)
+{
+	struct jf_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.family = 4;
+	k.src[0] = n;
+	k.dst[0] = 0x01020304;
+	k.proto = proto;
+	k.sport = (uint16_t)n;
+	k.dport = 80;
+	return k;
+}
+
+static void pkt(struct jf_flow_cache *c, uint32_t n, uint8_t proto, uint8_t flags,
+		uint32_t len, uint64_t t)
+{
+	struct jf_key k = key(n, proto);
+	struct jf_update u = { .packets = 1, .octets = len, .first_ms = t, .last_ms = t,
+			       .tcp_flags = flags, .ttl_min = 64, .ttl_max = 64 };
+
+	jf_cache_update(c, &k, &u, t);
+}
+
+static struct jf_flow_cache *cache(uint32_t max)
+{
+	struct jf_cache_params p = { .max_flows = max, .idle_ms = 15000, .active_ms = 60000,
+				     .fin_ms = 2000 };
+
+	ngot = 0;
+	return jf_cache_new(&p, collect, NULL);
+}
+
+/* Packets of one flow merge; an idle flow leaves after 15 s without one. */
+static void test_idle(void **state)
+{
+	struct jf_flow_cache *c = cache(16);
+
+	(void)state;
+	pkt(c, 1, 17, 0, 100, 1000);
+	pkt(c, 1, 17, 0, 200, 5000);
+	assert_int_equal(jf_cache_expire(c, 19999), 0);	/* 14.999 s idle */
+	assert_int_equal(jf_cache_expire(c, 20000), 1);
+	assert_int_equal(ngot, 1);
+	assert_int_equal(got[0].packets, 2);
+	assert_int_equal(got[0].octets, 300);
+	assert_int_equal(got[0].first_ms, 1000);
+	assert_int_equal(got[0].last_ms, 5000);
+	assert_int_equal(got[0].end_reason, JF_END_IDLE);
+	jf_cache_free(c);
+}
+
+/* A busy flow is exported every 60 s (active timeout); its next packet
+ * starts a new record, and no packet is counted twice or lost. */
+static void test_active(void **state)
+{
+	struct jf_flow_cache *c = cache(16);
+	uint64_t t, total = 0;
+	unsigned i;
+
+	(void)state;
+	for (t = 0; t <= 150000; t += 1000) {
+		jf_cache_expire(c, t);
+		pkt(c, 7, 6, 0x10, 10, t);
+	}
+	jf_cache_flush(c, JF_END_FORCED);
+	assert_int_equal(ngot, 3);
+	assert_int_equal(got[0].end_reason, JF_END_ACTIVE);
+	assert_int_equal(got[0].first_ms, 0);
+	assert_int_equal(got[0].last_ms, 59000);
+	assert_int_equal(got[1].end_reason, JF_END_ACTIVE);
+	assert_int_equal(got[1].first_ms, 60000);
+	assert_int_equal(got[2].end_reason, JF_END_FORCED);
+	for (i = 0; i < ngot; i++)
+		total += got[i].packets;
+	assert_int_equal(total, 151);
+	jf_cache_free(c);
+}
+
+/* FIN or RST ends a TCP flow after the linger, so the closing packets stay
+ * in the same record; FIN on UDP means nothing. */
+static void test_fin_linger(void **state)
+{
+	struct jf_flow_cache *c = cache(16);
+
+	(void)state;
+	pkt(c, 1, 6, 0x02, 60, 0);	/* SYN */
+	pkt(c, 1, 6, 0x11, 60, 1000);	/* FIN ACK */
+	pkt(c, 1, 6, 0x10, 40, 1500);	/* last ACK, inside the linger */
+	pkt(c, 2, 6, 0x04, 40, 1000);	/* RST */
+	pkt(c, 3, 17, 0x01, 40, 1000);	/* not TCP */
+	assert_int_equal(jf_cache_expire(c, 2999), 0);
+	assert_int_equal(jf_cache_expire(c, 3000), 2);
+	assert_int_equal(got[0].end_reason, JF_END_EOF);
+	assert_int_equal(got[0].packets, 3);
+	assert_int_equal(got[0].tcp_flags, 0x13);
+	assert_int_equal(got[1].end_reason, JF_END_EOF);
+	assert_int_equal(got[1].tcp_flags, 0x04);
+	jf_cache_flush(c, JF_END_FORCED);
+	assert_int_equal(got[2].key.proto, 17);
+	jf_cache_free(c);
+}
+
+/* A full cache expires its least recently updated flow to make room. */
+static void test_emergency(void **state)
+{
+	struct jf_flow_cache *c = cache(4);
+	struct jf_cache_stats st;
+	uint32_t i;
+
+	(void)state;
+	for (i = 0; i < 4; i++)
+		pkt(c, i, 17, 0, 100, i);
+	pkt(c, 0, 17, 0, 100, 10);	/* flow 0 is now the freshest */
+	pkt(c, 9, 17, 0, 100, 11);	/* no room: flow 1 goes */
+	assert_int_equal(ngot, 1);
+	assert_int_equal(got[0].key.src[0], 1);
+	assert_int_equal(got[0].end_reason, JF_END_RESOURCES);
+	jf_cache_get_stats(c, &st);
+	assert_int_equal(st.flows, 4);
+	assert_int_equal(st.packets, 5);
+	assert_int_equal(st.expired[JF_END_RESOURCES], 1);
+	jf_cache_free(c);
+}
+
+/* Expiry looks only at list heads: a tick with nothing due examines three
+ * heads whatever the cache holds, and each expired flow costs one more. */
+static void test_expiry_is_not_a_scan(void **state)
+{
+	struct jf_flow_cache *c = cache(200000);
+	struct jf_cache_stats st;
+	uint64_t before;
+	uint32_t i;
+
+	(void)state;
+	for (i = 0; i < 200000; i++)
+		pkt(c, i, 17, 0, 100, 1000 + i / 1000);
+	jf_cache_get_stats(c, &st);
+	before = st.expire_checks;
+	assert_int_equal(jf_cache_expire(c, 1000 + 14999), 0);
+	jf_cache_get_stats(c, &st);
+	assert_int_equal(st.expire_checks - before, 3);
+	/* Flows 0-999 (updated at 1000) go at 16000, the rest stay. */
+	before = st.expire_checks;
+	assert_int_equal(jf_cache_expire(c, 16000), 1000);
+	jf_cache_get_stats(c, &st);
+	assert_int_equal(st.expire_checks - before, 1000 + 3);
+	assert_int_equal(st.flows, 199000);
+	jf_cache_free(c);
+}
+
+/* Counters of the cache agree with the records it emitted. */
+static void test_stats_balance(void **state)
+{
+	struct jf_flow_cache *c = cache(64);
+	struct jf_cache_stats st;
+	uint64_t sum = 0;
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < 1000; i++)
+		pkt(c, (i * 7) % 100, (i & 1) ? 6 : 17, (i % 50 == 0) ? 1 : 0x10, 100 + i, i * 100);
+	jf_cache_expire(c, 50000);
+	jf_cache_get_stats(c, &st);
+	for (i = 0; i < ngot; i++)
+		sum += got[i].packets;
+	assert_int_equal(sum, st.exported_packets);
+	assert_int_equal(st.exported_packets + st.packets, 1000);
+	jf_cache_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_idle),
+		cmocka_unit_test(test_active),
+		cmocka_unit_test(test_fin_linger),
+		cmocka_unit_test(test_emergency),
+		cmocka_unit_test(test_expiry_is_not_a_scan),
+		cmocka_unit_test(test_stats_balance),
+	};
+	return cmocka_run_group_tests_name("flow_cache", tests, NULL, NULL);
+}
