@@ -9,6 +9,7 @@ int jf_log_level = JF_LOG_INFO;
 
 static const char *const level_names[] = { "error", "warning", "info", "debug" };
 
+__attribute__((format(printf, 2, 0)))
 static void jf_vlog(enum jf_log_level lvl, const char *fmt, va_list ap)
 {
 	if ((int)lvl > jf_log_level)
@@ -28,6 +29,7 @@ void jf_log(enum jf_log_level lvl, const char *fmt, ...)
 		fputc('\n', stderr);
 }
 
+__attribute__((format(printf, 2, 0)))
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	/* libbpf's warnings are our info, its info our debug. */

@@ -174,8 +174,8 @@ static struct jf_pcap_meter *meter_new(uint32_t sample_rate)
 	return m;
 }
 
-struct jf_pcap_meter *jf_pcap_meter_open_file(const char *path, uint32_t sample_rate,
-					      char *err, size_t errlen)
+struct jf_pcap_meter *jf_pcap_meter_open_fp(FILE *f, const char *name, uint32_t sample_rate,
+					    char *err, size_t errlen)
 {
 	char perr[PCAP_ERRBUF_SIZE] = "";
 	struct jf_pcap_meter *m = meter_new(sample_rate);
@@ -183,29 +183,43 @@ struct jf_pcap_meter *jf_pcap_meter_open_file(const char *path, uint32_t sample_
 
 	if (!m) {
 		snprintf(err, errlen, "out of memory");
+		fclose(f);
 		return NULL;
 	}
 	m->offline = true;
 	m->n = 1;
-	m->src[0].p = pcap_open_offline(path, perr);
+	if (!fstat(fileno(f), &sb))
+		m->file_size = sb.st_size;
+	m->src[0].p = pcap_fopen_offline(f, perr);
 	if (!m->src[0].p) {
-		snprintf(err, errlen, "read %s: %s", path, perr);
+		snprintf(err, errlen, "read %s: %s", name, perr);
+		fclose(f);
 		free(m);
 		return NULL;
 	}
 	m->src[0].linktype = pcap_datalink(m->src[0].p);
 	if (!linktype_ok(m->src[0].linktype)) {
 		snprintf(err, errlen, "read %s: link type %s is not supported (Ethernet, "
-			 "Linux cooked SLL/SLL2, raw IP, BSD loopback are)", path,
+			 "Linux cooked SLL/SLL2, raw IP, BSD loopback are)", name,
 			 pcap_datalink_val_to_name(m->src[0].linktype) ?
 			 pcap_datalink_val_to_name(m->src[0].linktype) : "?");
 		jf_pcap_meter_close(m);
 		return NULL;
 	}
-	if (!stat(path, &sb))
-		m->file_size = sb.st_size;
 	m->progress = isatty(STDERR_FILENO);
 	return m;
+}
+
+struct jf_pcap_meter *jf_pcap_meter_open_file(const char *path, uint32_t sample_rate,
+					      char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+
+	if (!f) {
+		snprintf(err, errlen, "read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	return jf_pcap_meter_open_fp(f, path, sample_rate, err, errlen);
 }
 
 struct jf_pcap_meter *jf_pcap_meter_open_live(const struct jf_config *cfg, char *err,

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "config.h"
 #include "flow_cache.h"
 #include "meter_stats.h"
@@ -19,6 +20,9 @@ typedef void (*jf_tick_fn)(uint64_t now_ms, void *arg);
 
 struct jf_pcap_meter *jf_pcap_meter_open_file(const char *path, uint32_t sample_rate,
 					      char *err, size_t errlen);
+/* The same from an open stream (taken over, closed with the meter). */
+struct jf_pcap_meter *jf_pcap_meter_open_fp(FILE *f, const char *name, uint32_t sample_rate,
+					    char *err, size_t errlen);
 struct jf_pcap_meter *jf_pcap_meter_open_live(const struct jf_config *cfg, char *err,
 					      size_t errlen);
 void jf_pcap_meter_close(struct jf_pcap_meter *m);
