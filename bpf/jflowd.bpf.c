@@ -20,7 +20,10 @@ static __always_inline void jf_stat_add(__u32 parity, __u32 reason, __u64 octets
 	}
 }
 
-SEC("xdp")
+/* xdp.frags: multi-buffer aware, so native XDP attaches to jumbo-MTU links.
+ * Headers are read from the first buffer; octets come from the IP header,
+ * or the whole frame's length where there is none. */
+SEC("xdp.frags")
 int jflowd_xdp(struct xdp_md *ctx)
 {
 	const __u8 *data = (const __u8 *)(long)ctx->data;
@@ -44,7 +47,7 @@ int jflowd_xdp(struct xdp_md *ctx)
 	parity = ep & 1;
 
 	if (sample_rate > 1 && bpf_get_prandom_u32() % sample_rate) {
-		jf_stat_add(parity, JF_PKT_NOT_SAMPLED, end - data);
+		jf_stat_add(parity, JF_PKT_NOT_SAMPLED, bpf_xdp_get_buff_len(ctx));
 		goto out;
 	}
 
@@ -59,7 +62,7 @@ int jflowd_xdp(struct xdp_md *ctx)
 			reason = jf_flow_update(&flows_a, &spill, &pkt, now, ep);
 		jf_stat_add(parity, reason, pkt.octets);
 	} else {
-		jf_stat_add(parity, reason, pkt.octets ? pkt.octets : end - data);
+		jf_stat_add(parity, reason, pkt.octets ? pkt.octets : bpf_xdp_get_buff_len(ctx));
 	}
 out:
 	__sync_fetch_and_add(&cpu_seq[cpu].seq, 1);

@@ -48,8 +48,9 @@ netns_pair() {
 	done
 	ip link add veth0 netns "$a" numtxqueues "$q" numrxqueues "$q" type veth \
 		peer name veth0 netns "$b" numtxqueues "$q" numrxqueues "$q"
-	ip -n "$a" link set veth0 up
-	ip -n "$b" link set veth0 up
+	# Room for tagged and labelled full-size frames, as on a trunk.
+	ip -n "$a" link set veth0 mtu 9000 up
+	ip -n "$b" link set veth0 mtu 9000 up
 }
 ns() { echo "$NS_PREFIX$1"; }
 in_ns() { local n="$NS_PREFIX$1"; shift; ip netns exec "$n" "$@"; }

@@ -1,5 +1,6 @@
 #!/bin/bash
-# Pins: jflowd attached with native XDP to a veth, fed real packets from a
+# Pins: jflowd attached with native XDP to a jumbo-MTU veth (multi-buffer
+# frames up to 8900 bytes), fed real packets from a
 # second namespace, exports exactly what was sent, per flow, to nfcapd.
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -14,7 +15,7 @@ wait_for 10 test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/j
 grep -q "with native XDP" "$WORK/jflowd.log" || fail "not native XDP: $(cat "$WORK/jflowd.log")"
 sleep 0.2
 
-in_ns tx "$TRAFGEN" --iface veth0 --flows 300 --packets 30000 --size 64-1500 \
+in_ns tx "$TRAFGEN" --iface veth0 --flows 300 --packets 30000 --size 64-8900 \
 	--protos tcp,udp,icmp --families 4,6 --pps 20000 --expect "$WORK/expect.csv"
 sleep 1.5
 stop_pid "$JF"
