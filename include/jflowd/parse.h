@@ -2,7 +2,18 @@
 /* The packet parser, written once: compiled into the XDP program and into
  * the agent's libpcap path, so both meter identical flows. Every read is
  * bounds-checked against `end`; fields are read byte-wise so the code is
- * correct at any alignment (pcap buffers are not aligned). */
+ * correct at any alignment (pcap buffers are not aligned).
+ *
+ * Framings: Ethernet II; up to two 802.1Q / 802.1ad / 0x9100 tags (outer
+ * VLAN id and inner VLAN id in the key); MPLS stacks up to 8 labels (top 3
+ * in the key), IP found after the bottom of stack by its version nibble;
+ * IPv4 with options; IPv6 with up to 8 extension headers (hop-by-hop,
+ * routing, destination options, fragment, AH).
+ *
+ * Fragments: jflowd does not reassemble. A first fragment (offset 0) has
+ * the transport header and counts in its 5-tuple flow; later fragments have
+ * none and count in a flow of the same addresses and protocol with ports 0.
+ * Every fragment is counted once, with its own IP length, as routers do. */
 #ifndef JFLOWD_PARSE_H
 #define JFLOWD_PARSE_H
 
@@ -168,12 +179,16 @@ static __always_inline int jf_parse_ipv6(const __u8 *ip, const __u8 *end,
 				return JF_PKT_TRUNC_L3;
 			nh = pos[0];
 			pos += ((__u32)pos[1] + 1) * 8;
+			if (pos > end)
+				return JF_PKT_TRUNC_L3;	/* header longer than the frame */
 			continue;
 		case JF_IPPROTO_AH:
 			if (pos + 8 > end)
 				return JF_PKT_TRUNC_L3;
 			nh = pos[0];
 			pos += ((__u32)pos[1] + 2) * 4;
+			if (pos > end)
+				return JF_PKT_TRUNC_L3;
 			continue;
 		case JF_IPPROTO_FRAGMENT:
 			if (pos + 8 > end)
