@@ -16,6 +16,8 @@ struct jf_meter_stats {
 	uint64_t drains;		/* epoch switches */
 	uint64_t drained_flows;		/* map entries merged */
 	uint64_t files_read_packets;	/* -r: packets read from the file */
+	uint64_t cpu_packets[JF_MAX_CPUS];	/* XDP: frames seen per CPU */
+	int ncpus;
 };
 
 /* Reasons that are losses of IP traffic (IE 164/165); non-IP frames and

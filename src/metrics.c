@@ -139,6 +139,13 @@ static void write_meter(FILE *f, const struct jf_metrics_input *in)
 	fprintf(f, "jflowd_drains_total %llu\n", (unsigned long long)st->drains);
 	metric(f, "jflowd_drained_flows_total", "counter", "Kernel map entries merged.");
 	fprintf(f, "jflowd_drained_flows_total %llu\n", (unsigned long long)st->drained_flows);
+	if (st->ncpus) {
+		metric(f, "jflowd_xdp_cpu_packets_total", "counter",
+		       "Frames the XDP program saw, per CPU (RSS balance).");
+		for (r = 0; r < st->ncpus; r++)
+			fprintf(f, "jflowd_xdp_cpu_packets_total{cpu=\"%d\"} %llu\n", r,
+				(unsigned long long)st->cpu_packets[r]);
+	}
 	metric(f, "jflowd_spill_mismatch_total", "counter",
 	       "Drains where the spill counter and the spill ring disagreed (a bug if not 0).");
 	fprintf(f, "jflowd_spill_mismatch_total %llu\n", (unsigned long long)st->spill_mismatch);

@@ -263,6 +263,8 @@ static int harvest(struct jf_xdp_meter *m, uint32_t parity, struct jf_meter_stat
 		if (rc)
 			return rc;
 		for (cpu = 0; cpu < m->ncpus; cpu++) {
+			if (cpu < JF_MAX_CPUS)
+				st->cpu_packets[cpu] += m->percpu[cpu].packets;
 			/* Spilled packets count when merged (on_spill). */
 			if (r != JF_PKT_SPILLED) {
 				st->packets[r] += m->percpu[cpu].packets;
@@ -316,6 +318,7 @@ int jf_xdp_meter_drain(struct jf_xdp_meter *m, struct jf_flow_cache *cache, uint
 		rc = harvest(m, (uint32_t)(old & 1), st);
 	sync_spill(m, st);
 	st->packets[JF_PKT_NO_CPU_SLOT] = bss->no_cpu_slot_packets;
+	st->ncpus = m->ncpus < JF_MAX_CPUS ? m->ncpus : JF_MAX_CPUS;
 	st->drains++;
 	return rc;
 }
@@ -358,4 +361,9 @@ const char *jf_xdp_meter_mode(const struct jf_xdp_meter *m, int i)
 uint32_t jf_xdp_meter_ifindex(const struct jf_xdp_meter *m, int i)
 {
 	return m->ifindex[i];
+}
+
+int jf_xdp_meter_prog_fd(const struct jf_xdp_meter *m)
+{
+	return bpf_program__fd(m->skel->progs.jflowd_xdp);
 }

@@ -13,8 +13,9 @@
 
 struct jf_xdp_meter;
 
-/* Open, size, load and attach to every interface of cfg. NULL with a
- * one-line reason in err. */
+/* Open, size, load and attach to every interface of cfg (none: load only,
+ * for tests and benchmarks that drive the program with BPF_PROG_TEST_RUN).
+ * NULL with a one-line reason in err. */
 struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_config *cfg, char *err, size_t errlen);
 
 /* Poll the spill ring for up to timeout_ms, merging what arrives. */
@@ -30,6 +31,9 @@ int jf_xdp_meter_stop(struct jf_xdp_meter *m, struct jf_flow_cache *cache, uint6
 		      struct jf_meter_stats *st);
 
 void jf_xdp_meter_close(struct jf_xdp_meter *m);
+
+/* The loaded program, for BPF_PROG_TEST_RUN. */
+int jf_xdp_meter_prog_fd(const struct jf_xdp_meter *m);
 
 /* Mode each interface was attached in ("native", "generic"). */
 const char *jf_xdp_meter_mode(const struct jf_xdp_meter *m, int i);

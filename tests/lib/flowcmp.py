@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """Compare what a collector stored with what jflowd-trafgen sent, per flow.
 
-Usage: flowcmp.py EXPECT.csv COLLECTED.csv [--format nfdump|pmacct] [--vlan]
-                  [--scale N --tolerance SIGMAS]
+Usage: flowcmp.py EXPECT.csv[,EXPECT2.csv...] COLLECTED.csv [--format nfdump|pmacct]
+                  [--vlan]
 
-EXPECT.csv comes from `jflowd-trafgen --expect`; COLLECTED.csv from
+EXPECT.csv comes from `jflowd-trafgen --expect` (several are summed: two
+senders of the same flows); COLLECTED.csv from
 `nfdump -o csv` (header line included) or pmacct's print plugin (csv).
 Records of one flow (several records after timeouts) are summed. Exits 0 when
 every flow matches exactly, 1 otherwise, printing the differences.
@@ -27,10 +28,12 @@ def addr(a):
     return str(ipaddress.ip_address(a.strip()))
 
 
-def load_expect(path, with_vlan):
+def load_expect(paths, with_vlan):
     flows = {}
-    with open(path) as f:
-        for row in csv.DictReader(f):
+    for path in paths.split(","):
+        with open(path) as f:
+            rows = list(csv.DictReader(f))
+        for row in rows:
             key = (addr(row["src"]), addr(row["dst"]), int(row["sport"]),
                    int(row["dport"]), int(row["proto"]))
             if with_vlan:

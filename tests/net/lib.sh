@@ -76,15 +76,15 @@ udp_listening() { # [ns] port
 	else ss -Hlun "sport = :$1" | grep -q .; fi
 }
 
-# start_nfcapd NS|- PORT DIR: nfcapd on that namespace's loopback.
+# start_nfcapd NS|- PORT DIR [BUFFER]: nfcapd on that namespace's loopback.
 start_nfcapd() {
-	local n=$1 port=$2 dir=$3
+	local n=$1 port=$2 dir=$3 buf=${4:-8388608}
 	mkdir -p "$dir"
 	if [ "$n" = - ]; then
-		bg nfcapd -w "$dir" -p "$port" -b 127.0.0.1 -B 8388608
+		bg nfcapd -w "$dir" -p "$port" -b 127.0.0.1 -B "$buf"
 		wait_for 5 udp_listening "$port" || fail "nfcapd did not start"
 	else
-		bg_ns "$n" nfcapd -w "$dir" -p "$port" -b 127.0.0.1 -B 8388608
+		bg_ns "$n" nfcapd -w "$dir" -p "$port" -b 127.0.0.1 -B "$buf"
 		wait_for 5 udp_listening "$n" "$port" || fail "nfcapd did not start"
 	fi
 	NFCAPD_PID=$LAST_PID
@@ -103,8 +103,12 @@ settle() {
 	sleep 0.5
 }
 
-# stop_pid PID: SIGTERM and wait (nfcapd writes its file on exit).
+# stop_pid PID: SIGTERM and wait (nfcapd writes its file on exit). nfcapd
+# sometimes misses the first SIGTERM while blocked in recvfrom: repeat.
 stop_pid() {
+	local i
+	kill -TERM "$1" 2>/dev/null || true
+	for i in $(seq 30); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
 	kill -TERM "$1" 2>/dev/null || true
 	wait "$1" 2>/dev/null || true
 	PIDS=$(echo "$PIDS" | tr ' ' '\n' | grep -vx "$1" | tr '\n' ' ')
@@ -112,5 +116,12 @@ stop_pid() {
 
 # nfdump_csv DIR OUT: every record nfcapd stored, as CSV with header.
 nfdump_csv() { nfdump -R "$1" -o csv -N > "$2"; }
+
+# metric FILE NAME[{labels}]: one value from a Prometheus text file.
+metric() { awk -v m="$2" '$1 == m { print $2; exit }' "$1"; }
+
+# veth_rx_dropped NS: packets the veth dropped before XDP saw them.
+veth_rx_dropped() { in_ns "$1" ip -s -j link show veth0 | /usr/bin/python3 -c \
+	'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["dropped"])'; }
 
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
