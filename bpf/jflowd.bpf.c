@@ -28,21 +28,23 @@ int jflowd_xdp(struct xdp_md *ctx)
 {
 	const __u8 *data = (const __u8 *)(long)ctx->data;
 	const __u8 *end = (const __u8 *)(long)ctx->data_end;
-	__u32 cpu = bpf_get_smp_processor_id();
+	__u32 cpu = 0;
 	struct jf_pkt pkt;
 	__u64 ep, now;
 	__u32 parity;
 	int reason;
 
-	if (cpu >= JF_MAX_CPUS) {
-		__sync_fetch_and_add(&no_cpu_slot_packets, 1);
-		return verdict;
+	if (quiesce_seq) {
+		cpu = bpf_get_smp_processor_id();
+		if (cpu >= JF_MAX_CPUS) {
+			__sync_fetch_and_add(&no_cpu_slot_packets, 1);
+			return verdict;
+		}
+		/* Odd while inside; the atomic orders it before the epoch
+		 * read, so the agent, after flipping the epoch, can wait for
+		 * every CPU that might still write the old map. */
+		__sync_fetch_and_add(&cpu_seq[cpu].seq, 1);
 	}
-
-	/* Odd while inside; the atomic orders it before the epoch read, so the
-	 * agent, after flipping the epoch, can wait for every CPU that might
-	 * still write the old map. */
-	__sync_fetch_and_add(&cpu_seq[cpu].seq, 1);
 	ep = epoch;
 	parity = ep & 1;
 
@@ -65,7 +67,8 @@ int jflowd_xdp(struct xdp_md *ctx)
 		jf_stat_add(parity, reason, pkt.octets ? pkt.octets : bpf_xdp_get_buff_len(ctx));
 	}
 out:
-	__sync_fetch_and_add(&cpu_seq[cpu].seq, 1);
+	if (quiesce_seq)
+		__sync_fetch_and_add(&cpu_seq[cpu].seq, 1);
 	return verdict;
 }
 

@@ -36,6 +36,11 @@ struct {
 /* Set by the agent before load. */
 const volatile __u32 sample_rate = 1;		/* 1 in N; 0 or 1: every packet */
 const volatile __u32 verdict = XDP_PASS;	/* XDP_DROP in mirror mode */
+/* 0: the agent waits for an RCU grace period (membarrier) after an epoch
+ * switch, which no XDP run can outlast: nothing to do here. 1: per-CPU
+ * sequence counters (kernels without membarrier GLOBAL, e.g. nohz_full).
+ * A constant: the verifier drops the branch not taken. */
+const volatile __u32 quiesce_seq = 0;
 
 /* Written by the agent through the mmapped .bss. */
 volatile __u64 epoch;

@@ -190,6 +190,15 @@ static int set_max_flows(struct jf_config *cfg, const char *val, char *err)
 	return 0;
 }
 
+static int set_map_flows(struct jf_config *cfg, const char *val, char *err)
+{
+	if (parse_u32(val, 64, 1u << 26, &cfg->map_flows)) {
+		snprintf(err, ERRLEN, "map-flows '%s': expected an integer in 64..%u", val, 1u << 26);
+		return -1;
+	}
+	return 0;
+}
+
 static int set_tick(struct jf_config *cfg, const char *val, char *err)
 {
 	uint32_t ms;
@@ -199,6 +208,21 @@ static int set_tick(struct jf_config *cfg, const char *val, char *err)
 		return -1;
 	}
 	cfg->tick_ms = ms;
+	return 0;
+}
+
+static int set_quiesce(struct jf_config *cfg, const char *val, char *err)
+{
+	if (!strcmp(val, "auto"))
+		cfg->quiesce = JF_QUIESCE_AUTO;
+	else if (!strcmp(val, "rcu"))
+		cfg->quiesce = JF_QUIESCE_RCU;
+	else if (!strcmp(val, "seq"))
+		cfg->quiesce = JF_QUIESCE_SEQ;
+	else {
+		snprintf(err, ERRLEN, "quiesce '%s': expected auto, rcu or seq", val);
+		return -1;
+	}
 	return 0;
 }
 
@@ -306,9 +330,16 @@ static const struct opt_def opts[] = {
 	{ "mirror", 0, 0, set_mirror, NULL,
 	  "mirror (SPAN) port: drop packets after metering instead of passing them" },
 	{ "max-flows", 0, 1, set_max_flows, "N",
-	  "flow cache and kernel map size (default 131072)" },
+	  "flows the agent's cache holds (default 131072)" },
+	{ "map-flows", 0, 1, set_map_flows, "N",
+	  "flows each of the two kernel maps holds: those active within one drain\n"
+	  "interval (default: --max-flows); beyond it packets take the spill ring" },
 	{ "drain-interval", 0, 1, set_tick, "S",
 	  "seconds between drains of the kernel maps and expiry runs (default 1)" },
+	{ "quiesce", 0, 1, set_quiesce, "MODE",
+	  "how a drain waits for the XDP program to leave the old map: rcu (a grace\n"
+	  "period; no per-packet cost), seq (per-CPU counters), auto (default: rcu if\n"
+	  "the kernel offers membarrier GLOBAL, else seq)" },
 	{ "observation-domain", 0, 1, set_odid, "ID",
 	  "IPFIX Observation Domain ID / v9 Source ID, non-zero (default 1)" },
 	{ "template-interval", 0, 1, set_tmpl_interval, "S",

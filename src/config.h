@@ -18,6 +18,12 @@ enum jf_capture_mode {
 	JF_MODE_PCAP,
 };
 
+enum jf_quiesce {
+	JF_QUIESCE_AUTO = 0,	/* RCU grace period where available, else seq */
+	JF_QUIESCE_RCU,
+	JF_QUIESCE_SEQ,		/* per-CPU sequence counters in the program */
+};
+
 struct jf_config {
 	char ifaces[JF_MAX_IFACES][JF_IFNAME_MAX];
 	int n_ifaces;
@@ -32,8 +38,10 @@ struct jf_config {
 	uint32_t sample_rate;		/* 1 in N */
 	enum jf_capture_mode mode;
 	bool mirror;			/* drop after metering (SPAN port) */
-	uint32_t max_flows;
+	uint32_t max_flows;		/* agent flow cache */
+	uint32_t map_flows;		/* each kernel flow map; 0: max_flows */
 	uint32_t tick_ms;		/* drain/expiry interval */
+	enum jf_quiesce quiesce;	/* how a drain waits out the old epoch */
 
 	uint32_t observation_domain;	/* IPFIX ODID / v9 Source ID */
 	uint32_t template_interval_s;	/* template refresh by time */

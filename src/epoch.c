@@ -7,8 +7,12 @@
  * read reads the new epoch (its load follows its store, which follows our
  * fence); a CPU whose increment came before shows an odd value, and we
  * wait for it to change. After that the old map has no writer. */
+#include <errno.h>
 #include <sched.h>
 #include <time.h>
+#include <unistd.h>
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
 #include "epoch.h"
 
 __u64 jf_epoch_flip(volatile __u64 *epoch)
@@ -48,4 +52,19 @@ int jf_epoch_quiesce(volatile struct jf_cpu_seq *seq, int ncpus)
 		}
 	}
 	return waited;
+}
+
+bool jf_epoch_rcu_available(void)
+{
+	long cmds = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+
+	/* Not offered with nohz_full, where it would not wait for all CPUs. */
+	return cmds > 0 && (cmds & MEMBARRIER_CMD_GLOBAL);
+}
+
+int jf_epoch_wait_rcu(void)
+{
+	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0))
+		return -errno;
+	return 0;
 }

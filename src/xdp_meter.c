@@ -19,6 +19,7 @@
 
 struct jf_xdp_meter {
 	struct jflowd_bpf *skel;
+	bool quiesce_seq;		/* else an RCU grace period */
 	int ncpus;
 	int n_ifaces;
 	uint32_t ifindex[JF_MAX_IFACES];
@@ -129,6 +130,7 @@ static int attach_one(struct jf_xdp_meter *m, int i, const char *name, enum jf_c
 struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_config *cfg, char *err, size_t errlen)
 {
 	struct jf_xdp_meter *m;
+	uint32_t map_flows;
 	int i, rc;
 
 	m = calloc(1, sizeof(*m));
@@ -158,10 +160,19 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_config *cfg, char *err, s
 		snprintf(err, errlen, "open BPF object: %s", strerror(errno));
 		goto fail;
 	}
+	if (cfg->quiesce == JF_QUIESCE_RCU && !jf_epoch_rcu_available()) {
+		snprintf(err, errlen, "--quiesce rcu: the kernel offers no membarrier GLOBAL "
+			 "(nohz_full?); use --quiesce seq");
+		goto fail;
+	}
+	m->quiesce_seq = cfg->quiesce == JF_QUIESCE_SEQ ||
+			 (cfg->quiesce == JF_QUIESCE_AUTO && !jf_epoch_rcu_available());
+	m->skel->rodata->quiesce_seq = m->quiesce_seq;
 	m->skel->rodata->sample_rate = cfg->sample_rate;
 	m->skel->rodata->verdict = cfg->mirror ? XDP_DROP : XDP_PASS;
-	bpf_map__set_max_entries(m->skel->maps.flows_a, cfg->max_flows);
-	bpf_map__set_max_entries(m->skel->maps.flows_b, cfg->max_flows);
+	map_flows = cfg->map_flows ? cfg->map_flows : cfg->max_flows;
+	bpf_map__set_max_entries(m->skel->maps.flows_a, map_flows);
+	bpf_map__set_max_entries(m->skel->maps.flows_b, map_flows);
 
 	rc = jflowd_bpf__load(m->skel);
 	if (rc) {
@@ -185,6 +196,8 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_config *cfg, char *err, s
 		goto fail;
 	}
 	m->mono_to_real_ns = mono_to_real_offset();
+	log_debug("epoch switches wait with %s", m->quiesce_seq ? "per-CPU sequence counters"
+							   : "an RCU grace period");
 
 	for (i = 0; i < cfg->n_ifaces; i++) {
 		if (attach_one(m, i, cfg->ifaces[i], cfg->mode, err, errlen))
@@ -308,7 +321,15 @@ int jf_xdp_meter_drain(struct jf_xdp_meter *m, struct jf_flow_cache *cache, uint
 	m->now_ms = now_ms;
 	m->mono_to_real_ns = mono_to_real_offset();
 	old = jf_epoch_flip(&bss->epoch);
-	jf_epoch_quiesce(bss->cpu_seq, m->ncpus);
+	if (m->quiesce_seq) {
+		jf_epoch_quiesce(bss->cpu_seq, m->ncpus);
+	} else {
+		rc = jf_epoch_wait_rcu();
+		if (rc) {
+			log_err("epoch switch: membarrier: %s", strerror(-rc));
+			return rc;
+		}
+	}
 
 	/* The old map has no writer now; its spilled packets are all in the
 	 * ring. */
