@@ -351,7 +351,8 @@ static const struct opt_def opts[] = {
 	{ "source", 0, 1, set_source, "ADDR",
 	  "send exports from ADDR (the exporter address collectors see)" },
 	{ "export-rate", 0, 1, set_export_rate, "N",
-	  "with -r: at most N messages per second per collector (default 20000; 0: unpaced)" },
+	  "with -r: at most N messages per second per collector, so a collector\n"
+	  "on the same box keeps up (default 10000; 0: unpaced)" },
 	{ "metrics-file", 0, 1, set_metrics, "PATH",
 	  "write Prometheus metrics to PATH every drain interval and at exit" },
 	{ "config", OPT_CONFIG, 1, NULL, "FILE",
@@ -379,7 +380,7 @@ void jf_config_defaults(struct jf_config *cfg)
 	cfg->template_interval_s = 60;
 	cfg->template_packets = 20;
 	cfg->mtu = 1400;
-	cfg->export_rate = 20000;
+	cfg->export_rate = 10000;
 	cfg->verbosity = JF_LOG_INFO;
 }
 

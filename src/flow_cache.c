@@ -40,7 +40,9 @@ struct jf_flow_cache {
 	struct slot *slots;
 	uint32_t *buckets;
 	uint32_t mask;
-	uint32_t free_head;		/* free slots chained through .chain */
+	uint32_t free_head;		/* recycled slots chained through .chain */
+	uint32_t next_unused;		/* slots never used start here: calloc's
+					 * untouched pages cost nothing */
 	struct list lists[L_COUNT];
 	struct jf_cache_stats st;
 };
@@ -83,7 +85,7 @@ struct jf_flow_cache *jf_cache_new(const struct jf_cache_params *p,
 				   jf_emit_fn emit, void *arg)
 {
 	struct jf_flow_cache *c;
-	uint32_t nb = 1, i;
+	uint32_t nb = 1;
 
 	if (!p->max_flows)
 		return NULL;
@@ -103,11 +105,10 @@ struct jf_flow_cache *jf_cache_new(const struct jf_cache_params *p,
 		return NULL;
 	}
 	memset(c->buckets, 0xff, (size_t)nb * sizeof(*c->buckets));
-	for (i = 0; i < p->max_flows; i++)
-		c->slots[i].chain = i + 1 < p->max_flows ? i + 1 : NIL;
-	c->free_head = 0;
-	for (i = 0; i < L_COUNT; i++)
-		c->lists[i].head = c->lists[i].tail = NIL;
+	c->free_head = NIL;
+	c->next_unused = 0;
+	for (int l = 0; l < L_COUNT; l++)
+		c->lists[l].head = c->lists[l].tail = NIL;
 	return c;
 }
 
@@ -184,11 +185,16 @@ void jf_cache_update(struct jf_flow_cache *c, const struct jf_key *key,
 	struct slot *s;
 
 	if (i == NIL) {
-		if (c->free_head == NIL)	/* full: oldest-updated flow goes */
+		if (c->free_head == NIL && c->next_unused == c->p.max_flows)
+			/* full: the least recently updated flow goes */
 			expire_slot(c, c->lists[L_IDLE].head, JF_END_RESOURCES);
-		i = c->free_head;
+		if (c->free_head != NIL) {
+			i = c->free_head;
+			c->free_head = c->slots[i].chain;
+		} else {
+			i = c->next_unused++;
+		}
 		s = &c->slots[i];
-		c->free_head = s->chain;
 		s->key = *key;
 		s->hash = hash;
 		s->chain = c->buckets[hash & c->mask];
