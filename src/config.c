@@ -351,8 +351,8 @@ static const struct opt_def opts[] = {
 	{ "source", 0, 1, set_source, "ADDR",
 	  "send exports from ADDR (the exporter address collectors see)" },
 	{ "export-rate", 0, 1, set_export_rate, "N",
-	  "with -r: at most N messages per second per collector, so a collector\n"
-	  "on the same box keeps up (default 10000; 0: unpaced)" },
+	  "with -r: pace exports so collectors keep up: one on this host as fast as\n"
+	  "its socket drains, a remote one at N messages/s (default 10000; 0: unpaced)" },
 	{ "metrics-file", 0, 1, set_metrics, "PATH",
 	  "write Prometheus metrics to PATH every drain interval and at exit" },
 	{ "config", OPT_CONFIG, 1, NULL, "FILE",

@@ -8,10 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "exporter.h"
 #include "flowset.h"
 #include "log.h"
 #include "netflow_v5.h"
+#include "peer_queue.h"
 #include "transport.h"
 
 #define MAX_IFNAMES 64
@@ -43,6 +45,9 @@ struct collector {
 	/* pacing (file replay) */
 	double tokens;
 	struct timespec last_refill;
+	bool local_peer;		/* collector on this host: pace on its queue */
+	int64_t room;			/* bytes it can still take, estimated */
+	bool warned_stuck;
 	struct jf_collector_stats st;
 };
 
@@ -122,6 +127,7 @@ struct jf_exporter *jf_exporter_new(const struct jf_config *cfg, char *err, size
 		jf_template_opt_exporter(&c->opt_exporter, &tp);
 		jf_template_opt_ifname(&c->opt_ifname, &tp);
 		c->st.up = !c->tr.tcp;
+		c->local_peer = !c->tr.tcp && jf_peer_is_local(&c->tr.peer);
 		c->tokens = 1;
 		clock_gettime(CLOCK_MONOTONIC, &c->last_refill);
 	}
@@ -160,17 +166,49 @@ void jf_exporter_set_ignored(struct jf_exporter *e, uint64_t packets, uint64_t o
 	e->ignored_octets = octets;
 }
 
-/* Replaying a file, the collector must keep up: at most export_rate
- * messages per second, in bursts of at most 8 messages. A collector's
- * default socket buffer (212 KB, nfcapd's) holds about 90 datagrams of
- * 1400 bytes; bursts well under that leave it room to fall behind. */
+/* Replaying a file, the collector must keep up. On this host we can see
+ * how full its socket is (sock_diag) and send only while it is under half
+ * full: as fast as it reads, never faster. A datagram costs the receiver
+ * its truesize, about len + 900 bytes on loopback; 2 * len is safe. */
+#define PACE_STUCK_US 5000000
+static bool pace_local(struct collector *c, size_t len)
+{
+	uint32_t queued, rcvbuf;
+	long waited = 0;
+
+	while (c->room < (int64_t)(2 * len)) {
+		if (jf_peer_queue(&c->tr.local, &c->tr.peer, &queued, &rcvbuf)) {
+			c->local_peer = false;	/* nobody there yet: pace by rate */
+			return false;
+		}
+		c->room = (int64_t)rcvbuf / 2 - queued;
+		if (c->room >= (int64_t)(2 * len))
+			break;
+		if (waited >= PACE_STUCK_US) {
+			if (!c->warned_stuck)
+				log_warn("collector %s does not read its socket; sending anyway",
+					 c->name);
+			c->warned_stuck = true;
+			return true;
+		}
+		usleep(50);
+		waited += 50;
+	}
+	c->room -= (int64_t)(2 * len);
+	return true;
+}
+
+/* Elsewhere: at most export_rate messages per second, in bursts of at
+ * most 8 (a default 212 KB socket buffer holds about 90 datagrams). */
 #define PACE_BURST 8.0
-static void pace(struct jf_exporter *e, struct collector *c)
+static void pace(struct jf_exporter *e, struct collector *c, size_t len)
 {
 	double burst = PACE_BURST, elapsed;
 	struct timespec now;
 
 	if (!e->export_rate)
+		return;
+	if (c->local_peer && pace_local(c, len))
 		return;
 	for (;;) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
@@ -243,7 +281,7 @@ static void finish_and_send(struct jf_exporter *e, struct collector *c, struct j
 	len = jf_msg_finish(m, &h);
 	meta->data_records = m->data_records;
 	meta->flow_records = m->flow_records;
-	pace(e, c);
+	pace(e, c, len);
 	if (first)
 		r = jf_transport_send_first(&c->tr, m->buf, len, meta, now_ms);
 	else
@@ -350,7 +388,7 @@ static void send_pending_v5(struct jf_exporter *e, struct collector *c, uint64_t
 	if (!p->v5.count)
 		return;
 	len = jf_v5_finish(&p->v5, &h);
-	pace(e, c);
+	pace(e, c, len);
 	r = jf_transport_send(&c->tr, p->buf, len, &p->meta, now_ms);
 	c->sequence += p->v5.count;
 	account_sent(c, len, &p->meta, r);

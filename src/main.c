@@ -60,8 +60,13 @@ static double mono_s(void)
 static void emit(const struct jf_record *rec, void *arg)
 {
 	struct app *a = arg;
+	uint64_t now = a->now_ms;
 
-	jf_exporter_add(a->exp, rec, a->now_ms);
+	/* Replaying, flows also expire between ticks: the export clock is
+	 * the capture's, never behind a record it sends. */
+	if (a->cfg.pcap_file[0] && jf_pcap_meter_clock_ms(a->pcap) > now)
+		now = jf_pcap_meter_clock_ms(a->pcap);
+	jf_exporter_add(a->exp, rec, now);
 }
 
 static void write_metrics(struct app *a)

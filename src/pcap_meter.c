@@ -131,6 +131,11 @@ static void meter_packet(struct jf_pcap_meter *m, const struct pcap_pkthdr *h,
 		m->tick(m->clock_ms, m->tick_arg);
 		m->next_tick_ms = m->clock_ms - m->clock_ms % m->tick_ms + m->tick_ms;
 	}
+	/* Replaying, timeouts are exact on capture time: a flow due at t
+	 * leaves before a packet of time t joins it. (Three list heads
+	 * looked at per packet; live capture expires on its ticks.) */
+	if (m->offline)
+		jf_cache_expire(m->cache, m->clock_ms);
 	m->got++;
 
 	if (m->sample_rate > 1 && rng_next(&m->rng) % m->sample_rate) {
