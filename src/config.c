@@ -298,7 +298,7 @@ static int set_verbose(struct jf_config *cfg, const char *val, char *err)
 {
 	(void)val;
 	(void)err;
-	if (cfg->verbosity < JF_LOG_DEBUG)
+	if (cfg->verbosity < JF_LOG_TRACE)
 		cfg->verbosity++;
 	return 0;
 }
@@ -358,7 +358,8 @@ static const struct opt_def opts[] = {
 	{ "config", OPT_CONFIG, 1, NULL, "FILE",
 	  "read options from FILE ('name = value' lines, long option names);\n"
 	  "the command line overrides it" },
-	{ "verbose", 'v', 0, set_verbose, NULL, "more log output (repeatable)" },
+	{ "verbose", 'v', 0, set_verbose, NULL,
+	  "more log output: -v adds debug and libbpf's warnings, -vv libbpf's details" },
 	{ "quiet", 'q', 0, set_quiet, NULL, "only warnings and errors" },
 	{ "help", OPT_HELP, 0, NULL, NULL, "this text" },
 	{ "version", OPT_VERSION, 0, NULL, NULL, "print the version" },

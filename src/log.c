@@ -7,7 +7,7 @@
 
 int jf_log_level = JF_LOG_INFO;
 
-static const char *const level_names[] = { "error", "warning", "info", "debug" };
+static const char *const level_names[] = { "error", "warning", "info", "debug", "trace" };
 
 __attribute__((format(printf, 2, 0)))
 static void jf_vlog(enum jf_log_level lvl, const char *fmt, va_list ap)
@@ -32,12 +32,11 @@ void jf_log(enum jf_log_level lvl, const char *fmt, ...)
 __attribute__((format(printf, 2, 0)))
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	/* libbpf's warnings are our info, its info our debug. */
-	enum jf_log_level lvl = level == LIBBPF_WARN ? JF_LOG_INFO : JF_LOG_DEBUG;
+	enum jf_log_level lvl = level == LIBBPF_WARN ? JF_LOG_DEBUG : JF_LOG_TRACE;
 
 	if ((int)lvl > jf_log_level)
 		return 0;
-	fprintf(stderr, "jflowd: libbpf: ");
+	fprintf(stderr, "jflowd: ");	/* libbpf's lines start with "libbpf: " */
 	return vfprintf(stderr, fmt, ap);
 }
 

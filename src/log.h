@@ -8,6 +8,7 @@ enum jf_log_level {
 	JF_LOG_WARN,
 	JF_LOG_INFO,
 	JF_LOG_DEBUG,
+	JF_LOG_TRACE,		/* libbpf's own info and debug output */
 };
 
 extern int jf_log_level;
@@ -20,7 +21,8 @@ void jf_log(enum jf_log_level lvl, const char *fmt, ...)
 #define log_info(...) jf_log(JF_LOG_INFO, __VA_ARGS__)
 #define log_debug(...) jf_log(JF_LOG_DEBUG, __VA_ARGS__)
 
-/* Route libbpf's own messages through jf_log, one level lower. */
+/* Route libbpf's own messages through jf_log, demoted: its warnings show
+ * with -v, the rest with -vv; our own error line says what failed. */
 void jf_log_setup_libbpf(void);
 
 #endif

@@ -177,7 +177,8 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_config *cfg, char *err, s
 	rc = jflowd_bpf__load(m->skel);
 	if (rc) {
 		snprintf(err, errlen, "load BPF program: %s%s", strerror(-rc),
-			 rc == -EPERM ? " (run as root, or with CAP_BPF and CAP_NET_ADMIN)" : "");
+			 rc == -EPERM ? " (run as root, or with CAP_BPF and CAP_NET_ADMIN)"
+				      : " (run with -v for libbpf's and the verifier's messages)");
 		goto fail;
 	}
 	m->map_fd[0] = bpf_map__fd(m->skel->maps.flows_a);

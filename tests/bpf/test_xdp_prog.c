@@ -419,6 +419,37 @@ static void check_mirror(struct tcase *t)
 	jflowd_bpf__destroy(skel);
 }
 
+/* 1-in-N sampling happens in the program, before the map: of 20000 runs at
+ * N = 10, Binomial(20000, 0.1) are metered (mean 2000, sigma 42.4; within
+ * 5 sigma) and every other run is counted as not sampled. */
+static void check_sampling(struct tcase *t)
+{
+	struct xdp_md ctx = { .ingress_ifindex = IFINDEX_LO, .data_end = t->pkt.len };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = t->pkt.b, .data_size_in = t->pkt.len,
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = 1);
+	struct jflowd_bpf *skel = jflowd_bpf__open();
+	int ncpus = libbpf_num_possible_cpus(), i;
+	struct jf_stat st[ncpus];
+	__u64 not_sampled = 0;
+	struct jf_counters c;
+	__u32 idx = JF_STAT_IDX(0, JF_PKT_NOT_SAMPLED);
+
+	skel->rodata->sample_rate = 10;
+	CHECK(jflowd_bpf__load(skel) == 0, "load sampling");
+	for (i = 0; i < 20000; i++)
+		bpf_prog_test_run_opts(bpf_program__fd(skel->progs.jflowd_xdp), &opts);
+	CHECK(bpf_map_lookup_elem(bpf_map__fd(skel->maps.flows_a), &t->key, &c) == 0,
+	      "sampling: flow metered");
+	bpf_map_lookup_elem(bpf_map__fd(skel->maps.stats), &idx, st);
+	for (i = 0; i < ncpus; i++)
+		not_sampled += st[i].packets;
+	CHECK(c.packets >= 2000 - 212 && c.packets <= 2000 + 212,
+	      "sampling: %llu of 20000 metered at 1 in 10", (unsigned long long)c.packets);
+	CHECK(c.packets + not_sampled == 20000, "sampling: %llu metered + %llu skipped != 20000",
+	      (unsigned long long)c.packets, (unsigned long long)not_sampled);
+	jflowd_bpf__destroy(skel);
+}
+
 int main(void)
 {
 	static struct tcase cases[32];
@@ -448,7 +479,7 @@ int main(void)
 		       info.verified_insns, info.xlated_prog_len);
 
 	n = build_cases(cases);
-	for (i = 0; i < n + 2; i++) {
+	for (i = 0; i < n + 3; i++) {
 		int f = failures;
 		const char *name;
 
@@ -458,16 +489,19 @@ int main(void)
 		} else if (i == n) {
 			check_epoch(skel, &cases[0]);
 			name = "epoch switch";
-		} else {
+		} else if (i == n + 1) {
 			jflowd_bpf__destroy(skel);
 			skel = NULL;
 			check_mirror(&cases[0]);
 			name = "mirror mode";
+		} else {
+			check_sampling(&cases[0]);
+			name = "sampling 1 in 10";
 		}
 		printf("%s %s\n", failures == f ? "ok  " : "FAIL", name);
 		if (failures != f)
 			failed++;
 	}
-	printf("%d passed, %d failed\n", n + 2 - failed, failed);
+	printf("%d passed, %d failed\n", n + 3 - failed, failed);
 	return failed ? 1 : 0;
 }
