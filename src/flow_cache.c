@@ -3,6 +3,7 @@
  * array, with three intrusive time-ordered lists for expiry. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "flow_cache.h"
 #include "flow_hash.h"
 
@@ -38,11 +39,11 @@ struct jf_flow_cache {
 	jf_emit_fn emit;
 	void *emit_arg;
 	struct slot *slots;
+	size_t slots_len;
 	uint32_t *buckets;
 	uint32_t mask;
 	uint32_t free_head;		/* recycled slots chained through .chain */
-	uint32_t next_unused;		/* slots never used start here: calloc's
-					 * untouched pages cost nothing */
+	uint32_t next_unused;		/* slots never used start here */
 	struct list lists[L_COUNT];
 	struct jf_cache_stats st;
 };
@@ -98,7 +99,11 @@ struct jf_flow_cache *jf_cache_new(const struct jf_cache_params *p,
 	while (nb < p->max_flows)
 		nb <<= 1;
 	c->mask = nb - 1;
-	c->slots = calloc(p->max_flows, sizeof(*c->slots));
+	c->slots_len = (size_t)p->max_flows * sizeof(*c->slots);
+	c->slots = mmap(NULL, c->slots_len, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | (p->prefault ? MAP_POPULATE : 0), -1, 0);
+	if (c->slots == MAP_FAILED)
+		c->slots = NULL;
 	c->buckets = malloc((size_t)nb * sizeof(*c->buckets));
 	if (!c->slots || !c->buckets) {
 		jf_cache_free(c);
@@ -116,7 +121,8 @@ void jf_cache_free(struct jf_flow_cache *c)
 {
 	if (!c)
 		return;
-	free(c->slots);
+	if (c->slots)
+		munmap(c->slots, c->slots_len);
 	free(c->buckets);
 	free(c);
 }
@@ -177,10 +183,9 @@ static void expire_slot(struct jf_flow_cache *c, uint32_t i, enum jf_end_reason 
 		c->emit(&rec, c->emit_arg);
 }
 
-void jf_cache_update(struct jf_flow_cache *c, const struct jf_key *key,
-		     const struct jf_update *u, uint64_t now_ms)
+static void update_hashed(struct jf_flow_cache *c, const struct jf_key *key,
+			  const struct jf_update *u, uint64_t now_ms, uint32_t hash)
 {
-	uint32_t hash = jf_flow_hash(key);
 	uint32_t i = lookup(c, key, hash);
 	struct slot *s;
 
@@ -246,6 +251,55 @@ void jf_cache_update(struct jf_flow_cache *c, const struct jf_key *key,
 
 /* Each list is in deadline order, so expiry stops at the first head that
  * is not due: the work is the number of expired flows plus three. */
+void jf_cache_update(struct jf_flow_cache *c, const struct jf_key *key,
+		     const struct jf_update *u, uint64_t now_ms)
+{
+	update_hashed(c, key, u, now_ms, jf_flow_hash(key));
+}
+
+#define PF_AHEAD 12	/* bucket prefetched this many deltas ahead */
+
+void jf_cache_update_batch(struct jf_flow_cache *c, const struct jf_key *keys,
+			   const struct jf_update *u, size_t n, uint64_t now_ms)
+{
+	uint32_t hashes[256];
+	size_t base, i, m;
+
+	for (base = 0; base < n; base += m) {
+		m = n - base < 256 ? n - base : 256;
+		for (i = 0; i < m; i++) {
+			hashes[i] = jf_flow_hash(&keys[base + i]);
+			if (i < PF_AHEAD)
+				__builtin_prefetch(&c->buckets[hashes[i] & c->mask]);
+		}
+		for (i = 0; i < m; i++) {
+			/* Three stages ahead: the bucket, then the slot it points
+			 * to, then that slot's neighbours on the idle list. */
+			if (i + PF_AHEAD < m)
+				__builtin_prefetch(&c->buckets[hashes[i + PF_AHEAD] & c->mask]);
+			if (i + PF_AHEAD / 2 < m) {
+				uint32_t h = c->buckets[hashes[i + PF_AHEAD / 2] & c->mask];
+
+				if (h != NIL)
+					__builtin_prefetch(&c->slots[h]);
+			}
+			if (i + PF_AHEAD / 4 < m) {
+				uint32_t h = c->buckets[hashes[i + PF_AHEAD / 4] & c->mask];
+
+				if (h != NIL) {
+					const struct slot *s = &c->slots[h];
+
+					if (s->link[L_IDLE][0] != NIL)
+						__builtin_prefetch(&c->slots[s->link[L_IDLE][0]]);
+					if (s->link[L_IDLE][1] != NIL)
+						__builtin_prefetch(&c->slots[s->link[L_IDLE][1]]);
+				}
+			}
+			update_hashed(c, &keys[base + i], &u[base + i], now_ms, hashes[i]);
+		}
+	}
+}
+
 size_t jf_cache_expire(struct jf_flow_cache *c, uint64_t now_ms)
 {
 	size_t n = 0;

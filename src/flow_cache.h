@@ -6,6 +6,7 @@
 #ifndef JFLOWD_FLOW_CACHE_H
 #define JFLOWD_FLOW_CACHE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "record.h"
@@ -17,6 +18,8 @@ struct jf_cache_params {
 	uint32_t idle_ms;
 	uint32_t active_ms;
 	uint32_t fin_ms;	/* linger after FIN/RST */
+	bool prefault;		/* fault all slots in at creation (live: no page
+				 * faults in the middle of a drain) */
 };
 
 /* A delta for one flow: one packet (pcap path), a drained map entry or a
@@ -43,6 +46,11 @@ void jf_cache_free(struct jf_flow_cache *c);
  * recently updated flow (flowEndReason 5). */
 void jf_cache_update(struct jf_flow_cache *c, const struct jf_key *key,
 		     const struct jf_update *u, uint64_t now_ms);
+
+/* The same for n deltas at once (a drained batch): lookups are pipelined
+ * with prefetches, so the cache misses of one overlap the work of others. */
+void jf_cache_update_batch(struct jf_flow_cache *c, const struct jf_key *keys,
+			   const struct jf_update *u, size_t n, uint64_t now_ms);
 
 /* Expire every flow whose idle, active or FIN timeout has passed at now_ms.
  * Returns the number of flows expired. */

@@ -122,6 +122,7 @@ static int open_common(struct app *a)
 		.idle_ms = a->cfg.idle_ms,
 		.active_ms = a->cfg.active_ms,
 		.fin_ms = a->cfg.fin_ms,
+		.prefault = !a->cfg.pcap_file[0],
 	};
 	char err[512];
 

@@ -31,6 +31,7 @@ struct jf_xdp_meter {
 	/* Drain buffers. */
 	struct jf_key *keys;
 	struct jf_counters *vals;
+	struct jf_update *updates;
 	struct jf_stat *percpu;		/* ncpus values of one stats entry */
 	/* Ring callback context. */
 	struct jf_flow_cache *cache;
@@ -191,8 +192,9 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_config *cfg, char *err, s
 	}
 	m->keys = calloc(DRAIN_BATCH, sizeof(*m->keys));
 	m->vals = calloc(DRAIN_BATCH, sizeof(*m->vals));
+	m->updates = calloc(DRAIN_BATCH, sizeof(*m->updates));
 	m->percpu = calloc((size_t)m->ncpus, sizeof(*m->percpu));
-	if (!m->keys || !m->vals || !m->percpu) {
+	if (!m->keys || !m->vals || !m->updates || !m->percpu) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -237,19 +239,18 @@ static int drain_map(struct jf_xdp_meter *m, int fd, struct jf_flow_cache *cache
 			break;
 		for (i = 0; i < count; i++) {
 			const struct jf_counters *c = &m->vals[i];
-			struct jf_update u = {
-				.packets = c->packets,
-				.octets = c->octets,
-				.first_ms = to_real_ms(m, c->first_ns),
-				.last_ms = to_real_ms(m, c->last_ns),
-				.flow_label = c->flow_label,
-				.tcp_flags = (uint8_t)c->tcp_flags,
-				.ttl_min = (uint8_t)c->ttl,
-				.ttl_max = (uint8_t)(c->ttl >> 8),
-			};
+			struct jf_update *u = &m->updates[i];
 
-			jf_cache_update(cache, &m->keys[i], &u, now_ms);
+			u->packets = c->packets;
+			u->octets = c->octets;
+			u->first_ms = to_real_ms(m, c->first_ns);
+			u->last_ms = to_real_ms(m, c->last_ns);
+			u->flow_label = c->flow_label;
+			u->tcp_flags = (uint8_t)c->tcp_flags;
+			u->ttl_min = (uint8_t)c->ttl;
+			u->ttl_max = (uint8_t)(c->ttl >> 8);
 		}
+		jf_cache_update_batch(cache, m->keys, m->updates, count, now_ms);
 		*flows += count;
 		if (rc == -ENOENT) {
 			rc = 0;
@@ -371,6 +372,7 @@ void jf_xdp_meter_close(struct jf_xdp_meter *m)
 	jflowd_bpf__destroy(m->skel);
 	free(m->keys);
 	free(m->vals);
+	free(m->updates);
 	free(m->percpu);
 	free(m);
 }

@@ -10,7 +10,7 @@
 #     all of them (the export is paced).
 . "$(dirname "$0")/lib.sh"
 need_root
-need_cmd nfcapd nfdump tshark
+need_cmd nfcapd nfdump tshark dumpcap
 RECORDS_CHECK="/usr/bin/python3 $SRC/tests/lib/records_check.py"
 
 netns_pair a b
@@ -36,9 +36,11 @@ log "sampling 1 in 100"
 "$TRAFGEN" --out "$WORK/samp.pcap" --flows 500 --packets 200000 --rate 50000 --protos udp \
 	--families 4 --expect "$WORK/samp.expect"
 start_nfcapd a 4739 "$WORK/nf-samp"
-bg_ns a tshark -q -i lo -f "udp port 4739" -w "$WORK/samp.pcapng"
+bg_ns a dumpcap -q -i lo -f "udp port 4739" -w "$WORK/samp.pcapng"
 TS=$LAST_PID
-sleep 1.5
+# dumpcap writes the file header once it captures.
+wait_for 20 test -s "$WORK/samp.pcapng" || fail "dumpcap did not start"
+sleep 0.3
 in_ns a "$JFLOWD" -r "$WORK/samp.pcap" -n ipfix://127.0.0.1:4739 -s 100 \
 	--metrics-file "$WORK/samp.prom" -q || fail "jflowd -r -s 100 exited $?"
 settle a 4739
