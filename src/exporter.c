@@ -470,6 +470,20 @@ static void refresh_tcp_stats(struct collector *c)
 	c->st.queued_octets = c->tr.queued.flow_octets;
 }
 
+/* A new TCP connection gets templates and options before anything else. */
+static void tcp_session_start(struct jf_exporter *e, struct collector *c, uint64_t now_ms)
+{
+	jf_transport_session_start(&c->tr);
+	send_templates(e, c, now_ms, true, true);
+	c->next_template_ms = now_ms + e->tmpl_interval_ms;
+}
+
+static void tcp_service(struct jf_exporter *e, struct collector *c, uint64_t now_ms)
+{
+	if (jf_transport_poll(&c->tr, now_ms))
+		tcp_session_start(e, c, now_ms);
+}
+
 void jf_exporter_flush(struct jf_exporter *e, uint64_t now_ms)
 {
 	int i, t;
@@ -477,10 +491,8 @@ void jf_exporter_flush(struct jf_exporter *e, uint64_t now_ms)
 	for (i = 0; i < e->n; i++) {
 		struct collector *c = &e->c[i];
 
-		if (c->tr.tcp && jf_transport_poll(&c->tr, now_ms)) {
-			send_templates(e, c, now_ms, true, true);
-			c->next_template_ms = now_ms + e->tmpl_interval_ms;
-		}
+		if (c->tr.tcp)
+			tcp_service(e, c, now_ms);
 		for (t = 0; t < JF_DATA_TEMPLATES; t++)
 			send_pending(e, c, t, now_ms);
 		if (e->started && now_ms >= c->next_template_ms && !c->v5) {
@@ -497,7 +509,7 @@ void jf_exporter_flush(struct jf_exporter *e, uint64_t now_ms)
 			}
 		}
 		if (c->tr.tcp)
-			jf_transport_poll(&c->tr, now_ms);
+			tcp_service(e, c, now_ms);
 		refresh_tcp_stats(c);
 		c->st.refused = c->tr.refused;
 	}
@@ -510,10 +522,12 @@ void jf_exporter_finish(struct jf_exporter *e, uint64_t now_ms, int timeout_ms)
 	jf_exporter_flush(e, now_ms);
 	for (i = 0; i < e->n; i++) {
 		struct collector *c = &e->c[i];
+		int left = timeout_ms;
 
 		if (!c->tr.tcp)
 			continue;
-		jf_transport_drain(&c->tr, timeout_ms);
+		while (jf_transport_drain(&c->tr, &left))
+			tcp_session_start(e, c, now_ms);
 		/* What the collector never took is lost: dropped, not sent. */
 		jf_transport_abandon(&c->tr);
 		refresh_tcp_stats(c);

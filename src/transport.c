@@ -285,6 +285,7 @@ static void tcp_down(struct jf_transport *t, uint64_t now_ms, int err)
 	t->fd = -1;
 	t->up = false;
 	t->connecting = false;
+	t->session_new = false;
 	t->last_errno = err;
 	/* Templates and options belonged to that connection; everything else
 	 * waits for the next, the unacknowledged part written again whole. */
@@ -313,7 +314,7 @@ static void tcp_down(struct jf_transport *t, uint64_t now_ms, int err)
 
 static void tcp_flush(struct jf_transport *t, uint64_t now_ms)
 {
-	while (t->up && t->wr_off < t->olen) {
+	while (t->up && !t->session_new && t->wr_off < t->olen) {
 		uint32_t mlen = rd32(t->obuf + t->wr_off);
 		uint8_t *m = t->obuf + t->wr_off + QHDR;
 		struct jf_msg_meta meta;
@@ -378,8 +379,6 @@ static void tcp_connect(struct jf_transport *t, uint64_t now_ms)
 
 bool jf_transport_poll(struct jf_transport *t, uint64_t now_ms)
 {
-	bool came_up = false;
-
 	if (!t->tcp)
 		return false;
 	if (!t->up && !t->connecting && now_ms >= t->next_try_ms)
@@ -409,13 +408,18 @@ bool jf_transport_poll(struct jf_transport *t, uint64_t now_ms)
 		note_local(t);
 		if (t->connects > 1)
 			log_info("collector %s: reconnected", t->name);
-		came_up = true;
+		t->session_new = true;
 	}
-	if (t->up && !came_up && !tcp_peer_closed(t, now_ms)) {
+	if (t->up && !t->session_new && !tcp_peer_closed(t, now_ms)) {
 		tcp_update_acked(t);
 		tcp_flush(t, now_ms);
 	}
-	return came_up;
+	return t->up && t->session_new;
+}
+
+void jf_transport_session_start(struct jf_transport *t)
+{
+	t->session_new = false;
 }
 
 static enum jf_send_result tcp_queue(struct jf_transport *t, const void *msg, size_t len,
@@ -476,24 +480,29 @@ enum jf_send_result jf_transport_send_first(struct jf_transport *t, const void *
 	return r;
 }
 
-void jf_transport_drain(struct jf_transport *t, int timeout_ms)
+bool jf_transport_drain(struct jf_transport *t, int *timeout_ms)
 {
-	uint64_t deadline = mono_ms() + (uint64_t)timeout_ms;
+	uint64_t start = mono_ms(), deadline = start + (uint64_t)(*timeout_ms > 0 ? *timeout_ms : 0);
+	bool fresh = false;
 
 	while (t->tcp && t->olen && mono_ms() < deadline) {
 		struct pollfd pfd = { .fd = t->fd, .events = POLLIN | POLLRDHUP };
 
 		if (!t->up) {
 			/* One more attempt now, whatever the backoff says. */
-			jf_transport_poll(t, UINT64_MAX / 2);
-			if (!t->up && !t->connecting)
+			fresh = jf_transport_poll(t, UINT64_MAX / 2);
+			if (fresh || (!t->up && !t->connecting))
 				break;
 		}
 		if (t->wr_off < t->olen)
 			pfd.events |= POLLOUT;
 		poll(&pfd, 1, 10);
-		jf_transport_poll(t, UINT64_MAX / 2);
+		fresh = jf_transport_poll(t, UINT64_MAX / 2);
+		if (fresh)
+			break;
 	}
+	*timeout_ms -= (int)(mono_ms() - start);
+	return fresh;
 }
 
 void jf_transport_abandon(struct jf_transport *t)

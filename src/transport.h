@@ -46,6 +46,7 @@ struct jf_transport {
 	 * then the one being written, then those not begun. */
 	bool up;			/* connected */
 	bool connecting;
+	bool session_new;		/* up, waiting for its templates: nothing written */
 	uint64_t next_try_ms;
 	uint32_t backoff_ms;
 	uint8_t *obuf;
@@ -97,12 +98,16 @@ enum jf_send_result jf_transport_send_first(struct jf_transport *t, const void *
 size_t jf_transport_queued(const struct jf_transport *t);
 
 /* TCP: advance connecting, writing and acknowledgements; notice a
- * collector that closed. Returns true when a new connection just came up
- * (the exporter then resends its templates). */
+ * collector that closed. Returns true while a new connection waits for
+ * its templates: nothing is written on it until the exporter has queued
+ * them with send_first and called jf_transport_session_start. */
 bool jf_transport_poll(struct jf_transport *t, uint64_t now_ms);
+void jf_transport_session_start(struct jf_transport *t);
 
-/* TCP: wait up to timeout_ms for everything queued to be acknowledged. */
-void jf_transport_drain(struct jf_transport *t, int timeout_ms);
+/* TCP: wait up to *timeout_ms for everything queued to be acknowledged;
+ * *timeout_ms is left with the time that remains. Returns true early when
+ * a new connection needs its templates (then call it again). */
+bool jf_transport_drain(struct jf_transport *t, int *timeout_ms);
 
 /* TCP: give up what is still queued (at exit), into t->abandoned. */
 void jf_transport_abandon(struct jf_transport *t);
