@@ -234,9 +234,15 @@ static void exporter_values(const struct jf_exporter *e, const struct collector 
 static void finish_and_send(struct jf_exporter *e, struct collector *c, struct jf_msg *m,
 			    struct jf_msg_meta *meta, uint64_t now_ms, bool first)
 {
+	/* v9 collectors date flows from boot = UNIX Secs * 1000 - sysUpTime
+	 * (nfdump, pmacct): with the seconds truncated, every flow would be
+	 * off by now % 1000 ms. Both are taken at the next whole second
+	 * instead, so boot is exact and sysUpTime is never below a FIRST/LAST
+	 * (which are at most now). */
+	uint64_t at = c->wire == JF_WIRE_V9 ? (now_ms + 999) / 1000 * 1000 : now_ms;
 	struct jf_msg_hdr h = {
-		.export_secs = (uint32_t)(now_ms / 1000),
-		.uptime_ms = (uint32_t)(now_ms - e->uptime_base_ms),
+		.export_secs = (uint32_t)(at / 1000),
+		.uptime_ms = (uint32_t)(at - e->uptime_base_ms),
 		.domain = e->domain,
 	};
 	enum jf_send_result r;

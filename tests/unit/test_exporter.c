@@ -206,12 +206,14 @@ static void test_v9_sequence_and_count(void **state)
 
 		jf_exporter_add(e, &x, T0 + 100);
 	}
-	jf_exporter_flush(e, T0 + 200);
+	jf_exporter_flush(e, T0 + 1234);	/* not on a whole second */
 	while ((n = recv(r.fd, buf, sizeof(buf), 0)) > 0) {
 		unsigned count = rd16(buf + 2), records = 0;
 		size_t off = 20;
 
 		assert_int_equal(rd16(buf), 9);
+		/* boot = UNIX Secs * 1000 - sysUpTime is exactly sysUpTime 0 */
+		assert_int_equal((uint64_t)rd32(buf + 8) * 1000 - rd32(buf + 4), T0 - 5000);
 		assert_int_equal(rd32(buf + 12), expect_seq);
 		assert_int_equal(rd32(buf + 16), 1);		/* Source ID */
 		assert_true(rd32(buf + 4) >= last_uptime);	/* sysUpTime never goes back */
