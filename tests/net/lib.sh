@@ -75,19 +75,55 @@ udp_listening() { # [ns] port
 	else ss -Hlun "sport = :$1" | grep -q .; fi
 }
 
-# start_nfcapd NS|- PORT DIR: nfcapd on that namespace's loopback.
+# start_nfcapd NS|- PORT DIR [BIND]: nfcapd on that namespace's loopback
+# (or on BIND, e.g. ::1).
 start_nfcapd() {
-	local n=$1 port=$2 dir=$3
+	local n=$1 port=$2 dir=$3 bind=${4:-127.0.0.1}
 	mkdir -p "$dir"
 	if [ "$n" = - ]; then
-		bg nfcapd -w "$dir" -p "$port" -b 127.0.0.1 -B 8388608
+		bg nfcapd -w "$dir" -p "$port" -b "$bind" -B 8388608
 		wait_for 5 udp_listening "$port" || fail "nfcapd did not start"
 	else
-		bg_ns "$n" nfcapd -w "$dir" -p "$port" -b 127.0.0.1 -B 8388608
+		bg_ns "$n" nfcapd -w "$dir" -p "$port" -b "$bind" -B 8388608
 		wait_for 5 udp_listening "$n" "$port" || fail "nfcapd did not start"
 	fi
 	NFCAPD_PID=$LAST_PID
 }
+
+# stop_nfcapd PID: nfcapd now and then misses one SIGTERM while it sits in
+# recvfrom() (notes: collectors.md 3); ask again until it has written its
+# file and exited.
+stop_nfcapd() {
+	local i
+	for i in 1 2 3 4 5; do
+		kill -TERM "$1" 2>/dev/null || break
+		wait_for 2 sh -c "! kill -0 $1" && break
+	done
+	stop_pid "$1"
+}
+
+# capture_start NS FILTER FILE: dumpcap on the namespace's loopback
+# (CAPTURE_PID); capture_stop: flush and close the file.
+capture_start() {
+	bg_ns "$1" dumpcap -q -i lo -f "$2" -w "$3"
+	CAPTURE_PID=$LAST_PID
+	wait_for 5 test -s "$3" || fail "dumpcap did not start"
+	sleep 0.3
+}
+capture_stop() { sleep 0.3; stop_pid "$CAPTURE_PID"; }
+
+# metric FILE NAME [LABEL-SUBSTRING]: the value of one sample (sum if
+# several match), as an integer.
+metric() {
+	awk -v n="$2" -v l="${3:-}" '
+		$1 !~ /^#/ { name = $1; sub(/\{.*/, "", name)
+			if (name == n && index($1, l)) { s += $NF; found = 1 } }
+		END { if (!found) exit 1; printf "%d\n", s }' "$1" \
+		|| fail "metric $2${3:+ {$3}} not in $1"
+}
+
+# expect_eq WHAT GOT WANT
+expect_eq() { [ "$2" = "$3" ] || fail "$1: got '$2', expected '$3'"; log "$1: $2"; }
 
 # settle NS|- PORT: wait until the collector has read its socket empty,
 # then a moment for it to process what it read.
