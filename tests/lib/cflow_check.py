@@ -18,6 +18,8 @@ Usage:
       and code, and the sampling IEs 34/35 of records and options. Each
       flow must be in exactly one record (run jflowd with long timeouts).
       With --sampling N the counters are only bounded by the truth.
+  cflow_check.py values CAP PORT SETID FIELD...
+      one line per record of that set id: the fields' values, tab separated.
   cflow_check.py options CAP PORT KEY=VALUE...
       every exporter options record (template 512) has these tshark field
       values; the value "ip.src" means the datagram's source address.
@@ -26,12 +28,31 @@ import csv
 import datetime
 import ipaddress
 import json
+import os
 import subprocess
 import sys
+import tempfile
+
+_isolated = {}
+
+
+def isolate(cap, port):
+    """The datagrams to PORT alone: tshark's sequence analysis keys on the
+    domain id only, so another stream in the file (v9 and IPFIX, both id 1)
+    would disturb it."""
+    if (cap, port) not in _isolated:
+        fd, path = tempfile.mkstemp(suffix=".pcapng")
+        os.close(fd)
+        r = subprocess.run(["tshark", "-r", cap, "-Y", f"udp.dstport=={port}", "-w", path],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            raise SystemExit(f"cflow_check: isolating port {port}: {r.stderr.strip()}")
+        _isolated[(cap, port)] = path
+    return _isolated[(cap, port)]
 
 
 def tshark(cap, port, *args):
-    cmd = ["tshark", "-r", cap, "-d", f"udp.port=={port},cflow", "-o",
+    cmd = ["tshark", "-r", isolate(cap, port), "-d", f"udp.port=={port},cflow", "-o",
            "cflow.max_template_fields:0", *args]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
@@ -213,6 +234,15 @@ def cmd_options(cap, port, pairs):
     return 1 if bad or not n else 0
 
 
+def cmd_values(cap, port, sid, fields):
+    for _, cf in packets(cap, port):
+        for s_id, recs in sets(cf):
+            if s_id == sid:
+                for r in recs:
+                    print("\t".join(str(r.get(f, "")) for f in fields))
+    return 0
+
+
 def main():
     a = sys.argv[1:]
     if len(a) < 3:
@@ -222,6 +252,8 @@ def main():
         return cmd_expert(cap, port)
     if cmd == "nfdump-failures":
         return cmd_nfdump_failures(cap, port)
+    if cmd == "values":
+        return cmd_values(cap, port, int(a[3]), a[4:])
     if cmd == "options":
         return cmd_options(cap, port, a[3:])
     if cmd == "records":
@@ -239,4 +271,9 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        rc = main()
+    finally:
+        for f in _isolated.values():
+            os.unlink(f)
+    sys.exit(rc)
