@@ -2,7 +2,7 @@
 """Compare what a collector stored with what was sent, per flow.
 
 Usage: flowcmp.py EXPECT.csv COLLECTED [--format nfdump|nfdump-json|pmacct|ipfixdump]
-                  [--vlan] [--family 4|6] [--times] [--max-records N]
+                  [--vlan] [--family 4|6] [--times | --times-ceil-s] [--max-records N]
 
 EXPECT.csv comes from `jflowd-trafgen --expect` or from pcapflows.py (which
 adds first_ms/last_ms for --times). COLLECTED is `nfdump -o csv` (header
@@ -11,7 +11,10 @@ plugin in CSV (aggregate on the 5-tuple, plus vlan for --vlan), or the text
 of `ipfixDump --in FILE`. Records of one flow (several records after
 timeouts; pmacct also sums equal keys within a purge) are summed; --times
 compares the earliest first and the latest last time of those records, in
-ms, with the truth. A record the loader cannot read is an error, never
+ms, with the truth; --times-ceil-s with the truth rounded up to the second
+(pmacct's v9 times: unix_secs - (sysUpTime - x) / 1000 in integer
+arithmetic, which an exact header turns into exactly that). A record the
+loader cannot read is an error, never
 skipped. Exits 0 when every flow matches exactly, 1 otherwise, printing
 the differences.
 """
@@ -198,6 +201,8 @@ def main():
                     help="only flows of this family are expected (v5: 4)")
     ap.add_argument("--times", action="store_true",
                     help="first/last times (ms) must equal EXPECT's first_ms/last_ms")
+    ap.add_argument("--times-ceil-s", action="store_true",
+                    help="as --times, with the truth rounded up to whole seconds")
     ap.add_argument("--max-records", type=int,
                     help="at most N records per flow at the collector")
     ap.add_argument("--quiet", action="store_true")
@@ -222,9 +227,11 @@ def main():
         if (g.packets, g.octets) != (pk, oc):
             report(f"DIFFER  {key}: expected {pk}/{oc}, collector has {g.packets}/{g.octets} "
                    f"in {g.records} records")
-        if args.times:
+        if args.times or args.times_ceil_s:
             if first is None:
                 raise SystemExit("flowcmp: --times needs first_ms/last_ms in EXPECT")
+            if args.times_ceil_s:
+                first, last = -(-first // 1000) * 1000, -(-last // 1000) * 1000
             if (g.first, g.last) != (first, last):
                 report(f"TIMES   {key}: expected {first}..{last} ms, collector has "
                        f"{g.first}..{g.last} (off by {None if g.first is None else g.first - first}"
@@ -241,7 +248,7 @@ def main():
     nrec = sum(v.records for v in got.values())
     print(f"flowcmp: {len(exp)} flows expected, {len(got)} at the collector in {nrec} records; "
           f"packets {gp}/{tp}, octets {go}/{to}; {bad} differences"
-          f"{' (times checked)' if args.times else ''}")
+          f"{' (times checked)' if args.times or args.times_ceil_s else ''}")
     return 1 if bad else 0
 
 
