@@ -10,7 +10,7 @@ Usage:
       when it is numbered the RFC way: one for each message that follows a
       message with options data, once a data set has been seen.
   cflow_check.py records CAP PORT TRUTH.csv [--ifindex N] [--sampling N]
-                 [--fin-end] [--min-records N]
+                 [--fin-end] [--min-records N] [--expert] [--option KEY=VALUE]...
       every flow record against the truth (pcapflows.py): addresses,
       ports, protocol, ToS, counters, first/last ms (v9: through the header's
       UNIX Secs and sysUpTime), TCP flags, VLANs, MPLS labels, TTLs,
@@ -18,6 +18,7 @@ Usage:
       and code, and the sampling IEs 34/35 of records and options. Each
       flow must be in exactly one record (run jflowd with long timeouts).
       With --sampling N the counters are only bounded by the truth.
+      --expert and --option: the expert and options checks too, in one go.
   cflow_check.py values CAP PORT SETID FIELD...
       one line per record of that set id: the fields' values, tab separated.
   cflow_check.py options CAP PORT KEY=VALUE...
@@ -60,8 +61,13 @@ def tshark(cap, port, *args):
     return r.stdout
 
 
+_packets = {}
+
+
 def packets(cap, port):
     """Every datagram to PORT: (layers dict, cflow dict)."""
+    if (cap, port) in _packets:
+        return _packets[(cap, port)]
     out = tshark(cap, port, "-Y", f"udp.dstport=={port}", "-T", "json", "--no-duplicate-keys")
     res = []
     for p in json.loads(out or "[]"):
@@ -71,6 +77,7 @@ def packets(cap, port):
             raise SystemExit(f"cflow_check: frame {lay['frame']['frame.number']} "
                              "not decoded as one cflow message")
         res.append((lay, cf))
+    _packets[(cap, port)] = res
     return res
 
 
@@ -118,10 +125,6 @@ def ts_ms(text):
     t = datetime.datetime.strptime(date, "%b %d, %Y %H:%M:%S")
     t = t.replace(tzinfo=datetime.timezone.utc)
     return int(t.timestamp()) * 1000 + int(frac[:3])
-
-
-def listify(v):
-    return v if isinstance(v, list) else [v]
 
 
 def cmd_records(cap, port, truth_path, opts):
@@ -200,8 +203,13 @@ def cmd_records(cap, port, truth_path, opts):
                                             int(r["cflow.icmp_ipv6_code"])), (icmp >> 8, icmp & 255))
                 else:
                     check(f"{w} icmp 32", int(r["cflow.icmp_type_code_ipv4"], 16), icmp)
-                labels = [int(x) for x in listify(r.get("cflow.mpls_label", []))]
-                want = [t["mpls1"], t["mpls2"], t["mpls3"]] if sid >= 258 else []
+                # 70-72, each (label, exp, bottom of stack); the test traffic
+                # has two labels, the second at the bottom.
+                labels = [(int(v["cflow.mpls_label"]), int(v["cflow.mpls_exp"]),
+                           int(v["cflow.mpls_bos"]))
+                          for k, v in r.items() if k.startswith("MPLS-Label")]
+                want = [(t["mpls1"], 0, 0), (t["mpls2"], 0, 1), (t["mpls3"], 0, 0)] \
+                    if sid >= 258 else []
                 check(f"{w} mpls labels", labels, want)
     for key in truth:
         if seen.get(key, 0) != 1:
@@ -211,7 +219,12 @@ def cmd_records(cap, port, truth_path, opts):
     mn = opts.get("min_records", 1)
     print(f"cflow_check: {nrec} flow records of {len(truth)} flows checked field by field; "
           f"{len(bad)} differences")
-    return 1 if bad or nrec < mn else 0
+    rc = 1 if bad or nrec < mn else 0
+    if opts.get("expert") and cmd_expert(cap, port):
+        rc = 1
+    if opts.get("option") and cmd_options(cap, port, opts["option"]):
+        rc = 1
+    return rc
 
 
 def cmd_options(cap, port, pairs):
@@ -260,8 +273,10 @@ def main():
         opts, rest = {}, a[4:]
         while rest:
             o = rest.pop(0)
-            if o == "--fin-end":
-                opts["fin_end"] = True
+            if o in ("--fin-end", "--expert"):
+                opts[o[2:].replace("-", "_")] = True
+            elif o == "--option":
+                opts.setdefault("option", []).append(rest.pop(0))
             elif o in ("--ifindex", "--sampling", "--min-records"):
                 opts[o[2:].replace("-", "_")] = int(rest.pop(0))
             else:
