@@ -108,7 +108,7 @@ int jf_transport_open(struct jf_transport *t, const char *host, const char *port
 	}
 	if (tcp) {
 		t->qmax = tcp_queue ? tcp_queue : JF_TCP_BUF_DEFAULT;
-		t->obuf = malloc(t->qmax);
+		t->obuf = malloc(t->qmax + JF_TCP_SESSION_RESERVE);
 		if (!t->obuf) {
 			snprintf(err, errlen, "out of memory");
 			return -ENOMEM;
@@ -429,7 +429,7 @@ static enum jf_send_result tcp_queue(struct jf_transport *t, const void *msg, si
 	size_t off, sz = QHDR + len;
 	uint32_t l32 = (uint32_t)len, pad = 0;
 
-	if (t->olen + sz > t->qmax) {
+	if (t->olen + sz > t->qmax + (front ? JF_TCP_SESSION_RESERVE : 0)) {
 		t->send_errors++;
 		return JF_DROPPED;
 	}

@@ -11,6 +11,10 @@
 
 #define JF_TCP_BUF_DEFAULT (8u << 20)	/* bytes buffered while disconnected */
 #define JF_TCP_BUF_MIN (1u << 17)	/* holds the largest message */
+/* Beyond the bound, room that only a new connection's templates may take:
+ * a queue full of data must not crowd them out (data without templates
+ * cannot be decoded). Templates, options and 64 interface records fit. */
+#define JF_TCP_SESSION_RESERVE (1u << 16)
 
 /* What a message carries, for the counters of whoever loses it. */
 struct jf_msg_meta {
@@ -49,8 +53,8 @@ struct jf_transport {
 	bool session_new;		/* up, waiting for its templates: nothing written */
 	uint64_t next_try_ms;
 	uint32_t backoff_ms;
-	uint8_t *obuf;
-	size_t qmax;			/* bound of obuf */
+	uint8_t *obuf;			/* qmax + JF_TCP_SESSION_RESERVE bytes */
+	size_t qmax;			/* bound of the queue for everything else */
 	size_t olen;
 	size_t wr_off;			/* entry being written (or next to write) */
 	size_t wr_pos;			/* its bytes written so far */

@@ -3,6 +3,7 @@
 
 Usage: flowcmp.py EXPECT.csv COLLECTED [--format nfdump|nfdump-json|pmacct|ipfixdump]
                   [--vlan] [--family 4|6] [--times | --times-ceil-s] [--max-records N]
+                  [--lost-packets N --lost-octets N]
 
 EXPECT.csv comes from `jflowd-trafgen --expect` or from pcapflows.py (which
 adds first_ms/last_ms for --times). COLLECTED is `nfdump -o csv` (header
@@ -16,7 +17,9 @@ ms, with the truth; --times-ceil-s with the truth rounded up to the second
 arithmetic, which an exact header turns into exactly that). A record the
 loader cannot read is an error, never
 skipped. Exits 0 when every flow matches exactly, 1 otherwise, printing
-the differences.
+the differences. With --lost-packets/--lost-octets (what jflowd's metrics
+say it dropped) a flow may have less at the collector, never more, and the
+shortfall over all flows must be exactly those numbers.
 """
 import argparse
 import csv
@@ -205,6 +208,8 @@ def main():
                     help="as --times, with the truth rounded up to whole seconds")
     ap.add_argument("--max-records", type=int,
                     help="at most N records per flow at the collector")
+    ap.add_argument("--lost-packets", type=int)
+    ap.add_argument("--lost-octets", type=int)
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args()
 
@@ -219,12 +224,17 @@ def main():
         if bad <= 20:
             print(msg)
 
+    lossy = args.lost_packets is not None
     for key, (pk, oc, first, last) in sorted(exp.items()):
         g = got.get(key)
         if g is None:
-            report(f"MISSING {key}: expected {pk} packets {oc} octets")
+            if not lossy:
+                report(f"MISSING {key}: expected {pk} packets {oc} octets")
             continue
-        if (g.packets, g.octets) != (pk, oc):
+        if lossy:
+            if g.packets > pk or g.octets > oc:
+                report(f"MORE    {key}: sent {pk}/{oc}, collector has {g.packets}/{g.octets}")
+        elif (g.packets, g.octets) != (pk, oc):
             report(f"DIFFER  {key}: expected {pk}/{oc}, collector has {g.packets}/{g.octets} "
                    f"in {g.records} records")
         if args.times or args.times_ceil_s:
@@ -246,9 +256,13 @@ def main():
     gp = sum(v.packets for v in got.values())
     go = sum(v.octets for v in got.values())
     nrec = sum(v.records for v in got.values())
+    if lossy and (tp - gp, to - go) != (args.lost_packets, args.lost_octets):
+        report(f"LOST    collector is short of {tp - gp} packets, {to - go} octets; "
+               f"jflowd counted {args.lost_packets} packets, {args.lost_octets} octets dropped")
     print(f"flowcmp: {len(exp)} flows expected, {len(got)} at the collector in {nrec} records; "
           f"packets {gp}/{tp}, octets {go}/{to}; {bad} differences"
-          f"{' (times checked)' if args.times or args.times_ceil_s else ''}")
+          f"{' (times checked)' if args.times or args.times_ceil_s else ''}"
+          f"{f'; shortfall {tp - gp} packets, {to - go} octets' if lossy else ''}")
     return 1 if bad else 0
 
 

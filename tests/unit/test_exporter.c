@@ -660,6 +660,58 @@ static void test_tcp_reconnect(void **state)
 	jf_exporter_free(e);
 }
 
+/* A queue filled to its bound while the collector is away still lets the
+ * new connection's templates in first; what was dropped plus what
+ * arrives is every flow. */
+static void test_tcp_full_queue_then_up(void **state)
+{
+	struct jf_collector_stats st;
+	struct jf_config cfg;
+	struct stream s = { 0 };
+	static unsigned seen[3000];
+	uint64_t now = T0;
+	char url[64];
+	struct jf_exporter *e;
+	unsigned i, got;
+	int lfd, port, c;
+
+	(void)state;
+	memset(seen, 0, sizeof(seen));
+	lfd = tcp_listen(0);
+	port = sock_port(lfd);
+	close(lfd);
+	snprintf(url, sizeof(url), "ipfix+tcp://127.0.0.1:%d", port);
+	jf_config_defaults(&cfg);
+	cfg.tcp_buffer = JF_TCP_BUF_MIN;
+	e = exporter_cfg(&cfg, url);
+	jf_exporter_add_ifname(e, 2, "eth0", "uplink");
+	jf_exporter_start(e, now, now);
+	for (i = 0; i < 3000; i++) {
+		struct jf_record x = rec(i, 0);
+
+		jf_exporter_add(e, &x, now);
+	}
+	jf_exporter_flush(e, now += 100);
+	jf_exporter_stats(e, 0, &st);
+	assert_true(st.dropped_records > 0);		/* the bound was reached */
+	lfd = tcp_listen(port);
+	c = accept_wait(lfd, e, &now);
+	for (i = 0; i < 100; i++, now += 10) {
+		jf_exporter_flush(e, now);
+		usleep(2000);
+		stream_read(c, &s);
+	}
+	got = stream_check(&s, seen, 3000);	/* templates before data, sequence */
+	jf_exporter_stats(e, 0, &st);
+	assert_int_equal(got, st.records);
+	assert_int_equal(got + st.dropped_records, 3000);
+	assert_int_equal(st.queued_records, 0);
+	close(c);
+	close(lfd);
+	free(s.b);
+	jf_exporter_free(e);
+}
+
 /* No collector at all: the bounded queue drops what does not fit and at
  * exit gives up the rest; every flow is either sent or counted dropped. */
 static void test_tcp_queue_bound(void **state)
@@ -716,6 +768,7 @@ int main(void)
 		cmocka_unit_test(test_collector_comes_back),
 		cmocka_unit_test(test_tcp_reconnect),
 		cmocka_unit_test(test_tcp_queue_bound),
+		cmocka_unit_test(test_tcp_full_queue_then_up),
 	};
 	return cmocka_run_group_tests_name("exporter", tests, NULL, NULL);
 }
