@@ -6,6 +6,8 @@
 # TTLs, interfaces, end reason, ICMP, flow label); the exporter options
 # carry the timeouts and IE 130 = the datagram's source; with -s 4 the
 # sampling IEs 34 = 4 and 35 = 2 (random) are in records and options.
+# Nobody listens on the ports: the ICMP port unreachable errors are
+# counted (refused_total) and every message is still sent.
 . "$(dirname "$0")/lib.sh"
 need_root
 need_cmd dumpcap tshark
@@ -44,8 +46,13 @@ for p in 2055 4739; do
 		|| fail "port $p sampled: sampling fields differ"
 done
 
-# What tshark saw is what the metrics say was sent.
+# What tshark saw is what the metrics say was sent, although every send
+# after the first met ECONNREFUSED (no listener): counted, retried.
 for p in 2055:v9 4739:ipfix; do
+	refused=$(metric "$WORK/m.prom" jflowd_collector_refused_total "protocol=\"${p#*:}\"")
+	[ "$refused" -gt 0 ] || fail "${p#*:}: ECONNREFUSED not counted"
+	expect_eq "${p#*:}: dropped_messages_total (refused $refused times)" \
+		"$(metric "$WORK/m.prom" jflowd_collector_dropped_messages_total "protocol=\"${p#*:}\"")" 0
 	expect_eq "${p#*:}: messages captured = jflowd_collector_messages_total" \
 		"$(tshark -r "$WORK/plain.pcapng" -Y "udp.dstport==${p%:*}" | wc -l)" \
 		"$(metric "$WORK/m.prom" jflowd_collector_messages_total "protocol=\"${p#*:}\"")"
