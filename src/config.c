@@ -10,6 +10,7 @@
 #include <string.h>
 #include "config.h"
 #include "log.h"
+#include "transport.h"
 
 #define ERRLEN 512
 
@@ -284,6 +285,29 @@ static int set_export_rate(struct jf_config *cfg, const char *val, char *err)
 	return 0;
 }
 
+static int set_ipfix_sequence(struct jf_config *cfg, const char *val, char *err)
+{
+	if (!strcmp(val, "rfc"))
+		cfg->ipfix_sequence = JF_IPFIX_SEQ_RFC;
+	else if (!strcmp(val, "nfdump"))
+		cfg->ipfix_sequence = JF_IPFIX_SEQ_NFDUMP;
+	else {
+		snprintf(err, ERRLEN, "ipfix-sequence '%s': expected rfc or nfdump", val);
+		return -1;
+	}
+	return 0;
+}
+
+static int set_tcp_buffer(struct jf_config *cfg, const char *val, char *err)
+{
+	if (parse_u32(val, JF_TCP_BUF_MIN, 1u << 30, &cfg->tcp_buffer)) {
+		snprintf(err, ERRLEN, "tcp-buffer '%s': expected bytes in %u..%u", val,
+			 JF_TCP_BUF_MIN, 1u << 30);
+		return -1;
+	}
+	return 0;
+}
+
 static int set_metrics(struct jf_config *cfg, const char *val, char *err)
 {
 	if (!*val || strlen(val) >= sizeof(cfg->metrics_file)) {
@@ -353,6 +377,14 @@ static const struct opt_def opts[] = {
 	{ "export-rate", 0, 1, set_export_rate, "N",
 	  "with -r: pace exports so collectors keep up: one on this host as fast as\n"
 	  "its socket drains, a remote one at N messages/s (default 10000; 0: unpaced)" },
+	{ "ipfix-sequence", 0, 1, set_ipfix_sequence, "rfc|nfdump",
+	  "what the IPFIX sequence number counts: rfc (default): data records,\n"
+	  "options data included (RFC 7011; pmacct, Wireshark, libfixbuf);\n"
+	  "nfdump: flow records only (else nfdump 1.7 counts a sequence\n"
+	  "failure after each message carrying options data)" },
+	{ "tcp-buffer", 0, 1, set_tcp_buffer, "BYTES",
+	  "IPFIX over TCP: bytes of messages kept while the collector is\n"
+	  "away (default 8388608); beyond it they are dropped and counted" },
 	{ "metrics-file", 0, 1, set_metrics, "PATH",
 	  "write Prometheus metrics to PATH every drain interval and at exit" },
 	{ "config", OPT_CONFIG, 1, NULL, "FILE",
@@ -382,6 +414,7 @@ void jf_config_defaults(struct jf_config *cfg)
 	cfg->template_packets = 20;
 	cfg->mtu = 1400;
 	cfg->export_rate = 10000;
+	cfg->tcp_buffer = JF_TCP_BUF_DEFAULT;
 	cfg->verbosity = JF_LOG_INFO;
 }
 

@@ -12,6 +12,12 @@
 #define JF_MAX_COLLECTORS 16
 #define JF_IFNAME_MAX 16
 
+/* What the IPFIX header's sequence number counts. */
+enum jf_ipfix_seq {
+	JF_IPFIX_SEQ_RFC = 0,	/* every data record, options data too (RFC 7011) */
+	JF_IPFIX_SEQ_NFDUMP,	/* flow records only, as nfdump 1.7 checks it */
+};
+
 enum jf_capture_mode {
 	JF_MODE_XDP = 0,	/* native XDP, falls back to generic with a warning */
 	JF_MODE_XDP_GENERIC,
@@ -49,6 +55,8 @@ struct jf_config {
 	uint32_t mtu;			/* export message size limit */
 	char source_addr[64];		/* --source: exporter address */
 	uint32_t export_rate;		/* messages/s per collector when replaying a file, 0 = unpaced */
+	enum jf_ipfix_seq ipfix_sequence;
+	uint32_t tcp_buffer;		/* IPFIX over TCP: bytes queued while down */
 
 	char metrics_file[4096];
 	int verbosity;			/* log level */

@@ -37,7 +37,7 @@ struct collector {
 	struct jf_template opt_exporter;
 	struct jf_template opt_ifname;
 	struct pending pend[JF_DATA_TEMPLATES];	/* v5 uses pend[0] */
-	uint32_t sequence;		/* v9: messages; IPFIX: data records; v5: flows */
+	uint32_t sequence;		/* v9: messages; IPFIX: records (see seq_nfdump); v5: flows */
 	uint64_t next_template_ms;
 	uint32_t startup_repeats;
 	uint32_t msgs_since_template;
@@ -61,6 +61,7 @@ struct jf_exporter {
 	uint32_t sample_rate;
 	uint16_t active_s, idle_s;
 	uint32_t export_rate;
+	bool seq_nfdump;		/* IPFIX sequence counts flow records only */
 	bool started;
 	uint64_t uptime_base_ms;
 	uint64_t system_init_ms;
@@ -99,6 +100,7 @@ struct jf_exporter *jf_exporter_new(const struct jf_config *cfg, char *err, size
 	e->active_s = (uint16_t)((cfg->active_ms + 999) / 1000);
 	e->idle_s = (uint16_t)((cfg->idle_ms + 999) / 1000);
 	e->export_rate = cfg->pcap_file[0] ? cfg->export_rate : 0;
+	e->seq_nfdump = cfg->ipfix_sequence == JF_IPFIX_SEQ_NFDUMP;
 	e->system_init_ms = real_now_ms();
 
 	for (i = 0; i < cfg->n_collectors; i++) {
@@ -112,13 +114,14 @@ struct jf_exporter *jf_exporter_new(const struct jf_config *cfg, char *err, size
 		c->wire = c->url.proto == JF_EXPORT_V9 ? JF_WIRE_V9 : JF_WIRE_IPFIX;
 		if (jf_transport_open(&c->tr, c->url.host, c->url.port,
 				      c->url.proto == JF_EXPORT_IPFIX_TCP, cfg->source_addr,
-				      c->name, why, sizeof(why))) {
+				      cfg->tcp_buffer, c->name, why, sizeof(why))) {
 			snprintf(err, errlen, "collector %s: %s", c->name, why);
 			e->n = i;
 			jf_exporter_free(e);
 			return NULL;
 		}
 		e->n = i + 1;
+		c->tr.may_block = cfg->pcap_file[0] != '\0';
 		tp.wire = c->wire;
 		tp.sampling = e->sample_rate > 1;
 		tp.exporter_ipv6 = c->tr.peer.ss_family == AF_INET6;
@@ -233,6 +236,8 @@ static void account_sent(struct collector *c, size_t len, const struct jf_msg_me
 	if (r == JF_SENT) {
 		c->st.messages++;
 		c->st.message_octets += len;
+		c->st.template_records += m->tmpl_records;
+		c->st.options_records += m->opt_records;
 		c->st.records += m->flow_records;
 		c->st.packets += m->flow_packets;
 		c->st.octets += m->flow_octets;
@@ -269,26 +274,40 @@ static void exporter_values(const struct jf_exporter *e, const struct collector 
 static void finish_and_send(struct jf_exporter *e, struct collector *c, struct jf_msg *m,
 			    struct jf_msg_meta *meta, uint64_t now_ms, bool first)
 {
+	/* v9 collectors date flows from boot = UNIX Secs * 1000 - sysUpTime
+	 * (nfdump, pmacct): with the seconds truncated, every flow would be
+	 * off by now % 1000 ms. Both are taken at the next whole second
+	 * instead, so boot is exact and sysUpTime is never below a FIRST/LAST
+	 * (which are at most now). */
+	uint64_t at = c->wire == JF_WIRE_V9 ? (now_ms + 999) / 1000 * 1000 : now_ms;
 	struct jf_msg_hdr h = {
-		.export_secs = (uint32_t)(now_ms / 1000),
-		.uptime_ms = (uint32_t)(now_ms - e->uptime_base_ms),
+		.export_secs = (uint32_t)(at / 1000),
+		.uptime_ms = (uint32_t)(at - e->uptime_base_ms),
 		.domain = e->domain,
 	};
 	enum jf_send_result r;
 	size_t len;
 
+	/* RFC 7011 counts options data records too; nfdump 1.7.1 only the
+	 * records of data templates (--ipfix-sequence nfdump). */
+	uint32_t step = c->wire == JF_WIRE_V9 ? 1 :
+			e->seq_nfdump ? m->flow_records : m->data_records;
+
 	h.sequence = c->sequence;
 	len = jf_msg_finish(m, &h);
-	meta->data_records = m->data_records;
+	meta->seq_step = step;
 	meta->flow_records = m->flow_records;
+	meta->tmpl_records = m->templates;
+	meta->opt_records = m->data_records - m->flow_records;
 	pace(e, c, len);
 	if (first)
 		r = jf_transport_send_first(&c->tr, m->buf, len, meta, now_ms);
 	else
 		r = jf_transport_send(&c->tr, m->buf, len, meta, now_ms);
 	/* The sequence moves on even for a message lost here: the collector
-	 * then sees the gap, which is the truth. */
-	c->sequence += c->wire == JF_WIRE_V9 ? 1 : m->data_records;
+	 * then sees the gap, which is the truth. (TCP numbers messages per
+	 * connection as they are written: transport.c.) */
+	c->sequence += step;
 	account_sent(c, len, meta, r);
 }
 
@@ -311,6 +330,7 @@ static void send_templates(struct jf_exporter *e, struct collector *c, uint64_t 
 	do {
 		jf_msg_init(&m, c->wire, buf, e->mtu);
 		memset(&meta, 0, sizeof(meta));
+		meta.session = 1;	/* TCP: never resent on another connection */
 		again = false;
 		for (; step < 4 && !again; step++) {
 			if (step == 0 && with_templates) {
@@ -488,10 +508,26 @@ static void refresh_tcp_stats(struct collector *c)
 {
 	c->st.up = jf_transport_ready(&c->tr);
 	c->st.connects = c->tr.connects;
+	c->st.reconnects = c->tr.connects ? c->tr.connects - 1 : 0;
+	c->st.resent_messages = c->tr.resent_messages;
 	c->st.send_errors = c->tr.send_errors;
 	c->st.queued_records = c->tr.queued.flow_records;
 	c->st.queued_packets = c->tr.queued.flow_packets;
 	c->st.queued_octets = c->tr.queued.flow_octets;
+}
+
+/* A new TCP connection gets templates and options before anything else. */
+static void tcp_session_start(struct jf_exporter *e, struct collector *c, uint64_t now_ms)
+{
+	jf_transport_session_start(&c->tr);
+	send_templates(e, c, now_ms, true, true);
+	c->next_template_ms = now_ms + e->tmpl_interval_ms;
+}
+
+static void tcp_service(struct jf_exporter *e, struct collector *c, uint64_t now_ms)
+{
+	if (jf_transport_poll(&c->tr, now_ms))
+		tcp_session_start(e, c, now_ms);
 }
 
 void jf_exporter_flush(struct jf_exporter *e, uint64_t now_ms)
@@ -501,10 +537,8 @@ void jf_exporter_flush(struct jf_exporter *e, uint64_t now_ms)
 	for (i = 0; i < e->n; i++) {
 		struct collector *c = &e->c[i];
 
-		if (c->tr.tcp && jf_transport_poll(&c->tr, now_ms)) {
-			send_templates(e, c, now_ms, true, true);
-			c->next_template_ms = now_ms + e->tmpl_interval_ms;
-		}
+		if (c->tr.tcp)
+			tcp_service(e, c, now_ms);
 		for (t = 0; t < JF_DATA_TEMPLATES; t++)
 			send_pending(e, c, t, now_ms);
 		if (e->started && now_ms >= c->next_template_ms && !c->v5) {
@@ -521,10 +555,9 @@ void jf_exporter_flush(struct jf_exporter *e, uint64_t now_ms)
 			}
 		}
 		if (c->tr.tcp)
-			jf_transport_poll(&c->tr, now_ms);
+			tcp_service(e, c, now_ms);
 		refresh_tcp_stats(c);
-		if (!c->tr.tcp)
-			c->st.send_errors = c->tr.send_errors;
+		c->st.refused = c->tr.refused;
 	}
 }
 
@@ -535,10 +568,14 @@ void jf_exporter_finish(struct jf_exporter *e, uint64_t now_ms, int timeout_ms)
 	jf_exporter_flush(e, now_ms);
 	for (i = 0; i < e->n; i++) {
 		struct collector *c = &e->c[i];
+		int left = timeout_ms;
 
 		if (!c->tr.tcp)
 			continue;
-		jf_transport_drain(&c->tr, timeout_ms);
+		while (jf_transport_drain(&c->tr, &left))
+			tcp_session_start(e, c, now_ms);
+		/* What the collector never took is lost: dropped, not sent. */
+		jf_transport_abandon(&c->tr);
 		refresh_tcp_stats(c);
 	}
 }
@@ -564,14 +601,21 @@ void jf_exporter_stats(const struct jf_exporter *e, int i, struct jf_collector_s
 
 	*st = c->st;
 	if (c->tr.tcp) {
-		/* Lost with a broken connection after being counted as sent. */
-		st->dropped_messages += c->tr.cut_messages;
-		st->dropped_records += c->tr.cut.flow_records;
-		st->dropped_packets += c->tr.cut.flow_packets;
-		st->dropped_octets += c->tr.cut.flow_octets;
-		st->messages -= c->tr.cut_messages;
-		st->records -= c->tr.cut.flow_records;
-		st->packets -= c->tr.cut.flow_packets;
-		st->octets -= c->tr.cut.flow_octets;
+		const struct jf_msg_meta *a = &c->tr.abandoned, *d = &c->tr.discarded;
+
+		/* Counted when queued: templates of a lost connection never
+		 * went out, and what was still queued at exit is dropped. */
+		st->messages -= c->tr.discarded_messages + c->tr.abandoned_messages;
+		st->message_octets -= c->tr.discarded_octets + c->tr.abandoned_octets;
+		st->template_messages -= c->tr.discarded_messages;
+		st->template_records -= d->tmpl_records + a->tmpl_records;
+		st->options_records -= d->opt_records + a->opt_records;
+		st->dropped_messages += c->tr.abandoned_messages;
+		st->dropped_records += a->flow_records;
+		st->dropped_packets += a->flow_packets;
+		st->dropped_octets += a->flow_octets;
+		st->records -= a->flow_records;
+		st->packets -= a->flow_packets;
+		st->octets -= a->flow_octets;
 	}
 }

@@ -17,6 +17,8 @@ struct jf_collector_stats {
 	uint64_t messages;		/* messages handed to the socket */
 	uint64_t message_octets;	/* their bytes */
 	uint64_t template_messages;	/* of which carried templates/options only */
+	uint64_t template_records;	/* template and options template records */
+	uint64_t options_records;	/* options data records */
 	uint64_t records;		/* flow records handed to the socket */
 	uint64_t packets;		/* packets in those records */
 	uint64_t octets;		/* octets in those records */
@@ -31,7 +33,10 @@ struct jf_collector_stats {
 	uint64_t queued_packets;
 	uint64_t queued_octets;
 	uint64_t send_errors;
+	uint64_t refused;		/* UDP: ICMP port unreachable reports */
 	uint64_t connects;		/* TCP connections made */
+	uint64_t reconnects;		/* TCP: connections made after a lost one */
+	uint64_t resent_messages;	/* TCP: unacknowledged at a loss, sent again */
 	int up;				/* TCP connected (UDP: always 1) */
 };
 

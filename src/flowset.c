@@ -120,11 +120,11 @@ int jf_msg_add_template(struct jf_msg *m, const struct jf_template *t)
 	return 0;
 }
 
-static uint8_t *add_record(struct jf_msg *m, const struct jf_template *t)
+static uint8_t *add_record(struct jf_msg *m, const struct jf_template *t, bool own_set)
 {
 	uint8_t *p;
 
-	if (reserve(m, t->id, t->rec_len, false))
+	if (reserve(m, t->id, t->rec_len, own_set))
 		return NULL;
 	p = m->buf + m->len;
 	m->len += t->rec_len;
@@ -136,7 +136,7 @@ static uint8_t *add_record(struct jf_msg *m, const struct jf_template *t)
 int jf_msg_add_flow(struct jf_msg *m, const struct jf_template *t,
 		    const struct jf_record *r, const struct jf_enc_ctx *ctx)
 {
-	uint8_t *p = add_record(m, t);
+	uint8_t *p = add_record(m, t, false);
 
 	if (!p)
 		return -ENOSPC;
@@ -148,7 +148,7 @@ int jf_msg_add_flow(struct jf_msg *m, const struct jf_template *t,
 int jf_msg_add_opt_exporter(struct jf_msg *m, const struct jf_template *t,
 			    const struct jf_opt_exporter *v)
 {
-	uint8_t *p = add_record(m, t);
+	uint8_t *p = add_record(m, t, false);
 
 	if (!p)
 		return -ENOSPC;
@@ -159,7 +159,11 @@ int jf_msg_add_opt_exporter(struct jf_msg *m, const struct jf_template *t,
 int jf_msg_add_opt_ifname(struct jf_msg *m, const struct jf_template *t,
 			  const struct jf_opt_ifname *v)
 {
-	uint8_t *p = add_record(m, t);
+	/* One record per set: nfdump 1.7.1 steps through interface records
+	 * by scope + index + description only, so in a set of several it
+	 * reads every record after the first at the wrong offset (our IE 82
+	 * follows the description). */
+	uint8_t *p = add_record(m, t, true);
 
 	if (!p)
 		return -ENOSPC;

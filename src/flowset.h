@@ -43,6 +43,8 @@ int jf_msg_add_flow(struct jf_msg *m, const struct jf_template *t,
 		    const struct jf_record *r, const struct jf_enc_ctx *ctx);
 int jf_msg_add_opt_exporter(struct jf_msg *m, const struct jf_template *t,
 			    const struct jf_opt_exporter *v);
+/* Each interface record in a set of its own (nfdump reads only the first
+ * of a set correctly). */
 int jf_msg_add_opt_ifname(struct jf_msg *m, const struct jf_template *t,
 			  const struct jf_opt_ifname *v);
 

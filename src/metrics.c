@@ -162,6 +162,9 @@ static void write_collectors(FILE *f, const struct jf_exporter *e)
 		F("message_octets_total", message_octets, "Bytes of those messages."),
 		F("template_messages_total", template_messages,
 		  "Messages carrying templates and options only."),
+		F("template_records_total", template_records,
+		  "Template and options template records sent."),
+		F("options_records_total", options_records, "Options data records sent."),
 		F("records_total", records, "Flow records handed to the socket."),
 		F("packets_total", packets, "Packets in those records."),
 		F("octets_total", octets, "Octets in those records."),
@@ -178,8 +181,13 @@ static void write_collectors(FILE *f, const struct jf_exporter *e)
 		  "Octets in unexportable records."),
 		F("queued_records", queued_records, "TCP: flow records waiting to be written."),
 		F("queued_packets", queued_packets, "TCP: packets in those records."),
-		F("send_errors_total", send_errors, "Failed sends (collector down, buffer full)."),
+		F("send_errors_total", send_errors, "Failed sends (socket buffer or TCP queue full)."),
+		F("refused_total", refused,
+		  "UDP: ICMP port unreachable reports from the collector (send retried)."),
 		F("connects_total", connects, "TCP connections established."),
+		F("reconnects_total", reconnects, "TCP connections established after a lost one."),
+		F("resent_messages_total", resent_messages,
+		  "TCP: messages unacknowledged when a connection broke, sent again."),
 #undef F
 	};
 	size_t k;

@@ -1,16 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Sockets to collectors. UDP: a connected, non-blocking socket with a large
  * send buffer. TCP: a non-blocking stream that reconnects with exponential
- * backoff and keeps whole messages in a bounded queue while it is down; a
- * message cut by a broken connection is dropped, never resent half. IPFIX
- * sequence numbers are per transport session, so they are written into
- * each message when it goes out on the current connection. */
+ * backoff and keeps whole messages in a bounded queue while it is down.
+ * A message leaves the queue only once the collector's TCP acknowledged
+ * it, so a message cut or unacknowledged when the connection breaks is
+ * sent again, whole, on the next one; templates and options of the lost
+ * connection are not (the new one gets fresh ones first). IPFIX sequence
+ * numbers are per transport session, so they are written into each
+ * message when it goes out on the current connection. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/ioctl.h>
+#include <linux/sockios.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +28,7 @@
 #define UDP_SNDBUF (4 << 20)
 #define TCP_BACKOFF_MIN_MS 250
 #define TCP_BACKOFF_MAX_MS 30000
+#define UDP_WAIT_MS 5		/* file replay only: wait for room, then retry */
 /* A queued message: u32 length, u32 pad, struct jf_msg_meta, bytes. */
 #define QHDR (8 + sizeof(struct jf_msg_meta))
 
@@ -75,7 +82,7 @@ static void note_local(struct jf_transport *t)
 }
 
 int jf_transport_open(struct jf_transport *t, const char *host, const char *port,
-		      bool tcp, const char *source, const char *name,
+		      bool tcp, const char *source, size_t tcp_queue, const char *name,
 		      char *err, size_t errlen)
 {
 	int rc;
@@ -100,7 +107,8 @@ int jf_transport_open(struct jf_transport *t, const char *host, const char *port
 		}
 	}
 	if (tcp) {
-		t->obuf = malloc(JF_TCP_BUF_MAX);
+		t->qmax = tcp_queue ? tcp_queue : JF_TCP_BUF_DEFAULT;
+		t->obuf = malloc(t->qmax + JF_TCP_SESSION_RESERVE);
 		if (!t->obuf) {
 			snprintf(err, errlen, "out of memory");
 			return -ENOMEM;
@@ -108,8 +116,11 @@ int jf_transport_open(struct jf_transport *t, const char *host, const char *port
 		t->backoff_ms = TCP_BACKOFF_MIN_MS;
 		/* A bad --source is a start-up error, not a retry loop. */
 		rc = new_socket(t, err, errlen);
-		if (rc < 0)
+		if (rc < 0) {
+			free(t->obuf);
+			t->obuf = NULL;
 			return rc;
+		}
 		close(rc);
 		return 0;	/* connects in jf_transport_poll */
 	}
@@ -137,6 +148,23 @@ void jf_transport_close(struct jf_transport *t)
 	t->obuf = NULL;
 }
 
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Logged at 1, 10, 100... occurrences: visible, never a flood. */
+static bool log_due(uint64_t n)
+{
+	while (n >= 10 && n % 10 == 0)
+		n /= 10;
+	return n == 1;
+}
+
 static enum jf_send_result udp_send(struct jf_transport *t, const void *msg, size_t len)
 {
 	int tries;
@@ -152,12 +180,20 @@ static enum jf_send_result udp_send(struct jf_transport *t, const void *msg, siz
 		t->last_errno = errno;
 		if (errno == EINTR)
 			continue;
-		/* The error may belong to an earlier datagram (ICMP port
-		 * unreachable): it is now cleared, so try this one again. */
-		if (errno == ECONNREFUSED)
+		/* The error belongs to an earlier datagram (ICMP port
+		 * unreachable) and is now cleared: count it, send this one
+		 * again. A collector that is down is not fatal. */
+		if (errno == ECONNREFUSED) {
+			t->refused++;
+			if (log_due(t->refused))
+				log_warn("collector %s: port unreachable (%llu times); "
+					 "still sending", t->name, (unsigned long long)t->refused);
 			continue;
-		if (errno == EAGAIN || errno == ENOBUFS) {
-			poll(&pfd, 1, 5);
+		}
+		/* The agent never waits on a live collector; a file replay has
+		 * nothing better to do than let the socket drain. */
+		if ((errno == EAGAIN || errno == ENOBUFS) && t->may_block) {
+			poll(&pfd, 1, UDP_WAIT_MS);
 			continue;
 		}
 		break;
@@ -176,52 +212,101 @@ static uint32_t rd32(const uint8_t *p)
 	return v;
 }
 
-static void meta_add(struct jf_msg_meta *a, const struct jf_msg_meta *b, int sign)
+static size_t entry_len(const struct jf_transport *t, size_t off)
 {
-	a->data_records += (uint32_t)(sign * (int64_t)b->data_records);
-	a->flow_records += (uint32_t)(sign * (int64_t)b->flow_records);
-	a->flow_packets += (uint64_t)(sign * (int64_t)b->flow_packets);
-	a->flow_octets += (uint64_t)(sign * (int64_t)b->flow_octets);
+	return QHDR + rd32(t->obuf + off);
 }
 
-static void queue_meta(const struct jf_transport *t, size_t off, struct jf_msg_meta *m)
+static void entry_meta(const struct jf_transport *t, size_t off, struct jf_msg_meta *m)
 {
 	memcpy(m, t->obuf + off + 8, sizeof(*m));
 }
 
-static void queue_pop(struct jf_transport *t)
+static void meta_add(struct jf_msg_meta *a, const struct jf_msg_meta *b, int sign)
 {
-	size_t mlen = rd32(t->obuf);
+	a->seq_step += (uint32_t)(sign * (int64_t)b->seq_step);
+	a->flow_records += (uint32_t)(sign * (int64_t)b->flow_records);
+	a->flow_packets += (uint64_t)(sign * (int64_t)b->flow_packets);
+	a->flow_octets += (uint64_t)(sign * (int64_t)b->flow_octets);
+	a->tmpl_records += (uint32_t)(sign * (int64_t)b->tmpl_records);
+	a->opt_records += (uint32_t)(sign * (int64_t)b->opt_records);
+}
+
+/* Remove the entry at off; keeps the cursors on the same entries. */
+static void queue_remove(struct jf_transport *t, size_t off)
+{
+	size_t sz = entry_len(t, off);
 	struct jf_msg_meta m;
 
-	queue_meta(t, 0, &m);
+	entry_meta(t, off, &m);
 	meta_add(&t->queued, &m, -1);
+	memmove(t->obuf + off, t->obuf + off + sz, t->olen - off - sz);
+	t->olen -= sz;
+	if (t->wr_off > off)
+		t->wr_off -= sz;
+	if (t->ins_off > off)
+		t->ins_off = t->ins_off >= off + sz ? t->ins_off - sz : off;
+}
 
-	memmove(t->obuf, t->obuf + QHDR + mlen, t->olen - QHDR - mlen);
-	t->olen -= QHDR + mlen;
-	t->ooff = 0;
+/* Pop the messages the collector's TCP has acknowledged: bytes written on
+ * this connection minus those still unacknowledged in the socket. */
+static void tcp_update_acked(struct jf_transport *t)
+{
+	uint64_t acked;
+	int outq = 0;
+
+	if (t->fd < 0 || ioctl(t->fd, SIOCOUTQ, &outq) || outq < 0)
+		return;
+	acked = t->stream_written - (uint64_t)outq;
+	while (t->olen && t->wr_off > 0) {
+		size_t mlen = rd32(t->obuf);
+
+		if (t->stream_acked + mlen > acked)
+			break;
+		t->stream_acked += mlen;
+		queue_remove(t, 0);
+		t->delivered_messages++;
+	}
 }
 
 static void tcp_down(struct jf_transport *t, uint64_t now_ms, int err)
 {
-	if (t->up)
-		log_warn("collector %s: connection lost: %s", t->name, strerror(err));
+	size_t off = 0;
+
+	if (t->up) {
+		if (err)
+			log_warn("collector %s: connection lost: %s", t->name, strerror(err));
+		else
+			log_warn("collector %s: connection closed by the collector", t->name);
+		tcp_update_acked(t);	/* the last acknowledgements, before close */
+	}
 	if (t->fd >= 0)
 		close(t->fd);
 	t->fd = -1;
 	t->up = false;
 	t->connecting = false;
+	t->session_new = false;
 	t->last_errno = err;
-	/* A message cut in the middle is lost with the connection. */
-	if (t->ooff && t->olen >= QHDR) {
+	/* Templates and options belonged to that connection; everything else
+	 * waits for the next, the unacknowledged part written again whole. */
+	while (off < t->olen) {
 		struct jf_msg_meta m;
+		bool begun = off < t->wr_off || (off == t->wr_off && t->wr_pos);
 
-		queue_meta(t, 0, &m);
-		meta_add(&t->cut, &m, 1);
-		queue_pop(t);
-		t->cut_messages++;
+		entry_meta(t, off, &m);
+		if (m.session) {
+			meta_add(&t->discarded, &m, 1);
+			t->discarded_messages++;
+			t->discarded_octets += rd32(t->obuf + off);
+			queue_remove(t, off);
+			continue;
+		}
+		if (begun)
+			t->resent_messages++;
+		off += entry_len(t, off);
 	}
-	t->ooff = 0;
+	t->wr_off = t->wr_pos = t->ins_off = 0;
+	t->stream_written = t->stream_acked = 0;
 	t->next_try_ms = now_ms + t->backoff_ms;
 	t->backoff_ms = t->backoff_ms * 2 > TCP_BACKOFF_MAX_MS ? TCP_BACKOFF_MAX_MS
 							      : t->backoff_ms * 2;
@@ -229,30 +314,51 @@ static void tcp_down(struct jf_transport *t, uint64_t now_ms, int err)
 
 static void tcp_flush(struct jf_transport *t, uint64_t now_ms)
 {
-	while (t->up && t->olen) {
-		uint32_t mlen = rd32(t->obuf);
-		uint8_t *m = t->obuf + QHDR;
+	while (t->up && !t->session_new && t->wr_off < t->olen) {
+		uint32_t mlen = rd32(t->obuf + t->wr_off);
+		uint8_t *m = t->obuf + t->wr_off + QHDR;
 		struct jf_msg_meta meta;
 		ssize_t n;
 
-		if (t->ooff == 0) {	/* first byte on this connection */
-			queue_meta(t, 0, &meta);
+		entry_meta(t, t->wr_off, &meta);
+		if (t->wr_pos == 0)	/* numbered for this connection */
 			jf_put_be(m + 8, t->session_seq, 4);
-			t->session_seq += meta.data_records;
-		}
-		n = send(t->fd, m + t->ooff, mlen - t->ooff, MSG_DONTWAIT | MSG_NOSIGNAL);
+		n = send(t->fd, m + t->wr_pos, mlen - t->wr_pos, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				return;
 			tcp_down(t, now_ms, errno);
 			return;
 		}
-		t->ooff += (size_t)n;
-		if (t->ooff < mlen)
+		/* The number is taken once the first byte is out. */
+		if (t->wr_pos == 0 && n > 0)
+			t->session_seq += meta.seq_step;
+		t->wr_pos += (size_t)n;
+		t->stream_written += (uint64_t)n;
+		if (t->wr_pos < mlen)
 			return;
-		queue_pop(t);
-		t->sent_messages++;
+		t->wr_off += QHDR + mlen;
+		t->wr_pos = 0;
 	}
+}
+
+/* A collector never sends on an IPFIX stream: readable means closed. */
+static bool tcp_peer_closed(struct jf_transport *t, uint64_t now_ms)
+{
+	struct pollfd pfd = { .fd = t->fd, .events = POLLIN | POLLRDHUP };
+	char junk[256];
+	ssize_t n;
+
+	if (poll(&pfd, 1, 0) <= 0)
+		return false;
+	if (pfd.revents & (POLLERR | POLLHUP | POLLRDHUP | POLLIN)) {
+		n = recv(t->fd, junk, sizeof(junk), MSG_DONTWAIT);
+		if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR)))
+			return false;
+		tcp_down(t, now_ms, n < 0 ? errno : 0);
+		return true;
+	}
+	return false;
 }
 
 static void tcp_connect(struct jf_transport *t, uint64_t now_ms)
@@ -265,19 +371,14 @@ static void tcp_connect(struct jf_transport *t, uint64_t now_ms)
 		return;
 	}
 	t->fd = fd;
-	if (connect(fd, (struct sockaddr *)&t->peer, t->peer_len) == 0) {
-		t->connecting = true;	/* completes below */
-	} else if (errno == EINPROGRESS) {
-		t->connecting = true;
-	} else {
+	if (connect(fd, (struct sockaddr *)&t->peer, t->peer_len) == 0 || errno == EINPROGRESS)
+		t->connecting = true;	/* completes in jf_transport_poll */
+	else
 		tcp_down(t, now_ms, errno);
-	}
 }
 
 bool jf_transport_poll(struct jf_transport *t, uint64_t now_ms)
 {
-	bool came_up = false;
-
 	if (!t->tcp)
 		return false;
 	if (!t->up && !t->connecting && now_ms >= t->next_try_ms)
@@ -292,7 +393,7 @@ bool jf_transport_poll(struct jf_transport *t, uint64_t now_ms)
 		getsockopt(t->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
 		t->connecting = false;
 		if (soerr) {
-			if (t->connects == 0 && t->backoff_ms == TCP_BACKOFF_MIN_MS)
+			if (t->backoff_ms == TCP_BACKOFF_MIN_MS)
 				log_warn("collector %s: cannot connect: %s; retrying",
 					 t->name, strerror(soerr));
 			tcp_down(t, now_ms, soerr);
@@ -301,43 +402,53 @@ bool jf_transport_poll(struct jf_transport *t, uint64_t now_ms)
 		t->up = true;
 		t->connects++;
 		t->session_seq = 0;
+		t->wr_off = t->wr_pos = t->ins_off = 0;
+		t->stream_written = t->stream_acked = 0;
 		t->backoff_ms = TCP_BACKOFF_MIN_MS;
 		note_local(t);
 		if (t->connects > 1)
 			log_info("collector %s: reconnected", t->name);
-		came_up = true;
+		t->session_new = true;
 	}
-	if (t->up && !came_up)
+	if (t->up && !t->session_new && !tcp_peer_closed(t, now_ms)) {
+		tcp_update_acked(t);
 		tcp_flush(t, now_ms);
-	return came_up;
+	}
+	return t->up && t->session_new;
+}
+
+void jf_transport_session_start(struct jf_transport *t)
+{
+	t->session_new = false;
 }
 
 static enum jf_send_result tcp_queue(struct jf_transport *t, const void *msg, size_t len,
 				     const struct jf_msg_meta *meta, bool front)
 {
 	uint8_t *at;
+	size_t off, sz = QHDR + len;
 	uint32_t l32 = (uint32_t)len, pad = 0;
 
-	if (t->olen + QHDR + len > JF_TCP_BUF_MAX) {
+	if (t->olen + sz > t->qmax + (front ? JF_TCP_SESSION_RESERVE : 0)) {
 		t->send_errors++;
 		return JF_DROPPED;
 	}
 	if (front) {
-		/* Before everything not yet begun on this connection. */
-		size_t keep = 0;
+		/* After what is begun and earlier send_first entries. */
+		size_t begun = t->wr_off + (t->wr_pos ? entry_len(t, t->wr_off) : 0);
 
-		if (t->ooff)
-			keep = QHDR + rd32(t->obuf);
-		at = t->obuf + keep;
-		memmove(at + QHDR + len, at, t->olen - keep);
+		off = t->ins_off > begun ? t->ins_off : begun;
+		memmove(t->obuf + off + sz, t->obuf + off, t->olen - off);
+		t->ins_off = off + sz;
 	} else {
-		at = t->obuf + t->olen;
+		off = t->olen;
 	}
+	at = t->obuf + off;
 	memcpy(at, &l32, 4);
 	memcpy(at + 4, &pad, 4);
 	memcpy(at + 8, meta, sizeof(*meta));
 	memcpy(at + QHDR, msg, len);
-	t->olen += QHDR + len;
+	t->olen += sz;
 	meta_add(&t->queued, meta, 1);
 	return JF_SENT;
 }
@@ -369,22 +480,49 @@ enum jf_send_result jf_transport_send_first(struct jf_transport *t, const void *
 	return r;
 }
 
-void jf_transport_drain(struct jf_transport *t, int timeout_ms)
+bool jf_transport_drain(struct jf_transport *t, int *timeout_ms)
 {
-	int waited = 0;
+	uint64_t start = mono_ms(), deadline = start + (uint64_t)(*timeout_ms > 0 ? *timeout_ms : 0);
+	bool fresh = false;
 
-	while (t->tcp && t->olen && waited < timeout_ms) {
-		struct pollfd pfd = { .fd = t->fd, .events = POLLOUT };
+	while (t->tcp && t->olen && mono_ms() < deadline) {
+		struct pollfd pfd = { .fd = t->fd, .events = POLLIN | POLLRDHUP };
 
 		if (!t->up) {
-			jf_transport_poll(t, UINT64_MAX / 2);
-			if (!t->up && !t->connecting)
+			/* One more attempt now, whatever the backoff says. */
+			fresh = jf_transport_poll(t, UINT64_MAX / 2);
+			if (fresh || (!t->up && !t->connecting))
 				break;
 		}
+		if (t->wr_off < t->olen)
+			pfd.events |= POLLOUT;
 		poll(&pfd, 1, 10);
-		waited += 10;
-		jf_transport_poll(t, UINT64_MAX / 2);
+		fresh = jf_transport_poll(t, UINT64_MAX / 2);
+		if (fresh)
+			break;
 	}
+	*timeout_ms -= (int)(mono_ms() - start);
+	return fresh;
+}
+
+void jf_transport_abandon(struct jf_transport *t)
+{
+	while (t->tcp && t->olen) {
+		struct jf_msg_meta m;
+
+		entry_meta(t, 0, &m);
+		if (m.session) {
+			meta_add(&t->discarded, &m, 1);
+			t->discarded_messages++;
+			t->discarded_octets += rd32(t->obuf);
+		} else {
+			meta_add(&t->abandoned, &m, 1);
+			t->abandoned_messages++;
+			t->abandoned_octets += rd32(t->obuf);
+		}
+		queue_remove(t, 0);
+	}
+	t->wr_off = t->wr_pos = t->ins_off = 0;
 }
 
 size_t jf_transport_queued(const struct jf_transport *t)

@@ -7,7 +7,7 @@ need_root
 need_cmd nfcapd nfdump
 
 netns_pair tx rx 2
-start_nfcapd rx 4739 "$WORK/nf" 67108864
+start_nfcapd rx 4739 "$WORK/nf" 127.0.0.1 67108864
 bg_ns rx "$JFLOWD" -i veth0 -n ipfix://127.0.0.1:4739 -n v9://127.0.0.1:4739 \
 	--metrics-file "$WORK/m.prom" -q 2>"$WORK/jflowd.log"
 JF=$LAST_PID

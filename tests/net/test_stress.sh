@@ -16,7 +16,7 @@ netns_pair tx rx 2
 
 run() { # NAME MAP_FLOWS FLOWS SECONDS
 	local name=$1 map=$2 flows=$3 secs=$4 drops0 jf p1
-	start_nfcapd rx 4739 "$WORK/nf-$name" 67108864
+	start_nfcapd rx 4739 "$WORK/nf-$name" 127.0.0.1 67108864
 	bg_ns rx "$JFLOWD" -i veth0 -n ipfix://127.0.0.1:4739 --metrics-file "$WORK/$name.prom" \
 		--map-flows "$map" --max-flows 65536 --drain-interval 0.1 -q 2>"$WORK/$name.log"
 	jf=$LAST_PID

@@ -177,6 +177,27 @@ static void test_config_file(void **state)
 	assert_int_equal(LOAD(&c, "-c", path), -1);	/* missing file */
 }
 
+/* Export options: --ipfix-sequence rfc (default) or nfdump, --tcp-buffer
+ * at least one largest message; anything else is a usage error. */
+static void test_export_options(void **state)
+{
+	struct jf_config c;
+
+	(void)state;
+	assert_int_equal(LOAD(&c, "-r", "f", "-n", "ipfix://h"), 0);
+	assert_int_equal(c.ipfix_sequence, JF_IPFIX_SEQ_RFC);
+	assert_int_equal(c.tcp_buffer, 8u << 20);
+	assert_int_equal(LOAD(&c, "-r", "f", "-n", "ipfix://h", "--ipfix-sequence", "nfdump",
+			      "--tcp-buffer", "131072"), 0);
+	assert_int_equal(c.ipfix_sequence, JF_IPFIX_SEQ_NFDUMP);
+	assert_int_equal(c.tcp_buffer, 131072);
+	assert_int_equal(LOAD(&c, "-r", "f", "-n", "ipfix://h", "--ipfix-sequence", "rfc"), 0);
+	assert_int_equal(c.ipfix_sequence, JF_IPFIX_SEQ_RFC);
+	assert_int_equal(LOAD(&c, "-r", "f", "-n", "ipfix://h", "--ipfix-sequence", "v9"), -1);
+	assert_int_equal(LOAD(&c, "-r", "f", "-n", "ipfix://h", "--tcp-buffer", "65535"), -1);
+	assert_int_equal(LOAD(&c, "-r", "f", "-n", "ipfix://h", "--tcp-buffer", "1x"), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -186,6 +207,7 @@ int main(void)
 		cmocka_unit_test(test_cli),
 		cmocka_unit_test(test_cli_errors),
 		cmocka_unit_test(test_config_file),
+		cmocka_unit_test(test_export_options),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

@@ -6,7 +6,9 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -16,6 +18,7 @@
 #include "config.h"
 #include "exporter.h"
 #include "template.h"
+#include "transport.h"
 
 #define T0 1700000000000ull
 
@@ -45,18 +48,24 @@ static struct rx rx_open(void)
 static unsigned rd16(const uint8_t *p) { return (unsigned)(p[0] << 8 | p[1]); }
 static uint32_t rd32(const uint8_t *p) { return (uint32_t)rd16(p) << 16 | rd16(p + 2); }
 
-static struct jf_exporter *exporter(struct jf_config *cfg, const char *url)
+/* An exporter for one collector; cfg is already filled (defaults+changes). */
+static struct jf_exporter *exporter_cfg(struct jf_config *cfg, const char *url)
 {
 	char err[256];
 	struct jf_exporter *e;
 
-	jf_config_defaults(cfg);
 	cfg->n_collectors = 1;
 	assert_int_equal(jf_url_parse(url, &cfg->collectors[0], err, sizeof(err)), 0);
 	snprintf(cfg->collector_urls[0], sizeof(cfg->collector_urls[0]), "%s", url);
 	e = jf_exporter_new(cfg, err, sizeof(err));
 	assert_non_null(e);
 	return e;
+}
+
+static struct jf_exporter *exporter(struct jf_config *cfg, const char *url)
+{
+	jf_config_defaults(cfg);
+	return exporter_cfg(cfg, url);
 }
 
 static struct jf_record rec(uint32_t i, int v6)
@@ -197,12 +206,14 @@ static void test_v9_sequence_and_count(void **state)
 
 		jf_exporter_add(e, &x, T0 + 100);
 	}
-	jf_exporter_flush(e, T0 + 200);
+	jf_exporter_flush(e, T0 + 1234);	/* not on a whole second */
 	while ((n = recv(r.fd, buf, sizeof(buf), 0)) > 0) {
 		unsigned count = rd16(buf + 2), records = 0;
 		size_t off = 20;
 
 		assert_int_equal(rd16(buf), 9);
+		/* boot = UNIX Secs * 1000 - sysUpTime is exactly sysUpTime 0 */
+		assert_int_equal((uint64_t)rd32(buf + 8) * 1000 - rd32(buf + 4), T0 - 5000);
 		assert_int_equal(rd32(buf + 12), expect_seq);
 		assert_int_equal(rd32(buf + 16), 1);		/* Source ID */
 		assert_true(rd32(buf + 4) >= last_uptime);	/* sysUpTime never goes back */
@@ -310,6 +321,441 @@ static void test_collector_down(void **state)
 	jf_exporter_free(e);
 }
 
+/* Data records per set of one IPFIX message, by set id: flows (256-259)
+ * and options data (512, 513); sets must fill the message exactly. */
+static void ipfix_count(const uint8_t *m, size_t len, unsigned *flows, unsigned *opts,
+			unsigned *tmpl_sets)
+{
+	struct jf_tmpl_params p = { .wire = JF_WIRE_IPFIX };
+	struct jf_template oe, oi;
+	size_t off = 16;
+
+	jf_template_opt_exporter(&oe, &p);
+	jf_template_opt_ifname(&oi, &p);
+	*flows = *opts = *tmpl_sets = 0;
+	while (off < len) {
+		unsigned id = rd16(m + off), sl = rd16(m + off + 2), rl = 0;
+
+		assert_true(sl > 4 && off + sl <= len);
+		if (id == 2 || id == 3)
+			(*tmpl_sets)++;
+		else if (id >= 256 && id <= 259)
+			rl = data_rec_len(JF_WIRE_IPFIX, id);
+		else if (id == 512)
+			rl = oe.rec_len;
+		else if (id == 513)
+			rl = oi.rec_len;
+		else
+			fail_msg("unexpected set id %u", id);
+		if (rl) {
+			assert_int_equal((sl - 4) % rl, 0);	/* IPFIX: no padding */
+			if (id >= 512)
+				*opts += (sl - 4) / rl;
+			else
+				*flows += (sl - 4) / rl;
+		}
+		off += sl;
+	}
+	assert_int_equal(off, len);
+}
+
+/* IPFIX sequence with options data after data messages: --ipfix-sequence
+ * rfc counts options data records, nfdump counts flow records only. */
+static void run_sequence_mode(enum jf_ipfix_seq mode)
+{
+	struct rx r = rx_open();
+	struct jf_config cfg;
+	char url[64];
+	struct jf_exporter *e;
+	uint8_t buf[65536];
+	uint32_t expect = 0;
+	unsigned i, round, flows_total = 0, opt_after_data = 0;
+	bool data_seen = false;
+	ssize_t n;
+
+	snprintf(url, sizeof(url), "ipfix://127.0.0.1:%d", r.port);
+	jf_config_defaults(&cfg);
+	cfg.ipfix_sequence = mode;
+	e = exporter_cfg(&cfg, url);
+	jf_exporter_add_ifname(e, 3, "eth0", "uplink");
+	jf_exporter_start(e, T0, T0);
+	/* Each flush a second apart also repeats templates and options. */
+	for (round = 1; round <= 3; round++) {
+		for (i = 0; i < 40; i++) {
+			struct jf_record x = rec(round * 100 + i, i % 4 == 0);
+
+			jf_exporter_add(e, &x, T0 + round * 1000 - 10);
+		}
+		jf_exporter_flush(e, T0 + round * 1000);
+	}
+	while ((n = recv(r.fd, buf, sizeof(buf), 0)) > 0) {
+		unsigned flows, opts, tsets;
+
+		ipfix_count(buf, (size_t)n, &flows, &opts, &tsets);
+		assert_int_equal(rd32(buf + 8), expect);
+		expect += mode == JF_IPFIX_SEQ_RFC ? flows + opts : flows;
+		if (opts && data_seen)
+			opt_after_data++;
+		data_seen |= flows > 0;
+		flows_total += flows;
+	}
+	assert_int_equal(flows_total, 120);
+	assert_true(opt_after_data >= 2);	/* the modes really differ here */
+	close(r.fd);
+	jf_exporter_free(e);
+}
+
+/* --ipfix-sequence rfc (default): options data records are counted. */
+static void test_ipfix_sequence_rfc(void **state)
+{
+	(void)state;
+	run_sequence_mode(JF_IPFIX_SEQ_RFC);
+}
+
+/* --ipfix-sequence nfdump: only flow records are counted. */
+static void test_ipfix_sequence_nfdump(void **state)
+{
+	(void)state;
+	run_sequence_mode(JF_IPFIX_SEQ_NFDUMP);
+}
+
+/* A UDP collector that comes back on the same port gets the records sent
+ * after it is up; the ICMP errors before were counted and retried. */
+static void test_collector_comes_back(void **state)
+{
+	struct rx r = rx_open();
+	struct jf_collector_stats st;
+	struct jf_config cfg;
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct timeval tv = { 0, 200000 };
+	char url[64];
+	struct jf_exporter *e;
+	uint8_t buf[65536];
+	unsigned i, flows = 0;
+	ssize_t n;
+
+	(void)state;
+	snprintf(url, sizeof(url), "ipfix://127.0.0.1:%d", r.port);
+	close(r.fd);
+	e = exporter(&cfg, url);
+	jf_exporter_start(e, T0, T0);
+	for (i = 0; i < 100; i++) {
+		struct jf_record x = rec(i, 0);
+
+		jf_exporter_add(e, &x, T0 + 100);
+		jf_exporter_flush(e, T0 + 100 + i);	/* one message each */
+	}
+	jf_exporter_stats(e, 0, &st);
+	assert_true(st.refused > 0);
+	assert_int_equal(st.records + st.dropped_records, 100);
+
+	r.fd = socket(AF_INET, SOCK_DGRAM, 0);
+	a.sin_port = htons((uint16_t)r.port);
+	assert_int_equal(bind(r.fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	setsockopt(r.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	for (i = 0; i < 30; i++) {
+		struct jf_record x = rec(1000 + i, 0);
+
+		jf_exporter_add(e, &x, T0 + 500);
+	}
+	jf_exporter_flush(e, T0 + 600);
+	while ((n = recv(r.fd, buf, sizeof(buf), 0)) > 0) {
+		unsigned f, o, t;
+
+		ipfix_count(buf, (size_t)n, &f, &o, &t);
+		flows += f;
+	}
+	assert_int_equal(flows, 30);
+	close(r.fd);
+	jf_exporter_free(e);
+}
+
+/* --- IPFIX over TCP --- */
+
+static int tcp_listen(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+				 .sin_port = htons((uint16_t)port) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+
+	assert_true(fd >= 0);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	return fd;
+}
+
+static int sock_port(int fd)
+{
+	struct sockaddr_in a;
+	socklen_t l = sizeof(a);
+
+	getsockname(fd, (struct sockaddr *)&a, &l);
+	return ntohs(a.sin_port);
+}
+
+/* Everything one connection carried, as the collector read it. */
+struct stream {
+	uint8_t *b;
+	size_t len;
+};
+
+static void stream_read(int fd, struct stream *s)
+{
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, 0) <= 0)
+			return;
+		s->b = realloc(s->b, s->len + 65536);
+		assert_non_null(s->b);
+		n = recv(fd, s->b + s->len, 65536, MSG_DONTWAIT);
+		if (n <= 0)
+			return;
+		s->len += (size_t)n;
+	}
+}
+
+/* Walk one connection's stream: whole messages, sequence per session
+ * from 0 by data records, templates before any data. Returns flows; marks
+ * each flow's index (rec(i): src low byte and port) in seen[]. */
+static unsigned stream_check(const struct stream *s, unsigned *seen, unsigned nseen)
+{
+	size_t off = 0;
+	uint32_t expect = 0;
+	unsigned total = 0;
+	bool tmpl = false;
+
+	while (off < s->len) {
+		const uint8_t *m = s->b + off;
+		unsigned len, flows, opts, tsets;
+		size_t so = 16;
+
+		assert_true(off + 16 <= s->len);
+		len = rd16(m + 2);
+		assert_int_equal(rd16(m), 10);
+		assert_true(off + len <= s->len);		/* no cut message */
+		assert_int_equal(rd32(m + 8), expect);
+		ipfix_count(m, len, &flows, &opts, &tsets);
+		if (tsets)
+			tmpl = true;
+		if (flows)
+			assert_true(tmpl);
+		while (so < len) {
+			unsigned id = rd16(m + so), sl = rd16(m + so + 2);
+
+			if (id == 256) {
+				unsigned rl = data_rec_len(JF_WIRE_IPFIX, 256), k;
+
+				for (k = so + 4; k + rl <= so + sl; k += rl) {
+					unsigned idx = rd16(m + k + 10) - 1000;	/* source port */
+
+					assert_true(idx < nseen);
+					seen[idx]++;
+				}
+			}
+			so += sl;
+		}
+		expect += flows + opts;
+		total += flows;
+		off += len;
+	}
+	assert_true(s->len == 0 || tmpl);
+	return total;
+}
+
+static int accept_wait(int lfd, struct jf_exporter *e, uint64_t *now)
+{
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		struct pollfd p = { .fd = lfd, .events = POLLIN };
+
+		jf_exporter_flush(e, *now);
+		if (poll(&p, 1, 10) > 0)
+			return accept(lfd, NULL, NULL);
+		*now += 100;
+	}
+	fail_msg("exporter did not connect");
+	return -1;
+}
+
+/* Collector restarted in the middle: after the reconnect, templates come
+ * first, the sequence restarts at 0, and every flow arrives exactly once
+ * (what the old connection did not acknowledge is sent again). */
+static void test_tcp_reconnect(void **state)
+{
+	struct jf_collector_stats st;
+	struct jf_config cfg;
+	struct stream s1 = { 0 }, s2 = { 0 };
+	unsigned seen[300] = { 0 }, i, got1, got2;
+	uint64_t now = T0;
+	char url[64];
+	struct jf_exporter *e;
+	int lfd, port, c1, c2;
+
+	(void)state;
+	lfd = tcp_listen(0);
+	port = sock_port(lfd);
+	snprintf(url, sizeof(url), "ipfix+tcp://127.0.0.1:%d", port);
+	e = exporter(&cfg, url);
+	jf_exporter_start(e, now, now);
+	for (i = 0; i < 150; i++) {
+		struct jf_record x = rec(i, 0);
+
+		jf_exporter_add(e, &x, now);
+	}
+	c1 = accept_wait(lfd, e, &now);
+	for (i = 0; i < 50; i++, now += 10) {
+		jf_exporter_flush(e, now);
+		usleep(2000);
+		stream_read(c1, &s1);
+	}
+	/* The collector goes away: connection and listener closed. Full
+	 * messages are written at once, before jflowd notices: the closed
+	 * socket answers the first with a reset and acknowledges nothing. */
+	close(c1);
+	close(lfd);
+	for (i = 150; i < 200; i++) {
+		struct jf_record x = rec(i, 0);
+
+		jf_exporter_add(e, &x, now);
+	}
+	usleep(20000);
+	for (; i < 300; i++) {
+		struct jf_record x = rec(i, 0);
+
+		jf_exporter_add(e, &x, now);
+		if (i % 30 == 0)
+			jf_exporter_flush(e, now += 100);
+	}
+	jf_exporter_stats(e, 0, &st);
+	assert_int_equal(st.up, 0);
+	lfd = tcp_listen(port);
+	c2 = accept_wait(lfd, e, &now);
+	for (i = 0; i < 50; i++, now += 10) {
+		jf_exporter_flush(e, now);
+		usleep(2000);
+		stream_read(c2, &s2);
+	}
+	got1 = stream_check(&s1, seen, 300);
+	got2 = stream_check(&s2, seen, 300);
+	assert_int_equal(got1, 150);
+	assert_int_equal(got1 + got2, 300);
+	for (i = 0; i < 300; i++)
+		assert_int_equal(seen[i], 1);
+	jf_exporter_stats(e, 0, &st);
+	assert_true(st.resent_messages >= 1);	/* written after the close, unacknowledged */
+	assert_int_equal(st.connects, 2);
+	assert_int_equal(st.reconnects, 1);
+	assert_int_equal(st.records, 300);
+	assert_int_equal(st.dropped_records, 0);
+	assert_int_equal(st.queued_records, 0);
+	assert_int_equal(st.up, 1);
+	close(c2);
+	close(lfd);
+	free(s1.b);
+	free(s2.b);
+	jf_exporter_free(e);
+}
+
+/* A queue filled to its bound while the collector is away still lets the
+ * new connection's templates in first; what was dropped plus what
+ * arrives is every flow. */
+static void test_tcp_full_queue_then_up(void **state)
+{
+	struct jf_collector_stats st;
+	struct jf_config cfg;
+	struct stream s = { 0 };
+	static unsigned seen[3000];
+	uint64_t now = T0;
+	char url[64];
+	struct jf_exporter *e;
+	unsigned i, got;
+	int lfd, port, c;
+
+	(void)state;
+	memset(seen, 0, sizeof(seen));
+	lfd = tcp_listen(0);
+	port = sock_port(lfd);
+	close(lfd);
+	snprintf(url, sizeof(url), "ipfix+tcp://127.0.0.1:%d", port);
+	jf_config_defaults(&cfg);
+	cfg.tcp_buffer = JF_TCP_BUF_MIN;
+	e = exporter_cfg(&cfg, url);
+	jf_exporter_add_ifname(e, 2, "eth0", "uplink");
+	jf_exporter_start(e, now, now);
+	for (i = 0; i < 3000; i++) {
+		struct jf_record x = rec(i, 0);
+
+		jf_exporter_add(e, &x, now);
+	}
+	jf_exporter_flush(e, now += 100);
+	jf_exporter_stats(e, 0, &st);
+	assert_true(st.dropped_records > 0);		/* the bound was reached */
+	lfd = tcp_listen(port);
+	c = accept_wait(lfd, e, &now);
+	for (i = 0; i < 100; i++, now += 10) {
+		jf_exporter_flush(e, now);
+		usleep(2000);
+		stream_read(c, &s);
+	}
+	got = stream_check(&s, seen, 3000);	/* templates before data, sequence */
+	jf_exporter_stats(e, 0, &st);
+	assert_int_equal(got, st.records);
+	assert_int_equal(got + st.dropped_records, 3000);
+	assert_int_equal(st.queued_records, 0);
+	close(c);
+	close(lfd);
+	free(s.b);
+	jf_exporter_free(e);
+}
+
+/* No collector at all: the bounded queue drops what does not fit and at
+ * exit gives up the rest; every flow is either sent or counted dropped. */
+static void test_tcp_queue_bound(void **state)
+{
+	struct jf_collector_stats st;
+	struct jf_config cfg;
+	uint64_t packets = 0, now = T0;
+	char url[64];
+	struct jf_exporter *e;
+	unsigned i;
+	int lfd, port;
+
+	(void)state;
+	lfd = tcp_listen(0);
+	port = sock_port(lfd);
+	close(lfd);		/* nobody listens there */
+	snprintf(url, sizeof(url), "ipfix+tcp://127.0.0.1:%d", port);
+	jf_config_defaults(&cfg);
+	cfg.tcp_buffer = JF_TCP_BUF_MIN;
+	e = exporter_cfg(&cfg, url);
+	jf_exporter_start(e, now, now);
+	for (i = 0; i < 5000; i++) {
+		struct jf_record x = rec(i, i % 5 == 0);
+
+		packets += x.packets;
+		jf_exporter_add(e, &x, now);
+		if (i % 100 == 0)
+			jf_exporter_flush(e, now += 50);
+	}
+	jf_exporter_flush(e, now += 50);
+	jf_exporter_stats(e, 0, &st);
+	assert_true(st.dropped_records > 0);		/* the bound was reached */
+	assert_true(st.queued_records > 0);
+	assert_int_equal(st.records + st.dropped_records, 5000);
+	jf_exporter_finish(e, now, 100);
+	jf_exporter_stats(e, 0, &st);
+	assert_int_equal(st.records, 0);
+	assert_int_equal(st.dropped_records, 5000);
+	assert_int_equal(st.dropped_packets, packets);
+	assert_int_equal(st.queued_records, 0);
+	assert_int_equal(st.connects, 0);
+	jf_exporter_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -317,6 +763,12 @@ int main(void)
 		cmocka_unit_test(test_v9_sequence_and_count),
 		cmocka_unit_test(test_v5),
 		cmocka_unit_test(test_collector_down),
+		cmocka_unit_test(test_ipfix_sequence_rfc),
+		cmocka_unit_test(test_ipfix_sequence_nfdump),
+		cmocka_unit_test(test_collector_comes_back),
+		cmocka_unit_test(test_tcp_reconnect),
+		cmocka_unit_test(test_tcp_queue_bound),
+		cmocka_unit_test(test_tcp_full_queue_then_up),
 	};
 	return cmocka_run_group_tests_name("exporter", tests, NULL, NULL);
 }

@@ -273,6 +273,393 @@ static void test_flow_fields(void **state)
 	assert_int_equal(off, t.rec_len);
 }
 
+/* The default IPFIX IPv6 template 257: template set bytes and one record,
+ * field by field (PROTOCOL.md: ICMP in 139, next hops 62/63, flow label 31). */
+static void test_ipfix_ipv6_golden(void **state)
+{
+	static const uint8_t want_tmpl[] = {
+		0x00, 0x02, 0x00, 0x78,		/* template set, 120 bytes */
+		0x01, 0x01, 0x00, 0x1c,		/* template 257, 28 fields */
+		0x00, 0x1b, 0x00, 0x10, 0x00, 0x1c, 0x00, 0x10,	/* 27/16 28/16 */
+		0x00, 0x05, 0x00, 0x01, 0x00, 0x04, 0x00, 0x01,	/* 5/1 4/1 */
+		0x00, 0x07, 0x00, 0x02, 0x00, 0x0b, 0x00, 0x02,	/* 7/2 11/2 */
+		0x00, 0x8b, 0x00, 0x02, 0x00, 0x0a, 0x00, 0x04,	/* 139/2 10/4 */
+		0x00, 0x3a, 0x00, 0x02, 0x00, 0x1d, 0x00, 0x01,	/* 58/2 29/1 */
+		0x00, 0x1e, 0x00, 0x01, 0x00, 0x10, 0x00, 0x04,	/* 30/1 16/4 */
+		0x00, 0x11, 0x00, 0x04, 0x00, 0x3e, 0x00, 0x10,	/* 17/4 62/16 */
+		0x00, 0x06, 0x00, 0x01, 0x00, 0x0e, 0x00, 0x04,	/* 6/1 14/4 */
+		0x00, 0x3f, 0x00, 0x10, 0x00, 0x34, 0x00, 0x01,	/* 63/16 52/1 */
+		0x00, 0x35, 0x00, 0x01, 0x00, 0x88, 0x00, 0x01,	/* 53/1 136/1 */
+		0x00, 0x3c, 0x00, 0x01, 0x00, 0x3d, 0x00, 0x01,	/* 60/1 61/1 */
+		0x00, 0xf5, 0x00, 0x02, 0x00, 0x1f, 0x00, 0x04,	/* 245/2 31/4 */
+		0x00, 0x01, 0x00, 0x08, 0x00, 0x02, 0x00, 0x08,	/* 1/8 2/8 */
+		0x00, 0x98, 0x00, 0x08, 0x00, 0x99, 0x00, 0x08,	/* 152/8 153/8 */
+	};
+	static const uint8_t want_rec[] = {
+		0x01, 0x01, 0x00, 0x8c,		/* data set 257, 4 + 136 bytes */
+		0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01,	/* src */
+		0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02,	/* dst */
+		0xb8, 0x3a,			/* traffic class, ICMPv6 */
+		0x00, 0x00, 0x80, 0x00,		/* ports: 0, echo request 128/0 */
+		0x80, 0x00,			/* icmpTypeCodeIPv6 */
+		0x00, 0x00, 0x00, 0x07,		/* ingress 7 */
+		0x00, 0xc8,			/* vlan 200 */
+		0x00, 0x00,			/* masks */
+		0, 0, 0, 0, 0, 0, 0, 0,		/* AS */
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* next hop */
+		0x00,				/* tcp flags */
+		0x00, 0x00, 0x00, 0x0b,		/* egress 11 */
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* bgp next hop */
+		0x3f, 0x40,			/* ttl min/max */
+		0x02, 0x06, 0x00,		/* end: active timeout; IPv6; ingress */
+		0x00, 0x17,			/* inner vlan 23 */
+		0x00, 0x01, 0x23, 0x45,		/* flow label */
+		0, 0, 0, 0, 0, 0, 0x01, 0x38,	/* octets 312 */
+		0, 0, 0, 0, 0, 0, 0, 0x03,	/* packets 3 */
+		0x00, 0x00, 0x01, 0x8b, 0xcf, 0xe5, 0x68, 0x00,	/* start 1700000000000 */
+		0x00, 0x00, 0x01, 0x8b, 0xcf, 0xe5, 0x68, 0xfa,	/* end +250 ms */
+	};
+	struct jf_tmpl_params p = { .wire = JF_WIRE_IPFIX };
+	struct jf_enc_ctx ctx = { 0 };
+	struct jf_msg_hdr h = { .export_secs = 1700000000, .domain = 1 };
+	struct jf_template t;
+	struct jf_record r;
+	uint8_t buf[1400];
+	struct jf_msg m;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.key.family = 6;
+	inet_pton(AF_INET6, "2001:db8::1", r.key.src);
+	inet_pton(AF_INET6, "2001:db8::2", r.key.dst);
+	r.key.tos = 0xb8;
+	r.key.proto = 58;
+	r.key.dport = 128 << 8;
+	r.key.ifindex = 7;
+	r.key.vlan = 200;
+	r.key.inner_vlan = 23;
+	r.egress_ifindex = 11;
+	r.ttl_min = 63;
+	r.ttl_max = 64;
+	r.end_reason = 2;
+	r.flow_label = 0x12345;
+	r.packets = 3;
+	r.octets = 312;
+	r.first_ms = 1700000000000ull;
+	r.last_ms = 1700000000250ull;
+	jf_template_data(&t, JF_TID_IPV6, &p);
+	assert_int_equal(jf_template_id_for(&r), 257);
+	jf_msg_init(&m, JF_WIRE_IPFIX, buf, sizeof(buf));
+	assert_int_equal(jf_msg_add_template(&m, &t), 0);
+	assert_int_equal(jf_msg_add_flow(&m, &t, &r, &ctx), 0);
+	assert_int_equal(jf_msg_finish(&m, &h), 16 + sizeof(want_tmpl) + sizeof(want_rec));
+	assert_memory_equal(buf + 16, want_tmpl, sizeof(want_tmpl));
+	assert_memory_equal(buf + 16 + sizeof(want_tmpl), want_rec, sizeof(want_rec));
+}
+
+/* A v9 message with the MPLS IPv4 template 258 and one record: labels in
+ * 70-72 as 3-byte label stack entries (label, exp, bottom of stack), the
+ * v9 ICMP field 32, sysUpTime-relative 22/21, Count 2, padded data set. */
+static void test_v9_mpls_golden(void **state)
+{
+	static const uint8_t want[] = {
+		/* header: version 9, count 2, sysUpTime 11000, secs, sequence 5, source id 9 */
+		0x00, 0x09, 0x00, 0x02, 0x00, 0x00, 0x2a, 0xf8,
+		0x65, 0x53, 0xf1, 0x01, 0x00, 0x00, 0x00, 0x05, 0x00, 0x00, 0x00, 0x09,
+		/* template flowset, 128 bytes: template 258, 30 fields */
+		0x00, 0x00, 0x00, 0x80, 0x01, 0x02, 0x00, 0x1e,
+		0x00, 0x08, 0x00, 0x04, 0x00, 0x0c, 0x00, 0x04,	/* 8/4 12/4 */
+		0x00, 0x05, 0x00, 0x01, 0x00, 0x04, 0x00, 0x01,	/* 5/1 4/1 */
+		0x00, 0x07, 0x00, 0x02, 0x00, 0x0b, 0x00, 0x02,	/* 7/2 11/2 */
+		0x00, 0x20, 0x00, 0x02, 0x00, 0x0a, 0x00, 0x04,	/* 32/2 10/4 */
+		0x00, 0x3a, 0x00, 0x02, 0x00, 0x09, 0x00, 0x01,	/* 58/2 9/1 */
+		0x00, 0x0d, 0x00, 0x01, 0x00, 0x10, 0x00, 0x04,	/* 13/1 16/4 */
+		0x00, 0x11, 0x00, 0x04, 0x00, 0x0f, 0x00, 0x04,	/* 17/4 15/4 */
+		0x00, 0x06, 0x00, 0x01, 0x00, 0x0e, 0x00, 0x04,	/* 6/1 14/4 */
+		0x00, 0x12, 0x00, 0x04, 0x00, 0x34, 0x00, 0x01,	/* 18/4 52/1 */
+		0x00, 0x35, 0x00, 0x01, 0x00, 0x88, 0x00, 0x01,	/* 53/1 136/1 */
+		0x00, 0x3c, 0x00, 0x01, 0x00, 0x3d, 0x00, 0x01,	/* 60/1 61/1 */
+		0x00, 0xf5, 0x00, 0x02, 0x00, 0x46, 0x00, 0x03,	/* 245/2 70/3 */
+		0x00, 0x47, 0x00, 0x03, 0x00, 0x48, 0x00, 0x03,	/* 71/3 72/3 */
+		0x00, 0x01, 0x00, 0x08, 0x00, 0x02, 0x00, 0x08,	/* 1/8 2/8 */
+		0x00, 0x16, 0x00, 0x04, 0x00, 0x15, 0x00, 0x04,	/* 22/4 21/4 */
+		/* data flowset 258: 4 + 85 = 89, padded with 3 zeros to 92 */
+		0x01, 0x02, 0x00, 0x5c,
+		10, 1, 1, 1, 10, 2, 2, 2,	/* addresses */
+		0x00, 0x11,			/* tos, UDP */
+		0x13, 0x88, 0x00, 0x35,		/* ports 5000, 53 */
+		0x00, 0x00,			/* no ICMP */
+		0x00, 0x00, 0x00, 0x02,		/* ingress 2 */
+		0x00, 0x00, 0x00, 0x00,		/* vlan, masks */
+		0, 0, 0, 0, 0, 0, 0, 0,		/* AS */
+		0, 0, 0, 0,			/* next hop */
+		0x00,				/* tcp flags */
+		0, 0, 0, 0, 0, 0, 0, 0,		/* egress, bgp next hop */
+		0x40, 0x40, 0x01, 0x04, 0x00,	/* ttl, idle timeout, IPv4, ingress */
+		0x00, 0x00,			/* inner vlan */
+		0x03, 0xe8, 0x1a,		/* label 16001, exp 5, not bottom */
+		0x49, 0x30, 0x11,		/* label 299777, exp 0, bottom */
+		0x00, 0x00, 0x00,		/* no third label */
+		0, 0, 0, 0, 0, 0, 0x05, 0xdc,	/* octets 1500 */
+		0, 0, 0, 0, 0, 0, 0, 0x0f,	/* packets 15 */
+		0x00, 0x00, 0x27, 0x10,		/* first: 10000 ms */
+		0x00, 0x00, 0x29, 0x04,		/* last: 10500 ms */
+		0x00, 0x00, 0x00,
+	};
+	struct jf_tmpl_params p = { .wire = JF_WIRE_V9 };
+	struct jf_enc_ctx ctx = { .uptime_base_ms = 1699999990000ull,
+				  .now_ms = 1700000001000ull };
+	struct jf_msg_hdr h = { .export_secs = 1700000001, .uptime_ms = 11000, .sequence = 5,
+				.domain = 9 };
+	struct jf_template t;
+	struct jf_record r;
+	uint8_t buf[1400];
+	struct jf_msg m;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.key.family = 4;
+	inet_pton(AF_INET, "10.1.1.1", &r.key.src[0]);
+	inet_pton(AF_INET, "10.2.2.2", &r.key.dst[0]);
+	r.key.proto = 17;
+	r.key.sport = 5000;
+	r.key.dport = 53;
+	r.key.ifindex = 2;
+	r.key.flags = JF_KEY_MPLS;
+	r.key.mpls[0] = 16001u << 4 | 5u << 1;
+	r.key.mpls[1] = 299777u << 4 | 1u;
+	r.ttl_min = r.ttl_max = 64;
+	r.end_reason = 1;
+	r.packets = 15;
+	r.octets = 1500;
+	r.first_ms = 1700000000000ull;
+	r.last_ms = 1700000000500ull;
+	jf_template_data(&t, JF_TID_MPLS_IPV4, &p);
+	assert_int_equal(jf_template_id_for(&r), 258);
+	jf_msg_init(&m, JF_WIRE_V9, buf, sizeof(buf));
+	assert_int_equal(jf_msg_add_template(&m, &t), 0);
+	assert_int_equal(jf_msg_add_flow(&m, &t, &r, &ctx), 0);
+	assert_int_equal(jf_msg_finish(&m, &h), sizeof(want));
+	assert_memory_equal(buf, want, sizeof(want));
+}
+
+/* With sampling, 34/4 and 35/1 join the data templates just before the
+ * counters (SolarWinds reads them there), and the record carries them. */
+static void test_sampling_in_data_template(void **state)
+{
+	struct jf_tmpl_params p = { .wire = JF_WIRE_IPFIX, .sampling = true };
+	struct jf_enc_ctx ctx = { .sampling_interval = 1000, .sampling_algorithm = 2 };
+	struct jf_record r = sample_v4();
+	struct jf_template t;
+	uint8_t out[256];
+	unsigned i, off = 0;
+
+	(void)state;
+	jf_template_data(&t, JF_TID_MPLS_IPV6, &p);
+	for (i = 0; i < t.nfields && t.f[i].ie != IE_SAMPLING_INTERVAL; i++)
+		off += t.f[i].len;
+	assert_true(i + 3 < t.nfields);
+	assert_int_equal(t.f[i - 1].ie, IE_MPLS_LABEL_3);
+	assert_int_equal(t.f[i].len, 4);
+	assert_int_equal(t.f[i + 1].ie, IE_SAMPLING_ALGORITHM);
+	assert_int_equal(t.f[i + 1].len, 1);
+	assert_int_equal(t.f[i + 2].ie, IE_OCTET_DELTA);
+	jf_write_flow(out, &t, &r, &ctx);
+	assert_memory_equal(out + off, ((const uint8_t[]){ 0x00, 0x00, 0x03, 0xe8, 0x02 }), 5);
+}
+
+/* IPFIX exporter options (512): the template set and the record, bytes
+ * checked by hand: scope 144, sampling 34/35, timeouts 36/37, statistics
+ * 41/42/40, 160, exporter address 130, 214/215, loss counters 164/165. */
+static void test_ipfix_opt_exporter_golden(void **state)
+{
+	static const uint8_t want[] = {
+		0x00, 0x0a, 0x00, 0x99, 0x65, 0x53, 0xf1, 0x00,	/* header, length 153 */
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x2a,
+		0x00, 0x03, 0x00, 0x42,		/* options template set, 66 bytes */
+		0x02, 0x00, 0x00, 0x0e, 0x00, 0x01,	/* 512, 14 fields, 1 scope */
+		0x00, 0x90, 0x00, 0x04, 0x00, 0x22, 0x00, 0x04,	/* 144/4 34/4 */
+		0x00, 0x23, 0x00, 0x01, 0x00, 0x24, 0x00, 0x02,	/* 35/1 36/2 */
+		0x00, 0x25, 0x00, 0x02, 0x00, 0x29, 0x00, 0x08,	/* 37/2 41/8 */
+		0x00, 0x2a, 0x00, 0x08, 0x00, 0x28, 0x00, 0x08,	/* 42/8 40/8 */
+		0x00, 0xa0, 0x00, 0x08, 0x00, 0x82, 0x00, 0x04,	/* 160/8 130/4 */
+		0x00, 0xd6, 0x00, 0x01, 0x00, 0xd7, 0x00, 0x01,	/* 214/1 215/1 */
+		0x00, 0xa4, 0x00, 0x08, 0x00, 0xa5, 0x00, 0x08,	/* 164/8 165/8 */
+		0x02, 0x00, 0x00, 0x47,		/* data set 512, 4 + 67 bytes */
+		0x00, 0x00, 0x00, 0x2a,		/* scope: domain 42 */
+		0x00, 0x00, 0x03, 0xe8, 0x02,	/* 1 in 1000, random */
+		0x00, 0x3c, 0x00, 0x0f,		/* active 60 s, idle 15 s */
+		0, 0, 0, 0, 0, 0, 0, 0x05,	/* messages */
+		0, 0, 0, 0, 0, 0, 0, 0x64,	/* flow records */
+		0, 0, 0, 0, 0, 0, 0x1b, 0x58,	/* octets 7000 */
+		0x00, 0x00, 0x01, 0x8b, 0xcf, 0xe5, 0x68, 0x00,	/* init 1700000000000 */
+		192, 0, 2, 9,			/* exporter address */
+		0x0a, 0x11,			/* IPFIX over UDP */
+		0, 0, 0, 0, 0, 0, 0, 0x03,	/* ignored packets */
+		0, 0, 0, 0, 0, 0, 0, 0xb4,	/* ignored octets 180 */
+	};
+	struct jf_tmpl_params p = { .wire = JF_WIRE_IPFIX };
+	struct jf_opt_exporter v = {
+		.domain = 42, .sampling_interval = 1000, .sampling_algorithm = 2,
+		.active_timeout_s = 60, .idle_timeout_s = 15, .exported_messages = 5,
+		.exported_records = 100, .exported_octets = 7000,
+		.system_init_ms = 1700000000000ull, .exporter_addr = { 192, 0, 2, 9 },
+		.export_transport = 17, .ignored_packets = 3, .ignored_octets = 180,
+	};
+	struct jf_msg_hdr h = { .export_secs = 1700000000, .domain = 42 };
+	struct jf_template t;
+	uint8_t buf[1400];
+	struct jf_msg m;
+
+	(void)state;
+	jf_template_opt_exporter(&t, &p);
+	jf_msg_init(&m, JF_WIRE_IPFIX, buf, sizeof(buf));
+	assert_int_equal(jf_msg_add_template(&m, &t), 0);
+	assert_int_equal(jf_msg_add_opt_exporter(&m, &t, &v), 0);
+	assert_int_equal(jf_msg_finish(&m, &h), sizeof(want));
+	assert_memory_equal(buf, want, sizeof(want));
+	assert_int_equal(m.data_records, 1);	/* counts for the RFC sequence */
+	assert_int_equal(m.flow_records, 0);	/* not for nfdump's */
+}
+
+/* v9 exporter options: System scope of length 4, then 34 35 36 37 40 41
+ * 42; the options template FlowSet and the data FlowSet padded to 32 bits;
+ * Count covers both records. */
+static void test_v9_opt_exporter_golden(void **state)
+{
+	static const uint8_t want[] = {
+		0x00, 0x09, 0x00, 0x02, 0x00, 0x00, 0x03, 0xe8,	/* count 2, uptime 1000 */
+		0x65, 0x53, 0xf1, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x2a,
+		0x00, 0x01, 0x00, 0x2c,		/* options template flowset, 42 + 2 pad */
+		0x02, 0x00, 0x00, 0x04, 0x00, 0x1c,	/* 512, scope 4 bytes, options 28 */
+		0x00, 0x01, 0x00, 0x04,		/* scope System, 4 bytes */
+		0x00, 0x22, 0x00, 0x04, 0x00, 0x23, 0x00, 0x01,	/* 34/4 35/1 */
+		0x00, 0x24, 0x00, 0x02, 0x00, 0x25, 0x00, 0x02,	/* 36/2 37/2 */
+		0x00, 0x28, 0x00, 0x08, 0x00, 0x29, 0x00, 0x08,	/* 40/8 41/8 */
+		0x00, 0x2a, 0x00, 0x08, 0x00, 0x00,	/* 42/8, padding */
+		0x02, 0x00, 0x00, 0x2c,		/* data flowset 512: 4 + 37 + 3 pad */
+		0x00, 0x00, 0x00, 0x2a,		/* System: source id 42 */
+		0x00, 0x00, 0x00, 0x01, 0x00,	/* unsampled: interval 1, algorithm 0 */
+		0x00, 0x3c, 0x00, 0x0f,		/* timeouts */
+		0, 0, 0, 0, 0, 0, 0x1b, 0x58,	/* octets 7000 */
+		0, 0, 0, 0, 0, 0, 0, 0x05,	/* messages */
+		0, 0, 0, 0, 0, 0, 0, 0x64,	/* flow records */
+		0x00, 0x00, 0x00,
+	};
+	struct jf_tmpl_params p = { .wire = JF_WIRE_V9 };
+	struct jf_opt_exporter v = {
+		.domain = 42, .sampling_interval = 1, .active_timeout_s = 60,
+		.idle_timeout_s = 15, .exported_messages = 5, .exported_records = 100,
+		.exported_octets = 7000,
+	};
+	struct jf_msg_hdr h = { .export_secs = 1700000000, .uptime_ms = 1000, .domain = 42 };
+	struct jf_template t;
+	uint8_t buf[1400];
+	struct jf_msg m;
+
+	(void)state;
+	jf_template_opt_exporter(&t, &p);
+	jf_msg_init(&m, JF_WIRE_V9, buf, sizeof(buf));
+	assert_int_equal(jf_msg_add_template(&m, &t), 0);
+	assert_int_equal(jf_msg_add_opt_exporter(&m, &t, &v), 0);
+	assert_int_equal(jf_msg_finish(&m, &h), sizeof(want));
+	assert_memory_equal(buf, want, sizeof(want));
+}
+
+/* Interface names (513), IPFIX and v9: scope (149 / System), then a plain
+ * 4-byte IE 10, the description in 83/64 and the name in 82/32, zero
+ * padded: the layout nfdump 1.7.1 reads (it takes 10 + 83); one record per
+ * set, since nfdump misreads every record after the first of a set. */
+static void test_opt_ifname_golden(void **state)
+{
+	static const uint8_t want_ipfix_tmpl[] = {
+		0x00, 0x03, 0x00, 0x1a,		/* options template set, 26 bytes */
+		0x02, 0x01, 0x00, 0x04, 0x00, 0x01,	/* 513, 4 fields, 1 scope */
+		0x00, 0x95, 0x00, 0x04, 0x00, 0x0a, 0x00, 0x04,	/* 149/4 10/4 */
+		0x00, 0x53, 0x00, 0x40, 0x00, 0x52, 0x00, 0x20,	/* 83/64 82/32 */
+	};
+	static const uint8_t want_v9_tmpl[] = {
+		0x00, 0x01, 0x00, 0x1a + 2,	/* options template flowset, padded */
+		0x02, 0x01, 0x00, 0x04, 0x00, 0x0c,	/* 513, scope 4 bytes, options 12 */
+		0x00, 0x01, 0x00, 0x04, 0x00, 0x0a, 0x00, 0x04,	/* System/4 10/4 */
+		0x00, 0x53, 0x00, 0x40, 0x00, 0x52, 0x00, 0x20,	/* 83/64 82/32 */
+		0x00, 0x00,
+	};
+	uint8_t want_rec[4 + 104];
+	struct jf_opt_ifname v = { .domain = 42, .ifindex = 3 };
+	struct jf_msg_hdr h = { .domain = 42 };
+	enum jf_wire wires[] = { JF_WIRE_IPFIX, JF_WIRE_V9 };
+	unsigned w;
+
+	(void)state;
+	strcpy(v.name, "veth0");
+	strcpy(v.description, "uplink to core");
+	memset(want_rec, 0, sizeof(want_rec));
+	memcpy(want_rec, "\x02\x01\x00\x6c", 4);		/* set 513, 108 bytes */
+	memcpy(want_rec + 4, "\x00\x00\x00\x2a", 4);		/* scope: domain 42 */
+	memcpy(want_rec + 8, "\x00\x00\x00\x03", 4);		/* ifindex 3 */
+	memcpy(want_rec + 12, "uplink to core", 14);		/* 83, 64 bytes */
+	memcpy(want_rec + 76, "veth0", 5);			/* 82, 32 bytes */
+	for (w = 0; w < 2; w++) {
+		struct jf_tmpl_params p = { .wire = wires[w] };
+		size_t hl = wires[w] == JF_WIRE_IPFIX ? 16 : 20;
+		const uint8_t *wt = w ? want_v9_tmpl : want_ipfix_tmpl;
+		size_t wtl = w ? sizeof(want_v9_tmpl) : sizeof(want_ipfix_tmpl);
+		struct jf_template t;
+		uint8_t buf[1400];
+		struct jf_msg m;
+
+		jf_template_opt_ifname(&t, &p);
+		jf_msg_init(&m, wires[w], buf, sizeof(buf));
+		assert_int_equal(jf_msg_add_template(&m, &t), 0);
+		assert_int_equal(jf_msg_add_opt_ifname(&m, &t, &v), 0);
+		/* a second interface: a set of its own, not a second record */
+		assert_int_equal(jf_msg_add_opt_ifname(&m, &t, &v), 0);
+		assert_int_equal(jf_msg_finish(&m, &h), hl + wtl + 2 * sizeof(want_rec));
+		assert_memory_equal(buf + hl, wt, wtl);
+		assert_memory_equal(buf + hl + wtl, want_rec, sizeof(want_rec));
+		assert_memory_equal(buf + hl + wtl + sizeof(want_rec), want_rec, sizeof(want_rec));
+		assert_int_equal(m.data_records, 2);
+	}
+}
+
+/* Two options templates in one message get one set each (nfdump reads
+ * only the first options template of a set); a data template set can hold
+ * several templates. */
+static void test_one_options_template_per_set(void **state)
+{
+	struct jf_tmpl_params p = { .wire = JF_WIRE_IPFIX };
+	struct jf_template d4, d6, oe, oi;
+	struct jf_msg_hdr h = { 0 };
+	uint8_t buf[1400];
+	struct jf_msg m;
+	size_t off = 16, len;
+	unsigned sets = 0, ids[8];
+
+	(void)state;
+	jf_template_data(&d4, JF_TID_IPV4, &p);
+	jf_template_data(&d6, JF_TID_IPV6, &p);
+	jf_template_opt_exporter(&oe, &p);
+	jf_template_opt_ifname(&oi, &p);
+	jf_msg_init(&m, JF_WIRE_IPFIX, buf, sizeof(buf));
+	assert_int_equal(jf_msg_add_template(&m, &d4), 0);
+	assert_int_equal(jf_msg_add_template(&m, &d6), 0);
+	assert_int_equal(jf_msg_add_template(&m, &oe), 0);
+	assert_int_equal(jf_msg_add_template(&m, &oi), 0);
+	len = jf_msg_finish(&m, &h);
+	while (off < len) {
+		ids[sets++] = (unsigned)(buf[off] << 8 | buf[off + 1]);
+		off += (size_t)(buf[off + 2] << 8 | buf[off + 3]);
+	}
+	assert_int_equal(off, len);
+	assert_int_equal(sets, 3);
+	assert_int_equal(ids[0], 2);
+	assert_int_equal(ids[1], 3);
+	assert_int_equal(ids[2], 3);
+	assert_int_equal(m.templates, 4);
+	assert_int_equal(m.count, 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -283,6 +670,13 @@ int main(void)
 		cmocka_unit_test(test_options_templates),
 		cmocka_unit_test(test_message_fills_to_mtu),
 		cmocka_unit_test(test_flow_fields),
+		cmocka_unit_test(test_ipfix_ipv6_golden),
+		cmocka_unit_test(test_v9_mpls_golden),
+		cmocka_unit_test(test_sampling_in_data_template),
+		cmocka_unit_test(test_ipfix_opt_exporter_golden),
+		cmocka_unit_test(test_v9_opt_exporter_golden),
+		cmocka_unit_test(test_opt_ifname_golden),
+		cmocka_unit_test(test_one_options_template_per_set),
 	};
 	return cmocka_run_group_tests_name("flowset", tests, NULL, NULL);
 }

@@ -1,0 +1,125 @@
+#!/usr/bin/python3
+"""Per-flow truth from a capture file, independent of jflowd's parser.
+
+Usage: pcapflows.py FILE.pcap > TRUTH.csv
+
+Reads a classic pcap (micro- or nanosecond, Ethernet) and aggregates its
+packets by flow key: the columns of `jflowd-trafgen --expect` (so flowcmp
+takes it as EXPECT) plus what a collector can show about a flow: first and
+last packet time in ms (truncated, as libpcap's microseconds are), OR of
+TCP flags, ToS/traffic class, min/max TTL, inner VLAN and MPLS labels.
+A frame it cannot parse is an error, never skipped.
+"""
+import csv
+import ipaddress
+import struct
+import sys
+
+ETH_VLAN = (0x8100, 0x88a8)
+
+
+class Flow:
+    __slots__ = ("packets", "octets", "first_ms", "last_ms", "tcp_flags", "tos",
+                 "ttl_min", "ttl_max", "inner_vlan", "mpls")
+
+    def __init__(self):
+        self.packets = self.octets = self.tcp_flags = 0
+        self.first_ms = self.last_ms = None
+        self.ttl_min, self.ttl_max = 255, 0
+
+
+def parse_frame(d):
+    """Return (key, octets, tos, ttl, tcp_flags, inner_vlan, mpls labels)."""
+    off, vlans, mpls = 12, [], []
+    et = struct.unpack_from("!H", d, off)[0]
+    off += 2
+    while et in ETH_VLAN:
+        vlans.append(struct.unpack_from("!H", d, off)[0] & 0xfff)
+        et = struct.unpack_from("!H", d, off + 2)[0]
+        off += 4
+    if et == 0x8847:
+        while True:
+            lse = struct.unpack_from("!I", d, off)[0]
+            off += 4
+            mpls.append(lse >> 12)
+            if lse & 0x100:
+                break
+        et = 0x0800 if d[off] >> 4 == 4 else 0x86dd
+    if et == 0x0800:
+        ihl = (d[off] & 15) * 4
+        tos, octets, ttl, proto = d[off + 1], struct.unpack_from("!H", d, off + 2)[0], \
+            d[off + 8], d[off + 9]
+        src, dst = ipaddress.ip_address(d[off + 12:off + 16]), ipaddress.ip_address(d[off + 16:off + 20])
+        fam, l4 = 4, off + ihl
+    elif et == 0x86dd:
+        vtf = struct.unpack_from("!I", d, off)[0]
+        tos = (vtf >> 20) & 0xff
+        octets = struct.unpack_from("!H", d, off + 4)[0] + 40
+        proto, ttl = d[off + 6], d[off + 7]
+        src, dst = ipaddress.ip_address(d[off + 8:off + 24]), ipaddress.ip_address(d[off + 24:off + 40])
+        fam, l4 = 6, off + 40
+    else:
+        raise ValueError(f"ethertype 0x{et:04x} not expected in test traffic")
+    flags = 0
+    if proto in (6, 17):
+        sport, dport = struct.unpack_from("!HH", d, l4)
+        if proto == 6:
+            flags = d[l4 + 13]
+    elif proto in (1, 58):
+        sport, dport = 0, d[l4] << 8 | d[l4 + 1]
+    else:
+        raise ValueError(f"IP protocol {proto} not expected in test traffic")
+    key = (fam, proto, str(src), sport, str(dst), dport, vlans[0] if vlans else 0)
+    inner = vlans[1] if len(vlans) > 1 else 0
+    return key, octets, tos, ttl, flags, inner, tuple(mpls[:3])
+
+
+def read(path):
+    flows = {}
+    with open(path, "rb") as f:
+        hdr = f.read(24)
+        magic = struct.unpack("<I", hdr[:4])[0]
+        if magic not in (0xa1b2c3d4, 0xa1b23c4d):
+            raise ValueError(f"{path}: not a little-endian classic pcap")
+        if struct.unpack("<I", hdr[20:24])[0] != 1:
+            raise ValueError(f"{path}: link type is not Ethernet")
+        div = 1000 if magic == 0xa1b2c3d4 else 1000000
+        while True:
+            rh = f.read(16)
+            if not rh:
+                break
+            if len(rh) < 16:
+                raise ValueError(f"{path}: truncated record header")
+            sec, frac, caplen, _ = struct.unpack("<IIII", rh)
+            data = f.read(caplen)
+            if len(data) < caplen:
+                raise ValueError(f"{path}: truncated frame")
+            ms = sec * 1000 + frac // div
+            key, octets, tos, ttl, tflags, inner, mpls = parse_frame(data)
+            fl = flows.get(key)
+            if fl is None:
+                fl = flows[key] = Flow()
+                fl.first_ms, fl.tos, fl.inner_vlan, fl.mpls = ms, tos, inner, mpls
+            fl.packets += 1
+            fl.octets += octets
+            fl.last_ms = ms
+            fl.tcp_flags |= tflags
+            fl.ttl_min, fl.ttl_max = min(fl.ttl_min, ttl), max(fl.ttl_max, ttl)
+    return flows
+
+
+def main():
+    flows = read(sys.argv[1])
+    w = csv.writer(sys.stdout, lineterminator="\n")
+    w.writerow(["family", "proto", "src", "sport", "dst", "dport", "vlan", "inner_vlan",
+                "mpls1", "mpls2", "mpls3", "packets", "octets", "first_ms", "last_ms",
+                "tcp_flags", "tos", "ttl_min", "ttl_max"])
+    for (fam, proto, src, sport, dst, dport, vlan), fl in flows.items():
+        m = list(fl.mpls) + [0] * (3 - len(fl.mpls))
+        w.writerow([fam, proto, src, sport, dst, dport, vlan, fl.inner_vlan, *m, fl.packets,
+                    fl.octets, fl.first_ms, fl.last_ms, fl.tcp_flags, fl.tos, fl.ttl_min,
+                    fl.ttl_max])
+
+
+if __name__ == "__main__":
+    main()
