@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "clock.h"
 #include "exporter.h"
 #include "flowset.h"
 #include "log.h"
@@ -75,14 +76,6 @@ static const char *wire_name(const struct collector *c)
 	return jf_export_proto_name(c->url.proto);
 }
 
-static uint64_t real_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 struct jf_exporter *jf_exporter_new(const struct jf_config *cfg, char *err, size_t errlen)
 {
 	struct jf_exporter *e = calloc(1, sizeof(*e));
@@ -101,7 +94,7 @@ struct jf_exporter *jf_exporter_new(const struct jf_config *cfg, char *err, size
 	e->idle_s = (uint16_t)((cfg->idle_ms + 999) / 1000);
 	e->export_rate = cfg->pcap_file[0] ? cfg->export_rate : 0;
 	e->seq_nfdump = cfg->ipfix_sequence == JF_IPFIX_SEQ_NFDUMP;
-	e->system_init_ms = real_now_ms();
+	e->system_init_ms = jf_wall_ms();
 
 	for (i = 0; i < cfg->n_collectors; i++) {
 		struct collector *c = &e->c[i];

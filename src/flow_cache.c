@@ -249,8 +249,6 @@ static void update_hashed(struct jf_flow_cache *c, const struct jf_key *key,
 	}
 }
 
-/* Each list is in deadline order, so expiry stops at the first head that
- * is not due: the work is the number of expired flows plus three. */
 void jf_cache_update(struct jf_flow_cache *c, const struct jf_key *key,
 		     const struct jf_update *u, uint64_t now_ms)
 {
@@ -300,34 +298,43 @@ void jf_cache_update_batch(struct jf_flow_cache *c, const struct jf_key *keys,
 	}
 }
 
+/* When the flow at the head of list l is due. */
+static uint64_t deadline(const struct jf_flow_cache *c, int l, uint32_t i)
+{
+	const struct slot *s = &c->slots[i];
+
+	switch (l) {
+	case L_FIN:
+		return s->fin_at_ms + c->p.fin_ms;
+	case L_IDLE:
+		return s->updated_ms + c->p.idle_ms;
+	default:
+		return s->created_ms + c->p.active_ms;
+	}
+}
+
+/* Each list is in deadline order, so expiry stops at the first head that
+ * is not due: the work is the number of expired flows plus three. */
 size_t jf_cache_expire(struct jf_flow_cache *c, uint64_t now_ms)
 {
-	size_t n = 0;
+	static const struct {
+		int list;
+		enum jf_end_reason why;
+	} order[] = {
+		{ L_FIN, JF_END_EOF }, { L_IDLE, JF_END_IDLE }, { L_ACTIVE, JF_END_ACTIVE },
+	};
+	size_t n = 0, k;
 	uint32_t i;
 
-	for (;;) {
-		c->st.expire_checks++;
-		i = c->lists[L_FIN].head;
-		if (i == NIL || now_ms < c->slots[i].fin_at_ms + c->p.fin_ms)
-			break;
-		expire_slot(c, i, JF_END_EOF);
-		n++;
-	}
-	for (;;) {
-		c->st.expire_checks++;
-		i = c->lists[L_IDLE].head;
-		if (i == NIL || now_ms < c->slots[i].updated_ms + c->p.idle_ms)
-			break;
-		expire_slot(c, i, JF_END_IDLE);
-		n++;
-	}
-	for (;;) {
-		c->st.expire_checks++;
-		i = c->lists[L_ACTIVE].head;
-		if (i == NIL || now_ms < c->slots[i].created_ms + c->p.active_ms)
-			break;
-		expire_slot(c, i, JF_END_ACTIVE);
-		n++;
+	for (k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
+		for (;;) {
+			c->st.expire_checks++;
+			i = c->lists[order[k].list].head;
+			if (i == NIL || now_ms < deadline(c, order[k].list, i))
+				break;
+			expire_slot(c, i, order[k].why);
+			n++;
+		}
 	}
 	return n;
 }

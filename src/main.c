@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "clock.h"
 #include "config.h"
 #include "exporter.h"
 #include "flow_cache.h"
@@ -41,22 +42,6 @@ static void on_signal(int sig)
 	stop_requested = 1;
 }
 
-static uint64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static double mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void emit(const struct jf_record *rec, void *arg)
 {
 	struct app *a = arg;
@@ -82,7 +67,7 @@ static void write_metrics(struct app *a)
 	in.cache = &cs;
 	in.exporter = a->exp;
 	in.mode = a->mode;
-	in.uptime_s = mono_s() - a->start_s;
+	in.uptime_s = jf_mono_s() - a->start_s;
 	in.bytes_per_flow = jf_cache_bytes_per_flow();
 	in.max_flows = a->cfg.max_flows;
 	rc = jf_metrics_write(a->cfg.metrics_file, &in);
@@ -171,7 +156,7 @@ static int run_file(struct app *a)
 				    err, sizeof(err));
 	end_ms = jf_pcap_meter_clock_ms(a->pcap);
 	if (!a->exporter_started) {	/* no packet at all */
-		end_ms = wall_ms();
+		end_ms = jf_wall_ms();
 		jf_exporter_start(a->exp, end_ms, end_ms - 1000);
 		a->exporter_started = true;
 	}
@@ -244,14 +229,14 @@ static int run_live(struct app *a)
 		read_ifalias(a->cfg.ifaces[i], descr, sizeof(descr));
 		jf_exporter_add_ifname(a->exp, ifindex, a->cfg.ifaces[i], descr);
 	}
-	a->now_ms = wall_ms();
+	a->now_ms = jf_wall_ms();
 	jf_exporter_start(a->exp, a->now_ms, a->now_ms);
 	a->exporter_started = true;
 	write_metrics(a);
 
 	next_tick = a->now_ms + a->cfg.tick_ms;
 	while (!stop_requested) {
-		uint64_t now = wall_ms();
+		uint64_t now = jf_wall_ms();
 		int wait = now >= next_tick ? 0 : (int)(next_tick - now);
 
 		if (wait > 0) {
@@ -261,7 +246,7 @@ static int run_live(struct app *a)
 				jf_pcap_meter_poll(a->pcap, a->cache, &a->st, wait);
 			continue;
 		}
-		now = wall_ms();
+		now = jf_wall_ms();
 		a->now_ms = now;
 		if (a->xdp)
 			rc = jf_xdp_meter_drain(a->xdp, a->cache, now, &a->st);
@@ -276,7 +261,7 @@ static int run_live(struct app *a)
 	}
 
 	log_info("stopping: exporting every flow");
-	a->now_ms = wall_ms();
+	a->now_ms = jf_wall_ms();
 	if (a->xdp) {
 		rc = jf_xdp_meter_stop(a->xdp, a->cache, a->now_ms, &a->st);
 	} else {
@@ -293,7 +278,7 @@ int main(int argc, char **argv)
 	int rc;
 
 	memset(&a, 0, sizeof(a));
-	a.start_s = mono_s();
+	a.start_s = jf_mono_s();
 	jf_config_defaults(&a.cfg);
 	rc = jf_config_load(&a.cfg, argc, argv);
 	if (rc > 0)

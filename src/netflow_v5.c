@@ -12,15 +12,6 @@ void jf_v5_init(struct jf_v5_msg *m, uint8_t *buf, size_t cap)
 	m->len = JF_V5_HDR_LEN;
 }
 
-static uint32_t uptime(uint64_t t, const struct jf_enc_ctx *ctx)
-{
-	if (t > ctx->now_ms)
-		t = ctx->now_ms;
-	if (t < ctx->uptime_base_ms)
-		t = ctx->uptime_base_ms;
-	return (uint32_t)(t - ctx->uptime_base_ms);
-}
-
 int jf_v5_add(struct jf_v5_msg *m, const struct jf_record *r, const struct jf_enc_ctx *ctx)
 {
 	const struct jf_key *k = &r->key;
@@ -39,8 +30,8 @@ int jf_v5_add(struct jf_v5_msg *m, const struct jf_record *r, const struct jf_en
 	jf_put_be(p + 14, r->egress_ifindex, 2);
 	jf_put_be(p + 16, r->packets, 4);
 	jf_put_be(p + 20, r->octets, 4);
-	jf_put_be(p + 24, uptime(r->first_ms, ctx), 4);
-	jf_put_be(p + 28, uptime(r->last_ms, ctx), 4);
+	jf_put_be(p + 24, jf_uptime_ms(r->first_ms, ctx), 4);
+	jf_put_be(p + 28, jf_uptime_ms(r->last_ms, ctx), 4);
 	jf_put_be(p + 32, k->sport, 2);
 	jf_put_be(p + 34, k->dport, 2);	/* ICMP: type * 256 + code */
 	p[37] = r->tcp_flags;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <pcap/pcap.h>
 #include "jflowd/parse.h"
+#include "clock.h"
 #include "log.h"
 #include "pcap_meter.h"
 
@@ -313,17 +314,9 @@ void jf_pcap_meter_close(struct jf_pcap_meter *m)
 	free(m);
 }
 
-static double mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void show_progress(struct jf_pcap_meter *m, double start, bool last)
 {
-	double el = mono_s() - start;
+	double el = jf_mono_s() - start;
 	long pos = ftell(pcap_file(m->src[0].p));
 	double pct = m->file_size > 0 && pos >= 0 ? 100.0 * (double)pos / (double)m->file_size : 0;
 
@@ -338,7 +331,7 @@ int jf_pcap_meter_run_file(struct jf_pcap_meter *m, struct jf_flow_cache *cache,
 			   struct jf_meter_stats *st, uint32_t tick_ms, jf_tick_fn tick,
 			   void *arg, char *err, size_t errlen)
 {
-	double start = mono_s(), next_progress = start + 0.5;
+	double start = jf_mono_s(), next_progress = start + 0.5;
 	int rc;
 
 	m->cache = cache;
@@ -352,7 +345,7 @@ int jf_pcap_meter_run_file(struct jf_pcap_meter *m, struct jf_flow_cache *cache,
 		rc = pcap_dispatch(m->src[0].p, 4096, on_packet, (u_char *)m);
 		if (rc < 0)
 			break;
-		if (m->progress && mono_s() >= next_progress) {
+		if (m->progress && jf_mono_s() >= next_progress) {
 			show_progress(m, start, false);
 			next_progress += 0.5;
 		}

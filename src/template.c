@@ -135,10 +135,7 @@ void jf_template_opt_ifname(struct jf_template *t, const struct jf_tmpl_params *
 	add(t, IE_INTERFACE_NAME, 32);
 }
 
-/* v9 FIRST/LAST_SWITCHED: ms since sysUpTime 0, never later than the
- * header's sysUpTime; 32-bit arithmetic wraps after 49.7 days as the
- * header's does. */
-static uint32_t uptime_ms(uint64_t t_ms, const struct jf_enc_ctx *ctx)
+uint32_t jf_uptime_ms(uint64_t t_ms, const struct jf_enc_ctx *ctx)
 {
 	if (t_ms > ctx->now_ms)
 		t_ms = ctx->now_ms;
@@ -256,10 +253,10 @@ void jf_write_flow(uint8_t *out, const struct jf_template *t,
 			jf_put_be(p, r->last_ms, len);
 			break;
 		case IE_FIRST_SWITCHED:
-			jf_put_be(p, uptime_ms(r->first_ms, ctx), len);
+			jf_put_be(p, jf_uptime_ms(r->first_ms, ctx), len);
 			break;
 		case IE_LAST_SWITCHED:
-			jf_put_be(p, uptime_ms(r->last_ms, ctx), len);
+			jf_put_be(p, jf_uptime_ms(r->last_ms, ctx), len);
 			break;
 		default:	/* masks, AS numbers, next hops: not known here */
 			memset(p, 0, len);

@@ -103,6 +103,11 @@ static inline uint16_t jf_template_id_for(const struct jf_record *r)
 	return (r->key.flags & JF_KEY_MPLS) ? (uint16_t)(id + 2) : id;
 }
 
+/* v9/v5 FIRST/LAST_SWITCHED: ms since sysUpTime 0, never later than the
+ * header's sysUpTime (ctx->now_ms); 32-bit arithmetic wraps after 49.7
+ * days as the header's does. */
+uint32_t jf_uptime_ms(uint64_t t_ms, const struct jf_enc_ctx *ctx);
+
 /* Write one data record (t->rec_len bytes) to out. */
 void jf_write_flow(uint8_t *out, const struct jf_template *t,
 		   const struct jf_record *r, const struct jf_enc_ctx *ctx);
