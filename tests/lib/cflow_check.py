@@ -196,20 +196,20 @@ def cmd_records(cap, port, truth_path, opts):
                 check(f"{w} ip version", r["cflow.ip_version"], 6 if v6 else 4)
                 check(f"{w} direction", r["cflow.direction"], 0)
                 if v6:
-                    check(f"{w} flow label", r["cflow.ipv6flowlabel"], 0)
+                    check(f"{w} flow label", r["cflow.ipv6flowlabel"], t["flow_label"])
                 icmp = t["dport"] if t["proto"] in (1, 58) else 0
                 if v6 and not v9:
                     check(f"{w} icmp 139", (int(r["cflow.icmp_ipv6_type"]),
                                             int(r["cflow.icmp_ipv6_code"])), (icmp >> 8, icmp & 255))
                 else:
                     check(f"{w} icmp 32", int(r["cflow.icmp_type_code_ipv4"], 16), icmp)
-                # 70-72, each (label, exp, bottom of stack); the test traffic
-                # has two labels, the second at the bottom.
+                # 70-72, each (label, exp, bottom of stack), from the label
+                # stack entries of the capture.
                 labels = [(int(v["cflow.mpls_label"]), int(v["cflow.mpls_exp"]),
                            int(v["cflow.mpls_bos"]))
                           for k, v in r.items() if k.startswith("MPLS-Label")]
-                want = [(t["mpls1"], 0, 0), (t["mpls2"], 0, 1), (t["mpls3"], 0, 0)] \
-                    if sid >= 258 else []
+                want = [(e >> 4, (e >> 1) & 7, e & 1)
+                        for e in (t["mpls1"], t["mpls2"], t["mpls3"])] if sid >= 258 else []
                 check(f"{w} mpls labels", labels, want)
     for key in truth:
         if seen.get(key, 0) != 1:

@@ -20,17 +20,19 @@ ETH_VLAN = (0x8100, 0x88a8)
 
 class Flow:
     __slots__ = ("packets", "octets", "first_ms", "last_ms", "tcp_flags", "tos",
-                 "ttl_min", "ttl_max", "inner_vlan", "mpls")
+                 "ttl_min", "ttl_max", "inner_vlan", "mpls", "flow_label")
 
     def __init__(self):
         self.packets = self.octets = self.tcp_flags = 0
         self.first_ms = self.last_ms = None
         self.ttl_min, self.ttl_max = 255, 0
+        self.flow_label = 0
 
 
 def parse_frame(d):
-    """Return (key, octets, tos, ttl, tcp_flags, inner_vlan, mpls labels)."""
-    off, vlans, mpls = 12, [], []
+    """Return (key, octets, tos, ttl, tcp_flags, inner_vlan, mpls label stack
+    entries (label << 4 | exp << 1 | bos), IPv6 flow label)."""
+    off, vlans, mpls, label = 12, [], [], 0
     et = struct.unpack_from("!H", d, off)[0]
     off += 2
     while et in ETH_VLAN:
@@ -41,7 +43,7 @@ def parse_frame(d):
         while True:
             lse = struct.unpack_from("!I", d, off)[0]
             off += 4
-            mpls.append(lse >> 12)
+            mpls.append(lse >> 8)      # label << 4 | exp << 1 | bos
             if lse & 0x100:
                 break
         et = 0x0800 if d[off] >> 4 == 4 else 0x86dd
@@ -54,6 +56,7 @@ def parse_frame(d):
     elif et == 0x86dd:
         vtf = struct.unpack_from("!I", d, off)[0]
         tos = (vtf >> 20) & 0xff
+        label = vtf & 0xfffff
         octets = struct.unpack_from("!H", d, off + 4)[0] + 40
         proto, ttl = d[off + 6], d[off + 7]
         src, dst = ipaddress.ip_address(d[off + 8:off + 24]), ipaddress.ip_address(d[off + 24:off + 40])
@@ -71,7 +74,7 @@ def parse_frame(d):
         raise ValueError(f"IP protocol {proto} not expected in test traffic")
     key = (fam, proto, str(src), sport, str(dst), dport, vlans[0] if vlans else 0)
     inner = vlans[1] if len(vlans) > 1 else 0
-    return key, octets, tos, ttl, flags, inner, tuple(mpls[:3])
+    return key, octets, tos, ttl, flags, inner, tuple(mpls[:3]), label
 
 
 def read(path):
@@ -95,7 +98,7 @@ def read(path):
             if len(data) < caplen:
                 raise ValueError(f"{path}: truncated frame")
             ms = sec * 1000 + frac // div
-            key, octets, tos, ttl, tflags, inner, mpls = parse_frame(data)
+            key, octets, tos, ttl, tflags, inner, mpls, label = parse_frame(data)
             fl = flows.get(key)
             if fl is None:
                 fl = flows[key] = Flow()
@@ -105,6 +108,7 @@ def read(path):
             fl.last_ms = ms
             fl.tcp_flags |= tflags
             fl.ttl_min, fl.ttl_max = min(fl.ttl_min, ttl), max(fl.ttl_max, ttl)
+            fl.flow_label = label or fl.flow_label     # the last non-zero one
     return flows
 
 
@@ -113,12 +117,12 @@ def main():
     w = csv.writer(sys.stdout, lineterminator="\n")
     w.writerow(["family", "proto", "src", "sport", "dst", "dport", "vlan", "inner_vlan",
                 "mpls1", "mpls2", "mpls3", "packets", "octets", "first_ms", "last_ms",
-                "tcp_flags", "tos", "ttl_min", "ttl_max"])
+                "tcp_flags", "tos", "ttl_min", "ttl_max", "flow_label"])
     for (fam, proto, src, sport, dst, dport, vlan), fl in flows.items():
         m = list(fl.mpls) + [0] * (3 - len(fl.mpls))
         w.writerow([fam, proto, src, sport, dst, dport, vlan, fl.inner_vlan, *m, fl.packets,
                     fl.octets, fl.first_ms, fl.last_ms, fl.tcp_flags, fl.tos, fl.ttl_min,
-                    fl.ttl_max])
+                    fl.ttl_max, fl.flow_label])
 
 
 if __name__ == "__main__":

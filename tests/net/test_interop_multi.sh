@@ -63,7 +63,7 @@ capture_stop
 stop_nfcapd "$NF1"; stop_nfcapd "$NF2"; nfacctd_stop "$PM1"
 
 $METRICS_CHECK "$WORK/m4.prom" --no-loss --expect-metered 3000 || fail "metrics invariant (IPv4)"
-v6_packets=$(awk -F, 'NR > 1 && $1 == 6 { s += $(NF-1) } END { print s }' "$WORK/expect.csv")
+v6_packets=$(awk -F, 'NR > 1 && $1 == 6 { s += $11 } END { print s }' "$WORK/expect.csv")
 expect_eq "v5: IPv6 packets counted unexportable" \
 	"$(metric "$WORK/m4.prom" jflowd_collector_unexportable_packets_total 'protocol="v5"')" "$v6_packets"
 nfdump_csv "$WORK/v5" "$WORK/v5.csv"

@@ -36,7 +36,7 @@ capture_stop
 for p in $NF_V5 $NF_V9 $NF_IPFIX $NF_RFC; do stop_nfcapd "$p"; done
 
 $METRICS_CHECK "$WORK/m.prom" --no-loss --expect-metered 12000 || fail "metrics invariant"
-v6_packets=$(awk -F, 'NR > 1 && $1 == 6 { s += $(NF-1) } END { print s }' "$WORK/expect.csv")
+v6_packets=$(awk -F, 'NR > 1 && $1 == 6 { s += $11 } END { print s }' "$WORK/expect.csv")
 expect_eq "v5 unexportable packets (IPv6)" \
 	"$(metric "$WORK/m.prom" jflowd_collector_unexportable_packets_total 'protocol="v5"')" "$v6_packets"
 
@@ -53,7 +53,7 @@ done
 
 # MPLS (templates 258/259): the labels of every MPLS flow, as nfdump prints
 # them (label-exp-bos; the second label is the bottom of the stack).
-awk -F, 'NR > 1 && $9 != 0 { printf "%s %s-0-0 %s-0-1 0-0-0\n", $3, $9, $10 }' "$WORK/expect.csv" \
+awk -F, 'NR > 1 && $9 != 0 { printf "%s %s-%s-0 %s-0-1 0-0-0\n", $3, $9, $14, $10 }' "$WORK/expect.csv" \
 	| sort -u > "$WORK/mpls.want"
 [ -s "$WORK/mpls.want" ] || fail "no MPLS flows generated"
 for w in v9 ipfix; do

@@ -49,6 +49,9 @@ struct flow {
 	uint16_t sport, dport;		/* dport: ICMP type << 8 | code */
 	uint16_t vlan, inner_vlan;
 	uint32_t mpls[2];
+	uint8_t tos;			/* DSCP per flow, in the key */
+	uint8_t mpls_exp;
+	uint32_t flow_label;		/* IPv6, per flow */
 	uint64_t packets, octets, sent;
 };
 
@@ -208,7 +211,13 @@ static void make_flow(uint64_t i, struct flow *f)
 	if (f->framing == FR_MPLS) {
 		f->mpls[0] = (uint32_t)(16000 + i % 1000);
 		f->mpls[1] = (uint32_t)(299776 + i % 100);
+		f->mpls_exp = (uint8_t)(i % 8);
 	}
+	/* Field values that differ between flows, so that checks of what
+	 * a collector decoded can tell one from a constant. */
+	f->tos = (uint8_t)((i % 8) << 5 | (i % 3) << 2);
+	if (f->fam == 6)
+		f->flow_label = (uint32_t)(0x10000 + i) & 0xfffff;
 }
 
 static uint16_t csum_fold(uint32_t s)
@@ -233,9 +242,9 @@ static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (ui
 static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)(v >> 16)); put16(p + 2, (uint16_t)v); }
 
 /* Build one frame of flow f with IP length *iplenp (raised to the smallest
- * valid length); returns the frame length. */
+ * valid length) and TTL / hop limit ttl; returns the frame length. */
 static size_t build(uint8_t *fr, const struct flow *f, unsigned *iplenp, uint8_t tcpflags,
-		    uint32_t seq)
+		    uint32_t seq, uint8_t ttl)
 {
 	unsigned iplen = *iplenp;
 	size_t off = 0, l4len, hl = f->fam == 4 ? 20 : 40, minl4;
@@ -264,7 +273,7 @@ static size_t build(uint8_t *fr, const struct flow *f, unsigned *iplenp, uint8_t
 		}
 		if (f->framing == FR_MPLS) {
 			put16(fr + off, 0x8847);
-			put32(fr + off + 2, f->mpls[0] << 12 | 64);
+			put32(fr + off + 2, f->mpls[0] << 12 | (uint32_t)f->mpls_exp << 9 | 64);
 			put32(fr + off + 6, f->mpls[1] << 12 | 1 << 8 | 64);
 			off += 10;
 		} else {
@@ -288,16 +297,17 @@ static size_t build(uint8_t *fr, const struct flow *f, unsigned *iplenp, uint8_t
 		ip[0] = 0x45;
 		put16(ip + 2, (uint16_t)iplen);
 		put16(ip + 4, (uint16_t)seq);
-		ip[8] = 64;
+		ip[1] = f->tos;
+		ip[8] = ttl;
 		ip[9] = (uint8_t)f->proto;
 		memcpy(ip + 12, f->src, 4);
 		memcpy(ip + 16, f->dst, 4);
 		put16(ip + 10, csum_fold(csum_add(0, ip, 20)));
 	} else {
-		put32(ip, 6u << 28);
+		put32(ip, 6u << 28 | (uint32_t)f->tos << 20 | f->flow_label);
 		put16(ip + 4, (uint16_t)l4len);
 		ip[6] = (uint8_t)(f->proto == 1 ? 58 : f->proto);
-		ip[7] = 64;
+		ip[7] = ttl;
 		memcpy(ip + 8, f->src, 16);
 		memcpy(ip + 24, f->dst, 16);
 	}
@@ -367,7 +377,8 @@ static size_t make_packet(uint64_t j, uint8_t *fr, struct flow **fp, unsigned *i
 	size_t frlen;
 
 	*fp = f;
-	frlen = build(fr, f, &len, flags, (uint32_t)f->sent);
+	/* TTL steps through 61..64 within a flow: min and max differ. */
+	frlen = build(fr, f, &len, flags, (uint32_t)f->sent, (uint8_t)(64 - f->sent % 4));
 	*iplen = len;
 	f->packets++;
 	f->octets += len;
@@ -389,7 +400,8 @@ static void write_expect(void)
 		perror(o.expect);
 		exit(1);
 	}
-	fprintf(e, "family,proto,src,sport,dst,dport,vlan,inner_vlan,mpls1,mpls2,packets,octets\n");
+	fprintf(e, "family,proto,src,sport,dst,dport,vlan,inner_vlan,mpls1,mpls2,packets,octets,"
+		   "tos,mpls_exp,flow_label\n");
 	for (i = 0; i < o.flows; i++) {
 		const struct flow *f = &flows[i];
 		char s[64], d[64];
@@ -398,10 +410,11 @@ static void write_expect(void)
 			continue;
 		fmt_addr(f, f->src, s, sizeof(s));
 		fmt_addr(f, f->dst, d, sizeof(d));
-		fprintf(e, "%d,%d,%s,%u,%s,%u,%u,%u,%u,%u,%llu,%llu\n", f->fam,
+		fprintf(e, "%d,%d,%s,%u,%s,%u,%u,%u,%u,%u,%llu,%llu,%u,%u,%u\n", f->fam,
 			f->proto == 1 && f->fam == 6 ? 58 : f->proto, s, f->sport, d, f->dport,
 			f->vlan, f->inner_vlan, f->mpls[0], f->mpls[1],
-			(unsigned long long)f->packets, (unsigned long long)f->octets);
+			(unsigned long long)f->packets, (unsigned long long)f->octets,
+			f->tos, f->mpls_exp, f->flow_label);
 	}
 	fclose(e);
 }
