@@ -215,8 +215,10 @@ static int run_live(struct app *a)
 			return EXIT_FAILURE;
 		}
 	}
+	/* Every way of being told to go exports what it holds first. */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	if (open_common(a))
