@@ -4,6 +4,8 @@
 #include "ie.h"
 #include "template.h"
 
+static void compile(struct jf_template *t);
+
 static void add(struct jf_template *t, uint16_t ie, uint16_t len)
 {
 	t->f[t->nfields].ie = ie;
@@ -82,6 +84,7 @@ void jf_template_data(struct jf_template *t, uint16_t id, const struct jf_tmpl_p
 		add(t, IE_FIRST_SWITCHED, 4);
 		add(t, IE_LAST_SWITCHED, 4);
 	}
+	compile(t);
 }
 
 void jf_template_opt_exporter(struct jf_template *t, const struct jf_tmpl_params *p)
@@ -157,112 +160,304 @@ static void put_mpls(uint8_t *p, uint32_t lse)
 	p[2] = (uint8_t)lse;
 }
 
+/* One field of a flow record, at p. */
+static void put_flow_field(uint8_t *p, uint16_t ie, unsigned len, const struct jf_record *r,
+			   const struct jf_enc_ctx *ctx)
+{
+	const struct jf_key *k = &r->key;
+
+	switch (ie) {
+	case IE_SRC_IPV4:
+	case IE_SRC_IPV6:
+		put_addr(p, k->src, len);
+		break;
+	case IE_DST_IPV4:
+	case IE_DST_IPV6:
+		put_addr(p, k->dst, len);
+		break;
+	case IE_TOS:
+		*p = k->tos;
+		break;
+	case IE_PROTOCOL:
+		*p = k->proto;
+		break;
+	case IE_SRC_PORT:
+		jf_put_be(p, k->sport, len);
+		break;
+	case IE_DST_PORT:
+		jf_put_be(p, k->dport, len);
+		break;
+	case IE_ICMP_TYPE_CODE_V4:
+	case IE_ICMP_TYPE_CODE_V6:
+		jf_put_be(p, (k->proto == 1 || k->proto == 58) ? k->dport : 0, len);
+		break;
+	case IE_INGRESS_IF:
+		jf_put_be(p, k->ifindex, len);
+		break;
+	case IE_EGRESS_IF:
+		jf_put_be(p, r->egress_ifindex, len);
+		break;
+	case IE_VLAN_ID:
+		jf_put_be(p, k->vlan, len);
+		break;
+	case IE_DOT1Q_CUSTOMER_VLAN_ID:
+		jf_put_be(p, k->inner_vlan, len);
+		break;
+	case IE_TCP_FLAGS:
+		jf_put_be(p, r->tcp_flags, len);
+		break;
+	case IE_TTL_MIN:
+		*p = r->ttl_min;
+		break;
+	case IE_TTL_MAX:
+		*p = r->ttl_max;
+		break;
+	case IE_FLOW_END_REASON:
+		*p = r->end_reason;
+		break;
+	case IE_IP_VERSION:
+		*p = k->family;
+		break;
+	case IE_DIRECTION:
+		*p = 0;		/* ingress */
+		break;
+	case IE_FLOW_LABEL:
+		jf_put_be(p, r->flow_label, len);
+		break;
+	case IE_MPLS_LABEL_1:
+		put_mpls(p, k->mpls[0]);
+		break;
+	case IE_MPLS_LABEL_2:
+		put_mpls(p, k->mpls[1]);
+		break;
+	case IE_MPLS_LABEL_3:
+		put_mpls(p, k->mpls[2]);
+		break;
+	case IE_SAMPLING_INTERVAL:
+		jf_put_be(p, ctx->sampling_interval, len);
+		break;
+	case IE_SAMPLING_ALGORITHM:
+		*p = ctx->sampling_algorithm;
+		break;
+	case IE_OCTET_DELTA:
+		jf_put_be(p, r->octets, len);
+		break;
+	case IE_PACKET_DELTA:
+		jf_put_be(p, r->packets, len);
+		break;
+	case IE_FLOW_START_MS:
+		jf_put_be(p, r->first_ms, len);
+		break;
+	case IE_FLOW_END_MS:
+		jf_put_be(p, r->last_ms, len);
+		break;
+	case IE_FIRST_SWITCHED:
+		jf_put_be(p, jf_uptime_ms(r->first_ms, ctx), len);
+		break;
+	case IE_LAST_SWITCHED:
+		jf_put_be(p, jf_uptime_ms(r->last_ms, ctx), len);
+		break;
+	default:	/* masks, AS numbers, next hops: not known here */
+		memset(p, 0, len);
+		break;
+	}
+}
+
+/* Fields whose value is the same in every record of a template. */
+static bool constant_field(uint16_t ie)
+{
+	switch (ie) {
+	case IE_SRC_MASK:
+	case IE_DST_MASK:
+	case IE_SRC_IPV6_MASK:
+	case IE_DST_IPV6_MASK:
+	case IE_BGP_SRC_AS:
+	case IE_BGP_DST_AS:
+	case IE_NEXT_HOP_IPV4:
+	case IE_NEXT_HOP_IPV6:
+	case IE_BGP_NEXT_HOP_IPV4:
+	case IE_BGP_NEXT_HOP_IPV6:
+	case IE_DIRECTION:	/* ingress */
+	case IE_IP_VERSION:	/* the template's family */
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* A patch is one of these: a field at the width of the default templates,
+ * or the generic writer for anything else. */
+enum op {
+	OP_GENERIC = 0,
+	OP_SRC4, OP_DST4, OP_SRC6, OP_DST6,
+	OP_TOS, OP_PROTO, OP_SPORT, OP_DPORT, OP_ICMP,
+	OP_IN_IF, OP_OUT_IF, OP_VLAN, OP_INNER_VLAN,
+	OP_TCP_FLAGS, OP_TTL_MIN, OP_TTL_MAX, OP_END_REASON, OP_FLOW_LABEL,
+	OP_OCTETS, OP_PACKETS, OP_START_MS, OP_END_MS, OP_FIRST_UP, OP_LAST_UP,
+	/* two neighbours in one go, as the default layouts place them */
+	OP_ADDR4, OP_ADDR6, OP_TOS_PROTO, OP_PORTS, OP_TTLS, OP_COUNTERS, OP_TIMES_MS,
+	OP_TIMES_UP,
+};
+
+/* Fuse a patch with the one right after it where both always go together. */
+static uint16_t fused(uint16_t a, uint16_t b)
+{
+	static const uint16_t pairs[][3] = {
+		{ OP_SRC4, OP_DST4, OP_ADDR4 }, { OP_SRC6, OP_DST6, OP_ADDR6 },
+		{ OP_TOS, OP_PROTO, OP_TOS_PROTO }, { OP_SPORT, OP_DPORT, OP_PORTS },
+		{ OP_TTL_MIN, OP_TTL_MAX, OP_TTLS }, { OP_OCTETS, OP_PACKETS, OP_COUNTERS },
+		{ OP_START_MS, OP_END_MS, OP_TIMES_MS }, { OP_FIRST_UP, OP_LAST_UP, OP_TIMES_UP },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
+		if (pairs[i][0] == a && pairs[i][1] == b)
+			return pairs[i][2];
+	return OP_GENERIC;
+}
+
+static uint16_t op_for(uint16_t ie, uint16_t len)
+{
+	static const struct {
+		uint16_t ie, len, op;
+	} ops[] = {
+		{ IE_SRC_IPV4, 4, OP_SRC4 }, { IE_DST_IPV4, 4, OP_DST4 },
+		{ IE_SRC_IPV6, 16, OP_SRC6 }, { IE_DST_IPV6, 16, OP_DST6 },
+		{ IE_TOS, 1, OP_TOS }, { IE_PROTOCOL, 1, OP_PROTO },
+		{ IE_SRC_PORT, 2, OP_SPORT }, { IE_DST_PORT, 2, OP_DPORT },
+		{ IE_ICMP_TYPE_CODE_V4, 2, OP_ICMP }, { IE_ICMP_TYPE_CODE_V6, 2, OP_ICMP },
+		{ IE_INGRESS_IF, 4, OP_IN_IF }, { IE_EGRESS_IF, 4, OP_OUT_IF },
+		{ IE_VLAN_ID, 2, OP_VLAN }, { IE_DOT1Q_CUSTOMER_VLAN_ID, 2, OP_INNER_VLAN },
+		{ IE_TCP_FLAGS, 1, OP_TCP_FLAGS }, { IE_TTL_MIN, 1, OP_TTL_MIN },
+		{ IE_TTL_MAX, 1, OP_TTL_MAX }, { IE_FLOW_END_REASON, 1, OP_END_REASON },
+		{ IE_FLOW_LABEL, 4, OP_FLOW_LABEL },
+		{ IE_OCTET_DELTA, 8, OP_OCTETS }, { IE_PACKET_DELTA, 8, OP_PACKETS },
+		{ IE_FLOW_START_MS, 8, OP_START_MS }, { IE_FLOW_END_MS, 8, OP_END_MS },
+		{ IE_FIRST_SWITCHED, 4, OP_FIRST_UP }, { IE_LAST_SWITCHED, 4, OP_LAST_UP },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (ops[i].ie == ie && ops[i].len == len)
+			return ops[i].op;
+	return OP_GENERIC;
+}
+
+static inline void st16(uint8_t *p, uint16_t v)
+{
+	v = __builtin_bswap16(v);
+	memcpy(p, &v, 2);
+}
+
+static inline void st32(uint8_t *p, uint32_t v)
+{
+	v = __builtin_bswap32(v);
+	memcpy(p, &v, 4);
+}
+
+static inline void st64(uint8_t *p, uint64_t v)
+{
+	v = __builtin_bswap64(v);
+	memcpy(p, &v, 8);
+}
+
+/* Split a data template into its constant image and its patches. */
+static void compile(struct jf_template *t)
+{
+	bool v6 = t->id == JF_TID_IPV6 || t->id == JF_TID_MPLS_IPV6;
+	uint16_t i, j, off = 0;
+
+	memset(t->image, 0, sizeof(t->image));
+	t->npatch = 0;
+	for (i = 0; i < t->nfields; i++) {
+		uint16_t ie = t->f[i].ie, len = t->f[i].len;
+
+		if (!constant_field(ie)) {
+			t->patch[t->npatch].op = op_for(ie, len);
+			t->patch[t->npatch].ie = ie;
+			t->patch[t->npatch].off = off;
+			t->patch[t->npatch].len = len;
+			t->npatch++;
+		} else if (ie == IE_IP_VERSION) {
+			t->image[off] = v6 ? 6 : 4;
+		}	/* the others: 0, ingress direction included */
+		off = (uint16_t)(off + len);
+	}
+	/* Fuse neighbours: fewer dispatches per record. */
+	for (i = 0, j = 0; i < t->npatch; i++, j++) {
+		t->patch[j] = t->patch[i];
+		if (i + 1 < t->npatch && t->patch[i].op != OP_GENERIC &&
+		    t->patch[i + 1].off == t->patch[i].off + t->patch[i].len) {
+			uint16_t f = fused(t->patch[i].op, t->patch[i + 1].op);
+
+			if (f != OP_GENERIC) {
+				t->patch[j].op = f;
+				t->patch[j].len = (uint16_t)(t->patch[i].len + t->patch[i + 1].len);
+				i++;
+			}
+		}
+	}
+	t->npatch = j;
+	t->compiled = true;
+}
+
 void jf_write_flow(uint8_t *out, const struct jf_template *t,
 		   const struct jf_record *r, const struct jf_enc_ctx *ctx)
 {
-	const struct jf_key *k = &r->key;
 	uint16_t i;
-	uint8_t *p = out;
 
-	for (i = 0; i < t->nfields; i++) {
-		unsigned len = t->f[i].len;
+	if (!t->compiled) {	/* built by hand: field by field */
+		for (i = 0; i < t->nfields; i++) {
+			put_flow_field(out, t->f[i].ie, t->f[i].len, r, ctx);
+			out += t->f[i].len;
+		}
+		return;
+	}
+	memcpy(out, t->image, t->rec_len);
+	for (i = 0; i < t->npatch; i++) {
+		uint8_t *p = out + t->patch[i].off;
+		const struct jf_key *k = &r->key;
 
-		switch (t->f[i].ie) {
-		case IE_SRC_IPV4:
-		case IE_SRC_IPV6:
-			put_addr(p, k->src, len);
+		switch (t->patch[i].op) {
+		case OP_SRC4: memcpy(p, k->src, 4); break;
+		case OP_DST4: memcpy(p, k->dst, 4); break;
+		case OP_SRC6: memcpy(p, k->src, 16); break;
+		case OP_DST6: memcpy(p, k->dst, 16); break;
+		case OP_TOS: *p = k->tos; break;
+		case OP_PROTO: *p = k->proto; break;
+		case OP_SPORT: st16(p, k->sport); break;
+		case OP_DPORT: st16(p, k->dport); break;
+		case OP_ICMP: st16(p, (k->proto == 1 || k->proto == 58) ? k->dport : 0); break;
+		case OP_IN_IF: st32(p, k->ifindex); break;
+		case OP_OUT_IF: st32(p, r->egress_ifindex); break;
+		case OP_VLAN: st16(p, k->vlan); break;
+		case OP_INNER_VLAN: st16(p, k->inner_vlan); break;
+		case OP_TCP_FLAGS: *p = r->tcp_flags; break;
+		case OP_TTL_MIN: *p = r->ttl_min; break;
+		case OP_TTL_MAX: *p = r->ttl_max; break;
+		case OP_END_REASON: *p = r->end_reason; break;
+		case OP_FLOW_LABEL: st32(p, r->flow_label); break;
+		case OP_OCTETS: st64(p, r->octets); break;
+		case OP_PACKETS: st64(p, r->packets); break;
+		case OP_START_MS: st64(p, r->first_ms); break;
+		case OP_END_MS: st64(p, r->last_ms); break;
+		case OP_FIRST_UP: st32(p, jf_uptime_ms(r->first_ms, ctx)); break;
+		case OP_LAST_UP: st32(p, jf_uptime_ms(r->last_ms, ctx)); break;
+		case OP_ADDR4: memcpy(p, k->src, 4); memcpy(p + 4, k->dst, 4); break;
+		case OP_ADDR6: memcpy(p, k->src, 16); memcpy(p + 16, k->dst, 16); break;
+		case OP_TOS_PROTO: p[0] = k->tos; p[1] = k->proto; break;
+		case OP_PORTS: st16(p, k->sport); st16(p + 2, k->dport); break;
+		case OP_TTLS: p[0] = r->ttl_min; p[1] = r->ttl_max; break;
+		case OP_COUNTERS: st64(p, r->octets); st64(p + 8, r->packets); break;
+		case OP_TIMES_MS: st64(p, r->first_ms); st64(p + 8, r->last_ms); break;
+		case OP_TIMES_UP:
+			st32(p, jf_uptime_ms(r->first_ms, ctx));
+			st32(p + 4, jf_uptime_ms(r->last_ms, ctx));
 			break;
-		case IE_DST_IPV4:
-		case IE_DST_IPV6:
-			put_addr(p, k->dst, len);
-			break;
-		case IE_TOS:
-			*p = k->tos;
-			break;
-		case IE_PROTOCOL:
-			*p = k->proto;
-			break;
-		case IE_SRC_PORT:
-			jf_put_be(p, k->sport, len);
-			break;
-		case IE_DST_PORT:
-			jf_put_be(p, k->dport, len);
-			break;
-		case IE_ICMP_TYPE_CODE_V4:
-		case IE_ICMP_TYPE_CODE_V6:
-			jf_put_be(p, (k->proto == 1 || k->proto == 58) ? k->dport : 0, len);
-			break;
-		case IE_INGRESS_IF:
-			jf_put_be(p, k->ifindex, len);
-			break;
-		case IE_EGRESS_IF:
-			jf_put_be(p, r->egress_ifindex, len);
-			break;
-		case IE_VLAN_ID:
-			jf_put_be(p, k->vlan, len);
-			break;
-		case IE_DOT1Q_CUSTOMER_VLAN_ID:
-			jf_put_be(p, k->inner_vlan, len);
-			break;
-		case IE_TCP_FLAGS:
-			jf_put_be(p, r->tcp_flags, len);
-			break;
-		case IE_TTL_MIN:
-			*p = r->ttl_min;
-			break;
-		case IE_TTL_MAX:
-			*p = r->ttl_max;
-			break;
-		case IE_FLOW_END_REASON:
-			*p = r->end_reason;
-			break;
-		case IE_IP_VERSION:
-			*p = k->family;
-			break;
-		case IE_DIRECTION:
-			*p = 0;		/* ingress */
-			break;
-		case IE_FLOW_LABEL:
-			jf_put_be(p, r->flow_label, len);
-			break;
-		case IE_MPLS_LABEL_1:
-			put_mpls(p, k->mpls[0]);
-			break;
-		case IE_MPLS_LABEL_2:
-			put_mpls(p, k->mpls[1]);
-			break;
-		case IE_MPLS_LABEL_3:
-			put_mpls(p, k->mpls[2]);
-			break;
-		case IE_SAMPLING_INTERVAL:
-			jf_put_be(p, ctx->sampling_interval, len);
-			break;
-		case IE_SAMPLING_ALGORITHM:
-			*p = ctx->sampling_algorithm;
-			break;
-		case IE_OCTET_DELTA:
-			jf_put_be(p, r->octets, len);
-			break;
-		case IE_PACKET_DELTA:
-			jf_put_be(p, r->packets, len);
-			break;
-		case IE_FLOW_START_MS:
-			jf_put_be(p, r->first_ms, len);
-			break;
-		case IE_FLOW_END_MS:
-			jf_put_be(p, r->last_ms, len);
-			break;
-		case IE_FIRST_SWITCHED:
-			jf_put_be(p, jf_uptime_ms(r->first_ms, ctx), len);
-			break;
-		case IE_LAST_SWITCHED:
-			jf_put_be(p, jf_uptime_ms(r->last_ms, ctx), len);
-			break;
-		default:	/* masks, AS numbers, next hops: not known here */
-			memset(p, 0, len);
+		default:
+			put_flow_field(p, t->patch[i].ie, t->patch[i].len, r, ctx);
 			break;
 		}
-		p += len;
 	}
 }
 

@@ -12,6 +12,7 @@
 #include "record.h"
 
 #define JF_TMPL_MAX_FIELDS 48
+#define JF_TMPL_MAX_REC 256	/* bytes of the longest data record */
 
 enum jf_wire {
 	JF_WIRE_V9 = 9,
@@ -49,6 +50,17 @@ struct jf_template {
 	uint16_t nfields;
 	uint16_t rec_len;	/* bytes of one data record */
 	struct jf_field f[JF_TMPL_MAX_FIELDS];
+	/* Data templates, compiled: a record starts as a copy of image (the
+	 * fields that are the same in every record: masks, AS numbers, next
+	 * hops, IP version, direction), then the patches write the rest. */
+	bool compiled;
+	uint16_t npatch;
+	struct {
+		uint16_t op;	/* what to write, at its exact width */
+		uint16_t off;
+		uint16_t ie, len;	/* for the generic op */
+	} patch[JF_TMPL_MAX_FIELDS];
+	uint8_t image[JF_TMPL_MAX_REC];
 };
 
 /* What the data templates announce besides the flow itself. */
