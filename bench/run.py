@@ -374,6 +374,7 @@ plugin_pipe_size: 102400000
         self.res["offline"] = {"packets": npk, "flows": nfl, "bytes": fsize,
                                "gen": " ".join(gen[1:]).replace(pcap, "replay.pcap"),
                                "cmds": {k: " ".join(v).replace(pcap, "replay.pcap")
+                                        .replace("@METRICS@", "m.prom")
                                         .replace(pm_conf, "pmacctd.conf")
                                         .replace(self.b + "/", "")
                                         for k, v in tools.items()},
@@ -546,6 +547,10 @@ plugin_pipe_size: 102400000
             self.rn.stop(p, timeout=60)
         else:
             self.rn.stop(p, signal.SIGINT, timeout=120)
+            log_txt = open(os.path.join(d, "out")).read() + open(os.path.join(d, "err")).read()
+            g2 = re.findall(r"received_packets=(\d+) dropped_packets=(\d+)", log_txt)
+            if g2:
+                run["pcap_received"], run["pcap_dropped"] = map(int, g2[-1])
         if nf:
             run["collector"] = self.stop_nfcapd(rx, nf, os.path.join(d, "nf"))
             run["accounted"] = run["collector"]["packets"]
@@ -832,10 +837,12 @@ def report(res, errors, profiles, args, started, elapsed):
                     hwm = med([r.get("vmhwm") for r in ok])
                     if hwm:
                         notes.append(f"peak RSS {hwm / 2**20:.0f} MiB")
-                if meter == "softflowd":
+                if meter in ("softflowd", "pmacctd"):
                     d = med([r.get("pcap_dropped") for r in ok])
-                    if d is not None:
-                        notes.append(f"libpcap drops {d:,.0f}")
+                    rcv = med([r.get("pcap_received") for r in ok])
+                    if d is not None and rcv:
+                        notes.append(f"its own libpcap counters: received {rcv:,.0f}, "
+                                     f"dropped {d:,.0f} ({pct(d / rcv)})")
                 bad = [r for r in mr if "error" in r]
                 if bad:
                     notes.append(f"{len(bad)} run(s) failed: {bad[0]['error'][:120]}")
