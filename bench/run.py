@@ -392,10 +392,10 @@ plugin_pipe_size: 102400000
         need = {"softflowd -r": "softflowd", "pmacctd (pcap_savefile)": "pmacctd"}
         runs = {k: [] for k in tools}
         for rep in range(self.reps):
-            for name, cmd in tools.items():
+            for ti, (name, cmd) in enumerate(tools.items()):
                 if name in need and not shutil.which(need[name]):
                     continue
-                d = self.rn.path(f"off-{rep}-{len(runs[name])}-{name.split()[0]}")
+                d = self.rn.path(f"off-{rep}-{ti}-{name.split()[0]}")
                 os.makedirs(d)
                 metrics = os.path.join(d, "m.prom")
                 cmd = [metrics if c == "@METRICS@" else c for c in cmd]
