@@ -19,6 +19,11 @@ const volatile __u32 nsizes = 1;
 const volatile __u32 src_base = 0xc6120000;	/* 198.18.0.0, host order */
 const volatile __u16 sizes[XDPGEN_MAX_SIZES] = { 64 };	/* frame lengths */
 
+/* Pacing: busy loop iterations before each packet, adjusted by the driver
+ * while it runs (in .bss, read on every packet), so packets leave evenly
+ * spaced instead of in bursts. */
+volatile __u32 delay_loops;
+
 /* Per CPU: packets handed to XDP_TX, which is also the sequence number. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -40,6 +45,13 @@ static __always_inline __u16 ip_csum(const struct iphdr *ip)
 	return (__u16)~s;
 }
 
+static long spin(__u32 i, void *ctx)
+{
+	(void)i;
+	(void)ctx;
+	return 0;
+}
+
 SEC("xdp")
 int xdpgen(struct xdp_md *ctx)
 {
@@ -49,6 +61,9 @@ int xdpgen(struct xdp_md *ctx)
 	struct udphdr *udp;
 	void *data, *end;
 	__u64 *n, seq;
+
+	if (delay_loops)
+		bpf_loop(delay_loops, spin, NULL, 0);
 
 	n = bpf_map_lookup_elem(&sent, &zero);
 	if (!n)

@@ -59,7 +59,7 @@ static void usage(void)
 		"                     64 | 64,594,1518 | 64:7,594:4,1518:1 (64)\n"
 		"  --duration S       send for S seconds (5; upper bound with --count)\n"
 		"  --count N          stop after exactly N packets\n"
-		"  --pps N            at most N packets/s, in bursts of ~0.5 ms (default: flat out)\n"
+		"  --pps N            about N packets/s, evenly spaced (default: as fast as possible)\n"
 		"  --cpu N            pin to CPU N (the program runs there)\n"
 		"  --batch N          frames per kernel batch, 1..256 (64)\n"
 		"  --dst-mac MAC      destination MAC (02:00:00:00:00:02)\n"
@@ -199,8 +199,9 @@ int main(int argc, char **argv)
 	static uint8_t frame[MAX_FRAME];
 	struct xdp_md ctx = { 0 };
 	struct xdpgen_bpf *skel;
-	double t0, t1, deadline, next;
+	double t0, t1, deadline, base, per_loop = 0, tp0 = 0;
 	uint64_t sent, chunk, queued = 0;
+	uint32_t delay = 0, calls = 0, d0 = 0;
 	int ifindex, prog_fd, ncpus, rc = 0, hold_ifindex = 0;
 	size_t flen;
 	uint32_t i;
@@ -253,26 +254,25 @@ int main(int argc, char **argv)
 	}
 
 	/* Each test run sets up and tears down a page pool of fresh frames
-	 * (about 0.2 ms here), so frames go in large chunks: 16384 flat out;
-	 * paced, half a millisecond's worth (256..16384), sent as one burst at
-	 * the generator's speed. Pacing is a busy-waited schedule that does not
-	 * burst to catch up after a delay. */
+	 * (0.1-0.2 ms here), so frames go in large chunks. Pacing (--pps)
+	 * leaves no bursts for the veth ring (256 frames): the program spins
+	 * delay_loops iterations before each packet. A chunk's time per packet
+	 * is about a + c * delay. Two short calibration chunks, both slower
+	 * than asked, give c; after that every chunk refreshes a and sets
+	 * delay for 1/pps per packet, call overhead included, so the average
+	 * rate is the one asked for and packets within a chunk are evenly
+	 * spaced. */
+	chunk = o.chunk ? o.chunk : 16384;
+	if (o.pps > 0 && !o.chunk && o.pps * 4e-3 < chunk)
+		chunk = o.pps * 4e-3 > 1024 ? (uint64_t)(o.pps * 4e-3) : 1024;
 	if (o.pps > 0) {
-		chunk = (uint64_t)(o.pps * 0.5e-3);
-		if (chunk < 256)
-			chunk = 256;
-		if (chunk > 16384)
-			chunk = 16384;
-	} else {
-		chunk = 16384;
+		/* c is at least 0.1 ns a loop: this is slower than asked. */
+		double slow = 10.0 / o.pps / 1e-9;
+
+		delay = slow > (1u << 22) ? (1u << 22) : (uint32_t)slow;
 	}
-	if (chunk < o.batch)
-		chunk = o.batch;
-	if (o.chunk)
-		chunk = o.chunk;
 	t0 = mono_s();
 	deadline = t0 + o.duration;
-	next = t0;
 	while (!stop) {
 		LIBBPF_OPTS(bpf_test_run_opts, opts,
 			    .data_in = frame,
@@ -282,23 +282,19 @@ int main(int argc, char **argv)
 			    .flags = BPF_F_TEST_XDP_LIVE_FRAMES,
 			    .batch_size = o.batch);
 		uint64_t n = chunk;
-		double now = mono_s();
+		double now = mono_s(), dt, tp;
 
 		if (now >= deadline)
 			break;
+		if (o.pps > 0 && calls < 2 && n > 1024)
+			n = 1024;	/* calibration */
 		if (o.count) {
 			if (queued >= o.count)
 				break;
 			if (n > o.count - queued)
 				n = o.count - queued;
 		}
-		if (o.pps > 0) {
-			if (now < next)
-				continue;
-			if (now - next > 1e-3)
-				next = now;	/* late: no catch-up burst */
-			next += (double)n / o.pps;
-		}
+		skel->bss->delay_loops = delay;
 		opts.repeat = (uint32_t)n;
 		rc = bpf_prog_test_run_opts(prog_fd, &opts);
 		if (rc && rc != -EINTR) {
@@ -307,6 +303,29 @@ int main(int argc, char **argv)
 			break;
 		}
 		queued += n;
+		calls++;
+		if (o.pps <= 0)
+			continue;
+		dt = mono_s() - now;
+		tp = dt / (double)n;
+		if (calls == 1) {
+			tp0 = tp;
+			d0 = delay;
+			delay /= 4;
+			continue;
+		}
+		if (calls == 2 && d0 > delay && tp0 > tp)
+			per_loop = (tp0 - tp) / (double)(d0 - delay);
+		if (per_loop <= 0)
+			per_loop = 1e-9;
+		base = tp - per_loop * delay;	/* a, with this chunk's overhead */
+		if (1.0 / o.pps <= base) {
+			delay = 0;	/* as fast as it goes is not faster than asked */
+		} else {
+			double want = (1.0 / o.pps - base) / per_loop;
+
+			delay = want > (1u << 22) ? (1u << 22) : (uint32_t)want;
+		}
 	}
 	t1 = mono_s();
 	sent = read_sent(skel, ncpus);
