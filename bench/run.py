@@ -737,7 +737,6 @@ def targets(res):
                         "the collector", j / bare <= 1.3 and share == 1, "offline"))
     dr = res.get("drain", {}).get("rows", [])
     if dr:
-        w = min(dr, key=lambda x: x["new_flows_per_s"])
         out.append(("Drain >= 5 M flows/s on one core (issue 4)",
                     ", ".join(f"{x['new_flows_per_s'] / 1e6:.2f} (new) / "
                               f"{x['existing_flows_per_s'] / 1e6:.2f} (existing) M flows/s at "
