@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* bench_drain: flows per second moved from a kernel flow map of the real
- * jflowd object into the agent's flow cache, with the loop src/xdp_meter.c
- * runs each tick (bpf_map_lookup_and_delete_batch, DRAIN_BATCH entries at a
- * time, counters converted, jf_cache_update). flows_a is filled with
+/* bench_drain: flows per second moved from the kernel flow map into the
+ * agent's flow cache by the agent's own drain (src/xdp_meter.c,
+ * jf_xdp_meter_drain). The map the program writes is filled with
  * bpf_map_update_batch; the drain is timed once into an empty cache (every
  * flow new) and once into a cache that already holds the flows (the steady
- * state of long flows). Also reports kernel and agent bytes per flow.
+ * state of long flows). Also reports kernel bytes (both maps and the spill
+ * ring at the default size for --max-flows N) and agent bytes per flow.
  * One JSON object per line on stdout. */
 #include <errno.h>
 #include <getopt.h>
@@ -19,11 +19,12 @@
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "config.h"
 #include "flow_cache.h"
-#include "jflowd.skel.h"
+#include "log.h"
+#include "xdp_meter.h"
 #include "bench_util.h"
 
-#define DRAIN_BATCH 8192	/* as src/xdp_meter.c */
 #define FILL_BATCH 65536
 #define MAX_SIZES 8
 #define MAX_REPS 64
@@ -35,17 +36,7 @@ struct opts {
 	int cpu;
 };
 
-struct drain_ctx {
-	int64_t mono_to_real_ns;
-	struct jf_key *keys;
-	struct jf_counters *vals;
-};
 
-struct drain_time {
-	uint64_t total_ns;
-	uint64_t kernel_ns;	/* inside bpf_map_lookup_and_delete_batch */
-	uint64_t flows;
-};
 
 static uint64_t emitted;
 
@@ -56,68 +47,28 @@ static void emit_count(const struct jf_record *rec, void *arg)
 	emitted++;
 }
 
-static int64_t mono_to_real_offset(void)
-{
-	struct timespec r, m;
 
-	clock_gettime(CLOCK_REALTIME, &r);
-	clock_gettime(CLOCK_MONOTONIC, &m);
-	return ((int64_t)r.tv_sec - m.tv_sec) * 1000000000ll + (r.tv_nsec - m.tv_nsec);
-}
 
-static uint64_t to_real_ms(const struct drain_ctx *d, uint64_t mono_ns)
-{
-	return (uint64_t)((int64_t)mono_ns + d->mono_to_real_ns) / 1000000u;
-}
-
-/* The body of drain_map() in src/xdp_meter.c, with the kernel part timed. */
-static int drain(struct drain_ctx *d, int fd, struct jf_flow_cache *cache, uint64_t now_ms,
-		 struct drain_time *t)
+/* The kernel's part alone: the same batch syscall with nothing done with
+ * what it returns, over a map filled the same way. */
+static uint64_t raw_drain_ns(int fd, struct jf_key *k, struct jf_counters *v)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	uint32_t in = 0, out = 0;
 	bool first = true;
 	uint64_t t0 = bench_ns();
-	int rc = 0;
 
-	memset(t, 0, sizeof(*t));
-	d->mono_to_real_ns = mono_to_real_offset();
 	for (;;) {
-		uint32_t count = DRAIN_BATCH, i;
-		uint64_t k0 = bench_ns();
+		uint32_t count = 1024;
+		int rc = bpf_map_lookup_and_delete_batch(fd, first ? NULL : &in, &out, k, v,
+							 &count, &opts);
 
-		rc = bpf_map_lookup_and_delete_batch(fd, first ? NULL : &in, &out, d->keys,
-						     d->vals, &count, &opts);
-		t->kernel_ns += bench_ns() - k0;
-		if (rc && rc != -ENOENT)
+		if (rc)
 			break;
-		for (i = 0; i < count; i++) {
-			const struct jf_counters *c = &d->vals[i];
-			struct jf_update u = {
-				.packets = c->packets,
-				.octets = c->octets,
-				.first_ms = to_real_ms(d, c->first_ns),
-				.last_ms = to_real_ms(d, c->last_ns),
-				.flow_label = c->flow_label,
-				.tcp_flags = (uint8_t)c->tcp_flags,
-				.ttl_min = (uint8_t)c->ttl,
-				.ttl_max = (uint8_t)(c->ttl >> 8),
-			};
-
-			jf_cache_update(cache, &d->keys[i], &u, now_ms);
-		}
-		t->flows += count;
-		if (rc == -ENOENT) {
-			rc = 0;
-			break;
-		}
 		in = out;
 		first = false;
 	}
-	t->total_ns = bench_ns() - t0;
-	if (rc)
-		fprintf(stderr, "drain: lookup_and_delete_batch: %s\n", strerror(-rc));
-	return rc;
+	return bench_ns() - t0;
 }
 
 static void make_flows(struct jf_key *k, struct jf_counters *v, uint32_t n)
@@ -163,23 +114,6 @@ static int fill(int fd, struct jf_key *k, struct jf_counters *v, uint32_t n)
 	return 0;
 }
 
-/* Kernel memory of a map as fdinfo reports it (map_mem_usage, 6.4+). */
-static uint64_t map_memlock(int fd)
-{
-	char path[64], line[256];
-	uint64_t v = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "memlock: %llu", (unsigned long long *)&v) == 1)
-			break;
-	fclose(f);
-	return v;
-}
 
 static uint64_t rss_bytes(void)
 {
@@ -196,78 +130,94 @@ static uint64_t rss_bytes(void)
 	return kb * 1024;
 }
 
+/* The agent's own drain (jf_xdp_meter_drain: epoch switch, wait for the
+ * program, batch drain, merge into the cache), timed: the map the program
+ * writes now is filled with n flows, then drained into an empty cache (every
+ * flow new) and again into the cache holding them (the steady state). */
 static int bench_flows(const struct opts *o, uint32_t n)
 {
 	double fresh[MAX_REPS], steady[MAX_REPS], kshare[MAX_REPS];
 	struct jf_cache_params cp = { .max_flows = n, .idle_ms = 15000, .active_ms = 60000,
-				      .fin_ms = 2000 };
-	struct drain_ctx d = { 0 };
-	struct jflowd_bpf *skel;
-	struct jf_key *keys = NULL;
-	struct jf_counters *vals = NULL;
-	uint64_t mem_a = 0, mem_b = 0, rss_cache = 0, now_ms = 1700000000000ull;
-	int rep, fd, rc = -1;
+				      .fin_ms = 2000, .prefault = true };
+	struct jf_key *keys = NULL, *scratch_k = NULL;
+	struct jf_counters *vals = NULL, *scratch_v = NULL;
+	uint64_t kernel_bytes = 0, rss_cache = 0, now_ms = 1700000000000ull;
+	struct jf_xdp_meter *m = NULL;
+	struct jf_config cfg;
+	char err[256];
+	int rep, rc = -1;
 
-	skel = jflowd_bpf__open();
-	if (!skel) {
-		fprintf(stderr, "drain: open jflowd object: %s\n", strerror(errno));
+	jf_log_level = JF_LOG_WARN;
+	/* Memory as deployed: --max-flows n, the default map size. */
+	jf_config_defaults(&cfg);
+	cfg.max_flows = n;
+	m = jf_xdp_meter_open(&cfg, err, sizeof(err));
+	if (!m) {
+		fprintf(stderr, "drain: %s\n", err);
 		return -1;
 	}
-	/* As the agent does for --max-flows n. */
-	bpf_map__set_max_entries(skel->maps.flows_a, n);
-	bpf_map__set_max_entries(skel->maps.flows_b, n);
-	rc = jflowd_bpf__load(skel);
-	if (rc) {
-		fprintf(stderr, "drain: load jflowd object: %s\n", strerror(-rc));
-		goto out;
+	kernel_bytes = jf_xdp_meter_kernel_bytes(m);
+	jf_xdp_meter_close(m);
+	/* The drain itself: maps that hold all n flows of one interval. */
+	cfg.map_flows = n;
+	m = jf_xdp_meter_open(&cfg, err, sizeof(err));
+	if (!m) {
+		fprintf(stderr, "drain: %s\n", err);
+		return -1;
 	}
-	fd = bpf_map__fd(skel->maps.flows_a);
-	mem_a = map_memlock(fd);
-	mem_b = map_memlock(bpf_map__fd(skel->maps.flows_b));
 	keys = malloc((size_t)n * sizeof(*keys));
 	vals = malloc((size_t)n * sizeof(*vals));
-	d.keys = calloc(DRAIN_BATCH, sizeof(*d.keys));
-	d.vals = calloc(DRAIN_BATCH, sizeof(*d.vals));
-	if (!keys || !vals || !d.keys || !d.vals) {
+	scratch_k = calloc(1024, sizeof(*scratch_k));
+	scratch_v = calloc(1024, sizeof(*scratch_v));
+	if (!keys || !vals || !scratch_k || !scratch_v) {
 		fprintf(stderr, "drain: out of memory\n");
-		rc = -1;
 		goto out;
 	}
 	make_flows(keys, vals, n);
 
 	for (rep = 0; rep < o->reps; rep++) {
-		struct drain_time t1, t2;
+		struct jf_meter_stats st;
 		struct jf_flow_cache *cache;
 		struct jf_cache_stats cs;
-		uint64_t rss0 = rss_bytes();
+		uint64_t rss0 = rss_bytes(), t_new, t_old, raw;
+		int fd = jf_xdp_meter_current_map_fd(m);
 
 		cache = jf_cache_new(&cp, emit_count, NULL);
 		if (!cache) {
 			fprintf(stderr, "drain: cache of %u flows: out of memory\n", n);
-			rc = -1;
 			goto out;
 		}
 		emitted = 0;
-		if ((rc = fill(fd, keys, vals, n)) || (rc = drain(&d, fd, cache, now_ms, &t1)))
+		memset(&st, 0, sizeof(st));
+		if ((rc = fill(fd, keys, vals, n)))
 			goto free_cache;
+		t_new = bench_ns();
+		rc = jf_xdp_meter_drain(m, cache, now_ms, &st);
+		t_new = bench_ns() - t_new;
 		if (rep == 0)
 			rss_cache = rss_bytes() - rss0;
-		if ((rc = fill(fd, keys, vals, n)) ||
-		    (rc = drain(&d, fd, cache, now_ms + 1000, &t2)))
+		fd = jf_xdp_meter_current_map_fd(m);
+		if (rc || (rc = fill(fd, keys, vals, n)))
 			goto free_cache;
+		t_old = bench_ns();
+		rc = jf_xdp_meter_drain(m, cache, now_ms + 1000, &st);
+		t_old = bench_ns() - t_old;
+		fd = jf_xdp_meter_current_map_fd(m);
+		if (rc || (rc = fill(fd, keys, vals, n)))
+			goto free_cache;
+		raw = raw_drain_ns(fd, scratch_k, scratch_v);
 		jf_cache_get_stats(cache, &cs);
-		if (t1.flows != n || t2.flows != n || cs.flows != n || emitted) {
-			fprintf(stderr, "drain: %u flows filled; drained %llu and %llu, cache "
-				"holds %llu, %llu expired early\n", n,
-				(unsigned long long)t1.flows, (unsigned long long)t2.flows,
-				(unsigned long long)cs.flows, (unsigned long long)emitted);
+		if (st.drained_flows != 2ull * n || cs.flows != n || emitted) {
+			fprintf(stderr, "drain: %u flows filled twice; drained %llu, cache holds "
+				"%llu, %llu expired early\n", n,
+				(unsigned long long)st.drained_flows, (unsigned long long)cs.flows,
+				(unsigned long long)emitted);
 			rc = -1;
 			goto free_cache;
 		}
-		fresh[rep] = (double)n / ((double)t1.total_ns / 1e9);
-		steady[rep] = (double)n / ((double)t2.total_ns / 1e9);
-		kshare[rep] = (double)(t1.kernel_ns + t2.kernel_ns) /
-			      (double)(t1.total_ns + t2.total_ns);
+		fresh[rep] = (double)n / ((double)t_new / 1e9);
+		steady[rep] = (double)n / ((double)t_old / 1e9);
+		kshare[rep] = (double)raw / (double)t_old;
 free_cache:
 		jf_cache_free(cache);
 		if (rc)
@@ -278,16 +228,16 @@ free_cache:
 	       "\"kernel_map_bytes\":%llu,\"kernel_maps\":2,\"cache_bytes_per_flow\":%zu,"
 	       "\"cache_rss_bytes\":%llu}\n",
 	       n, o->reps, bench_median(fresh, o->reps), bench_median(steady, o->reps),
-	       bench_median(kshare, o->reps), (unsigned long long)(mem_a + mem_b),
+	       bench_median(kshare, o->reps), (unsigned long long)kernel_bytes,
 	       jf_cache_bytes_per_flow(), (unsigned long long)rss_cache);
 	fflush(stdout);
 	rc = 0;
 out:
 	free(keys);
 	free(vals);
-	free(d.keys);
-	free(d.vals);
-	jflowd_bpf__destroy(skel);
+	free(scratch_k);
+	free(scratch_v);
+	jf_xdp_meter_close(m);
 	return rc;
 }
 

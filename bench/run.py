@@ -1046,13 +1046,13 @@ def report(res, errors, profiles, args, started, elapsed):
     dr = res.get("drain")
     if dr:
         w(f"Command: `{dr['cmd'].replace(args.build + '/', '')}`\n")
-        w("`flows_a` of the real jflowd object (sized N, as `--max-flows N`) is filled with "
-          "`bpf_map_update_batch`, then drained with the loop of `src/xdp_meter.c` "
-          "(`bpf_map_lookup_and_delete_batch` of 8192 entries, counters converted, "
-          "`jf_cache_update` into a real `jf_flow_cache` of N flows from the `jflowd_core` "
-          "library), timed on one core. *New*: into an empty cache, every flow inserted; "
-          "*existing*: the same flows again, every flow updated (the steady state of "
-          "long-lived flows). *Kernel share*: time inside the batch syscall.\n")
+        w("The map the XDP program writes is filled with N flows (`bpf_map_update_batch`), "
+          "then the agent's own drain runs (`jf_xdp_meter_drain` from `src/xdp_meter.c`: "
+          "epoch switch, RCU grace period, `bpf_map_lookup_and_delete_batch` 1024 entries at "
+          "a time, pipelined merge into a real `jf_flow_cache`), timed on one core. *New*: "
+          "into an empty cache, every flow inserted; *existing*: the same flows again, every "
+          "flow updated (the steady state of long-lived flows). *Kernel share*: the batch "
+          "syscall alone on the same fill, against the whole drain.\n")
         w("| flows in the map | new flows: M flows/s | existing flows: M flows/s | "
           "kernel share | vs target 5 M/s |")
         w("|---|---|---|---|---|")
@@ -1089,13 +1089,15 @@ def report(res, errors, profiles, args, started, elapsed):
     w("## 6. Memory per flow at 1 M flows\n")
     mem = memory(res)
     if mem:
-        w("Kernel: the two flow maps (A and B, `--max-flows 1048576` each) as the kernel "
+        w("Kernel: the two flow maps and the spill ring at their default size for "
+          "`--max-flows 1048576` (each map holds the flows of one drain interval: "
+          "`--map-flows` defaults to a quarter of `--max-flows`), as the kernel "
           "accounts them (`memlock` in fdinfo), from `bench_drain`. Agent: "
           "`jf_cache_bytes_per_flow()` (a slot plus its share of buckets), and the resident "
           "memory the cache actually grew by once filled with 1 M flows.\n")
         w("| part | bytes per flow |")
         w("|---|---|")
-        w(f"| kernel flow maps (2 x 1,048,576 entries: {mem['kernel_bytes'] / 2**20:.0f} MiB) "
+        w(f"| kernel flow maps and spill ring ({mem['kernel_bytes'] / 2**20:.0f} MiB) "
           f"| {mem['kernel']:.0f} |")
         w(f"| agent flow cache (design) | {mem['cache']:.0f} |")
         w(f"| agent flow cache (resident growth, measured) | {mem['cache_rss']:.0f} |")

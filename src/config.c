@@ -357,7 +357,8 @@ static const struct opt_def opts[] = {
 	  "flows the agent's cache holds (default 131072)" },
 	{ "map-flows", 0, 1, set_map_flows, "N",
 	  "flows each of the two kernel maps holds: those active within one drain\n"
-	  "interval (default: --max-flows); beyond it packets take the spill ring" },
+	  "interval (default: a quarter of --max-flows, at least 65536); beyond it\n"
+	  "packets take the spill ring" },
 	{ "drain-interval", 0, 1, set_tick, "S",
 	  "seconds between drains of the kernel maps and expiry runs (default 1)" },
 	{ "quiesce", 0, 1, set_quiesce, "MODE",
@@ -398,6 +399,17 @@ static const struct opt_def opts[] = {
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
+
+uint32_t jf_config_map_flows(const struct jf_config *cfg)
+{
+	uint32_t n = cfg->max_flows / 4;
+
+	if (cfg->map_flows)
+		return cfg->map_flows;
+	if (n < 65536)
+		n = 65536;
+	return n < cfg->max_flows ? n : cfg->max_flows;
+}
 
 void jf_config_defaults(struct jf_config *cfg)
 {

@@ -64,6 +64,11 @@ struct jf_config {
 
 void jf_config_defaults(struct jf_config *cfg);
 
+/* Entries of each kernel flow map: --map-flows, or by default a quarter of
+ * the cache (at least 65536, at most the cache): the maps hold the flows
+ * active within one drain interval, the cache those of an idle timeout. */
+uint32_t jf_config_map_flows(const struct jf_config *cfg);
+
 /* Parse a configuration file and then the command line (which overrides
  * it). Returns 0 to run, 1 when --help/--version was printed, or -1 after
  * printing a one-line error to stderr. */

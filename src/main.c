@@ -70,6 +70,7 @@ static void write_metrics(struct app *a)
 	in.uptime_s = jf_mono_s() - a->start_s;
 	in.bytes_per_flow = jf_cache_bytes_per_flow();
 	in.max_flows = a->cfg.max_flows;
+	in.kernel_bytes = a->xdp ? jf_xdp_meter_kernel_bytes(a->xdp) : 0;
 	rc = jf_metrics_write(a->cfg.metrics_file, &in);
 	if (rc)
 		log_warn("metrics file %s: %s", a->cfg.metrics_file, strerror(-rc));

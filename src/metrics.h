@@ -16,6 +16,7 @@ struct jf_metrics_input {
 	double uptime_s;
 	size_t bytes_per_flow;
 	uint32_t max_flows;
+	uint64_t kernel_bytes;		/* flow maps and spill ring (XDP) */
 };
 
 /* Write path atomically; 0 or -errno. */

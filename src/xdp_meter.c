@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The XDP capture backend: the only module that touches the BPF skeleton. */
 #include <errno.h>
+#include <inttypes.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,7 @@
 #include "xdp_meter.h"
 #include "jflowd.skel.h"
 
-#define DRAIN_BATCH 8192
+#define DRAIN_BATCH 1024	/* entries per batch syscall */
 
 struct jf_xdp_meter {
 	struct jflowd_bpf *skel;
@@ -171,7 +172,7 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_config *cfg, char *err, s
 	m->skel->rodata->quiesce_seq = m->quiesce_seq;
 	m->skel->rodata->sample_rate = cfg->sample_rate;
 	m->skel->rodata->verdict = cfg->mirror ? XDP_DROP : XDP_PASS;
-	map_flows = cfg->map_flows ? cfg->map_flows : cfg->max_flows;
+	map_flows = jf_config_map_flows(cfg);
 	bpf_map__set_max_entries(m->skel->maps.flows_a, map_flows);
 	bpf_map__set_max_entries(m->skel->maps.flows_b, map_flows);
 
@@ -390,4 +391,33 @@ uint32_t jf_xdp_meter_ifindex(const struct jf_xdp_meter *m, int i)
 int jf_xdp_meter_prog_fd(const struct jf_xdp_meter *m)
 {
 	return bpf_program__fd(m->skel->progs.jflowd_xdp);
+}
+
+int jf_xdp_meter_current_map_fd(const struct jf_xdp_meter *m)
+{
+	return m->map_fd[m->skel->bss->epoch & 1];
+}
+
+/* The kernel's own account: "memlock:" in /proc/self/fdinfo/FD. */
+static uint64_t fd_memlock(int fd)
+{
+	char path[64], line[128];
+	uint64_t v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %" SCNu64, &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+uint64_t jf_xdp_meter_kernel_bytes(const struct jf_xdp_meter *m)
+{
+	return fd_memlock(m->map_fd[0]) + fd_memlock(m->map_fd[1]) +
+	       fd_memlock(bpf_map__fd(m->skel->maps.spill));
 }

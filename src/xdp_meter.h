@@ -35,6 +35,12 @@ void jf_xdp_meter_close(struct jf_xdp_meter *m);
 /* The loaded program, for BPF_PROG_TEST_RUN. */
 int jf_xdp_meter_prog_fd(const struct jf_xdp_meter *m);
 
+/* The flow map the program writes now (benchmarks fill it directly). */
+int jf_xdp_meter_current_map_fd(const struct jf_xdp_meter *m);
+
+/* Kernel memory charged to the flow maps and the spill ring (bytes). */
+uint64_t jf_xdp_meter_kernel_bytes(const struct jf_xdp_meter *m);
+
 /* Mode each interface was attached in ("native", "generic"). */
 const char *jf_xdp_meter_mode(const struct jf_xdp_meter *m, int i);
 uint32_t jf_xdp_meter_ifindex(const struct jf_xdp_meter *m, int i);
