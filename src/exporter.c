@@ -48,7 +48,8 @@ struct collector {
 	struct timespec last_refill;
 	bool local_peer;		/* collector on this host: pace on its queue */
 	int64_t room;			/* bytes it can still take, estimated */
-	bool warned_stuck;
+	bool stuck;			/* it stopped reading: do not wait */
+	double stuck_recheck_s;		/* when to look at its queue again */
 	struct jf_collector_stats st;
 };
 
@@ -61,7 +62,8 @@ struct jf_exporter {
 	uint32_t tmpl_packets;
 	uint32_t sample_rate;
 	uint16_t active_s, idle_s;
-	uint32_t export_rate;
+	uint32_t export_rate;		/* remote collectors, file replay only */
+	bool pace_local;		/* collectors on this host, always */
 	bool seq_nfdump;		/* IPFIX sequence counts flow records only */
 	bool started;
 	uint64_t uptime_base_ms;
@@ -92,6 +94,11 @@ struct jf_exporter *jf_exporter_new(const struct jf_config *cfg, char *err, size
 	e->sample_rate = cfg->sample_rate ? cfg->sample_rate : 1;
 	e->active_s = (uint16_t)((cfg->active_ms + 999) / 1000);
 	e->idle_s = (uint16_t)((cfg->idle_ms + 999) / 1000);
+	/* A collector on this host is paced on its socket in every mode (a
+	 * burst at shutdown or of expiries must not overrun it; while the
+	 * agent waits, the kernel maps and the spill ring keep counting). A
+	 * remote one is paced by rate only when replaying a file. */
+	e->pace_local = cfg->export_rate != 0;
 	e->export_rate = cfg->pcap_file[0] ? cfg->export_rate : 0;
 	e->seq_nfdump = cfg->ipfix_sequence == JF_IPFIX_SEQ_NFDUMP;
 	e->system_init_ms = jf_wall_ms();
@@ -166,29 +173,45 @@ void jf_exporter_set_ignored(struct jf_exporter *e, uint64_t packets, uint64_t o
  * how full its socket is (sock_diag) and send only while it is under half
  * full: as fast as it reads, never faster. A datagram costs the receiver
  * its truesize, about len + 900 bytes on loopback; 2 * len is safe. */
-#define PACE_STUCK_US 5000000
+#define PACE_STUCK_S 1.0
 static bool pace_local(struct collector *c, size_t len)
 {
 	uint32_t queued, rcvbuf;
-	long waited = 0;
+	bool looked = false;
+	double start = 0;
 
+	/* Stuck: look again every 10 ms, not for every message. */
+	if (c->stuck && c->room < (int64_t)(2 * len) && jf_mono_s() < c->stuck_recheck_s)
+		return true;
 	while (c->room < (int64_t)(2 * len)) {
 		if (jf_peer_queue(&c->tr.local, &c->tr.peer, &queued, &rcvbuf)) {
 			c->local_peer = false;	/* nobody there yet: pace by rate */
 			return false;
 		}
 		c->room = (int64_t)rcvbuf / 2 - queued;
+		looked = true;
 		if (c->room >= (int64_t)(2 * len))
 			break;
-		if (waited >= PACE_STUCK_US) {
-			if (!c->warned_stuck)
-				log_warn("collector %s does not read its socket; sending anyway",
-					 c->name);
-			c->warned_stuck = true;
+		/* A collector that stopped reading is not waited for again
+		 * until it drains: the agent must go on draining its maps. */
+		if (c->stuck) {
+			c->stuck_recheck_s = jf_mono_s() + 0.01;
+			return true;
+		}
+		if (!start)
+			start = jf_mono_s();
+		else if (jf_mono_s() - start >= PACE_STUCK_S) {
+			log_warn("collector %s does not read its socket; sending without waiting "
+				 "until it does", c->name);
+			c->stuck = true;
+			c->stuck_recheck_s = jf_mono_s() + 0.01;
 			return true;
 		}
 		usleep(50);
-		waited += 50;
+	}
+	if (c->stuck && looked) {
+		log_info("collector %s reads again", c->name);
+		c->stuck = false;
 	}
 	c->room -= (int64_t)(2 * len);
 	return true;
@@ -202,9 +225,9 @@ static void pace(struct jf_exporter *e, struct collector *c, size_t len)
 	double burst = PACE_BURST, elapsed;
 	struct timespec now;
 
-	if (!e->export_rate)
+	if (e->pace_local && c->local_peer && pace_local(c, len))
 		return;
-	if (c->local_peer && pace_local(c, len))
+	if (!e->export_rate)
 		return;
 	for (;;) {
 		clock_gettime(CLOCK_MONOTONIC, &now);

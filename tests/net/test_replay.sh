@@ -7,7 +7,9 @@
 #     is what the collector holds, and the interval (34) and algorithm (35)
 #     are announced in the options and data templates (decoded by tshark);
 #  3. 200,000 one-packet flows reach nfcapd with its default socket buffer:
-#     all of them (the export is paced).
+#     all of them (the export is paced);
+#  4. a collector on this host that never reads its socket costs one
+#     second of waiting and one warning, not a hang.
 . "$(dirname "$0")/lib.sh"
 need_root
 need_cmd nfcapd nfdump tshark dumpcap
@@ -79,4 +81,18 @@ stop_pid "$NF"
 nfdump -R "$WORK/nf-many" -I > "$WORK/many.stat"
 grep -q "^Flows: 200000$" "$WORK/many.stat" && grep -q "^Packets: 200000$" "$WORK/many.stat" \
 	|| fail "nfcapd got $(grep -E '^(Flows|Packets):' "$WORK/many.stat" | tr '\n' ' ')"
+log "a collector that does not read"
+bg_ns a /usr/bin/python3 -c 'import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 4741))
+time.sleep(60)'
+DEAF=$LAST_PID
+wait_for 5 udp_listening a 4741 || fail "deaf collector did not start"
+START=$(date +%s)
+in_ns a timeout 20 "$JFLOWD" -r "$WORK/many.pcap" -n ipfix://127.0.0.1:4741 2>"$WORK/deaf.log" \
+	|| fail "jflowd -r with a collector that does not read exited $?"
+[ $(( $(date +%s) - START )) -le 8 ] || fail "waited too long on a collector that does not read"
+[ "$(grep -c "does not read its socket" "$WORK/deaf.log")" = 1 ] \
+	|| fail "expected one warning: $(cat "$WORK/deaf.log")"
+stop_pid "$DEAF"
 log "ok"
