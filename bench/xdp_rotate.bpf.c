@@ -27,7 +27,7 @@ struct {
 	__type(value, __u32);
 } target SEC(".maps");
 
-SEC("xdp")
+SEC("xdp.frags")
 int xdp_rotate(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;

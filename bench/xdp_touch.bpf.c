@@ -8,7 +8,7 @@
 
 __u64 sink;	/* in .bss, so the loads are not optimised away */
 
-SEC("xdp")
+SEC("xdp.frags")
 int xdp_touch(struct xdp_md *ctx)
 {
 	const __u8 *data = (const __u8 *)(long)ctx->data;
