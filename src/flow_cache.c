@@ -16,19 +16,14 @@ struct slot {
 	uint32_t hash;
 	uint32_t chain;			/* next slot in the bucket, or NIL */
 	uint32_t link[L_COUNT][2];	/* prev, next on each list */
+	uint8_t on_fin;			/* (in the padding before the 64-bit fields) */
 	uint64_t created_ms;		/* cache time of creation: active timeout */
 	uint64_t updated_ms;		/* cache time of last update: idle timeout */
 	uint64_t fin_at_ms;		/* cache time FIN/RST was first seen */
-	uint64_t packets;
-	uint64_t octets;
-	uint64_t first_ms;
-	uint64_t last_ms;
-	uint32_t flow_label;
-	uint8_t tcp_flags;
-	uint8_t ttl_min;
-	uint8_t ttl_max;
-	uint8_t on_fin;
+	struct jf_update f;		/* the flow so far */
 };
+
+_Static_assert(sizeof(struct slot) == 160, "slot: 160 bytes");
 
 struct list {
 	uint32_t head, tail;
@@ -150,15 +145,15 @@ static void expire_slot(struct jf_flow_cache *c, uint32_t i, enum jf_end_reason 
 	struct jf_record rec;
 
 	rec.key = s->key;
-	rec.tcp_flags = s->tcp_flags;
-	rec.ttl_min = s->ttl_min;
-	rec.ttl_max = s->ttl_max;
+	rec.tcp_flags = s->f.tcp_flags;
+	rec.ttl_min = s->f.ttl_min;
+	rec.ttl_max = s->f.ttl_max;
 	rec.end_reason = (uint8_t)why;
-	rec.packets = s->packets;
-	rec.octets = s->octets;
-	rec.first_ms = s->first_ms;
-	rec.last_ms = s->last_ms;
-	rec.flow_label = s->flow_label;
+	rec.packets = s->f.packets;
+	rec.octets = s->f.octets;
+	rec.first_ms = s->f.first_ms;
+	rec.last_ms = s->f.last_ms;
+	rec.flow_label = s->f.flow_label;
 	rec.egress_ifindex = 0;
 
 	while (*pp != i)
@@ -170,11 +165,11 @@ static void expire_slot(struct jf_flow_cache *c, uint32_t i, enum jf_end_reason 
 		list_remove(c, L_FIN, i);
 
 	c->st.flows--;
-	c->st.packets -= s->packets;
-	c->st.octets -= s->octets;
+	c->st.packets -= s->f.packets;
+	c->st.octets -= s->f.octets;
 	c->st.expired[why]++;
-	c->st.exported_packets += s->packets;
-	c->st.exported_octets += s->octets;
+	c->st.exported_packets += s->f.packets;
+	c->st.exported_octets += s->f.octets;
 
 	s->chain = c->free_head;
 	c->free_head = i;
@@ -207,33 +202,26 @@ static void update_hashed(struct jf_flow_cache *c, const struct jf_key *key,
 		s->created_ms = now_ms;
 		s->updated_ms = now_ms;
 		s->on_fin = 0;
-		s->packets = u->packets;
-		s->octets = u->octets;
-		s->first_ms = u->first_ms;
-		s->last_ms = u->last_ms;
-		s->tcp_flags = u->tcp_flags;
-		s->ttl_min = u->ttl_min;
-		s->ttl_max = u->ttl_max;
-		s->flow_label = u->flow_label;
+		s->f = *u;
 		list_push_tail(c, L_IDLE, i);
 		list_push_tail(c, L_ACTIVE, i);
 		c->st.flows++;
 		c->st.created++;
 	} else {
 		s = &c->slots[i];
-		s->packets += u->packets;
-		s->octets += u->octets;
-		if (u->first_ms < s->first_ms)
-			s->first_ms = u->first_ms;
-		if (u->last_ms > s->last_ms)
-			s->last_ms = u->last_ms;
-		s->tcp_flags |= u->tcp_flags;
-		if (u->ttl_min < s->ttl_min)
-			s->ttl_min = u->ttl_min;
-		if (u->ttl_max > s->ttl_max)
-			s->ttl_max = u->ttl_max;
+		s->f.packets += u->packets;
+		s->f.octets += u->octets;
+		if (u->first_ms < s->f.first_ms)
+			s->f.first_ms = u->first_ms;
+		if (u->last_ms > s->f.last_ms)
+			s->f.last_ms = u->last_ms;
+		s->f.tcp_flags |= u->tcp_flags;
+		if (u->ttl_min < s->f.ttl_min)
+			s->f.ttl_min = u->ttl_min;
+		if (u->ttl_max > s->f.ttl_max)
+			s->f.ttl_max = u->ttl_max;
 		if (u->flow_label)
-			s->flow_label = u->flow_label;
+			s->f.flow_label = u->flow_label;
 		s->updated_ms = now_ms;
 		list_remove(c, L_IDLE, i);
 		list_push_tail(c, L_IDLE, i);
