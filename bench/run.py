@@ -1017,9 +1017,10 @@ def report(res, errors, profiles, args, started, elapsed):
                                  f"it {adj:.2f} s = {adj / bare:.1f}x bare, "
                                  f"{off['packets'] / adj / 1e6:.2f} M packets/s")
             if name == "jflowd -r --export-rate 1000000":
-                notes.append("reference: the default paces export to 20000 messages/s "
-                             "(`--export-rate`) so a collector on the same box keeps up; "
-                             "this run lifts the limit to show its share of the time")
+                notes.append("reference: the collector is on this host, so jflowd paces "
+                             "on its socket queue (sock_diag) in both runs; this one also "
+                             "lifts the rate cap for remote collectors (`--export-rate`), "
+                             "which does not apply here")
             if name.startswith("jflowd -r"):
                 mc = [x["metrics"] for x in runs if "metrics" in x]
                 notes.append(f"metrics invariant, nothing unaccounted: "
