@@ -16,6 +16,15 @@ static inline uint64_t jf_wall_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* Monotonic milliseconds, for deadlines. */
+static inline uint64_t jf_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 /* Monotonic seconds, for durations and rates. */
 static inline double jf_mono_s(void)
 {

@@ -40,6 +40,17 @@ static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 	return 0;
 }
 
+/* An integer option: "WHAT 'VAL': expected EXPECT" when out of range. */
+static int set_u32(const char *val, uint32_t min, uint32_t max, uint32_t *out, char *err,
+		   const char *what, const char *expect)
+{
+	if (parse_u32(val, min, max, out)) {
+		snprintf(err, ERRLEN, "%s '%s': expected %s", what, val, expect);
+		return -1;
+	}
+	return 0;
+}
+
 /* Seconds, possibly fractional ("0.5"), into milliseconds. */
 static int parse_seconds_ms(const char *s, double max_s, uint32_t *out_ms)
 {
@@ -151,12 +162,8 @@ static int set_timeouts(struct jf_config *cfg, const char *val, char *err)
 
 static int set_sample(struct jf_config *cfg, const char *val, char *err)
 {
-	if (parse_u32(val, 1, 1u << 30, &cfg->sample_rate)) {
-		snprintf(err, ERRLEN, "sampling rate '%s': expected an integer N >= 1 "
-			 "(1 in N packets)", val);
-		return -1;
-	}
-	return 0;
+	return set_u32(val, 1, 1u << 30, &cfg->sample_rate, err, "sampling rate",
+		       "an integer N >= 1 (1 in N packets)");
 }
 
 static int set_mode(struct jf_config *cfg, const char *val, char *err)
@@ -184,20 +191,14 @@ static int set_mirror(struct jf_config *cfg, const char *val, char *err)
 
 static int set_max_flows(struct jf_config *cfg, const char *val, char *err)
 {
-	if (parse_u32(val, 64, 1u << 26, &cfg->max_flows)) {
-		snprintf(err, ERRLEN, "max-flows '%s': expected an integer in 64..%u", val, 1u << 26);
-		return -1;
-	}
-	return 0;
+	return set_u32(val, 64, 1u << 26, &cfg->max_flows, err, "max-flows",
+		       "an integer in 64..67108864");
 }
 
 static int set_map_flows(struct jf_config *cfg, const char *val, char *err)
 {
-	if (parse_u32(val, 64, 1u << 26, &cfg->map_flows)) {
-		snprintf(err, ERRLEN, "map-flows '%s': expected an integer in 64..%u", val, 1u << 26);
-		return -1;
-	}
-	return 0;
+	return set_u32(val, 64, 1u << 26, &cfg->map_flows, err, "map-flows",
+		       "an integer in 64..67108864");
 }
 
 static int set_tick(struct jf_config *cfg, const char *val, char *err)
@@ -229,40 +230,25 @@ static int set_quiesce(struct jf_config *cfg, const char *val, char *err)
 
 static int set_odid(struct jf_config *cfg, const char *val, char *err)
 {
-	if (parse_u32(val, 1, UINT32_MAX, &cfg->observation_domain)) {
-		snprintf(err, ERRLEN, "observation domain '%s': expected an integer in 1..%u",
-			 val, UINT32_MAX);
-		return -1;
-	}
-	return 0;
+	return set_u32(val, 1, UINT32_MAX, &cfg->observation_domain, err, "observation domain",
+		       "an integer in 1..4294967295");
 }
 
 static int set_tmpl_interval(struct jf_config *cfg, const char *val, char *err)
 {
-	if (parse_u32(val, 1, 86400, &cfg->template_interval_s)) {
-		snprintf(err, ERRLEN, "template interval '%s': expected seconds in 1..86400", val);
-		return -1;
-	}
-	return 0;
+	return set_u32(val, 1, 86400, &cfg->template_interval_s, err, "template interval",
+		       "seconds in 1..86400");
 }
 
 static int set_tmpl_packets(struct jf_config *cfg, const char *val, char *err)
 {
-	if (parse_u32(val, 0, 1000000, &cfg->template_packets)) {
-		snprintf(err, ERRLEN, "template packets '%s': expected an integer in 0..1000000 "
-			 "(0: by time only)", val);
-		return -1;
-	}
-	return 0;
+	return set_u32(val, 0, 1000000, &cfg->template_packets, err, "template packets",
+		       "an integer in 0..1000000 (0: by time only)");
 }
 
 static int set_mtu(struct jf_config *cfg, const char *val, char *err)
 {
-	if (parse_u32(val, 512, 65000, &cfg->mtu)) {
-		snprintf(err, ERRLEN, "mtu '%s': expected bytes in 512..65000", val);
-		return -1;
-	}
-	return 0;
+	return set_u32(val, 512, 65000, &cfg->mtu, err, "mtu", "bytes in 512..65000");
 }
 
 static int set_source(struct jf_config *cfg, const char *val, char *err)
@@ -277,12 +263,8 @@ static int set_source(struct jf_config *cfg, const char *val, char *err)
 
 static int set_export_rate(struct jf_config *cfg, const char *val, char *err)
 {
-	if (parse_u32(val, 0, 10000000, &cfg->export_rate)) {
-		snprintf(err, ERRLEN, "export rate '%s': expected messages per second "
-			 "in 0..10000000 (0: unpaced)", val);
-		return -1;
-	}
-	return 0;
+	return set_u32(val, 0, 10000000, &cfg->export_rate, err, "export rate",
+		       "messages per second in 0..10000000 (0: unpaced)");
 }
 
 static int set_ipfix_sequence(struct jf_config *cfg, const char *val, char *err)
@@ -298,14 +280,12 @@ static int set_ipfix_sequence(struct jf_config *cfg, const char *val, char *err)
 	return 0;
 }
 
+_Static_assert(JF_TCP_BUF_MIN == 131072, "the tcp-buffer message names the minimum");
+
 static int set_tcp_buffer(struct jf_config *cfg, const char *val, char *err)
 {
-	if (parse_u32(val, JF_TCP_BUF_MIN, 1u << 30, &cfg->tcp_buffer)) {
-		snprintf(err, ERRLEN, "tcp-buffer '%s': expected bytes in %u..%u", val,
-			 JF_TCP_BUF_MIN, 1u << 30);
-		return -1;
-	}
-	return 0;
+	return set_u32(val, JF_TCP_BUF_MIN, 1u << 30, &cfg->tcp_buffer, err, "tcp-buffer",
+		       "bytes in 131072..1073741824");
 }
 
 static int set_metrics(struct jf_config *cfg, const char *val, char *err)

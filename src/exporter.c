@@ -43,9 +43,9 @@ struct collector {
 	uint32_t startup_repeats;
 	uint32_t msgs_since_template;
 	bool templates_due;
-	/* pacing (file replay) */
+	/* pacing: by rate (remote, file replay) or by its socket (local) */
 	double tokens;
-	struct timespec last_refill;
+	double last_refill_s;
 	bool local_peer;		/* collector on this host: pace on its queue */
 	int64_t room;			/* bytes it can still take, estimated */
 	bool stuck;			/* it stopped reading: do not wait */
@@ -132,7 +132,7 @@ struct jf_exporter *jf_exporter_new(const struct jf_config *cfg, char *err, size
 		c->st.up = !c->tr.tcp;
 		c->local_peer = !c->tr.tcp && jf_peer_is_local(&c->tr.peer);
 		c->tokens = 1;
-		clock_gettime(CLOCK_MONOTONIC, &c->last_refill);
+		c->last_refill_s = jf_mono_s();
 	}
 	return e;
 }
@@ -222,21 +222,18 @@ static bool pace_local(struct collector *c, size_t len)
 #define PACE_BURST 8.0
 static void pace(struct jf_exporter *e, struct collector *c, size_t len)
 {
-	double burst = PACE_BURST, elapsed;
-	struct timespec now;
+	double now;
 
 	if (e->pace_local && c->local_peer && pace_local(c, len))
 		return;
 	if (!e->export_rate)
 		return;
 	for (;;) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		elapsed = (double)(now.tv_sec - c->last_refill.tv_sec) +
-			  (double)(now.tv_nsec - c->last_refill.tv_nsec) / 1e9;
-		c->last_refill = now;
-		c->tokens += elapsed * e->export_rate;
-		if (c->tokens > burst)
-			c->tokens = burst;
+		now = jf_mono_s();
+		c->tokens += (now - c->last_refill_s) * e->export_rate;
+		c->last_refill_s = now;
+		if (c->tokens > PACE_BURST)
+			c->tokens = PACE_BURST;
 		if (c->tokens >= 1)
 			break;
 		struct timespec d = { 0, (long)((1 - c->tokens) / e->export_rate * 1e9) + 1000 };
@@ -316,10 +313,7 @@ static void finish_and_send(struct jf_exporter *e, struct collector *c, struct j
 	meta->tmpl_records = m->templates;
 	meta->opt_records = m->data_records - m->flow_records;
 	pace(e, c, len);
-	if (first)
-		r = jf_transport_send_first(&c->tr, m->buf, len, meta, now_ms);
-	else
-		r = jf_transport_send(&c->tr, m->buf, len, meta, now_ms);
+	r = jf_transport_send(&c->tr, m->buf, len, meta, first, now_ms);
 	/* The sequence moves on even for a message lost here: the collector
 	 * then sees the gap, which is the truth. (TCP numbers messages per
 	 * connection as they are written: transport.c.) */
@@ -425,7 +419,7 @@ static void send_pending_v5(struct jf_exporter *e, struct collector *c, uint64_t
 		return;
 	len = jf_v5_finish(&p->v5, &h);
 	pace(e, c, len);
-	r = jf_transport_send(&c->tr, p->buf, len, &p->meta, now_ms);
+	r = jf_transport_send(&c->tr, p->buf, len, &p->meta, false, now_ms);
 	c->sequence += p->v5.count;
 	account_sent(c, len, &p->meta, r);
 	p->v5.count = 0;
@@ -460,9 +454,8 @@ static struct jf_enc_ctx enc_ctx(const struct jf_exporter *e, uint64_t now_ms)
 }
 
 static void add_v5(struct jf_exporter *e, struct collector *c, const struct jf_record *r,
-		   uint64_t now_ms)
+		   const struct jf_enc_ctx *ctx, uint64_t now_ms)
 {
-	struct jf_enc_ctx ctx = enc_ctx(e, now_ms);
 	struct pending *p = &c->pend[0];
 	struct jf_record parts[8];
 	unsigned n, i;
@@ -478,11 +471,11 @@ static void add_v5(struct jf_exporter *e, struct collector *c, const struct jf_r
 			jf_v5_init(&p->v5, p->buf, e->mtu);
 			memset(&p->meta, 0, sizeof(p->meta));
 		}
-		if (jf_v5_add(&p->v5, &parts[i], &ctx) == -ENOSPC) {
+		if (jf_v5_add(&p->v5, &parts[i], ctx) == -ENOSPC) {
 			send_pending_v5(e, c, now_ms);
 			jf_v5_init(&p->v5, p->buf, e->mtu);
 			memset(&p->meta, 0, sizeof(p->meta));
-			jf_v5_add(&p->v5, &parts[i], &ctx);
+			jf_v5_add(&p->v5, &parts[i], ctx);
 		}
 		p->meta.flow_records++;
 		p->meta.flow_packets += parts[i].packets;
@@ -494,18 +487,17 @@ static void add_v5(struct jf_exporter *e, struct collector *c, const struct jf_r
 
 void jf_exporter_add(struct jf_exporter *e, const struct jf_record *r, uint64_t now_ms)
 {
+	struct jf_enc_ctx ctx = enc_ctx(e, now_ms);
 	int i, t = jf_template_id_for(r) - JF_TID_IPV4;
 
 	for (i = 0; i < e->n; i++) {
 		struct collector *c = &e->c[i];
 		struct pending *p = &c->pend[t];
-		struct jf_enc_ctx ctx;
 
 		if (c->v5) {
-			add_v5(e, c, r, now_ms);
+			add_v5(e, c, r, &ctx, now_ms);
 			continue;
 		}
-		ctx = enc_ctx(e, now_ms);
 		if (!p->msg.buf || jf_msg_empty(&p->msg)) {
 			jf_msg_init(&p->msg, c->wire, p->buf, e->mtu);
 			memset(&p->meta, 0, sizeof(p->meta));
@@ -617,16 +609,17 @@ void jf_exporter_stats(const struct jf_exporter *e, int i, struct jf_collector_s
 
 	*st = c->st;
 	if (c->tr.tcp) {
-		const struct jf_msg_meta *a = &c->tr.abandoned, *d = &c->tr.discarded;
+		const struct jf_msg_tally *at = &c->tr.abandoned, *dt = &c->tr.discarded;
+		const struct jf_msg_meta *a = &at->meta, *d = &dt->meta;
 
 		/* Counted when queued: templates of a lost connection never
 		 * went out, and what was still queued at exit is dropped. */
-		st->messages -= c->tr.discarded_messages + c->tr.abandoned_messages;
-		st->message_octets -= c->tr.discarded_octets + c->tr.abandoned_octets;
-		st->template_messages -= c->tr.discarded_messages;
+		st->messages -= dt->messages + at->messages;
+		st->message_octets -= dt->octets + at->octets;
+		st->template_messages -= dt->messages;
 		st->template_records -= d->tmpl_records + a->tmpl_records;
 		st->options_records -= d->opt_records + a->opt_records;
-		st->dropped_messages += c->tr.abandoned_messages;
+		st->dropped_messages += at->messages;
 		st->dropped_records += a->flow_records;
 		st->dropped_packets += a->flow_packets;
 		st->dropped_octets += a->flow_octets;

@@ -343,24 +343,6 @@ static uint16_t op_for(uint16_t ie, uint16_t len)
 	return OP_GENERIC;
 }
 
-static inline void st16(uint8_t *p, uint16_t v)
-{
-	v = __builtin_bswap16(v);
-	memcpy(p, &v, 2);
-}
-
-static inline void st32(uint8_t *p, uint32_t v)
-{
-	v = __builtin_bswap32(v);
-	memcpy(p, &v, 4);
-}
-
-static inline void st64(uint8_t *p, uint64_t v)
-{
-	v = __builtin_bswap64(v);
-	memcpy(p, &v, 8);
-}
-
 /* Split a data template into its constant image and its patches. */
 static void compile(struct jf_template *t)
 {
@@ -425,34 +407,34 @@ void jf_write_flow(uint8_t *out, const struct jf_template *t,
 		case OP_DST6: memcpy(p, k->dst, 16); break;
 		case OP_TOS: *p = k->tos; break;
 		case OP_PROTO: *p = k->proto; break;
-		case OP_SPORT: st16(p, k->sport); break;
-		case OP_DPORT: st16(p, k->dport); break;
-		case OP_ICMP: st16(p, (k->proto == 1 || k->proto == 58) ? k->dport : 0); break;
-		case OP_IN_IF: st32(p, k->ifindex); break;
-		case OP_OUT_IF: st32(p, r->egress_ifindex); break;
-		case OP_VLAN: st16(p, k->vlan); break;
-		case OP_INNER_VLAN: st16(p, k->inner_vlan); break;
+		case OP_SPORT: jf_put_be(p, k->sport, 2); break;
+		case OP_DPORT: jf_put_be(p, k->dport, 2); break;
+		case OP_ICMP: jf_put_be(p, (k->proto == 1 || k->proto == 58) ? k->dport : 0, 2); break;
+		case OP_IN_IF: jf_put_be(p, k->ifindex, 4); break;
+		case OP_OUT_IF: jf_put_be(p, r->egress_ifindex, 4); break;
+		case OP_VLAN: jf_put_be(p, k->vlan, 2); break;
+		case OP_INNER_VLAN: jf_put_be(p, k->inner_vlan, 2); break;
 		case OP_TCP_FLAGS: *p = r->tcp_flags; break;
 		case OP_TTL_MIN: *p = r->ttl_min; break;
 		case OP_TTL_MAX: *p = r->ttl_max; break;
 		case OP_END_REASON: *p = r->end_reason; break;
-		case OP_FLOW_LABEL: st32(p, r->flow_label); break;
-		case OP_OCTETS: st64(p, r->octets); break;
-		case OP_PACKETS: st64(p, r->packets); break;
-		case OP_START_MS: st64(p, r->first_ms); break;
-		case OP_END_MS: st64(p, r->last_ms); break;
-		case OP_FIRST_UP: st32(p, jf_uptime_ms(r->first_ms, ctx)); break;
-		case OP_LAST_UP: st32(p, jf_uptime_ms(r->last_ms, ctx)); break;
+		case OP_FLOW_LABEL: jf_put_be(p, r->flow_label, 4); break;
+		case OP_OCTETS: jf_put_be(p, r->octets, 8); break;
+		case OP_PACKETS: jf_put_be(p, r->packets, 8); break;
+		case OP_START_MS: jf_put_be(p, r->first_ms, 8); break;
+		case OP_END_MS: jf_put_be(p, r->last_ms, 8); break;
+		case OP_FIRST_UP: jf_put_be(p, jf_uptime_ms(r->first_ms, ctx), 4); break;
+		case OP_LAST_UP: jf_put_be(p, jf_uptime_ms(r->last_ms, ctx), 4); break;
 		case OP_ADDR4: memcpy(p, k->src, 4); memcpy(p + 4, k->dst, 4); break;
 		case OP_ADDR6: memcpy(p, k->src, 16); memcpy(p + 16, k->dst, 16); break;
 		case OP_TOS_PROTO: p[0] = k->tos; p[1] = k->proto; break;
-		case OP_PORTS: st16(p, k->sport); st16(p + 2, k->dport); break;
+		case OP_PORTS: jf_put_be(p, k->sport, 2); jf_put_be(p + 2, k->dport, 2); break;
 		case OP_TTLS: p[0] = r->ttl_min; p[1] = r->ttl_max; break;
-		case OP_COUNTERS: st64(p, r->octets); st64(p + 8, r->packets); break;
-		case OP_TIMES_MS: st64(p, r->first_ms); st64(p + 8, r->last_ms); break;
+		case OP_COUNTERS: jf_put_be(p, r->octets, 8); jf_put_be(p + 8, r->packets, 8); break;
+		case OP_TIMES_MS: jf_put_be(p, r->first_ms, 8); jf_put_be(p + 8, r->last_ms, 8); break;
 		case OP_TIMES_UP:
-			st32(p, jf_uptime_ms(r->first_ms, ctx));
-			st32(p + 4, jf_uptime_ms(r->last_ms, ctx));
+			jf_put_be(p, jf_uptime_ms(r->first_ms, ctx), 4);
+			jf_put_be(p + 4, jf_uptime_ms(r->last_ms, ctx), 4);
 			break;
 		default:
 			put_flow_field(p, t->patch[i].ie, t->patch[i].len, r, ctx);

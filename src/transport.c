@@ -16,11 +16,11 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <linux/sockios.h>
-#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "clock.h"
 #include "log.h"
 #include "template.h"
 #include "transport.h"
@@ -148,15 +148,6 @@ void jf_transport_close(struct jf_transport *t)
 	t->obuf = NULL;
 }
 
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Logged at 1, 10, 100... occurrences: visible, never a flood. */
 static bool log_due(uint64_t n)
 {
@@ -248,6 +239,18 @@ static void queue_remove(struct jf_transport *t, size_t off)
 		t->ins_off = t->ins_off >= off + sz ? t->ins_off - sz : off;
 }
 
+/* Remove the entry at off unsent, counted in tally. */
+static void queue_drop(struct jf_transport *t, size_t off, struct jf_msg_tally *tally)
+{
+	struct jf_msg_meta m;
+
+	entry_meta(t, off, &m);
+	meta_add(&tally->meta, &m, 1);
+	tally->messages++;
+	tally->octets += rd32(t->obuf + off);
+	queue_remove(t, off);
+}
+
 /* Pop the messages the collector's TCP has acknowledged: bytes written on
  * this connection minus those still unacknowledged in the socket. */
 static void tcp_update_acked(struct jf_transport *t)
@@ -295,10 +298,7 @@ static void tcp_down(struct jf_transport *t, uint64_t now_ms, int err)
 
 		entry_meta(t, off, &m);
 		if (m.session) {
-			meta_add(&t->discarded, &m, 1);
-			t->discarded_messages++;
-			t->discarded_octets += rd32(t->obuf + off);
-			queue_remove(t, off);
+			queue_drop(t, off, &t->discarded);
 			continue;
 		}
 		if (begun)
@@ -434,7 +434,7 @@ static enum jf_send_result tcp_queue(struct jf_transport *t, const void *msg, si
 		return JF_DROPPED;
 	}
 	if (front) {
-		/* After what is begun and earlier send_first entries. */
+		/* After what is begun and earlier "first" entries. */
 		size_t begun = t->wr_off + (t->wr_pos ? entry_len(t, t->wr_off) : 0);
 
 		off = t->ins_off > begun ? t->ins_off : begun;
@@ -454,27 +454,14 @@ static enum jf_send_result tcp_queue(struct jf_transport *t, const void *msg, si
 }
 
 enum jf_send_result jf_transport_send(struct jf_transport *t, const void *msg,
-				      size_t len, const struct jf_msg_meta *meta, uint64_t now_ms)
+				      size_t len, const struct jf_msg_meta *meta, bool first,
+				      uint64_t now_ms)
 {
 	enum jf_send_result r;
 
 	if (!t->tcp)
 		return udp_send(t, msg, len);
-	r = tcp_queue(t, msg, len, meta, false);
-	if (r == JF_SENT)
-		tcp_flush(t, now_ms);
-	return r;
-}
-
-enum jf_send_result jf_transport_send_first(struct jf_transport *t, const void *msg,
-					    size_t len, const struct jf_msg_meta *meta,
-					    uint64_t now_ms)
-{
-	enum jf_send_result r;
-
-	if (!t->tcp)
-		return udp_send(t, msg, len);
-	r = tcp_queue(t, msg, len, meta, true);
+	r = tcp_queue(t, msg, len, meta, first);
 	if (r == JF_SENT)
 		tcp_flush(t, now_ms);
 	return r;
@@ -482,10 +469,10 @@ enum jf_send_result jf_transport_send_first(struct jf_transport *t, const void *
 
 bool jf_transport_drain(struct jf_transport *t, int *timeout_ms)
 {
-	uint64_t start = mono_ms(), deadline = start + (uint64_t)(*timeout_ms > 0 ? *timeout_ms : 0);
+	uint64_t start = jf_mono_ms(), deadline = start + (uint64_t)(*timeout_ms > 0 ? *timeout_ms : 0);
 	bool fresh = false;
 
-	while (t->tcp && t->olen && mono_ms() < deadline) {
+	while (t->tcp && t->olen && jf_mono_ms() < deadline) {
 		struct pollfd pfd = { .fd = t->fd, .events = POLLIN | POLLRDHUP };
 
 		if (!t->up) {
@@ -501,7 +488,7 @@ bool jf_transport_drain(struct jf_transport *t, int *timeout_ms)
 		if (fresh)
 			break;
 	}
-	*timeout_ms -= (int)(mono_ms() - start);
+	*timeout_ms -= (int)(jf_mono_ms() - start);
 	return fresh;
 }
 
@@ -511,16 +498,7 @@ void jf_transport_abandon(struct jf_transport *t)
 		struct jf_msg_meta m;
 
 		entry_meta(t, 0, &m);
-		if (m.session) {
-			meta_add(&t->discarded, &m, 1);
-			t->discarded_messages++;
-			t->discarded_octets += rd32(t->obuf);
-		} else {
-			meta_add(&t->abandoned, &m, 1);
-			t->abandoned_messages++;
-			t->abandoned_octets += rd32(t->obuf);
-		}
-		queue_remove(t, 0);
+		queue_drop(t, 0, m.session ? &t->discarded : &t->abandoned);
 	}
 	t->wr_off = t->wr_pos = t->ins_off = 0;
 }

@@ -28,6 +28,13 @@ struct jf_msg_meta {
 	uint32_t pad;
 };
 
+/* Messages taken out of the TCP queue unsent, and what they carried. */
+struct jf_msg_tally {
+	uint64_t messages;
+	uint64_t octets;
+	struct jf_msg_meta meta;
+};
+
 enum jf_send_result {
 	JF_SENT = 0,		/* handed to the kernel (or queued on TCP) */
 	JF_DROPPED,		/* not sent; counted by the caller */
@@ -58,19 +65,15 @@ struct jf_transport {
 	size_t olen;
 	size_t wr_off;			/* entry being written (or next to write) */
 	size_t wr_pos;			/* its bytes written so far */
-	size_t ins_off;			/* where the next send_first entry goes */
+	size_t ins_off;			/* where the next "first" entry goes */
 	uint64_t stream_written;	/* bytes written on this connection */
 	uint64_t stream_acked;		/* bytes of whole messages acknowledged */
 	uint32_t session_seq;		/* IPFIX sequence on this connection */
 	uint64_t connects;		/* successful connections */
 	uint64_t delivered_messages;	/* acknowledged by the collector's TCP */
 	uint64_t resent_messages;	/* unacknowledged at a loss, sent again */
-	uint64_t discarded_messages;	/* session messages of a lost connection */
-	uint64_t discarded_octets;
-	struct jf_msg_meta discarded;
-	uint64_t abandoned_messages;	/* still queued when jflowd gave up (exit) */
-	uint64_t abandoned_octets;
-	struct jf_msg_meta abandoned;
+	struct jf_msg_tally discarded;	/* session messages of a lost connection */
+	struct jf_msg_tally abandoned;	/* still queued when jflowd gave up (exit) */
 	struct jf_msg_meta queued;	/* what waits in the queue */
 
 	/* counters */
@@ -87,16 +90,12 @@ int jf_transport_open(struct jf_transport *t, const char *host, const char *port
 void jf_transport_close(struct jf_transport *t);
 
 /* UDP: one datagram. TCP: append to the stream; JF_DROPPED when the
- * bounded queue is full. meta: what the message carries. */
+ * bounded queue is full. meta: what the message carries. TCP and first:
+ * ahead of every queued message not yet begun on this connection, after
+ * earlier first messages (the templates of a new connection, in order). */
 enum jf_send_result jf_transport_send(struct jf_transport *t, const void *msg,
-				      size_t len, const struct jf_msg_meta *meta, uint64_t now_ms);
-
-/* TCP: the same, but ahead of every queued message not yet begun on this
- * connection, after earlier send_first messages (the templates of a new
- * connection, in order). UDP: as jf_transport_send. */
-enum jf_send_result jf_transport_send_first(struct jf_transport *t, const void *msg,
-					    size_t len, const struct jf_msg_meta *meta,
-					    uint64_t now_ms);
+				      size_t len, const struct jf_msg_meta *meta, bool first,
+				      uint64_t now_ms);
 
 /* Bytes waiting in the TCP queue, unacknowledged ones included. */
 size_t jf_transport_queued(const struct jf_transport *t);
@@ -104,7 +103,7 @@ size_t jf_transport_queued(const struct jf_transport *t);
 /* TCP: advance connecting, writing and acknowledgements; notice a
  * collector that closed. Returns true while a new connection waits for
  * its templates: nothing is written on it until the exporter has queued
- * them with send_first and called jf_transport_session_start. */
+ * them with jf_transport_send(first) and called jf_transport_session_start. */
 bool jf_transport_poll(struct jf_transport *t, uint64_t now_ms);
 void jf_transport_session_start(struct jf_transport *t);
 

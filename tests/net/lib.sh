@@ -103,6 +103,30 @@ stop_nfcapd() {
 	stop_pid "$1"
 }
 
+# start_nfacctd NS NAME ADDR PORT AGGREGATE [LINE...]: pmacct's nfacctd on
+# that namespace, print plugin, CSV records in $WORK/NAME.csv, log in
+# $WORK/NAME.log, further config LINEs appended (NFACCTD_PID).
+start_nfacctd() {
+	local n=$1 name=$2 addr=$3 port=$4 agg=$5
+	shift 5
+	printf '%s\n' "daemonize: false" "nfacctd_ip: $addr" "nfacctd_port: $port" \
+		"plugins: print[p]" "aggregate[p]: $agg" "print_output[p]: csv" \
+		"print_output_file[p]: $WORK/$name.csv" "print_output_file_append[p]: true" \
+		"print_refresh_time[p]: 1" "print_num_protos[p]: true" \
+		"nfacctd_disable_checks: false" "logfile: $WORK/$name.log" "$@" > "$WORK/$name.conf"
+	bg_ns "$n" nfacctd -f "$WORK/$name.conf"
+	NFACCTD_PID=$LAST_PID
+	wait_for 5 udp_listening "$n" "$port" || fail "nfacctd $name did not start"
+}
+
+# stop_nfacctd PID: SIGINT, as nfacctd blocks SIGTERM while it waits for
+# data (notes 4.1); it purges its cache to the file before it exits.
+stop_nfacctd() {
+	kill -INT "$1"
+	wait_for 15 sh -c "! kill -0 $1" || fail "nfacctd did not stop"
+	stop_pid "$1"
+}
+
 # capture_start NS FILTER FILE: dumpcap on the namespace's loopback
 # (CAPTURE_PID); capture_stop: flush and close the file.
 capture_start() {

@@ -22,25 +22,8 @@ ip -n "$(ns a)" addr add 192.0.2.1/32 dev veth0
 ip -n "$(ns a)" addr add 2001:db8::1/128 dev veth0 nodad
 
 nfacctd_start() { # NAME ADDR PORT
-	cat > "$WORK/$1.conf" <<-EOF
-	daemonize: false
-	nfacctd_ip: $2
-	nfacctd_port: $3
-	plugins: print[p]
-	aggregate[p]: peer_src_ip, src_host, dst_host, src_port, dst_port, proto
-	print_output[p]: csv
-	print_output_file[p]: $WORK/$1.csv
-	print_output_file_append[p]: true
-	print_refresh_time[p]: 1
-	print_num_protos[p]: true
-	nfacctd_disable_checks: false
-	logfile: $WORK/$1.log
-	EOF
-	bg_ns a nfacctd -f "$WORK/$1.conf"
-	NFACCTD_PID=$LAST_PID
-	wait_for 5 udp_listening a "$3" || fail "nfacctd $1 did not start"
+	start_nfacctd a "$1" "$2" "$3" "peer_src_ip, src_host, dst_host, src_port, dst_port, proto"
 }
-nfacctd_stop() { kill -INT "$1"; wait_for 15 sh -c "! kill -0 $1" || fail "nfacctd did not stop"; stop_pid "$1"; }
 
 # exporters DIR: "IP version" of every exporter in nfcapd's files
 exporters() {
@@ -60,7 +43,7 @@ in_ns a "$JFLOWD" -r "$WORK/in.pcap" -n v5://127.0.0.1:2055 -n v9://127.0.0.1:20
 for p in 2055 2056 4739; do settle a $p; done
 sleep 1.5
 capture_stop
-stop_nfcapd "$NF1"; stop_nfcapd "$NF2"; nfacctd_stop "$PM1"
+stop_nfcapd "$NF1"; stop_nfcapd "$NF2"; stop_nfacctd "$PM1"
 
 $METRICS_CHECK "$WORK/m4.prom" --no-loss --expect-metered 3000 || fail "metrics invariant (IPv4)"
 v6_packets=$(awk -F, 'NR > 1 && $1 == 6 { s += $11 } END { print s }' "$WORK/expect.csv")
@@ -87,7 +70,7 @@ in_ns a "$JFLOWD" -r "$WORK/in.pcap" -n 'v9://[::1]:2057' -n 'ipfix://[::1]:4740
 settle a 2057; settle a 4740
 sleep 1.5
 capture_stop
-stop_nfcapd "$NF3"; nfacctd_stop "$PM2"
+stop_nfcapd "$NF3"; stop_nfacctd "$PM2"
 
 $METRICS_CHECK "$WORK/m6.prom" --no-loss --expect-metered 3000 || fail "metrics invariant (IPv6)"
 nfdump_csv "$WORK/v9_6" "$WORK/v9_6.csv"

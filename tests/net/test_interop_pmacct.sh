@@ -14,31 +14,12 @@ need_cmd nfacctd
 /usr/bin/python3 "$SRC/tests/lib/pcapflows.py" "$WORK/in.pcap" > "$WORK/truth.csv"
 JF_OPTS=(-t idle=3,active=10,fin=1 --template-interval 5 -q)
 
-# nfacctd NAME PORT: a collector on the namespace's loopback, CSV records
-# in $WORK/NAME.csv, log in $WORK/NAME.log (NFACCTD_PID).
+# nfacctd NAME PORT: a collector on the namespace's loopback.
 nfacctd_start() {
-	cat > "$WORK/$1.conf" <<-EOF
-	daemonize: false
-	nfacctd_ip: 127.0.0.1
-	nfacctd_port: $2
-	plugins: print[p]
-	aggregate[p]: src_host, dst_host, src_port, dst_port, proto, vlan, timestamp_start, timestamp_end
-	print_output[p]: csv
-	print_output_file[p]: $WORK/$1.csv
-	print_output_file_append[p]: true
-	print_refresh_time[p]: 1
-	print_num_protos[p]: true
-	timestamps_utc: true
-	nfacctd_disable_checks: false
-	logfile: $WORK/$1.log
-	EOF
-	bg_ns a nfacctd -f "$WORK/$1.conf"
-	NFACCTD_PID=$LAST_PID
-	wait_for 5 udp_listening a "$2" || fail "nfacctd $1 did not start"
+	start_nfacctd a "$1" 127.0.0.1 "$2" \
+		"src_host, dst_host, src_port, dst_port, proto, vlan, timestamp_start, timestamp_end" \
+		"timestamps_utc: true"
 }
-# SIGINT: nfacctd blocks SIGTERM while it waits for data (notes 4.1); it
-# purges its cache to the file before it exits.
-nfacctd_stop() { kill -INT "$1"; wait_for 15 sh -c "! kill -0 $1" || fail "nfacctd did not stop"; stop_pid "$1"; }
 
 netns_pair a b
 nfacctd_start v9 2055;    PM_V9=$NFACCTD_PID
@@ -51,7 +32,7 @@ in_ns a "$JFLOWD" -r "$WORK/in.pcap" -n ipfix://127.0.0.1:4740 --ipfix-sequence 
 	"${JF_OPTS[@]}" || fail "jflowd (nfdump numbering) exited $?"
 for p in 2055 4739 4740; do settle a $p; done
 sleep 1.5	# one more purge interval
-for p in $PM_V9 $PM_IPFIX $PM_CTRL; do nfacctd_stop "$p"; done
+for p in $PM_V9 $PM_IPFIX $PM_CTRL; do stop_nfacctd "$p"; done
 
 $METRICS_CHECK "$WORK/m.prom" --no-loss --expect-metered 12000 || fail "metrics invariant"
 log "$(nfacctd -V | head -1)"
