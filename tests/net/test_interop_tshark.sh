@@ -17,19 +17,25 @@ CHECK="/usr/bin/python3 $SRC/tests/lib/cflow_check.py"
 	--protos tcp,udp,icmp --families 4,6 --framing plain,vlan,qinq,mpls --tcp-session \
 	--rate 200 --expect "$WORK/expect.csv"
 /usr/bin/python3 "$SRC/tests/lib/pcapflows.py" "$WORK/in.pcap" > "$WORK/truth.csv"
+# Sampled 1 in 4, a flow of 20 packets goes unseen with probability
+# 0.75^20 = 0.3% (one of 48 in 14% of runs); of 100 packets, 3e-13.
+"$TRAFGEN" --out "$WORK/long.pcap" --flows 48 --packets 4800 --size 64-1400 \
+	--protos tcp,udp,icmp --families 4,6 --framing plain,vlan,qinq,mpls --tcp-session \
+	--rate 800 --expect "$WORK/expect_long.csv"
+/usr/bin/python3 "$SRC/tests/lib/pcapflows.py" "$WORK/long.pcap" > "$WORK/truth_long.csv"
 
 netns_pair a b
 # Long timeouts: each flow is one record; fin=0: TCP flows end at their
 # FIN (end reason 3), the others at the end of the file (4).
-run() { # CAPTURE [jflowd options]
-	local cap=$1; shift
+run() { # PCAP CAPTURE [jflowd options]
+	local in=$1 cap=$2; shift 2
 	capture_start a "udp port 2055 or udp port 4739" "$cap"
-	in_ns a "$JFLOWD" -r "$WORK/in.pcap" -n v9://127.0.0.1:2055 -n ipfix://127.0.0.1:4739 \
+	in_ns a "$JFLOWD" -r "$in" -n v9://127.0.0.1:2055 -n ipfix://127.0.0.1:4739 \
 		-t idle=60,active=120,fin=0 -q "$@" || fail "jflowd exited $?"
 	capture_stop
 }
-run "$WORK/plain.pcapng" --metrics-file "$WORK/m.prom"
-run "$WORK/sampled.pcapng" -s 4
+run "$WORK/in.pcap" "$WORK/plain.pcapng" --metrics-file "$WORK/m.prom"
+run "$WORK/long.pcap" "$WORK/sampled.pcapng" -s 4
 
 log "$(tshark -v | head -1)"
 O=--option
@@ -41,7 +47,7 @@ $CHECK records "$WORK/plain.pcapng" 2055 "$WORK/truth.csv" --fin-end --min-recor
 	$O cflow.flow_active_timeout=120 $O cflow.flow_inactive_timeout=60 \
 	$O cflow.scope_system=00:00:00:01 || fail "v9: records differ"
 for p in 2055 4739; do
-	$CHECK records "$WORK/sampled.pcapng" $p "$WORK/truth.csv" --sampling 4 --min-records 10 \
+	$CHECK records "$WORK/sampled.pcapng" $p "$WORK/truth_long.csv" --sampling 4 --min-records 10 \
 		--expert $O cflow.sampling_interval=4 $O cflow.sampling_algorithm=2 \
 		|| fail "port $p sampled: sampling fields differ"
 done
