@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Default template layouts (PROTOCOL.md) and the record writers. */
+/* Default template layouts (docs/protocol.md) and the record writers. */
 #include <string.h>
 #include "ie.h"
 #include "template.h"

@@ -25,7 +25,7 @@ enum jf_tmpl_kind {
 	JF_TMPL_OPT_IFNAME,	/* interface index -> name, description */
 };
 
-/* Data template ids, one per record layout (PROTOCOL.md). */
+/* Data template ids, one per record layout (docs/protocol.md). */
 enum jf_tmpl_id {
 	JF_TID_IPV4 = 256,
 	JF_TID_IPV6 = 257,
