@@ -356,8 +356,9 @@ static const struct opt_def opts[] = {
 	{ "source", 0, 1, set_source, "ADDR",
 	  "send exports from ADDR (the exporter address collectors see)" },
 	{ "export-rate", 0, 1, set_export_rate, "N",
-	  "with -r: pace exports so collectors keep up: one on this host as fast as\n"
-	  "its socket drains, a remote one at N messages/s (default 10000; 0: unpaced)" },
+	  "pace exports so collectors keep up: one on this host as fast as its\n"
+	  "socket drains (every mode), a remote one with -r at N messages/s\n"
+	  "(default 10000; 0: unpaced)" },
 	{ "ipfix-sequence", 0, 1, set_ipfix_sequence, "rfc|nfdump",
 	  "what the IPFIX sequence number counts: rfc (default): data records,\n"
 	  "options data included (RFC 7011; pmacct, Wireshark, libfixbuf);\n"

@@ -169,7 +169,7 @@ void jf_exporter_set_ignored(struct jf_exporter *e, uint64_t packets, uint64_t o
 	e->ignored_octets = octets;
 }
 
-/* Replaying a file, the collector must keep up. On this host we can see
+/* The collector must keep up, in every mode. On this host we can see
  * how full its socket is (sock_diag) and send only while it is under half
  * full: as fast as it reads, never faster. A datagram costs the receiver
  * its truesize, about len + 900 bytes on loopback; 2 * len is safe. */

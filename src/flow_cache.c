@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include "jflowd/parse.h"
 #include "flow_cache.h"
 #include "flow_hash.h"
 
@@ -230,7 +231,7 @@ static void update_hashed(struct jf_flow_cache *c, const struct jf_key *key,
 	c->st.octets += u->octets;
 
 	if (!s->on_fin && (u->tcp_flags & (JF_TCP_FIN | JF_TCP_RST)) &&
-	    key->proto == 6) {
+	    key->proto == JF_IPPROTO_TCP) {
 		s->on_fin = 1;
 		s->fin_at_ms = now_ms;
 		list_push_tail(c, L_FIN, i);
@@ -309,7 +310,7 @@ size_t jf_cache_expire(struct jf_flow_cache *c, uint64_t now_ms)
 		int list;
 		enum jf_end_reason why;
 	} order[] = {
-		{ L_FIN, JF_END_EOF }, { L_IDLE, JF_END_IDLE }, { L_ACTIVE, JF_END_ACTIVE },
+		{ L_FIN, JF_END_FLOW_END }, { L_IDLE, JF_END_IDLE }, { L_ACTIVE, JF_END_ACTIVE },
 	};
 	size_t n = 0, k;
 	uint32_t i;

@@ -11,7 +11,7 @@
 enum jf_end_reason {
 	JF_END_IDLE = 1,	/* idle (inactive) timeout */
 	JF_END_ACTIVE = 2,	/* active timeout */
-	JF_END_EOF = 3,		/* end of flow detected: TCP FIN or RST */
+	JF_END_FLOW_END = 3,	/* end of flow detected: TCP FIN or RST */
 	JF_END_FORCED = 4,	/* shutdown or end of the capture file */
 	JF_END_RESOURCES = 5,	/* cache full: emergency expiry */
 };
