@@ -14,7 +14,9 @@
 #define JF_TMPL_MAX_FIELDS 48
 #define JF_TMPL_MAX_REC 256	/* bytes of the longest data record */
 
+/* Wire format: the version number in the message header. */
 enum jf_wire {
+	JF_WIRE_V5 = 5,
 	JF_WIRE_V9 = 9,
 	JF_WIRE_IPFIX = 10,
 };
