@@ -147,16 +147,8 @@ static void meter_packet(struct jf_pcap_meter *m, const struct pcap_pkthdr *h,
 	memset(&pkt, 0, sizeof(pkt));
 	reason = parse_frame(m->cur->linktype, data, data + h->caplen, &pkt);
 	if (reason == JF_PKT_OK) {
-		struct jf_update u = {
-			.packets = 1,
-			.octets = pkt.octets,
-			.first_ms = ts,
-			.last_ms = ts,
-			.flow_label = pkt.flow_label,
-			.tcp_flags = pkt.tcp_flags,
-			.ttl_min = pkt.ttl,
-			.ttl_max = pkt.ttl,
-		};
+		struct jf_flow u = jf_flow_packet(pkt.octets, pkt.tcp_flags, pkt.ttl,
+						  pkt.flow_label, ts);
 
 		pkt.key.ifindex = m->cur->ifindex;
 		jf_cache_update(m->cache, &pkt.key, &u, m->clock_ms);

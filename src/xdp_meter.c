@@ -32,7 +32,7 @@ struct jf_xdp_meter {
 	/* Drain buffers. */
 	struct jf_key *keys;
 	struct jf_counters *vals;
-	struct jf_update *updates;
+	struct jf_flow *updates;
 	struct jf_stat *percpu;		/* ncpus values of one stats entry */
 	/* Ring callback context. */
 	struct jf_flow_cache *cache;
@@ -61,16 +61,12 @@ static int on_spill(void *ctx, void *data, size_t size)
 {
 	struct jf_xdp_meter *m = ctx;
 	const struct jf_spill *s = data;
-	struct jf_update u;
+	struct jf_flow u;
 
 	if (size < sizeof(*s))
 		return 0;
-	u.packets = 1;
-	u.octets = s->octets;
-	u.first_ms = u.last_ms = to_real_ms(m, s->ts_ns);
-	u.flow_label = s->flow_label;
-	u.tcp_flags = s->tcp_flags;
-	u.ttl_min = u.ttl_max = s->ttl;
+	u = jf_flow_packet(s->octets, s->tcp_flags, s->ttl, s->flow_label,
+			   to_real_ms(m, s->ts_ns));
 	jf_cache_update(m->cache, &s->key, &u, m->now_ms);
 	m->spill_seen[s->epoch & 1]++;
 	m->spill_merged++;
@@ -240,7 +236,7 @@ static int drain_map(struct jf_xdp_meter *m, int fd, struct jf_flow_cache *cache
 			break;
 		for (i = 0; i < count; i++) {
 			const struct jf_counters *c = &m->vals[i];
-			struct jf_update *u = &m->updates[i];
+			struct jf_flow *u = &m->updates[i];
 
 			u->packets = c->packets;
 			u->octets = c->octets;

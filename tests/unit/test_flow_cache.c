@@ -40,7 +40,7 @@ static void pkt(struct jf_flow_cache *c, uint32_t n, uint8_t proto, uint8_t flag
 		uint32_t len, uint64_t t)
 {
 	struct jf_key k = key(n, proto);
-	struct jf_update u = { .packets = 1, .octets = len, .first_ms = t, .last_ms = t,
+	struct jf_flow u = { .packets = 1, .octets = len, .first_ms = t, .last_ms = t,
 			       .tcp_flags = flags, .ttl_min = 64, .ttl_max = 64 };
 
 	jf_cache_update(c, &k, &u, t);
