@@ -66,6 +66,13 @@ struct jf_config {
 
 void jf_config_defaults(struct jf_config *cfg);
 
+/* Each module's part of the configuration. */
+struct jf_exporter_params;
+struct jf_meter_params;
+void jf_config_exporter_params(const struct jf_config *cfg, bool replay,
+			       struct jf_exporter_params *p);
+void jf_config_meter_params(const struct jf_config *cfg, struct jf_meter_params *p);
+
 /* Entries of each kernel flow map: --map-flows, or by default a quarter of
  * the cache (at least 65536, at most the cache): the maps hold the flows
  * active within one drain interval, the cache those of an idle timeout. */

@@ -71,7 +71,8 @@ struct jf_exporter {
 	int n_ifnames;
 };
 
-struct jf_exporter *jf_exporter_new(const struct jf_config *cfg, char *err, size_t errlen)
+struct jf_exporter *jf_exporter_new(const struct jf_exporter_params *p, char *err,
+				    size_t errlen)
 {
 	struct jf_exporter *e = calloc(1, sizeof(*e));
 	int i, t;
@@ -80,40 +81,40 @@ struct jf_exporter *jf_exporter_new(const struct jf_config *cfg, char *err, size
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	e->domain = cfg->observation_domain;
-	e->mtu = cfg->mtu;
-	e->tmpl_interval_ms = cfg->template_interval_s * 1000;
-	e->tmpl_packets = cfg->template_packets;
-	e->sample_rate = cfg->sample_rate ? cfg->sample_rate : 1;
-	e->active_s = (uint16_t)((cfg->active_ms + 999) / 1000);
-	e->idle_s = (uint16_t)((cfg->idle_ms + 999) / 1000);
+	e->domain = p->domain;
+	e->mtu = p->mtu;
+	e->tmpl_interval_ms = p->template_interval_s * 1000;
+	e->tmpl_packets = p->template_packets;
+	e->sample_rate = p->sample_rate ? p->sample_rate : 1;
+	e->active_s = (uint16_t)((p->active_ms + 999) / 1000);
+	e->idle_s = (uint16_t)((p->idle_ms + 999) / 1000);
 	/* A collector on this host is paced on its socket in every mode (a
 	 * burst at shutdown or of expiries must not overrun it; while the
 	 * agent waits, the kernel maps and the spill ring keep counting). A
 	 * remote one is paced by rate only when replaying a file. */
-	e->pace_local = cfg->export_rate != 0;
-	e->export_rate = cfg->pcap_file[0] ? cfg->export_rate : 0;
-	e->seq_nfdump = cfg->ipfix_sequence == JF_IPFIX_SEQ_NFDUMP;
+	e->pace_local = p->export_rate != 0;
+	e->export_rate = p->mode == JF_EXPORT_REPLAY ? p->export_rate : 0;
+	e->seq_nfdump = p->ipfix_sequence == JF_IPFIX_SEQ_NFDUMP;
 	e->system_init_ms = jf_wall_ms();
 
-	for (i = 0; i < cfg->n_collectors; i++) {
+	for (i = 0; i < p->n_collectors; i++) {
 		struct collector *c = &e->c[i];
 		struct jf_tmpl_params tp;
 		char why[256];
 
-		c->url = cfg->collectors[i];
-		snprintf(c->name, sizeof(c->name), "%s", cfg->collector_urls[i]);
+		c->url = p->collectors[i];
+		snprintf(c->name, sizeof(c->name), "%s", p->names[i]);
 		c->proto = c->url.proto;
 		if (jf_transport_open(&c->tr, c->url.host, c->url.port,
-				      c->proto->tcp, cfg->source_addr,
-				      cfg->tcp_buffer, c->name, why, sizeof(why))) {
+				      c->proto->tcp, p->source_addr,
+				      p->tcp_buffer, c->name, why, sizeof(why))) {
 			snprintf(err, errlen, "collector %s: %s", c->name, why);
 			e->n = i;
 			jf_exporter_free(e);
 			return NULL;
 		}
 		e->n = i + 1;
-		c->tr.may_block = cfg->pcap_file[0] != '\0';
+		c->tr.may_block = p->mode == JF_EXPORT_REPLAY;
 		tp.wire = c->proto->wire;
 		tp.sampling = e->sample_rate > 1;
 		tp.exporter_ipv6 = c->tr.peer.ss_family == AF_INET6;

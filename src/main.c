@@ -83,7 +83,7 @@ static void tick(struct app *a, uint64_t now_ms)
 
 	a->now_ms = now_ms;
 	jf_cache_expire(a->cache, now_ms);
-	jf_metrics_unaccounted(&a->st, &ign_p, &ign_o, 1);
+	jf_metrics_ignored(&a->st, &ign_p, &ign_o);
 	jf_exporter_set_ignored(a->exp, ign_p, ign_o);
 	jf_exporter_flush(a->exp, now_ms);
 	write_metrics(a);
@@ -95,7 +95,7 @@ static void shutdown_export(struct app *a, uint64_t now_ms, enum jf_end_reason w
 
 	a->now_ms = now_ms;
 	jf_cache_flush(a->cache, why);
-	jf_metrics_unaccounted(&a->st, &ign_p, &ign_o, 1);
+	jf_metrics_ignored(&a->st, &ign_p, &ign_o);
 	jf_exporter_set_ignored(a->exp, ign_p, ign_o);
 	jf_exporter_finish(a->exp, now_ms, TCP_DRAIN_MS);
 	write_metrics(a);
@@ -110,9 +110,11 @@ static int open_common(struct app *a)
 		.fin_ms = a->cfg.fin_ms,
 		.prefault = !a->cfg.pcap_file[0],
 	};
+	struct jf_exporter_params ep;
 	char err[512];
 
-	a->exp = jf_exporter_new(&a->cfg, err, sizeof(err));
+	jf_config_exporter_params(&a->cfg, a->cfg.pcap_file[0] != '\0', &ep);
+	a->exp = jf_exporter_new(&ep, err, sizeof(err));
 	if (!a->exp) {
 		log_err("%s", err);
 		return -1;
@@ -196,13 +198,15 @@ static void read_ifalias(const char *ifname, char *out, size_t n)
 static int run_live(struct app *a)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
+	struct jf_meter_params mp;
 	uint64_t next_tick;
 	char err[512];
 	int i, rc = 0;
 
+	jf_config_meter_params(&a->cfg, &mp);
 	if (a->cfg.mode == JF_MODE_PCAP) {
 		a->mode = "pcap";
-		a->pcap = jf_pcap_meter_open_live(&a->cfg, err, sizeof(err));
+		a->pcap = jf_pcap_meter_open_live(&mp, err, sizeof(err));
 		if (!a->pcap) {
 			log_err("%s", err);
 			return EXIT_FAILURE;
@@ -210,7 +214,7 @@ static int run_live(struct app *a)
 	} else {
 		a->mode = "xdp";
 		jf_log_setup_libbpf();
-		a->xdp = jf_xdp_meter_open(&a->cfg, err, sizeof(err));
+		a->xdp = jf_xdp_meter_open(&mp, err, sizeof(err));
 		if (!a->xdp) {
 			log_err("%s", err);
 			return EXIT_FAILURE;

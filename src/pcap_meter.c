@@ -235,22 +235,22 @@ struct jf_pcap_meter *jf_pcap_meter_open_file(const char *path, uint32_t sample_
 	return m;
 }
 
-struct jf_pcap_meter *jf_pcap_meter_open_live(const struct jf_config *cfg, char *err,
+struct jf_pcap_meter *jf_pcap_meter_open_live(const struct jf_meter_params *p, char *err,
 					      size_t errlen)
 {
-	struct jf_pcap_meter *m = meter_new(cfg->sample_rate);
+	struct jf_pcap_meter *m = meter_new(p->sample_rate);
 	int i;
 
 	if (!m) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	for (i = 0; i < cfg->n_ifaces; i++) {
+	for (i = 0; i < p->n_ifaces; i++) {
 		char perr[PCAP_ERRBUF_SIZE] = "";
 		struct source *s = &m->src[i];
 		int rc;
 
-		snprintf(s->name, sizeof(s->name), "%s", cfg->ifaces[i]);
+		snprintf(s->name, sizeof(s->name), "%s", p->ifaces[i]);
 		s->ifindex = if_nametoindex(s->name);
 		if (!s->ifindex) {
 			snprintf(err, errlen, "interface %s: %s", s->name, strerror(errno));

@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include "config.h"
 #include "flow_cache.h"
+#include "meter.h"
 #include "meter_stats.h"
 
 struct jf_pcap_meter;
@@ -23,7 +23,7 @@ struct jf_pcap_meter *jf_pcap_meter_open_file(const char *path, uint32_t sample_
 /* The same from an open stream (taken over, closed with the meter). */
 struct jf_pcap_meter *jf_pcap_meter_open_fp(FILE *f, const char *name, uint32_t sample_rate,
 					    char *err, size_t errlen);
-struct jf_pcap_meter *jf_pcap_meter_open_live(const struct jf_config *cfg, char *err,
+struct jf_pcap_meter *jf_pcap_meter_open_live(const struct jf_meter_params *p, char *err,
 					      size_t errlen);
 void jf_pcap_meter_close(struct jf_pcap_meter *m);
 

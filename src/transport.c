@@ -22,7 +22,7 @@
 #include <unistd.h>
 #include "clock.h"
 #include "log.h"
-#include "template.h"
+#include "bytes.h"
 #include "transport.h"
 
 #define UDP_SNDBUF (4 << 20)

@@ -91,14 +91,14 @@ static int detach_one(struct jf_xdp_meter *m, int i)
 	return rc;
 }
 
-static int attach_one(struct jf_xdp_meter *m, int i, const char *name, enum jf_capture_mode mode,
+static int attach_one(struct jf_xdp_meter *m, int i, const char *name, bool generic,
 		      char *err, size_t errlen)
 {
 	int prog_fd = bpf_program__fd(m->skel->progs.jflowd_xdp);
 	uint32_t flags = XDP_FLAGS_UPDATE_IF_NOEXIST;
 	int rc;
 
-	if (mode == JF_MODE_XDP) {
+	if (!generic) {
 		rc = bpf_xdp_attach((int)m->ifindex[i], prog_fd, flags | XDP_FLAGS_DRV_MODE, NULL);
 		if (!rc) {
 			m->attach_flags[i] = flags | XDP_FLAGS_DRV_MODE;
@@ -125,10 +125,10 @@ static int attach_one(struct jf_xdp_meter *m, int i, const char *name, enum jf_c
 	return 0;
 }
 
-struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_config *cfg, char *err, size_t errlen)
+struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p, char *err,
+				       size_t errlen)
 {
 	struct jf_xdp_meter *m;
-	uint32_t map_flows;
 	int i, rc;
 
 	m = calloc(1, sizeof(*m));
@@ -144,11 +144,11 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_config *cfg, char *err, s
 	if (m->ncpus > JF_MAX_CPUS)
 		log_warn("%d CPUs; packets on CPUs beyond %d are counted as lost",
 			 m->ncpus, JF_MAX_CPUS);
-	m->n_ifaces = cfg->n_ifaces;
-	for (i = 0; i < cfg->n_ifaces; i++) {
-		m->ifindex[i] = if_nametoindex(cfg->ifaces[i]);
+	m->n_ifaces = p->n_ifaces;
+	for (i = 0; i < p->n_ifaces; i++) {
+		m->ifindex[i] = if_nametoindex(p->ifaces[i]);
 		if (!m->ifindex[i]) {
-			snprintf(err, errlen, "interface %s: %s", cfg->ifaces[i], strerror(errno));
+			snprintf(err, errlen, "interface %s: %s", p->ifaces[i], strerror(errno));
 			goto fail;
 		}
 	}
@@ -158,19 +158,18 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_config *cfg, char *err, s
 		snprintf(err, errlen, "open BPF object: %s", strerror(errno));
 		goto fail;
 	}
-	if (cfg->quiesce == JF_QUIESCE_RCU && !jf_epoch_rcu_available()) {
+	if (p->quiesce == JF_QUIESCE_RCU && !jf_epoch_rcu_available()) {
 		snprintf(err, errlen, "--quiesce rcu: the kernel offers no membarrier GLOBAL "
 			 "(nohz_full?); use --quiesce seq");
 		goto fail;
 	}
-	m->quiesce_seq = cfg->quiesce == JF_QUIESCE_SEQ ||
-			 (cfg->quiesce == JF_QUIESCE_AUTO && !jf_epoch_rcu_available());
+	m->quiesce_seq = p->quiesce == JF_QUIESCE_SEQ ||
+			 (p->quiesce == JF_QUIESCE_AUTO && !jf_epoch_rcu_available());
 	m->skel->rodata->quiesce_seq = m->quiesce_seq;
-	m->skel->rodata->sample_rate = cfg->sample_rate;
-	m->skel->rodata->verdict = cfg->mirror ? XDP_DROP : XDP_PASS;
-	map_flows = jf_config_map_flows(cfg);
-	bpf_map__set_max_entries(m->skel->maps.flows_a, map_flows);
-	bpf_map__set_max_entries(m->skel->maps.flows_b, map_flows);
+	m->skel->rodata->sample_rate = p->sample_rate;
+	m->skel->rodata->verdict = p->mirror ? XDP_DROP : XDP_PASS;
+	bpf_map__set_max_entries(m->skel->maps.flows_a, p->map_flows);
+	bpf_map__set_max_entries(m->skel->maps.flows_b, p->map_flows);
 
 	rc = jflowd_bpf__load(m->skel);
 	if (rc) {
@@ -199,10 +198,10 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_config *cfg, char *err, s
 	log_debug("epoch switches wait with %s", m->quiesce_seq ? "per-CPU sequence counters"
 							   : "an RCU grace period");
 
-	for (i = 0; i < cfg->n_ifaces; i++) {
-		if (attach_one(m, i, cfg->ifaces[i], cfg->mode, err, errlen))
+	for (i = 0; i < p->n_ifaces; i++) {
+		if (attach_one(m, i, p->ifaces[i], p->generic, err, errlen))
 			goto fail;
-		log_info("metering %s (ifindex %u) with %s XDP", cfg->ifaces[i], m->ifindex[i],
+		log_info("metering %s (ifindex %u) with %s XDP", p->ifaces[i], m->ifindex[i],
 			 jf_xdp_meter_mode(m, i));
 	}
 	return m;

@@ -7,16 +7,17 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "config.h"
 #include "flow_cache.h"
+#include "meter.h"
 #include "meter_stats.h"
 
 struct jf_xdp_meter;
 
-/* Open, size, load and attach to every interface of cfg (none: load only,
+/* Open, size, load and attach to every interface of p (none: load only,
  * for tests and benchmarks that drive the program with BPF_PROG_TEST_RUN).
  * NULL with a one-line reason in err. */
-struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_config *cfg, char *err, size_t errlen);
+struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p, char *err,
+				       size_t errlen);
 
 /* Poll the spill ring for up to timeout_ms, merging what arrives. */
 int jf_xdp_meter_poll(struct jf_xdp_meter *m, struct jf_flow_cache *cache, int timeout_ms,

@@ -125,6 +125,7 @@ static int run_mode(enum jf_quiesce mode, const char *name)
 	struct jf_flow_cache *cache;
 	struct jf_xdp_meter *m;
 	struct jf_config cfg;
+	struct jf_meter_params mp;
 	pthread_t th[RUNNERS];
 	uint64_t runs = 0, merged = 0, lost, now = 1;
 	char err[256];
@@ -133,7 +134,8 @@ static int run_mode(enum jf_quiesce mode, const char *name)
 	jf_config_defaults(&cfg);
 	cfg.map_flows = 256;		/* far fewer than FLOWS: the spill ring works */
 	cfg.quiesce = mode;
-	m = jf_xdp_meter_open(&cfg, err, sizeof(err));
+	jf_config_meter_params(&cfg, &mp);
+	m = jf_xdp_meter_open(&mp, err, sizeof(err));
 	if (!m) {
 		printf("FAIL: %s: %s\n", name, err);
 		return 1;

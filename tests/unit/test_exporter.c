@@ -51,13 +51,15 @@ static uint32_t rd32(const uint8_t *p) { return (uint32_t)rd16(p) << 16 | rd16(p
 /* An exporter for one collector; cfg is already filled (defaults+changes). */
 static struct jf_exporter *exporter_cfg(struct jf_config *cfg, const char *url)
 {
+	struct jf_exporter_params p;
 	char err[256];
 	struct jf_exporter *e;
 
 	cfg->n_collectors = 1;
 	assert_int_equal(jf_url_parse(url, &cfg->collectors[0], err, sizeof(err)), 0);
 	snprintf(cfg->collector_urls[0], sizeof(cfg->collector_urls[0]), "%s", url);
-	e = jf_exporter_new(cfg, err, sizeof(err));
+	jf_config_exporter_params(cfg, false, &p);
+	e = jf_exporter_new(&p, err, sizeof(err));
 	assert_non_null(e);
 	return e;
 }
