@@ -153,7 +153,7 @@ static int bench_flows(const struct opts *o, uint32_t n)
 	jf_config_defaults(&cfg);
 	cfg.max_flows = n;
 	jf_config_meter_params(&cfg, &mp);
-	m = jf_xdp_meter_open(&mp, err, sizeof(err));
+	m = jf_xdp_meter_open(&mp, NULL, NULL, err, sizeof(err));
 	if (!m) {
 		fprintf(stderr, "drain: %s\n", err);
 		return -1;
@@ -163,7 +163,7 @@ static int bench_flows(const struct opts *o, uint32_t n)
 	/* The drain itself: maps that hold all n flows of one interval. */
 	cfg.map_flows = n;
 	jf_config_meter_params(&cfg, &mp);
-	m = jf_xdp_meter_open(&mp, err, sizeof(err));
+	m = jf_xdp_meter_open(&mp, NULL, NULL, err, sizeof(err));
 	if (!m) {
 		fprintf(stderr, "drain: %s\n", err);
 		return -1;
@@ -192,10 +192,11 @@ static int bench_flows(const struct opts *o, uint32_t n)
 		}
 		emitted = 0;
 		memset(&st, 0, sizeof(st));
+		jf_xdp_meter_bind(m, cache, &st);
 		if ((rc = fill(fd, keys, vals, n)))
 			goto free_cache;
 		t_new = bench_ns();
-		rc = jf_xdp_meter_drain(m, cache, now_ms, &st);
+		rc = jf_xdp_meter_drain(m, now_ms);
 		t_new = bench_ns() - t_new;
 		if (rep == 0)
 			rss_cache = rss_bytes() - rss0;
@@ -203,7 +204,7 @@ static int bench_flows(const struct opts *o, uint32_t n)
 		if (rc || (rc = fill(fd, keys, vals, n)))
 			goto free_cache;
 		t_old = bench_ns();
-		rc = jf_xdp_meter_drain(m, cache, now_ms + 1000, &st);
+		rc = jf_xdp_meter_drain(m, now_ms + 1000);
 		t_old = bench_ns() - t_old;
 		fd = jf_xdp_meter_current_map_fd(m);
 		if (rc || (rc = fill(fd, keys, vals, n)))

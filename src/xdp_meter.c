@@ -19,6 +19,7 @@
 #define DRAIN_BATCH 1024	/* entries per batch syscall */
 
 struct jf_xdp_meter {
+	struct jf_meter base;
 	struct jflowd_bpf *skel;
 	bool quiesce_seq;		/* else an RCU grace period */
 	int ncpus;
@@ -34,8 +35,10 @@ struct jf_xdp_meter {
 	struct jf_counters *vals;
 	struct jf_flow *updates;
 	struct jf_stat *percpu;		/* ncpus values of one stats entry */
-	/* Ring callback context. */
+	/* Bound at open. */
 	struct jf_flow_cache *cache;
+	struct jf_meter_stats *st;
+	/* Ring callback context. */
 	uint64_t now_ms;
 	int64_t mono_to_real_ns;
 	uint64_t spill_seen[2];		/* ring records per epoch parity */
@@ -125,8 +128,9 @@ static int attach_one(struct jf_xdp_meter *m, int i, const char *name, bool gene
 	return 0;
 }
 
-struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p, char *err,
-				       size_t errlen)
+struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
+				       struct jf_flow_cache *cache, struct jf_meter_stats *st,
+				       char *err, size_t errlen)
 {
 	struct jf_xdp_meter *m;
 	int i, rc;
@@ -136,6 +140,8 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p, char *er
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	m->base.ops = &jf_xdp_meter_ops;
+	jf_xdp_meter_bind(m, cache, st);
 	m->ncpus = libbpf_num_possible_cpus();
 	if (m->ncpus <= 0) {
 		snprintf(err, errlen, "cannot count CPUs: %s", strerror(-m->ncpus));
@@ -210,10 +216,15 @@ fail:
 	return NULL;
 }
 
-int jf_xdp_meter_poll(struct jf_xdp_meter *m, struct jf_flow_cache *cache, int timeout_ms,
-		      uint64_t now_ms)
+void jf_xdp_meter_bind(struct jf_xdp_meter *m, struct jf_flow_cache *cache,
+		       struct jf_meter_stats *st)
 {
 	m->cache = cache;
+	m->st = st;
+}
+
+int jf_xdp_meter_poll(struct jf_xdp_meter *m, int timeout_ms, uint64_t now_ms)
+{
 	m->now_ms = now_ms;
 	return ring_buffer__poll(m->ring, timeout_ms);
 }
@@ -308,14 +319,13 @@ static void sync_spill(struct jf_xdp_meter *m, struct jf_meter_stats *st)
 	m->spill_merged_octets = 0;
 }
 
-int jf_xdp_meter_drain(struct jf_xdp_meter *m, struct jf_flow_cache *cache, uint64_t now_ms,
-		       struct jf_meter_stats *st)
+int jf_xdp_meter_drain(struct jf_xdp_meter *m, uint64_t now_ms)
 {
 	struct jflowd_bpf__bss *bss = m->skel->bss;
+	struct jf_meter_stats *st = m->st;
 	uint64_t old;
 	int rc;
 
-	m->cache = cache;
 	m->now_ms = now_ms;
 	m->mono_to_real_ns = mono_to_real_offset();
 	old = jf_epoch_flip(&bss->epoch);
@@ -332,7 +342,7 @@ int jf_xdp_meter_drain(struct jf_xdp_meter *m, struct jf_flow_cache *cache, uint
 	/* The old map has no writer now; its spilled packets are all in the
 	 * ring. */
 	ring_buffer__consume(m->ring);
-	rc = drain_map(m, m->map_fd[old & 1], cache, now_ms, &st->drained_flows);
+	rc = drain_map(m, m->map_fd[old & 1], m->cache, now_ms, &st->drained_flows);
 	if (!rc)
 		rc = harvest(m, (uint32_t)(old & 1), st);
 	sync_spill(m, st);
@@ -342,17 +352,16 @@ int jf_xdp_meter_drain(struct jf_xdp_meter *m, struct jf_flow_cache *cache, uint
 	return rc;
 }
 
-int jf_xdp_meter_stop(struct jf_xdp_meter *m, struct jf_flow_cache *cache, uint64_t now_ms,
-		      struct jf_meter_stats *st)
+int jf_xdp_meter_stop(struct jf_xdp_meter *m, uint64_t now_ms)
 {
 	int i, rc;
 
 	for (i = 0; i < m->n_ifaces; i++)
 		detach_one(m, i);
 	/* Two switches drain both maps; runs still in flight are waited for. */
-	rc = jf_xdp_meter_drain(m, cache, now_ms, st);
+	rc = jf_xdp_meter_drain(m, now_ms);
 	if (!rc)
-		rc = jf_xdp_meter_drain(m, cache, now_ms, st);
+		rc = jf_xdp_meter_drain(m, now_ms);
 	return rc;
 }
 
@@ -416,3 +425,59 @@ uint64_t jf_xdp_meter_kernel_bytes(const struct jf_xdp_meter *m)
 	return fd_memlock(m->map_fd[0]) + fd_memlock(m->map_fd[1]) +
 	       fd_memlock(bpf_map__fd(m->skel->maps.spill));
 }
+
+/* --- struct jf_meter_ops --- */
+
+static struct jf_xdp_meter *xdp_of(const struct jf_meter *m)
+{
+	return jf_meter_priv(m, struct jf_xdp_meter);
+}
+
+static struct jf_meter *ops_open(const struct jf_meter_params *p, struct jf_flow_cache *cache,
+				 struct jf_meter_stats *st, char *err, size_t errlen)
+{
+	struct jf_xdp_meter *m = jf_xdp_meter_open(p, cache, st, err, errlen);
+
+	return m ? &m->base : NULL;
+}
+
+static int ops_poll(struct jf_meter *m, int timeout_ms, uint64_t now_ms)
+{
+	return jf_xdp_meter_poll(xdp_of(m), timeout_ms, now_ms);
+}
+
+static int ops_tick(struct jf_meter *m, uint64_t now_ms)
+{
+	return jf_xdp_meter_drain(xdp_of(m), now_ms);
+}
+
+static int ops_stop(struct jf_meter *m, uint64_t now_ms)
+{
+	return jf_xdp_meter_stop(xdp_of(m), now_ms);
+}
+
+static uint32_t ops_ifindex(const struct jf_meter *m, int i)
+{
+	return jf_xdp_meter_ifindex(xdp_of(m), i);
+}
+
+static uint64_t ops_kernel_bytes(const struct jf_meter *m)
+{
+	return jf_xdp_meter_kernel_bytes(xdp_of(m));
+}
+
+static void ops_close(struct jf_meter *m)
+{
+	jf_xdp_meter_close(xdp_of(m));
+}
+
+const struct jf_meter_ops jf_xdp_meter_ops = {
+	.name = "xdp",
+	.open = ops_open,
+	.poll = ops_poll,
+	.tick = ops_tick,
+	.stop = ops_stop,
+	.ifindex = ops_ifindex,
+	.kernel_bytes = ops_kernel_bytes,
+	.close = ops_close,
+};
