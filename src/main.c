@@ -13,6 +13,7 @@
 #include "exporter.h"
 #include "flow_cache.h"
 #include "log.h"
+#include "meter.h"
 #include "meter_stats.h"
 #include "metrics.h"
 #include "pcap_meter.h"
@@ -25,13 +26,20 @@ struct app {
 	struct jf_config cfg;
 	struct jf_flow_cache *cache;
 	struct jf_exporter *exp;
-	struct jf_xdp_meter *xdp;
-	struct jf_pcap_meter *pcap;
+	struct jf_meter *meter;		/* live capture */
+	struct jf_pcap_meter *pcap;	/* file replay */
 	struct jf_meter_stats st;
 	uint64_t now_ms;		/* export clock: wall clock, or capture clock */
 	double start_s;
 	const char *mode;
 	bool exporter_started;
+};
+
+/* The capture backend of each -m mode. */
+static const struct jf_meter_ops *const meters[] = {
+	[JF_MODE_XDP] = &jf_xdp_meter_ops,
+	[JF_MODE_XDP_GENERIC] = &jf_xdp_meter_ops,
+	[JF_MODE_PCAP] = &jf_pcap_meter_ops,
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -70,7 +78,7 @@ static void write_metrics(struct app *a)
 	in.uptime_s = jf_mono_s() - a->start_s;
 	in.bytes_per_flow = jf_cache_bytes_per_flow();
 	in.max_flows = a->cfg.max_flows;
-	in.kernel_bytes = a->xdp ? jf_xdp_meter_kernel_bytes(a->xdp) : 0;
+	in.kernel_bytes = a->meter ? jf_meter_kernel_bytes(a->meter) : 0;
 	rc = jf_metrics_write(a->cfg.metrics_file, &in);
 	if (rc)
 		log_warn("metrics file %s: %s", a->cfg.metrics_file, strerror(-rc));
@@ -83,7 +91,7 @@ static void tick(struct app *a, uint64_t now_ms)
 
 	a->now_ms = now_ms;
 	jf_cache_expire(a->cache, now_ms);
-	jf_metrics_unaccounted(&a->st, &ign_p, &ign_o, 1);
+	jf_metrics_ignored(&a->st, &ign_p, &ign_o);
 	jf_exporter_set_ignored(a->exp, ign_p, ign_o);
 	jf_exporter_flush(a->exp, now_ms);
 	write_metrics(a);
@@ -95,7 +103,7 @@ static void shutdown_export(struct app *a, uint64_t now_ms, enum jf_end_reason w
 
 	a->now_ms = now_ms;
 	jf_cache_flush(a->cache, why);
-	jf_metrics_unaccounted(&a->st, &ign_p, &ign_o, 1);
+	jf_metrics_ignored(&a->st, &ign_p, &ign_o);
 	jf_exporter_set_ignored(a->exp, ign_p, ign_o);
 	jf_exporter_finish(a->exp, now_ms, TCP_DRAIN_MS);
 	write_metrics(a);
@@ -110,9 +118,11 @@ static int open_common(struct app *a)
 		.fin_ms = a->cfg.fin_ms,
 		.prefault = !a->cfg.pcap_file[0],
 	};
+	struct jf_exporter_params ep;
 	char err[512];
 
-	a->exp = jf_exporter_new(&a->cfg, err, sizeof(err));
+	jf_config_exporter_params(&a->cfg, a->cfg.pcap_file[0] != '\0', &ep);
+	a->exp = jf_exporter_new(&ep, err, sizeof(err));
 	if (!a->exp) {
 		log_err("%s", err);
 		return -1;
@@ -195,26 +205,23 @@ static void read_ifalias(const char *ifname, char *out, size_t n)
 
 static int run_live(struct app *a)
 {
+	const struct jf_meter_ops *ops = meters[a->cfg.mode];
 	struct sigaction sa = { .sa_handler = on_signal };
+	struct jf_meter_params mp;
 	uint64_t next_tick;
 	char err[512];
 	int i, rc = 0;
 
-	if (a->cfg.mode == JF_MODE_PCAP) {
-		a->mode = "pcap";
-		a->pcap = jf_pcap_meter_open_live(&a->cfg, err, sizeof(err));
-		if (!a->pcap) {
-			log_err("%s", err);
-			return EXIT_FAILURE;
-		}
-	} else {
-		a->mode = "xdp";
-		jf_log_setup_libbpf();
-		a->xdp = jf_xdp_meter_open(&a->cfg, err, sizeof(err));
-		if (!a->xdp) {
-			log_err("%s", err);
-			return EXIT_FAILURE;
-		}
+	a->mode = ops->name;
+	jf_log_setup_libbpf();
+	/* The cache first: the meter merges into it from the start. */
+	if (open_common(a))
+		return EXIT_FAILURE;
+	jf_config_meter_params(&a->cfg, &mp);
+	a->meter = ops->open(&mp, a->cache, &a->st, err, sizeof(err));
+	if (!a->meter) {
+		log_err("%s", err);
+		return EXIT_FAILURE;
 	}
 	/* Every way of being told to go exports what it holds first. */
 	sigaction(SIGINT, &sa, NULL);
@@ -222,12 +229,9 @@ static int run_live(struct app *a)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (open_common(a))
-		return EXIT_FAILURE;
 	for (i = 0; i < a->cfg.n_ifaces; i++) {
 		char descr[64];
-		uint32_t ifindex = a->xdp ? jf_xdp_meter_ifindex(a->xdp, i)
-					  : jf_pcap_meter_ifindex(a->pcap, i);
+		uint32_t ifindex = jf_meter_ifindex(a->meter, i);
 
 		read_ifalias(a->cfg.ifaces[i], descr, sizeof(descr));
 		jf_exporter_add_ifname(a->exp, ifindex, a->cfg.ifaces[i], descr);
@@ -243,18 +247,12 @@ static int run_live(struct app *a)
 		int wait = now >= next_tick ? 0 : (int)(next_tick - now);
 
 		if (wait > 0) {
-			if (a->xdp)
-				jf_xdp_meter_poll(a->xdp, a->cache, wait, now);
-			else
-				jf_pcap_meter_poll(a->pcap, a->cache, &a->st, wait);
+			jf_meter_poll(a->meter, wait, now);
 			continue;
 		}
 		now = jf_wall_ms();
 		a->now_ms = now;
-		if (a->xdp)
-			rc = jf_xdp_meter_drain(a->xdp, a->cache, now, &a->st);
-		else
-			jf_pcap_meter_update_drops(a->pcap, &a->st);
+		rc = jf_meter_tick(a->meter, now);
 		if (rc)
 			break;
 		tick(a, now);
@@ -265,12 +263,7 @@ static int run_live(struct app *a)
 
 	log_info("stopping: exporting every flow");
 	a->now_ms = jf_wall_ms();
-	if (a->xdp) {
-		rc = jf_xdp_meter_stop(a->xdp, a->cache, a->now_ms, &a->st);
-	} else {
-		jf_pcap_meter_poll(a->pcap, a->cache, &a->st, 0);
-		jf_pcap_meter_update_drops(a->pcap, &a->st);
-	}
+	rc = jf_meter_stop(a->meter, a->now_ms);
 	shutdown_export(a, a->now_ms, JF_END_FORCED);
 	return rc ? EXIT_FAILURE : EXIT_SUCCESS;
 }
@@ -293,7 +286,7 @@ int main(int argc, char **argv)
 
 	rc = a.cfg.pcap_file[0] ? run_file(&a) : run_live(&a);
 
-	jf_xdp_meter_close(a.xdp);
+	jf_meter_close(a.meter);
 	jf_pcap_meter_close(a.pcap);
 	jf_cache_free(a.cache);
 	jf_exporter_free(a.exp);

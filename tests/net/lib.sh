@@ -92,7 +92,7 @@ start_nfcapd() {
 }
 
 # stop_nfcapd PID: nfcapd now and then misses one SIGTERM while it sits in
-# recvfrom() (notes: collectors.md 3); ask again until it has written its
+# recvfrom() (docs/protocol.md, collectors); ask again until it has written its
 # file and exited.
 stop_nfcapd() {
 	local i
@@ -120,7 +120,7 @@ start_nfacctd() {
 }
 
 # stop_nfacctd PID: SIGINT, as nfacctd blocks SIGTERM while it waits for
-# data (notes 4.1); it purges its cache to the file before it exits.
+# data (docs/protocol.md, collectors); it purges its cache to the file before it exits.
 stop_nfacctd() {
 	kill -INT "$1"
 	wait_for 15 sh -c "! kill -0 $1" || fail "nfacctd did not stop"

@@ -37,7 +37,7 @@ static struct jf_record sample_v4(void)
 	return r;
 }
 
-/* The default IPFIX IPv4 template, field by field (PROTOCOL.md order). */
+/* The default IPFIX IPv4 template, field by field (docs/protocol.md order). */
 static void test_ipfix_template_v4_layout(void **state)
 {
 	static const uint16_t want[][2] = {
@@ -274,7 +274,7 @@ static void test_flow_fields(void **state)
 }
 
 /* The default IPFIX IPv6 template 257: template set bytes and one record,
- * field by field (PROTOCOL.md: ICMP in 139, next hops 62/63, flow label 31). */
+ * field by field (docs/protocol.md: ICMP in 139, next hops 62/63, flow label 31). */
 static void test_ipfix_ipv6_golden(void **state)
 {
 	static const uint8_t want_tmpl[] = {
