@@ -16,6 +16,7 @@
 #include "meter_stats.h"
 #include "metrics.h"
 #include "pcap_meter.h"
+#include "sd_notify.h"
 #include "xdp_meter.h"
 
 #define EXIT_USAGE 2
@@ -236,6 +237,8 @@ static int run_live(struct app *a)
 	jf_exporter_start(a->exp, a->now_ms, a->now_ms);
 	a->exporter_started = true;
 	write_metrics(a);
+	/* Ready: the meter is attached and the templates are out. */
+	jf_sd_notify("READY=1\nSTATUS=metering and exporting");
 
 	next_tick = a->now_ms + a->cfg.tick_ms;
 	while (!stop_requested) {
@@ -264,6 +267,7 @@ static int run_live(struct app *a)
 	}
 
 	log_info("stopping: exporting every flow");
+	jf_sd_notify("STOPPING=1\nSTATUS=exporting every flow before exit");
 	a->now_ms = jf_wall_ms();
 	if (a->xdp) {
 		rc = jf_xdp_meter_stop(a->xdp, a->cache, a->now_ms, &a->st);
@@ -289,6 +293,7 @@ int main(int argc, char **argv)
 	if (rc < 0)
 		return EXIT_USAGE;
 	jf_log_level = a.cfg.verbosity;
+	jf_log_init();
 	setvbuf(stderr, NULL, _IOLBF, 0);
 
 	rc = a.cfg.pcap_file[0] ? run_file(&a) : run_live(&a);
