@@ -100,6 +100,11 @@ wait_for 15 grep -q READY=1 "$WORK/notify.log" || { cat "$WORK/jflowd.log"; fail
 grep -q "^<6>info: metering veth0" "$WORK/jflowd.log" \
 	|| { cat "$WORK/jflowd.log"; fail "no journald priority prefix before READY"; }
 log "READY=1 after: $(grep -m1 metering "$WORK/jflowd.log")"
+# Under the unit's bounding set (no CAP_SETPCAP) the drop still leaves
+# CAP_NET_ADMIN alone in the effective and permitted sets.
+expect_eq "CapEff CapPrm under the unit" \
+	"$(awk '/^CapEff/{e=$2} /^CapPrm/{p=$2} END {print e, p}' "/proc/$JF/status")" \
+	"0000000000001000 0000000000001000"
 
 SENT=20
 in_ns tx /usr/bin/python3 -c '
