@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,6 +301,20 @@ static int set_metrics(struct jf_config *cfg, const char *val, char *err)
 	return 0;
 }
 
+static int set_user(struct jf_config *cfg, const char *val, char *err)
+{
+	if (!*val || strlen(val) >= sizeof(cfg->user)) {
+		snprintf(err, ERRLEN, "user name '%s' is empty or too long", val);
+		return -1;
+	}
+	if (!getpwnam(val)) {
+		snprintf(err, ERRLEN, "user '%s': no such user", val);
+		return -1;
+	}
+	strcpy(cfg->user, val);
+	return 0;
+}
+
 static int set_verbose(struct jf_config *cfg, const char *val, char *err)
 {
 	(void)val;
@@ -371,6 +386,9 @@ static const struct opt_def opts[] = {
 	  "away (default 8388608); beyond it they are dropped and counted" },
 	{ "metrics-file", 0, 1, set_metrics, "PATH",
 	  "write Prometheus metrics to PATH every drain interval and at exit" },
+	{ "user", 0, 1, set_user, "NAME",
+	  "after start-up, run as user NAME; either way only the capabilities\n"
+	  "that later work needs are kept (jflowd(8), PRIVILEGES)" },
 	{ "config", OPT_CONFIG, 1, NULL, "FILE",
 	  "read options from FILE ('name = value' lines, long option names);\n"
 	  "the command line overrides it" },

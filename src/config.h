@@ -61,6 +61,7 @@ struct jf_config {
 	uint32_t tcp_buffer;		/* IPFIX over TCP: bytes queued while down */
 
 	char metrics_file[4096];
+	char user[64];			/* --user: run as this user after start-up */
 	int verbosity;			/* log level */
 };
 

@@ -2,6 +2,7 @@
 /* jflowd: meter IP traffic into flows (XDP or libpcap) and export them to
  * flow collectors. Wires the modules together and runs the tick loop. */
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,8 @@
 #include "meter_stats.h"
 #include "metrics.h"
 #include "pcap_meter.h"
+#include "privs.h"
+#include "sd_notify.h"
 #include "xdp_meter.h"
 
 #define EXIT_USAGE 2
@@ -135,6 +138,27 @@ static int open_common(struct app *a)
 	return 0;
 }
 
+/* Once the meter is attached and the exporter's sockets are open, keep
+ * only what later work needs: what the meter says it needs to attach or
+ * capture again (jf_meter_ops.keep_caps); a replay needs nothing. Reading the maps,
+ * sending, reconnecting and writing the metrics file use descriptors
+ * already held, or plain file permissions. */
+static int drop_privileges(struct app *a, uint64_t keep)
+{
+	struct jf_privs_params pp = { .keep = keep, .user = a->cfg.user };
+	uint64_t eff, prm, bnd;
+	char err[256];
+
+	if (jf_privs_drop(&pp, err, sizeof(err))) {
+		log_err("%s", err);
+		return -1;
+	}
+	if (!jf_privs_current(&eff, &prm, &bnd))
+		log_debug("capabilities now: effective %#" PRIx64 ", bounding %#" PRIx64 "%s%s",
+			  eff, bnd, a->cfg.user[0] ? ", user " : "", a->cfg.user);
+	return 0;
+}
+
 /* --- replay of a capture file --- */
 
 static void file_tick(uint64_t now_ms, void *arg)
@@ -161,7 +185,7 @@ static int run_file(struct app *a)
 		log_err("%s", err);
 		return EXIT_FAILURE;
 	}
-	if (open_common(a))
+	if (open_common(a) || drop_privileges(a, 0))
 		return EXIT_FAILURE;
 	rc = jf_pcap_meter_run_file(a->pcap, a->cache, &a->st, a->cfg.tick_ms, file_tick, a,
 				    err, sizeof(err));
@@ -239,7 +263,11 @@ static int run_live(struct app *a)
 	a->now_ms = jf_wall_ms();
 	jf_exporter_start(a->exp, a->now_ms, a->now_ms);
 	a->exporter_started = true;
+	if (drop_privileges(a, ops->keep_caps))
+		return EXIT_FAILURE;
 	write_metrics(a);
+	/* Ready: the meter is attached and the templates are out. */
+	jf_sd_notify("READY=1\nSTATUS=metering and exporting");
 
 	next_tick = a->now_ms + a->cfg.tick_ms;
 	while (!stop_requested) {
@@ -262,6 +290,7 @@ static int run_live(struct app *a)
 	}
 
 	log_info("stopping: exporting every flow");
+	jf_sd_notify("STOPPING=1\nSTATUS=exporting every flow before exit");
 	a->now_ms = jf_wall_ms();
 	rc = jf_meter_stop(a->meter, a->now_ms);
 	shutdown_export(a, a->now_ms, JF_END_FORCED);
@@ -282,6 +311,7 @@ int main(int argc, char **argv)
 	if (rc < 0)
 		return EXIT_USAGE;
 	jf_log_level = a.cfg.verbosity;
+	jf_log_init();
 	setvbuf(stderr, NULL, _IOLBF, 0);
 
 	rc = a.cfg.pcap_file[0] ? run_file(&a) : run_live(&a);

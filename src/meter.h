@@ -36,6 +36,9 @@ struct jf_meter {
 
 struct jf_meter_ops {
 	const char *name;	/* the metrics' mode label: "xdp", "pcap" */
+	/* Capabilities (bit n: capability n) the backend still needs once it
+	 * is open: to attach or capture again on an interface that returns. */
+	uint64_t keep_caps;
 	/* Open and start metering into cache, counting packet fates into st.
 	 * NULL with a one-line reason in err. */
 	struct jf_meter *(*open)(const struct jf_meter_params *p, struct jf_flow_cache *cache,

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <pcap/pcap.h>
 #include "jflowd/parse.h"
 #include "clock.h"
@@ -481,6 +482,7 @@ static void ops_close(struct jf_meter *m)
 
 const struct jf_meter_ops jf_pcap_meter_ops = {
 	.name = "pcap",
+	.keep_caps = 1ULL << CAP_NET_RAW,	/* open a capture socket again */
 	.open = ops_open,
 	.poll = ops_poll,
 	.tick = ops_tick,

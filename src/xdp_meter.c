@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/if_link.h>
+#include <linux/capability.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "epoch.h"
@@ -473,6 +474,7 @@ static void ops_close(struct jf_meter *m)
 
 const struct jf_meter_ops jf_xdp_meter_ops = {
 	.name = "xdp",
+	.keep_caps = 1ULL << CAP_NET_ADMIN,	/* attach a link again */
 	.open = ops_open,
 	.poll = ops_poll,
 	.tick = ops_tick,
