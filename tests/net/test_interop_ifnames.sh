@@ -32,7 +32,7 @@ in_ns tx "$TRAFGEN" --iface veth0 --flows 30 --packets 600 --size 64-1400 \
 in_ns tx "$TRAFGEN" --iface veth1 --flows 20 --packets 400 --size 64-1400 --seed 7 \
 	--protos tcp,udp,icmp --families 4,6 --pps 3000 --expect "$WORK/expect1.csv"
 sleep 1
-stop_pid "$JF"
+stop_jflowd "$JF" "$WORK/jflowd.log"
 settle rx 2055
 settle rx 4739
 capture_stop

@@ -17,7 +17,7 @@ for mode in xdp-generic pcap; do
 	in_ns tx "$TRAFGEN" --iface veth0 --flows 200 --packets 20000 --size 64-1500 \
 		--framing plain,vlan --pps 20000 --expect "$WORK/$mode.expect"
 	sleep 1.5
-	stop_pid "$JF"
+	stop_jflowd "$JF" "$WORK/$mode.log"
 	settle rx 4739
 	stop_pid "$NFCAPD_PID"
 	grep -q "$([ $mode = pcap ] && echo 'with libpcap' || echo 'with generic XDP')" "$WORK/$mode.log" \

@@ -29,7 +29,7 @@ run() { # NAME MAP_FLOWS FLOWS SECONDS
 		--duration "$secs" --expect "$WORK/$name-1.csv"
 	wait "$p1"
 	sleep 0.5
-	stop_pid "$jf"
+	stop_jflowd "$jf" "$WORK/$name.log"
 	settle rx 4739
 	stop_pid "$NFCAPD_PID"
 	[ "$(veth_rx_dropped rx)" = "$drops0" ] || fail "$name: the veth dropped packets before XDP"
