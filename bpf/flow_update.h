@@ -9,40 +9,11 @@
 #include <bpf/bpf_helpers.h>
 #include "jflowd/flow.h"
 #include "jflowd/parse.h"
+#include "jflowd/table.h"
 
 #ifndef EEXIST
 #define EEXIST 17
 #endif
-
-#define JF_TTL_CAS_TRIES 4
-
-static __always_inline void jf_counters_add(struct jf_counters *c,
-					    const struct jf_pkt *p, __u64 now)
-{
-	__u32 old, lo, hi, want;
-	int i;
-
-	__sync_fetch_and_add(&c->packets, 1);
-	__sync_fetch_and_add(&c->octets, p->octets);
-	/* Racing CPUs may store slightly older times; nanoseconds apart. */
-	c->last_ns = now;
-	if ((c->tcp_flags & p->tcp_flags) != p->tcp_flags)
-		__sync_fetch_and_or(&c->tcp_flags, p->tcp_flags);
-	if (p->flow_label)
-		c->flow_label = p->flow_label;
-
-	/* TTL min/max: a compare-and-swap only when the range widens. */
-	for (i = 0; i < JF_TTL_CAS_TRIES; i++) {
-		old = c->ttl;
-		lo = old & 0xff;
-		hi = (old >> 8) & 0xff;
-		if (p->ttl >= lo && p->ttl <= hi)
-			break;
-		want = (p->ttl < lo ? p->ttl : lo) | (p->ttl > hi ? p->ttl : hi) << 8;
-		if (__sync_val_compare_and_swap(&c->ttl, old, want) == old)
-			break;
-	}
-}
 
 static __always_inline int jf_spill_packet(void *ring, const struct jf_pkt *p,
 					   __u64 now, __u64 ep)
@@ -79,14 +50,7 @@ static __always_inline int jf_flow_update(void *map, void *ring,
 		return JF_PKT_OK;
 	}
 
-	init.packets = 1;
-	init.octets = p->octets;
-	init.first_ns = now;
-	init.last_ns = now;
-	init.tcp_flags = p->tcp_flags;
-	init.ttl = p->ttl | (__u32)p->ttl << 8;
-	init.flow_label = p->flow_label;
-	init.pad = 0;
+	jf_counters_init(&init, p, now);
 	err = bpf_map_update_elem(map, &p->key, &init, BPF_NOEXIST);
 	if (!err)
 		return JF_PKT_OK;
