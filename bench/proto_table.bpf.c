@@ -199,22 +199,15 @@ static __always_inline int parse(struct xdp_md *ctx, struct jf_pkt *p)
 
 /* ---- open addressing ---------------------------------------------------- */
 
-/* Words of the key by memcpy: no type punning for the optimiser to
- * reorder around. */
+/* Words of the key: the shared loaders of include/jflowd/table.h. */
 static __always_inline __u64 kw(const struct jf_key *k, int i)
 {
-	__u64 w;
-
-	__builtin_memcpy(&w, (const __u8 *)k + 8 * i, 8);
-	return w;
+	return jf_key_word(k, i);
 }
 
 static __always_inline __u32 ktail(const struct jf_key *k)
 {
-	__u32 w;
-
-	__builtin_memcpy(&w, (const __u8 *)k + 56, 4);
-	return w;
+	return jf_key_tail(k);
 }
 
 static __always_inline __u64 pt_hash60(const struct jf_key *k)

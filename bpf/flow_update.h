@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* Counting one packet into the flow map of the current epoch: look up and
  * update in place with atomics; insert on a miss with BPF_NOEXIST; when the
- * map is full, hand the packet to the spill ring. */
+ * map is full, hand the packet to the spill ring. Or into the persistent
+ * table (include/jflowd/table.h), with a hash map as its stash. */
 #ifndef JFLOWD_BPF_FLOW_UPDATE_H
 #define JFLOWD_BPF_FLOW_UPDATE_H
 
@@ -9,6 +10,9 @@
 #include <bpf/bpf_helpers.h>
 #include "jflowd/flow.h"
 #include "jflowd/parse.h"
+
+/* Slots of the persistent table are array map elements. */
+#define JF_TABLE_SLOT(map, idx) ((struct jf_slot *)bpf_map_lookup_elem((map), &(idx)))
 #include "jflowd/table.h"
 
 #ifndef EEXIST
@@ -63,6 +67,16 @@ static __always_inline int jf_flow_update(void *map, void *ring,
 		}
 	}
 	return jf_spill_packet(ring, p, now, ep);
+}
+
+/* Count one packet into the persistent table; a flow with no slot within
+ * the probe limit goes to the stash, then the spill ring. */
+static __always_inline int jf_table_update(void *table, __u32 nslots, void *stash, void *ring,
+					   const struct jf_pkt *p, __u64 now, __u64 ep)
+{
+	if (!jf_table_count_slots(table, nslots, p, now))
+		return JF_PKT_OK;
+	return jf_flow_update(stash, ring, p, now, ep);
 }
 
 #endif

@@ -37,21 +37,26 @@ struct jf_slot {
 _Static_assert(sizeof(struct jf_slot) == 128, "jf_slot: two cache lines");
 #endif
 
-/* Key words by memcpy: no type punning for the optimiser to reorder. */
+/* Key words by memcpy from a 4-aligned key (its members are 32-bit and
+ * smaller): no type punning for the optimiser to reorder, and 32-bit loads
+ * rather than byte loads. */
+static __always_inline __u32 jf_key_u32(const struct jf_key *k, int i)
+{
+	const __u8 *b = (const __u8 *)__builtin_assume_aligned(k, 4);
+	__u32 w;
+
+	__builtin_memcpy(&w, b + 4 * i, 4);
+	return w;
+}
+
 static __always_inline __u64 jf_key_word(const struct jf_key *k, int i)
 {
-	__u64 w;
-
-	__builtin_memcpy(&w, (const __u8 *)k + 8 * i, 8);
-	return w;
+	return (__u64)jf_key_u32(k, 2 * i) | (__u64)jf_key_u32(k, 2 * i + 1) << 32;
 }
 
 static __always_inline __u32 jf_key_tail(const struct jf_key *k)
 {
-	__u32 w;
-
-	__builtin_memcpy(&w, (const __u8 *)k + 56, 4);
-	return w;
+	return jf_key_u32(k, 14);
 }
 
 static __always_inline __u64 jf_table_hash(const struct jf_key *k)
@@ -132,7 +137,12 @@ static __always_inline void jf_counters_add(struct jf_counters *c,
 	}
 }
 
-#ifdef JF_TABLE_SLOT
+#endif
+
+/* Outside the guard: a file may include this header for the layout first
+ * and again, with JF_TABLE_SLOT defined, for the update. */
+#if defined(JF_TABLE_SLOT) && !defined(JFLOWD_TABLE_COUNT)
+#define JFLOWD_TABLE_COUNT
 /* Count one packet into the table. A live slot with this key: add. A
  * marked one is being removed: go on (the flow gets a new slot). An empty
  * or freed one: claim it with a compare-and-swap, fill it, publish it with
@@ -176,6 +186,4 @@ static __always_inline int jf_table_count_slots(void *ctx, __u32 nslots, const s
 	}
 	return -1;
 }
-#endif
-
 #endif
