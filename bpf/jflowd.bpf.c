@@ -61,8 +61,12 @@ int jflowd_xdp(struct xdp_md *ctx)
 			now = table_clock_ns;
 			if (!now)
 				now = bpf_ktime_get_ns();
-			reason = jf_table_update(&flow_table, table_slots, &flow_stash, &spill,
-						 &pkt, now, ep);
+			if (parity)
+				reason = jf_table_update(&flow_table, table_slots, &flows_b,
+							 &spill, &pkt, now, ep);
+			else
+				reason = jf_table_update(&flow_table, table_slots, &flows_a,
+							 &spill, &pkt, now, ep);
 			jf_stat_add(parity, reason, pkt.octets);
 			goto out;
 		}

@@ -22,7 +22,10 @@ struct jf_flow_map flows_b SEC(".maps");
 
 /* The persistent flow table (docs/scale.md): open addressing over 128-byte
  * slots, read by the agent in place through a mapping. Used when the agent
- * sets table_slots before load; one slot otherwise. */
+ * sets table_on before load; one slot otherwise. Flows that find no slot
+ * within JF_TABLE_MAX_PROBE (the tail of linear probing, about 0.1 % of
+ * flows at 2/3 load) go to the flow map of the current epoch, which the
+ * agent drains as before: the stash. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
@@ -30,15 +33,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct jf_slot);
 } flow_table SEC(".maps");
-
-/* Flows that found no slot within JF_TABLE_MAX_PROBE (the tail of linear
- * probing: about 0.1 % of flows at 2/3 load). */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1);
-	__type(key, struct jf_key);
-	__type(value, struct jf_counters);
-} flow_stash SEC(".maps");
 
 /* Packets and octets per epoch parity and reason (enum jf_pkt_reason). */
 struct {

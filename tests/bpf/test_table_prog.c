@@ -133,7 +133,8 @@ static void run(uint32_t slots, uint32_t stash, uint32_t flows, uint32_t per_flo
 	skel->rodata->table_on = 1;
 	skel->data->table_slots = slots;
 	bpf_map__set_max_entries(skel->maps.flow_table, slots);
-	bpf_map__set_max_entries(skel->maps.flow_stash, stash);
+	/* The stash: the flow map of epoch 0. */
+	bpf_map__set_max_entries(skel->maps.flows_a, stash);
 	if (jflowd_bpf__load(skel)) {
 		CHECK(0, "load with %u slots: %s", slots, strerror(errno));
 		goto out;
@@ -155,7 +156,7 @@ static void run(uint32_t slots, uint32_t stash, uint32_t flows, uint32_t per_flo
 			CHECK(!send_flow(fd, f), "test run: %s", strerror(errno));
 	ring_buffer__consume(rb);
 	jf_table_scan(t, 1, collect, &sk);
-	in_stash = hash_entries(bpf_map__fd(skel->maps.flow_stash));
+	in_stash = hash_entries(bpf_map__fd(skel->maps.flows_a));
 	printf("%u slots, %u flows x %u: %llu packets in %llu slots, %llu flows in the stash, "
 	       "%llu spilled\n", slots, flows, per_flow, (unsigned long long)sk.packets,
 	       (unsigned long long)sk.deltas, (unsigned long long)in_stash,
