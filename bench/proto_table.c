@@ -33,6 +33,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "jflowd/flow.h"
+#include "jflowd/table.h"
 #include "jflowd.skel.h"
 #include "proto_table.h"
 #include "proto_table.skel.h"
@@ -44,7 +45,7 @@
 #define HIT_MULT 0x85ebca6bu
 #define READ_PASSES 5
 
-enum tbl { TB_NONE, TB_H60, TB_H16, TB_OA128, TB_OA64, TB_JFLOWD, TB_H60NP };
+enum tbl { TB_NONE, TB_H60, TB_H16, TB_OA128, TB_OA64, TB_JFLOWD, TB_H60NP, TB_JFTABLE };
 
 struct variant {
 	const char *name;
@@ -56,7 +57,7 @@ struct variant {
 static struct variant variants[] = {
 	{ "trivial", TB_NONE }, { "parse", TB_NONE }, { "parse_ktime", TB_NONE },
 	{ "parse_coarse", TB_NONE }, { "parse_bss", TB_NONE },
-	{ "jflowd", TB_JFLOWD }, { "hash_ktime", TB_H60 }, { "hash_coarse", TB_H60 },
+	{ "jflowd", TB_JFLOWD }, { "jflowd_table", TB_JFTABLE }, { "hash_ktime", TB_H60 }, { "hash_coarse", TB_H60 },
 	{ "hash_np", TB_H60NP }, { "hash16", TB_H16 }, { "oa_ktime", TB_OA128 }, { "oa_coarse", TB_OA128 },
 	{ "oa_bss", TB_OA128 }, { "oa64", TB_OA64 }, { "oa64_bss", TB_OA64 },
 };
@@ -65,6 +66,9 @@ static struct variant variants[] = {
 struct ctx {
 	struct proto_table_bpf *pt;
 	struct jflowd_bpf *jf;
+	struct jflowd_bpf *jt;		/* the real program with table_on */
+	void *jt_mem;
+	size_t jt_len;
 	uint32_t nflows;
 	uint8_t frame[64];
 	void *oa128_mem, *oa64_mem;
@@ -183,6 +187,16 @@ static int64_t clear_table(struct ctx *c, enum tbl t)
 		n = oa128_count(c);
 		memset(c->oa128_mem, 0, c->oa128_len);
 		return n + hash_clear(bpf_map__fd(c->pt->maps.stash128));
+	case TB_JFTABLE: {
+		const struct jf_slot *sl = c->jt_mem;
+		uint32_t i, ns = c->jt->data->table_slots;
+
+		for (i = 0, n = 0; i < ns; i++)
+			n += sl[i].state == JF_SLOT_LIVE;
+		memset(c->jt_mem, 0, c->jt_len);
+		/* Its stash: the flow map of epoch 0. */
+		return n + hash_clear(bpf_map__fd(c->jt->maps.flows_a));
+	}
 	case TB_OA64:
 		n = oa64_count(c);
 		memset(c->oa64_mem, 0, c->oa64_len);
@@ -255,8 +269,16 @@ static int open_ctx(struct ctx *c, uint32_t n)
 	build_frame(c->frame);
 	c->pt = proto_table_bpf__open();
 	c->jf = jflowd_bpf__open();
-	if (!c->pt || !c->jf)
+	c->jt = jflowd_bpf__open();
+	if (!c->pt || !c->jf || !c->jt)
 		return -errno;
+	slots = table_on(TB_JFTABLE) ? big_slots : 1024;
+	c->jt->rodata->table_on = 1;
+	c->jt->data->table_slots = slots;
+	bpf_map__set_max_entries(c->jt->maps.flow_table, slots);
+	bpf_map__set_max_entries(c->jt->maps.flows_a, slots / 16 > 1024 ? slots / 16 : 1024);
+	bpf_map__set_max_entries(c->jt->maps.flows_b, 1024);
+	c->jt_len = (size_t)slots * sizeof(struct jf_slot);
 	bpf_map__set_max_entries(c->pt->maps.h60, table_on(TB_H60) ? big : 1024);
 	bpf_map__set_max_entries(c->pt->maps.h16, table_on(TB_H16) ? big : 1024);
 	bpf_map__set_max_entries(c->pt->maps.h60np, table_on(TB_H60NP) ? big : 1024);
@@ -272,8 +294,13 @@ static int open_ctx(struct ctx *c, uint32_t n)
 	bpf_map__set_max_entries(c->jf->maps.flows_a, ent);
 	/* Epoch 0 writes flows_a only. */
 	bpf_map__set_max_entries(c->jf->maps.flows_b, 1024);
-	if ((rc = proto_table_bpf__load(c->pt)) || (rc = jflowd_bpf__load(c->jf)))
+	if ((rc = proto_table_bpf__load(c->pt)) || (rc = jflowd_bpf__load(c->jf)) ||
+	    (rc = jflowd_bpf__load(c->jt)))
 		return rc;
+	c->jt_mem = mmap(NULL, c->jt_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 bpf_map__fd(c->jt->maps.flow_table), 0);
+	if (c->jt_mem == MAP_FAILED)
+		return -errno;
 	c->pt->bss->rot_mask = n - 1;
 	c->pt->bss->bss_clock_ns = bench_ns();
 	c->oa128_len = (size_t)c->pt->rodata->oa128_slots * sizeof(struct pt_slot);
@@ -287,6 +314,8 @@ static int open_ctx(struct ctx *c, uint32_t n)
 	for (i = 0; i < NV; i++) {
 		if (variants[i].t == TB_JFLOWD) {
 			variants[i].fd = bpf_program__fd(c->jf->progs.jflowd_xdp);
+		} else if (variants[i].t == TB_JFTABLE) {
+			variants[i].fd = bpf_program__fd(c->jt->progs.jflowd_xdp);
 		} else {
 			struct bpf_program *p = prog_of(c->pt, variants[i].name);
 
@@ -304,6 +333,9 @@ static void close_ctx(struct ctx *c)
 		munmap(c->oa128_mem, c->oa128_len);
 	if (c->oa64_mem && c->oa64_mem != MAP_FAILED)
 		munmap(c->oa64_mem, c->oa64_len);
+	if (c->jt_mem && c->jt_mem != MAP_FAILED)
+		munmap(c->jt_mem, c->jt_len);
+	jflowd_bpf__destroy(c->jt);
 	proto_table_bpf__destroy(c->pt);
 	jflowd_bpf__destroy(c->jf);
 }
