@@ -58,9 +58,11 @@ int jflowd_xdp(struct xdp_md *ctx)
 	if (reason == JF_PKT_OK) {
 		pkt.key.ifindex = ctx->ingress_ifindex;
 		if (table_on) {
+			/* The coarse clock (a jiffy: 1-4 ms, the exports' own
+			 * resolution) costs 21 ns a packet against 34. */
 			now = table_clock_ns;
 			if (!now)
-				now = bpf_ktime_get_ns();
+				now = bpf_ktime_get_coarse_ns();
 			if (parity)
 				reason = jf_table_update(&flow_table, table_slots, &flows_b,
 							 &spill, &pkt, now, ep);

@@ -11,6 +11,8 @@
 #include <string.h>
 #include "config.h"
 #include "exporter.h"
+#include "flow_cache.h"
+#include "flow_table.h"
 #include "log.h"
 #include "meter.h"
 #include "transport.h"
@@ -198,6 +200,17 @@ static int set_max_flows(struct jf_config *cfg, const char *val, char *err)
 		       "an integer in 64..67108864");
 }
 
+static int set_table_flows(struct jf_config *cfg, const char *val, char *err)
+{
+	cfg->table_flows_set = true;
+	if (!strcmp(val, "0")) {
+		cfg->table_flows = 0;
+		return 0;
+	}
+	return set_u32(val, 64, 1u << 26, &cfg->table_flows, err, "table-flows",
+		       "0 or an integer in 64..67108864");
+}
+
 static int set_map_flows(struct jf_config *cfg, const char *val, char *err)
 {
 	return set_u32(val, 64, 1u << 26, &cfg->map_flows, err, "map-flows",
@@ -351,11 +364,17 @@ static const struct opt_def opts[] = {
 	{ "mirror", 0, 0, set_mirror, NULL,
 	  "mirror (SPAN) port: drop packets after metering instead of passing them" },
 	{ "max-flows", 0, 1, set_max_flows, "N",
-	  "flows the agent's cache holds (default 131072)" },
+	  "flows held at once, in the kernel's flow table and the agent's cache\n"
+	  "(default: from the machine's memory, MemTotal / 16640, at least 131072;\n"
+	  "about 420 bytes a flow in all)" },
+	{ "table-flows", 0, 1, set_table_flows, "N",
+	  "flows the kernel's persistent flow table holds (default --max-flows;\n"
+	  "0: no table, every packet goes to the per-interval maps as before)" },
 	{ "map-flows", 0, 1, set_map_flows, "N",
-	  "flows each of the two kernel maps holds: those active within one drain\n"
-	  "interval (default: a quarter of --max-flows, at least 65536); beyond it\n"
-	  "packets take the spill ring" },
+	  "flows each of the two per-interval kernel maps holds: the table's stash\n"
+	  "(default a 64th of the table, at least 1024), or without a table those\n"
+	  "active within one drain interval (default a quarter of --max-flows, at\n"
+	  "least 65536); beyond it packets take the spill ring" },
 	{ "drain-interval", 0, 1, set_tick, "S",
 	  "seconds between drains of the kernel maps and expiry runs (default 1)" },
 	{ "quiesce", 0, 1, set_quiesce, "MODE",
@@ -401,15 +420,97 @@ static const struct opt_def opts[] = {
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
 
+/* Bytes of one element of a preallocated BPF hash map with jflowd's key and
+ * value, as the kernel accounts it (fdinfo memlock / max_entries, 6.18). */
+#define STASH_ENTRY_BYTES 176u
+#define SPILL_RING_BYTES (4u << 20)
+
+static uint32_t max_flows_of(const struct jf_config *cfg)
+{
+	uint64_t total, avail;
+
+	if (cfg->max_flows)
+		return cfg->max_flows;
+	if (jf_config_meminfo(&total, &avail))
+		return jf_config_default_max_flows(0);
+	return jf_config_default_max_flows(total);
+}
+
+uint32_t jf_config_table_flows(const struct jf_config *cfg)
+{
+	return cfg->table_flows_set ? cfg->table_flows : max_flows_of(cfg);
+}
+
+uint32_t jf_config_default_max_flows(uint64_t mem_total)
+{
+	return jf_table_default_flows(mem_total);
+}
+
 uint32_t jf_config_map_flows(const struct jf_config *cfg)
 {
-	uint32_t n = cfg->max_flows / 4;
+	uint32_t max_flows = max_flows_of(cfg);
+	uint32_t table = jf_config_table_flows(cfg);
+	uint32_t n = max_flows / 4;
 
 	if (cfg->map_flows)
 		return cfg->map_flows;
+	if (table)
+		return table / 64 > 1024 ? table / 64 : 1024;
 	if (n < 65536)
 		n = 65536;
-	return n < cfg->max_flows ? n : cfg->max_flows;
+	return n < max_flows ? n : max_flows;
+}
+
+uint64_t jf_config_flow_memory(const struct jf_config *cfg)
+{
+	uint64_t b = (uint64_t)max_flows_of(cfg) * jf_cache_bytes_per_flow();
+	uint64_t slots = jf_table_slots_for(jf_config_table_flows(cfg));
+
+	if (cfg->mode == JF_MODE_PCAP || cfg->pcap_file[0])
+		return b;
+	b += slots * (sizeof(struct jf_slot) + jf_table_shadow_bytes_per_slot());
+	b += 2ull * jf_config_map_flows(cfg) * STASH_ENTRY_BYTES + SPILL_RING_BYTES;
+	return b;
+}
+
+int jf_config_meminfo(uint64_t *total, uint64_t *avail)
+{
+	char line[256];
+	unsigned long long kb;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -errno;
+	*total = *avail = 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "MemTotal: %llu kB", &kb) == 1)
+			*total = kb * 1024;
+		else if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
+			*avail = kb * 1024;
+	}
+	fclose(f);
+	return *total && *avail ? 0 : -ENOENT;
+}
+
+int jf_config_size(struct jf_config *cfg, uint64_t mem_total, uint64_t mem_avail,
+		   char *err, unsigned long errlen)
+{
+	uint64_t need;
+
+	if (!cfg->max_flows)
+		cfg->max_flows = jf_config_default_max_flows(mem_total);
+	need = jf_config_flow_memory(cfg);
+	/* Nothing is allocated yet: a size the machine cannot hold is refused
+	 * here rather than met by the OOM killer while the maps are made. */
+	if (need > mem_avail) {
+		snprintf(err, errlen, "the flow tables would take %.1f GiB (--max-flows %u, "
+			 "--table-flows %u, --map-flows %u), more than the %.1f GiB of memory "
+			 "available: give smaller sizes", need / 1073741824.0, cfg->max_flows,
+			 jf_config_table_flows(cfg), jf_config_map_flows(cfg),
+			 mem_avail / 1073741824.0);
+		return -1;
+	}
+	return 0;
 }
 
 void jf_config_defaults(struct jf_config *cfg)
@@ -420,7 +521,7 @@ void jf_config_defaults(struct jf_config *cfg)
 	cfg->fin_ms = 2000;
 	cfg->sample_rate = 1;
 	cfg->mode = JF_MODE_XDP;
-	cfg->max_flows = 131072;
+	cfg->max_flows = 0;		/* from memory: jf_config_size() */
 	cfg->tick_ms = 1000;
 	cfg->observation_domain = 1;
 	cfg->template_interval_s = 60;
@@ -638,6 +739,18 @@ int jf_config_load(struct jf_config *cfg, int argc, char **argv)
 	if (cfg->active_ms < cfg->idle_ms)
 		log_warn("active timeout %.3fs is shorter than idle timeout %.3fs",
 			 cfg->active_ms / 1000.0, cfg->idle_ms / 1000.0);
+	{
+		uint64_t total, avail;
+
+		if (jf_config_meminfo(&total, &avail)) {
+			fprintf(stderr, "jflowd: cannot read /proc/meminfo to size the flow tables\n");
+			return -1;
+		}
+		if (jf_config_size(cfg, total, avail, err, ERRLEN)) {
+			fprintf(stderr, "jflowd: %s\n", err);
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -678,4 +791,6 @@ void jf_config_meter_params(const struct jf_config *cfg, struct jf_meter_params 
 	p->mirror = cfg->mirror;
 	p->quiesce = cfg->quiesce;
 	p->map_flows = jf_config_map_flows(cfg);
+	p->table_flows = jf_config_table_flows(cfg);
+	p->idle_ms = cfg->idle_ms;
 }

@@ -44,7 +44,10 @@ struct jf_config {
 	uint32_t sample_rate;		/* 1 in N */
 	enum jf_capture_mode mode;
 	bool mirror;			/* drop after metering (SPAN port) */
-	uint32_t max_flows;		/* agent flow cache */
+	uint32_t max_flows;		/* flows held: kernel table and agent cache;
+					 * 0: from the machine's memory */
+	uint32_t table_flows;		/* kernel flow table; see table_flows_set */
+	bool table_flows_set;		/* else the table holds max_flows */
 	uint32_t map_flows;		/* each kernel flow map; 0: jf_config_map_flows() */
 	uint32_t tick_ms;		/* drain/expiry interval */
 	enum jf_quiesce quiesce;	/* how a drain waits out the old epoch */
@@ -74,10 +77,33 @@ void jf_config_exporter_params(const struct jf_config *cfg, bool replay,
 			       struct jf_exporter_params *p);
 void jf_config_meter_params(const struct jf_config *cfg, struct jf_meter_params *p);
 
-/* Entries of each kernel flow map: --map-flows, or by default a quarter of
- * the cache (at least 65536, at most the cache): the maps hold the flows
- * active within one drain interval, the cache those of an idle timeout. */
+/* Entries of each kernel flow map: --map-flows, or by default, with the
+ * persistent table, its stash: a 64th of the table (at least 1024); without
+ * it (--table-flows 0) a quarter of the cache (at least 65536, at most the
+ * cache): the maps then hold the flows active within one drain interval. */
 uint32_t jf_config_map_flows(const struct jf_config *cfg);
+
+/* Flows of the kernel's persistent table: --table-flows, else max_flows
+ * (0: the table is off). */
+uint32_t jf_config_table_flows(const struct jf_config *cfg);
+
+/* With no --max-flows: flows from the machine's memory (MemTotal bytes),
+ * docs/scale.md: MemTotal / 64 at 260 bytes a flow, clamped to
+ * [131072, 16777216]. */
+uint32_t jf_config_default_max_flows(uint64_t mem_total);
+
+/* Memory the flow state will take (kernel maps and table, agent cache and
+ * table shadow), for cfg as given; with pcap only the cache. */
+uint64_t jf_config_flow_memory(const struct jf_config *cfg);
+
+/* Fills max_flows when 0 and refuses sizes the machine cannot hold:
+ * 0, or -1 with a one-line reason naming the options in err. mem_total and
+ * mem_avail: /proc/meminfo's MemTotal and MemAvailable in bytes. */
+int jf_config_size(struct jf_config *cfg, uint64_t mem_total, uint64_t mem_avail,
+		   char *err, unsigned long errlen);
+
+/* MemTotal and MemAvailable from /proc/meminfo; 0 or -errno. */
+int jf_config_meminfo(uint64_t *total, uint64_t *avail);
 
 /* Parse a configuration file and then the command line (which overrides
  * it). Returns 0 to run, 1 when --help/--version was printed, or -1 after

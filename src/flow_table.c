@@ -212,3 +212,8 @@ uint32_t jf_table_default_flows(uint64_t mem_bytes)
 		return JF_TABLE_FLOWS_MAX;
 	return (uint32_t)f;
 }
+
+size_t jf_table_shadow_bytes_per_slot(void)
+{
+	return sizeof(struct shadow) + sizeof(uint32_t);
+}

@@ -80,4 +80,7 @@ uint32_t jf_table_slots_for(uint32_t flows);
  * clamped to [131072, 16777216]. */
 uint32_t jf_table_default_flows(uint64_t mem_bytes);
 
+/* Agent memory per slot (the shadow and the removal list). */
+size_t jf_table_shadow_bytes_per_slot(void);
+
 #endif

@@ -24,6 +24,8 @@ struct jf_meter_params {
 	bool mirror;			/* XDP: drop after metering (SPAN port) */
 	enum jf_quiesce quiesce;	/* XDP: how a drain waits out the old epoch */
 	uint32_t map_flows;		/* XDP: entries of each kernel flow map */
+	uint32_t table_flows;		/* XDP: flows of the persistent table; 0: none */
+	uint32_t idle_ms;		/* XDP: a table slot unchanged this long goes */
 };
 
 /* Every backend's state starts with this. */

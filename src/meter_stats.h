@@ -14,7 +14,10 @@ struct jf_meter_stats {
 	uint64_t spill_merged;		/* spilled packets merged into the cache */
 	uint64_t spill_mismatch;	/* spill counter vs ring records: must stay 0 */
 	uint64_t drains;		/* epoch switches */
-	uint64_t drained_flows;		/* map entries merged */
+	uint64_t drained_flows;		/* map entries and table deltas merged */
+	uint64_t table_live;		/* XDP: live slots of the flow table */
+	uint64_t table_removed;		/* XDP: slots removed (mark, wait, read, free) */
+	uint64_t table_bytes;		/* XDP: agent memory for the table's shadow */
 	uint64_t files_read_packets;	/* -r: packets read from the file */
 	uint64_t cpu_packets[JF_MAX_CPUS];	/* XDP: frames seen per CPU */
 	int ncpus;

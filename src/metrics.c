@@ -147,11 +147,13 @@ static void write_meter(FILE *f, const struct jf_metrics_input *in)
 	metric(f, "jflowd_cache_bytes_per_flow", "gauge", "Agent memory per flow slot.");
 	fprintf(f, "jflowd_cache_bytes_per_flow %zu\n", in->bytes_per_flow);
 	metric(f, "jflowd_memory_bytes", "gauge",
-	       "Memory for flows: the agent's cache, the kernel's flow maps and spill ring.");
+	       "Memory for flows: the agent's cache, the kernel's flow table, maps and spill ring, the agent's shadow of the table.");
 	fprintf(f, "jflowd_memory_bytes{part=\"flow_cache\"} %llu\n",
 		(unsigned long long)in->bytes_per_flow * in->max_flows);
 	fprintf(f, "jflowd_memory_bytes{part=\"kernel\"} %llu\n",
 		(unsigned long long)in->kernel_bytes);
+	fprintf(f, "jflowd_memory_bytes{part=\"table_shadow\"} %llu\n",
+		(unsigned long long)st->table_bytes);
 
 	metric(f, "jflowd_drains_total", "counter", "Epoch switches (kernel map drains).");
 	fprintf(f, "jflowd_drains_total %llu\n", (unsigned long long)st->drains);

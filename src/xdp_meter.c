@@ -8,11 +8,13 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <linux/if_link.h>
 #include <linux/capability.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "epoch.h"
+#include "flow_table.h"
 #include "log.h"
 #include "xdp_meter.h"
 #include "jflowd.skel.h"
@@ -45,6 +47,15 @@ struct jf_xdp_meter {
 	uint64_t spill_seen[2];		/* ring records per epoch parity */
 	uint64_t spill_merged;
 	uint64_t spill_merged_octets;
+	/* The persistent flow table, mapped once for the meter's life. */
+	struct jf_table *table;
+	struct jf_slot *table_mem;
+	size_t table_len;
+	uint32_t table_flows;		/* capacity asked for; 0: no table */
+	uint32_t map_flows;		/* each epoch map: the stash */
+	uint32_t idle_ms;
+	bool warned_full;		/* the one warning before loss is out */
+	bool stopping;			/* detached: every slot goes */
 };
 
 static int64_t mono_to_real_offset(void)
@@ -177,17 +188,47 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
 	m->skel->rodata->verdict = p->mirror ? XDP_DROP : XDP_PASS;
 	bpf_map__set_max_entries(m->skel->maps.flows_a, p->map_flows);
 	bpf_map__set_max_entries(m->skel->maps.flows_b, p->map_flows);
+	m->map_flows = p->map_flows;
+	m->table_flows = p->table_flows;
+	m->idle_ms = p->idle_ms;
+	if (m->table_flows) {
+		uint32_t slots = jf_table_slots_for(m->table_flows);
+
+		m->skel->rodata->table_on = 1;
+		m->skel->data->table_slots = slots;
+		bpf_map__set_max_entries(m->skel->maps.flow_table, slots);
+		m->table_len = (size_t)slots * sizeof(struct jf_slot);
+	}
 
 	rc = jflowd_bpf__load(m->skel);
 	if (rc) {
 		snprintf(err, errlen, "load BPF program: %s%s", strerror(-rc),
-			 rc == -EPERM ? " (run as root, or with CAP_BPF and CAP_NET_ADMIN)"
+			 rc == -EPERM ? " (run as root, or with CAP_BPF and CAP_NET_ADMIN; before "
+					"Linux 5.11 also raise RLIMIT_MEMLOCK for the flow tables)"
 				      : " (run with -v for libbpf's and the verifier's messages)");
 		goto fail;
 	}
 	m->map_fd[0] = bpf_map__fd(m->skel->maps.flows_a);
 	m->map_fd[1] = bpf_map__fd(m->skel->maps.flows_b);
 	m->stats_fd = bpf_map__fd(m->skel->maps.stats);
+	if (m->table_flows) {
+		/* Mapped once: the kernel maps every page now, and each scan is
+		 * then a walk over ordinary memory (docs/scale.md). */
+		m->table_mem = mmap(NULL, m->table_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+				    bpf_map__fd(m->skel->maps.flow_table), 0);
+		if (m->table_mem == MAP_FAILED) {
+			m->table_mem = NULL;
+			snprintf(err, errlen, "map the flow table: %s", strerror(errno));
+			goto fail;
+		}
+		m->table = jf_table_new(m->table_mem, jf_table_slots_for(m->table_flows));
+		if (!m->table) {
+			snprintf(err, errlen, "flow table shadow: out of memory");
+			goto fail;
+		}
+		st->table_bytes = (uint64_t)jf_table_slots_for(m->table_flows) *
+				  jf_table_shadow_bytes_per_slot();
+	}
 	m->ring = ring_buffer__new(bpf_map__fd(m->skel->maps.spill), on_spill, m, NULL);
 	if (!m->ring) {
 		snprintf(err, errlen, "spill ring: %s", strerror(errno));
@@ -272,6 +313,78 @@ static int drain_map(struct jf_xdp_meter *m, int fd, struct jf_flow_cache *cache
 	return rc;
 }
 
+/* A table slot's delta into the cache. */
+static void on_table_delta(void *arg, uint32_t idx, const struct jf_key *key,
+			   const struct jf_table_delta *d)
+{
+	struct jf_xdp_meter *m = arg;
+	struct jf_flow u;
+
+	(void)idx;
+	u.packets = d->packets;
+	u.octets = d->octets;
+	u.first_ms = to_real_ms(m, d->first_ns);
+	u.last_ms = to_real_ms(m, d->last_ns);
+	u.flow_label = d->flow_label;
+	u.tcp_flags = d->tcp_flags;
+	u.ttl_min = d->ttl_min;
+	u.ttl_max = d->ttl_max;
+	jf_cache_update(m->cache, key, &u, m->now_ms);
+	m->st->drained_flows++;
+}
+
+/* The grace period before a marked slot is read: the same wait as the
+ * epoch switch. */
+static int table_wait(void *arg)
+{
+	struct jf_xdp_meter *m = arg;
+
+	if (m->quiesce_seq) {
+		jf_epoch_quiesce(m->skel->bss->cpu_seq, m->ncpus);
+		return 0;
+	}
+	return jf_epoch_wait_rcu();
+}
+
+/* One warning, before packets can be lost: the table is 80 % full or the
+ * stash half full. Packets lost anyway are counted (JF_PKT_MAP_FULL). */
+static void warn_full(struct jf_xdp_meter *m, uint64_t live, uint64_t stashed)
+{
+	if (m->warned_full)
+		return;
+	if (live * 5 < (uint64_t)m->table_flows * 4 && stashed * 2 < m->map_flows)
+		return;
+	m->warned_full = true;
+	log_warn("flow table: %llu of %u flows in use, %llu of %u in the stash: when both "
+		 "are full packets are lost (counted as map_full); raise --max-flows",
+		 (unsigned long long)live, m->table_flows, (unsigned long long)stashed,
+		 m->map_flows);
+}
+
+/* Deltas of every slot that moved; then idle slots go (mark, wait, read,
+ * free), or every slot when the program is detached. */
+static int read_table(struct jf_xdp_meter *m, uint64_t stashed)
+{
+	struct jf_table_stats ts;
+	long n;
+
+	jf_table_scan(m->table, m->now_ms, on_table_delta, m);
+	if (m->stopping)
+		n = jf_table_remove_all(m->table, table_wait, m, on_table_delta, m);
+	else
+		n = jf_table_expire_idle(m->table, m->now_ms, m->idle_ms, table_wait, m,
+					 on_table_delta, m);
+	if (n < 0) {
+		log_err("flow table: wait before removal: %s", strerror((int)-n));
+		return (int)n;
+	}
+	jf_table_get_stats(m->table, &ts);
+	m->st->table_live = ts.live - (uint64_t)n;
+	m->st->table_removed = ts.removed;
+	warn_full(m, ts.live, stashed);
+	return 0;
+}
+
 /* Add the counters of one epoch parity to st and zero them: nobody writes
  * them until the epoch comes round again. */
 static int harvest(struct jf_xdp_meter *m, uint32_t parity, struct jf_meter_stats *st)
@@ -324,7 +437,7 @@ int jf_xdp_meter_drain(struct jf_xdp_meter *m, uint64_t now_ms)
 {
 	struct jflowd_bpf__bss *bss = m->skel->bss;
 	struct jf_meter_stats *st = m->st;
-	uint64_t old;
+	uint64_t old, flows0;
 	int rc;
 
 	m->now_ms = now_ms;
@@ -343,7 +456,10 @@ int jf_xdp_meter_drain(struct jf_xdp_meter *m, uint64_t now_ms)
 	/* The old map has no writer now; its spilled packets are all in the
 	 * ring. */
 	ring_buffer__consume(m->ring);
+	flows0 = st->drained_flows;
 	rc = drain_map(m, m->map_fd[old & 1], m->cache, now_ms, &st->drained_flows);
+	if (!rc && m->table)
+		rc = read_table(m, st->drained_flows - flows0);
 	if (!rc)
 		rc = harvest(m, (uint32_t)(old & 1), st);
 	sync_spill(m, st);
@@ -359,6 +475,8 @@ int jf_xdp_meter_stop(struct jf_xdp_meter *m, uint64_t now_ms)
 
 	for (i = 0; i < m->n_ifaces; i++)
 		detach_one(m, i);
+	/* Every table slot goes too. */
+	m->stopping = true;
 	/* Two switches drain both maps; runs still in flight are waited for. */
 	rc = jf_xdp_meter_drain(m, now_ms);
 	if (!rc)
@@ -375,6 +493,9 @@ void jf_xdp_meter_close(struct jf_xdp_meter *m)
 	for (i = 0; i < m->n_ifaces; i++)
 		detach_one(m, i);
 	ring_buffer__free(m->ring);
+	jf_table_free(m->table);
+	if (m->table_mem)
+		munmap(m->table_mem, m->table_len);
 	jflowd_bpf__destroy(m->skel);
 	free(m->keys);
 	free(m->vals);
@@ -424,6 +545,7 @@ static uint64_t fd_memlock(int fd)
 uint64_t jf_xdp_meter_kernel_bytes(const struct jf_xdp_meter *m)
 {
 	return fd_memlock(m->map_fd[0]) + fd_memlock(m->map_fd[1]) +
+	       fd_memlock(bpf_map__fd(m->skel->maps.flow_table)) +
 	       fd_memlock(bpf_map__fd(m->skel->maps.spill));
 }
 
