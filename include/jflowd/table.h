@@ -162,6 +162,11 @@ static __always_inline int jf_table_count_slots(void *ctx, __u32 nslots, const s
 			return -1;
 		st = s->state;
 		if (st == JF_SLOT_LIVE && jf_key_equal(&s->key, &p->key)) {
+#ifdef JF_TABLE_RACE_WINDOW
+			/* Tests only (bpf/jflowd_race.bpf.c): widen the window a
+			 * removal must not fall into. */
+			JF_TABLE_RACE_WINDOW();
+#endif
 			jf_counters_add(&s->c, p, now);
 			return 0;
 		}
