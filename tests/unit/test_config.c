@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include "config.h"
 #include "export_proto.h"
+#include "meter.h"
 
 static void test_url_ok(void **state)
 {
@@ -199,6 +200,58 @@ static void test_export_options(void **state)
 	assert_int_equal(LOAD(&c, "-r", "f", "-n", "ipfix://h", "--tcp-buffer", "1x"), -1);
 }
 
+/* Sizing with no option, and sizes refused before anything is allocated
+ * (nothing here allocates: jf_config_size only computes). */
+static void test_sizing(void **state)
+{
+	const uint64_t gib = 1ull << 30;
+	struct jf_config c;
+	struct jf_meter_params mp;
+	char err[512];
+
+	(void)state;
+	/* No option, 24 GiB: MemTotal / 64 / 260 bytes a flow. */
+	jf_config_defaults(&c);
+	c.n_ifaces = 1;
+	assert_int_equal(jf_config_size(&c, 24 * gib, 20 * gib, err, sizeof(err)), 0);
+	assert_int_equal(c.max_flows, 24 * gib / 64 / 260);
+	assert_int_equal(jf_config_table_flows(&c), c.max_flows);
+	assert_int_equal(jf_config_map_flows(&c), c.max_flows / 64);
+	assert_true(jf_config_flow_memory(&c) < 24 * gib / 32);
+	/* Small machines still hold 131072 flows; huge ones stop at 16 M. */
+	assert_int_equal(jf_config_default_max_flows(1 * gib), 131072);
+	assert_int_equal(jf_config_default_max_flows(4096 * gib), 16777216);
+
+	/* --max-flows alone sizes everything: table, stash, cache. */
+	jf_config_defaults(&c);
+	c.n_ifaces = 1;
+	c.max_flows = 1048576;
+	assert_int_equal(jf_config_size(&c, 24 * gib, 20 * gib, err, sizeof(err)), 0);
+	jf_config_meter_params(&c, &mp);
+	assert_int_equal(mp.table_flows, 1048576);
+	assert_int_equal(mp.map_flows, 16384);
+	/* Under 300 bytes a flow would be the target; this layout takes
+	 * about 420 (docs/scale.md). */
+	assert_true(jf_config_flow_memory(&c) < 1048576ull * 430);
+
+	/* --map-flows 67108864: two preallocated maps of ~11 GiB each, refused. */
+	jf_config_defaults(&c);
+	c.n_ifaces = 1;
+	c.map_flows = 67108864;
+	assert_int_equal(jf_config_size(&c, 24 * gib, 20 * gib, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "--map-flows 67108864"));
+	assert_non_null(strstr(err, "available"));
+	/* --max-flows 67108864 does not fit either. */
+	jf_config_defaults(&c);
+	c.n_ifaces = 1;
+	c.max_flows = 67108864;
+	assert_int_equal(jf_config_size(&c, 24 * gib, 20 * gib, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "--max-flows 67108864"));
+	/* Without the table, with pcap: only the cache counts. */
+	c.mode = JF_MODE_PCAP;
+	assert_int_equal(jf_config_size(&c, 24 * gib, 20 * gib, err, sizeof(err)), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -209,6 +262,7 @@ int main(void)
 		cmocka_unit_test(test_cli_errors),
 		cmocka_unit_test(test_config_file),
 		cmocka_unit_test(test_export_options),
+		cmocka_unit_test(test_sizing),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }
