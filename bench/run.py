@@ -183,7 +183,7 @@ class Bench:
         self.b = args.build
         self.src = args.src
         self.quick = args.quick
-        self.reps = 1 if args.quick else 3
+        self.reps = args.reps or (1 if args.quick else 3)
         ncpu = os.cpu_count() or 1
         self.cpu_sut = "1" if ncpu > 1 else "0"    # system under test
         self.cpu_aux = "0"                        # generator, collectors
@@ -560,6 +560,7 @@ plugin_pipe_size: 102400000
         time.sleep(0.3)
         sut = self.napi_pids_now() + proc_tree(p.pid)
         c0, b0, w0 = proc_cpu_s(sut), cpu_busy_s(self.cpu_sut), time.monotonic()
+        a0 = proc_cpu_s(proc_tree(p.pid))
         t0 = self.ethtool(tx, "btx0")
         r0 = self.ethtool(rx, "brx0")
         g = self.rn.run(["ip", "netns", "exec", tx, self.exe("bench", "jflowd-xdpgen"),
@@ -581,6 +582,9 @@ plugin_pipe_size: 102400000
         # and of everything else on its CPU, over generation + backlog.
         sut = set(sut + proc_tree(p.pid))
         run["sut_cpu_s"] = proc_cpu_s(sut) - c0
+        if meter == "jflowd":
+            # The agent alone (reading the table, the cache, exporting).
+            run["agent_cpu_s"] = proc_cpu_s(proc_tree(p.pid)) - a0
         run["window_s"] = time.monotonic() - w0
         run["other_cpu_s"] = max(0.0, cpu_busy_s(self.cpu_sut) - b0 - run["sut_cpu_s"])
         if meter in ("drop", "touch"):
@@ -627,16 +631,23 @@ plugin_pipe_size: 102400000
         self.e2e_setup()
         dur = 2 if self.quick else 5
         flow_counts = [1024, 65536] if self.quick else [1024, 65536, 1048576]
+        if self.a.e2e_flows:
+            flow_counts = [int(x) for x in self.a.e2e_flows.split(",")]
         meters = ["drop", "touch", "jflowd"]
         for m, exe in (("softflowd", "softflowd"), ("pmacctd", "pmacctd")):
             if shutil.which(exe):
                 meters.append(m)
             else:
                 self.errors[f"e2e {m}"] = f"{exe} not installed"
+        if self.a.e2e_meters:
+            meters = [m for m in self.a.e2e_meters.split(",") if m in meters]
         runs = []
         # Flat out at every flow count, then evenly paced at 1 Mpps (a load
         # every meter should carry; no overload feedback) at the two smaller.
         plan = [(None, f) for f in flow_counts] + [(PACED_PPS, f) for f in flow_counts[:2]]
+        if self.a.e2e_paced is not None:
+            # Only paced runs at these rates (scale: steady traffic at 1 M flows).
+            plan = [(int(x), f) for x in self.a.e2e_paced.split(",") for f in flow_counts]
         for pps, flows in plan:
             for rep in range(self.reps):
                 for meter in meters:
@@ -1180,6 +1191,11 @@ def main():
     ap.add_argument("--only", default=",".join(ALL))
     ap.add_argument("--out", default=None, help="BENCHMARKS.md to write")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    ap.add_argument("--reps", type=int, default=0, help="repetitions (default 3, quick 1)")
+    ap.add_argument("--e2e-flows", default="", help="e2e: flow counts, comma-separated")
+    ap.add_argument("--e2e-meters", default="", help="e2e: meters, comma-separated")
+    ap.add_argument("--e2e-paced", default=None,
+                    help="e2e: only paced runs at these packet rates, comma-separated")
     ap.add_argument("--from-json", metavar="FILE",
                     help="only rewrite the report from the raw results of an earlier run")
     args = ap.parse_args()

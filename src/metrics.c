@@ -155,6 +155,11 @@ static void write_meter(FILE *f, const struct jf_metrics_input *in)
 	fprintf(f, "jflowd_memory_bytes{part=\"table_shadow\"} %llu\n",
 		(unsigned long long)st->table_bytes);
 
+	metric(f, "jflowd_table_flows", "gauge", "Live slots of the kernel's flow table.");
+	fprintf(f, "jflowd_table_flows %llu\n", (unsigned long long)st->table_live);
+	metric(f, "jflowd_table_read_seconds_total", "counter",
+	       "Agent time reading the kernel's flow table (deltas, removals).");
+	fprintf(f, "jflowd_table_read_seconds_total %.6f\n", st->table_read_ns / 1e9);
 	metric(f, "jflowd_drains_total", "counter", "Epoch switches (kernel map drains).");
 	fprintf(f, "jflowd_drains_total %llu\n", (unsigned long long)st->drains);
 	metric(f, "jflowd_drained_flows_total", "counter", "Kernel map entries merged.");
