@@ -158,7 +158,7 @@ static void write_meter(FILE *f, const struct jf_metrics_input *in)
 	metric(f, "jflowd_table_flows", "gauge", "Live slots of the kernel's flow table.");
 	fprintf(f, "jflowd_table_flows %llu\n", (unsigned long long)st->table_live);
 	metric(f, "jflowd_table_read_seconds_total", "counter",
-	       "Agent time reading the kernel's flow table (deltas, removals).");
+	       "Agent CPU time reading the kernel's flow table (deltas into the cache, removals).");
 	fprintf(f, "jflowd_table_read_seconds_total %.6f\n", st->table_read_ns / 1e9);
 	metric(f, "jflowd_drains_total", "counter", "Epoch switches (kernel map drains).");
 	fprintf(f, "jflowd_drains_total %llu\n", (unsigned long long)st->drains);
