@@ -20,6 +20,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "config.h"
+#include "flow_table.h"
 #include "flow_cache.h"
 #include "log.h"
 #include "xdp_meter.h"
@@ -143,7 +144,7 @@ static int bench_flows(const struct opts *o, uint32_t n)
 	struct jf_counters *vals = NULL, *scratch_v = NULL;
 	uint64_t kernel_bytes = 0, rss_cache = 0, now_ms = 1700000000000ull;
 	struct jf_xdp_meter *m = NULL;
-	struct jf_config cfg;
+	struct jf_config cfg, cfg_deployed;
 	struct jf_meter_params mp;
 	char err[256];
 	int rep, rc = -1;
@@ -159,9 +160,14 @@ static int bench_flows(const struct opts *o, uint32_t n)
 		return -1;
 	}
 	kernel_bytes = jf_xdp_meter_kernel_bytes(m);
+	cfg_deployed = cfg;
 	jf_xdp_meter_close(m);
-	/* The drain itself: maps that hold all n flows of one interval. */
+	/* The drain itself: maps that hold all n flows of one interval, as
+	 * without the persistent table (--table-flows 0; with it, only the
+	 * stash is drained this way). */
 	cfg.map_flows = n;
+	cfg.table_flows = 0;
+	cfg.table_flows_set = true;
 	jf_config_meter_params(&cfg, &mp);
 	m = jf_xdp_meter_open(&mp, NULL, NULL, err, sizeof(err));
 	if (!m) {
@@ -230,10 +236,12 @@ free_cache:
 	printf("{\"bench\":\"drain\",\"flows\":%u,\"reps\":%d,\"new_flows_per_s\":%.0f,"
 	       "\"existing_flows_per_s\":%.0f,\"kernel_share\":%.3f,"
 	       "\"kernel_map_bytes\":%llu,\"kernel_maps\":2,\"cache_bytes_per_flow\":%zu,"
-	       "\"cache_rss_bytes\":%llu}\n",
+	       "\"cache_rss_bytes\":%llu,\"table_shadow_bytes\":%llu}\n",
 	       n, o->reps, bench_median(fresh, o->reps), bench_median(steady, o->reps),
 	       bench_median(kshare, o->reps), (unsigned long long)kernel_bytes,
-	       jf_cache_bytes_per_flow(), (unsigned long long)rss_cache);
+	       jf_cache_bytes_per_flow(), (unsigned long long)rss_cache,
+	       (unsigned long long)jf_table_slots_for(jf_config_table_flows(&cfg_deployed)) *
+	       jf_table_shadow_bytes_per_slot());
 	fflush(stdout);
 	rc = 0;
 out:

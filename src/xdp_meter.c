@@ -226,8 +226,9 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
 			snprintf(err, errlen, "flow table shadow: out of memory");
 			goto fail;
 		}
-		st->table_bytes = (uint64_t)jf_table_slots_for(m->table_flows) *
-				  jf_table_shadow_bytes_per_slot();
+		if (st)
+			st->table_bytes = (uint64_t)jf_table_slots_for(m->table_flows) *
+					  jf_table_shadow_bytes_per_slot();
 	}
 	m->ring = ring_buffer__new(bpf_map__fd(m->skel->maps.spill), on_spill, m, NULL);
 	if (!m->ring) {
