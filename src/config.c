@@ -69,16 +69,50 @@ static int parse_seconds_ms(const char *s, double max_s, uint32_t *out_ms)
 
 static int set_iface(struct jf_config *cfg, const char *val, char *err)
 {
+	const char *dir = strrchr(val, ':');
+	size_t len = dir ? (size_t)(dir - val) : strlen(val);
+	uint8_t d = JF_DIR_IN;
+
 	if (cfg->n_ifaces >= JF_MAX_IFACES) {
 		snprintf(err, ERRLEN, "too many interfaces (at most %d)", JF_MAX_IFACES);
 		return -1;
 	}
-	if (!*val || strlen(val) >= JF_IFNAME_MAX) {
-		snprintf(err, ERRLEN, "interface name '%s' is empty or longer than %d characters",
-			 val, JF_IFNAME_MAX - 1);
+	if (dir) {
+		if (!strcmp(dir, ":in"))
+			d = JF_DIR_IN;
+		else if (!strcmp(dir, ":out"))
+			d = JF_DIR_OUT;
+		else if (!strcmp(dir, ":both"))
+			d = JF_DIR_IN | JF_DIR_OUT;
+		else {
+			snprintf(err, ERRLEN, "interface '%s': direction must be :in, :out or :both",
+				 val);
+			return -1;
+		}
+	}
+	if (!len || len >= JF_IFNAME_MAX) {
+		snprintf(err, ERRLEN, "interface name '%.*s' is empty or longer than %d characters",
+			 (int)len, val, JF_IFNAME_MAX - 1);
 		return -1;
 	}
-	strcpy(cfg->ifaces[cfg->n_ifaces++], val);
+	memcpy(cfg->ifaces[cfg->n_ifaces], val, len);
+	cfg->ifaces[cfg->n_ifaces][len] = '\0';
+	cfg->iface_dir[cfg->n_ifaces++] = d;
+	return 0;
+}
+
+static int set_route_lookup(struct jf_config *cfg, const char *val, char *err)
+{
+	if (!strcmp(val, "auto"))
+		cfg->route_lookup = JF_ROUTE_AUTO;
+	else if (!strcmp(val, "on"))
+		cfg->route_lookup = JF_ROUTE_ON;
+	else if (!strcmp(val, "off"))
+		cfg->route_lookup = JF_ROUTE_OFF;
+	else {
+		snprintf(err, ERRLEN, "route-lookup: '%s' is not auto, on or off", val);
+		return -1;
+	}
 	return 0;
 }
 
@@ -318,8 +352,12 @@ static int set_quiet(struct jf_config *cfg, const char *val, char *err)
 enum { OPT_HELP = 'h', OPT_VERSION = 'V', OPT_CONFIG = 'c' };
 
 static const struct opt_def opts[] = {
-	{ "interface", 'i', 1, set_iface, "IFACE",
-	  "meter packets received on IFACE (repeatable)" },
+	{ "interface", 'i', 1, set_iface, "IFACE[:DIR]",
+	  "meter packets on IFACE (repeatable); DIR: in (default), out\n"
+	  "(packets the router itself sends), both" },
+	{ "route-lookup", 0, 1, set_route_lookup, "auto|on|off",
+	  "output interface, next hop, prefixes and forwarding status of\n"
+	  "each flow from the kernel's routing (auto: on where forwarding is)" },
 	{ "read", 'r', 1, set_read, "FILE",
 	  "meter a capture file (pcap/pcapng), export everything, exit" },
 	{ "collector", 'n', 1, set_collector, "URL",

@@ -30,9 +30,22 @@ enum jf_quiesce {
 	JF_QUIESCE_SEQ,		/* per-CPU sequence counters in the program */
 };
 
+/* Forwarding lookup per flow (router mode). */
+enum jf_route_lookup {
+	JF_ROUTE_AUTO = 0,	/* on when forwarding is on for a metered interface */
+	JF_ROUTE_ON,
+	JF_ROUTE_OFF,
+};
+
+/* Which way an interface is metered: -i eth0, eth0:in, eth0:out, eth0:both. */
+#define JF_DIR_IN 0x1
+#define JF_DIR_OUT 0x2
+
 struct jf_config {
 	char ifaces[JF_MAX_IFACES][JF_IFNAME_MAX];
+	uint8_t iface_dir[JF_MAX_IFACES];	/* JF_DIR_* */
 	int n_ifaces;
+	enum jf_route_lookup route_lookup;
 	char pcap_file[4096];		/* -r: offline replay */
 	struct jf_collector_url collectors[JF_MAX_COLLECTORS];
 	char collector_urls[JF_MAX_COLLECTORS][300];

@@ -16,6 +16,7 @@
 #include "meter_stats.h"
 #include "metrics.h"
 #include "pcap_meter.h"
+#include "route.h"
 #include "xdp_meter.h"
 
 #define EXIT_USAGE 2
@@ -27,6 +28,7 @@ struct app {
 	struct jf_exporter *exp;
 	struct jf_xdp_meter *xdp;
 	struct jf_pcap_meter *pcap;
+	struct jf_router *router;	/* router mode: forwarding lookups */
 	struct jf_meter_stats st;
 	uint64_t now_ms;		/* export clock: wall clock, or capture clock */
 	double start_s;
@@ -224,6 +226,12 @@ static int run_live(struct app *a)
 
 	if (open_common(a))
 		return EXIT_FAILURE;
+	if (jf_router_setup(&a->cfg, a->cache, &a->router, err, sizeof(err))) {
+		log_err("%s", err);
+		return EXIT_FAILURE;
+	}
+	if (a->router)
+		log_info("router mode: output interface, next hop and prefixes per flow");
 	for (i = 0; i < a->cfg.n_ifaces; i++) {
 		char descr[64];
 		uint32_t ifindex = a->xdp ? jf_xdp_meter_ifindex(a->xdp, i)
@@ -296,6 +304,7 @@ int main(int argc, char **argv)
 	jf_xdp_meter_close(a.xdp);
 	jf_pcap_meter_close(a.pcap);
 	jf_cache_free(a.cache);
+	jf_router_free(a.router);
 	jf_exporter_free(a.exp);
 	return rc;
 }

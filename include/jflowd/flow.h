@@ -21,6 +21,7 @@ enum jf_family {
 
 /* jf_key.flags */
 #define JF_KEY_MPLS 0x01	/* the packet was under an MPLS label stack */
+#define JF_KEY_EGRESS 0x02	/* metered on egress (tc): ifindex is the output */
 
 /* Everything that splits traffic into flows. Zeroed before filling: the
  * kernel hashes padding too. Addresses and ports in host order of the
