@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
@@ -13,9 +14,10 @@
 #include "flow_hash.h"
 #include "route.h"
 
-#define CACHE_SLOTS 4096	/* power of two; direct mapped */
+#define CACHE_SLOTS 16384	/* power of two; direct mapped */
 #define REQ_BUF 512
 #define REPLY_BUF 8192
+#define POLL_NS 1000000		/* events read at most this often from cache hits */
 
 #ifndef RTM_F_FIB_MATCH
 #define RTM_F_FIB_MATCH 0x2000
@@ -32,6 +34,7 @@ struct jf_router {
 	int ev_fd;		/* route/rule/address/link events */
 	uint32_t seq;
 	uint64_t gen;		/* bumped on every event */
+	uint64_t polled_ns;	/* CLOCK_MONOTONIC of the last event read */
 	struct cache_ent *cache;
 	struct jf_router_stats st;
 	uint8_t reply[REPLY_BUF];
@@ -124,10 +127,19 @@ void jf_router_free(struct jf_router *r)
 	free(r);
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 void jf_router_poll_events(struct jf_router *r)
 {
 	ssize_t n;
 
+	r->polled_ns = mono_ns();
 	for (;;) {
 		n = recv(r->ev_fd, r->reply, sizeof(r->reply), MSG_DONTWAIT);
 		if (n > 0 || (n < 0 && errno == ENOBUFS)) {
@@ -313,8 +325,12 @@ int jf_router_lookup(struct jf_router *r, const struct jf_key *key, struct jf_ro
 	cache_key(key, &ck);
 	e = &r->cache[jf_flow_hash(&ck) & (CACHE_SLOTS - 1)];
 	if (e->gen == r->gen && !memcmp(&e->key, &ck, sizeof(ck))) {
-		/* Only as fresh as the events read: read them first. */
-		jf_router_poll_events(r);
+		/* Only as fresh as the events read: read them first, at
+		 * most every millisecond (a syscall costs more than the rest
+		 * of a hit). Flows reach the cache a drain interval after
+		 * their first packet anyway. */
+		if (mono_ns() - r->polled_ns >= POLL_NS)
+			jf_router_poll_events(r);
 		if (e->gen == r->gen) {
 			r->st.cache_hits++;
 			*out = e->route;
