@@ -74,4 +74,7 @@ out:
 	return verdict;
 }
 
+/* Egress metering (-i IFACE:out): its own header, sharing all of the above. */
+#include "tc_egress.h"
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

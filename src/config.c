@@ -648,6 +648,13 @@ int jf_config_load(struct jf_config *cfg, int argc, char **argv)
 		fprintf(stderr, "jflowd: -i and -r exclude each other\n");
 		return -1;
 	}
+	for (i = 0; i < (size_t)cfg->n_ifaces; i++) {
+		if ((cfg->iface_dir[i] & JF_DIR_OUT) && cfg->mode == JF_MODE_PCAP) {
+			fprintf(stderr, "jflowd: -i %s:out needs -m xdp (egress metering is a TC "
+				"program beside the XDP one)\n", cfg->ifaces[i]);
+			return -1;
+		}
+	}
 	if (!cfg->n_collectors) {
 		fprintf(stderr, "jflowd: no collector: give -n URL, e.g. -n ipfix://127.0.0.1:4739\n");
 		return -1;

@@ -17,6 +17,7 @@
 #include "metrics.h"
 #include "pcap_meter.h"
 #include "route.h"
+#include "tc_meter.h"
 #include "xdp_meter.h"
 
 #define EXIT_USAGE 2
@@ -29,6 +30,7 @@ struct app {
 	struct jf_xdp_meter *xdp;
 	struct jf_pcap_meter *pcap;
 	struct jf_router *router;	/* router mode: forwarding lookups */
+	struct jf_tc_meter *tc;		/* egress metering (IFACE:out) */
 	struct jf_meter_stats st;
 	uint64_t now_ms;		/* export clock: wall clock, or capture clock */
 	double start_s;
@@ -213,7 +215,8 @@ static int run_live(struct app *a)
 		a->mode = "xdp";
 		jf_log_setup_libbpf();
 		a->xdp = jf_xdp_meter_open(&a->cfg, err, sizeof(err));
-		if (!a->xdp) {
+		if (!a->xdp ||
+		    jf_tc_meter_open(&a->cfg, jf_xdp_meter_object(a->xdp), &a->tc, err, sizeof(err))) {
 			log_err("%s", err);
 			return EXIT_FAILURE;
 		}
@@ -274,6 +277,8 @@ static int run_live(struct app *a)
 	log_info("stopping: exporting every flow");
 	a->now_ms = jf_wall_ms();
 	if (a->xdp) {
+		jf_tc_meter_close(a->tc);	/* no writer left before the last drains */
+		a->tc = NULL;
 		rc = jf_xdp_meter_stop(a->xdp, a->cache, a->now_ms, &a->st);
 	} else {
 		jf_pcap_meter_poll(a->pcap, a->cache, &a->st, 0);
@@ -301,6 +306,7 @@ int main(int argc, char **argv)
 
 	rc = a.cfg.pcap_file[0] ? run_file(&a) : run_live(&a);
 
+	jf_tc_meter_close(a.tc);
 	jf_xdp_meter_close(a.xdp);
 	jf_pcap_meter_close(a.pcap);
 	jf_cache_free(a.cache);

@@ -204,6 +204,8 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_config *cfg, char *err, s
 							   : "an RCU grace period");
 
 	for (i = 0; i < cfg->n_ifaces; i++) {
+		if (!(cfg->iface_dir[i] & JF_DIR_IN))
+			continue;	/* IFACE:out: the TC program only */
 		if (attach_one(m, i, cfg->ifaces[i], cfg->mode, err, errlen))
 			goto fail;
 		log_info("metering %s (ifindex %u) with %s XDP", cfg->ifaces[i], m->ifindex[i],
@@ -386,6 +388,11 @@ const char *jf_xdp_meter_mode(const struct jf_xdp_meter *m, int i)
 uint32_t jf_xdp_meter_ifindex(const struct jf_xdp_meter *m, int i)
 {
 	return m->ifindex[i];
+}
+
+struct bpf_object *jf_xdp_meter_object(const struct jf_xdp_meter *m)
+{
+	return m->skel->obj;
 }
 
 int jf_xdp_meter_prog_fd(const struct jf_xdp_meter *m)

@@ -32,6 +32,9 @@ int jf_xdp_meter_stop(struct jf_xdp_meter *m, struct jf_flow_cache *cache, uint6
 
 void jf_xdp_meter_close(struct jf_xdp_meter *m);
 
+/* The loaded object: the egress (TC) program shares its maps. */
+struct bpf_object *jf_xdp_meter_object(const struct jf_xdp_meter *m);
+
 /* The loaded program, for BPF_PROG_TEST_RUN. */
 int jf_xdp_meter_prog_fd(const struct jf_xdp_meter *m);
 
