@@ -86,7 +86,7 @@ static __always_inline int jf_flow_update(void *map, void *ring,
 	init.tcp_flags = p->tcp_flags;
 	init.ttl = p->ttl | (__u32)p->ttl << 8;
 	init.flow_label = p->flow_label;
-	init.pad = 0;
+	init.out_ifindex = 0;
 	err = bpf_map_update_elem(map, &p->key, &init, BPF_NOEXIST);
 	if (!err)
 		return JF_PKT_OK;

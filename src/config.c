@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "config.h"
+#include "mirror.h"
 #include "log.h"
 #include "transport.h"
 
@@ -223,6 +224,28 @@ static int set_mirror(struct jf_config *cfg, const char *val, char *err)
 	return 0;
 }
 
+static int add_map(struct jf_config *cfg, const char *val, char *err, enum jf_map_kind kind)
+{
+	if (cfg->n_if_maps >= JF_MAX_IF_MAPS) {
+		snprintf(err, ERRLEN, "too many mapped interfaces (at most %d)", JF_MAX_IF_MAPS);
+		return -1;
+	}
+	if (jf_mirror_parse_map(val, kind, &cfg->if_maps[cfg->n_if_maps], err, ERRLEN))
+		return -1;
+	cfg->n_if_maps++;
+	return 0;
+}
+
+static int set_map_mac(struct jf_config *cfg, const char *val, char *err)
+{
+	return add_map(cfg, val, err, JF_MAP_MAC);
+}
+
+static int set_map_vlan(struct jf_config *cfg, const char *val, char *err)
+{
+	return add_map(cfg, val, err, JF_MAP_VLAN);
+}
+
 static int set_max_flows(struct jf_config *cfg, const char *val, char *err)
 {
 	return set_u32(val, 64, 1u << 26, &cfg->max_flows, err, "max-flows",
@@ -370,7 +393,13 @@ static const struct opt_def opts[] = {
 	{ "mode", 'm', 1, set_mode, "MODE",
 	  "capture backend: xdp (default; falls back to xdp-generic), xdp-generic, pcap" },
 	{ "mirror", 0, 0, set_mirror, NULL,
-	  "mirror (SPAN) port: drop packets after metering instead of passing them" },
+	  "mirror (SPAN) port: promiscuous, drop packets after metering\n"
+	  "instead of passing them (XDP modes only)" },
+	{ "map-mac", 0, 1, set_map_mac, "MAC=INDEX,NAME[,DESCR]",
+	  "mirror port: frames to router MAC came in on interface INDEX,\n"
+	  "frames from it went out of it (repeatable)" },
+	{ "map-vlan", 0, 1, set_map_vlan, "VID=INDEX,NAME[,DESCR]",
+	  "mirror port: frames on VLAN VID came in on interface INDEX" },
 	{ "max-flows", 0, 1, set_max_flows, "N",
 	  "flows the agent's cache holds (default 131072)" },
 	{ "map-flows", 0, 1, set_map_flows, "N",
@@ -646,6 +675,17 @@ int jf_config_load(struct jf_config *cfg, int argc, char **argv)
 	}
 	if (cfg->n_ifaces && cfg->pcap_file[0]) {
 		fprintf(stderr, "jflowd: -i and -r exclude each other\n");
+		return -1;
+	}
+	if (cfg->mirror && cfg->mode == JF_MODE_PCAP) {
+		/* libpcap only watches: it cannot keep the box from answering
+		 * or forwarding what the mirror port delivers. */
+		fprintf(stderr, "jflowd: --mirror needs -m xdp or xdp-generic (libpcap cannot drop "
+			"the mirrored packets)\n");
+		return -1;
+	}
+	if (cfg->n_if_maps && !cfg->mirror) {
+		fprintf(stderr, "jflowd: --map-mac and --map-vlan need --mirror\n");
 		return -1;
 	}
 	for (i = 0; i < (size_t)cfg->n_ifaces; i++) {

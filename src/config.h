@@ -11,6 +11,7 @@
 #define JF_MAX_IFACES 32
 #define JF_MAX_COLLECTORS 16
 #define JF_IFNAME_MAX 16
+#define JF_MAX_IF_MAPS 64
 
 /* What the IPFIX header's sequence number counts. */
 enum jf_ipfix_seq {
@@ -41,6 +42,22 @@ enum jf_route_lookup {
 #define JF_DIR_IN 0x1
 #define JF_DIR_OUT 0x2
 
+/* Mirror port: a router MAC or a VLAN seen on the SPAN, and the router
+ * interface it stands for (--map-mac, --map-vlan). */
+enum jf_map_kind {
+	JF_MAP_MAC = 0,
+	JF_MAP_VLAN,
+};
+
+struct jf_if_map {
+	uint8_t kind;		/* enum jf_map_kind */
+	uint8_t mac[6];
+	uint16_t vlan;
+	uint32_t index;		/* the router's ifIndex */
+	char name[32];
+	char descr[64];
+};
+
 struct jf_config {
 	char ifaces[JF_MAX_IFACES][JF_IFNAME_MAX];
 	uint8_t iface_dir[JF_MAX_IFACES];	/* JF_DIR_* */
@@ -56,6 +73,8 @@ struct jf_config {
 	uint32_t fin_ms;		/* linger after FIN/RST */
 	uint32_t sample_rate;		/* 1 in N */
 	enum jf_capture_mode mode;
+	struct jf_if_map if_maps[JF_MAX_IF_MAPS];	/* mirror: MAC/VLAN -> interface */
+	int n_if_maps;
 	bool mirror;			/* drop after metering (SPAN port) */
 	uint32_t max_flows;		/* agent flow cache */
 	uint32_t map_flows;		/* each kernel flow map; 0: max_flows */

@@ -24,7 +24,7 @@ struct slot {
 	struct jf_update f;		/* the flow so far */
 };
 
-_Static_assert(sizeof(struct slot) == 160, "slot: 160 bytes");
+_Static_assert(sizeof(struct slot) == 168, "slot: 168 bytes");
 
 struct list {
 	uint32_t head, tail;
@@ -184,6 +184,8 @@ static void expire_slot(struct jf_flow_cache *c, uint32_t i, enum jf_end_reason 
 		rec.dst_mask = r->dst_len;
 		rec.fwd_status = r->fwd_status;
 	}
+	if (s->f.out_ifindex)	/* mirror mapping: the router's own answer */
+		rec.egress_ifindex = s->f.out_ifindex;
 	/* Metered on its way out: it left by the metering interface and
 	 * came from the router itself (forwarded packets count at ingress). */
 	rec.direction = s->key.flags & JF_KEY_EGRESS ? 1 : 0;
@@ -260,6 +262,8 @@ static void update_hashed(struct jf_flow_cache *c, const struct jf_key *key,
 			s->f.ttl_max = u->ttl_max;
 		if (u->flow_label)
 			s->f.flow_label = u->flow_label;
+		if (u->out_ifindex)
+			s->f.out_ifindex = u->out_ifindex;
 		s->updated_ms = now_ms;
 		list_remove(c, L_IDLE, i);
 		list_push_tail(c, L_IDLE, i);

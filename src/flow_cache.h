@@ -33,6 +33,7 @@ struct jf_update {
 	uint8_t tcp_flags;
 	uint8_t ttl_min;
 	uint8_t ttl_max;
+	uint32_t out_ifindex;	/* mirror mapping: output interface, 0: none */
 };
 
 /* Receives each expired flow; the record is only valid during the call. */

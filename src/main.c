@@ -15,6 +15,7 @@
 #include "log.h"
 #include "meter_stats.h"
 #include "metrics.h"
+#include "mirror.h"
 #include "pcap_meter.h"
 #include "route.h"
 #include "tc_meter.h"
@@ -31,6 +32,7 @@ struct app {
 	struct jf_pcap_meter *pcap;
 	struct jf_router *router;	/* router mode: forwarding lookups */
 	struct jf_tc_meter *tc;		/* egress metering (IFACE:out) */
+	struct jf_mirror *mirror;	/* promiscuous mode, MAC/VLAN map */
 	struct jf_meter_stats st;
 	uint64_t now_ms;		/* export clock: wall clock, or capture clock */
 	double start_s;
@@ -216,7 +218,9 @@ static int run_live(struct app *a)
 		jf_log_setup_libbpf();
 		a->xdp = jf_xdp_meter_open(&a->cfg, err, sizeof(err));
 		if (!a->xdp ||
-		    jf_tc_meter_open(&a->cfg, jf_xdp_meter_object(a->xdp), &a->tc, err, sizeof(err))) {
+		    jf_tc_meter_open(&a->cfg, jf_xdp_meter_object(a->xdp), &a->tc, err, sizeof(err)) ||
+		    jf_mirror_open(&a->cfg, jf_xdp_meter_object(a->xdp), &a->mirror, err,
+				   sizeof(err))) {
 			log_err("%s", err);
 			return EXIT_FAILURE;
 		}
@@ -243,6 +247,7 @@ static int run_live(struct app *a)
 		read_ifalias(a->cfg.ifaces[i], descr, sizeof(descr));
 		jf_exporter_add_ifname(a->exp, ifindex, a->cfg.ifaces[i], descr);
 	}
+	jf_mirror_add_ifnames(&a->cfg, a->exp);
 	a->now_ms = jf_wall_ms();
 	jf_exporter_start(a->exp, a->now_ms, a->now_ms);
 	a->exporter_started = true;
@@ -307,6 +312,7 @@ int main(int argc, char **argv)
 	rc = a.cfg.pcap_file[0] ? run_file(&a) : run_live(&a);
 
 	jf_tc_meter_close(a.tc);
+	jf_mirror_close(a.mirror);
 	jf_xdp_meter_close(a.xdp);
 	jf_pcap_meter_close(a.pcap);
 	jf_cache_free(a.cache);

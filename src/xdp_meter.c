@@ -71,6 +71,7 @@ static int on_spill(void *ctx, void *data, size_t size)
 	u.flow_label = s->flow_label;
 	u.tcp_flags = s->tcp_flags;
 	u.ttl_min = u.ttl_max = s->ttl;
+	u.out_ifindex = 0;	/* a spilled packet carries no mapping */
 	jf_cache_update(m->cache, &s->key, &u, m->now_ms);
 	m->spill_seen[s->epoch & 1]++;
 	m->spill_merged++;
@@ -172,6 +173,7 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_config *cfg, char *err, s
 	m->skel->rodata->quiesce_seq = m->quiesce_seq;
 	m->skel->rodata->sample_rate = cfg->sample_rate;
 	m->skel->rodata->verdict = cfg->mirror ? XDP_DROP : XDP_PASS;
+	m->skel->rodata->mirror_map_on = cfg->mirror && cfg->n_if_maps;
 	map_flows = jf_config_map_flows(cfg);
 	bpf_map__set_max_entries(m->skel->maps.flows_a, map_flows);
 	bpf_map__set_max_entries(m->skel->maps.flows_b, map_flows);
@@ -252,6 +254,7 @@ static int drain_map(struct jf_xdp_meter *m, int fd, struct jf_flow_cache *cache
 			u->tcp_flags = (uint8_t)c->tcp_flags;
 			u->ttl_min = (uint8_t)c->ttl;
 			u->ttl_max = (uint8_t)(c->ttl >> 8);
+			u->out_ifindex = c->out_ifindex;
 		}
 		jf_cache_update_batch(cache, m->keys, m->updates, count, now_ms);
 		*flows += count;

@@ -52,7 +52,7 @@ struct jf_counters {
 	__u32 tcp_flags;	/* OR of flags, atomic or */
 	__u32 ttl;		/* min TTL in bits 0-7, max in bits 8-15 */
 	__u32 flow_label;	/* IPv6 flow label of the last packet */
-	__u32 pad;
+	__u32 out_ifindex;	/* mirror mapping: output interface, else 0 */
 };
 
 /* A packet whose flow could not be inserted (map full) goes to the spill

@@ -2,6 +2,7 @@
 /* Unit tests of router mode's agent side: the per-interface direction
  * syntax (command line and file), the route-lookup option, and the flow
  * cache's per-flow forwarding result and direction in the records. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -14,6 +15,7 @@
 #include <cmocka.h>
 #include "config.h"
 #include "flow_cache.h"
+#include "mirror.h"
 
 static int load(struct jf_config *c, const char *const *args, int n)
 {
@@ -175,6 +177,41 @@ static void test_cache_without_route(void **state)
 	jf_cache_free(c);
 }
 
+static void test_mirror_map_syntax(void **state)
+{
+	static const uint8_t mac[6] = { 0x02, 0, 0, 0, 0x0a, 0x01 };
+	struct jf_config c;
+	struct jf_if_map m;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(jf_mirror_parse_map("02:00:00:00:0a:01=10,ge-0/0/1,uplink, to core",
+					     JF_MAP_MAC, &m, err, sizeof(err)), 0);
+	assert_memory_equal(m.mac, mac, 6);
+	assert_int_equal(m.index, 10);
+	assert_string_equal(m.name, "ge-0/0/1");
+	assert_string_equal(m.descr, "uplink, to core");
+	assert_int_equal(jf_mirror_parse_map("300=30,ge-0/0/3.300", JF_MAP_VLAN, &m, err,
+					     sizeof(err)), 0);
+	assert_int_equal(m.vlan, 300);
+	assert_string_equal(m.descr, "ge-0/0/3.300");	/* no description: the name */
+	assert_int_equal(jf_mirror_parse_map("02:00:00:00:0a=10,x", JF_MAP_MAC, &m, err,
+					     sizeof(err)), -EINVAL);
+	assert_int_equal(jf_mirror_parse_map("02:00:00:00:0a:01=0,x", JF_MAP_MAC, &m, err,
+					     sizeof(err)), -EINVAL);
+	assert_int_equal(jf_mirror_parse_map("02:00:00:00:0a:01=5", JF_MAP_MAC, &m, err,
+					     sizeof(err)), -EINVAL);
+	assert_int_equal(jf_mirror_parse_map("4095=5,x", JF_MAP_VLAN, &m, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(LOAD(&c, "-i", "eth0", "--mirror", "--map-vlan", "7=70,v7",
+			      "-n", "ipfix://h"), 0);
+	assert_int_equal(c.n_if_maps, 1);
+	assert_int_equal(c.if_maps[0].index, 70);
+	/* a map without --mirror, and --mirror with libpcap: refused */
+	assert_int_equal(LOAD(&c, "-i", "eth0", "--map-vlan", "7=70,v7", "-n", "ipfix://h"), -1);
+	assert_int_equal(LOAD(&c, "-i", "eth0", "--mirror", "-m", "pcap", "-n", "ipfix://h"), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -182,6 +219,7 @@ int main(void)
 		cmocka_unit_test(test_iface_direction_file),
 		cmocka_unit_test(test_cache_route_and_direction),
 		cmocka_unit_test(test_cache_without_route),
+		cmocka_unit_test(test_mirror_map_syntax),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
