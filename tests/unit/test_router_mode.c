@@ -70,7 +70,8 @@ static void test_iface_direction_file(void **state)
 	assert_true(fd >= 0);
 	f = fdopen(fd, "w");
 	fprintf(f, "interface = ge0:both\ninterface = ge1\nroute-lookup = on\n"
-		   "collector = ipfix://10.0.0.1\n");
+		   "collector = ipfix://10.0.0.1\nmirror\n"
+		   "map-mac = 02:00:00:00:0a:01=10,ge-0/0/1,uplink A\n");
 	fclose(f);
 	assert_int_equal(LOAD(&c, "-c", path), 0);
 	unlink(path);
@@ -79,6 +80,9 @@ static void test_iface_direction_file(void **state)
 	assert_int_equal(c.iface_dir[0], JF_DIR_IN | JF_DIR_OUT);
 	assert_int_equal(c.iface_dir[1], JF_DIR_IN);
 	assert_int_equal(c.route_lookup, JF_ROUTE_ON);
+	assert_int_equal(c.n_if_maps, 1);
+	assert_int_equal(c.if_maps[0].index, 10);
+	assert_string_equal(c.if_maps[0].descr, "uplink A");
 }
 
 struct seen {
