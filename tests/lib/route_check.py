@@ -4,8 +4,10 @@
 Usage: route_check.py NFDUMP.json EXPECT.txt [--hosts A,B,...] [--no-fwd]
 
 NFDUMP.json is `nfdump -o json`. EXPECT.txt has one line per flow:
-  proto src dst sport dport in out nexthop srcmask dstmask fwd dir
-with "*" for any port (ICMP). Every record that has one of --hosts as its
+  proto src dst sport dport in out nexthop srcmask dstmask fwd dir [FROM-TO]
+with "*" for any port (ICMP); FROM-TO (Unix ms, either side may be empty)
+limits the line to records whose first packet is in that window (the same
+flow before and after a route change). Run nfdump with TZ=UTC. Every record that has one of --hosts as its
 source or destination must match exactly one line on (proto, src, dst,
 ports) and carry that line's in/out interface, next hop, masks, forwarding
 status and direction; every line must match at least one record. Prints
@@ -13,9 +15,15 @@ the per-flow table (records summed per line). Exits 1 on any difference.
 --no-fwd: the collector does not store forwarding status (nfdump 1.7.1
 reads IE 89 from v9 only); it is not compared.
 """
+import datetime
 import ipaddress
 import json
 import sys
+
+
+def utc_ms(s):
+    t = datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%f")
+    return int(t.replace(tzinfo=datetime.timezone.utc).timestamp() * 1000)
 
 
 def addr(a):
@@ -41,9 +49,13 @@ def main():
             p = line.split()
             if not p or p[0].startswith("#"):
                 continue
+            lo, hi = 0, 1 << 62
+            if len(p) > 12:
+                a, b = p[12].split("-")
+                lo, hi = int(a or 0), int(b or 1 << 62)
             exp.append({"proto": int(p[0]), "src": addr(p[1]), "dst": addr(p[2]),
                         "sport": p[3], "dport": p[4], "want": tuple(p[5:12]),
-                        "pkts": 0, "bytes": 0, "recs": 0})
+                        "lo": lo, "hi": hi, "pkts": 0, "bytes": 0, "recs": 0})
     bad = 0
     for r in recs:
         src = addr(r.get("src4_addr", r.get("src6_addr")))
@@ -53,8 +65,10 @@ def main():
         pr = int(r["proto"])
         sp = str(r.get("src_port", 0))
         dp = str(r.get("dst_port", 0))
+        first = utc_ms(r["first"])
         m = [e for e in exp if e["proto"] == pr and e["src"] == src and e["dst"] == dst
-             and e["sport"] in ("*", sp) and e["dport"] in ("*", dp)]
+             and e["sport"] in ("*", sp) and e["dport"] in ("*", dp)
+             and e["lo"] <= first < e["hi"]]
         if len(m) != 1:
             print(f"route_check: {pr} {src}:{sp} > {dst}:{dp}: {len(m)} expectations match")
             bad += 1

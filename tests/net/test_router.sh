@@ -44,7 +44,6 @@ E="$WORK/expect.txt"
 	expect_route 58 2001:db8:1::2 2001:db8:3::1 '*' '*' r0 64 48
 	expect_route 58 2001:db8:3::1 2001:db8:1::2 '*' '*' r1 48 64
 	expect_route 58 2001:db8:1::2 2001:db8:9::1 '*' '*' r0 64 48
-	expect_route 17 10.1.0.2 10.3.1.1 40001 5001 r0 24 16
 	expect_route 17 2001:db8:1::2 2001:db8:3::1 40003 5001 r0 64 48
 	expect_route 6 10.1.0.2 10.3.1.1 40010 8080 r0 24 16
 	expect_route 6 10.3.1.1 10.1.0.2 8080 40010 r1 16 24
@@ -64,10 +63,17 @@ in_ns c $SEND tcp 10.3.1.1 8080 40010 200000
 # after it follow it; those before keep what they were looked up with once
 # the agent has seen them (one drain interval, 1 s, after their start).
 sleep 1.5
+echo "$(expect_route 17 10.1.0.2 10.3.1.1 40001 5001 r0 24 16) -$(date +%s%3N)" >> "$E"
 ip -n "$(ns r)" route replace 10.3.0.0/16 via 10.4.0.2 dev r2
+CHANGE_MS=$(date +%s%3N)
 expect_route 17 10.1.0.2 10.3.1.1 40002 5001 r0 24 16 >> "$E"
 grep -q " 40002 5001 [0-9]* $(rifindex r2) 10.4.0.2 " "$E" || fail "ip route get ignores the change"
 in_ns c $SEND udp 10.3.1.1 5001 40002 4 100
+# The flow of port 40001 again, once its first record has left the cache:
+# the answer cached for it before the change must not be reused.
+sleep 2.5
+echo "$(expect_route 17 10.1.0.2 10.3.1.1 40001 5001 r0 24 16) $CHANGE_MS-" >> "$E"
+in_ns c $SEND udp 10.3.1.1 5001 40001 3 100
 
 sleep 3.5	# idle timeout 2 s, then a drain
 stop_pid "$JF"
@@ -86,7 +92,7 @@ HOSTS="host 10.1.0.2 or host 2001:db8:1::2"
 for w in v9 ipfix; do
 	nfdump -R "$WORK/$w" -o csv -N "$HOSTS" > "$WORK/$w.csv"
 	$FLOWCMP "$WORK/truth.csv" "$WORK/$w.csv" || fail "$w: collector totals differ from the capture"
-	nfdump -R "$WORK/$w" -o json "$HOSTS" > "$WORK/$w.json"
+	TZ=UTC nfdump -R "$WORK/$w" -o json "$HOSTS" > "$WORK/$w.json"
 	# nfdump 1.7.1 stores IE 89 from v9 only: tshark checks it in IPFIX.
 	$RCHECK "$WORK/$w.json" "$E" --hosts 10.1.0.2,2001:db8:1::2 \
 		$([ $w = ipfix ] && echo --no-fwd) > "$WORK/$w.table" \

@@ -67,7 +67,7 @@ E="$WORK/expect.txt"
 	expect_route 6 10.2.0.2 10.2.0.1 8080 40110 r1 24 32
 	expect_route 1 10.1.0.2 10.1.0.1 '*' '*' r0 24 32
 } > "$E"
-nfdump -R "$WORK/v9" -o json > "$WORK/got.json"
+TZ=UTC nfdump -R "$WORK/v9" -o json > "$WORK/got.json"
 # (The router's own IPv6 MLD reports, at egress too, are not checked here.)
 $RCHECK "$WORK/got.json" "$E" --hosts 10.1.0.1,10.1.0.2,10.2.0.1,10.2.0.2 > "$WORK/table" || { cat "$WORK/table"; fail "router fields differ"; }
 sed "s/^/[$TEST_NAME]   /" "$WORK/table"
