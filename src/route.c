@@ -15,6 +15,7 @@
 #include "route.h"
 
 #define CACHE_SLOTS 16384	/* power of two; direct mapped */
+#define SRC_SLOTS 4096		/* source prefix lengths, by address */
 #define REQ_BUF 512
 #define REPLY_BUF 8192
 #define POLL_NS 1000000		/* events read at most this often from cache hits */
@@ -29,6 +30,14 @@ struct cache_ent {
 	struct jf_route route;
 };
 
+/* The source's prefix depends on its address only: many flows share it. */
+struct src_ent {
+	uint32_t addr[4];
+	uint64_t gen;		/* 0: empty */
+	uint8_t family;
+	uint8_t len;
+};
+
 struct jf_router {
 	int fd;			/* requests */
 	int ev_fd;		/* route/rule/address/link events */
@@ -36,6 +45,7 @@ struct jf_router {
 	uint64_t gen;		/* bumped on every event */
 	uint64_t polled_ns;	/* CLOCK_MONOTONIC of the last event read */
 	struct cache_ent *cache;
+	struct src_ent *src_cache;
 	struct jf_router_stats st;
 	uint8_t reply[REPLY_BUF];
 };
@@ -87,7 +97,8 @@ struct jf_router *jf_router_new(char *err, size_t errlen)
 	r->fd = r->ev_fd = -1;
 	r->gen = 1;
 	r->cache = calloc(CACHE_SLOTS, sizeof(*r->cache));
-	if (!r->cache) {
+	r->src_cache = calloc(SRC_SLOTS, sizeof(*r->src_cache));
+	if (!r->cache || !r->src_cache) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -124,6 +135,7 @@ void jf_router_free(struct jf_router *r)
 	if (r->ev_fd >= 0)
 		close(r->ev_fd);
 	free(r->cache);
+	free(r->src_cache);
 	free(r);
 }
 
@@ -257,6 +269,25 @@ static bool refused(int rc)
 	       rc == -EXDEV || rc == -EPERM;
 }
 
+/* The source's prefix: the route back to it, cached per address. */
+static uint8_t src_len(struct jf_router *r, const struct jf_key *k)
+{
+	uint32_t h = (k->src[0] ^ k->src[1] ^ k->src[2] ^ k->src[3]) * 0x9e3779b1u;
+	struct src_ent *e = &r->src_cache[(h >> 20) & (SRC_SLOTS - 1)];
+	struct answer m;
+
+	if (e->gen == r->gen && e->family == k->family &&
+	    !memcmp(e->addr, k->src, sizeof(e->addr)))
+		return e->len;
+	if (query(r, k->family, k->src, NULL, 0, 0, 0, 0, 0, RTM_F_FIB_MATCH, &m))
+		return 0;
+	memcpy(e->addr, k->src, sizeof(e->addr));
+	e->family = k->family;
+	e->len = (uint8_t)m.dst_len;
+	e->gen = r->gen;
+	return e->len;
+}
+
 static int lookup_kernel(struct jf_router *r, const struct jf_key *k, struct jf_route *out)
 {
 	bool egress = k->flags & JF_KEY_EGRESS;
@@ -289,9 +320,7 @@ static int lookup_kernel(struct jf_router *r, const struct jf_key *k, struct jf_
 	    !query(r, k->family, k->dst, k->src, iif, k->tos, k->proto, k->sport, k->dport,
 		   RTM_F_FIB_MATCH, &m))
 		out->dst_len = (uint8_t)m.dst_len;
-	/* The source's prefix: the route back to it. */
-	if (!query(r, k->family, k->src, NULL, 0, 0, 0, 0, 0, RTM_F_FIB_MATCH, &m))
-		out->src_len = (uint8_t)m.dst_len;
+	out->src_len = src_len(r, k);
 	return 0;
 }
 
