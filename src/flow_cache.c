@@ -44,8 +44,8 @@ struct jf_flow_cache {
 	struct jf_cache_stats st;
 	jf_route_fn route_fn;		/* NULL: no forwarding lookup */
 	void *route_arg;
-	struct jf_route *routes;	/* per slot, beside the slots: the hot
-					 * slot stays 160 bytes */
+	struct jf_route *routes;	/* per slot, beside the slots: only
+					 * router mode pays for it */
 };
 
 size_t jf_cache_bytes_per_flow(void)

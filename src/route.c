@@ -66,7 +66,7 @@ static int nl_socket(uint32_t groups)
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (fd < 0)
 		return -errno;
-	/* Only the answer to our request: no partial dumps of extended acks. */
+	/* Error answers without a copy of the request: a small reply buffer. */
 	setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		int rc = -errno;
