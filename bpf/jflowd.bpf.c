@@ -60,6 +60,21 @@ int jflowd_xdp(struct xdp_md *ctx)
 		pkt.key.ifindex = ctx->ingress_ifindex;
 		if (mirror_map_on)
 			out_if = jf_mirror_map(data, end, &pkt);
+		if (table_on) {
+			/* The persistent table keeps no mirror output mapping
+			 * yet (out_if): that follows the table's integration. */
+			now = table_clock_ns;
+			if (!now)
+				now = bpf_ktime_get_ns();
+			if (parity)
+				reason = jf_table_update(&flow_table, table_slots, &flows_b,
+							 &spill, &pkt, now, ep);
+			else
+				reason = jf_table_update(&flow_table, table_slots, &flows_a,
+							 &spill, &pkt, now, ep);
+			jf_stat_add(parity, reason, pkt.octets);
+			goto out;
+		}
 		now = bpf_ktime_get_ns();
 		/* Two call sites, not a map pointer chosen at run time: with
 		 * a constant map each, the verifier inlines the hash lookup. */

@@ -5,12 +5,16 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "config.h"
+#include "exporter.h"
 #include "mirror.h"
+#include "route.h"
 #include "log.h"
+#include "meter.h"
 #include "transport.h"
 
 #define ERRLEN 512
@@ -355,6 +359,20 @@ static int set_metrics(struct jf_config *cfg, const char *val, char *err)
 	return 0;
 }
 
+static int set_user(struct jf_config *cfg, const char *val, char *err)
+{
+	if (!*val || strlen(val) >= sizeof(cfg->user)) {
+		snprintf(err, ERRLEN, "user name '%s' is empty or too long", val);
+		return -1;
+	}
+	if (!getpwnam(val)) {
+		snprintf(err, ERRLEN, "user '%s': no such user", val);
+		return -1;
+	}
+	strcpy(cfg->user, val);
+	return 0;
+}
+
 static int set_verbose(struct jf_config *cfg, const char *val, char *err)
 {
 	(void)val;
@@ -423,8 +441,9 @@ static const struct opt_def opts[] = {
 	{ "source", 0, 1, set_source, "ADDR",
 	  "send exports from ADDR (the exporter address collectors see)" },
 	{ "export-rate", 0, 1, set_export_rate, "N",
-	  "with -r: pace exports so collectors keep up: one on this host as fast as\n"
-	  "its socket drains, a remote one at N messages/s (default 10000; 0: unpaced)" },
+	  "pace exports so collectors keep up: one on this host as fast as its\n"
+	  "socket drains (every mode), a remote one with -r at N messages/s\n"
+	  "(default 10000; 0: unpaced)" },
 	{ "ipfix-sequence", 0, 1, set_ipfix_sequence, "rfc|nfdump",
 	  "what the IPFIX sequence number counts: rfc (default): data records,\n"
 	  "options data included (RFC 7011; pmacct, Wireshark, libfixbuf);\n"
@@ -435,6 +454,9 @@ static const struct opt_def opts[] = {
 	  "away (default 8388608); beyond it they are dropped and counted" },
 	{ "metrics-file", 0, 1, set_metrics, "PATH",
 	  "write Prometheus metrics to PATH every drain interval and at exit" },
+	{ "user", 0, 1, set_user, "NAME",
+	  "after start-up, run as user NAME; either way only the capabilities\n"
+	  "that later work needs are kept (jflowd(8), PRIVILEGES)" },
 	{ "config", OPT_CONFIG, 1, NULL, "FILE",
 	  "read options from FILE ('name = value' lines, long option names);\n"
 	  "the command line overrides it" },
@@ -703,4 +725,58 @@ int jf_config_load(struct jf_config *cfg, int argc, char **argv)
 		log_warn("active timeout %.3fs is shorter than idle timeout %.3fs",
 			 cfg->active_ms / 1000.0, cfg->idle_ms / 1000.0);
 	return 0;
+}
+
+void jf_config_exporter_params(const struct jf_config *cfg, bool replay,
+			       struct jf_exporter_params *p)
+{
+	int i;
+
+	memset(p, 0, sizeof(*p));
+	p->mode = replay ? JF_EXPORT_REPLAY : JF_EXPORT_LIVE;
+	p->collectors = cfg->collectors;
+	for (i = 0; i < cfg->n_collectors; i++)
+		p->names[i] = cfg->collector_urls[i];
+	p->n_collectors = cfg->n_collectors;
+	p->domain = cfg->observation_domain;
+	p->mtu = cfg->mtu;
+	p->template_interval_s = cfg->template_interval_s;
+	p->template_packets = cfg->template_packets;
+	p->sample_rate = cfg->sample_rate;
+	p->active_ms = cfg->active_ms;
+	p->idle_ms = cfg->idle_ms;
+	p->export_rate = cfg->export_rate;
+	p->ipfix_sequence = cfg->ipfix_sequence;
+	p->source_addr = cfg->source_addr;
+	p->tcp_buffer = cfg->tcp_buffer;
+}
+
+void jf_config_meter_params(const struct jf_config *cfg, struct jf_meter_params *p)
+{
+	int i;
+
+	memset(p, 0, sizeof(*p));
+	for (i = 0; i < cfg->n_ifaces; i++)
+		p->ifaces[i] = cfg->ifaces[i];
+	p->n_ifaces = cfg->n_ifaces;
+	p->sample_rate = cfg->sample_rate;
+	p->generic = cfg->mode == JF_MODE_XDP_GENERIC;
+	p->mirror = cfg->mirror;
+	p->quiesce = cfg->quiesce;
+	p->map_flows = jf_config_map_flows(cfg);
+	for (i = 0; i < cfg->n_ifaces; i++)
+		p->dirs[i] = cfg->iface_dir[i];
+	p->if_maps = cfg->if_maps;
+	p->n_if_maps = cfg->n_if_maps;
+}
+
+void jf_config_router_params(const struct jf_config *cfg, struct jf_router_params *p)
+{
+	int i;
+
+	memset(p, 0, sizeof(*p));
+	for (i = 0; i < cfg->n_ifaces; i++)
+		p->ifaces[i] = cfg->ifaces[i];
+	p->n_ifaces = cfg->n_ifaces;
+	p->lookup = cfg->route_lookup;
 }

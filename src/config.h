@@ -77,7 +77,7 @@ struct jf_config {
 	int n_if_maps;
 	bool mirror;			/* drop after metering (SPAN port) */
 	uint32_t max_flows;		/* agent flow cache */
-	uint32_t map_flows;		/* each kernel flow map; 0: max_flows */
+	uint32_t map_flows;		/* each kernel flow map; 0: jf_config_map_flows() */
 	uint32_t tick_ms;		/* drain/expiry interval */
 	enum jf_quiesce quiesce;	/* how a drain waits out the old epoch */
 
@@ -86,15 +86,27 @@ struct jf_config {
 	uint32_t template_packets;	/* ... and by message count */
 	uint32_t mtu;			/* export message size limit */
 	char source_addr[64];		/* --source: exporter address */
-	uint32_t export_rate;		/* messages/s per collector when replaying a file, 0 = unpaced */
+	uint32_t export_rate;		/* pacing: 0 = none; else local collectors on their
+				 * socket (every mode), remote ones at this many
+				 * messages/s (file replay) */
 	enum jf_ipfix_seq ipfix_sequence;
 	uint32_t tcp_buffer;		/* IPFIX over TCP: bytes queued while down */
 
 	char metrics_file[4096];
+	char user[64];			/* --user: run as this user after start-up */
 	int verbosity;			/* log level */
 };
 
 void jf_config_defaults(struct jf_config *cfg);
+
+/* Each module's part of the configuration. */
+struct jf_exporter_params;
+struct jf_meter_params;
+struct jf_router_params;
+void jf_config_exporter_params(const struct jf_config *cfg, bool replay,
+			       struct jf_exporter_params *p);
+void jf_config_meter_params(const struct jf_config *cfg, struct jf_meter_params *p);
+void jf_config_router_params(const struct jf_config *cfg, struct jf_router_params *p);
 
 /* Entries of each kernel flow map: --map-flows, or by default a quarter of
  * the cache (at least 65536, at most the cache): the maps hold the flows

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include "jflowd/parse.h"
 #include "flow_cache.h"
 #include "flow_hash.h"
 
@@ -21,7 +22,7 @@ struct slot {
 	uint64_t created_ms;		/* cache time of creation: active timeout */
 	uint64_t updated_ms;		/* cache time of last update: idle timeout */
 	uint64_t fin_at_ms;		/* cache time FIN/RST was first seen */
-	struct jf_update f;		/* the flow so far */
+	struct jf_flow f;		/* the flow so far */
 };
 
 _Static_assert(sizeof(struct slot) == 168, "slot: 168 bytes");
@@ -163,15 +164,8 @@ static void expire_slot(struct jf_flow_cache *c, uint32_t i, enum jf_end_reason 
 	struct jf_record rec;
 
 	rec.key = s->key;
-	rec.tcp_flags = s->f.tcp_flags;
-	rec.ttl_min = s->f.ttl_min;
-	rec.ttl_max = s->f.ttl_max;
+	rec.flow = s->f;
 	rec.end_reason = (uint8_t)why;
-	rec.packets = s->f.packets;
-	rec.octets = s->f.octets;
-	rec.first_ms = s->f.first_ms;
-	rec.last_ms = s->f.last_ms;
-	rec.flow_label = s->f.flow_label;
 	rec.egress_ifindex = 0;
 	memset(rec.next_hop, 0, sizeof(rec.next_hop));
 	rec.src_mask = rec.dst_mask = rec.fwd_status = 0;
@@ -217,7 +211,7 @@ static void expire_slot(struct jf_flow_cache *c, uint32_t i, enum jf_end_reason 
 }
 
 static void update_hashed(struct jf_flow_cache *c, const struct jf_key *key,
-			  const struct jf_update *u, uint64_t now_ms, uint32_t hash)
+			  const struct jf_flow *u, uint64_t now_ms, uint32_t hash)
 {
 	uint32_t i = lookup(c, key, hash);
 	struct slot *s;
@@ -272,7 +266,7 @@ static void update_hashed(struct jf_flow_cache *c, const struct jf_key *key,
 	c->st.octets += u->octets;
 
 	if (!s->on_fin && (u->tcp_flags & (JF_TCP_FIN | JF_TCP_RST)) &&
-	    key->proto == 6) {
+	    key->proto == JF_IPPROTO_TCP) {
 		s->on_fin = 1;
 		s->fin_at_ms = now_ms;
 		list_push_tail(c, L_FIN, i);
@@ -280,7 +274,7 @@ static void update_hashed(struct jf_flow_cache *c, const struct jf_key *key,
 }
 
 void jf_cache_update(struct jf_flow_cache *c, const struct jf_key *key,
-		     const struct jf_update *u, uint64_t now_ms)
+		     const struct jf_flow *u, uint64_t now_ms)
 {
 	update_hashed(c, key, u, now_ms, jf_flow_hash(key));
 }
@@ -288,7 +282,7 @@ void jf_cache_update(struct jf_flow_cache *c, const struct jf_key *key,
 #define PF_AHEAD 12	/* bucket prefetched this many deltas ahead */
 
 void jf_cache_update_batch(struct jf_flow_cache *c, const struct jf_key *keys,
-			   const struct jf_update *u, size_t n, uint64_t now_ms)
+			   const struct jf_flow *u, size_t n, uint64_t now_ms)
 {
 	uint32_t hashes[256];
 	size_t base, i, m;
@@ -351,7 +345,7 @@ size_t jf_cache_expire(struct jf_flow_cache *c, uint64_t now_ms)
 		int list;
 		enum jf_end_reason why;
 	} order[] = {
-		{ L_FIN, JF_END_EOF }, { L_IDLE, JF_END_IDLE }, { L_ACTIVE, JF_END_ACTIVE },
+		{ L_FIN, JF_END_FLOW_END }, { L_IDLE, JF_END_IDLE }, { L_ACTIVE, JF_END_ACTIVE },
 	};
 	size_t n = 0, k;
 	uint32_t i;

@@ -2,6 +2,7 @@
 /* jflowd: meter IP traffic into flows (XDP or libpcap) and export them to
  * flow collectors. Wires the modules together and runs the tick loop. */
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,12 +14,14 @@
 #include "exporter.h"
 #include "flow_cache.h"
 #include "log.h"
+#include "meter.h"
 #include "meter_stats.h"
 #include "metrics.h"
 #include "mirror.h"
 #include "pcap_meter.h"
+#include "privs.h"
 #include "route.h"
-#include "tc_meter.h"
+#include "sd_notify.h"
 #include "xdp_meter.h"
 
 #define EXIT_USAGE 2
@@ -28,16 +31,21 @@ struct app {
 	struct jf_config cfg;
 	struct jf_flow_cache *cache;
 	struct jf_exporter *exp;
-	struct jf_xdp_meter *xdp;
-	struct jf_pcap_meter *pcap;
+	struct jf_meter *meter;		/* live capture */
+	struct jf_pcap_meter *pcap;	/* file replay */
 	struct jf_router *router;	/* router mode: forwarding lookups */
-	struct jf_tc_meter *tc;		/* egress metering (IFACE:out) */
-	struct jf_mirror *mirror;	/* promiscuous mode, MAC/VLAN map */
 	struct jf_meter_stats st;
 	uint64_t now_ms;		/* export clock: wall clock, or capture clock */
 	double start_s;
 	const char *mode;
 	bool exporter_started;
+};
+
+/* The capture backend of each -m mode. */
+static const struct jf_meter_ops *const meters[] = {
+	[JF_MODE_XDP] = &jf_xdp_meter_ops,
+	[JF_MODE_XDP_GENERIC] = &jf_xdp_meter_ops,
+	[JF_MODE_PCAP] = &jf_pcap_meter_ops,
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -76,7 +84,7 @@ static void write_metrics(struct app *a)
 	in.uptime_s = jf_mono_s() - a->start_s;
 	in.bytes_per_flow = jf_cache_bytes_per_flow();
 	in.max_flows = a->cfg.max_flows;
-	in.kernel_bytes = a->xdp ? jf_xdp_meter_kernel_bytes(a->xdp) : 0;
+	in.kernel_bytes = a->meter ? jf_meter_kernel_bytes(a->meter) : 0;
 	rc = jf_metrics_write(a->cfg.metrics_file, &in);
 	if (rc)
 		log_warn("metrics file %s: %s", a->cfg.metrics_file, strerror(-rc));
@@ -89,7 +97,7 @@ static void tick(struct app *a, uint64_t now_ms)
 
 	a->now_ms = now_ms;
 	jf_cache_expire(a->cache, now_ms);
-	jf_metrics_unaccounted(&a->st, &ign_p, &ign_o, 1);
+	jf_metrics_ignored(&a->st, &ign_p, &ign_o);
 	jf_exporter_set_ignored(a->exp, ign_p, ign_o);
 	jf_exporter_flush(a->exp, now_ms);
 	write_metrics(a);
@@ -101,7 +109,7 @@ static void shutdown_export(struct app *a, uint64_t now_ms, enum jf_end_reason w
 
 	a->now_ms = now_ms;
 	jf_cache_flush(a->cache, why);
-	jf_metrics_unaccounted(&a->st, &ign_p, &ign_o, 1);
+	jf_metrics_ignored(&a->st, &ign_p, &ign_o);
 	jf_exporter_set_ignored(a->exp, ign_p, ign_o);
 	jf_exporter_finish(a->exp, now_ms, TCP_DRAIN_MS);
 	write_metrics(a);
@@ -116,9 +124,11 @@ static int open_common(struct app *a)
 		.fin_ms = a->cfg.fin_ms,
 		.prefault = !a->cfg.pcap_file[0],
 	};
+	struct jf_exporter_params ep;
 	char err[512];
 
-	a->exp = jf_exporter_new(&a->cfg, err, sizeof(err));
+	jf_config_exporter_params(&a->cfg, a->cfg.pcap_file[0] != '\0', &ep);
+	a->exp = jf_exporter_new(&ep, err, sizeof(err));
 	if (!a->exp) {
 		log_err("%s", err);
 		return -1;
@@ -128,6 +138,27 @@ static int open_common(struct app *a)
 		log_err("flow cache of %u flows: out of memory", a->cfg.max_flows);
 		return -1;
 	}
+	return 0;
+}
+
+/* Once the meter is attached and the exporter's sockets are open, keep
+ * only what later work needs: what the meter says it needs to attach or
+ * capture again (jf_meter_ops.keep_caps); a replay needs nothing. Reading the maps,
+ * sending, reconnecting and writing the metrics file use descriptors
+ * already held, or plain file permissions. */
+static int drop_privileges(struct app *a, uint64_t keep)
+{
+	struct jf_privs_params pp = { .keep = keep, .user = a->cfg.user };
+	uint64_t eff, prm, bnd;
+	char err[256];
+
+	if (jf_privs_drop(&pp, err, sizeof(err))) {
+		log_err("%s", err);
+		return -1;
+	}
+	if (!jf_privs_current(&eff, &prm, &bnd))
+		log_debug("capabilities now: effective %#" PRIx64 ", bounding %#" PRIx64 "%s%s",
+			  eff, bnd, a->cfg.user[0] ? ", user " : "", a->cfg.user);
 	return 0;
 }
 
@@ -157,7 +188,7 @@ static int run_file(struct app *a)
 		log_err("%s", err);
 		return EXIT_FAILURE;
 	}
-	if (open_common(a))
+	if (open_common(a) || drop_privileges(a, 0))
 		return EXIT_FAILURE;
 	rc = jf_pcap_meter_run_file(a->pcap, a->cache, &a->st, a->cfg.tick_ms, file_tick, a,
 				    err, sizeof(err));
@@ -201,29 +232,34 @@ static void read_ifalias(const char *ifname, char *out, size_t n)
 
 static int run_live(struct app *a)
 {
+	const struct jf_meter_ops *ops = meters[a->cfg.mode];
 	struct sigaction sa = { .sa_handler = on_signal };
+	struct jf_meter_params mp;
+	struct jf_router_params rp;
 	uint64_t next_tick;
 	char err[512];
 	int i, rc = 0;
 
-	if (a->cfg.mode == JF_MODE_PCAP) {
-		a->mode = "pcap";
-		a->pcap = jf_pcap_meter_open_live(&a->cfg, err, sizeof(err));
-		if (!a->pcap) {
-			log_err("%s", err);
-			return EXIT_FAILURE;
-		}
-	} else {
-		a->mode = "xdp";
-		jf_log_setup_libbpf();
-		a->xdp = jf_xdp_meter_open(&a->cfg, err, sizeof(err));
-		if (!a->xdp ||
-		    jf_tc_meter_open(&a->cfg, jf_xdp_meter_object(a->xdp), &a->tc, err, sizeof(err)) ||
-		    jf_mirror_open(&a->cfg, jf_xdp_meter_object(a->xdp), &a->mirror, err,
-				   sizeof(err))) {
-			log_err("%s", err);
-			return EXIT_FAILURE;
-		}
+	a->mode = ops->name;
+	jf_log_setup_libbpf();
+	/* The cache first: the meter merges into it from the start. */
+	if (open_common(a))
+		return EXIT_FAILURE;
+	/* Router mode: the forwarding lookup hooked into the cache before
+	 * the first flow, its netlink sockets opened before the capabilities
+	 * go (RTM_GETROUTE itself needs none). */
+	jf_config_router_params(&a->cfg, &rp);
+	if (jf_router_setup(&rp, a->cache, &a->router, err, sizeof(err))) {
+		log_err("%s", err);
+		return EXIT_FAILURE;
+	}
+	if (a->router)
+		log_info("router mode: output interface, next hop and prefixes per flow");
+	jf_config_meter_params(&a->cfg, &mp);
+	a->meter = ops->open(&mp, a->cache, &a->st, err, sizeof(err));
+	if (!a->meter) {
+		log_err("%s", err);
+		return EXIT_FAILURE;
 	}
 	/* Every way of being told to go exports what it holds first. */
 	sigaction(SIGINT, &sa, NULL);
@@ -231,27 +267,22 @@ static int run_live(struct app *a)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (open_common(a))
-		return EXIT_FAILURE;
-	if (jf_router_setup(&a->cfg, a->cache, &a->router, err, sizeof(err))) {
-		log_err("%s", err);
-		return EXIT_FAILURE;
-	}
-	if (a->router)
-		log_info("router mode: output interface, next hop and prefixes per flow");
 	for (i = 0; i < a->cfg.n_ifaces; i++) {
 		char descr[64];
-		uint32_t ifindex = a->xdp ? jf_xdp_meter_ifindex(a->xdp, i)
-					  : jf_pcap_meter_ifindex(a->pcap, i);
+		uint32_t ifindex = jf_meter_ifindex(a->meter, i);
 
 		read_ifalias(a->cfg.ifaces[i], descr, sizeof(descr));
 		jf_exporter_add_ifname(a->exp, ifindex, a->cfg.ifaces[i], descr);
 	}
-	jf_mirror_add_ifnames(&a->cfg, a->exp);
+	jf_mirror_add_ifnames(a->cfg.if_maps, a->cfg.n_if_maps, a->exp);
 	a->now_ms = jf_wall_ms();
 	jf_exporter_start(a->exp, a->now_ms, a->now_ms);
 	a->exporter_started = true;
+	if (drop_privileges(a, ops->keep_caps))
+		return EXIT_FAILURE;
 	write_metrics(a);
+	/* Ready: the meter is attached and the templates are out. */
+	jf_sd_notify("READY=1\nSTATUS=metering and exporting");
 
 	next_tick = a->now_ms + a->cfg.tick_ms;
 	while (!stop_requested) {
@@ -259,18 +290,12 @@ static int run_live(struct app *a)
 		int wait = now >= next_tick ? 0 : (int)(next_tick - now);
 
 		if (wait > 0) {
-			if (a->xdp)
-				jf_xdp_meter_poll(a->xdp, a->cache, wait, now);
-			else
-				jf_pcap_meter_poll(a->pcap, a->cache, &a->st, wait);
+			jf_meter_poll(a->meter, wait, now);
 			continue;
 		}
 		now = jf_wall_ms();
 		a->now_ms = now;
-		if (a->xdp)
-			rc = jf_xdp_meter_drain(a->xdp, a->cache, now, &a->st);
-		else
-			jf_pcap_meter_update_drops(a->pcap, &a->st);
+		rc = jf_meter_tick(a->meter, now);
 		if (rc)
 			break;
 		tick(a, now);
@@ -280,15 +305,9 @@ static int run_live(struct app *a)
 	}
 
 	log_info("stopping: exporting every flow");
+	jf_sd_notify("STOPPING=1\nSTATUS=exporting every flow before exit");
 	a->now_ms = jf_wall_ms();
-	if (a->xdp) {
-		jf_tc_meter_close(a->tc);	/* no writer left before the last drains */
-		a->tc = NULL;
-		rc = jf_xdp_meter_stop(a->xdp, a->cache, a->now_ms, &a->st);
-	} else {
-		jf_pcap_meter_poll(a->pcap, a->cache, &a->st, 0);
-		jf_pcap_meter_update_drops(a->pcap, &a->st);
-	}
+	rc = jf_meter_stop(a->meter, a->now_ms);
 	shutdown_export(a, a->now_ms, JF_END_FORCED);
 	return rc ? EXIT_FAILURE : EXIT_SUCCESS;
 }
@@ -307,13 +326,12 @@ int main(int argc, char **argv)
 	if (rc < 0)
 		return EXIT_USAGE;
 	jf_log_level = a.cfg.verbosity;
+	jf_log_init();
 	setvbuf(stderr, NULL, _IOLBF, 0);
 
 	rc = a.cfg.pcap_file[0] ? run_file(&a) : run_live(&a);
 
-	jf_tc_meter_close(a.tc);
-	jf_mirror_close(a.mirror);
-	jf_xdp_meter_close(a.xdp);
+	jf_meter_close(a.meter);
 	jf_pcap_meter_close(a.pcap);
 	jf_cache_free(a.cache);
 	jf_router_free(a.router);

@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 #include "exporter.h"
 #include "log.h"
+#include "meter.h"
 #include "mirror.h"
 
 struct jf_mirror {
@@ -76,7 +77,7 @@ bad:
 	return -EINVAL;
 }
 
-static int fill_maps(const struct jf_config *cfg, struct bpf_object *obj, char *err,
+static int fill_maps(const struct jf_meter_params *p, struct bpf_object *obj, char *err,
 		     size_t errlen)
 {
 	struct bpf_map *mac = bpf_object__find_map_by_name(obj, "mirror_mac");
@@ -87,8 +88,8 @@ static int fill_maps(const struct jf_config *cfg, struct bpf_object *obj, char *
 		snprintf(err, errlen, "mirror mapping: the BPF object has no mapping tables");
 		return -ENOENT;
 	}
-	for (i = 0; i < cfg->n_if_maps; i++) {
-		const struct jf_if_map *m = &cfg->if_maps[i];
+	for (i = 0; i < p->n_if_maps; i++) {
+		const struct jf_if_map *m = &p->if_maps[i];
 
 		if (m->kind == JF_MAP_MAC) {
 			uint64_t k = 0;
@@ -108,17 +109,17 @@ static int fill_maps(const struct jf_config *cfg, struct bpf_object *obj, char *
 	return 0;
 }
 
-int jf_mirror_open(const struct jf_config *cfg, struct bpf_object *obj, struct jf_mirror **out,
+int jf_mirror_open(const struct jf_meter_params *p, struct bpf_object *obj, struct jf_mirror **out,
 		   char *err, size_t errlen)
 {
 	struct jf_mirror *m;
 	int i, rc;
 
 	*out = NULL;
-	if (!cfg->mirror)
+	if (!p->mirror)
 		return 0;
-	if (obj && cfg->n_if_maps) {
-		rc = fill_maps(cfg, obj, err, errlen);
+	if (obj && p->n_if_maps) {
+		rc = fill_maps(p, obj, err, errlen);
 		if (rc)
 			return rc;
 	}
@@ -127,17 +128,17 @@ int jf_mirror_open(const struct jf_config *cfg, struct bpf_object *obj, struct j
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	for (i = 0; i < cfg->n_ifaces; i++) {
+	for (i = 0; i < p->n_ifaces; i++) {
 		struct packet_mreq mr = { .mr_type = PACKET_MR_PROMISC };
 
 		/* Protocol 0: the socket receives nothing, it only holds the
 		 * membership. */
 		m->fd[m->n] = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-		mr.mr_ifindex = (int)if_nametoindex(cfg->ifaces[i]);
+		mr.mr_ifindex = (int)if_nametoindex(p->ifaces[i]);
 		if (m->fd[m->n] < 0 || !mr.mr_ifindex ||
 		    setsockopt(m->fd[m->n], SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr))) {
 			rc = -errno;
-			snprintf(err, errlen, "promiscuous mode on %s: %s", cfg->ifaces[i],
+			snprintf(err, errlen, "promiscuous mode on %s: %s", p->ifaces[i],
 				 strerror(errno));
 			if (m->fd[m->n] >= 0)
 				close(m->fd[m->n]);
@@ -145,7 +146,7 @@ int jf_mirror_open(const struct jf_config *cfg, struct bpf_object *obj, struct j
 			return rc;
 		}
 		m->n++;
-		log_info("%s: promiscuous while jflowd runs (mirror port)", cfg->ifaces[i]);
+		log_info("%s: promiscuous while jflowd runs (mirror port)", p->ifaces[i]);
 	}
 	*out = m;
 	return 0;
@@ -162,11 +163,10 @@ void jf_mirror_close(struct jf_mirror *m)
 	free(m);
 }
 
-void jf_mirror_add_ifnames(const struct jf_config *cfg, struct jf_exporter *exp)
+void jf_mirror_add_ifnames(const struct jf_if_map *maps, int n, struct jf_exporter *exp)
 {
 	int i;
 
-	for (i = 0; i < cfg->n_if_maps; i++)
-		jf_exporter_add_ifname(exp, cfg->if_maps[i].index, cfg->if_maps[i].name,
-				       cfg->if_maps[i].descr);
+	for (i = 0; i < n; i++)
+		jf_exporter_add_ifname(exp, maps[i].index, maps[i].name, maps[i].descr);
 }

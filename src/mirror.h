@@ -12,6 +12,7 @@
 
 struct bpf_object;
 struct jf_exporter;
+struct jf_meter_params;
 struct jf_mirror;
 
 /* "MAC=INDEX,NAME[,DESCRIPTION]" (--map-mac) or "VID=INDEX,NAME[,...]"
@@ -19,16 +20,16 @@ struct jf_mirror;
 int jf_mirror_parse_map(const char *spec, enum jf_map_kind kind, struct jf_if_map *m,
 			char *err, size_t errlen);
 
-/* Promiscuous mode on every interface of cfg through a packet socket
+/* Promiscuous mode on every interface of p (when p->mirror) through a packet socket
  * membership: the kernel counts it and takes it back when the socket
  * closes, at exit or at a crash, so the previous state always returns.
  * Fills the XDP object's mapping tables (obj may be NULL: no mapping).
  * Returns 0 or -errno with a reason in err. */
-int jf_mirror_open(const struct jf_config *cfg, struct bpf_object *obj, struct jf_mirror **out,
-		   char *err, size_t errlen);
+int jf_mirror_open(const struct jf_meter_params *p, struct bpf_object *obj,
+		   struct jf_mirror **out, char *err, size_t errlen);
 void jf_mirror_close(struct jf_mirror *m);
 
-/* Announce every mapped interface in the interface options. */
-void jf_mirror_add_ifnames(const struct jf_config *cfg, struct jf_exporter *exp);
+/* Announce each of the n mapped interfaces in the interface options. */
+void jf_mirror_add_ifnames(const struct jf_if_map *maps, int n, struct jf_exporter *exp);
 
 #endif

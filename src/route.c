@@ -410,16 +410,16 @@ bool jf_router_forwarding(const char *ifname)
 	return sysctl_on(path);
 }
 
-int jf_router_setup(const struct jf_config *cfg, struct jf_flow_cache *cache,
+int jf_router_setup(const struct jf_router_params *p, struct jf_flow_cache *cache,
 		    struct jf_router **out, char *err, size_t errlen)
 {
-	bool on = cfg->route_lookup == JF_ROUTE_ON;
+	bool on = p->lookup == JF_ROUTE_ON;
 	struct jf_router *r;
 	int i, rc;
 
 	*out = NULL;
-	for (i = 0; i < cfg->n_ifaces && cfg->route_lookup == JF_ROUTE_AUTO; i++)
-		if (jf_router_forwarding(cfg->ifaces[i]))
+	for (i = 0; i < p->n_ifaces && p->lookup == JF_ROUTE_AUTO; i++)
+		if (jf_router_forwarding(p->ifaces[i]))
 			on = true;
 	if (!on)
 		return 0;

@@ -47,10 +47,17 @@ void jf_router_get_stats(const struct jf_router *r, struct jf_router_stats *st);
  * follows from it when not asked for explicitly. */
 bool jf_router_forwarding(const char *ifname);
 
-/* Router mode for a live run: per cfg->route_lookup (auto: when
- * forwarding is on for a metered interface) open a router and hook it into
- * the cache. *out stays NULL when off. Returns 0 or -errno (err filled). */
-int jf_router_setup(const struct jf_config *cfg, struct jf_flow_cache *cache,
+/* What router mode is told: the metered interfaces and --route-lookup. */
+struct jf_router_params {
+	const char *ifaces[JF_MAX_IFACES];
+	int n_ifaces;
+	enum jf_route_lookup lookup;
+};
+
+/* Router mode for a live run: per p->lookup (auto: when forwarding is on
+ * for a metered interface) open a router and hook it into the cache. *out
+ * stays NULL when off. Returns 0 or -errno (err filled). */
+int jf_router_setup(const struct jf_router_params *p, struct jf_flow_cache *cache,
 		    struct jf_router **out, char *err, size_t errlen);
 
 #endif

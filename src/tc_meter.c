@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "log.h"
+#include "meter.h"
 #include "tc_meter.h"
 
 struct tc_if {
@@ -53,7 +54,7 @@ void jf_tc_meter_close(struct jf_tc_meter *t)
 	free(t);
 }
 
-int jf_tc_meter_open(const struct jf_config *cfg, struct bpf_object *obj,
+int jf_tc_meter_open(const struct jf_meter_params *p, struct bpf_object *obj,
 		     struct jf_tc_meter **out, char *err, size_t errlen)
 {
 	struct bpf_program *prog;
@@ -63,8 +64,8 @@ int jf_tc_meter_open(const struct jf_config *cfg, struct bpf_object *obj,
 	uint8_t one = 1;
 
 	*out = NULL;
-	for (i = 0; i < cfg->n_ifaces; i++)
-		if (cfg->iface_dir[i] & JF_DIR_OUT)
+	for (i = 0; i < p->n_ifaces; i++)
+		if (jf_meter_dir(p, i) & JF_DIR_OUT)
 			n_out++;
 	if (!n_out)
 		return 0;
@@ -75,10 +76,10 @@ int jf_tc_meter_open(const struct jf_config *cfg, struct bpf_object *obj,
 		return -ENOENT;
 	}
 	/* Which ingress already counts a packet: before any attach. */
-	for (i = 0; i < cfg->n_ifaces; i++) {
-		uint32_t ifindex = if_nametoindex(cfg->ifaces[i]);
+	for (i = 0; i < p->n_ifaces; i++) {
+		uint32_t ifindex = if_nametoindex(p->ifaces[i]);
 
-		if (!(cfg->iface_dir[i] & JF_DIR_IN) || !ifindex)
+		if (!(jf_meter_dir(p, i) & JF_DIR_IN) || !ifindex)
 			continue;
 		rc = bpf_map_update_elem(bpf_map__fd(map), &ifindex, &one, BPF_ANY);
 		if (rc) {
@@ -91,38 +92,38 @@ int jf_tc_meter_open(const struct jf_config *cfg, struct bpf_object *obj,
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	for (i = 0; i < cfg->n_ifaces; i++) {
+	for (i = 0; i < p->n_ifaces; i++) {
 		struct tc_if *ti;
 
-		if (!(cfg->iface_dir[i] & JF_DIR_OUT))
+		if (!(jf_meter_dir(p, i) & JF_DIR_OUT))
 			continue;
 		ti = &t->ifs[t->n++];
 		ti->hook.sz = sizeof(ti->hook);
-		ti->hook.ifindex = (int)if_nametoindex(cfg->ifaces[i]);
+		ti->hook.ifindex = (int)if_nametoindex(p->ifaces[i]);
 		ti->hook.attach_point = BPF_TC_EGRESS;
 		ti->opts.sz = sizeof(ti->opts);
 		ti->opts.prog_fd = bpf_program__fd(prog);
 		if (!ti->hook.ifindex) {
 			rc = -errno;
-			snprintf(err, errlen, "interface %s: %s", cfg->ifaces[i], strerror(errno));
+			snprintf(err, errlen, "interface %s: %s", p->ifaces[i], strerror(errno));
 			goto fail;
 		}
 		rc = bpf_tc_hook_create(&ti->hook);
 		if (rc && rc != -EEXIST) {
-			snprintf(err, errlen, "egress metering on %s: clsact: %s", cfg->ifaces[i],
+			snprintf(err, errlen, "egress metering on %s: clsact: %s", p->ifaces[i],
 				 strerror(-rc));
 			goto fail;
 		}
 		ti->created_hook = !rc;
 		rc = bpf_tc_attach(&ti->hook, &ti->opts);
 		if (rc) {
-			snprintf(err, errlen, "egress metering on %s: attach: %s", cfg->ifaces[i],
+			snprintf(err, errlen, "egress metering on %s: attach: %s", p->ifaces[i],
 				 strerror(-rc));
 			goto fail;
 		}
 		ti->attached = true;
 		log_info("metering %s on egress (tc, packets the router sends itself)",
-			 cfg->ifaces[i]);
+			 p->ifaces[i]);
 	}
 	*out = t;
 	return 0;

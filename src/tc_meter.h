@@ -10,11 +10,12 @@
 #include "config.h"
 
 struct bpf_object;
+struct jf_meter_params;
 struct jf_tc_meter;
 
-/* Attach to every :out/:both interface of cfg. *out stays NULL when there
+/* Attach to every :out/:both interface of p. *out stays NULL when there
  * is none. Returns 0 or -errno with a one-line reason in err. */
-int jf_tc_meter_open(const struct jf_config *cfg, struct bpf_object *obj,
+int jf_tc_meter_open(const struct jf_meter_params *p, struct bpf_object *obj,
 		     struct jf_tc_meter **out, char *err, size_t errlen);
 
 /* Detach (before the final drain: nothing may write the maps after it). */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Default template layouts (PROTOCOL.md) and the record writers. */
+/* Default template layouts (docs/protocol.md) and the record writers. */
 #include <string.h>
+#include "jflowd/parse.h"
 #include "ie.h"
 #include "template.h"
 
@@ -112,7 +113,7 @@ void jf_template_opt_exporter(struct jf_template *t, const struct jf_tmpl_params
 		add(t, IE_IGNORED_OCTETS, 8);
 	} else {
 		/* v9 System scope with length 4: length 0 breaks collectors. */
-		add(t, 1 /* V9_SCOPE_SYSTEM */, 4);
+		add(t, V9_SCOPE_SYSTEM, 4);
 		add(t, IE_SAMPLING_INTERVAL, 4);
 		add(t, IE_SAMPLING_ALGORITHM, 1);
 		add(t, IE_ACTIVE_TIMEOUT, 2);
@@ -133,7 +134,7 @@ void jf_template_opt_ifname(struct jf_template *t, const struct jf_tmpl_params *
 	if (p->wire == JF_WIRE_IPFIX)
 		add(t, IE_OBSERVATION_DOMAIN_ID, 4);
 	else
-		add(t, 1 /* V9_SCOPE_SYSTEM */, 4);
+		add(t, V9_SCOPE_SYSTEM, 4);
 	add(t, IE_INGRESS_IF, 4);
 	add(t, IE_INTERFACE_DESCRIPTION, 64);
 	add(t, IE_INTERFACE_NAME, 32);
@@ -190,7 +191,8 @@ static void put_flow_field(uint8_t *p, uint16_t ie, unsigned len, const struct j
 		break;
 	case IE_ICMP_TYPE_CODE_V4:
 	case IE_ICMP_TYPE_CODE_V6:
-		jf_put_be(p, (k->proto == 1 || k->proto == 58) ? k->dport : 0, len);
+		jf_put_be(p, k->proto == JF_IPPROTO_ICMP || k->proto == JF_IPPROTO_ICMPV6 ?
+			     k->dport : 0, len);
 		break;
 	case IE_INGRESS_IF:
 		jf_put_be(p, k->ifindex, len);
@@ -418,7 +420,10 @@ void jf_write_flow(uint8_t *out, const struct jf_template *t,
 		case OP_PROTO: *p = k->proto; break;
 		case OP_SPORT: jf_put_be(p, k->sport, 2); break;
 		case OP_DPORT: jf_put_be(p, k->dport, 2); break;
-		case OP_ICMP: jf_put_be(p, (k->proto == 1 || k->proto == 58) ? k->dport : 0, 2); break;
+		case OP_ICMP:
+			jf_put_be(p, k->proto == JF_IPPROTO_ICMP || k->proto == JF_IPPROTO_ICMPV6 ?
+				     k->dport : 0, 2);
+			break;
 		case OP_IN_IF: jf_put_be(p, k->ifindex, 4); break;
 		case OP_OUT_IF: jf_put_be(p, r->egress_ifindex, 4); break;
 		case OP_VLAN: jf_put_be(p, k->vlan, 2); break;

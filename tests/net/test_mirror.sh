@@ -32,7 +32,7 @@ wait_for 10 test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/j
 expect_eq "promiscuity while jflowd runs" "$(promisc)" 1
 
 # A->B 5 frames, B->A 3, foreign MACs on VLAN 300 4, foreign untagged 2.
-in_ns tx /usr/bin/python3 - <<'PY'
+in_ns tx /usr/bin/python3 - <<'PY' || fail "sender exited $?"
 from scapy.all import Ether, Dot1Q, IP, UDP, sendp
 A, B, X, Y = "02:00:00:00:0a:01", "02:00:00:00:0b:01", "02:00:00:00:ee:01", "02:00:00:00:ee:02"
 f = []
@@ -43,7 +43,7 @@ f += [Ether(src=X, dst=Y) / IP(src="10.0.4.1", dst="10.0.4.2") / UDP(sport=9, dp
 sendp(f, iface="veth0", verbose=False)
 PY
 sleep 3.5
-stop_pid "$JF"
+stop_jflowd "$JF" "$WORK/jflowd.log"
 settle rx 2055
 stop_nfcapd "$NFCAPD_PID"
 expect_eq "promiscuity after jflowd stopped" "$(promisc)" 0

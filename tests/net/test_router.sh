@@ -55,9 +55,9 @@ in_ns c ping -q -c 2 -i 0.2 -W 1 10.9.1.1 >/dev/null && fail "the blackhole answ
 in_ns c ping -q -c 2 -i 0.2 10.1.0.1 >/dev/null || fail "ping the router"
 in_ns c ping -q -6 -c 3 -i 0.2 2001:db8:3::1 >/dev/null || fail "ping 2001:db8:3::1"
 in_ns c ping -q -6 -c 2 -i 0.2 -W 1 2001:db8:9::1 >/dev/null && fail "the IPv6 blackhole answered"
-in_ns c $SEND udp 10.3.1.1 5001 40001 5 200
-in_ns c $SEND udp 2001:db8:3::1 5001 40003 5 300
-in_ns c $SEND tcp 10.3.1.1 8080 40010 200000
+in_ns c $SEND udp 10.3.1.1 5001 40001 5 200 || fail "sender exited $?"
+in_ns c $SEND udp 2001:db8:3::1 5001 40003 5 300 || fail "sender exited $?"
+in_ns c $SEND tcp 10.3.1.1 8080 40010 200000 || fail "sender exited $?"
 
 # Route change: 10.3.0.0/16 now via the second link. Flows that start
 # after it follow it; those before keep what they were looked up with once
@@ -68,15 +68,15 @@ ip -n "$(ns r)" route replace 10.3.0.0/16 via 10.4.0.2 dev r2
 CHANGE_MS=$(date +%s%3N)
 expect_route 17 10.1.0.2 10.3.1.1 40002 5001 r0 24 16 >> "$E"
 grep -q " 40002 5001 [0-9]* $(rifindex r2) 10.4.0.2 " "$E" || fail "ip route get ignores the change"
-in_ns c $SEND udp 10.3.1.1 5001 40002 4 100
+in_ns c $SEND udp 10.3.1.1 5001 40002 4 100 || fail "sender exited $?"
 # The flow of port 40001 again, once its first record has left the cache:
 # the answer cached for it before the change must not be reused.
 sleep 2.5
 echo "$(expect_route 17 10.1.0.2 10.3.1.1 40001 5001 r0 24 16) $CHANGE_MS-" >> "$E"
-in_ns c $SEND udp 10.3.1.1 5001 40001 3 100
+in_ns c $SEND udp 10.3.1.1 5001 40001 3 100 || fail "sender exited $?"
 
 sleep 3.5	# idle timeout 2 s, then a drain
-stop_pid "$JF"
+stop_jflowd "$JF" "$WORK/jflowd.log"
 stop_pid "$CLIENT_CAP"
 settle r 2055
 settle r 4739
@@ -101,6 +101,27 @@ for w in v9 ipfix; do
 	sed "s/^/[$TEST_NAME]   /" "$WORK/$w.table"
 done
 log "$(wc -l < "$WORK/truth.csv") flows in the client's capture, totals exact in v9 and IPFIX"
+
+# What the client sent (TCP aside: its segments are the kernel's), packets
+# per protocol, source and destination at the collector: the pings' counts
+# and the datagrams of each sendflows.py run above.
+sort > "$WORK/sent.want" <<EOF2
+1 10.1.0.2 10.2.0.2 4
+1 10.1.0.2 10.3.1.1 3
+1 10.1.0.2 10.9.1.1 2
+1 10.1.0.2 10.1.0.1 2
+58 2001:db8:1::2 2001:db8:3::1 3
+58 2001:db8:1::2 2001:db8:9::1 2
+17 10.1.0.2 10.3.1.1 $((5 + 4 + 3))
+17 2001:db8:1::2 2001:db8:3::1 5
+EOF2
+for w in v9 ipfix; do
+	nfdump -R "$WORK/$w" -q -N -A proto,srcip,dstip -o 'fmt:%pr %sa %da %pkt' \
+		'not proto tcp and (src host 10.1.0.2 or src host 2001:db8:1::2)' \
+		| sed 's/  */ /g; s/^ //; s/ $//' | sort > "$WORK/sent.$w"
+	diff "$WORK/sent.want" "$WORK/sent.$w" || fail "$w: packets differ from what the client sent"
+done
+log "the client's pings and datagrams at the collector as sent (v9 and IPFIX)"
 
 # tshark: the same values in IEs 10, 14, 15/62, 9/13 and 29/30, 61, 89.
 # tshark splits IE 89 into the status (bits 7-6) and one reason code field.

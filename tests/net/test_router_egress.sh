@@ -33,15 +33,15 @@ sleep 0.3
 
 # Forwarded (counted at ingress only) ...
 in_ns c ping -q -c 5 -i 0.2 10.2.0.2 >/dev/null || fail "client ping"
-in_ns c $SEND udp 10.2.0.2 5001 40001 5 200
+in_ns c $SEND udp 10.2.0.2 5001 40001 5 200 || fail "sender exited $?"
 # ... and the router's own traffic (counted at egress).
 in_ns r ping -q -c 3 -i 0.2 10.2.0.2 >/dev/null || fail "router ping to the server"
 in_ns r ping -q -c 2 -i 0.2 10.1.0.2 >/dev/null || fail "router ping to the client"
-in_ns r $SEND udp 10.2.0.2 5001 40100 4 300
-in_ns r $SEND tcp 10.2.0.2 8080 40110 300000
+in_ns r $SEND udp 10.2.0.2 5001 40100 4 300 || fail "sender exited $?"
+in_ns r $SEND tcp 10.2.0.2 8080 40110 300000 || fail "sender exited $?"
 
 sleep 3.5
-stop_pid "$JF"
+stop_jflowd "$JF" "$WORK/jflowd.log"
 stop_pid "$CAP"
 settle r 2055
 stop_nfcapd "$NF"
@@ -51,6 +51,23 @@ $PCAPFLOWS "$WORK/server.pcap" --mss 1448 > "$WORK/truth.csv"
 nfdump -R "$WORK/v9" -o csv -N "host 10.2.0.2" > "$WORK/got.csv"
 $FLOWCMP "$WORK/truth.csv" "$WORK/got.csv" || fail "collector totals differ from the server link"
 log "$(($(wc -l < "$WORK/truth.csv") - 1)) flows on the server link, each packet counted once"
+
+# What the client and the router sent (TCP aside: its segments are the
+# kernel's): the pings' counts (the client answers the router's 2 echo
+# requests) and each sendflows.py run's datagrams.
+sort > "$WORK/sent.want" <<EOF2
+1 10.1.0.2 10.2.0.2 5
+17 10.1.0.2 10.2.0.2 5
+1 10.2.0.1 10.2.0.2 3
+1 10.1.0.1 10.1.0.2 2
+1 10.1.0.2 10.1.0.1 2
+17 10.2.0.1 10.2.0.2 4
+EOF2
+nfdump -R "$WORK/v9" -q -N -A proto,srcip,dstip -o 'fmt:%pr %sa %da %pkt' \
+	'not proto tcp and (src host 10.1.0.2 or src host 10.2.0.1 or src host 10.1.0.1)' \
+	| sed 's/  */ /g; s/^ //; s/ $//' | sort > "$WORK/sent.got"
+diff "$WORK/sent.want" "$WORK/sent.got" || fail "packets differ from what the senders sent"
+log "the client's and the router's pings and datagrams at the collector as sent"
 
 # Direction, interfaces and forwarding status of each flow.
 E="$WORK/expect.txt"

@@ -38,7 +38,7 @@ JF=$LAST_PID
 wait_for 10 test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd.log")"
 in_ns c ping -q -c 3 -i 0.2 10.2.0.2 >/dev/null || fail "ping through the router"
 sleep 2.5
-stop_pid "$JF"
+stop_jflowd "$JF" "$WORK/jflowd.log"
 capture_stop
 
 for p in 2055 4739; do

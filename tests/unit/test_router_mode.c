@@ -118,7 +118,7 @@ static void test_cache_route_and_direction(void **state)
 {
 	struct jf_cache_params p = { .max_flows = 64, .idle_ms = 1000, .active_ms = 60000,
 				     .fin_ms = 1000 };
-	struct jf_update u = { .packets = 1, .octets = 100, .first_ms = 1, .last_ms = 1,
+	struct jf_flow u = { .packets = 1, .octets = 100, .first_ms = 1, .last_ms = 1,
 			       .ttl_min = 64, .ttl_max = 64 };
 	struct seen s = { 0 };
 	struct jf_flow_cache *c;
@@ -162,7 +162,7 @@ static void test_cache_without_route(void **state)
 {
 	struct jf_cache_params p = { .max_flows = 8, .idle_ms = 1000, .active_ms = 60000,
 				     .fin_ms = 1000 };
-	struct jf_update u = { .packets = 1, .octets = 100 };
+	struct jf_flow u = { .packets = 1, .octets = 100 };
 	struct seen s = { 0 };
 	struct jf_flow_cache *c = jf_cache_new(&p, emit, &s);
 	struct jf_key k;
