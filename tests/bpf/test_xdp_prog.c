@@ -434,8 +434,9 @@ static void check_sampling(struct tcase *t)
 	struct jf_counters c;
 	__u32 idx = JF_STAT_IDX(0, JF_PKT_NOT_SAMPLED);
 
-	skel->rodata->sample_rate = 10;
 	CHECK(jflowd_bpf__load(skel) == 0, "load sampling");
+	/* After load, through the mmapped .bss: a reload changes it so. */
+	skel->bss->sample_rate[0] = 10;
 	for (i = 0; i < 20000; i++)
 		bpf_prog_test_run_opts(bpf_program__fd(skel->progs.jflowd_xdp), &opts);
 	CHECK(bpf_map_lookup_elem(bpf_map__fd(skel->maps.flows_a), &t->key, &c) == 0,
