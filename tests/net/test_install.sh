@@ -44,9 +44,13 @@ done
 log "every option of --help is in both man pages"
 # Every option and command of jflowctl --help is in jflowctl(8).
 CTLTXT=$(MANWIDTH=200 man -l "$R/share/man/man8/jflowctl.8" 2>/dev/null)
-for o in $("$CTL" --help | grep -o -- '--[a-z0-9-]*' | sort -u) \
-	$("$CTL" --help | sed -n '/^Commands:/,$p' | awk 'NR > 1 && /^  [a-z]/ {print $1}'); do
+for o in $("$CTL" --help | grep -o -- '--[a-z0-9-]*' | sort -u); do
 	grep -qe "$o" <<<"$CTLTXT" || fail "jflowctl(8) does not document $o"
+done
+# Each command heads an entry of COMMANDS.
+for c in $("$CTL" --help | sed -n '/^Commands:/,$p' | awk 'NR > 1 && /^  [a-z]/ {print $1}'); do
+	sed -n '/^COMMANDS/,/^[A-Z]/p' <<<"$CTLTXT" | grep -qE "^ {7}$c( |\$)" \
+		|| fail "jflowctl(8) has no entry for the command $c"
 done
 log "every option and command of jflowctl --help is in jflowctl(8)"
 
