@@ -304,11 +304,9 @@ void jf_control_run(const struct jf_control_env *env, const char *line, FILE *f)
 	} else if (!strcmp(argv[0], "collectors") && argc == 1) {
 		cmd_collectors(env, f);
 	} else if (!strcmp(argv[0], "expire") && argc == 1) {
-		struct jf_cache_stats cs;
+		size_t n = env->expire(env->arg);
 
-		jf_cache_get_stats(env->cache, &cs);
-		env->expire(env->arg);
-		fprintf(f, "ok\n%llu flows exported\n", (unsigned long long)cs.flows);
+		fprintf(f, "ok\n%zu flows exported\n", n);
 	} else if (!strcmp(argv[0], "reload") && argc == 1) {
 		char msg[1024];
 

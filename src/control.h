@@ -24,7 +24,7 @@ struct jf_control_env {
 	struct jf_flow_cache *cache;
 	struct jf_exporter *exp;
 	void (*stats)(FILE *f, void *arg);	/* the metrics text */
-	void (*expire)(void *arg);		/* export every flow now */
+	size_t (*expire)(void *arg);		/* export every flow now; how many */
 	int (*reload)(void *arg, char *msg, size_t msglen);
 	void *arg;
 };

@@ -255,16 +255,19 @@ static void ctl_stats(FILE *f, void *arg)
 
 /* softflowd's expire-all: what the meter holds joins the cache, and every
  * flow leaves now (flowEndReason forced). */
-static void ctl_expire(void *arg)
+static size_t ctl_expire(void *arg)
 {
 	struct app *a = arg;
 	uint64_t now = jf_wall_ms();
+	size_t n;
 
 	a->now_ms = now;
 	if (jf_meter_tick(a->meter, now))
 		log_warn("expire: the meter's drain failed");
-	jf_cache_flush(a->cache, JF_END_FORCED);
+	n = jf_cache_flush(a->cache, JF_END_FORCED);
 	tick(a, now);
+	log_info("expire: %zu flows exported", n);
+	return n;
 }
 
 static int ctl_reload(void *arg, char *msg, size_t msglen)
