@@ -156,10 +156,43 @@ log "flood: $conns connections, $busy told busy; drains $drains0 -> $drains1, up
 [ "$busy" -ge 150 ] || fail "flood: only $busy of 200 told busy"
 [ $((drains1 - drains0)) -ge 2 ] || fail "the tick stopped during the flood"
 ctl stats > /dev/null || fail "jflowctl after the flood"
+# A TCP collector removed while it is away: its queue is given up after a
+# bounded time (5 s), drained from the tick, never stopping metering.
+COLLECTOR="/usr/bin/python3 $SRC/tests/lib/ipfix_tcp_collector.py"
+TCPURL="ipfix+tcp://127.0.0.1:4739"
+mkdir -p "$WORK/tcp"
+bg_ns rx $COLLECTOR 127.0.0.1 4739 "$WORK/tcp" >"$WORK/tcp.log"
+TC=$LAST_PID
+conf "timeouts = idle=1,active=120" "collector = v9://127.0.0.1:2056" "collector = $TCPURL"
+ctl reload | grep -q "3 collectors (1 added, 0 removed)" || fail "reload: TCP collector not added"
+wait_for 10 sh -c "$JFLOWCTL -s $SOCK collectors | grep -q '^$TCPURL .* up '" \
+	|| fail "TCP collector not up"
+stop_pid "$TC"
+send 7000 100 100
+sleep 2.5			# expired, queued for the TCP collector that is away
+ctl collectors
+conf "timeouts = idle=1,active=120" "collector = v9://127.0.0.1:2056"
+t0=$(date +%s.%N)
+ctl reload | grep -q "2 collectors (0 added, 1 removed)" || fail "reload: TCP collector not removed"
+expect_eq "the removed collector drains" \
+	"$(ctl collectors | awk -v u="$TCPURL" '$1 == u {print $3}')" removed
+d0=$(metric "$WORK/m.prom" jflowd_drains_total)
+wait_for 10 grep -q "collector $TCPURL removed:" "$WORK/jflowd.log" \
+	|| { cat "$WORK/jflowd.log"; fail "the removed TCP collector never left"; }
+t1=$(date +%s.%N)
+d1=$(metric "$WORK/m.prom" jflowd_drains_total)
+line=$(grep "collector $TCPURL removed:" "$WORK/jflowd.log")
+took=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", b - a}')
+log "$line (after $took s; drains meanwhile: $((d1 - d0)))"
+awk -v t="$took" 'BEGIN {exit !(t < 7)}' || fail "the drain of the removed collector took too long"
+[ $((d1 - d0)) -ge 3 ] || fail "metering stopped while the removed collector drained"
+grep -qE "[1-9][0-9]* dropped" <<<"$line" || fail "what it never took is not counted dropped"
+expect_eq "collectors after it left" "$(ctl collectors | tail -n +2 | wc -l)" 2
 stop_pid "$(pgrep -f "^$JFLOWD -c $WORK/jflowd.conf" | head -1)"
 stop_nfcapd "$NF"
 stop_nfcapd "$NF2"
 $METRICS_CHECK "$WORK/m.prom" || fail "metrics invariant"
-expect_eq "packets at the first collector" "$(nf_packets "$WORK/nf")" 580
+expect_eq "packets at the first collector" "$(nf_packets "$WORK/nf")" 680
+expect_eq "port 7000 at the added collector" "$(nf_packets "$WORK/nf2" 'dst port 7000')" 100
 expect_eq "the flood's traffic at the added collector" \
 	"$(nf_packets "$WORK/nf2" 'dst port 6000')" 300
