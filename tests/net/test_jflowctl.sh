@@ -172,7 +172,7 @@ wait "$TC" 2>/dev/null || true
 PIDS=$(echo "$PIDS" | tr ' ' '\n' | grep -vx "$TC" | tr '\n' ' ')
 send 7000 100 100
 # Expired (idle 1 s) and queued for the TCP collector that is away.
-queued() { "$JFLOWCTL" -s "$SOCK" collectors | awk -v u="$TCPURL" '$1 == u && $9 > 0' | grep -q .; }
+queued() { "$JFLOWCTL" -s "$SOCK" collectors | awk -v u="$TCPURL" '$1 == u && $8 > 0' | grep -q .; }
 wait_for 15 queued || { ctl collectors; fail "nothing queued for the TCP collector"; }
 ctl collectors
 conf "timeouts = idle=1,active=120" "collector = v9://127.0.0.1:2056"
