@@ -52,6 +52,9 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
 			printf("jflowctl %s\n", JFLOWD_VERSION);
 			return 0;
+		} else if (!strcmp(argv[i], "-s") || !strcmp(argv[i], "--socket")) {
+			fprintf(stderr, "jflowctl: option '%s' needs a PATH\n", argv[i]);
+			return 2;
 		} else {
 			fprintf(stderr, "jflowctl: unknown option '%s' (see jflowctl --help)\n",
 				argv[i]);

@@ -55,7 +55,9 @@ for f in "5001 10 1000" "5002 70 10" "5003 30 500" "5004 50 100" "5005 20 800" \
 	PK[$1]=$2
 	OC[$1]=$(($2 * ($3 + 28)))
 done
-sleep 1.3			# one drain: every packet is in the cache
+# A drain: every packet is in the cache.
+cached() { "$JFLOWCTL" -s "$SOCK" stats | grep -qx 'jflowd_packets_cached 280'; }
+wait_for 10 cached || fail "the packets sent never reached the cache"
 
 # stats: the metrics file's counters.
 ctl stats > "$WORK/stats.txt" || fail "jflowctl stats"

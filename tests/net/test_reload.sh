@@ -74,7 +74,9 @@ for i in range(200):
     s.sendto(b"y" * 72, ("10.0.0.2", 2000))
     time.sleep(0.02)'
 LONG=$LAST_PID
-sleep 2.5			# the five expire (idle 1 s) and go to A
+# The five expire (idle 1 s) and go to A.
+five_out() { [ "$(awk '$1 == "jflowd_packets_exported_total" {print $2}' "$WORK/m.prom")" = 300 ]; }
+wait_for 10 five_out || fail "the five flows were not exported"
 before=$(metric "$WORK/m.prom" jflowd_packets_exported_total)
 
 # 2. Reload: B instead of A, idle timeout 2 s.
