@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The agent's flow cache: a chained hash table over a preallocated slot
  * array, with three intrusive time-ordered lists for expiry. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -24,7 +25,7 @@ struct slot {
 	struct jf_flow f;		/* the flow so far */
 };
 
-_Static_assert(sizeof(struct slot) == 160, "slot: 160 bytes");
+_Static_assert(sizeof(struct slot) == 168, "slot: 168 bytes");
 
 struct list {
 	uint32_t head, tail;
@@ -42,6 +43,10 @@ struct jf_flow_cache {
 	uint32_t next_unused;		/* slots never used start here */
 	struct list lists[L_COUNT];
 	struct jf_cache_stats st;
+	jf_route_fn route_fn;		/* NULL: no forwarding lookup */
+	void *route_arg;
+	struct jf_route *routes;	/* per slot, beside the slots: only
+					 * router mode pays for it */
 };
 
 size_t jf_cache_bytes_per_flow(void)
@@ -119,8 +124,21 @@ void jf_cache_free(struct jf_flow_cache *c)
 		return;
 	if (c->slots)
 		munmap(c->slots, c->slots_len);
+	free(c->routes);
 	free(c->buckets);
 	free(c);
+}
+
+int jf_cache_set_route_fn(struct jf_flow_cache *c, jf_route_fn fn, void *arg)
+{
+	if (!c->routes) {
+		c->routes = calloc(c->p.max_flows, sizeof(*c->routes));
+		if (!c->routes)
+			return -ENOMEM;
+	}
+	c->route_fn = fn;
+	c->route_arg = arg;
+	return 0;
 }
 
 static uint32_t lookup(const struct jf_flow_cache *c, const struct jf_key *key,
@@ -149,6 +167,26 @@ static void expire_slot(struct jf_flow_cache *c, uint32_t i, enum jf_end_reason 
 	rec.flow = s->f;
 	rec.end_reason = (uint8_t)why;
 	rec.egress_ifindex = 0;
+	memset(rec.next_hop, 0, sizeof(rec.next_hop));
+	rec.src_mask = rec.dst_mask = rec.fwd_status = 0;
+	if (c->route_fn) {
+		const struct jf_route *r = &c->routes[i];
+
+		rec.egress_ifindex = r->oif;
+		memcpy(rec.next_hop, r->next_hop, sizeof(rec.next_hop));
+		rec.src_mask = r->src_len;
+		rec.dst_mask = r->dst_len;
+		rec.fwd_status = r->fwd_status;
+	}
+	if (s->f.out_ifindex)	/* mirror mapping: the router's own answer */
+		rec.egress_ifindex = s->f.out_ifindex;
+	/* Metered on its way out: it left by the metering interface and
+	 * came from the router itself (forwarded packets count at ingress). */
+	rec.direction = s->key.flags & JF_KEY_EGRESS ? 1 : 0;
+	if (rec.direction) {
+		rec.egress_ifindex = s->key.ifindex;
+		rec.key.ifindex = 0;
+	}
 
 	while (*pp != i)
 		pp = &c->slots[*pp].chain;
@@ -199,6 +237,8 @@ static void update_hashed(struct jf_flow_cache *c, const struct jf_key *key,
 		s->f = *u;
 		list_push_tail(c, L_IDLE, i);
 		list_push_tail(c, L_ACTIVE, i);
+		if (c->route_fn)
+			c->route_fn(key, &c->routes[i], c->route_arg);
 		c->st.flows++;
 		c->st.created++;
 	} else {
@@ -216,6 +256,8 @@ static void update_hashed(struct jf_flow_cache *c, const struct jf_key *key,
 			s->f.ttl_max = u->ttl_max;
 		if (u->flow_label)
 			s->f.flow_label = u->flow_label;
+		if (u->out_ifindex)
+			s->f.out_ifindex = u->out_ifindex;
 		s->updated_ms = now_ms;
 		list_remove(c, L_IDLE, i);
 		list_push_tail(c, L_IDLE, i);

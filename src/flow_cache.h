@@ -29,6 +29,11 @@ struct jf_flow_cache *jf_cache_new(const struct jf_cache_params *p,
 				   jf_emit_fn emit, void *arg);
 void jf_cache_free(struct jf_flow_cache *c);
 
+/* Called once when a flow enters the cache: fills what the router does
+ * with it (the forwarding lookup), kept with the flow until it expires. */
+typedef void (*jf_route_fn)(const struct jf_key *key, struct jf_route *out, void *arg);
+int jf_cache_set_route_fn(struct jf_flow_cache *c, jf_route_fn fn, void *arg);
+
 /* Merge a delta at cache time now_ms. A full cache first expires its least
  * recently updated flow (flowEndReason 5). */
 void jf_cache_update(struct jf_flow_cache *c, const struct jf_key *key,

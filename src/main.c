@@ -19,9 +19,11 @@
 #include "meter.h"
 #include "meter_stats.h"
 #include "metrics.h"
+#include "mirror.h"
 #include "pcap_meter.h"
 #include "privs.h"
 #include "reload.h"
+#include "route.h"
 #include "sd_notify.h"
 #include "xdp_meter.h"
 
@@ -35,6 +37,7 @@ struct app {
 	struct jf_exporter *exp;
 	struct jf_meter *meter;		/* live capture */
 	struct jf_pcap_meter *pcap;	/* file replay */
+	struct jf_router *router;	/* router mode: forwarding lookups */
 	struct jf_meter_stats st;
 	uint64_t now_ms;		/* export clock: wall clock, or capture clock */
 	double start_s;
@@ -308,6 +311,7 @@ static int run_live(struct app *a)
 	const struct jf_meter_ops *ops = meters[a->cfg.mode];
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct jf_meter_params mp;
+	struct jf_router_params rp;
 	uint64_t next_tick;
 	char err[512];
 	int rc = 0;
@@ -317,6 +321,16 @@ static int run_live(struct app *a)
 	/* The cache first: the meter merges into it from the start. */
 	if (open_common(a))
 		return EXIT_FAILURE;
+	/* Router mode: the forwarding lookup hooked into the cache before
+	 * the first flow, its netlink sockets opened before the capabilities
+	 * go (RTM_GETROUTE itself needs none). */
+	jf_config_router_params(&a->cfg, &rp);
+	if (jf_router_setup(&rp, a->cache, &a->router, err, sizeof(err))) {
+		log_err("%s", err);
+		return EXIT_FAILURE;
+	}
+	if (a->router)
+		log_info("router mode: output interface, next hop and prefixes per flow");
 	jf_config_meter_params(&a->cfg, &mp);
 	a->meter = ops->open(&mp, a->cache, &a->st, err, sizeof(err));
 	if (!a->meter) {
@@ -400,6 +414,7 @@ int main(int argc, char **argv)
 	jf_meter_close(a.meter);
 	jf_pcap_meter_close(a.pcap);
 	jf_cache_free(a.cache);
+	jf_router_free(a.router);
 	jf_exporter_free(a.exp);
 	return rc;
 }

@@ -24,7 +24,20 @@ struct jf_meter_params {
 	bool mirror;			/* XDP: drop after metering (SPAN port) */
 	enum jf_quiesce quiesce;	/* XDP: how a drain waits out the old epoch */
 	uint32_t map_flows;		/* XDP: entries of each kernel flow map */
+	/* XDP: which way each interface is metered, JF_DIR_* (0 counts as
+	 * JF_DIR_IN): ingress by XDP, egress by the TC program beside it. */
+	uint8_t dirs[JF_MAX_IFACES];
+	/* XDP mirror port: router MACs and VLANs mapped onto the router's
+	 * interfaces (--map-mac, --map-vlan). */
+	const struct jf_if_map *if_maps;
+	int n_if_maps;
 };
+
+/* The direction of the i-th interface of p, JF_DIR_*. */
+static inline uint8_t jf_meter_dir(const struct jf_meter_params *p, int i)
+{
+	return p->dirs[i] ? p->dirs[i] : JF_DIR_IN;
+}
 
 /* Every backend's state starts with this. */
 struct jf_meter {

@@ -10,6 +10,7 @@
 #include "flow_cache.h"
 #include "log.h"
 #include "meter.h"
+#include "mirror.h"
 #include "reload.h"
 
 static void read_ifalias(const char *ifname, char *out, size_t n)
@@ -42,6 +43,77 @@ void jf_reload_announce_ifaces(const struct jf_config *cfg, struct jf_meter *met
 		read_ifalias(cfg->ifaces[i], descr, sizeof(descr));
 		jf_exporter_add_ifname(exp, jf_meter_ifindex(meter, i), cfg->ifaces[i], descr);
 	}
+	jf_mirror_add_ifnames(cfg->if_maps, cfg->n_if_maps, exp);
+}
+
+static bool same_ifaces(const struct jf_config *o, const struct jf_config *n);
+
+static bool same_maps(const struct jf_config *o, const struct jf_config *n)
+{
+	const struct jf_if_map *a, *b;
+	int i;
+
+	if (o->n_if_maps != n->n_if_maps)
+		return false;
+	for (i = 0; i < o->n_if_maps; i++) {
+		a = &o->if_maps[i];
+		b = &n->if_maps[i];
+		if (a->kind != b->kind || memcmp(a->mac, b->mac, sizeof(a->mac)) ||
+		    a->vlan != b->vlan || a->index != b->index || strcmp(a->name, b->name) ||
+		    strcmp(a->descr, b->descr))
+			return false;
+	}
+	return true;
+}
+
+static uint8_t dir_of(const struct jf_config *c, int i)
+{
+	return c->iface_dir[i] ? c->iface_dir[i] : JF_DIR_IN;
+}
+
+/* The direction of interface name in c, or 0 when c does not meter it. */
+static uint8_t dir_by_name(const struct jf_config *c, const char *name)
+{
+	int i;
+
+	for (i = 0; i < c->n_ifaces; i++)
+		if (!strcmp(c->ifaces[i], name))
+			return dir_of(c, i);
+	return 0;
+}
+
+/* Egress metering (the TC program, IFACE:out or :both) is attached once,
+ * at start: a reload may add and remove ingress-only interfaces, but not
+ * change a direction nor add or remove an egress one. A mirror port's
+ * interfaces are promiscuous from the start: they stay as they are. */
+static int fixed_ifaces(const struct jf_config *o, const struct jf_config *n, char *msg,
+			size_t msglen)
+{
+	const char *name = NULL;
+	uint8_t od, nd;
+	int i;
+
+	for (i = 0; i < n->n_ifaces && !name; i++) {
+		od = dir_by_name(o, n->ifaces[i]);
+		nd = dir_of(n, i);
+		if ((od && od != nd) || (!od && (nd & JF_DIR_OUT)))
+			name = n->ifaces[i];
+	}
+	for (i = 0; i < o->n_ifaces && !name; i++)
+		if (!dir_by_name(n, o->ifaces[i]) && (dir_of(o, i) & JF_DIR_OUT))
+			name = o->ifaces[i];
+	if (name) {
+		snprintf(msg, msglen, "reload refused: the direction of %s (IFACE:in|:out|:both) "
+			 "and the set of egress interfaces cannot change without a restart; "
+			 "nothing changed", name);
+		return -EINVAL;
+	}
+	if (o->mirror && !same_ifaces(o, n)) {
+		snprintf(msg, msglen, "reload refused: the interfaces of a mirror port cannot "
+			 "change without a restart; nothing changed");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* Options fixed for the life of the process: the meter's program and
@@ -56,6 +128,10 @@ static int fixed_option(const struct jf_config *o, const struct jf_config *n, ch
 		what = "mode";
 	else if (o->mirror != n->mirror)
 		what = "mirror";
+	else if (o->route_lookup != n->route_lookup)
+		what = "route-lookup";
+	else if (!same_maps(o, n))
+		what = "map-mac/map-vlan";
 	else if (o->max_flows != n->max_flows)
 		what = "max-flows";
 	else if (jf_config_map_flows(o) != jf_config_map_flows(n))
@@ -90,7 +166,7 @@ static bool same_ifaces(const struct jf_config *o, const struct jf_config *n)
 	if (o->n_ifaces != n->n_ifaces)
 		return false;
 	for (i = 0; i < o->n_ifaces; i++)
-		if (strcmp(o->ifaces[i], n->ifaces[i]))
+		if (strcmp(o->ifaces[i], n->ifaces[i]) || dir_of(o, i) != dir_of(n, i))
 			return false;
 	return true;
 }
@@ -129,6 +205,8 @@ int jf_reload(struct jf_reload_target *t, uint64_t now_ms, char *msg, size_t msg
 		goto out;
 	}
 	rc = fixed_option(o, n, msg, msglen);
+	if (!rc)
+		rc = fixed_ifaces(o, n, msg, msglen);
 	if (rc)
 		goto out;
 	rate_change = o->sample_rate != n->sample_rate;

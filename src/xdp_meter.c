@@ -14,6 +14,8 @@
 #include <bpf/libbpf.h>
 #include "epoch.h"
 #include "log.h"
+#include "mirror.h"
+#include "tc_meter.h"
 #include "xdp_meter.h"
 #include "jflowd.skel.h"
 
@@ -31,6 +33,8 @@ struct jf_xdp_meter {
 	int map_fd[2];
 	int stats_fd;
 	struct ring_buffer *ring;
+	struct jf_tc_meter *tc;		/* egress metering (IFACE:out), or NULL */
+	struct jf_mirror *mirror;	/* promiscuous membership (--mirror), or NULL */
 	/* Drain buffers. */
 	struct jf_key *keys;
 	struct jf_counters *vals;
@@ -183,6 +187,7 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
 	m->skel->bss->sample_rate[0] = p->sample_rate;
 	m->skel->bss->sample_rate[1] = p->sample_rate;
 	m->skel->rodata->verdict = p->mirror ? XDP_DROP : XDP_PASS;
+	m->skel->rodata->mirror_map_on = p->mirror && p->n_if_maps;
 	bpf_map__set_max_entries(m->skel->maps.flows_a, p->map_flows);
 	bpf_map__set_max_entries(m->skel->maps.flows_b, p->map_flows);
 
@@ -213,12 +218,21 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
 	log_debug("epoch switches wait with %s", m->quiesce_seq ? "per-CPU sequence counters"
 							   : "an RCU grace period");
 
+	/* Mirror port: promiscuous, and the MAC/VLAN map filled, before the
+	 * first frame is metered. */
+	if (jf_mirror_open(p, m->skel->obj, &m->mirror, err, errlen))
+		goto fail;
 	for (i = 0; i < p->n_ifaces; i++) {
+		if (!(jf_meter_dir(p, i) & JF_DIR_IN))
+			continue;	/* IFACE:out: the TC program only */
 		if (attach_one(m, i, p->ifaces[i], p->generic, err, errlen))
 			goto fail;
 		log_info("metering %s (ifindex %u) with %s XDP", p->ifaces[i], m->ifindex[i],
 			 jf_xdp_meter_mode(m, i));
 	}
+	/* Egress (IFACE:out, :both): the TC program, sharing the maps. */
+	if (jf_tc_meter_open(p, m->skel->obj, &m->tc, err, errlen))
+		goto fail;
 	return m;
 fail:
 	jf_xdp_meter_close(m);
@@ -265,6 +279,7 @@ static int drain_map(struct jf_xdp_meter *m, int fd, struct jf_flow_cache *cache
 			u->tcp_flags = (uint8_t)c->tcp_flags;
 			u->ttl_min = (uint8_t)c->ttl;
 			u->ttl_max = (uint8_t)(c->ttl >> 8);
+			u->out_ifindex = c->out_ifindex;
 		}
 		jf_cache_update_batch(cache, m->keys, m->updates, count, now_ms);
 		*flows += count;
@@ -367,6 +382,8 @@ int jf_xdp_meter_stop(struct jf_xdp_meter *m, uint64_t now_ms)
 
 	for (i = 0; i < m->n_ifaces; i++)
 		detach_one(m, i);
+	jf_tc_meter_close(m->tc);	/* no writer left before the last drains */
+	m->tc = NULL;
 	/* Two switches drain both maps; runs still in flight are waited for. */
 	rc = jf_xdp_meter_drain(m, now_ms);
 	if (!rc)
@@ -395,7 +412,8 @@ int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params
 	uint32_t old_idx[JF_MAX_IFACES], old_flags[JF_MAX_IFACES];
 	bool old_att[JF_MAX_IFACES], kept[JF_MAX_IFACES] = { false }, fresh[JF_MAX_IFACES];
 	uint32_t idx[JF_MAX_IFACES];
-	int n_old = m->n_ifaces, i, j, rc;
+	int n_old = m->n_ifaces, i, j, rc, ing_fd;
+	uint8_t one = 1;
 
 	for (i = 0; i < p->n_ifaces; i++) {
 		idx[i] = if_nametoindex(p->ifaces[i]);
@@ -423,6 +441,10 @@ int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params
 			continue;
 		m->ifindex[i] = idx[i];
 		m->attached[i] = false;
+		/* New interfaces are ingress only: the reload refuses a new
+		 * egress one (the TC program is attached at start). */
+		if (!(jf_meter_dir(p, i) & JF_DIR_IN))
+			continue;
 		rc = attach_one(m, i, p->ifaces[i], p->generic, err, errlen);
 		if (rc) {
 			for (j = 0; j < i; j++)
@@ -436,11 +458,18 @@ int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params
 		log_info("metering %s (ifindex %u) with %s XDP", p->ifaces[i], m->ifindex[i],
 			 jf_xdp_meter_mode(m, i));
 	}
+	/* The TC egress program skips what an ingress already counted:
+	 * the new ingress interfaces before the old ones' detach. */
+	ing_fd = bpf_map__fd(m->skel->maps.ingress_metered);
+	for (i = 0; i < p->n_ifaces; i++)
+		if (fresh[i] && m->attached[i])
+			bpf_map_update_elem(ing_fd, &m->ifindex[i], &one, BPF_ANY);
 	/* What the removed ones metered is drained at the next tick. */
 	for (j = 0; j < n_old; j++) {
 		if (kept[j] || !old_att[j])
 			continue;
 		detach_ifindex(m, old_idx[j], old_flags[j]);
+		bpf_map_delete_elem(ing_fd, &old_idx[j]);
 		log_info("no longer metering ifindex %u", old_idx[j]);
 	}
 	for (i = p->n_ifaces; i < JF_MAX_IFACES; i++)
@@ -457,6 +486,8 @@ void jf_xdp_meter_close(struct jf_xdp_meter *m)
 		return;
 	for (i = 0; i < m->n_ifaces; i++)
 		detach_one(m, i);
+	jf_tc_meter_close(m->tc);
+	jf_mirror_close(m->mirror);
 	ring_buffer__free(m->ring);
 	jflowd_bpf__destroy(m->skel);
 	free(m->keys);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The real XDP object through BPF_PROG_TEST_RUN: a table of packets with the
  * verdict, the counter reason and the flow-map entry each must produce.
- * Exits 77 (skip) without root or BPF. */
+ * Exits 77 (skip) without root; as root a program that does not load fails. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -336,6 +336,21 @@ static int build_cases(struct tcase *c)
 	return n;
 }
 
+/* Entries in a flow map. */
+static unsigned map_entries(int fd)
+{
+	struct jf_key k, next;
+	unsigned n = 0;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		k = next;
+		prev = &k;
+		n++;
+	}
+	return n;
+}
+
 static int run_case(struct jflowd_bpf *skel, struct tcase *t, __u64 *stat_before)
 {
 	__u32 len = t->pkt.len;
@@ -347,6 +362,8 @@ static int run_case(struct jflowd_bpf *skel, struct tcase *t, __u64 *stat_before
 		    .ctx_size_in = sizeof(ctx),
 		    .repeat = REPEAT);
 	int ncpus = libbpf_num_possible_cpus();
+	int fa = bpf_map__fd(skel->maps.flows_a), fb = bpf_map__fd(skel->maps.flows_b);
+	unsigned na = map_entries(fa), nb = map_entries(fb);
 	struct jf_stat st[ncpus];
 	__u32 idx = JF_STAT_IDX(0, t->reason);
 	__u64 sum = 0;
@@ -364,6 +381,17 @@ static int run_case(struct jflowd_bpf *skel, struct tcase *t, __u64 *stat_before
 	      t->name, t->reason, (unsigned long long)(sum - stat_before[t->reason]), REPEAT);
 	stat_before[t->reason] = sum;
 
+	/* A packet that is not metered leaves no trace in either map; a
+	 * metered one adds at most its own entry. */
+	if (t->reason != JF_PKT_OK) {
+		CHECK(map_entries(fa) == na && map_entries(fb) == nb,
+		      "%s: rejected, yet the flow maps went from %u+%u to %u+%u entries", t->name,
+		      na, nb, map_entries(fa), map_entries(fb));
+	} else {
+		CHECK(map_entries(fa) <= na + 1 && map_entries(fb) == nb,
+		      "%s: flow maps went from %u+%u to %u+%u entries", t->name, na, nb,
+		      map_entries(fa), map_entries(fb));
+	}
 	if (t->reason == JF_PKT_OK) {
 		struct jf_counters c;
 
@@ -451,6 +479,43 @@ static void check_sampling(struct tcase *t)
 	jflowd_bpf__destroy(skel);
 }
 
+/* The TC egress program samples at the same run-time rate as the XDP
+ * program, read per epoch parity from .bss: a reload changes both. */
+static void check_tc_sampling(struct tcase *t)
+{
+	struct __sk_buff skb = { .gso_segs = 1 };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = t->pkt.b, .data_size_in = t->pkt.len,
+		    .ctx_in = &skb, .ctx_size_in = sizeof(skb), .repeat = 1);
+	struct jflowd_bpf *skel = jflowd_bpf__open();
+	int ncpus = libbpf_num_possible_cpus(), i, fd;
+	struct jf_stat st[ncpus];
+	__u64 not_sampled = 0, metered = 0;
+	struct jf_key k, next, *prev = NULL;
+	struct jf_counters c;
+	__u32 idx = JF_STAT_IDX(0, JF_PKT_NOT_SAMPLED);
+
+	CHECK(jflowd_bpf__load(skel) == 0, "load tc sampling");
+	skel->bss->sample_rate[0] = 10;
+	skel->bss->sample_rate[1] = 1;
+	for (i = 0; i < 20000; i++)
+		bpf_prog_test_run_opts(bpf_program__fd(skel->progs.jflowd_tc_egress), &opts);
+	fd = bpf_map__fd(skel->maps.flows_a);
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(fd, &k, &c) == 0)
+			metered += c.packets;
+	}
+	bpf_map_lookup_elem(bpf_map__fd(skel->maps.stats), &idx, st);
+	for (i = 0; i < ncpus; i++)
+		not_sampled += st[i].packets;
+	CHECK(metered >= 2000 - 212 && metered <= 2000 + 212,
+	      "tc sampling: %llu of 20000 metered at 1 in 10", (unsigned long long)metered);
+	CHECK(metered + not_sampled == 20000, "tc sampling: %llu metered + %llu skipped != 20000",
+	      (unsigned long long)metered, (unsigned long long)not_sampled);
+	jflowd_bpf__destroy(skel);
+}
+
 int main(void)
 {
 	static struct tcase cases[32];
@@ -466,8 +531,8 @@ int main(void)
 	}
 	skel = jflowd_bpf__open();
 	if (!skel) {
-		printf("SKIP: cannot open BPF object: %s\n", strerror(errno));
-		return 77;
+		printf("FAIL: cannot open BPF object: %s\n", strerror(errno));
+		return 1;
 	}
 	rc = jflowd_bpf__load(skel);
 	if (rc) {
@@ -480,7 +545,7 @@ int main(void)
 		       info.verified_insns, info.xlated_prog_len);
 
 	n = build_cases(cases);
-	for (i = 0; i < n + 3; i++) {
+	for (i = 0; i < n + 4; i++) {
 		int f = failures;
 		const char *name;
 
@@ -495,9 +560,12 @@ int main(void)
 			skel = NULL;
 			check_mirror(&cases[0]);
 			name = "mirror mode";
-		} else {
+		} else if (i == n + 2) {
 			check_sampling(&cases[0]);
 			name = "sampling 1 in 10";
+		} else {
+			check_tc_sampling(&cases[0]);
+			name = "tc egress sampling 1 in 10 (run-time rate)";
 		}
 		printf("%s %s\n", failures == f ? "ok  " : "FAIL", name);
 		if (failures != f)

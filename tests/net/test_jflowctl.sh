@@ -40,6 +40,7 @@ start_nfcapd rx 2055 "$WORK/nf"
 NF=$NFCAPD_PID
 conf "timeouts = idle=60,active=120"
 bg_ns rx "$JFLOWD" -c "$WORK/jflowd.conf" --control-socket "$SOCK" 2>"$WORK/jflowd.log"
+JFPID=$LAST_PID
 wait_for 10 grep -q "metering veth0" "$WORK/jflowd.log" || fail "jflowd did not start"
 wait_for 5 test -S "$SOCK" || fail "no control socket"
 expect_eq "socket mode and owner" "$(stat -c '%a %U' "$SOCK")" "600 root"
@@ -194,7 +195,7 @@ awk -v t="$took" 'BEGIN {exit !(t < 7)}' || fail "the drain of the removed colle
 [ $((d1 - d0)) -ge 3 ] || fail "metering stopped while the removed collector drained"
 grep -qE "[1-9][0-9]* dropped" <<<"$line" || fail "what it never took is not counted dropped"
 expect_eq "collectors after it left" "$(ctl collectors | tail -n +2 | wc -l)" 2
-stop_pid "$(pgrep -f "^$JFLOWD -c $WORK/jflowd.conf" | head -1)"
+stop_jflowd "$JFPID" "$WORK/jflowd.log"
 stop_nfcapd "$NF"
 stop_nfcapd "$NF2"
 $METRICS_CHECK "$WORK/m.prom" || fail "metrics invariant"

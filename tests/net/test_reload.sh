@@ -16,6 +16,8 @@ in_ns tx ip addr add 10.0.0.1/24 dev veth0
 # No ARP on the metered link: every metered packet is in a flow.
 in_ns tx ip neigh add 10.0.0.2 lladdr "$(in_ns rx cat /sys/class/net/veth0/address)" \
 	dev veth0 nud permanent
+in_ns rx ip neigh add 10.0.0.1 lladdr "$(in_ns tx cat /sys/class/net/veth0/address)" \
+	dev veth0 nud permanent	# nor an ARP reply to the ICMP errors rx sends
 CFLOW="/usr/bin/python3 $SRC/tests/lib/cflow_check.py"
 A=4739
 B=4740
@@ -61,8 +63,8 @@ capture_start rx "udp port $A or udp port $B" "$WORK/cap.pcapng"
 
 conf "collector = ipfix://127.0.0.1:$A" "timeouts = idle=1,active=60,fin=1"
 bg_ns rx "$JFLOWD" -c "$WORK/jflowd.conf" 2>"$WORK/jflowd.log"
+JFPID=$LAST_PID
 wait_for 10 grep -q "metering veth0" "$WORK/jflowd.log" || fail "jflowd did not start"
-JFPID=$(pgrep -f "^$JFLOWD -c $WORK/jflowd.conf" | head -1)
 
 # 1. Five flows of 60 packets to A; a long flow (200 packets over about 4 s)
 # starts and runs across the reload.
@@ -100,6 +102,12 @@ grep "reload failed" "$WORK/jflowd.log" | grep -q "sampling rate 'abc'" \
 	|| fail "the line does not name the error"
 conf "collector = ipfix://127.0.0.1:$B" "timeouts = idle=2,active=60,fin=1" "mode = pcap"
 hup "restart-only" "reload refused: mode"
+# Router mode: egress metering (the TC program) is attached at start only.
+printf '%s\n' "interface = veth0:both" "metrics-file = $WORK/m.prom" \
+	"collector = ipfix://127.0.0.1:$B" "timeouts = idle=2,active=60,fin=1" > "$WORK/jflowd.conf"
+hup "direction" "reload refused: the direction of veth0"
+conf "collector = ipfix://127.0.0.1:$B" "timeouts = idle=2,active=60,fin=1" "route-lookup = on"
+hup "route-lookup" "reload refused: route-lookup"
 send 3000 100
 sleep 1.2
 # Still idle 2 s: not yet exported after 1.2 s (with a changed idle 1 s it
@@ -121,8 +129,7 @@ hup "sampling" "sampling 1 in 1 -> 1 in 10"
 wait "$SAMP"
 PIDS=$(echo "$PIDS" | tr ' ' '\n' | grep -vx "$SAMP" | tr '\n' ' ')
 sleep 3
-kill -TERM "$JFPID"
-wait_for 10 sh -c "! kill -0 $JFPID" || fail "jflowd did not stop on SIGTERM"
+stop_jflowd "$JFPID" "$WORK/jflowd.log"
 sleep 0.3
 capture_stop
 cat "$WORK/jflowd.log" | grep -v "^$" | sed 's/^/  jflowd: /' | grep -E "reload|collector|sampling" || true
@@ -138,6 +145,10 @@ unacc=$(metric "$WORK/m.prom" jflowd_packets_unaccounted_total)
 expect_eq "every packet metered into a flow at A or at B" "$((atA + atB))" \
 	"$((metered - unacc))"
 expect_eq "exported" "$exported" "$((metered - unacc))"
+# What the sender sent: 5 x 60, 200, 100 and 1500 packets, every one seen,
+# metered or skipped by the sampling.
+expect_eq "packets observed (sent)" \
+	"$(metric "$WORK/m.prom" jflowd_packets_observed_total)" 2100
 expect_eq "A holds everything exported before the reload" "$atA" "$before"
 expect_eq "A: the five flows" "$(at $A 1001)+$(at $A 1005)" "60+60"
 expect_eq "the long flow at A" "$(at $A 2000)" 0
