@@ -376,6 +376,24 @@ size_t jf_cache_flush(struct jf_flow_cache *c, enum jf_end_reason reason)
 	return n;
 }
 
+void jf_cache_set_timeouts(struct jf_flow_cache *c, uint32_t idle_ms, uint32_t active_ms,
+			   uint32_t fin_ms)
+{
+	/* Every flow on a list has the same timeout, so the lists stay in
+	 * deadline order whatever the new values. */
+	c->p.idle_ms = idle_ms;
+	c->p.active_ms = active_ms;
+	c->p.fin_ms = fin_ms;
+}
+
+void jf_cache_foreach(const struct jf_flow_cache *c, jf_visit_fn visit, void *arg)
+{
+	uint32_t i;
+
+	for (i = c->lists[L_ACTIVE].head; i != NIL; i = c->slots[i].link[L_ACTIVE][1])
+		visit(&c->slots[i].key, &c->slots[i].f, arg);
+}
+
 void jf_cache_get_stats(const struct jf_flow_cache *c, struct jf_cache_stats *st)
 {
 	*st = c->st;

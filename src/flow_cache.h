@@ -51,6 +51,14 @@ size_t jf_cache_expire(struct jf_flow_cache *c, uint64_t now_ms);
 /* Expire every flow with the given reason (shutdown, end of file). */
 size_t jf_cache_flush(struct jf_flow_cache *c, enum jf_end_reason reason);
 
+/* Reload: new timeouts for every flow, those in the cache included. */
+void jf_cache_set_timeouts(struct jf_flow_cache *c, uint32_t idle_ms, uint32_t active_ms,
+			   uint32_t fin_ms);
+
+/* Visit every flow in the cache, oldest first (jflowctl flows). */
+typedef void (*jf_visit_fn)(const struct jf_key *key, const struct jf_flow *f, void *arg);
+void jf_cache_foreach(const struct jf_flow_cache *c, jf_visit_fn visit, void *arg);
+
 struct jf_cache_stats {
 	uint64_t flows;		/* in the cache now */
 	uint64_t packets;	/* packets in those flows */

@@ -239,6 +239,59 @@ struct jf_pcap_meter *jf_pcap_meter_open_file(const char *path, uint32_t sample_
 	return m;
 }
 
+static void close_source(struct source *s)
+{
+	if (s->p)
+		pcap_close(s->p);
+	s->p = NULL;
+}
+
+/* A live capture on one interface: ingress, non-blocking. 0 or -1 with
+ * err (s->p may be left open: close_source). */
+static int open_source(struct source *s, const char *name, char *err, size_t errlen)
+{
+	char perr[PCAP_ERRBUF_SIZE] = "";
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->ifindex = if_nametoindex(s->name);
+	if (!s->ifindex) {
+		snprintf(err, errlen, "interface %s: %s", s->name, strerror(errno));
+		return -1;
+	}
+	s->p = pcap_create(s->name, perr);
+	if (!s->p) {
+		snprintf(err, errlen, "capture %s: %s", s->name, perr);
+		return -1;
+	}
+	pcap_set_snaplen(s->p, LIVE_SNAPLEN);
+	pcap_set_promisc(s->p, 1);	/* a mirror port carries others' frames */
+	pcap_set_immediate_mode(s->p, 1);
+	pcap_set_buffer_size(s->p, LIVE_BUFFER);
+	rc = pcap_activate(s->p);
+	if (rc < 0) {
+		snprintf(err, errlen, "capture %s: %s", s->name, pcap_geterr(s->p));
+		return -1;
+	}
+	/* Ingress only, as the XDP program sees it. */
+	if (pcap_setdirection(s->p, PCAP_D_IN))
+		log_warn("capture %s: cannot restrict to inbound packets: %s", s->name,
+			 pcap_geterr(s->p));
+	if (pcap_setnonblock(s->p, 1, perr)) {
+		snprintf(err, errlen, "capture %s: %s", s->name, perr);
+		return -1;
+	}
+	s->linktype = pcap_datalink(s->p);
+	if (!linktype_ok(s->linktype)) {
+		snprintf(err, errlen, "capture %s: link type %d is not supported",
+			 s->name, s->linktype);
+		return -1;
+	}
+	log_info("metering %s (ifindex %u) with libpcap", s->name, s->ifindex);
+	return 0;
+}
+
 struct jf_pcap_meter *jf_pcap_meter_open_live(const struct jf_meter_params *p,
 					      struct jf_flow_cache *cache,
 					      struct jf_meter_stats *st, char *err, size_t errlen)
@@ -253,46 +306,9 @@ struct jf_pcap_meter *jf_pcap_meter_open_live(const struct jf_meter_params *p,
 	m->cache = cache;
 	m->st = st;
 	for (i = 0; i < p->n_ifaces; i++) {
-		char perr[PCAP_ERRBUF_SIZE] = "";
-		struct source *s = &m->src[i];
-		int rc;
-
-		snprintf(s->name, sizeof(s->name), "%s", p->ifaces[i]);
-		s->ifindex = if_nametoindex(s->name);
-		if (!s->ifindex) {
-			snprintf(err, errlen, "interface %s: %s", s->name, strerror(errno));
+		m->n = i + 1;	/* closed on failure too */
+		if (open_source(&m->src[i], p->ifaces[i], err, errlen))
 			goto fail;
-		}
-		s->p = pcap_create(s->name, perr);
-		if (!s->p) {
-			snprintf(err, errlen, "capture %s: %s", s->name, perr);
-			goto fail;
-		}
-		m->n = i + 1;
-		pcap_set_snaplen(s->p, LIVE_SNAPLEN);
-		pcap_set_promisc(s->p, 1);	/* a mirror port carries others' frames */
-		pcap_set_immediate_mode(s->p, 1);
-		pcap_set_buffer_size(s->p, LIVE_BUFFER);
-		rc = pcap_activate(s->p);
-		if (rc < 0) {
-			snprintf(err, errlen, "capture %s: %s", s->name, pcap_geterr(s->p));
-			goto fail;
-		}
-		/* Ingress only, as the XDP program sees it. */
-		if (pcap_setdirection(s->p, PCAP_D_IN))
-			log_warn("capture %s: cannot restrict to inbound packets: %s", s->name,
-				 pcap_geterr(s->p));
-		if (pcap_setnonblock(s->p, 1, perr)) {
-			snprintf(err, errlen, "capture %s: %s", s->name, perr);
-			goto fail;
-		}
-		s->linktype = pcap_datalink(s->p);
-		if (!linktype_ok(s->linktype)) {
-			snprintf(err, errlen, "capture %s: link type %d is not supported",
-				 s->name, s->linktype);
-			goto fail;
-		}
-		log_info("metering %s (ifindex %u) with libpcap", s->name, s->ifindex);
 	}
 	return m;
 fail:
@@ -464,6 +480,56 @@ static int ops_stop(struct jf_meter *m, uint64_t now_ms)
 	return 0;
 }
 
+/* Sampling happens here, as packets are read: the next one read is
+ * sampled at the new rate, every earlier one is in the cache. */
+static int ops_set_sample_rate(struct jf_meter *m, uint32_t rate, uint64_t now_ms)
+{
+	(void)now_ms;
+	pcap_of(m)->sample_rate = rate;
+	return 0;
+}
+
+static int ops_set_ifaces(struct jf_meter *mm, const struct jf_meter_params *p, char *err,
+			  size_t errlen)
+{
+	struct jf_pcap_meter *m = pcap_of(mm);
+	struct source next[JF_MAX_IFACES];
+	bool kept[JF_MAX_IFACES] = { false }, fresh[JF_MAX_IFACES];
+	int i, j;
+
+	for (i = 0; i < p->n_ifaces; i++) {
+		fresh[i] = true;
+		for (j = 0; j < m->n; j++) {
+			if (!kept[j] && !strcmp(m->src[j].name, p->ifaces[i])) {
+				kept[j] = true;
+				fresh[i] = false;
+				next[i] = m->src[j];
+				break;
+			}
+		}
+		if (fresh[i] && open_source(&next[i], p->ifaces[i], err, errlen)) {
+			close_source(&next[i]);
+			for (j = 0; j < i; j++)
+				if (fresh[j])
+					close_source(&next[j]);
+			return -ENODEV;
+		}
+	}
+	/* What the removed captures hold is metered before they close. */
+	jf_pcap_meter_poll(m, 0);
+	jf_pcap_meter_update_drops(m);
+	for (j = 0; j < m->n; j++) {
+		if (kept[j])
+			continue;
+		log_info("no longer metering %s", m->src[j].name);
+		close_source(&m->src[j]);
+	}
+	memcpy(m->src, next, sizeof(next[0]) * (size_t)p->n_ifaces);
+	m->n = p->n_ifaces;
+	m->cur = NULL;
+	return 0;
+}
+
 static uint32_t ops_ifindex(const struct jf_meter *m, int i)
 {
 	return jf_pcap_meter_ifindex(pcap_of(m), i);
@@ -487,6 +553,8 @@ const struct jf_meter_ops jf_pcap_meter_ops = {
 	.poll = ops_poll,
 	.tick = ops_tick,
 	.stop = ops_stop,
+	.set_sample_rate = ops_set_sample_rate,
+	.set_ifaces = ops_set_ifaces,
 	.ifindex = ops_ifindex,
 	.kernel_bytes = ops_kernel_bytes,
 	.close = ops_close,
