@@ -237,6 +237,38 @@ void jf_cache_update(struct jf_flow_cache *c, const struct jf_key *key,
 	update_hashed(c, key, u, now_ms, jf_flow_hash(key));
 }
 
+void jf_cache_update_hashed(struct jf_flow_cache *c, const struct jf_key *key,
+			    const struct jf_flow *u, uint64_t now_ms, uint32_t hash)
+{
+	update_hashed(c, key, u, now_ms, hash);
+}
+
+void jf_cache_prefetch(const struct jf_flow_cache *c, uint32_t hash, int stage)
+{
+	uint32_t h;
+
+	if (stage == JF_PF_BUCKET) {
+		__builtin_prefetch(&c->buckets[hash & c->mask]);
+		return;
+	}
+	h = c->buckets[hash & c->mask];
+	if (h == NIL)
+		return;
+	if (stage == JF_PF_SLOT) {
+		/* 160 bytes: three cache lines whatever the alignment */
+		__builtin_prefetch((const char *)&c->slots[h]);
+		__builtin_prefetch((const char *)&c->slots[h] + 64);
+		__builtin_prefetch((const char *)&c->slots[h] + sizeof(struct slot) - 1);
+	} else {
+		const struct slot *s = &c->slots[h];
+
+		if (s->link[L_IDLE][0] != NIL)
+			__builtin_prefetch(&c->slots[s->link[L_IDLE][0]].link[L_IDLE]);
+		if (s->link[L_IDLE][1] != NIL)
+			__builtin_prefetch(&c->slots[s->link[L_IDLE][1]].link[L_IDLE]);
+	}
+}
+
 #define PF_AHEAD 12	/* bucket prefetched this many deltas ahead */
 
 void jf_cache_update_batch(struct jf_flow_cache *c, const struct jf_key *keys,
@@ -250,31 +282,17 @@ void jf_cache_update_batch(struct jf_flow_cache *c, const struct jf_key *keys,
 		for (i = 0; i < m; i++) {
 			hashes[i] = jf_flow_hash(&keys[base + i]);
 			if (i < PF_AHEAD)
-				__builtin_prefetch(&c->buckets[hashes[i] & c->mask]);
+				jf_cache_prefetch(c, hashes[i], JF_PF_BUCKET);
 		}
 		for (i = 0; i < m; i++) {
 			/* Three stages ahead: the bucket, then the slot it points
 			 * to, then that slot's neighbours on the idle list. */
 			if (i + PF_AHEAD < m)
-				__builtin_prefetch(&c->buckets[hashes[i + PF_AHEAD] & c->mask]);
-			if (i + PF_AHEAD / 2 < m) {
-				uint32_t h = c->buckets[hashes[i + PF_AHEAD / 2] & c->mask];
-
-				if (h != NIL)
-					__builtin_prefetch(&c->slots[h]);
-			}
-			if (i + PF_AHEAD / 4 < m) {
-				uint32_t h = c->buckets[hashes[i + PF_AHEAD / 4] & c->mask];
-
-				if (h != NIL) {
-					const struct slot *s = &c->slots[h];
-
-					if (s->link[L_IDLE][0] != NIL)
-						__builtin_prefetch(&c->slots[s->link[L_IDLE][0]]);
-					if (s->link[L_IDLE][1] != NIL)
-						__builtin_prefetch(&c->slots[s->link[L_IDLE][1]]);
-				}
-			}
+				jf_cache_prefetch(c, hashes[i + PF_AHEAD], JF_PF_BUCKET);
+			if (i + PF_AHEAD / 2 < m)
+				jf_cache_prefetch(c, hashes[i + PF_AHEAD / 2], JF_PF_SLOT);
+			if (i + PF_AHEAD / 4 < m)
+				jf_cache_prefetch(c, hashes[i + PF_AHEAD / 4], JF_PF_NEIGHBOURS);
 			update_hashed(c, &keys[base + i], &u[base + i], now_ms, hashes[i]);
 		}
 	}
