@@ -346,6 +346,13 @@ size_t jf_cache_flush(struct jf_flow_cache *c, enum jf_end_reason reason)
 
 	/* Oldest first, so records leave in the order flows began. */
 	while ((i = c->lists[L_ACTIVE].head) != NIL) {
+		uint32_t next = c->slots[i].link[L_ACTIVE][1];
+
+		if (next != NIL) {	/* its misses overlap this one's export */
+			__builtin_prefetch((const char *)&c->slots[next]);
+			__builtin_prefetch((const char *)&c->slots[next] + 64);
+			__builtin_prefetch((const char *)&c->slots[next] + sizeof(struct slot) - 1);
+		}
 		expire_slot(c, i, reason);
 		n++;
 	}

@@ -26,11 +26,14 @@
 /* Packets are parsed as libpcap hands them over, then metered in order,
  * so the cache lookups of the next ones are under way while one is merged
  * (at 50,000 flows a slot is a cache miss, and so are its idle-list
- * neighbours). A packet's bucket is prefetched when it is parsed, its slot
- * PF_SLOT packets before it is metered, the slot's neighbours PF_NEIGH
- * before. The last PF_SLOT packets of a full batch wait for the next one,
- * so the pipeline does not restart at every batch. */
+ * neighbours). PF_BUCKET packets before a packet is metered its key is
+ * hashed and its bucket prefetched (long after the parser's stores, which
+ * a load of the whole key right after them would wait for), its slot
+ * PF_SLOT before, the slot's neighbours PF_NEIGH before. The last
+ * PF_BUCKET packets of a full batch wait for the next one, so the pipeline
+ * does not restart at every batch. */
 #define BATCH 128
+#define PF_BUCKET 24
 #define PF_SLOT 16
 #define PF_NEIGH 8
 
@@ -87,6 +90,7 @@ struct jf_pcap_meter {
 	uint64_t got;
 	/* parsed, waiting for meter_batch */
 	unsigned int n_pend;
+	unsigned int n_hashed;		/* pend[0..n_hashed) hashed, bucket prefetched */
 	struct pending pend[BATCH];
 };
 
@@ -156,6 +160,14 @@ static void meter_batch(struct jf_pcap_meter *m, unsigned int n)
 		struct pending *q = &m->pend[i];
 		uint64_t ts = q->ts_ms;
 
+		for (; m->n_hashed < all && m->n_hashed <= i + PF_BUCKET; m->n_hashed++) {
+			struct pending *h = &m->pend[m->n_hashed];
+
+			if (h->reason == JF_PKT_OK) {
+				h->hash = jf_flow_hash(&h->pkt.key);
+				jf_cache_prefetch(c, h->hash, JF_PF_BUCKET);
+			}
+		}
 		if (i + PF_SLOT < all && q[PF_SLOT].reason == JF_PKT_OK)
 			jf_cache_prefetch(c, q[PF_SLOT].hash, JF_PF_SLOT);
 		if (i + PF_NEIGH < all && q[PF_NEIGH].reason == JF_PKT_OK)
@@ -186,6 +198,7 @@ static void meter_batch(struct jf_pcap_meter *m, unsigned int n)
 	if (n < all)
 		memmove(m->pend, m->pend + n, (all - n) * sizeof(m->pend[0]));
 	m->n_pend = all - n;
+	m->n_hashed -= n;
 }
 
 /* Parse now (libpcap reuses its buffer for the next packet), meter with
@@ -204,14 +217,11 @@ static void on_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *da
 	} else {
 		q->reason = (uint8_t)parse_frame(m->cur->linktype, data, data + h->caplen,
 						 &q->pkt);
-		if (q->reason == JF_PKT_OK) {
+		if (q->reason == JF_PKT_OK)
 			q->pkt.key.ifindex = m->cur->ifindex;
-			q->hash = jf_flow_hash(&q->pkt.key);
-			jf_cache_prefetch(m->cache, q->hash, JF_PF_BUCKET);
-		}
 	}
 	if (++m->n_pend == BATCH)
-		meter_batch(m, BATCH - PF_SLOT);
+		meter_batch(m, BATCH - PF_BUCKET);
 }
 
 /* Every pcap_dispatch is followed by this: nothing waits past it. */
