@@ -1068,12 +1068,13 @@ def report(res, errors, profiles, args, started, elapsed):
               f"{med(rat):.2f}x (median of {len(rat)}; {min(rat):.2f}-{max(rat):.2f}); "
               f"by CPU time {med(ratc):.2f}x ({min(ratc):.2f}-{max(ratc):.2f}).**\n")
         w("| tool | s (median, min-max) | CPU s (median) | packets/s | vs bare loop | "
-          "at the collector | nfcapd sequence failures | notes |")
-        w("|---|---|---|---|---|---|---|---|")
+          "CPU vs bare loop | at the collector | nfcapd sequence failures | notes |")
+        w("|---|---|---|---|---|---|---|---|---|")
         bare = med([off_time(x) for x in off["runs"]["bare libpcap loop"]])
+        bare_cpu = med([x.get("cpu") for x in off["runs"]["bare libpcap loop"]])
         for name, runs in off["runs"].items():
             if not runs:
-                w(f"| {name} | | | | | | | not installed |")
+                w(f"| {name} | | | | | | | | not installed |")
                 continue
             walls = [off_time(x) for x in runs]
             wm = med(walls)
@@ -1110,9 +1111,14 @@ def report(res, errors, profiles, args, started, elapsed):
             errs = [x for x in runs if x.get("rc")]
             if errs:
                 notes.append(f"exit status {errs[0]['rc']}: {errs[0].get('error', '')[:100]}")
+            # jflowd -r: the median of its ratios to the loop run of the
+            # same pair, not a ratio of medians taken at different times.
+            rel = med(rat) if name == "jflowd -r" and rat else wm / bare
+            relc = med(ratc) if name == "jflowd -r" and ratc else (
+                cpu / bare_cpu if cpu and bare_cpu else None)
             w(f"| {name} | {wm:.3f} ({min(walls):.3f}-{max(walls):.3f}) | "
-              f"{fmt(cpu, 3)} | {off['packets'] / wm / 1e6:.2f} M | {ratio(wm / bare)} | "
-              f"{pct(share, 2) if coll else '-'} | "
+              f"{fmt(cpu, 3)} | {off['packets'] / wm / 1e6:.2f} M | {ratio(rel)} | "
+              f"{ratio(relc)} | {pct(share, 2) if coll else '-'} | "
               f"{'-' if seq is None else f'{seq:.0f}'} | {'; '.join(notes)} |")
         w("\nCommands (in the namespace, under `taskset -c 1`):\n")
         for k, v in off["cmds"].items():
