@@ -348,10 +348,20 @@ size_t jf_cache_flush(struct jf_flow_cache *c, enum jf_end_reason reason)
 	while ((i = c->lists[L_ACTIVE].head) != NIL) {
 		uint32_t next = c->slots[i].link[L_ACTIVE][1];
 
-		if (next != NIL) {	/* its misses overlap this one's export */
-			__builtin_prefetch((const char *)&c->slots[next]);
-			__builtin_prefetch((const char *)&c->slots[next] + 64);
-			__builtin_prefetch((const char *)&c->slots[next] + sizeof(struct slot) - 1);
+		/* The misses of the next two overlap this one's export: the
+		 * next's bucket, whose chain expire_slot walks (its slot came
+		 * with the last round), and the slot after it. */
+		if (next != NIL) {
+			const struct slot *ns = &c->slots[next];
+
+			__builtin_prefetch(&c->buckets[ns->hash & c->mask]);
+			if (ns->link[L_ACTIVE][1] != NIL) {
+				const char *nn = (const char *)&c->slots[ns->link[L_ACTIVE][1]];
+
+				__builtin_prefetch(nn);
+				__builtin_prefetch(nn + 64);
+				__builtin_prefetch(nn + sizeof(struct slot) - 1);
+			}
 		}
 		expire_slot(c, i, reason);
 		n++;
