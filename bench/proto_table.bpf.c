@@ -249,7 +249,7 @@ static __always_inline void counters_init(struct jf_counters *c, const struct jf
 	c->tcp_flags = p->tcp_flags;
 	c->ttl = p->ttl | (__u32)p->ttl << 8;
 	c->flow_label = p->flow_label;
-	c->pad = 0;
+	c->out_ifindex = 0;
 }
 
 /* Slot index from the hash: multiply-shift onto [0, nslots), so the table

@@ -7,6 +7,7 @@
 #include "jflowd/parse.h"
 #include "maps.h"
 #include "flow_update.h"
+#include "mirror_map.h"
 
 static __always_inline void jf_stat_add(__u32 parity, __u32 reason, __u64 octets)
 {
@@ -31,7 +32,7 @@ int jflowd_xdp(struct xdp_md *ctx)
 	__u32 cpu = 0;
 	struct jf_pkt pkt;
 	__u64 ep, now;
-	__u32 parity;
+	__u32 parity, rate;
 	int reason;
 
 	if (quiesce_seq) {
@@ -48,7 +49,8 @@ int jflowd_xdp(struct xdp_md *ctx)
 	ep = epoch;
 	parity = ep & 1;
 
-	if (sample_rate > 1 && bpf_get_prandom_u32() % sample_rate) {
+	rate = sample_rate[parity];
+	if (rate > 1 && bpf_get_prandom_u32() % rate) {
 		jf_stat_add(parity, JF_PKT_NOT_SAMPLED, bpf_xdp_get_buff_len(ctx));
 		goto out;
 	}
@@ -57,6 +59,11 @@ int jflowd_xdp(struct xdp_md *ctx)
 	reason = jf_parse_eth(data, end, &pkt);
 	if (reason == JF_PKT_OK) {
 		pkt.key.ifindex = ctx->ingress_ifindex;
+		/* The mirror mapping's output interface travels in the
+		 * packet: table slots, stash and per-interval maps all keep
+		 * it in their counters. */
+		if (mirror_map_on)
+			pkt.out_ifindex = jf_mirror_map(data, end, &pkt);
 		if (table_on) {
 			/* The coarse clock (a jiffy: 1-4 ms, the exports' own
 			 * resolution) costs 21 ns a packet against 34. */
@@ -88,5 +95,8 @@ out:
 		__sync_fetch_and_add(&cpu_seq[cpu].seq, 1);
 	return verdict;
 }
+
+/* Egress metering (-i IFACE:out): its own header, sharing all of the above. */
+#include "tc_egress.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -13,11 +13,18 @@
 #include "exporter.h"
 #include "flow_cache.h"
 #include "flow_table.h"
+#include "mirror.h"
+#include "route.h"
 #include "log.h"
 #include "meter.h"
 #include "transport.h"
 
 #define ERRLEN 512
+
+/* Where errors go: stderr, or during a reload the buffer that becomes its
+ * one log line. */
+static FILE *reload_err;
+#define ERR_OUT (reload_err ? reload_err : stderr)
 
 typedef int (*opt_setter)(struct jf_config *cfg, const char *val, char *err);
 
@@ -74,16 +81,50 @@ static int parse_seconds_ms(const char *s, double max_s, uint32_t *out_ms)
 
 static int set_iface(struct jf_config *cfg, const char *val, char *err)
 {
+	const char *dir = strrchr(val, ':');
+	size_t len = dir ? (size_t)(dir - val) : strlen(val);
+	uint8_t d = JF_DIR_IN;
+
 	if (cfg->n_ifaces >= JF_MAX_IFACES) {
 		snprintf(err, ERRLEN, "too many interfaces (at most %d)", JF_MAX_IFACES);
 		return -1;
 	}
-	if (!*val || strlen(val) >= JF_IFNAME_MAX) {
-		snprintf(err, ERRLEN, "interface name '%s' is empty or longer than %d characters",
-			 val, JF_IFNAME_MAX - 1);
+	if (dir) {
+		if (!strcmp(dir, ":in"))
+			d = JF_DIR_IN;
+		else if (!strcmp(dir, ":out"))
+			d = JF_DIR_OUT;
+		else if (!strcmp(dir, ":both"))
+			d = JF_DIR_IN | JF_DIR_OUT;
+		else {
+			snprintf(err, ERRLEN, "interface '%s': direction must be :in, :out or :both",
+				 val);
+			return -1;
+		}
+	}
+	if (!len || len >= JF_IFNAME_MAX) {
+		snprintf(err, ERRLEN, "interface name '%.*s' is empty or longer than %d characters",
+			 (int)len, val, JF_IFNAME_MAX - 1);
 		return -1;
 	}
-	strcpy(cfg->ifaces[cfg->n_ifaces++], val);
+	memcpy(cfg->ifaces[cfg->n_ifaces], val, len);
+	cfg->ifaces[cfg->n_ifaces][len] = '\0';
+	cfg->iface_dir[cfg->n_ifaces++] = d;
+	return 0;
+}
+
+static int set_route_lookup(struct jf_config *cfg, const char *val, char *err)
+{
+	if (!strcmp(val, "auto"))
+		cfg->route_lookup = JF_ROUTE_AUTO;
+	else if (!strcmp(val, "on"))
+		cfg->route_lookup = JF_ROUTE_ON;
+	else if (!strcmp(val, "off"))
+		cfg->route_lookup = JF_ROUTE_OFF;
+	else {
+		snprintf(err, ERRLEN, "route-lookup: '%s' is not auto, on or off", val);
+		return -1;
+	}
 	return 0;
 }
 
@@ -192,6 +233,28 @@ static int set_mirror(struct jf_config *cfg, const char *val, char *err)
 	(void)err;
 	cfg->mirror = true;
 	return 0;
+}
+
+static int add_map(struct jf_config *cfg, const char *val, char *err, enum jf_map_kind kind)
+{
+	if (cfg->n_if_maps >= JF_MAX_IF_MAPS) {
+		snprintf(err, ERRLEN, "too many mapped interfaces (at most %d)", JF_MAX_IF_MAPS);
+		return -1;
+	}
+	if (jf_mirror_parse_map(val, kind, &cfg->if_maps[cfg->n_if_maps], err, ERRLEN))
+		return -1;
+	cfg->n_if_maps++;
+	return 0;
+}
+
+static int set_map_mac(struct jf_config *cfg, const char *val, char *err)
+{
+	return add_map(cfg, val, err, JF_MAP_MAC);
+}
+
+static int set_map_vlan(struct jf_config *cfg, const char *val, char *err)
+{
+	return add_map(cfg, val, err, JF_MAP_VLAN);
 }
 
 static int set_max_flows(struct jf_config *cfg, const char *val, char *err)
@@ -328,6 +391,17 @@ static int set_user(struct jf_config *cfg, const char *val, char *err)
 	return 0;
 }
 
+static int set_control_socket(struct jf_config *cfg, const char *val, char *err)
+{
+	if (*val != '/' || strlen(val) >= sizeof(cfg->control_socket)) {
+		snprintf(err, ERRLEN, "control socket '%s': expected an absolute path of at most "
+			 "%zu characters", val, sizeof(cfg->control_socket) - 1);
+		return -1;
+	}
+	strcpy(cfg->control_socket, val);
+	return 0;
+}
+
 static int set_verbose(struct jf_config *cfg, const char *val, char *err)
 {
 	(void)val;
@@ -348,8 +422,12 @@ static int set_quiet(struct jf_config *cfg, const char *val, char *err)
 enum { OPT_HELP = 'h', OPT_VERSION = 'V', OPT_CONFIG = 'c' };
 
 static const struct opt_def opts[] = {
-	{ "interface", 'i', 1, set_iface, "IFACE",
-	  "meter packets received on IFACE (repeatable)" },
+	{ "interface", 'i', 1, set_iface, "IFACE[:DIR]",
+	  "meter packets on IFACE (repeatable); DIR: in (default), out\n"
+	  "(packets the router itself sends), both" },
+	{ "route-lookup", 0, 1, set_route_lookup, "auto|on|off",
+	  "output interface, next hop, prefixes and forwarding status of\n"
+	  "each flow from the kernel's routing (auto: on where forwarding is)" },
 	{ "read", 'r', 1, set_read, "FILE",
 	  "meter a capture file (pcap/pcapng), export everything, exit" },
 	{ "collector", 'n', 1, set_collector, "URL",
@@ -362,11 +440,17 @@ static const struct opt_def opts[] = {
 	{ "mode", 'm', 1, set_mode, "MODE",
 	  "capture backend: xdp (default; falls back to xdp-generic), xdp-generic, pcap" },
 	{ "mirror", 0, 0, set_mirror, NULL,
-	  "mirror (SPAN) port: drop packets after metering instead of passing them" },
+	  "mirror (SPAN) port: promiscuous, drop packets after metering\n"
+	  "instead of passing them (XDP modes only)" },
+	{ "map-mac", 0, 1, set_map_mac, "MAC=INDEX,NAME[,DESCR]",
+	  "mirror port: frames to router MAC came in on interface INDEX,\n"
+	  "frames from it went out of it (repeatable)" },
+	{ "map-vlan", 0, 1, set_map_vlan, "VID=INDEX,NAME[,DESCR]",
+	  "mirror port: frames on VLAN VID came in on interface INDEX" },
 	{ "max-flows", 0, 1, set_max_flows, "N",
 	  "flows held at once, in the kernel's flow table and the agent's cache\n"
 	  "(default: from the machine's memory, MemTotal / 16640, at least 131072;\n"
-	  "about 420 bytes a flow in all)" },
+	  "about 430 bytes a flow in all)" },
 	{ "table-flows", 0, 1, set_table_flows, "N",
 	  "flows the kernel's persistent flow table holds (default --max-flows;\n"
 	  "0: no table, every packet goes to the per-interval maps as before)" },
@@ -408,6 +492,9 @@ static const struct opt_def opts[] = {
 	{ "user", 0, 1, set_user, "NAME",
 	  "after start-up, run as user NAME; either way only the capabilities\n"
 	  "that later work needs are kept (jflowd(8), PRIVILEGES)" },
+	{ "control-socket", 0, 1, set_control_socket, "PATH",
+	  "accept jflowctl(8) commands on the Unix socket PATH (mode 0600,\n"
+	  "owned by --user); the units use /run/jflowd/jflowd.sock (default: none)" },
 	{ "config", OPT_CONFIG, 1, NULL, "FILE",
 	  "read options from FILE ('name = value' lines, long option names);\n"
 	  "the command line overrides it" },
@@ -602,7 +689,7 @@ static int load_file(struct jf_config *cfg, const char *path)
 
 	f = fopen(path, "r");
 	if (!f) {
-		fprintf(stderr, "jflowd: config %s: %s\n", path, strerror(errno));
+		fprintf(ERR_OUT, "jflowd: config %s: %s\n", path, strerror(errno));
 		return -1;
 	}
 	while (fgets(line, sizeof(line), f)) {
@@ -625,18 +712,18 @@ static int load_file(struct jf_config *cfg, const char *path)
 			val = trim(val + 1);
 		o = find_long(name);
 		if (!o || !o->set) {
-			fprintf(stderr, "jflowd: config %s:%d: unknown option '%s'\n", path, lineno, name);
+			fprintf(ERR_OUT, "jflowd: config %s:%d: unknown option '%s'\n", path, lineno, name);
 			fclose(f);
 			return -1;
 		}
 		if (o->has_arg && !*val) {
-			fprintf(stderr, "jflowd: config %s:%d: option '%s' needs a value\n",
+			fprintf(ERR_OUT, "jflowd: config %s:%d: option '%s' needs a value\n",
 				path, lineno, name);
 			fclose(f);
 			return -1;
 		}
 		if (o->set(cfg, val, err)) {
-			fprintf(stderr, "jflowd: config %s:%d: %s\n", path, lineno, err);
+			fprintf(ERR_OUT, "jflowd: config %s:%d: %s\n", path, lineno, err);
 			fclose(f);
 			return -1;
 		}
@@ -690,13 +777,13 @@ int jf_config_load(struct jf_config *cfg, int argc, char **argv)
 			continue;
 		case '?':
 			if (optopt)
-				fprintf(stderr, "jflowd: unknown option '-%c' (see jflowd --help)\n", optopt);
+				fprintf(ERR_OUT, "jflowd: unknown option '-%c' (see jflowd --help)\n", optopt);
 			else
-				fprintf(stderr, "jflowd: unknown option '%s' (see jflowd --help)\n",
+				fprintf(ERR_OUT, "jflowd: unknown option '%s' (see jflowd --help)\n",
 					argv[optind - 1]);
 			return -1;
 		case ':':
-			fprintf(stderr, "jflowd: option '%s' needs a value (see jflowd --help)\n",
+			fprintf(ERR_OUT, "jflowd: option '%s' needs a value (see jflowd --help)\n",
 				argv[optind - 1]);
 			return -1;
 		}
@@ -715,25 +802,43 @@ int jf_config_load(struct jf_config *cfg, int argc, char **argv)
 			cli_collectors = true;
 		}
 		if (o->set(cfg, optarg ? optarg : "", err)) {
-			fprintf(stderr, "jflowd: %s\n", err);
+			fprintf(ERR_OUT, "jflowd: %s\n", err);
 			return -1;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "jflowd: unexpected argument '%s' (see jflowd --help)\n", argv[optind]);
+		fprintf(ERR_OUT, "jflowd: unexpected argument '%s' (see jflowd --help)\n", argv[optind]);
 		return -1;
 	}
 
 	if (!cfg->n_ifaces && !cfg->pcap_file[0]) {
-		fprintf(stderr, "jflowd: nothing to meter: give -i IFACE or -r FILE (see jflowd --help)\n");
+		fprintf(ERR_OUT, "jflowd: nothing to meter: give -i IFACE or -r FILE (see jflowd --help)\n");
 		return -1;
 	}
 	if (cfg->n_ifaces && cfg->pcap_file[0]) {
-		fprintf(stderr, "jflowd: -i and -r exclude each other\n");
+		fprintf(ERR_OUT, "jflowd: -i and -r exclude each other\n");
 		return -1;
 	}
+	if (cfg->mirror && cfg->mode == JF_MODE_PCAP) {
+		/* libpcap only watches: it cannot keep the box from answering
+		 * or forwarding what the mirror port delivers. */
+		fprintf(stderr, "jflowd: --mirror needs -m xdp or xdp-generic (libpcap cannot drop "
+			"the mirrored packets)\n");
+		return -1;
+	}
+	if (cfg->n_if_maps && !cfg->mirror) {
+		fprintf(stderr, "jflowd: --map-mac and --map-vlan need --mirror\n");
+		return -1;
+	}
+	for (i = 0; i < (size_t)cfg->n_ifaces; i++) {
+		if ((cfg->iface_dir[i] & JF_DIR_OUT) && cfg->mode == JF_MODE_PCAP) {
+			fprintf(stderr, "jflowd: -i %s:out needs -m xdp (egress metering is a TC "
+				"program beside the XDP one)\n", cfg->ifaces[i]);
+			return -1;
+		}
+	}
 	if (!cfg->n_collectors) {
-		fprintf(stderr, "jflowd: no collector: give -n URL, e.g. -n ipfix://127.0.0.1:4739\n");
+		fprintf(ERR_OUT, "jflowd: no collector: give -n URL, e.g. -n ipfix://127.0.0.1:4739\n");
 		return -1;
 	}
 	if (cfg->active_ms < cfg->idle_ms)
@@ -752,6 +857,33 @@ int jf_config_load(struct jf_config *cfg, int argc, char **argv)
 		}
 	}
 	return 0;
+}
+
+int jf_config_reload(struct jf_config *cfg, int argc, char **argv, char *err, size_t errlen)
+{
+	char *msg = NULL;
+	size_t len = 0;
+	int rc;
+
+	jf_config_defaults(cfg);
+	reload_err = open_memstream(&msg, &len);
+	if (!reload_err) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rc = jf_config_load(cfg, argc, argv);
+	fclose(reload_err);
+	reload_err = NULL;
+	if (rc) {
+		const char *m = msg && !strncmp(msg, "jflowd: ", 8) ? msg + 8 : msg;
+
+		snprintf(err, errlen, "%.*s", m ? (int)strcspn(m, "\n") : 0, m ? m : "");
+		if (!*err)
+			snprintf(err, errlen, "the configuration is not valid");
+		rc = -1;
+	}
+	free(msg);
+	return rc;
 }
 
 void jf_config_exporter_params(const struct jf_config *cfg, bool replay,
@@ -793,4 +925,19 @@ void jf_config_meter_params(const struct jf_config *cfg, struct jf_meter_params 
 	p->map_flows = jf_config_map_flows(cfg);
 	p->table_flows = jf_config_table_flows(cfg);
 	p->idle_ms = cfg->idle_ms;
+	for (i = 0; i < cfg->n_ifaces; i++)
+		p->dirs[i] = cfg->iface_dir[i];
+	p->if_maps = cfg->if_maps;
+	p->n_if_maps = cfg->n_if_maps;
+}
+
+void jf_config_router_params(const struct jf_config *cfg, struct jf_router_params *p)
+{
+	int i;
+
+	memset(p, 0, sizeof(*p));
+	for (i = 0; i < cfg->n_ifaces; i++)
+		p->ifaces[i] = cfg->ifaces[i];
+	p->n_ifaces = cfg->n_ifaces;
+	p->lookup = cfg->route_lookup;
 }

@@ -4,6 +4,7 @@
 #define JFLOWD_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include "url.h"
@@ -11,6 +12,7 @@
 #define JF_MAX_IFACES 32
 #define JF_MAX_COLLECTORS 16
 #define JF_IFNAME_MAX 16
+#define JF_MAX_IF_MAPS 64
 
 /* What the IPFIX header's sequence number counts. */
 enum jf_ipfix_seq {
@@ -30,9 +32,38 @@ enum jf_quiesce {
 	JF_QUIESCE_SEQ,		/* per-CPU sequence counters in the program */
 };
 
+/* Forwarding lookup per flow (router mode). */
+enum jf_route_lookup {
+	JF_ROUTE_AUTO = 0,	/* on when forwarding is on for a metered interface */
+	JF_ROUTE_ON,
+	JF_ROUTE_OFF,
+};
+
+/* Which way an interface is metered: -i eth0, eth0:in, eth0:out, eth0:both. */
+#define JF_DIR_IN 0x1
+#define JF_DIR_OUT 0x2
+
+/* Mirror port: a router MAC or a VLAN seen on the SPAN, and the router
+ * interface it stands for (--map-mac, --map-vlan). */
+enum jf_map_kind {
+	JF_MAP_MAC = 0,
+	JF_MAP_VLAN,
+};
+
+struct jf_if_map {
+	uint8_t kind;		/* enum jf_map_kind */
+	uint8_t mac[6];
+	uint16_t vlan;
+	uint32_t index;		/* the router's ifIndex */
+	char name[32];
+	char descr[64];
+};
+
 struct jf_config {
 	char ifaces[JF_MAX_IFACES][JF_IFNAME_MAX];
+	uint8_t iface_dir[JF_MAX_IFACES];	/* JF_DIR_* */
 	int n_ifaces;
+	enum jf_route_lookup route_lookup;
 	char pcap_file[4096];		/* -r: offline replay */
 	struct jf_collector_url collectors[JF_MAX_COLLECTORS];
 	char collector_urls[JF_MAX_COLLECTORS][300];
@@ -43,6 +74,8 @@ struct jf_config {
 	uint32_t fin_ms;		/* linger after FIN/RST */
 	uint32_t sample_rate;		/* 1 in N */
 	enum jf_capture_mode mode;
+	struct jf_if_map if_maps[JF_MAX_IF_MAPS];	/* mirror: MAC/VLAN -> interface */
+	int n_if_maps;
 	bool mirror;			/* drop after metering (SPAN port) */
 	uint32_t max_flows;		/* flows held: kernel table and agent cache;
 					 * 0: from the machine's memory */
@@ -65,6 +98,7 @@ struct jf_config {
 
 	char metrics_file[4096];
 	char user[64];			/* --user: run as this user after start-up */
+	char control_socket[108];	/* --control-socket: jflowctl's Unix socket */
 	int verbosity;			/* log level */
 };
 
@@ -73,9 +107,11 @@ void jf_config_defaults(struct jf_config *cfg);
 /* Each module's part of the configuration. */
 struct jf_exporter_params;
 struct jf_meter_params;
+struct jf_router_params;
 void jf_config_exporter_params(const struct jf_config *cfg, bool replay,
 			       struct jf_exporter_params *p);
 void jf_config_meter_params(const struct jf_config *cfg, struct jf_meter_params *p);
+void jf_config_router_params(const struct jf_config *cfg, struct jf_router_params *p);
 
 /* Entries of each kernel flow map: --map-flows, or by default, with the
  * persistent table, its stash: a 64th of the table (at least 1024); without
@@ -109,6 +145,11 @@ int jf_config_meminfo(uint64_t *total, uint64_t *avail);
  * it). Returns 0 to run, 1 when --help/--version was printed, or -1 after
  * printing a one-line error to stderr. */
 int jf_config_load(struct jf_config *cfg, int argc, char **argv);
+
+/* Reload: the same parse from defaults (the file again, then the same
+ * command line), with the one-line error in err instead of on stderr.
+ * 0 or -1. */
+int jf_config_reload(struct jf_config *cfg, int argc, char **argv, char *err, size_t errlen);
 
 /* "idle=15,active=60,fin=2" into cfg; 0 or -1 with err filled. */
 int jf_config_parse_timeouts(struct jf_config *cfg, const char *spec,

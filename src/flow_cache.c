@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The agent's flow cache: a chained hash table over a preallocated slot
  * array, with three intrusive time-ordered lists for expiry. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -24,7 +25,7 @@ struct slot {
 	struct jf_flow f;		/* the flow so far */
 };
 
-_Static_assert(sizeof(struct slot) == 160, "slot: 160 bytes");
+_Static_assert(sizeof(struct slot) == 168, "slot: 168 bytes");
 
 struct list {
 	uint32_t head, tail;
@@ -42,6 +43,10 @@ struct jf_flow_cache {
 	uint32_t next_unused;		/* slots never used start here */
 	struct list lists[L_COUNT];
 	struct jf_cache_stats st;
+	jf_route_fn route_fn;		/* NULL: no forwarding lookup */
+	void *route_arg;
+	struct jf_route *routes;	/* per slot, beside the slots: only
+					 * router mode pays for it */
 };
 
 size_t jf_cache_bytes_per_flow(void)
@@ -119,8 +124,21 @@ void jf_cache_free(struct jf_flow_cache *c)
 		return;
 	if (c->slots)
 		munmap(c->slots, c->slots_len);
+	free(c->routes);
 	free(c->buckets);
 	free(c);
+}
+
+int jf_cache_set_route_fn(struct jf_flow_cache *c, jf_route_fn fn, void *arg)
+{
+	if (!c->routes) {
+		c->routes = calloc(c->p.max_flows, sizeof(*c->routes));
+		if (!c->routes)
+			return -ENOMEM;
+	}
+	c->route_fn = fn;
+	c->route_arg = arg;
+	return 0;
 }
 
 static uint32_t lookup(const struct jf_flow_cache *c, const struct jf_key *key,
@@ -149,6 +167,26 @@ static void expire_slot(struct jf_flow_cache *c, uint32_t i, enum jf_end_reason 
 	rec.flow = s->f;
 	rec.end_reason = (uint8_t)why;
 	rec.egress_ifindex = 0;
+	memset(rec.next_hop, 0, sizeof(rec.next_hop));
+	rec.src_mask = rec.dst_mask = rec.fwd_status = 0;
+	if (c->route_fn) {
+		const struct jf_route *r = &c->routes[i];
+
+		rec.egress_ifindex = r->oif;
+		memcpy(rec.next_hop, r->next_hop, sizeof(rec.next_hop));
+		rec.src_mask = r->src_len;
+		rec.dst_mask = r->dst_len;
+		rec.fwd_status = r->fwd_status;
+	}
+	if (s->f.out_ifindex)	/* mirror mapping: the router's own answer */
+		rec.egress_ifindex = s->f.out_ifindex;
+	/* Metered on its way out: it left by the metering interface and
+	 * came from the router itself (forwarded packets count at ingress). */
+	rec.direction = s->key.flags & JF_KEY_EGRESS ? 1 : 0;
+	if (rec.direction) {
+		rec.egress_ifindex = s->key.ifindex;
+		rec.key.ifindex = 0;
+	}
 
 	while (*pp != i)
 		pp = &c->slots[*pp].chain;
@@ -199,6 +237,8 @@ static void update_hashed(struct jf_flow_cache *c, const struct jf_key *key,
 		s->f = *u;
 		list_push_tail(c, L_IDLE, i);
 		list_push_tail(c, L_ACTIVE, i);
+		if (c->route_fn)
+			c->route_fn(key, &c->routes[i], c->route_arg);
 		c->st.flows++;
 		c->st.created++;
 	} else {
@@ -216,6 +256,8 @@ static void update_hashed(struct jf_flow_cache *c, const struct jf_key *key,
 			s->f.ttl_max = u->ttl_max;
 		if (u->flow_label)
 			s->f.flow_label = u->flow_label;
+		if (u->out_ifindex)
+			s->f.out_ifindex = u->out_ifindex;
 		s->updated_ms = now_ms;
 		list_remove(c, L_IDLE, i);
 		list_push_tail(c, L_IDLE, i);
@@ -237,6 +279,38 @@ void jf_cache_update(struct jf_flow_cache *c, const struct jf_key *key,
 	update_hashed(c, key, u, now_ms, jf_flow_hash(key));
 }
 
+void jf_cache_update_hashed(struct jf_flow_cache *c, const struct jf_key *key,
+			    const struct jf_flow *u, uint64_t now_ms, uint32_t hash)
+{
+	update_hashed(c, key, u, now_ms, hash);
+}
+
+void jf_cache_prefetch(const struct jf_flow_cache *c, uint32_t hash, int stage)
+{
+	uint32_t h;
+
+	if (stage == JF_PF_BUCKET) {
+		__builtin_prefetch(&c->buckets[hash & c->mask]);
+		return;
+	}
+	h = c->buckets[hash & c->mask];
+	if (h == NIL)
+		return;
+	if (stage == JF_PF_SLOT) {
+		/* 160 bytes: three cache lines whatever the alignment */
+		__builtin_prefetch((const char *)&c->slots[h]);
+		__builtin_prefetch((const char *)&c->slots[h] + 64);
+		__builtin_prefetch((const char *)&c->slots[h] + sizeof(struct slot) - 1);
+	} else {
+		const struct slot *s = &c->slots[h];
+
+		if (s->link[L_IDLE][0] != NIL)
+			__builtin_prefetch(&c->slots[s->link[L_IDLE][0]].link[L_IDLE]);
+		if (s->link[L_IDLE][1] != NIL)
+			__builtin_prefetch(&c->slots[s->link[L_IDLE][1]].link[L_IDLE]);
+	}
+}
+
 #define PF_AHEAD 12	/* bucket prefetched this many deltas ahead */
 
 void jf_cache_update_batch(struct jf_flow_cache *c, const struct jf_key *keys,
@@ -250,31 +324,17 @@ void jf_cache_update_batch(struct jf_flow_cache *c, const struct jf_key *keys,
 		for (i = 0; i < m; i++) {
 			hashes[i] = jf_flow_hash(&keys[base + i]);
 			if (i < PF_AHEAD)
-				__builtin_prefetch(&c->buckets[hashes[i] & c->mask]);
+				jf_cache_prefetch(c, hashes[i], JF_PF_BUCKET);
 		}
 		for (i = 0; i < m; i++) {
 			/* Three stages ahead: the bucket, then the slot it points
 			 * to, then that slot's neighbours on the idle list. */
 			if (i + PF_AHEAD < m)
-				__builtin_prefetch(&c->buckets[hashes[i + PF_AHEAD] & c->mask]);
-			if (i + PF_AHEAD / 2 < m) {
-				uint32_t h = c->buckets[hashes[i + PF_AHEAD / 2] & c->mask];
-
-				if (h != NIL)
-					__builtin_prefetch(&c->slots[h]);
-			}
-			if (i + PF_AHEAD / 4 < m) {
-				uint32_t h = c->buckets[hashes[i + PF_AHEAD / 4] & c->mask];
-
-				if (h != NIL) {
-					const struct slot *s = &c->slots[h];
-
-					if (s->link[L_IDLE][0] != NIL)
-						__builtin_prefetch(&c->slots[s->link[L_IDLE][0]]);
-					if (s->link[L_IDLE][1] != NIL)
-						__builtin_prefetch(&c->slots[s->link[L_IDLE][1]]);
-				}
-			}
+				jf_cache_prefetch(c, hashes[i + PF_AHEAD], JF_PF_BUCKET);
+			if (i + PF_AHEAD / 2 < m)
+				jf_cache_prefetch(c, hashes[i + PF_AHEAD / 2], JF_PF_SLOT);
+			if (i + PF_AHEAD / 4 < m)
+				jf_cache_prefetch(c, hashes[i + PF_AHEAD / 4], JF_PF_NEIGHBOURS);
 			update_hashed(c, &keys[base + i], &u[base + i], now_ms, hashes[i]);
 		}
 	}
@@ -328,10 +388,45 @@ size_t jf_cache_flush(struct jf_flow_cache *c, enum jf_end_reason reason)
 
 	/* Oldest first, so records leave in the order flows began. */
 	while ((i = c->lists[L_ACTIVE].head) != NIL) {
+		uint32_t next = c->slots[i].link[L_ACTIVE][1];
+
+		/* The misses of the next two overlap this one's export: the
+		 * next's bucket, whose chain expire_slot walks (its slot came
+		 * with the last round), and the slot after it. */
+		if (next != NIL) {
+			const struct slot *ns = &c->slots[next];
+
+			__builtin_prefetch(&c->buckets[ns->hash & c->mask]);
+			if (ns->link[L_ACTIVE][1] != NIL) {
+				const char *nn = (const char *)&c->slots[ns->link[L_ACTIVE][1]];
+
+				__builtin_prefetch(nn);
+				__builtin_prefetch(nn + 64);
+				__builtin_prefetch(nn + sizeof(struct slot) - 1);
+			}
+		}
 		expire_slot(c, i, reason);
 		n++;
 	}
 	return n;
+}
+
+void jf_cache_set_timeouts(struct jf_flow_cache *c, uint32_t idle_ms, uint32_t active_ms,
+			   uint32_t fin_ms)
+{
+	/* Every flow on a list has the same timeout, so the lists stay in
+	 * deadline order whatever the new values. */
+	c->p.idle_ms = idle_ms;
+	c->p.active_ms = active_ms;
+	c->p.fin_ms = fin_ms;
+}
+
+void jf_cache_foreach(const struct jf_flow_cache *c, jf_visit_fn visit, void *arg)
+{
+	uint32_t i;
+
+	for (i = c->lists[L_ACTIVE].head; i != NIL; i = c->slots[i].link[L_ACTIVE][1])
+		visit(&c->slots[i].key, &c->slots[i].f, arg);
 }
 
 void jf_cache_get_stats(const struct jf_flow_cache *c, struct jf_cache_stats *st)

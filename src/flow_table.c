@@ -77,6 +77,7 @@ static bool take_delta(struct jf_table *t, uint32_t i, struct jf_table_delta *d)
 	d->first_ns = c->first_ns;
 	d->last_ns = c->last_ns;
 	d->flow_label = c->flow_label;
+	d->out_ifindex = c->out_ifindex;
 	d->tcp_flags = (uint8_t)c->tcp_flags;
 	d->ttl_min = (uint8_t)ttl;
 	d->ttl_max = (uint8_t)(ttl >> 8);
@@ -123,6 +124,7 @@ static void release(struct jf_table *t, uint32_t i, jf_table_fn fn, void *arg)
 		memset(&d, 0, sizeof(d));
 		d.first_ns = s->c.first_ns;
 		d.last_ns = s->c.last_ns;
+		d.out_ifindex = s->c.out_ifindex;
 	}
 	d.final = true;
 	if (fn && (d.packets || d.octets))

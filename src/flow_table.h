@@ -21,6 +21,7 @@ struct jf_table_delta {
 	uint64_t first_ns;	/* CLOCK_MONOTONIC, as the program wrote it */
 	uint64_t last_ns;
 	uint32_t flow_label;
+	uint32_t out_ifindex;	/* mirror mapping: output interface, 0: none */
 	uint8_t tcp_flags;
 	uint8_t ttl_min;
 	uint8_t ttl_max;

@@ -3,6 +3,7 @@
  * flow collectors. Wires the modules together and runs the tick loop. */
 #include <errno.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,19 +12,24 @@
 #include <unistd.h>
 #include "clock.h"
 #include "config.h"
+#include "control.h"
 #include "exporter.h"
 #include "flow_cache.h"
 #include "log.h"
 #include "meter.h"
 #include "meter_stats.h"
 #include "metrics.h"
+#include "mirror.h"
 #include "pcap_meter.h"
 #include "privs.h"
+#include "reload.h"
+#include "route.h"
 #include "sd_notify.h"
 #include "xdp_meter.h"
 
 #define EXIT_USAGE 2
 #define TCP_DRAIN_MS 5000
+#define CONTROL_POLL_MS 50	/* longest wait before the control socket is served */
 
 struct app {
 	struct jf_config cfg;
@@ -31,11 +37,15 @@ struct app {
 	struct jf_exporter *exp;
 	struct jf_meter *meter;		/* live capture */
 	struct jf_pcap_meter *pcap;	/* file replay */
+	struct jf_router *router;	/* router mode: forwarding lookups */
 	struct jf_meter_stats st;
 	uint64_t now_ms;		/* export clock: wall clock, or capture clock */
 	double start_s;
 	const char *mode;
 	bool exporter_started;
+	struct jf_control *ctl;		/* jflowctl's socket, if configured */
+	int argc;			/* the command line, read again on reload */
+	char **argv;
 };
 
 /* The capture backend of each -m mode. */
@@ -45,12 +55,14 @@ static const struct jf_meter_ops *const meters[] = {
 	[JF_MODE_PCAP] = &jf_pcap_meter_ops,
 };
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, reload_requested;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	if (sig == SIGHUP)
+		reload_requested = 1;
+	else
+		stop_requested = 1;
 }
 
 static void emit(const struct jf_record *rec, void *arg)
@@ -209,22 +221,89 @@ static int run_file(struct app *a)
 
 /* --- live capture --- */
 
-static void read_ifalias(const char *ifname, char *out, size_t n)
+static int reload(struct app *a, char *msg, size_t msglen)
 {
-	char path[128];
-	FILE *f;
+	struct jf_reload_target t = {
+		.cfg = &a->cfg, .argc = a->argc, .argv = a->argv, .meter = a->meter,
+		.cache = a->cache, .exp = a->exp, .drain_ms = TCP_DRAIN_MS,
+	};
+	int rc;
 
-	snprintf(out, n, "%s", ifname);
-	snprintf(path, sizeof(path), "/sys/class/net/%s/ifalias", ifname);
-	f = fopen(path, "r");
-	if (!f)
-		return;
-	if (fgets(out, (int)n, f)) {
-		out[strcspn(out, "\n")] = '\0';
-		if (!*out)
-			snprintf(out, n, "%s", ifname);
+	jf_sd_notify("RELOADING=1\nSTATUS=reloading the configuration");
+	rc = jf_reload(&t, jf_wall_ms(), msg, msglen);
+	if (rc)
+		log_err("%s", msg);
+	else
+		log_info("%s", msg);
+	write_metrics(a);
+	jf_sd_notify("READY=1\nSTATUS=metering and exporting");
+	return rc;
+}
+
+/* jflowctl's commands that act on the agent. */
+static void ctl_stats(FILE *f, void *arg)
+{
+	struct app *a = arg;
+	struct jf_cache_stats cs;
+	struct jf_metrics_input in = {
+		.meter = &a->st, .cache = &cs, .exporter = a->exp, .mode = a->mode,
+		.uptime_s = jf_mono_s() - a->start_s, .bytes_per_flow = jf_cache_bytes_per_flow(),
+		.max_flows = a->cfg.max_flows,
+		.kernel_bytes = a->meter ? jf_meter_kernel_bytes(a->meter) : 0,
+	};
+
+	jf_cache_get_stats(a->cache, &cs);
+	jf_metrics_fprint(f, &in);
+}
+
+/* softflowd's expire-all: what the meter holds joins the cache, and every
+ * flow leaves now (flowEndReason forced). */
+static size_t ctl_expire(void *arg)
+{
+	struct app *a = arg;
+	uint64_t now = jf_wall_ms();
+	size_t n;
+
+	a->now_ms = now;
+	if (jf_meter_tick(a->meter, now))
+		log_warn("expire: the meter's drain failed");
+	n = jf_cache_flush(a->cache, JF_END_FORCED);
+	tick(a, now);
+	log_info("expire: %zu flows exported", n);
+	return n;
+}
+
+static int ctl_reload(void *arg, char *msg, size_t msglen)
+{
+	return reload(arg, msg, msglen);
+}
+
+static int open_control(struct app *a)
+{
+	struct jf_control_env env = {
+		.cache = a->cache, .exp = a->exp, .stats = ctl_stats, .expire = ctl_expire,
+		.reload = ctl_reload, .arg = a,
+	};
+	uid_t uid = (uid_t)-1;
+	gid_t gid = (gid_t)-1;
+	char err[512];
+
+	if (!a->cfg.control_socket[0])
+		return 0;
+	if (a->cfg.user[0]) {
+		struct passwd *pw = getpwnam(a->cfg.user);
+
+		if (pw) {
+			uid = pw->pw_uid;
+			gid = pw->pw_gid;
+		}
 	}
-	fclose(f);
+	a->ctl = jf_control_open(a->cfg.control_socket, uid, gid, &env, err, sizeof(err));
+	if (!a->ctl) {
+		log_err("%s", err);
+		return -1;
+	}
+	return 0;
 }
 
 static int run_live(struct app *a)
@@ -232,15 +311,26 @@ static int run_live(struct app *a)
 	const struct jf_meter_ops *ops = meters[a->cfg.mode];
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct jf_meter_params mp;
+	struct jf_router_params rp;
 	uint64_t next_tick;
 	char err[512];
-	int i, rc = 0;
+	int rc = 0;
 
 	a->mode = ops->name;
 	jf_log_setup_libbpf();
 	/* The cache first: the meter merges into it from the start. */
 	if (open_common(a))
 		return EXIT_FAILURE;
+	/* Router mode: the forwarding lookup hooked into the cache before
+	 * the first flow, its netlink sockets opened before the capabilities
+	 * go (RTM_GETROUTE itself needs none). */
+	jf_config_router_params(&a->cfg, &rp);
+	if (jf_router_setup(&rp, a->cache, &a->router, err, sizeof(err))) {
+		log_err("%s", err);
+		return EXIT_FAILURE;
+	}
+	if (a->router)
+		log_info("router mode: output interface, next hop and prefixes per flow");
 	jf_config_meter_params(&a->cfg, &mp);
 	a->meter = ops->open(&mp, a->cache, &a->st, err, sizeof(err));
 	if (!a->meter) {
@@ -250,20 +340,14 @@ static int run_live(struct app *a)
 	/* Every way of being told to go exports what it holds first. */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);	/* reload */
 	signal(SIGPIPE, SIG_IGN);
 
-	for (i = 0; i < a->cfg.n_ifaces; i++) {
-		char descr[64];
-		uint32_t ifindex = jf_meter_ifindex(a->meter, i);
-
-		read_ifalias(a->cfg.ifaces[i], descr, sizeof(descr));
-		jf_exporter_add_ifname(a->exp, ifindex, a->cfg.ifaces[i], descr);
-	}
+	jf_reload_announce_ifaces(&a->cfg, a->meter, a->exp);
 	a->now_ms = jf_wall_ms();
 	jf_exporter_start(a->exp, a->now_ms, a->now_ms);
 	a->exporter_started = true;
-	if (drop_privileges(a, ops->keep_caps))
+	if (open_control(a) || drop_privileges(a, ops->keep_caps))
 		return EXIT_FAILURE;
 	write_metrics(a);
 	/* Ready: the meter is attached and the templates are out. */
@@ -274,8 +358,16 @@ static int run_live(struct app *a)
 		uint64_t now = jf_wall_ms();
 		int wait = now >= next_tick ? 0 : (int)(next_tick - now);
 
+		if (reload_requested) {
+			char msg[1024];
+
+			reload_requested = 0;
+			reload(a, msg, sizeof(msg));
+		}
+		jf_control_poll(a->ctl);
 		if (wait > 0) {
-			jf_meter_poll(a->meter, wait, now);
+			jf_meter_poll(a->meter, a->ctl && wait > CONTROL_POLL_MS ? CONTROL_POLL_MS : wait,
+				      now);
 			continue;
 		}
 		now = jf_wall_ms();
@@ -304,6 +396,8 @@ int main(int argc, char **argv)
 
 	memset(&a, 0, sizeof(a));
 	a.start_s = jf_mono_s();
+	a.argc = argc;
+	a.argv = argv;
 	jf_config_defaults(&a.cfg);
 	rc = jf_config_load(&a.cfg, argc, argv);
 	if (rc > 0)
@@ -316,9 +410,11 @@ int main(int argc, char **argv)
 
 	rc = a.cfg.pcap_file[0] ? run_file(&a) : run_live(&a);
 
+	jf_control_close(a.ctl);
 	jf_meter_close(a.meter);
 	jf_pcap_meter_close(a.pcap);
 	jf_cache_free(a.cache);
+	jf_router_free(a.router);
 	jf_exporter_free(a.exp);
 	return rc;
 }

@@ -4,6 +4,7 @@
 #ifndef JFLOWD_METRICS_H
 #define JFLOWD_METRICS_H
 
+#include <stdio.h>
 #include "exporter.h"
 #include "flow_cache.h"
 #include "meter_stats.h"
@@ -18,6 +19,9 @@ struct jf_metrics_input {
 	uint32_t max_flows;
 	uint64_t kernel_bytes;		/* flow maps and spill ring (XDP) */
 };
+
+/* The same text to f (jflowctl stats); 0 or -EIO. */
+int jf_metrics_fprint(FILE *f, const struct jf_metrics_input *in);
 
 /* Write path atomically; 0 or -errno. */
 int jf_metrics_write(const char *path, const struct jf_metrics_input *in);

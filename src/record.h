@@ -30,7 +30,8 @@ enum jf_end_reason {
 	uint32_t flow_label; \
 	uint8_t tcp_flags; \
 	uint8_t ttl_min; \
-	uint8_t ttl_max;
+	uint8_t ttl_max; \
+	uint32_t out_ifindex;	/* mirror mapping: output interface, 0: none */
 
 struct jf_flow {
 	JF_FLOW_MEMBERS
@@ -67,7 +68,31 @@ struct jf_record {
 		struct jf_flow flow;
 	};
 	uint8_t end_reason;	/* enum jf_end_reason */
-	uint32_t egress_ifindex;
+	uint32_t egress_ifindex;	/* IE 14: from the forwarding lookup */
+	uint32_t next_hop[4];		/* IE 15/62, network order; 0: direct */
+	uint8_t src_mask;		/* IE 9/29: prefix length of the source route */
+	uint8_t dst_mask;		/* IE 13/30 */
+	uint8_t fwd_status;		/* IE 89, RFC 7270; 0: unknown */
+	uint8_t direction;		/* IE 61: 0 ingress, 1 egress */
+};
+
+/* forwardingStatus (RFC 7270): status in bits 7-6, reason below. */
+#define JF_FWD_UNKNOWN 0
+#define JF_FWD_FORWARDED 64		/* forwarded, reason unknown */
+#define JF_FWD_DROPPED_UNROUTABLE 131	/* no route, blackhole, unreachable */
+#define JF_FWD_CONSUMED_FOR_US 195	/* terminated: addressed to the router */
+
+/* What the kernel does with a flow, as looked up when the flow starts.
+ * Not a member of struct jf_flow: it is no delta (looked up once, never
+ * merged), and it lives beside the cache's slots so that only router mode
+ * pays for it. */
+struct jf_route {
+	uint32_t oif;
+	uint32_t next_hop[4];
+	uint8_t src_len;
+	uint8_t dst_len;
+	uint8_t fwd_status;
+	uint8_t pad;
 };
 
 #define JF_TCP_FIN 0x01

@@ -64,6 +64,7 @@ void jf_template_data(struct jf_template *t, uint16_t id, const struct jf_tmpl_p
 	add(t, IE_FLOW_END_REASON, 1);
 	add(t, IE_IP_VERSION, 1);
 	add(t, IE_DIRECTION, 1);
+	add(t, IE_FORWARDING_STATUS, 1);
 	add(t, IE_DOT1Q_CUSTOMER_VLAN_ID, 2);
 	if (v6)
 		add(t, IE_FLOW_LABEL, 4);
@@ -221,7 +222,22 @@ static void put_flow_field(uint8_t *p, uint16_t ie, unsigned len, const struct j
 		*p = k->family;
 		break;
 	case IE_DIRECTION:
-		*p = 0;		/* ingress */
+		*p = r->direction;
+		break;
+	case IE_FORWARDING_STATUS:
+		jf_put_be(p, r->fwd_status, len);
+		break;
+	case IE_SRC_MASK:
+	case IE_SRC_IPV6_MASK:
+		*p = r->src_mask;
+		break;
+	case IE_DST_MASK:
+	case IE_DST_IPV6_MASK:
+		*p = r->dst_mask;
+		break;
+	case IE_NEXT_HOP_IPV4:
+	case IE_NEXT_HOP_IPV6:
+		put_addr(p, r->next_hop, len);
 		break;
 	case IE_FLOW_LABEL:
 		jf_put_be(p, r->flow_label, len);
@@ -259,7 +275,7 @@ static void put_flow_field(uint8_t *p, uint16_t ie, unsigned len, const struct j
 	case IE_LAST_SWITCHED:
 		jf_put_be(p, jf_uptime_ms(r->last_ms, ctx), len);
 		break;
-	default:	/* masks, AS numbers, next hops: not known here */
+	default:	/* AS numbers, BGP next hops: not known here */
 		memset(p, 0, len);
 		break;
 	}
@@ -269,17 +285,10 @@ static void put_flow_field(uint8_t *p, uint16_t ie, unsigned len, const struct j
 static bool constant_field(uint16_t ie)
 {
 	switch (ie) {
-	case IE_SRC_MASK:
-	case IE_DST_MASK:
-	case IE_SRC_IPV6_MASK:
-	case IE_DST_IPV6_MASK:
 	case IE_BGP_SRC_AS:
 	case IE_BGP_DST_AS:
-	case IE_NEXT_HOP_IPV4:
-	case IE_NEXT_HOP_IPV6:
 	case IE_BGP_NEXT_HOP_IPV4:
 	case IE_BGP_NEXT_HOP_IPV6:
-	case IE_DIRECTION:	/* ingress */
 	case IE_IP_VERSION:	/* the template's family */
 		return true;
 	default:
@@ -364,7 +373,7 @@ static void compile(struct jf_template *t)
 			t->npatch++;
 		} else if (ie == IE_IP_VERSION) {
 			t->image[off] = v6 ? 6 : 4;
-		}	/* the others: 0, ingress direction included */
+		}	/* the others: 0 */
 		off = (uint16_t)(off + len);
 	}
 	/* Fuse neighbours: fewer dispatches per record. */

@@ -16,6 +16,8 @@
 #include "epoch.h"
 #include "flow_table.h"
 #include "log.h"
+#include "mirror.h"
+#include "tc_meter.h"
 #include "xdp_meter.h"
 #include "jflowd.skel.h"
 
@@ -33,6 +35,8 @@ struct jf_xdp_meter {
 	int map_fd[2];
 	int stats_fd;
 	struct ring_buffer *ring;
+	struct jf_tc_meter *tc;		/* egress metering (IFACE:out), or NULL */
+	struct jf_mirror *mirror;	/* promiscuous membership (--mirror), or NULL */
 	/* Drain buffers. */
 	struct jf_key *keys;
 	struct jf_counters *vals;
@@ -89,19 +93,26 @@ static int on_spill(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static int detach_one(struct jf_xdp_meter *m, int i)
+static int detach_ifindex(struct jf_xdp_meter *m, uint32_t ifindex, uint32_t flags)
 {
 	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
 	int rc;
 
-	if (!m->attached[i])
-		return 0;
 	opts.old_prog_fd = bpf_program__fd(m->skel->progs.jflowd_xdp);
 	/* Only our program: XDP_FLAGS_REPLACE with old_prog_fd. */
-	rc = bpf_xdp_detach((int)m->ifindex[i],
-			    m->attach_flags[i] & ~XDP_FLAGS_UPDATE_IF_NOEXIST, &opts);
+	rc = bpf_xdp_detach((int)ifindex, flags & ~XDP_FLAGS_UPDATE_IF_NOEXIST, &opts);
 	if (rc)
-		log_warn("detach ifindex %u: %s", m->ifindex[i], strerror(-rc));
+		log_warn("detach ifindex %u: %s", ifindex, strerror(-rc));
+	return rc;
+}
+
+static int detach_one(struct jf_xdp_meter *m, int i)
+{
+	int rc;
+
+	if (!m->attached[i])
+		return 0;
+	rc = detach_ifindex(m, m->ifindex[i], m->attach_flags[i]);
 	m->attached[i] = false;
 	return rc;
 }
@@ -184,8 +195,10 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
 	m->quiesce_seq = p->quiesce == JF_QUIESCE_SEQ ||
 			 (p->quiesce == JF_QUIESCE_AUTO && !jf_epoch_rcu_available());
 	m->skel->rodata->quiesce_seq = m->quiesce_seq;
-	m->skel->rodata->sample_rate = p->sample_rate;
+	m->skel->bss->sample_rate[0] = p->sample_rate;
+	m->skel->bss->sample_rate[1] = p->sample_rate;
 	m->skel->rodata->verdict = p->mirror ? XDP_DROP : XDP_PASS;
+	m->skel->rodata->mirror_map_on = p->mirror && p->n_if_maps;
 	bpf_map__set_max_entries(m->skel->maps.flows_a, p->map_flows);
 	bpf_map__set_max_entries(m->skel->maps.flows_b, p->map_flows);
 	m->map_flows = p->map_flows;
@@ -247,12 +260,21 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
 	log_debug("epoch switches wait with %s", m->quiesce_seq ? "per-CPU sequence counters"
 							   : "an RCU grace period");
 
+	/* Mirror port: promiscuous, and the MAC/VLAN map filled, before the
+	 * first frame is metered. */
+	if (jf_mirror_open(p, m->skel->obj, &m->mirror, err, errlen))
+		goto fail;
 	for (i = 0; i < p->n_ifaces; i++) {
+		if (!(jf_meter_dir(p, i) & JF_DIR_IN))
+			continue;	/* IFACE:out: the TC program only */
 		if (attach_one(m, i, p->ifaces[i], p->generic, err, errlen))
 			goto fail;
 		log_info("metering %s (ifindex %u) with %s XDP", p->ifaces[i], m->ifindex[i],
 			 jf_xdp_meter_mode(m, i));
 	}
+	/* Egress (IFACE:out, :both): the TC program, sharing the maps. */
+	if (jf_tc_meter_open(p, m->skel->obj, &m->tc, err, errlen))
+		goto fail;
 	return m;
 fail:
 	jf_xdp_meter_close(m);
@@ -299,6 +321,7 @@ static int drain_map(struct jf_xdp_meter *m, int fd, struct jf_flow_cache *cache
 			u->tcp_flags = (uint8_t)c->tcp_flags;
 			u->ttl_min = (uint8_t)c->ttl;
 			u->ttl_max = (uint8_t)(c->ttl >> 8);
+			u->out_ifindex = c->out_ifindex;
 		}
 		jf_cache_update_batch(cache, m->keys, m->updates, count, now_ms);
 		*flows += count;
@@ -327,6 +350,7 @@ static void on_table_delta(void *arg, uint32_t idx, const struct jf_key *key,
 	u.first_ms = to_real_ms(m, d->first_ns);
 	u.last_ms = to_real_ms(m, d->last_ns);
 	u.flow_label = d->flow_label;
+	u.out_ifindex = d->out_ifindex;
 	u.tcp_flags = d->tcp_flags;
 	u.ttl_min = d->ttl_min;
 	u.ttl_max = d->ttl_max;
@@ -482,6 +506,8 @@ int jf_xdp_meter_stop(struct jf_xdp_meter *m, uint64_t now_ms)
 
 	for (i = 0; i < m->n_ifaces; i++)
 		detach_one(m, i);
+	jf_tc_meter_close(m->tc);	/* no writer left before the last drains */
+	m->tc = NULL;
 	/* Every table slot goes too. */
 	m->stopping = true;
 	/* Two switches drain both maps; runs still in flight are waited for. */
@@ -489,6 +515,93 @@ int jf_xdp_meter_stop(struct jf_xdp_meter *m, uint64_t now_ms)
 	if (!rc)
 		rc = jf_xdp_meter_drain(m, now_ms);
 	return rc;
+}
+
+int jf_xdp_meter_set_sample_rate(struct jf_xdp_meter *m, uint32_t rate, uint64_t now_ms)
+{
+	struct jflowd_bpf__bss *bss = m->skel->bss;
+	int rc;
+
+	/* The next epoch samples at the new rate; the drain flips to it and
+	 * brings the old epoch's map, all of the old rate, into the cache.
+	 * Then the parity after it too. (Packets spilled to the ring in the
+	 * new epoch, when its map is full, may join the cache with them.) */
+	bss->sample_rate[(bss->epoch + 1) & 1] = rate;
+	rc = jf_xdp_meter_drain(m, now_ms);
+	bss->sample_rate[(bss->epoch + 1) & 1] = rate;
+	return rc;
+}
+
+int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params *p,
+			    char *err, size_t errlen)
+{
+	uint32_t old_idx[JF_MAX_IFACES], old_flags[JF_MAX_IFACES];
+	bool old_att[JF_MAX_IFACES], kept[JF_MAX_IFACES] = { false }, fresh[JF_MAX_IFACES];
+	uint32_t idx[JF_MAX_IFACES];
+	int n_old = m->n_ifaces, i, j, rc, ing_fd;
+	uint8_t one = 1;
+
+	for (i = 0; i < p->n_ifaces; i++) {
+		idx[i] = if_nametoindex(p->ifaces[i]);
+		if (!idx[i]) {
+			snprintf(err, errlen, "interface %s: %s", p->ifaces[i], strerror(errno));
+			return -ENODEV;
+		}
+	}
+	memcpy(old_idx, m->ifindex, sizeof(old_idx));
+	memcpy(old_flags, m->attach_flags, sizeof(old_flags));
+	memcpy(old_att, m->attached, sizeof(old_att));
+	for (i = 0; i < p->n_ifaces; i++) {
+		fresh[i] = true;
+		for (j = 0; j < n_old; j++) {
+			if (old_idx[j] == idx[i] && !kept[j]) {
+				kept[j] = true;
+				fresh[i] = false;
+				m->ifindex[i] = old_idx[j];
+				m->attach_flags[i] = old_flags[j];
+				m->attached[i] = old_att[j];
+				break;
+			}
+		}
+		if (!fresh[i])
+			continue;
+		m->ifindex[i] = idx[i];
+		m->attached[i] = false;
+		/* New interfaces are ingress only: the reload refuses a new
+		 * egress one (the TC program is attached at start). */
+		if (!(jf_meter_dir(p, i) & JF_DIR_IN))
+			continue;
+		rc = attach_one(m, i, p->ifaces[i], p->generic, err, errlen);
+		if (rc) {
+			for (j = 0; j < i; j++)
+				if (fresh[j])
+					detach_one(m, j);
+			memcpy(m->ifindex, old_idx, sizeof(old_idx));
+			memcpy(m->attach_flags, old_flags, sizeof(old_flags));
+			memcpy(m->attached, old_att, sizeof(old_att));
+			return rc;
+		}
+		log_info("metering %s (ifindex %u) with %s XDP", p->ifaces[i], m->ifindex[i],
+			 jf_xdp_meter_mode(m, i));
+	}
+	/* The TC egress program skips what an ingress already counted:
+	 * the new ingress interfaces before the old ones' detach. */
+	ing_fd = bpf_map__fd(m->skel->maps.ingress_metered);
+	for (i = 0; i < p->n_ifaces; i++)
+		if (fresh[i] && m->attached[i])
+			bpf_map_update_elem(ing_fd, &m->ifindex[i], &one, BPF_ANY);
+	/* What the removed ones metered is drained at the next tick. */
+	for (j = 0; j < n_old; j++) {
+		if (kept[j] || !old_att[j])
+			continue;
+		detach_ifindex(m, old_idx[j], old_flags[j]);
+		bpf_map_delete_elem(ing_fd, &old_idx[j]);
+		log_info("no longer metering ifindex %u", old_idx[j]);
+	}
+	for (i = p->n_ifaces; i < JF_MAX_IFACES; i++)
+		m->attached[i] = false;
+	m->n_ifaces = p->n_ifaces;
+	return 0;
 }
 
 void jf_xdp_meter_close(struct jf_xdp_meter *m)
@@ -499,6 +612,8 @@ void jf_xdp_meter_close(struct jf_xdp_meter *m)
 		return;
 	for (i = 0; i < m->n_ifaces; i++)
 		detach_one(m, i);
+	jf_tc_meter_close(m->tc);
+	jf_mirror_close(m->mirror);
 	ring_buffer__free(m->ring);
 	jf_table_free(m->table);
 	if (m->table_mem)
@@ -586,6 +701,17 @@ static int ops_stop(struct jf_meter *m, uint64_t now_ms)
 	return jf_xdp_meter_stop(xdp_of(m), now_ms);
 }
 
+static int ops_set_sample_rate(struct jf_meter *m, uint32_t rate, uint64_t now_ms)
+{
+	return jf_xdp_meter_set_sample_rate(xdp_of(m), rate, now_ms);
+}
+
+static int ops_set_ifaces(struct jf_meter *m, const struct jf_meter_params *p, char *err,
+			  size_t errlen)
+{
+	return jf_xdp_meter_set_ifaces(xdp_of(m), p, err, errlen);
+}
+
 static uint32_t ops_ifindex(const struct jf_meter *m, int i)
 {
 	return jf_xdp_meter_ifindex(xdp_of(m), i);
@@ -608,6 +734,8 @@ const struct jf_meter_ops jf_xdp_meter_ops = {
 	.poll = ops_poll,
 	.tick = ops_tick,
 	.stop = ops_stop,
+	.set_sample_rate = ops_set_sample_rate,
+	.set_ifaces = ops_set_ifaces,
 	.ifindex = ops_ifindex,
 	.kernel_bytes = ops_kernel_bytes,
 	.close = ops_close,

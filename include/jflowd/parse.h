@@ -57,6 +57,7 @@ struct jf_pkt {
 	__u8 tcp_flags;
 	__u8 ttl;
 	__u16 pad;
+	__u32 out_ifindex;	/* mirror mapping: output interface, else 0 */
 };
 
 static __always_inline __u16 jf_rd16(const __u8 *p)

@@ -103,7 +103,7 @@ static __always_inline void jf_counters_init(struct jf_counters *c, const struct
 	c->tcp_flags = p->tcp_flags;
 	c->ttl = p->ttl | (__u32)p->ttl << 8;
 	c->flow_label = p->flow_label;
-	c->pad = 0;
+	c->out_ifindex = p->out_ifindex;
 }
 
 #define JF_TTL_CAS_TRIES 4
@@ -123,6 +123,9 @@ static __always_inline void jf_counters_add(struct jf_counters *c,
 		__sync_fetch_and_or(&c->tcp_flags, p->tcp_flags);
 	if (p->flow_label)
 		c->flow_label = p->flow_label;
+	/* Per packet: the insert may have been another CPU's, unmapped. */
+	if (p->out_ifindex && c->out_ifindex != p->out_ifindex)
+		c->out_ifindex = p->out_ifindex;
 
 	/* TTL min/max: a compare-and-swap only when the range widens. */
 	for (i = 0; i < JF_TTL_CAS_TRIES; i++) {
