@@ -48,7 +48,7 @@ static struct jf_pkt pkt(uint32_t flow)
 /* Sums of what the table handed out. */
 struct sink {
 	uint64_t packets, octets, deltas, finals;
-	uint32_t last_idx;
+	uint32_t last_idx, last_out;
 };
 
 static void collect(void *arg, uint32_t idx, const struct jf_key *key,
@@ -62,6 +62,7 @@ static void collect(void *arg, uint32_t idx, const struct jf_key *key,
 	s->deltas++;
 	s->finals += d->final;
 	s->last_idx = idx;
+	s->last_out = d->out_ifindex;
 }
 
 static uint32_t count_state(const struct jf_slot *s, uint32_t n, uint32_t state)
@@ -137,6 +138,39 @@ static int no_wait(void *arg)
 {
 	(void)arg;
 	return 0;
+}
+
+/* The mirror mapping's output interface: kept by the slot from the insert
+ * or from a later mapped packet (another CPU may have inserted the flow
+ * unmapped), not cleared by unmapped ones, handed out with every delta,
+ * the final one included. */
+static void test_out_ifindex(void **state)
+{
+	struct jf_slot *slots = slots_new(64);
+	struct jf_table *t = jf_table_new(slots, 64);
+	struct sink sk = { 0 };
+	struct jf_pkt p = pkt(5);
+
+	(void)state;
+	p.out_ifindex = 0;
+	assert_int_equal(jf_table_count(t, &p, 1), 0);
+	assert_int_equal(jf_table_scan(t, 1, collect, &sk), 1);
+	assert_int_equal(sk.last_out, 0);
+	p.out_ifindex = 20;
+	assert_int_equal(jf_table_count(t, &p, 2), 0);
+	p.out_ifindex = 0;
+	assert_int_equal(jf_table_count(t, &p, 3), 0);
+	assert_int_equal(jf_table_scan(t, 2, collect, &sk), 1);
+	assert_int_equal(sk.last_out, 20);
+	p = pkt(6);
+	p.out_ifindex = 10;
+	assert_int_equal(jf_table_count(t, &p, 4), 0);
+	sk.last_out = 0;
+	assert_int_equal(jf_table_remove_all(t, no_wait, NULL, collect, &sk), 2);
+	assert_int_equal(sk.finals, 1);	/* flow 5 had no new packet */
+	assert_int_equal(sk.last_out, 10);
+	jf_table_free(t);
+	free(slots);
 }
 
 /* A packet of a flow whose slot is being removed (here: during the wait)
@@ -372,6 +406,7 @@ int main(void)
 		cmocka_unit_test(test_insert_and_hit),
 		cmocka_unit_test(test_probe_and_full_table),
 		cmocka_unit_test(test_removal),
+		cmocka_unit_test(test_out_ifindex),
 		cmocka_unit_test(test_race_with_grace_period),
 		cmocka_unit_test(test_race_without_grace_period_loses),
 		cmocka_unit_test(test_concurrent_removal),
