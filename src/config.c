@@ -449,8 +449,8 @@ static const struct opt_def opts[] = {
 	  "mirror port: frames on VLAN VID came in on interface INDEX" },
 	{ "max-flows", 0, 1, set_max_flows, "N",
 	  "flows held at once, in the kernel's flow table and the agent's cache\n"
-	  "(default: from the machine's memory, MemTotal / 16640, at least 131072;\n"
-	  "about 430 bytes a flow in all)" },
+	  "(XDP default: from the machine's memory, MemTotal / 16640, at least\n"
+	  "131072, about 430 bytes a flow in all; pcap and -r: 131072)" },
 	{ "table-flows", 0, 1, set_table_flows, "N",
 	  "flows the kernel's persistent flow table holds (default --max-flows;\n"
 	  "0: no table, every packet goes to the per-interval maps as before)" },
@@ -512,12 +512,16 @@ static const struct opt_def opts[] = {
 #define STASH_ENTRY_BYTES 176u
 #define SPILL_RING_BYTES (4u << 20)
 
+#define JF_PCAP_MAX_FLOWS 131072u	/* cache of the libpcap paths by default */
+
 static uint32_t max_flows_of(const struct jf_config *cfg)
 {
 	uint64_t total, avail;
 
 	if (cfg->max_flows)
 		return cfg->max_flows;
+	if (cfg->mode == JF_MODE_PCAP || cfg->pcap_file[0])
+		return JF_PCAP_MAX_FLOWS;
 	if (jf_config_meminfo(&total, &avail))
 		return jf_config_default_max_flows(0);
 	return jf_config_default_max_flows(total);
@@ -584,8 +588,12 @@ int jf_config_size(struct jf_config *cfg, uint64_t mem_total, uint64_t mem_avail
 {
 	uint64_t need;
 
+	/* The cache alone (libpcap, replay) loses nothing when full: it
+	 * exports early. A big one only spreads a replay's flows over more
+	 * memory. The kernel table must hold every flow: size it from memory. */
 	if (!cfg->max_flows)
-		cfg->max_flows = jf_config_default_max_flows(mem_total);
+		cfg->max_flows = cfg->mode == JF_MODE_PCAP || cfg->pcap_file[0] ?
+				 JF_PCAP_MAX_FLOWS : jf_config_default_max_flows(mem_total);
 	need = jf_config_flow_memory(cfg);
 	/* Nothing is allocated yet: a size the machine cannot hold is refused
 	 * here rather than met by the OOM killer while the maps are made. */

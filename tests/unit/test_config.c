@@ -251,6 +251,12 @@ static void test_sizing(void **state)
 	/* Without the table, with pcap: only the cache counts. */
 	c.mode = JF_MODE_PCAP;
 	assert_int_equal(jf_config_size(&c, 24 * gib, 20 * gib, err, sizeof(err)), 0);
+	/* and with no option the cache keeps its fixed default. */
+	jf_config_defaults(&c);
+	c.n_ifaces = 1;
+	c.mode = JF_MODE_PCAP;
+	assert_int_equal(jf_config_size(&c, 24 * gib, 20 * gib, err, sizeof(err)), 0);
+	assert_int_equal(c.max_flows, 131072);
 }
 
 int main(void)
