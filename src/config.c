@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include "config.h"
 #include "log.h"
 #include "transport.h"
@@ -181,11 +183,41 @@ static int set_mode(struct jf_config *cfg, const char *val, char *err)
 	return 0;
 }
 
+/* A switch: on the command line it has no value (""); in the configuration
+ * file "name = VALUE" must say which way it goes, and a value that says
+ * neither is an error, not "on". */
+static int parse_switch(const char *name, const char *val, bool *on, char *err)
+{
+	static const char *const yes[] = { "true", "yes", "on", "1" };
+	static const char *const no[] = { "false", "no", "off", "0" };
+	size_t i;
+
+	if (!*val) {
+		*on = true;
+		return 0;
+	}
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (!strcasecmp(val, yes[i])) {
+			*on = true;
+			return 0;
+		}
+		if (!strcasecmp(val, no[i])) {
+			*on = false;
+			return 0;
+		}
+	}
+	snprintf(err, ERRLEN, "%s '%s': expected true or false (also yes/no, on/off, 1/0)",
+		 name, val);
+	return -1;
+}
+
 static int set_mirror(struct jf_config *cfg, const char *val, char *err)
 {
-	(void)val;
-	(void)err;
-	cfg->mirror = true;
+	bool on;
+
+	if (parse_switch("mirror", val, &on, err))
+		return -1;
+	cfg->mirror = on;
 	return 0;
 }
 
@@ -300,18 +332,23 @@ static int set_metrics(struct jf_config *cfg, const char *val, char *err)
 
 static int set_verbose(struct jf_config *cfg, const char *val, char *err)
 {
-	(void)val;
-	(void)err;
-	if (cfg->verbosity < JF_LOG_TRACE)
+	bool on;
+
+	if (parse_switch("verbose", val, &on, err))
+		return -1;
+	if (on && cfg->verbosity < JF_LOG_TRACE)
 		cfg->verbosity++;
 	return 0;
 }
 
 static int set_quiet(struct jf_config *cfg, const char *val, char *err)
 {
-	(void)val;
-	(void)err;
-	cfg->verbosity = JF_LOG_WARN;
+	bool on;
+
+	if (parse_switch("quiet", val, &on, err))
+		return -1;
+	if (on)
+		cfg->verbosity = JF_LOG_WARN;
 	return 0;
 }
 
@@ -472,10 +509,15 @@ static char *trim(char *s)
 	return s;
 }
 
+#define CONFIG_LINE_MAX 4096
+
 static int load_file(struct jf_config *cfg, const char *path)
 {
-	char line[4608], err[ERRLEN];
-	int lineno = 0;
+	char *line = NULL, err[ERRLEN];
+	size_t cap = 0;
+	struct stat sb;
+	int lineno = 0, rc = -1;
+	ssize_t len;
 	FILE *f;
 
 	f = fopen(path, "r");
@@ -483,11 +525,29 @@ static int load_file(struct jf_config *cfg, const char *path)
 		fprintf(stderr, "jflowd: config %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	while (fgets(line, sizeof(line), f)) {
+	/* A directory reads as empty, a device (/dev/zero) never ends: only a
+	 * regular file is a configuration. */
+	if (fstat(fileno(f), &sb) || !S_ISREG(sb.st_mode)) {
+		fprintf(stderr, "jflowd: config %s: not a regular file\n", path);
+		goto out;
+	}
+	while ((len = getline(&line, &cap, f)) >= 0) {
 		char *s, *name, *val, *sep;
 		const struct opt_def *o;
 
 		lineno++;
+		/* Whole lines or nothing: the tail of a cut line, or what follows
+		 * a NUL, would be read as an option of its own. */
+		if (len > CONFIG_LINE_MAX) {
+			fprintf(stderr, "jflowd: config %s:%d: line longer than %d bytes\n",
+				path, lineno, CONFIG_LINE_MAX);
+			goto out;
+		}
+		if (memchr(line, '\0', (size_t)len)) {
+			fprintf(stderr, "jflowd: config %s:%d: NUL byte (not a text file?)\n",
+				path, lineno);
+			goto out;
+		}
 		s = strchr(line, '#');
 		if (s)
 			*s = '\0';
@@ -504,23 +564,27 @@ static int load_file(struct jf_config *cfg, const char *path)
 		o = find_long(name);
 		if (!o || !o->set) {
 			fprintf(stderr, "jflowd: config %s:%d: unknown option '%s'\n", path, lineno, name);
-			fclose(f);
-			return -1;
+			goto out;
 		}
 		if (o->has_arg && !*val) {
 			fprintf(stderr, "jflowd: config %s:%d: option '%s' needs a value\n",
 				path, lineno, name);
-			fclose(f);
-			return -1;
+			goto out;
 		}
 		if (o->set(cfg, val, err)) {
 			fprintf(stderr, "jflowd: config %s:%d: %s\n", path, lineno, err);
-			fclose(f);
-			return -1;
+			goto out;
 		}
 	}
+	if (ferror(f)) {
+		fprintf(stderr, "jflowd: config %s: %s\n", path, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	free(line);
 	fclose(f);
-	return 0;
+	return rc;
 }
 
 int jf_config_load(struct jf_config *cfg, int argc, char **argv)
