@@ -26,6 +26,7 @@ struct jf_xdp_meter {
 	uint32_t ifindex[JF_MAX_IFACES];
 	uint32_t attach_flags[JF_MAX_IFACES];
 	bool attached[JF_MAX_IFACES];
+	int link_fd[JF_MAX_IFACES];
 	int map_fd[2];
 	int stats_fd;
 	struct ring_buffer *ring;
@@ -78,37 +79,43 @@ static int on_spill(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* The program hangs on each interface by a bpf_link: the kernel detaches it
+ * when the last descriptor closes, so a killed agent leaves nothing behind
+ * and can start again at once. A link never replaces another program. */
 static int detach_one(struct jf_xdp_meter *m, int i)
 {
-	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
-	int rc;
-
 	if (!m->attached[i])
 		return 0;
-	opts.old_prog_fd = bpf_program__fd(m->skel->progs.jflowd_xdp);
-	/* Only our program: XDP_FLAGS_REPLACE with old_prog_fd. */
-	rc = bpf_xdp_detach((int)m->ifindex[i],
-			    m->attach_flags[i] & ~XDP_FLAGS_UPDATE_IF_NOEXIST, &opts);
-	if (rc)
-		log_warn("detach ifindex %u: %s", m->ifindex[i], strerror(-rc));
+	close(m->link_fd[i]);
+	m->link_fd[i] = -1;
 	m->attached[i] = false;
-	return rc;
+	return 0;
+}
+
+static int link_xdp(struct jf_xdp_meter *m, int i, uint32_t mode_flag)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = mode_flag);
+	int fd;
+
+	fd = bpf_link_create(bpf_program__fd(m->skel->progs.jflowd_xdp), (int)m->ifindex[i],
+			     BPF_XDP, &opts);
+	if (fd < 0)
+		return fd;
+	m->link_fd[i] = fd;
+	m->attach_flags[i] = mode_flag;
+	m->attached[i] = true;
+	return 0;
 }
 
 static int attach_one(struct jf_xdp_meter *m, int i, const char *name, enum jf_capture_mode mode,
 		      char *err, size_t errlen)
 {
-	int prog_fd = bpf_program__fd(m->skel->progs.jflowd_xdp);
-	uint32_t flags = XDP_FLAGS_UPDATE_IF_NOEXIST;
 	int rc;
 
 	if (mode == JF_MODE_XDP) {
-		rc = bpf_xdp_attach((int)m->ifindex[i], prog_fd, flags | XDP_FLAGS_DRV_MODE, NULL);
-		if (!rc) {
-			m->attach_flags[i] = flags | XDP_FLAGS_DRV_MODE;
-			m->attached[i] = true;
+		rc = link_xdp(m, i, XDP_FLAGS_DRV_MODE);
+		if (!rc)
 			return 0;
-		}
 		if (rc == -EBUSY || rc == -EEXIST) {
 			snprintf(err, errlen, "attach %s: another XDP program is attached "
 				 "(see 'ip link show %s')", name, name);
@@ -117,15 +124,13 @@ static int attach_one(struct jf_xdp_meter *m, int i, const char *name, enum jf_c
 		log_warn("attach %s: native XDP failed (%s); falling back to generic XDP, "
 			 "which is slower", name, strerror(-rc));
 	}
-	rc = bpf_xdp_attach((int)m->ifindex[i], prog_fd, flags | XDP_FLAGS_SKB_MODE, NULL);
+	rc = link_xdp(m, i, XDP_FLAGS_SKB_MODE);
 	if (rc) {
 		snprintf(err, errlen, "attach %s: %s", name,
 			 rc == -EBUSY || rc == -EEXIST ? "another XDP program is attached" :
 			 strerror(-rc));
 		return rc;
 	}
-	m->attach_flags[i] = flags | XDP_FLAGS_SKB_MODE;
-	m->attached[i] = true;
 	return 0;
 }
 
@@ -179,7 +184,7 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_config *cfg, char *err, s
 	rc = jflowd_bpf__load(m->skel);
 	if (rc) {
 		snprintf(err, errlen, "load BPF program: %s%s", strerror(-rc),
-			 rc == -EPERM ? " (run as root, or with CAP_BPF and CAP_NET_ADMIN)"
+			 rc == -EPERM ? " (run as root, or with CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN)"
 				      : " (run with -v for libbpf's and the verifier's messages)");
 		goto fail;
 	}
