@@ -549,6 +549,10 @@ void jf_exporter_flush(struct jf_exporter *e, uint64_t now_ms)
 			tcp_service(e, c, now_ms);
 		for (t = 0; t < JF_DATA_TEMPLATES; t++)
 			send_pending(e, c, t, now_ms);
+		/* A deadline more than an interval ahead means the wall clock
+		 * stepped back: due now, not after the step is made up. */
+		if (c->next_template_ms > now_ms + e->tmpl_interval_ms + 1000)
+			c->next_template_ms = now_ms;
 		if (e->started && now_ms >= c->next_template_ms && !c->v5) {
 			if (!c->tr.tcp) {
 				send_templates(e, c, now_ms, true, false);

@@ -76,13 +76,15 @@ static void write_metrics(struct app *a)
 		log_warn("metrics file %s: %s", a->cfg.metrics_file, strerror(-rc));
 }
 
-/* Expire, export, report: the same every tick in every mode. */
-static void tick(struct app *a, uint64_t now_ms)
+/* Expire, export, report: the same every tick in every mode. The cache
+ * expires on cache_ms (monotonic live, capture time replaying); what goes
+ * out is stamped now_ms (wall clock live, capture time replaying). */
+static void tick(struct app *a, uint64_t cache_ms, uint64_t now_ms)
 {
 	uint64_t ign_p, ign_o;
 
 	a->now_ms = now_ms;
-	jf_cache_expire(a->cache, now_ms);
+	jf_cache_expire(a->cache, cache_ms);
 	jf_metrics_unaccounted(&a->st, &ign_p, &ign_o, 1);
 	jf_exporter_set_ignored(a->exp, ign_p, ign_o);
 	jf_exporter_flush(a->exp, now_ms);
@@ -136,7 +138,7 @@ static void file_tick(uint64_t now_ms, void *arg)
 		jf_exporter_start(a->exp, now_ms, jf_pcap_meter_first_ms(a->pcap) - 1000);
 		a->exporter_started = true;
 	}
-	tick(a, now_ms);
+	tick(a, now_ms, now_ms);
 }
 
 static int run_file(struct app *a)
@@ -162,7 +164,7 @@ static int run_file(struct app *a)
 		a->exporter_started = true;
 	}
 	/* Flows still open at the end of the capture leave as "forced end". */
-	tick(a, end_ms);
+	tick(a, end_ms, end_ms);
 	shutdown_export(a, end_ms, JF_END_FORCED);
 	if (rc) {
 		log_err("read %s: %s (the packets before it were exported)", a->cfg.pcap_file, err);
@@ -237,36 +239,39 @@ static int run_live(struct app *a)
 	a->exporter_started = true;
 	write_metrics(a);
 
-	next_tick = a->now_ms + a->cfg.tick_ms;
+	/* Ticks, poll timeouts and the cache's timeouts run on the monotonic
+	 * clock: a step of the wall clock neither stalls nor rushes them. The
+	 * wall clock only stamps what goes out (a->now_ms). */
+	next_tick = jf_mono_ms() + a->cfg.tick_ms;
 	while (!stop_requested) {
-		uint64_t now = jf_wall_ms();
-		int wait = now >= next_tick ? 0 : (int)(next_tick - now);
+		uint64_t mono = jf_mono_ms();
+		int wait = mono >= next_tick ? 0 : (int)(next_tick - mono);
 
 		if (wait > 0) {
 			if (a->xdp)
-				jf_xdp_meter_poll(a->xdp, a->cache, wait, now);
+				jf_xdp_meter_poll(a->xdp, a->cache, wait, mono);
 			else
 				jf_pcap_meter_poll(a->pcap, a->cache, &a->st, wait);
 			continue;
 		}
-		now = jf_wall_ms();
-		a->now_ms = now;
+		mono = jf_mono_ms();
+		a->now_ms = jf_wall_ms();
 		if (a->xdp)
-			rc = jf_xdp_meter_drain(a->xdp, a->cache, now, &a->st);
+			rc = jf_xdp_meter_drain(a->xdp, a->cache, mono, &a->st);
 		else
 			jf_pcap_meter_update_drops(a->pcap, &a->st);
 		if (rc)
 			break;
-		tick(a, now);
+		tick(a, mono, a->now_ms);
 		next_tick += a->cfg.tick_ms;
-		if (next_tick <= now)	/* fell behind: do not try to catch up */
-			next_tick = now + a->cfg.tick_ms;
+		if (next_tick <= mono)	/* fell behind: do not try to catch up */
+			next_tick = mono + a->cfg.tick_ms;
 	}
 
 	log_info("stopping: exporting every flow");
 	a->now_ms = jf_wall_ms();
 	if (a->xdp) {
-		rc = jf_xdp_meter_stop(a->xdp, a->cache, a->now_ms, &a->st);
+		rc = jf_xdp_meter_stop(a->xdp, a->cache, jf_mono_ms(), &a->st);
 	} else {
 		jf_pcap_meter_poll(a->pcap, a->cache, &a->st, 0);
 		jf_pcap_meter_update_drops(a->pcap, &a->st);

@@ -8,11 +8,13 @@
  *     + jflowd_collector_dropped_packets_total
  *     + jflowd_collector_unexportable_packets_total */
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "metrics.h"
 
 void jf_metrics_unaccounted(const struct jf_meter_stats *st, uint64_t *packets,
@@ -226,16 +228,28 @@ static void write_collectors(FILE *f, const struct jf_exporter *e)
 	}
 }
 
+/* The file appears whole (a temporary file, then rename) and nothing
+ * planted in the directory is followed: the temporary name is random and
+ * created exclusively (mkstemp: O_CREAT|O_EXCL, never through a symlink),
+ * and rename replaces a symlink at PATH instead of writing through it. */
 int jf_metrics_write(const char *path, const struct jf_metrics_input *in)
 {
 	char tmp[4200];
 	FILE *f;
-	int rc = 0;
+	int fd, rc = 0;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-	f = fopen(tmp, "w");
-	if (!f)
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
 		return -errno;
+	/* Readable by the collector of the metrics (node_exporter). */
+	if (fchmod(fd, 0644) || !(f = fdopen(fd, "w"))) {
+		rc = -errno;
+		close(fd);
+		unlink(tmp);
+		return rc;
+	}
 	write_meter(f, in);
 	if (in->exporter)
 		write_collectors(f, in->exporter);

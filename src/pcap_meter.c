@@ -159,7 +159,8 @@ static void meter_packet(struct jf_pcap_meter *m, const struct pcap_pkthdr *h,
 		};
 
 		pkt.key.ifindex = m->cur->ifindex;
-		jf_cache_update(m->cache, &pkt.key, &u, m->clock_ms);
+		/* Live, the cache's timeouts run on the monotonic clock. */
+		jf_cache_update(m->cache, &pkt.key, &u, m->offline ? m->clock_ms : jf_mono_ms());
 	}
 	st->packets[reason]++;
 	st->octets[reason] += pkt.octets ? pkt.octets : h->len;

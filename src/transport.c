@@ -307,7 +307,9 @@ static void tcp_down(struct jf_transport *t, uint64_t now_ms, int err)
 	}
 	t->wr_off = t->wr_pos = t->ins_off = 0;
 	t->stream_written = t->stream_acked = 0;
-	t->next_try_ms = now_ms + t->backoff_ms;
+	/* Backoff on the monotonic clock: a wall-clock step must not stall it. */
+	(void)now_ms;
+	t->next_try_ms = jf_mono_ms() + t->backoff_ms;
 	t->backoff_ms = t->backoff_ms * 2 > TCP_BACKOFF_MAX_MS ? TCP_BACKOFF_MAX_MS
 							      : t->backoff_ms * 2;
 }
@@ -381,7 +383,7 @@ bool jf_transport_poll(struct jf_transport *t, uint64_t now_ms)
 {
 	if (!t->tcp)
 		return false;
-	if (!t->up && !t->connecting && now_ms >= t->next_try_ms)
+	if (!t->up && !t->connecting && jf_mono_ms() >= t->next_try_ms)
 		tcp_connect(t, now_ms);
 	if (t->connecting) {
 		struct pollfd pfd = { .fd = t->fd, .events = POLLOUT };
@@ -406,8 +408,7 @@ bool jf_transport_poll(struct jf_transport *t, uint64_t now_ms)
 		t->stream_written = t->stream_acked = 0;
 		t->backoff_ms = TCP_BACKOFF_MIN_MS;
 		note_local(t);
-		if (t->connects > 1)
-			log_info("collector %s: reconnected", t->name);
+		log_info("collector %s: %s", t->name, t->connects > 1 ? "reconnected" : "connected");
 		t->session_new = true;
 	}
 	if (t->up && !t->session_new && !tcp_peer_closed(t, now_ms)) {
