@@ -71,6 +71,8 @@ static int parse_seconds_ms(const char *s, double max_s, uint32_t *out_ms)
 
 static int set_iface(struct jf_config *cfg, const char *val, char *err)
 {
+	int i;
+
 	if (cfg->n_ifaces >= JF_MAX_IFACES) {
 		snprintf(err, ERRLEN, "too many interfaces (at most %d)", JF_MAX_IFACES);
 		return -1;
@@ -79,6 +81,13 @@ static int set_iface(struct jf_config *cfg, const char *val, char *err)
 		snprintf(err, ERRLEN, "interface name '%s' is empty or longer than %d characters",
 			 val, JF_IFNAME_MAX - 1);
 		return -1;
+	}
+	for (i = 0; i < cfg->n_ifaces; i++) {
+		/* Metered twice, every packet would count twice. */
+		if (!strcmp(cfg->ifaces[i], val)) {
+			snprintf(err, ERRLEN, "interface %s given twice", val);
+			return -1;
+		}
 	}
 	strcpy(cfg->ifaces[cfg->n_ifaces++], val);
 	return 0;

@@ -39,6 +39,7 @@ struct collector {
 	struct jf_template opt_ifname;
 	struct pending pend[JF_DATA_TEMPLATES];	/* v5 uses pend[0] */
 	uint32_t sequence;		/* v9: messages; IPFIX: records (see seq_nfdump); v5: flows */
+	bool seq_nfdump;		/* IPFIX sequence counts flow records only */
 	uint64_t next_template_ms;
 	uint32_t startup_repeats;
 	uint32_t msgs_since_template;
@@ -109,6 +110,8 @@ struct jf_exporter *jf_exporter_new(const struct jf_config *cfg, char *err, size
 		char why[256];
 
 		c->url = cfg->collectors[i];
+		c->seq_nfdump = c->url.sequence >= 0 ? c->url.sequence == JF_IPFIX_SEQ_NFDUMP
+						      : e->seq_nfdump;
 		snprintf(c->name, sizeof(c->name), "%s", cfg->collector_urls[i]);
 		c->v5 = c->url.proto == JF_EXPORT_V5;
 		c->wire = c->url.proto == JF_EXPORT_V9 ? JF_WIRE_V9 : JF_WIRE_IPFIX;
@@ -304,7 +307,7 @@ static void finish_and_send(struct jf_exporter *e, struct collector *c, struct j
 	/* RFC 7011 counts options data records too; nfdump 1.7.1 only the
 	 * records of data templates (--ipfix-sequence nfdump). */
 	uint32_t step = c->wire == JF_WIRE_V9 ? 1 :
-			e->seq_nfdump ? m->flow_records : m->data_records;
+			c->seq_nfdump ? m->flow_records : m->data_records;
 
 	h.sequence = c->sequence;
 	len = jf_msg_finish(m, &h);

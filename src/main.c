@@ -16,6 +16,7 @@
 #include "meter_stats.h"
 #include "metrics.h"
 #include "pcap_meter.h"
+#include "preflight.h"
 #include "xdp_meter.h"
 
 #define EXIT_USAGE 2
@@ -73,7 +74,7 @@ static void write_metrics(struct app *a)
 	in.kernel_bytes = a->xdp ? jf_xdp_meter_kernel_bytes(a->xdp) : 0;
 	rc = jf_metrics_write(a->cfg.metrics_file, &in);
 	if (rc)
-		log_warn("metrics file %s: %s", a->cfg.metrics_file, strerror(-rc));
+		jf_metrics_write_failed(a->cfg.metrics_file, rc);
 }
 
 /* Expire, export, report: the same every tick in every mode. The cache
@@ -295,6 +296,14 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	jf_log_level = a.cfg.verbosity;
 	setvbuf(stderr, NULL, _IOLBF, 0);
+	{
+		char err[512];
+
+		if (jf_preflight(&a.cfg, err, sizeof(err))) {
+			log_err("%s", err);
+			return EXIT_FAILURE;
+		}
+	}
 
 	rc = a.cfg.pcap_file[0] ? run_file(&a) : run_live(&a);
 

@@ -15,7 +15,11 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "clock.h"
+#include "log.h"
 #include "metrics.h"
+
+static uint64_t write_failures;	/* of the metrics file, since start */
 
 void jf_metrics_unaccounted(const struct jf_meter_stats *st, uint64_t *packets,
 			    uint64_t *octets, int ignored_only)
@@ -72,6 +76,10 @@ static void write_meter(FILE *f, const struct jf_metrics_input *in)
 	fprintf(f, "jflowd_info{mode=\"%s\",version=\"%s\"} 1\n", in->mode, JFLOWD_VERSION);
 	metric(f, "jflowd_uptime_seconds", "gauge", "Seconds since start.");
 	fprintf(f, "jflowd_uptime_seconds %.3f\n", in->uptime_s);
+	metric(f, "jflowd_metrics_write_failures_total", "counter",
+	       "Writes of this file that failed (it is rewritten every drain interval).");
+	fprintf(f, "jflowd_metrics_write_failures_total %llu\n",
+		(unsigned long long)write_failures);
 
 	metric(f, "jflowd_packets_observed_total", "counter",
 	       "Frames seen at the observation point, sampled or not.");
@@ -232,6 +240,21 @@ static void write_collectors(FILE *f, const struct jf_exporter *e)
  * planted in the directory is followed: the temporary name is random and
  * created exclusively (mkstemp: O_CREAT|O_EXCL, never through a symlink),
  * and rename replaces a symlink at PATH instead of writing through it. */
+static double next_warn_s;
+
+void jf_metrics_write_failed(const char *path, int err)
+{
+	double now = jf_mono_s();
+
+	write_failures++;
+	/* Once a minute at most: the next drain interval tries again. */
+	if (now < next_warn_s)
+		return;
+	next_warn_s = now + 60;
+	log_warn("metrics file %s: %s (%llu failed writes so far; next warning in a "
+		 "minute at most)", path, strerror(-err), (unsigned long long)write_failures);
+}
+
 int jf_metrics_write(const char *path, const struct jf_metrics_input *in)
 {
 	char tmp[4200];

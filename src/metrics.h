@@ -22,6 +22,9 @@ struct jf_metrics_input {
 /* Write path atomically; 0 or -errno. */
 int jf_metrics_write(const char *path, const struct jf_metrics_input *in);
 
+/* Count a failed write (err: -errno) and warn, at most once a minute. */
+void jf_metrics_write_failed(const char *path, int err);
+
 /* Sum of packets/octets not accounted for (everything but flows and
  * sampling), as the invariant and IE 164/165 need. */
 void jf_metrics_unaccounted(const struct jf_meter_stats *st, uint64_t *packets,

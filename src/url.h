@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Collector URLs: ipfix://, ipfix+tcp://, v9://, v5:// with host and port. */
+/* Collector URLs: ipfix://, ipfix+tcp://, v9://, v5:// with host, port and
+ * parameters (?sequence=rfc|nfdump). */
 #ifndef JFLOWD_URL_H
 #define JFLOWD_URL_H
 
@@ -17,6 +18,7 @@ struct jf_collector_url {
 	enum jf_export_proto proto;
 	char host[JF_URL_HOST_MAX];	/* without brackets */
 	char port[JF_URL_PORT_MAX];
+	int sequence;			/* ?sequence=: -1 not given, else enum jf_ipfix_seq */
 };
 
 /* 0, or -EINVAL with a one-line reason in err (size errlen). */

@@ -35,6 +35,13 @@ static void test_url_ok(void **state)
 	assert_string_equal(u.port, "2055");
 	assert_int_equal(jf_url_parse("ipfix://host/", &u, err, sizeof(err)), 0);
 	assert_string_equal(u.port, "4739");
+	assert_int_equal(u.sequence, -1);
+	assert_int_equal(jf_url_parse("ipfix://h:9?sequence=nfdump", &u, err, sizeof(err)), 0);
+	assert_int_equal(u.sequence, JF_IPFIX_SEQ_NFDUMP);
+	assert_string_equal(u.port, "9");
+	assert_int_equal(jf_url_parse("ipfix+tcp://[::1]/?sequence=rfc", &u, err, sizeof(err)), 0);
+	assert_int_equal(u.sequence, JF_IPFIX_SEQ_RFC);
+	assert_string_equal(u.host, "::1");
 }
 
 static void test_url_bad(void **state)
@@ -42,7 +49,8 @@ static void test_url_bad(void **state)
 	static const char *const bad[] = {
 		"127.0.0.1:4739", "sflow://x:6343", "ipfix://", "ipfix://:4739",
 		"ipfix://h:0", "ipfix://h:65536", "ipfix://h:12x", "v9://2001:db8::1:2055",
-		"v9://[::1", "v9://[::1]x", "ipfix://h:4739/extra",
+		"v9://[::1", "v9://[::1]x", "ipfix://h:4739/extra", "v9://host/garbage",
+		"v9://h?sequence=nfdump", "ipfix://h?seq=1", "ipfix://h?sequence=x",
 	};
 	struct jf_collector_url u;
 	char err[256];
