@@ -12,6 +12,7 @@
 #include "config.h"
 #include "exporter.h"
 #include "flow_cache.h"
+#include "link_watch.h"
 #include "log.h"
 #include "meter_stats.h"
 #include "metrics.h"
@@ -28,6 +29,7 @@ struct app {
 	struct jf_exporter *exp;
 	struct jf_xdp_meter *xdp;
 	struct jf_pcap_meter *pcap;
+	struct jf_link_watch *links;
 	struct jf_meter_stats st;
 	uint64_t now_ms;		/* export clock: wall clock, or capture clock */
 	double start_s;
@@ -72,6 +74,7 @@ static void write_metrics(struct app *a)
 	in.bytes_per_flow = jf_cache_bytes_per_flow();
 	in.max_flows = a->cfg.max_flows;
 	in.kernel_bytes = a->xdp ? jf_xdp_meter_kernel_bytes(a->xdp) : 0;
+	in.links = a->links;
 	rc = jf_metrics_write(a->cfg.metrics_file, &in);
 	if (rc)
 		jf_metrics_write_failed(a->cfg.metrics_file, rc);
@@ -196,6 +199,37 @@ static void read_ifalias(const char *ifname, char *out, size_t n)
 	fclose(f);
 }
 
+/* An interface went (ifindex 0) or came back: say so, and meter it again. */
+static void on_link(int i, uint32_t ifindex, void *arg)
+{
+	struct app *a = arg;
+	const char *name = a->cfg.ifaces[i];
+	char err[512], descr[64];
+
+	if (!ifindex) {
+		log_warn("interface %s is gone: nothing on it is metered until it is back",
+			 name);
+		if (a->xdp)
+			jf_xdp_meter_iface_gone(a->xdp, i);
+		jf_link_watch_set_attached(a->links, i, false);
+		return;
+	}
+	if (!a->xdp) {
+		log_err("interface %s is back (ifindex %u), but a libpcap capture cannot "
+			"follow it: restart jflowd to meter it", name, ifindex);
+		return;
+	}
+	if (jf_xdp_meter_iface_back(a->xdp, i, ifindex, name, err, sizeof(err))) {
+		log_err("interface %s is back (ifindex %u), but: %s", name, ifindex, err);
+		return;
+	}
+	log_info("interface %s is back (ifindex %u): metering it again with %s XDP", name,
+		 ifindex, jf_xdp_meter_mode(a->xdp, i));
+	read_ifalias(name, descr, sizeof(descr));
+	jf_exporter_add_ifname(a->exp, ifindex, name, descr);
+	jf_link_watch_set_attached(a->links, i, true);
+}
+
 static int run_live(struct app *a)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -235,6 +269,18 @@ static int run_live(struct app *a)
 		read_ifalias(a->cfg.ifaces[i], descr, sizeof(descr));
 		jf_exporter_add_ifname(a->exp, ifindex, a->cfg.ifaces[i], descr);
 	}
+	{
+		uint32_t ifx[JF_MAX_IFACES];
+
+		for (i = 0; i < a->cfg.n_ifaces; i++)
+			ifx[i] = a->xdp ? jf_xdp_meter_ifindex(a->xdp, i)
+					: jf_pcap_meter_ifindex(a->pcap, i);
+		a->links = jf_link_watch_new(&a->cfg, ifx, err, sizeof(err));
+		if (!a->links) {
+			log_err("%s", err);
+			return EXIT_FAILURE;
+		}
+	}
 	a->now_ms = jf_wall_ms();
 	jf_exporter_start(a->exp, a->now_ms, a->now_ms);
 	a->exporter_started = true;
@@ -255,6 +301,7 @@ static int run_live(struct app *a)
 				jf_pcap_meter_poll(a->pcap, a->cache, &a->st, wait);
 			continue;
 		}
+		jf_link_watch_poll(a->links, on_link, a);
 		mono = jf_mono_ms();
 		a->now_ms = jf_wall_ms();
 		if (a->xdp)
@@ -309,6 +356,7 @@ int main(int argc, char **argv)
 
 	jf_xdp_meter_close(a.xdp);
 	jf_pcap_meter_close(a.pcap);
+	jf_link_watch_free(a.links);
 	jf_cache_free(a.cache);
 	jf_exporter_free(a.exp);
 	return rc;

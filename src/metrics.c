@@ -80,6 +80,8 @@ static void write_meter(FILE *f, const struct jf_metrics_input *in)
 	       "Writes of this file that failed (it is rewritten every drain interval).");
 	fprintf(f, "jflowd_metrics_write_failures_total %llu\n",
 		(unsigned long long)write_failures);
+	if (in->links)
+		jf_link_watch_metrics(in->links, f);
 
 	metric(f, "jflowd_packets_observed_total", "counter",
 	       "Frames seen at the observation point, sampled or not.");

@@ -6,6 +6,7 @@
 
 #include "exporter.h"
 #include "flow_cache.h"
+#include "link_watch.h"
 #include "meter_stats.h"
 
 struct jf_metrics_input {
@@ -17,6 +18,7 @@ struct jf_metrics_input {
 	size_t bytes_per_flow;
 	uint32_t max_flows;
 	uint64_t kernel_bytes;		/* flow maps and spill ring (XDP) */
+	const struct jf_link_watch *links;	/* live capture, else NULL */
 };
 
 /* Write path atomically; 0 or -errno. */

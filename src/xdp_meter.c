@@ -27,6 +27,7 @@ struct jf_xdp_meter {
 	uint32_t attach_flags[JF_MAX_IFACES];
 	bool attached[JF_MAX_IFACES];
 	int link_fd[JF_MAX_IFACES];
+	enum jf_capture_mode mode;
 	int map_fd[2];
 	int stats_fd;
 	struct ring_buffer *ring;
@@ -154,6 +155,7 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_config *cfg, char *err, s
 		log_warn("%d CPUs; packets on CPUs beyond %d are counted as lost",
 			 m->ncpus, JF_MAX_CPUS);
 	m->n_ifaces = cfg->n_ifaces;
+	m->mode = cfg->mode;
 	for (i = 0; i < cfg->n_ifaces; i++) {
 		m->ifindex[i] = if_nametoindex(cfg->ifaces[i]);
 		if (!m->ifindex[i]) {
@@ -381,6 +383,19 @@ void jf_xdp_meter_close(struct jf_xdp_meter *m)
 	free(m->updates);
 	free(m->percpu);
 	free(m);
+}
+
+void jf_xdp_meter_iface_gone(struct jf_xdp_meter *m, int i)
+{
+	detach_one(m, i);	/* the kernel let go of the link already */
+}
+
+int jf_xdp_meter_iface_back(struct jf_xdp_meter *m, int i, uint32_t ifindex, const char *name,
+			    char *err, size_t errlen)
+{
+	detach_one(m, i);
+	m->ifindex[i] = ifindex;
+	return attach_one(m, i, name, m->mode, err, errlen);
 }
 
 const char *jf_xdp_meter_mode(const struct jf_xdp_meter *m, int i)
