@@ -44,6 +44,7 @@ struct collector {
 	uint32_t startup_repeats;
 	uint32_t msgs_since_template;
 	bool templates_due;
+	uint64_t refused_seen;		/* UDP refusals when templates last went */
 	/* pacing: by rate (remote, file replay) or by its socket (local) */
 	double tokens;
 	double last_refill_s;
@@ -336,6 +337,9 @@ static void send_templates(struct jf_exporter *e, struct collector *c, uint64_t 
 	int t, i = 0, step = 0;
 	bool again;
 
+	if (with_templates)
+		c->refused_seen = c->tr.refused;
+
 	if (c->v5)
 		return;
 	exporter_values(e, c, &ev);
@@ -438,6 +442,10 @@ static void send_pending(struct jf_exporter *e, struct collector *c, int t, uint
 	}
 	if (jf_msg_empty(&p->msg))
 		return;
+	/* A UDP collector that refused since the templates went out may be
+	 * back, without them: they go ahead of the data. */
+	if (!c->tr.tcp && c->tr.refused != c->refused_seen)
+		send_templates(e, c, now_ms, true, false);
 	finish_and_send(e, c, &p->msg, &p->meta, now_ms, false);
 	jf_msg_init(&p->msg, c->wire, p->buf, e->mtu);
 	c->msgs_since_template++;
@@ -573,6 +581,10 @@ void jf_exporter_flush(struct jf_exporter *e, uint64_t now_ms)
 			tcp_service(e, c, now_ms);
 		refresh_tcp_stats(c);
 		c->st.refused = c->tr.refused;
+		c->st.refused_messages = c->tr.refusal.messages;
+		c->st.refused_records = c->tr.refusal.records;
+		c->st.refused_packets = c->tr.refusal.packets;
+		c->st.refused_octets = c->tr.refusal.octets;
 	}
 }
 

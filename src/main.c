@@ -14,6 +14,7 @@
 #include "flow_cache.h"
 #include "link_watch.h"
 #include "log.h"
+#include "loss_report.h"
 #include "meter_stats.h"
 #include "metrics.h"
 #include "pcap_meter.h"
@@ -174,6 +175,11 @@ static int run_file(struct app *a)
 		log_err("read %s: %s (the packets before it were exported)", a->cfg.pcap_file, err);
 		return EXIT_FAILURE;
 	}
+	if (jf_loss_report(a->exp)) {
+		log_err("%s: %llu packets read; not every record reached the collectors",
+			a->cfg.pcap_file, (unsigned long long)a->st.files_read_packets);
+		return EXIT_FAILURE;
+	}
 	log_info("%s: %llu packets read, exported", a->cfg.pcap_file,
 		 (unsigned long long)a->st.files_read_packets);
 	return EXIT_SUCCESS;
@@ -325,6 +331,7 @@ static int run_live(struct app *a)
 		jf_pcap_meter_update_drops(a->pcap, &a->st);
 	}
 	shutdown_export(a, a->now_ms, JF_END_FORCED);
+	jf_loss_report(a->exp);
 	return rc ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 

@@ -202,6 +202,12 @@ static void write_collectors(FILE *f, const struct jf_exporter *e)
 		F("send_errors_total", send_errors, "Failed sends (socket buffer or TCP queue full)."),
 		F("refused_total", refused,
 		  "UDP: ICMP port unreachable reports from the collector (send retried)."),
+		F("refused_messages_total", refused_messages,
+		  "UDP: messages sent while the collector refused them (port unreachable): "
+		  "most likely lost."),
+		F("refused_records_total", refused_records, "UDP: flow records in those messages."),
+		F("refused_packets_total", refused_packets, "UDP: packets in those records."),
+		F("refused_octets_total", refused_octets, "UDP: octets in those records."),
 		F("connects_total", connects, "TCP connections established."),
 		F("reconnects_total", reconnects, "TCP connections established after a lost one."),
 		F("resent_messages_total", resent_messages,

@@ -78,6 +78,13 @@ def main():
             ok = False
         if args.no_loss and drop:
             ok = False
+        # UDP: sent while the collector refused them (port unreachable).
+        refused = int(m.get("jflowd_collector_refused_packets_total", {}).get(labels, 0))
+        if refused:
+            print(f"metrics: collector {lab['collector']}: {refused} packets sent "
+                  f"while it refused them")
+            if args.no_loss:
+                ok = False
     if args.no_loss and lost:
         print("metrics: packets unaccounted, --no-loss given")
         ok = False
