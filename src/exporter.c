@@ -572,7 +572,9 @@ void jf_exporter_flush(struct jf_exporter *e, uint64_t now_ms)
 			}
 			if (c->startup_repeats) {
 				c->startup_repeats--;
-				c->next_template_ms = now_ms + 1000;
+				/* The last start-up repeat hands over to the interval. */
+				c->next_template_ms = now_ms + (c->startup_repeats ? 1000
+										  : e->tmpl_interval_ms);
 			} else {
 				c->next_template_ms = now_ms + e->tmpl_interval_ms;
 			}

@@ -419,6 +419,36 @@ static void test_ipfix_sequence_per_collector(void **state)
 	run_sequence_query(JF_IPFIX_SEQ_NFDUMP, "?sequence=rfc", JF_IPFIX_SEQ_RFC);
 }
 
+/* Over UDP, templates go out three times at start-up, a second apart,
+ * then every --template-interval. */
+static void test_startup_templates(void **state)
+{
+	struct rx r = rx_open();
+	struct jf_config cfg;
+	char url[64];
+	struct jf_exporter *e;
+	uint8_t buf[65536];
+	unsigned k, with_templates = 0;
+	ssize_t n;
+
+	(void)state;
+	snprintf(url, sizeof(url), "ipfix://127.0.0.1:%d", r.port);
+	jf_config_defaults(&cfg);
+	e = exporter_cfg(&cfg, url);
+	jf_exporter_start(e, T0, T0);
+	for (k = 1; k <= 10; k++)
+		jf_exporter_flush(e, T0 + k * 1000);
+	while ((n = recv(r.fd, buf, sizeof(buf), 0)) > 0) {
+		unsigned flows, opts, tsets;
+
+		ipfix_count(buf, (size_t)n, &flows, &opts, &tsets);
+		with_templates += tsets > 0;
+	}
+	assert_int_equal(with_templates, 3);
+	close(r.fd);
+	jf_exporter_free(e);
+}
+
 /* --ipfix-sequence rfc (default): options data records are counted. */
 static void test_ipfix_sequence_rfc(void **state)
 {
@@ -780,6 +810,7 @@ int main(void)
 		cmocka_unit_test(test_ipfix_sequence_rfc),
 		cmocka_unit_test(test_ipfix_sequence_nfdump),
 		cmocka_unit_test(test_ipfix_sequence_per_collector),
+		cmocka_unit_test(test_startup_templates),
 		cmocka_unit_test(test_collector_comes_back),
 		cmocka_unit_test(test_tcp_reconnect),
 		cmocka_unit_test(test_tcp_queue_bound),
