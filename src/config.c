@@ -370,7 +370,8 @@ static const struct opt_def opts[] = {
 	  "meter a capture file (pcap/pcapng), export everything, exit" },
 	{ "collector", 'n', 1, set_collector, "URL",
 	  "export to URL (repeatable): ipfix://HOST[:4739], ipfix+tcp://HOST[:4739],\n"
-	  "v9://HOST[:2055], v5://HOST[:2055]; IPv6 hosts in brackets" },
+	  "v9://HOST[:2055], v5://HOST[:2055]; IPv6 hosts in brackets; IPFIX:\n"
+	  "?sequence=rfc|nfdump sets --ipfix-sequence for this collector" },
 	{ "timeouts", 't', 1, set_timeouts, "idle=S,active=S,fin=S",
 	  "flow timeouts in seconds (default idle=15,active=60,fin=2)" },
 	{ "sample", 's', 1, set_sample, "N",
@@ -378,7 +379,8 @@ static const struct opt_def opts[] = {
 	{ "mode", 'm', 1, set_mode, "MODE",
 	  "capture backend: xdp (default; falls back to xdp-generic), xdp-generic, pcap" },
 	{ "mirror", 0, 0, set_mirror, NULL,
-	  "mirror (SPAN) port: drop packets after metering instead of passing them" },
+	  "mirror (SPAN) port: drop packets after metering instead of passing them\n"
+	  "(in a configuration file: mirror = true|false)" },
 	{ "max-flows", 0, 1, set_max_flows, "N",
 	  "flows the agent's cache holds (default 131072)" },
 	{ "map-flows", 0, 1, set_map_flows, "N",
@@ -402,10 +404,12 @@ static const struct opt_def opts[] = {
 	{ "source", 0, 1, set_source, "ADDR",
 	  "send exports from ADDR (the exporter address collectors see)" },
 	{ "export-rate", 0, 1, set_export_rate, "N",
-	  "with -r: pace exports so collectors keep up: one on this host as fast as\n"
-	  "its socket drains, a remote one at N messages/s (default 10000; 0: unpaced)" },
+	  "pace exports so collectors keep up: one on this host as fast as its\n"
+	  "socket drains (every mode), a remote one at N messages/s when replaying\n"
+	  "a file (default 10000; 0: no pacing at all)" },
 	{ "ipfix-sequence", 0, 1, set_ipfix_sequence, "rfc|nfdump",
-	  "what the IPFIX sequence number counts: rfc (default): data records,\n"
+	  "what the IPFIX sequence number counts (default for every IPFIX\n"
+	  "collector without ?sequence=): rfc (default): data records,\n"
 	  "options data included (RFC 7011; pmacct, Wireshark, libfixbuf);\n"
 	  "nfdump: flow records only (else nfdump 1.7 counts a sequence\n"
 	  "failure after each message carrying options data)" },

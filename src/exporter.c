@@ -496,9 +496,24 @@ static void add_v5(struct jf_exporter *e, struct collector *c, const struct jf_r
 	p->meta.flow_records -= n - 1;
 }
 
+/* v9 and v5 date records from sysUpTime 0 (uptime_base_ms). A wall clock
+ * stepped back past it would make sysUpTime wrap to 49 days: sysUpTime
+ * starts again from 0 instead (a restart of the exporter, to collectors). */
+static void rebase_uptime(struct jf_exporter *e, uint64_t now_ms)
+{
+	if (e->started && now_ms < e->uptime_base_ms) {
+		log_warn("wall clock stepped back %.3f s past jflowd's start: v9/v5 "
+			 "sysUpTime restarts from 0", (e->uptime_base_ms - now_ms) / 1000.0);
+		e->uptime_base_ms = now_ms;
+	}
+}
+
 void jf_exporter_add(struct jf_exporter *e, const struct jf_record *r, uint64_t now_ms)
 {
-	struct jf_enc_ctx ctx = enc_ctx(e, now_ms);
+	struct jf_enc_ctx ctx;
+
+	rebase_uptime(e, now_ms);
+	ctx = enc_ctx(e, now_ms);
 	int i, t = jf_template_id_for(r) - JF_TID_IPV4;
 
 	for (i = 0; i < e->n; i++) {
@@ -553,6 +568,7 @@ void jf_exporter_flush(struct jf_exporter *e, uint64_t now_ms)
 {
 	int i, t;
 
+	rebase_uptime(e, now_ms);
 	for (i = 0; i < e->n; i++) {
 		struct collector *c = &e->c[i];
 

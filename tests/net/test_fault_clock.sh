@@ -15,6 +15,7 @@ netns_pair tx rx
 start_nfcapd rx 2055 "$WORK/nf"
 echo 0 > "$WORK/offset"
 mkdir -p "$WORK/tcp"
+T_START=$(date +%s)
 bg_ns rx env LD_PRELOAD="$SHIM" JF_CLOCKSHIM_FILE="$WORK/offset" \
 	"$JFLOWD" -i veth0 -n v9://127.0.0.1:2055 -n ipfix+tcp://127.0.0.1:4739 \
 	-t idle=1,active=2 --metrics-file "$WORK/m.prom" 2> "$WORK/jflowd.log"
@@ -66,4 +67,22 @@ settle rx 2055
 stop_nfcapd "$NFCAPD_PID"
 GOT=$(nfdump -R "$WORK/nf" -I | awk '/^Packets:/ { print $2 }')
 expect_eq "packets at the v9 collector" "$GOT" "$METERED"
+# Every record dated within the steps (300 s either way of the real time),
+# not 49 days off by a sysUpTime that wrapped.
+nfdump -R "$WORK/nf" -o csv -N > "$WORK/records.csv"
+/usr/bin/python3 - "$WORK/records.csv" "$T_START" "$(date +%s)" <<'PY' || fail "records misdated"
+import csv, datetime, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+lo, hi = int(sys.argv[2]) - 305, int(sys.argv[3]) + 305
+bad = 0
+for r in rows:
+    if len(r.get("ts") or "") < 19 or r["ts"][4] != "-":  # the summary line
+        continue
+    t = datetime.datetime.strptime(r["ts"][:19], "%Y-%m-%d %H:%M:%S")
+    t = t.replace(tzinfo=datetime.timezone.utc).timestamp()
+    if not lo <= t <= hi:
+        bad += 1
+print(f"records: {len(rows)}, dated outside [{lo}, {hi}]: {bad}")
+sys.exit(1 if bad else 0)
+PY
 log "ok: the agent went on through steps of the wall clock both ways"
