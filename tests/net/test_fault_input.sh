@@ -2,9 +2,10 @@
 # Pins (fault: bad input at start-up and at run time): the same interface
 # twice, by name or by an altname; a metrics file in a missing directory;
 # flow maps larger than memory; a collector URL with a path: each is one
-# clear error at start. A metrics directory that disappears at run time is
-# warned about once, counted, and written again when it is back. A full
-# flow cache is said once, with the remedy.
+# clear error at start. Without privileges, the hint names CAP_PERFMON
+# too. A metrics directory that disappears at run time is warned about
+# once, counted, and written again when it is back. A full flow cache is
+# said once, with the remedy.
 . "$(dirname "$0")/lib.sh"
 need_root
 
@@ -29,6 +30,13 @@ start_err 1 "cannot create files in $WORK/missing" -i veth0 -n $C \
 	--metrics-file "$WORK/missing/jflowd.prom"
 start_err 1 "lower --map-flows" -i veth0 -n $C --map-flows 67108864
 start_err 2 "unexpected path '/garbage'" -i veth0 -n v9://127.0.0.1/garbage
+# Without privileges: the hint names every capability the load needs.
+rc=0
+in_ns rx setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+	--bounding-set=-all "$JFLOWD" -i veth0 -n $C 2> "$WORK/caps.log" || rc=$?
+expect_eq "exit status without privileges" "$rc" 1
+grep -q "CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN" "$WORK/caps.log" ||
+	fail "capability hint: $(cat "$WORK/caps.log")"
 
 # The metrics directory goes away at run time, and comes back.
 mkdir -p "$WORK/mdir"
