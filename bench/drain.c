@@ -144,6 +144,7 @@ static int bench_flows(const struct opts *o, uint32_t n)
 	uint64_t kernel_bytes = 0, rss_cache = 0, now_ms = 1700000000000ull;
 	struct jf_xdp_meter *m = NULL;
 	struct jf_config cfg;
+	struct jf_meter_params mp;
 	char err[256];
 	int rep, rc = -1;
 
@@ -151,7 +152,8 @@ static int bench_flows(const struct opts *o, uint32_t n)
 	/* Memory as deployed: --max-flows n, the default map size. */
 	jf_config_defaults(&cfg);
 	cfg.max_flows = n;
-	m = jf_xdp_meter_open(&cfg, err, sizeof(err));
+	jf_config_meter_params(&cfg, &mp);
+	m = jf_xdp_meter_open(&mp, NULL, NULL, err, sizeof(err));
 	if (!m) {
 		fprintf(stderr, "drain: %s\n", err);
 		return -1;
@@ -160,7 +162,8 @@ static int bench_flows(const struct opts *o, uint32_t n)
 	jf_xdp_meter_close(m);
 	/* The drain itself: maps that hold all n flows of one interval. */
 	cfg.map_flows = n;
-	m = jf_xdp_meter_open(&cfg, err, sizeof(err));
+	jf_config_meter_params(&cfg, &mp);
+	m = jf_xdp_meter_open(&mp, NULL, NULL, err, sizeof(err));
 	if (!m) {
 		fprintf(stderr, "drain: %s\n", err);
 		return -1;
@@ -189,10 +192,11 @@ static int bench_flows(const struct opts *o, uint32_t n)
 		}
 		emitted = 0;
 		memset(&st, 0, sizeof(st));
+		jf_xdp_meter_bind(m, cache, &st);
 		if ((rc = fill(fd, keys, vals, n)))
 			goto free_cache;
 		t_new = bench_ns();
-		rc = jf_xdp_meter_drain(m, cache, now_ms, &st);
+		rc = jf_xdp_meter_drain(m, now_ms);
 		t_new = bench_ns() - t_new;
 		if (rep == 0)
 			rss_cache = rss_bytes() - rss0;
@@ -200,7 +204,7 @@ static int bench_flows(const struct opts *o, uint32_t n)
 		if (rc || (rc = fill(fd, keys, vals, n)))
 			goto free_cache;
 		t_old = bench_ns();
-		rc = jf_xdp_meter_drain(m, cache, now_ms + 1000, &st);
+		rc = jf_xdp_meter_drain(m, now_ms + 1000);
 		t_old = bench_ns() - t_old;
 		fd = jf_xdp_meter_current_map_fd(m);
 		if (rc || (rc = fill(fd, keys, vals, n)))

@@ -1149,6 +1149,24 @@ def report(res, errors, profiles, args, started, elapsed):
     return "\n".join(L) + "\n"
 
 
+def hand_sections(path):
+    """Sections measured by hand ("## Scale table prototypes ..."): a
+    regenerated report keeps them from the committed file, to the next
+    "## " heading."""
+    try:
+        with open(path) as f:
+            lines = f.read().split("\n")
+    except OSError:
+        return ""
+    keep, on = [], False
+    for ln in lines:
+        if ln.startswith("## "):
+            on = ln.startswith("## Scale table prototypes")
+        if on:
+            keep.append(ln)
+    return ("\n" + "\n".join(keep).rstrip("\n") + "\n") if keep else ""
+
+
 # ---------------------------------------------------------------- main
 
 ALL = ["xdp_cost", "drain", "encode", "offline", "e2e"]
@@ -1222,6 +1240,7 @@ def main():
     out = args.out or (os.path.join(args.build, "BENCHMARKS.md") if partial
                        else os.path.join(args.src, "BENCHMARKS.md"))
     text = report(bench.res, bench.errors, bench.profiles, args, started, elapsed)
+    text += hand_sections(os.path.join(args.src, "BENCHMARKS.md"))
     with open(out, "w") as f:
         f.write(text)
     log(f"wrote {out} ({elapsed / 60:.1f} min); raw results in {raw}")

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* Counting one packet into the flow map of the current epoch: look up and
  * update in place with atomics; insert on a miss with BPF_NOEXIST; when the
- * map is full, hand the packet to the spill ring. */
+ * map is full, hand the packet to the spill ring. Or into the persistent
+ * table (include/jflowd/table.h), with a hash map as its stash. */
 #ifndef JFLOWD_BPF_FLOW_UPDATE_H
 #define JFLOWD_BPF_FLOW_UPDATE_H
 
@@ -10,39 +11,13 @@
 #include "jflowd/flow.h"
 #include "jflowd/parse.h"
 
+/* Slots of the persistent table are array map elements. */
+#define JF_TABLE_SLOT(map, idx) ((struct jf_slot *)bpf_map_lookup_elem((map), &(idx)))
+#include "jflowd/table.h"
+
 #ifndef EEXIST
 #define EEXIST 17
 #endif
-
-#define JF_TTL_CAS_TRIES 4
-
-static __always_inline void jf_counters_add(struct jf_counters *c,
-					    const struct jf_pkt *p, __u64 now)
-{
-	__u32 old, lo, hi, want;
-	int i;
-
-	__sync_fetch_and_add(&c->packets, 1);
-	__sync_fetch_and_add(&c->octets, p->octets);
-	/* Racing CPUs may store slightly older times; nanoseconds apart. */
-	c->last_ns = now;
-	if ((c->tcp_flags & p->tcp_flags) != p->tcp_flags)
-		__sync_fetch_and_or(&c->tcp_flags, p->tcp_flags);
-	if (p->flow_label)
-		c->flow_label = p->flow_label;
-
-	/* TTL min/max: a compare-and-swap only when the range widens. */
-	for (i = 0; i < JF_TTL_CAS_TRIES; i++) {
-		old = c->ttl;
-		lo = old & 0xff;
-		hi = (old >> 8) & 0xff;
-		if (p->ttl >= lo && p->ttl <= hi)
-			break;
-		want = (p->ttl < lo ? p->ttl : lo) | (p->ttl > hi ? p->ttl : hi) << 8;
-		if (__sync_val_compare_and_swap(&c->ttl, old, want) == old)
-			break;
-	}
-}
 
 static __always_inline int jf_spill_packet(void *ring, const struct jf_pkt *p,
 					   __u64 now, __u64 ep)
@@ -79,14 +54,7 @@ static __always_inline int jf_flow_update(void *map, void *ring,
 		return JF_PKT_OK;
 	}
 
-	init.packets = 1;
-	init.octets = p->octets;
-	init.first_ns = now;
-	init.last_ns = now;
-	init.tcp_flags = p->tcp_flags;
-	init.ttl = p->ttl | (__u32)p->ttl << 8;
-	init.flow_label = p->flow_label;
-	init.pad = 0;
+	jf_counters_init(&init, p, now);
 	err = bpf_map_update_elem(map, &p->key, &init, BPF_NOEXIST);
 	if (!err)
 		return JF_PKT_OK;
@@ -99,6 +67,16 @@ static __always_inline int jf_flow_update(void *map, void *ring,
 		}
 	}
 	return jf_spill_packet(ring, p, now, ep);
+}
+
+/* Count one packet into the persistent table; a flow with no slot within
+ * the probe limit goes to the stash, then the spill ring. */
+static __always_inline int jf_table_update(void *table, __u32 nslots, void *stash, void *ring,
+					   const struct jf_pkt *p, __u64 now, __u64 ep)
+{
+	if (!jf_table_count_slots(table, nslots, p, now))
+		return JF_PKT_OK;
+	return jf_flow_update(stash, ring, p, now, ep);
 }
 
 #endif

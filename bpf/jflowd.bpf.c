@@ -7,6 +7,7 @@
 #include "jflowd/parse.h"
 #include "maps.h"
 #include "flow_update.h"
+#include "mirror_map.h"
 
 static __always_inline void jf_stat_add(__u32 parity, __u32 reason, __u64 octets)
 {
@@ -28,7 +29,7 @@ int jflowd_xdp(struct xdp_md *ctx)
 {
 	const __u8 *data = (const __u8 *)(long)ctx->data;
 	const __u8 *end = (const __u8 *)(long)ctx->data_end;
-	__u32 cpu = 0;
+	__u32 cpu = 0, out_if = 0;
 	struct jf_pkt pkt;
 	__u64 ep, now;
 	__u32 parity;
@@ -57,13 +58,35 @@ int jflowd_xdp(struct xdp_md *ctx)
 	reason = jf_parse_eth(data, end, &pkt);
 	if (reason == JF_PKT_OK) {
 		pkt.key.ifindex = ctx->ingress_ifindex;
+		if (mirror_map_on)
+			out_if = jf_mirror_map(data, end, &pkt);
+		if (table_on) {
+			/* The persistent table keeps no mirror output mapping
+			 * yet (out_if): that follows the table's integration. */
+			now = table_clock_ns;
+			if (!now)
+				now = bpf_ktime_get_ns();
+			if (parity)
+				reason = jf_table_update(&flow_table, table_slots, &flows_b,
+							 &spill, &pkt, now, ep);
+			else
+				reason = jf_table_update(&flow_table, table_slots, &flows_a,
+							 &spill, &pkt, now, ep);
+			jf_stat_add(parity, reason, pkt.octets);
+			goto out;
+		}
 		now = bpf_ktime_get_ns();
 		/* Two call sites, not a map pointer chosen at run time: with
 		 * a constant map each, the verifier inlines the hash lookup. */
-		if (parity)
+		if (parity) {
 			reason = jf_flow_update(&flows_b, &spill, &pkt, now, ep);
-		else
+			if (out_if && reason == JF_PKT_OK)
+				jf_mirror_set_out(&flows_b, &pkt.key, out_if);
+		} else {
 			reason = jf_flow_update(&flows_a, &spill, &pkt, now, ep);
+			if (out_if && reason == JF_PKT_OK)
+				jf_mirror_set_out(&flows_a, &pkt.key, out_if);
+		}
 		jf_stat_add(parity, reason, pkt.octets);
 	} else {
 		jf_stat_add(parity, reason, pkt.octets ? pkt.octets : bpf_xdp_get_buff_len(ctx));
@@ -73,5 +96,8 @@ out:
 		__sync_fetch_and_add(&cpu_seq[cpu].seq, 1);
 	return verdict;
 }
+
+/* Egress metering (-i IFACE:out): its own header, sharing all of the above. */
+#include "tc_egress.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -7,6 +7,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include "jflowd/flow.h"
+#include "jflowd/table.h"
 
 /* Two flow maps, written alternately: epoch parity 0 -> flows_a. */
 struct jf_flow_map {
@@ -18,6 +19,20 @@ struct jf_flow_map {
 
 struct jf_flow_map flows_a SEC(".maps");
 struct jf_flow_map flows_b SEC(".maps");
+
+/* The persistent flow table (docs/scale.md): open addressing over 128-byte
+ * slots, read by the agent in place through a mapping. Used when the agent
+ * sets table_on before load; one slot otherwise. Flows that find no slot
+ * within JF_TABLE_MAX_PROBE (the tail of linear probing, about 0.1 % of
+ * flows at 2/3 load) go to the flow map of the current epoch, which the
+ * agent drains as before: the stash. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct jf_slot);
+} flow_table SEC(".maps");
 
 /* Packets and octets per epoch parity and reason (enum jf_pkt_reason). */
 struct {
@@ -41,9 +56,18 @@ const volatile __u32 verdict = XDP_PASS;	/* XDP_DROP in mirror mode */
  * sequence counters (kernels without membarrier GLOBAL, e.g. nohz_full).
  * A constant: the verifier drops the branch not taken. */
 const volatile __u32 quiesce_seq = 0;
+/* 1: count into flow_table; 0: into the epoch maps flows_a/flows_b. */
+const volatile __u32 table_on = 0;
+/* Slots in flow_table. Not a constant to the verifier (.data): with a known
+ * small size it would follow every probe path and exceed its limit. */
+__u32 table_slots = 1;
 
 /* Written by the agent through the mmapped .bss. */
 volatile __u64 epoch;
+/* CLOCK_MONOTONIC ns, written by the agent at each poll: the last-seen
+ * time of a table hit (a helper call per packet costs more than the whole
+ * parser). 0: the program reads the clock itself. */
+volatile __u64 table_clock_ns;
 struct jf_cpu_seq cpu_seq[JF_MAX_CPUS];
 __u64 no_cpu_slot_packets;			/* CPUs beyond JF_MAX_CPUS */
 

@@ -5,13 +5,18 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include "config.h"
+#include "exporter.h"
+#include "mirror.h"
+#include "route.h"
 #include "log.h"
+#include "meter.h"
 #include "transport.h"
 
 #define ERRLEN 512
@@ -72,24 +77,58 @@ static int parse_seconds_ms(const char *s, double max_s, uint32_t *out_ms)
 static int set_iface(struct jf_config *cfg, const char *val, char *err)
 {
 	int i;
+	const char *dir = strrchr(val, ':');
+	size_t len = dir ? (size_t)(dir - val) : strlen(val);
+	uint8_t d = JF_DIR_IN;
 
 	if (cfg->n_ifaces >= JF_MAX_IFACES) {
 		snprintf(err, ERRLEN, "too many interfaces (at most %d)", JF_MAX_IFACES);
 		return -1;
 	}
-	if (!*val || strlen(val) >= JF_IFNAME_MAX) {
-		snprintf(err, ERRLEN, "interface name '%s' is empty or longer than %d characters",
-			 val, JF_IFNAME_MAX - 1);
-		return -1;
-	}
-	for (i = 0; i < cfg->n_ifaces; i++) {
-		/* Metered twice, every packet would count twice. */
-		if (!strcmp(cfg->ifaces[i], val)) {
-			snprintf(err, ERRLEN, "interface %s given twice", val);
+	if (dir) {
+		if (!strcmp(dir, ":in"))
+			d = JF_DIR_IN;
+		else if (!strcmp(dir, ":out"))
+			d = JF_DIR_OUT;
+		else if (!strcmp(dir, ":both"))
+			d = JF_DIR_IN | JF_DIR_OUT;
+		else {
+			snprintf(err, ERRLEN, "interface '%s': direction must be :in, :out or :both",
+				 val);
 			return -1;
 		}
 	}
-	strcpy(cfg->ifaces[cfg->n_ifaces++], val);
+	if (!len || len >= JF_IFNAME_MAX) {
+		snprintf(err, ERRLEN, "interface name '%.*s' is empty or longer than %d characters",
+			 (int)len, val, JF_IFNAME_MAX - 1);
+		return -1;
+	}
+	for (i = 0; i < cfg->n_ifaces; i++) {
+		/* Metered twice, every packet would count twice: one -i with
+		 * :both meters both directions. */
+		if (strlen(cfg->ifaces[i]) == len && !memcmp(cfg->ifaces[i], val, len)) {
+			snprintf(err, ERRLEN, "interface %.*s given twice", (int)len, val);
+			return -1;
+		}
+	}
+	memcpy(cfg->ifaces[cfg->n_ifaces], val, len);
+	cfg->ifaces[cfg->n_ifaces][len] = '\0';
+	cfg->iface_dir[cfg->n_ifaces++] = d;
+	return 0;
+}
+
+static int set_route_lookup(struct jf_config *cfg, const char *val, char *err)
+{
+	if (!strcmp(val, "auto"))
+		cfg->route_lookup = JF_ROUTE_AUTO;
+	else if (!strcmp(val, "on"))
+		cfg->route_lookup = JF_ROUTE_ON;
+	else if (!strcmp(val, "off"))
+		cfg->route_lookup = JF_ROUTE_OFF;
+	else {
+		snprintf(err, ERRLEN, "route-lookup: '%s' is not auto, on or off", val);
+		return -1;
+	}
 	return 0;
 }
 
@@ -230,6 +269,28 @@ static int set_mirror(struct jf_config *cfg, const char *val, char *err)
 	return 0;
 }
 
+static int add_map(struct jf_config *cfg, const char *val, char *err, enum jf_map_kind kind)
+{
+	if (cfg->n_if_maps >= JF_MAX_IF_MAPS) {
+		snprintf(err, ERRLEN, "too many mapped interfaces (at most %d)", JF_MAX_IF_MAPS);
+		return -1;
+	}
+	if (jf_mirror_parse_map(val, kind, &cfg->if_maps[cfg->n_if_maps], err, ERRLEN))
+		return -1;
+	cfg->n_if_maps++;
+	return 0;
+}
+
+static int set_map_mac(struct jf_config *cfg, const char *val, char *err)
+{
+	return add_map(cfg, val, err, JF_MAP_MAC);
+}
+
+static int set_map_vlan(struct jf_config *cfg, const char *val, char *err)
+{
+	return add_map(cfg, val, err, JF_MAP_VLAN);
+}
+
 static int set_max_flows(struct jf_config *cfg, const char *val, char *err)
 {
 	return set_u32(val, 64, 1u << 26, &cfg->max_flows, err, "max-flows",
@@ -339,6 +400,20 @@ static int set_metrics(struct jf_config *cfg, const char *val, char *err)
 	return 0;
 }
 
+static int set_user(struct jf_config *cfg, const char *val, char *err)
+{
+	if (!*val || strlen(val) >= sizeof(cfg->user)) {
+		snprintf(err, ERRLEN, "user name '%s' is empty or too long", val);
+		return -1;
+	}
+	if (!getpwnam(val)) {
+		snprintf(err, ERRLEN, "user '%s': no such user", val);
+		return -1;
+	}
+	strcpy(cfg->user, val);
+	return 0;
+}
+
 static int set_verbose(struct jf_config *cfg, const char *val, char *err)
 {
 	bool on;
@@ -364,8 +439,12 @@ static int set_quiet(struct jf_config *cfg, const char *val, char *err)
 enum { OPT_HELP = 'h', OPT_VERSION = 'V', OPT_CONFIG = 'c' };
 
 static const struct opt_def opts[] = {
-	{ "interface", 'i', 1, set_iface, "IFACE",
-	  "meter packets received on IFACE (repeatable)" },
+	{ "interface", 'i', 1, set_iface, "IFACE[:DIR]",
+	  "meter packets on IFACE (repeatable); DIR: in (default), out\n"
+	  "(packets the router itself sends), both" },
+	{ "route-lookup", 0, 1, set_route_lookup, "auto|on|off",
+	  "output interface, next hop, prefixes and forwarding status of\n"
+	  "each flow from the kernel's routing (auto: on where forwarding is)" },
 	{ "read", 'r', 1, set_read, "FILE",
 	  "meter a capture file (pcap/pcapng), export everything, exit" },
 	{ "collector", 'n', 1, set_collector, "URL",
@@ -379,8 +458,14 @@ static const struct opt_def opts[] = {
 	{ "mode", 'm', 1, set_mode, "MODE",
 	  "capture backend: xdp (default; falls back to xdp-generic), xdp-generic, pcap" },
 	{ "mirror", 0, 0, set_mirror, NULL,
-	  "mirror (SPAN) port: drop packets after metering instead of passing them\n"
-	  "(in a configuration file: mirror = true|false)" },
+	  "mirror (SPAN) port: promiscuous, drop packets after metering\n"
+	  "instead of passing them (XDP modes only; in a configuration file:\n"
+	  "mirror = true|false)" },
+	{ "map-mac", 0, 1, set_map_mac, "MAC=INDEX,NAME[,DESCR]",
+	  "mirror port: frames to router MAC came in on interface INDEX,\n"
+	  "frames from it went out of it (repeatable)" },
+	{ "map-vlan", 0, 1, set_map_vlan, "VID=INDEX,NAME[,DESCR]",
+	  "mirror port: frames on VLAN VID came in on interface INDEX" },
 	{ "max-flows", 0, 1, set_max_flows, "N",
 	  "flows the agent's cache holds (default 131072)" },
 	{ "map-flows", 0, 1, set_map_flows, "N",
@@ -405,8 +490,8 @@ static const struct opt_def opts[] = {
 	  "send exports from ADDR (the exporter address collectors see)" },
 	{ "export-rate", 0, 1, set_export_rate, "N",
 	  "pace exports so collectors keep up: one on this host as fast as its\n"
-	  "socket drains (every mode), a remote one at N messages/s when replaying\n"
-	  "a file (default 10000; 0: no pacing at all)" },
+	  "socket drains (every mode), a remote one with -r at N messages/s\n"
+	  "(default 10000; 0: unpaced)" },
 	{ "ipfix-sequence", 0, 1, set_ipfix_sequence, "rfc|nfdump",
 	  "what the IPFIX sequence number counts (default for every IPFIX\n"
 	  "collector without ?sequence=): rfc (default): data records,\n"
@@ -418,6 +503,9 @@ static const struct opt_def opts[] = {
 	  "away (default 8388608); beyond it they are dropped and counted" },
 	{ "metrics-file", 0, 1, set_metrics, "PATH",
 	  "write Prometheus metrics to PATH every drain interval and at exit" },
+	{ "user", 0, 1, set_user, "NAME",
+	  "after start-up, run as user NAME; either way only the capabilities\n"
+	  "that later work needs are kept (jflowd(8), PRIVILEGES)" },
 	{ "config", OPT_CONFIG, 1, NULL, "FILE",
 	  "read options from FILE ('name = value' lines, long option names);\n"
 	  "the command line overrides it" },
@@ -687,6 +775,24 @@ int jf_config_load(struct jf_config *cfg, int argc, char **argv)
 		fprintf(stderr, "jflowd: -i and -r exclude each other\n");
 		return -1;
 	}
+	if (cfg->mirror && cfg->mode == JF_MODE_PCAP) {
+		/* libpcap only watches: it cannot keep the box from answering
+		 * or forwarding what the mirror port delivers. */
+		fprintf(stderr, "jflowd: --mirror needs -m xdp or xdp-generic (libpcap cannot drop "
+			"the mirrored packets)\n");
+		return -1;
+	}
+	if (cfg->n_if_maps && !cfg->mirror) {
+		fprintf(stderr, "jflowd: --map-mac and --map-vlan need --mirror\n");
+		return -1;
+	}
+	for (i = 0; i < (size_t)cfg->n_ifaces; i++) {
+		if ((cfg->iface_dir[i] & JF_DIR_OUT) && cfg->mode == JF_MODE_PCAP) {
+			fprintf(stderr, "jflowd: -i %s:out needs -m xdp (egress metering is a TC "
+				"program beside the XDP one)\n", cfg->ifaces[i]);
+			return -1;
+		}
+	}
 	if (!cfg->n_collectors) {
 		fprintf(stderr, "jflowd: no collector: give -n URL, e.g. -n ipfix://127.0.0.1:4739\n");
 		return -1;
@@ -695,4 +801,58 @@ int jf_config_load(struct jf_config *cfg, int argc, char **argv)
 		log_warn("active timeout %.3fs is shorter than idle timeout %.3fs",
 			 cfg->active_ms / 1000.0, cfg->idle_ms / 1000.0);
 	return 0;
+}
+
+void jf_config_exporter_params(const struct jf_config *cfg, bool replay,
+			       struct jf_exporter_params *p)
+{
+	int i;
+
+	memset(p, 0, sizeof(*p));
+	p->mode = replay ? JF_EXPORT_REPLAY : JF_EXPORT_LIVE;
+	p->collectors = cfg->collectors;
+	for (i = 0; i < cfg->n_collectors; i++)
+		p->names[i] = cfg->collector_urls[i];
+	p->n_collectors = cfg->n_collectors;
+	p->domain = cfg->observation_domain;
+	p->mtu = cfg->mtu;
+	p->template_interval_s = cfg->template_interval_s;
+	p->template_packets = cfg->template_packets;
+	p->sample_rate = cfg->sample_rate;
+	p->active_ms = cfg->active_ms;
+	p->idle_ms = cfg->idle_ms;
+	p->export_rate = cfg->export_rate;
+	p->ipfix_sequence = cfg->ipfix_sequence;
+	p->source_addr = cfg->source_addr;
+	p->tcp_buffer = cfg->tcp_buffer;
+}
+
+void jf_config_meter_params(const struct jf_config *cfg, struct jf_meter_params *p)
+{
+	int i;
+
+	memset(p, 0, sizeof(*p));
+	for (i = 0; i < cfg->n_ifaces; i++)
+		p->ifaces[i] = cfg->ifaces[i];
+	p->n_ifaces = cfg->n_ifaces;
+	p->sample_rate = cfg->sample_rate;
+	p->generic = cfg->mode == JF_MODE_XDP_GENERIC;
+	p->mirror = cfg->mirror;
+	p->quiesce = cfg->quiesce;
+	p->map_flows = jf_config_map_flows(cfg);
+	for (i = 0; i < cfg->n_ifaces; i++)
+		p->dirs[i] = cfg->iface_dir[i];
+	p->if_maps = cfg->if_maps;
+	p->n_if_maps = cfg->n_if_maps;
+}
+
+void jf_config_router_params(const struct jf_config *cfg, struct jf_router_params *p)
+{
+	int i;
+
+	memset(p, 0, sizeof(*p));
+	for (i = 0; i < cfg->n_ifaces; i++)
+		p->ifaces[i] = cfg->ifaces[i];
+	p->n_ifaces = cfg->n_ifaces;
+	p->lookup = cfg->route_lookup;
 }

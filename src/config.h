@@ -11,6 +11,7 @@
 #define JF_MAX_IFACES 32
 #define JF_MAX_COLLECTORS 16
 #define JF_IFNAME_MAX 16
+#define JF_MAX_IF_MAPS 64
 
 /* What the IPFIX header's sequence number counts. */
 enum jf_ipfix_seq {
@@ -30,9 +31,38 @@ enum jf_quiesce {
 	JF_QUIESCE_SEQ,		/* per-CPU sequence counters in the program */
 };
 
+/* Forwarding lookup per flow (router mode). */
+enum jf_route_lookup {
+	JF_ROUTE_AUTO = 0,	/* on when forwarding is on for a metered interface */
+	JF_ROUTE_ON,
+	JF_ROUTE_OFF,
+};
+
+/* Which way an interface is metered: -i eth0, eth0:in, eth0:out, eth0:both. */
+#define JF_DIR_IN 0x1
+#define JF_DIR_OUT 0x2
+
+/* Mirror port: a router MAC or a VLAN seen on the SPAN, and the router
+ * interface it stands for (--map-mac, --map-vlan). */
+enum jf_map_kind {
+	JF_MAP_MAC = 0,
+	JF_MAP_VLAN,
+};
+
+struct jf_if_map {
+	uint8_t kind;		/* enum jf_map_kind */
+	uint8_t mac[6];
+	uint16_t vlan;
+	uint32_t index;		/* the router's ifIndex */
+	char name[32];
+	char descr[64];
+};
+
 struct jf_config {
 	char ifaces[JF_MAX_IFACES][JF_IFNAME_MAX];
+	uint8_t iface_dir[JF_MAX_IFACES];	/* JF_DIR_* */
 	int n_ifaces;
+	enum jf_route_lookup route_lookup;
 	char pcap_file[4096];		/* -r: offline replay */
 	struct jf_collector_url collectors[JF_MAX_COLLECTORS];
 	char collector_urls[JF_MAX_COLLECTORS][300];
@@ -43,9 +73,11 @@ struct jf_config {
 	uint32_t fin_ms;		/* linger after FIN/RST */
 	uint32_t sample_rate;		/* 1 in N */
 	enum jf_capture_mode mode;
+	struct jf_if_map if_maps[JF_MAX_IF_MAPS];	/* mirror: MAC/VLAN -> interface */
+	int n_if_maps;
 	bool mirror;			/* drop after metering (SPAN port) */
 	uint32_t max_flows;		/* agent flow cache */
-	uint32_t map_flows;		/* each kernel flow map; 0: max_flows */
+	uint32_t map_flows;		/* each kernel flow map; 0: jf_config_map_flows() */
 	uint32_t tick_ms;		/* drain/expiry interval */
 	enum jf_quiesce quiesce;	/* how a drain waits out the old epoch */
 
@@ -54,15 +86,27 @@ struct jf_config {
 	uint32_t template_packets;	/* ... and by message count */
 	uint32_t mtu;			/* export message size limit */
 	char source_addr[64];		/* --source: exporter address */
-	uint32_t export_rate;		/* messages/s per collector when replaying a file, 0 = unpaced */
+	uint32_t export_rate;		/* pacing: 0 = none; else local collectors on their
+				 * socket (every mode), remote ones at this many
+				 * messages/s (file replay) */
 	enum jf_ipfix_seq ipfix_sequence;
 	uint32_t tcp_buffer;		/* IPFIX over TCP: bytes queued while down */
 
 	char metrics_file[4096];
+	char user[64];			/* --user: run as this user after start-up */
 	int verbosity;			/* log level */
 };
 
 void jf_config_defaults(struct jf_config *cfg);
+
+/* Each module's part of the configuration. */
+struct jf_exporter_params;
+struct jf_meter_params;
+struct jf_router_params;
+void jf_config_exporter_params(const struct jf_config *cfg, bool replay,
+			       struct jf_exporter_params *p);
+void jf_config_meter_params(const struct jf_config *cfg, struct jf_meter_params *p);
+void jf_config_router_params(const struct jf_config *cfg, struct jf_router_params *p);
 
 /* Entries of each kernel flow map: --map-flows, or by default a quarter of
  * the cache (at least 65536, at most the cache): the maps hold the flows

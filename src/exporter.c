@@ -10,10 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 #include "clock.h"
+#include "export_proto.h"
 #include "exporter.h"
-#include "flowset.h"
 #include "log.h"
-#include "netflow_v5.h"
 #include "peer_queue.h"
 #include "transport.h"
 
@@ -22,8 +21,8 @@
 #define STARTUP_TEMPLATE_REPEATS 3	/* UDP: templates sent 3 times at start */
 
 struct pending {
-	struct jf_msg msg;		/* v9 / IPFIX */
-	struct jf_v5_msg v5;
+	struct jf_out_msg out;
+	bool open;			/* out holds records */
 	struct jf_msg_meta meta;
 	uint8_t buf[MSG_MAX];
 };
@@ -31,13 +30,12 @@ struct pending {
 struct collector {
 	struct jf_collector_url url;
 	char name[300];
-	enum jf_wire wire;		/* v9 or IPFIX; unused for v5 */
-	bool v5;
+	const struct jf_export_proto *proto;	/* its row of the protocol table */
 	struct jf_transport tr;
 	struct jf_template data_tmpl[JF_DATA_TEMPLATES];
 	struct jf_template opt_exporter;
 	struct jf_template opt_ifname;
-	struct pending pend[JF_DATA_TEMPLATES];	/* v5 uses pend[0] */
+	struct pending pend[JF_DATA_TEMPLATES];	/* without templates: pend[0] */
 	uint32_t sequence;		/* v9: messages; IPFIX: records (see seq_nfdump); v5: flows */
 	bool seq_nfdump;		/* IPFIX sequence counts flow records only */
 	uint64_t next_template_ms;
@@ -75,12 +73,8 @@ struct jf_exporter {
 	int n_ifnames;
 };
 
-static const char *wire_name(const struct collector *c)
-{
-	return jf_export_proto_name(c->url.proto);
-}
-
-struct jf_exporter *jf_exporter_new(const struct jf_config *cfg, char *err, size_t errlen)
+struct jf_exporter *jf_exporter_new(const struct jf_exporter_params *p, char *err,
+				    size_t errlen)
 {
 	struct jf_exporter *e = calloc(1, sizeof(*e));
 	int i, t;
@@ -89,52 +83,51 @@ struct jf_exporter *jf_exporter_new(const struct jf_config *cfg, char *err, size
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	e->domain = cfg->observation_domain;
-	e->mtu = cfg->mtu;
-	e->tmpl_interval_ms = cfg->template_interval_s * 1000;
-	e->tmpl_packets = cfg->template_packets;
-	e->sample_rate = cfg->sample_rate ? cfg->sample_rate : 1;
-	e->active_s = (uint16_t)((cfg->active_ms + 999) / 1000);
-	e->idle_s = (uint16_t)((cfg->idle_ms + 999) / 1000);
+	e->domain = p->domain;
+	e->mtu = p->mtu;
+	e->tmpl_interval_ms = p->template_interval_s * 1000;
+	e->tmpl_packets = p->template_packets;
+	e->sample_rate = p->sample_rate ? p->sample_rate : 1;
+	e->active_s = (uint16_t)((p->active_ms + 999) / 1000);
+	e->idle_s = (uint16_t)((p->idle_ms + 999) / 1000);
 	/* A collector on this host is paced on its socket in every mode (a
 	 * burst at shutdown or of expiries must not overrun it; while the
 	 * agent waits, the kernel maps and the spill ring keep counting). A
 	 * remote one is paced by rate only when replaying a file. */
-	e->pace_local = cfg->export_rate != 0;
-	e->export_rate = cfg->pcap_file[0] ? cfg->export_rate : 0;
-	e->seq_nfdump = cfg->ipfix_sequence == JF_IPFIX_SEQ_NFDUMP;
+	e->pace_local = p->export_rate != 0;
+	e->export_rate = p->mode == JF_EXPORT_REPLAY ? p->export_rate : 0;
+	e->seq_nfdump = p->ipfix_sequence == JF_IPFIX_SEQ_NFDUMP;
 	e->system_init_ms = jf_wall_ms();
 
-	for (i = 0; i < cfg->n_collectors; i++) {
+	for (i = 0; i < p->n_collectors; i++) {
 		struct collector *c = &e->c[i];
 		struct jf_tmpl_params tp;
 		char why[256];
 
-		c->url = cfg->collectors[i];
+		c->url = p->collectors[i];
 		c->seq_nfdump = c->url.sequence >= 0 ? c->url.sequence == JF_IPFIX_SEQ_NFDUMP
 						      : e->seq_nfdump;
-		snprintf(c->name, sizeof(c->name), "%s", cfg->collector_urls[i]);
-		c->v5 = c->url.proto == JF_EXPORT_V5;
-		c->wire = c->url.proto == JF_EXPORT_V9 ? JF_WIRE_V9 : JF_WIRE_IPFIX;
+		snprintf(c->name, sizeof(c->name), "%s", p->names[i]);
+		c->proto = c->url.proto;
 		if (jf_transport_open(&c->tr, c->url.host, c->url.port,
-				      c->url.proto == JF_EXPORT_IPFIX_TCP, cfg->source_addr,
-				      cfg->tcp_buffer, c->name, why, sizeof(why))) {
+				      c->proto->tcp, p->source_addr,
+				      p->tcp_buffer, c->name, why, sizeof(why))) {
 			snprintf(err, errlen, "collector %s: %s", c->name, why);
 			e->n = i;
 			jf_exporter_free(e);
 			return NULL;
 		}
 		e->n = i + 1;
-		c->tr.may_block = cfg->pcap_file[0] != '\0';
-		tp.wire = c->wire;
+		c->tr.may_block = p->mode == JF_EXPORT_REPLAY;
+		tp.wire = c->proto->wire;
 		tp.sampling = e->sample_rate > 1;
 		tp.exporter_ipv6 = c->tr.peer.ss_family == AF_INET6;
 		for (t = 0; t < JF_DATA_TEMPLATES; t++)
 			jf_template_data(&c->data_tmpl[t], (uint16_t)(JF_TID_IPV4 + t), &tp);
 		jf_template_opt_exporter(&c->opt_exporter, &tp);
 		jf_template_opt_ifname(&c->opt_ifname, &tp);
-		c->st.up = !c->tr.tcp;
-		c->local_peer = !c->tr.tcp && jf_peer_is_local(&c->tr.peer);
+		c->st.up = !c->proto->tcp;
+		c->local_peer = !c->proto->tcp && jf_peer_is_local(&c->tr.peer);
 		c->tokens = 1;
 		c->last_refill_s = jf_mono_s();
 	}
@@ -173,7 +166,7 @@ void jf_exporter_set_ignored(struct jf_exporter *e, uint64_t packets, uint64_t o
 	e->ignored_octets = octets;
 }
 
-/* Replaying a file, the collector must keep up. On this host we can see
+/* The collector must keep up, in every mode. On this host we can see
  * how full its socket is (sock_diag) and send only while it is under half
  * full: as fast as it reads, never faster. A datagram costs the receiver
  * its truesize, about len + 900 bytes on loopback; 2 * len is safe. */
@@ -283,45 +276,33 @@ static void exporter_values(const struct jf_exporter *e, const struct collector 
 		memcpy(v->exporter_addr, &((const struct sockaddr_in *)&c->tr.local)->sin_addr, 4);
 	else if (c->tr.local.ss_family == AF_INET6)
 		memcpy(v->exporter_addr, &((const struct sockaddr_in6 *)&c->tr.local)->sin6_addr, 16);
-	v->export_transport = c->tr.tcp ? 6 : 17;
+	v->export_transport = c->proto->tcp ? 6 : 17;
 	v->ignored_packets = e->ignored_packets;
 	v->ignored_octets = e->ignored_octets;
 }
 
-static void finish_and_send(struct jf_exporter *e, struct collector *c, struct jf_msg *m,
+static void finish_and_send(struct jf_exporter *e, struct collector *c, struct jf_out_msg *m,
 			    struct jf_msg_meta *meta, uint64_t now_ms, bool first)
 {
-	/* v9 collectors date flows from boot = UNIX Secs * 1000 - sysUpTime
-	 * (nfdump, pmacct): with the seconds truncated, every flow would be
-	 * off by now % 1000 ms. Both are taken at the next whole second
-	 * instead, so boot is exact and sysUpTime is never below a FIRST/LAST
-	 * (which are at most now). */
-	uint64_t at = c->wire == JF_WIRE_V9 ? (now_ms + 999) / 1000 * 1000 : now_ms;
-	struct jf_msg_hdr h = {
-		.export_secs = (uint32_t)(at / 1000),
-		.uptime_ms = (uint32_t)(at - e->uptime_base_ms),
+	struct jf_out_hdr h = {
+		.now_ms = now_ms,
+		.uptime_base_ms = e->uptime_base_ms,
+		.sequence = c->sequence,
 		.domain = e->domain,
+		.sample_rate = e->sample_rate,
+		.seq_flows_only = c->seq_nfdump,
 	};
 	enum jf_send_result r;
 	size_t len;
 
-	/* RFC 7011 counts options data records too; nfdump 1.7.1 only the
-	 * records of data templates (--ipfix-sequence nfdump). */
-	uint32_t step = c->wire == JF_WIRE_V9 ? 1 :
-			c->seq_nfdump ? m->flow_records : m->data_records;
-
-	h.sequence = c->sequence;
-	len = jf_msg_finish(m, &h);
-	meta->seq_step = step;
-	meta->flow_records = m->flow_records;
-	meta->tmpl_records = m->templates;
-	meta->opt_records = m->data_records - m->flow_records;
+	len = c->proto->finish(m, &h, meta);
+	meta->seq_off = c->proto->seq_off;
 	pace(e, c, len);
 	r = jf_transport_send(&c->tr, m->buf, len, meta, first, now_ms);
 	/* The sequence moves on even for a message lost here: the collector
 	 * then sees the gap, which is the truth. (TCP numbers messages per
 	 * connection as they are written: transport.c.) */
-	c->sequence += step;
+	c->sequence += meta->seq_step;
 	account_sent(c, len, meta, r);
 }
 
@@ -332,7 +313,8 @@ static void send_templates(struct jf_exporter *e, struct collector *c, uint64_t 
 {
 	static uint8_t buf[MSG_MAX];
 	struct jf_opt_exporter ev;
-	struct jf_msg m;
+	struct jf_out_msg out;
+	struct jf_msg *m = &out.msg;
 	struct jf_msg_meta meta;
 	int t, i = 0, step = 0;
 	bool again;
@@ -340,38 +322,38 @@ static void send_templates(struct jf_exporter *e, struct collector *c, uint64_t 
 	if (with_templates)
 		c->refused_seen = c->tr.refused;
 
-	if (c->v5)
+	if (!c->proto->templates)
 		return;
 	exporter_values(e, c, &ev);
 	/* Steps: data templates, options templates, exporter record, ifnames. */
 	do {
-		jf_msg_init(&m, c->wire, buf, e->mtu);
+		c->proto->init(&out, c->proto->wire, buf, e->mtu);
 		memset(&meta, 0, sizeof(meta));
 		meta.session = 1;	/* TCP: never resent on another connection */
 		again = false;
 		for (; step < 4 && !again; step++) {
 			if (step == 0 && with_templates) {
 				for (t = 0; t < JF_DATA_TEMPLATES; t++)
-					if (jf_msg_add_template(&m, &c->data_tmpl[t]))
+					if (jf_msg_add_template(m, &c->data_tmpl[t]))
 						break;
 				if (t < JF_DATA_TEMPLATES) {
 					again = true;
 					break;
 				}
 			} else if (step == 1 && with_templates) {
-				if (jf_msg_add_template(&m, &c->opt_exporter) ||
-				    (e->n_ifnames && jf_msg_add_template(&m, &c->opt_ifname))) {
+				if (jf_msg_add_template(m, &c->opt_exporter) ||
+				    (e->n_ifnames && jf_msg_add_template(m, &c->opt_ifname))) {
 					again = true;
 					break;
 				}
 			} else if (step == 2) {
-				if (jf_msg_add_opt_exporter(&m, &c->opt_exporter, &ev)) {
+				if (jf_msg_add_opt_exporter(m, &c->opt_exporter, &ev)) {
 					again = true;
 					break;
 				}
 			} else if (step == 3) {
 				for (; i < e->n_ifnames; i++)
-					if (jf_msg_add_opt_ifname(&m, &c->opt_ifname, &e->ifnames[i]))
+					if (jf_msg_add_opt_ifname(m, &c->opt_ifname, &e->ifnames[i]))
 						break;
 				if (i < e->n_ifnames) {
 					again = true;
@@ -379,9 +361,9 @@ static void send_templates(struct jf_exporter *e, struct collector *c, uint64_t 
 				}
 			}
 		}
-		if (jf_msg_empty(&m))
+		if (jf_msg_empty(m))
 			break;	/* one item larger than the MTU: cannot happen at >= 512 */
-		finish_and_send(e, c, &m, &meta, now_ms, first);
+		finish_and_send(e, c, &out, &meta, now_ms, first);
 		c->st.template_messages++;
 	} while (again);
 	c->msgs_since_template = 0;
@@ -397,7 +379,7 @@ void jf_exporter_start(struct jf_exporter *e, uint64_t now_ms, uint64_t uptime_b
 	for (i = 0; i < e->n; i++) {
 		struct collector *c = &e->c[i];
 
-		if (c->tr.tcp) {
+		if (c->proto->tcp) {
 			jf_transport_poll(&c->tr, now_ms);	/* first connect attempt */
 			continue;
 		}
@@ -407,49 +389,20 @@ void jf_exporter_start(struct jf_exporter *e, uint64_t now_ms, uint64_t uptime_b
 	}
 }
 
-static void send_pending_v5(struct jf_exporter *e, struct collector *c, uint64_t now_ms)
-{
-	struct pending *p = &c->pend[0];
-	struct jf_v5_hdr h = {
-		.uptime_ms = (uint32_t)(now_ms - e->uptime_base_ms),
-		.export_secs = (uint32_t)(now_ms / 1000),
-		.export_nsecs = (uint32_t)(now_ms % 1000) * 1000000u,
-		.flow_sequence = c->sequence,
-		.engine_type = (uint8_t)(e->domain >> 8),
-		.engine_id = (uint8_t)e->domain,
-		.sample_rate = e->sample_rate,
-	};
-	enum jf_send_result r;
-	size_t len;
-
-	if (!p->v5.count)
-		return;
-	len = jf_v5_finish(&p->v5, &h);
-	pace(e, c, len);
-	r = jf_transport_send(&c->tr, p->buf, len, &p->meta, false, now_ms);
-	c->sequence += p->v5.count;
-	account_sent(c, len, &p->meta, r);
-	p->v5.count = 0;
-}
-
 static void send_pending(struct jf_exporter *e, struct collector *c, int t, uint64_t now_ms)
 {
 	struct pending *p = &c->pend[t];
 
-	if (c->v5) {
-		send_pending_v5(e, c, now_ms);
-		return;
-	}
-	if (jf_msg_empty(&p->msg))
+	if (!p->open)
 		return;
 	/* A UDP collector that refused since the templates went out may be
 	 * back, without them: they go ahead of the data. */
-	if (!c->tr.tcp && c->tr.refused != c->refused_seen)
+	if (c->proto->templates && !c->proto->tcp && c->tr.refused != c->refused_seen)
 		send_templates(e, c, now_ms, true, false);
-	finish_and_send(e, c, &p->msg, &p->meta, now_ms, false);
-	jf_msg_init(&p->msg, c->wire, p->buf, e->mtu);
+	finish_and_send(e, c, &p->out, &p->meta, now_ms, false);
+	p->open = false;
 	c->msgs_since_template++;
-	if (e->tmpl_packets && !c->tr.tcp && c->msgs_since_template >= e->tmpl_packets)
+	if (e->tmpl_packets && !c->proto->tcp && c->msgs_since_template >= e->tmpl_packets)
 		send_templates(e, c, now_ms, true, false);
 }
 
@@ -464,29 +417,39 @@ static struct jf_enc_ctx enc_ctx(const struct jf_exporter *e, uint64_t now_ms)
 	return ctx;
 }
 
-static void add_v5(struct jf_exporter *e, struct collector *c, const struct jf_record *r,
-		   const struct jf_enc_ctx *ctx, uint64_t now_ms)
+static void open_pending(struct jf_exporter *e, struct collector *c, struct pending *p)
 {
-	struct pending *p = &c->pend[0];
-	struct jf_record parts[8];
+	c->proto->init(&p->out, c->proto->wire, p->buf, e->mtu);
+	memset(&p->meta, 0, sizeof(p->meta));
+	p->open = true;
+}
+
+/* One flow to one collector, in as many records as its protocol needs. */
+static void add_flow(struct jf_exporter *e, struct collector *c, int t,
+		     const struct jf_record *r, const struct jf_enc_ctx *ctx, uint64_t now_ms)
+{
+	const struct jf_template *tmpl = &c->data_tmpl[t];
+	struct jf_record parts[JF_EXPORT_SPLIT_MAX];
+	struct pending *p;
 	unsigned n, i;
 
-	if (r->key.family != JF_FAMILY_IPV4 || jf_v5_split(r, parts, 8, &n)) {
+	n = c->proto->split(r, parts, JF_EXPORT_SPLIT_MAX);
+	if (!n) {
 		c->st.unexportable_records++;
 		c->st.unexportable_packets += r->packets;
 		c->st.unexportable_octets += r->octets;
 		return;
 	}
+	if (!c->proto->templates)
+		t = 0;	/* one message for every layout */
+	p = &c->pend[t];
 	for (i = 0; i < n; i++) {
-		if (!p->v5.count) {
-			jf_v5_init(&p->v5, p->buf, e->mtu);
-			memset(&p->meta, 0, sizeof(p->meta));
-		}
-		if (jf_v5_add(&p->v5, &parts[i], ctx) == -ENOSPC) {
-			send_pending_v5(e, c, now_ms);
-			jf_v5_init(&p->v5, p->buf, e->mtu);
-			memset(&p->meta, 0, sizeof(p->meta));
-			jf_v5_add(&p->v5, &parts[i], ctx);
+		if (!p->open)
+			open_pending(e, c, p);
+		if (c->proto->add_flow(&p->out, tmpl, &parts[i], ctx) == -ENOSPC) {
+			send_pending(e, c, t, now_ms);
+			open_pending(e, c, p);
+			c->proto->add_flow(&p->out, tmpl, &parts[i], ctx);
 		}
 		p->meta.flow_records++;
 		p->meta.flow_packets += parts[i].packets;
@@ -516,26 +479,8 @@ void jf_exporter_add(struct jf_exporter *e, const struct jf_record *r, uint64_t 
 	ctx = enc_ctx(e, now_ms);
 	int i, t = jf_template_id_for(r) - JF_TID_IPV4;
 
-	for (i = 0; i < e->n; i++) {
-		struct collector *c = &e->c[i];
-		struct pending *p = &c->pend[t];
-
-		if (c->v5) {
-			add_v5(e, c, r, &ctx, now_ms);
-			continue;
-		}
-		if (!p->msg.buf || jf_msg_empty(&p->msg)) {
-			jf_msg_init(&p->msg, c->wire, p->buf, e->mtu);
-			memset(&p->meta, 0, sizeof(p->meta));
-		}
-		if (jf_msg_add_flow(&p->msg, &c->data_tmpl[t], r, &ctx) == -ENOSPC) {
-			send_pending(e, c, t, now_ms);
-			memset(&p->meta, 0, sizeof(p->meta));
-			jf_msg_add_flow(&p->msg, &c->data_tmpl[t], r, &ctx);
-		}
-		p->meta.flow_packets += r->packets;
-		p->meta.flow_octets += r->octets;
-	}
+	for (i = 0; i < e->n; i++)
+		add_flow(e, &e->c[i], t, r, &ctx, now_ms);
 }
 
 static void refresh_tcp_stats(struct collector *c)
@@ -572,7 +517,7 @@ void jf_exporter_flush(struct jf_exporter *e, uint64_t now_ms)
 	for (i = 0; i < e->n; i++) {
 		struct collector *c = &e->c[i];
 
-		if (c->tr.tcp)
+		if (c->proto->tcp)
 			tcp_service(e, c, now_ms);
 		for (t = 0; t < JF_DATA_TEMPLATES; t++)
 			send_pending(e, c, t, now_ms);
@@ -580,8 +525,8 @@ void jf_exporter_flush(struct jf_exporter *e, uint64_t now_ms)
 		 * stepped back: due now, not after the step is made up. */
 		if (c->next_template_ms > now_ms + e->tmpl_interval_ms + 1000)
 			c->next_template_ms = now_ms;
-		if (e->started && now_ms >= c->next_template_ms && !c->v5) {
-			if (!c->tr.tcp) {
+		if (e->started && now_ms >= c->next_template_ms && c->proto->templates) {
+			if (!c->proto->tcp) {
 				send_templates(e, c, now_ms, true, false);
 			} else if (c->tr.up) {
 				send_templates(e, c, now_ms, false, false);	/* options data only */
@@ -595,7 +540,7 @@ void jf_exporter_flush(struct jf_exporter *e, uint64_t now_ms)
 				c->next_template_ms = now_ms + e->tmpl_interval_ms;
 			}
 		}
-		if (c->tr.tcp)
+		if (c->proto->tcp)
 			tcp_service(e, c, now_ms);
 		refresh_tcp_stats(c);
 		c->st.refused = c->tr.refused;
@@ -615,7 +560,7 @@ void jf_exporter_finish(struct jf_exporter *e, uint64_t now_ms, int timeout_ms)
 		struct collector *c = &e->c[i];
 		int left = timeout_ms;
 
-		if (!c->tr.tcp)
+		if (!c->proto->tcp)
 			continue;
 		while (jf_transport_drain(&c->tr, &left))
 			tcp_session_start(e, c, now_ms);
@@ -637,7 +582,7 @@ const char *jf_exporter_name(const struct jf_exporter *e, int i)
 
 const char *jf_exporter_proto(const struct jf_exporter *e, int i)
 {
-	return wire_name(&e->c[i]);
+	return e->c[i].proto->name;
 }
 
 void jf_exporter_stats(const struct jf_exporter *e, int i, struct jf_collector_stats *st)
@@ -645,7 +590,7 @@ void jf_exporter_stats(const struct jf_exporter *e, int i, struct jf_collector_s
 	const struct collector *c = &e->c[i];
 
 	*st = c->st;
-	if (c->tr.tcp) {
+	if (c->proto->tcp) {
 		const struct jf_msg_tally *at = &c->tr.abandoned, *dt = &c->tr.discarded;
 		const struct jf_msg_meta *a = &at->meta, *d = &dt->meta;
 

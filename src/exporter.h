@@ -13,6 +13,30 @@
 
 struct jf_exporter;
 
+/* What the exporter is told about the run: pacing and waiting differ. */
+enum jf_export_mode {
+	JF_EXPORT_LIVE = 0,	/* capture: never wait on a remote collector */
+	JF_EXPORT_REPLAY,	/* file replay: pace remote collectors by rate, wait
+				 * briefly on a full socket */
+};
+
+struct jf_exporter_params {
+	enum jf_export_mode mode;
+	const struct jf_collector_url *collectors;
+	const char *names[JF_MAX_COLLECTORS];	/* for logs and metrics */
+	int n_collectors;
+	uint32_t domain;		/* IPFIX ODID / v9 Source ID */
+	uint32_t mtu;			/* export message size limit */
+	uint32_t template_interval_s;
+	uint32_t template_packets;
+	uint32_t sample_rate;		/* 1 in N, announced */
+	uint32_t active_ms, idle_ms;	/* announced timeouts */
+	uint32_t export_rate;		/* pacing, 0: none (see struct jf_config) */
+	enum jf_ipfix_seq ipfix_sequence;
+	const char *source_addr;	/* "" or NULL: the kernel's choice */
+	uint32_t tcp_buffer;		/* IPFIX over TCP: bytes queued while down */
+};
+
 struct jf_collector_stats {
 	uint64_t messages;		/* messages handed to the socket */
 	uint64_t message_octets;	/* their bytes */
@@ -45,7 +69,8 @@ struct jf_collector_stats {
 };
 
 /* Opens every collector's socket; NULL with a one-line reason in err. */
-struct jf_exporter *jf_exporter_new(const struct jf_config *cfg, char *err, size_t errlen);
+struct jf_exporter *jf_exporter_new(const struct jf_exporter_params *p, char *err,
+				    size_t errlen);
 void jf_exporter_free(struct jf_exporter *e);
 
 /* Interfaces announced in the interface-name options. */

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The agent's flow cache: a chained hash table over a preallocated slot
  * array, with three intrusive time-ordered lists for expiry. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include "clock.h"
+#include "jflowd/parse.h"
 #include "flow_cache.h"
 #include "log.h"
 #include "flow_hash.h"
@@ -22,10 +24,10 @@ struct slot {
 	uint64_t created_ms;		/* cache time of creation: active timeout */
 	uint64_t updated_ms;		/* cache time of last update: idle timeout */
 	uint64_t fin_at_ms;		/* cache time FIN/RST was first seen */
-	struct jf_update f;		/* the flow so far */
+	struct jf_flow f;		/* the flow so far */
 };
 
-_Static_assert(sizeof(struct slot) == 160, "slot: 160 bytes");
+_Static_assert(sizeof(struct slot) == 168, "slot: 168 bytes");
 
 struct list {
 	uint32_t head, tail;
@@ -44,6 +46,10 @@ struct jf_flow_cache {
 	struct list lists[L_COUNT];
 	struct jf_cache_stats st;
 	double next_full_warn_s;	/* monotonic */
+	jf_route_fn route_fn;		/* NULL: no forwarding lookup */
+	void *route_arg;
+	struct jf_route *routes;	/* per slot, beside the slots: only
+					 * router mode pays for it */
 };
 
 size_t jf_cache_bytes_per_flow(void)
@@ -121,8 +127,21 @@ void jf_cache_free(struct jf_flow_cache *c)
 		return;
 	if (c->slots)
 		munmap(c->slots, c->slots_len);
+	free(c->routes);
 	free(c->buckets);
 	free(c);
+}
+
+int jf_cache_set_route_fn(struct jf_flow_cache *c, jf_route_fn fn, void *arg)
+{
+	if (!c->routes) {
+		c->routes = calloc(c->p.max_flows, sizeof(*c->routes));
+		if (!c->routes)
+			return -ENOMEM;
+	}
+	c->route_fn = fn;
+	c->route_arg = arg;
+	return 0;
 }
 
 static uint32_t lookup(const struct jf_flow_cache *c, const struct jf_key *key,
@@ -148,16 +167,29 @@ static void expire_slot(struct jf_flow_cache *c, uint32_t i, enum jf_end_reason 
 	struct jf_record rec;
 
 	rec.key = s->key;
-	rec.tcp_flags = s->f.tcp_flags;
-	rec.ttl_min = s->f.ttl_min;
-	rec.ttl_max = s->f.ttl_max;
+	rec.flow = s->f;
 	rec.end_reason = (uint8_t)why;
-	rec.packets = s->f.packets;
-	rec.octets = s->f.octets;
-	rec.first_ms = s->f.first_ms;
-	rec.last_ms = s->f.last_ms;
-	rec.flow_label = s->f.flow_label;
 	rec.egress_ifindex = 0;
+	memset(rec.next_hop, 0, sizeof(rec.next_hop));
+	rec.src_mask = rec.dst_mask = rec.fwd_status = 0;
+	if (c->route_fn) {
+		const struct jf_route *r = &c->routes[i];
+
+		rec.egress_ifindex = r->oif;
+		memcpy(rec.next_hop, r->next_hop, sizeof(rec.next_hop));
+		rec.src_mask = r->src_len;
+		rec.dst_mask = r->dst_len;
+		rec.fwd_status = r->fwd_status;
+	}
+	if (s->f.out_ifindex)	/* mirror mapping: the router's own answer */
+		rec.egress_ifindex = s->f.out_ifindex;
+	/* Metered on its way out: it left by the metering interface and
+	 * came from the router itself (forwarded packets count at ingress). */
+	rec.direction = s->key.flags & JF_KEY_EGRESS ? 1 : 0;
+	if (rec.direction) {
+		rec.egress_ifindex = s->key.ifindex;
+		rec.key.ifindex = 0;
+	}
 
 	while (*pp != i)
 		pp = &c->slots[*pp].chain;
@@ -196,7 +228,7 @@ static void warn_full(struct jf_flow_cache *c)
 }
 
 static void update_hashed(struct jf_flow_cache *c, const struct jf_key *key,
-			  const struct jf_update *u, uint64_t now_ms, uint32_t hash)
+			  const struct jf_flow *u, uint64_t now_ms, uint32_t hash)
 {
 	uint32_t i = lookup(c, key, hash);
 	struct slot *s;
@@ -224,6 +256,8 @@ static void update_hashed(struct jf_flow_cache *c, const struct jf_key *key,
 		s->f = *u;
 		list_push_tail(c, L_IDLE, i);
 		list_push_tail(c, L_ACTIVE, i);
+		if (c->route_fn)
+			c->route_fn(key, &c->routes[i], c->route_arg);
 		c->st.flows++;
 		c->st.created++;
 	} else {
@@ -241,6 +275,8 @@ static void update_hashed(struct jf_flow_cache *c, const struct jf_key *key,
 			s->f.ttl_max = u->ttl_max;
 		if (u->flow_label)
 			s->f.flow_label = u->flow_label;
+		if (u->out_ifindex)
+			s->f.out_ifindex = u->out_ifindex;
 		s->updated_ms = now_ms;
 		list_remove(c, L_IDLE, i);
 		list_push_tail(c, L_IDLE, i);
@@ -249,7 +285,7 @@ static void update_hashed(struct jf_flow_cache *c, const struct jf_key *key,
 	c->st.octets += u->octets;
 
 	if (!s->on_fin && (u->tcp_flags & (JF_TCP_FIN | JF_TCP_RST)) &&
-	    key->proto == 6) {
+	    key->proto == JF_IPPROTO_TCP) {
 		s->on_fin = 1;
 		s->fin_at_ms = now_ms;
 		list_push_tail(c, L_FIN, i);
@@ -257,7 +293,7 @@ static void update_hashed(struct jf_flow_cache *c, const struct jf_key *key,
 }
 
 void jf_cache_update(struct jf_flow_cache *c, const struct jf_key *key,
-		     const struct jf_update *u, uint64_t now_ms)
+		     const struct jf_flow *u, uint64_t now_ms)
 {
 	update_hashed(c, key, u, now_ms, jf_flow_hash(key));
 }
@@ -265,7 +301,7 @@ void jf_cache_update(struct jf_flow_cache *c, const struct jf_key *key,
 #define PF_AHEAD 12	/* bucket prefetched this many deltas ahead */
 
 void jf_cache_update_batch(struct jf_flow_cache *c, const struct jf_key *keys,
-			   const struct jf_update *u, size_t n, uint64_t now_ms)
+			   const struct jf_flow *u, size_t n, uint64_t now_ms)
 {
 	uint32_t hashes[256];
 	size_t base, i, m;
@@ -328,7 +364,7 @@ size_t jf_cache_expire(struct jf_flow_cache *c, uint64_t now_ms)
 		int list;
 		enum jf_end_reason why;
 	} order[] = {
-		{ L_FIN, JF_END_EOF }, { L_IDLE, JF_END_IDLE }, { L_ACTIVE, JF_END_ACTIVE },
+		{ L_FIN, JF_END_FLOW_END }, { L_IDLE, JF_END_IDLE }, { L_ACTIVE, JF_END_ACTIVE },
 	};
 	size_t n = 0, k;
 	uint32_t i;

@@ -22,19 +22,6 @@ struct jf_cache_params {
 				 * faults in the middle of a drain) */
 };
 
-/* A delta for one flow: one packet (pcap path), a drained map entry or a
- * spilled packet (XDP path). Times in Unix ms. */
-struct jf_update {
-	uint64_t packets;
-	uint64_t octets;
-	uint64_t first_ms;
-	uint64_t last_ms;
-	uint32_t flow_label;
-	uint8_t tcp_flags;
-	uint8_t ttl_min;
-	uint8_t ttl_max;
-};
-
 /* Receives each expired flow; the record is only valid during the call. */
 typedef void (*jf_emit_fn)(const struct jf_record *rec, void *arg);
 
@@ -42,15 +29,20 @@ struct jf_flow_cache *jf_cache_new(const struct jf_cache_params *p,
 				   jf_emit_fn emit, void *arg);
 void jf_cache_free(struct jf_flow_cache *c);
 
+/* Called once when a flow enters the cache: fills what the router does
+ * with it (the forwarding lookup), kept with the flow until it expires. */
+typedef void (*jf_route_fn)(const struct jf_key *key, struct jf_route *out, void *arg);
+int jf_cache_set_route_fn(struct jf_flow_cache *c, jf_route_fn fn, void *arg);
+
 /* Merge a delta at cache time now_ms. A full cache first expires its least
  * recently updated flow (flowEndReason 5). */
 void jf_cache_update(struct jf_flow_cache *c, const struct jf_key *key,
-		     const struct jf_update *u, uint64_t now_ms);
+		     const struct jf_flow *u, uint64_t now_ms);
 
 /* The same for n deltas at once (a drained batch): lookups are pipelined
  * with prefetches, so the cache misses of one overlap the work of others. */
 void jf_cache_update_batch(struct jf_flow_cache *c, const struct jf_key *keys,
-			   const struct jf_update *u, size_t n, uint64_t now_ms);
+			   const struct jf_flow *u, size_t n, uint64_t now_ms);
 
 /* Expire every flow whose idle, active or FIN timeout has passed at now_ms.
  * Returns the number of flows expired. */

@@ -180,7 +180,7 @@ size_t jf_msg_finish(struct jf_msg *m, const struct jf_msg_hdr *h)
 		jf_put_be(p, 10, 2);
 		jf_put_be(p + 2, m->len, 2);
 		jf_put_be(p + 4, h->export_secs, 4);
-		jf_put_be(p + 8, h->sequence, 4);
+		jf_put_be(p + JF_IPFIX_SEQ_OFF, h->sequence, 4);
 		jf_put_be(p + 12, h->domain, 4);
 	} else {
 		jf_put_be(p, 9, 2);

@@ -12,6 +12,7 @@
 
 #define JF_IPFIX_HDR_LEN 16
 #define JF_V9_HDR_LEN 20
+#define JF_IPFIX_SEQ_OFF 8	/* the IPFIX header's Sequence Number */
 
 struct jf_msg {
 	enum jf_wire wire;

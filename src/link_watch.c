@@ -20,7 +20,7 @@ struct jf_link_watch {
 	bool attached[JF_MAX_IFACES];
 };
 
-struct jf_link_watch *jf_link_watch_new(const struct jf_config *cfg, const uint32_t *ifindex,
+struct jf_link_watch *jf_link_watch_new(const char *const *names, int n, const uint32_t *ifindex,
 					 char *err, size_t errlen)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
@@ -37,9 +37,9 @@ struct jf_link_watch *jf_link_watch_new(const struct jf_config *cfg, const uint3
 		jf_link_watch_free(w);
 		return NULL;
 	}
-	w->n = cfg->n_ifaces;
+	w->n = n < JF_MAX_IFACES ? n : JF_MAX_IFACES;
 	for (i = 0; i < w->n; i++) {
-		snprintf(w->name[i], sizeof(w->name[i]), "%s", cfg->ifaces[i]);
+		snprintf(w->name[i], sizeof(w->name[i]), "%s", names[i]);
 		w->ifindex[i] = ifindex[i];
 		w->attached[i] = true;
 	}

@@ -15,9 +15,9 @@ struct jf_link_watch;
 /* ifindex 0: interface i is gone; else it is there (again) as ifindex. */
 typedef void (*jf_link_change_fn)(int i, uint32_t ifindex, void *arg);
 
-/* Watch the n interfaces named in cfg, now at ifindex[]. NULL with a
- * reason in err. */
-struct jf_link_watch *jf_link_watch_new(const struct jf_config *cfg, const uint32_t *ifindex,
+/* Watch the n interfaces names[], now at ifindex[]. NULL with a reason
+ * in err. */
+struct jf_link_watch *jf_link_watch_new(const char *const *names, int n, const uint32_t *ifindex,
 					 char *err, size_t errlen);
 
 /* Read what the kernel reported (never blocks) and call fn once per

@@ -2,6 +2,8 @@
 /* Logging to stderr with levels; libbpf's messages come through here too. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <bpf/libbpf.h>
 #include "log.h"
 
@@ -9,12 +11,31 @@ int jf_log_level = JF_LOG_INFO;
 
 static const char *const level_names[] = { "error", "warning", "info", "debug", "trace" };
 
+/* syslog(3) priorities, for journald's "<N>" line prefix. */
+static const char *const journal_prio[] = { "<3>", "<4>", "<6>", "<7>", "<7>" };
+static int to_journal;
+
+void jf_log_init(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	/* systemd sets JOURNAL_STREAM to "DEV:INODE" of the stream it connected
+	 * to stderr; when they match, journald reads our priority prefixes. */
+	to_journal = js && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
+		     !fstat(2, &st) && st.st_dev == dev && st.st_ino == ino;
+}
+
 __attribute__((format(printf, 2, 0)))
 static void jf_vlog(enum jf_log_level lvl, const char *fmt, va_list ap)
 {
 	if ((int)lvl > jf_log_level)
 		return;
-	fprintf(stderr, "jflowd: %s: ", level_names[lvl]);
+	if (to_journal)
+		fprintf(stderr, "%s%s: ", journal_prio[lvl], level_names[lvl]);
+	else
+		fprintf(stderr, "jflowd: %s: ", level_names[lvl]);
 	vfprintf(stderr, fmt, ap);
 }
 
@@ -36,7 +57,8 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 
 	if ((int)lvl > jf_log_level)
 		return 0;
-	fprintf(stderr, "jflowd: ");	/* libbpf's lines start with "libbpf: " */
+	/* libbpf's lines start with "libbpf: " */
+	fputs(to_journal ? journal_prio[lvl] : "jflowd: ", stderr);
 	return vfprintf(stderr, fmt, ap);
 }
 

@@ -13,6 +13,10 @@ enum jf_log_level {
 
 extern int jf_log_level;
 
+/* Under systemd, with stderr connected to the journal, prefix each line
+ * with its syslog priority so that journald files it at that level. */
+void jf_log_init(void);
+
 void jf_log(enum jf_log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

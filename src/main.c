@@ -2,6 +2,7 @@
 /* jflowd: meter IP traffic into flows (XDP or libpcap) and export them to
  * flow collectors. Wires the modules together and runs the tick loop. */
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,10 +16,15 @@
 #include "link_watch.h"
 #include "log.h"
 #include "loss_report.h"
+#include "meter.h"
 #include "meter_stats.h"
 #include "metrics.h"
+#include "mirror.h"
 #include "pcap_meter.h"
 #include "preflight.h"
+#include "privs.h"
+#include "route.h"
+#include "sd_notify.h"
 #include "xdp_meter.h"
 
 #define EXIT_USAGE 2
@@ -28,14 +34,22 @@ struct app {
 	struct jf_config cfg;
 	struct jf_flow_cache *cache;
 	struct jf_exporter *exp;
-	struct jf_xdp_meter *xdp;
-	struct jf_pcap_meter *pcap;
-	struct jf_link_watch *links;
+	struct jf_meter *meter;		/* live capture */
+	struct jf_pcap_meter *pcap;	/* file replay */
+	struct jf_router *router;	/* router mode: forwarding lookups */
+	struct jf_link_watch *links;	/* live capture: interfaces that go and return */
 	struct jf_meter_stats st;
 	uint64_t now_ms;		/* export clock: wall clock, or capture clock */
 	double start_s;
 	const char *mode;
 	bool exporter_started;
+};
+
+/* The capture backend of each -m mode. */
+static const struct jf_meter_ops *const meters[] = {
+	[JF_MODE_XDP] = &jf_xdp_meter_ops,
+	[JF_MODE_XDP_GENERIC] = &jf_xdp_meter_ops,
+	[JF_MODE_PCAP] = &jf_pcap_meter_ops,
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -74,7 +88,7 @@ static void write_metrics(struct app *a)
 	in.uptime_s = jf_mono_s() - a->start_s;
 	in.bytes_per_flow = jf_cache_bytes_per_flow();
 	in.max_flows = a->cfg.max_flows;
-	in.kernel_bytes = a->xdp ? jf_xdp_meter_kernel_bytes(a->xdp) : 0;
+	in.kernel_bytes = a->meter ? jf_meter_kernel_bytes(a->meter) : 0;
 	in.links = a->links;
 	rc = jf_metrics_write(a->cfg.metrics_file, &in);
 	if (rc)
@@ -90,7 +104,7 @@ static void tick(struct app *a, uint64_t cache_ms, uint64_t now_ms)
 
 	a->now_ms = now_ms;
 	jf_cache_expire(a->cache, cache_ms);
-	jf_metrics_unaccounted(&a->st, &ign_p, &ign_o, 1);
+	jf_metrics_ignored(&a->st, &ign_p, &ign_o);
 	jf_exporter_set_ignored(a->exp, ign_p, ign_o);
 	jf_exporter_flush(a->exp, now_ms);
 	write_metrics(a);
@@ -102,7 +116,7 @@ static void shutdown_export(struct app *a, uint64_t now_ms, enum jf_end_reason w
 
 	a->now_ms = now_ms;
 	jf_cache_flush(a->cache, why);
-	jf_metrics_unaccounted(&a->st, &ign_p, &ign_o, 1);
+	jf_metrics_ignored(&a->st, &ign_p, &ign_o);
 	jf_exporter_set_ignored(a->exp, ign_p, ign_o);
 	jf_exporter_finish(a->exp, now_ms, TCP_DRAIN_MS);
 	write_metrics(a);
@@ -117,9 +131,11 @@ static int open_common(struct app *a)
 		.fin_ms = a->cfg.fin_ms,
 		.prefault = !a->cfg.pcap_file[0],
 	};
+	struct jf_exporter_params ep;
 	char err[512];
 
-	a->exp = jf_exporter_new(&a->cfg, err, sizeof(err));
+	jf_config_exporter_params(&a->cfg, a->cfg.pcap_file[0] != '\0', &ep);
+	a->exp = jf_exporter_new(&ep, err, sizeof(err));
 	if (!a->exp) {
 		log_err("%s", err);
 		return -1;
@@ -129,6 +145,27 @@ static int open_common(struct app *a)
 		log_err("flow cache of %u flows: out of memory", a->cfg.max_flows);
 		return -1;
 	}
+	return 0;
+}
+
+/* Once the meter is attached and the exporter's sockets are open, keep
+ * only what later work needs: what the meter says it needs to attach or
+ * capture again (jf_meter_ops.keep_caps); a replay needs nothing. Reading the maps,
+ * sending, reconnecting and writing the metrics file use descriptors
+ * already held, or plain file permissions. */
+static int drop_privileges(struct app *a, uint64_t keep)
+{
+	struct jf_privs_params pp = { .keep = keep, .user = a->cfg.user };
+	uint64_t eff, prm, bnd;
+	char err[256];
+
+	if (jf_privs_drop(&pp, err, sizeof(err))) {
+		log_err("%s", err);
+		return -1;
+	}
+	if (!jf_privs_current(&eff, &prm, &bnd))
+		log_debug("capabilities now: effective %#" PRIx64 ", bounding %#" PRIx64 "%s%s",
+			  eff, bnd, a->cfg.user[0] ? ", user " : "", a->cfg.user);
 	return 0;
 }
 
@@ -158,7 +195,7 @@ static int run_file(struct app *a)
 		log_err("%s", err);
 		return EXIT_FAILURE;
 	}
-	if (open_common(a))
+	if (open_common(a) || drop_privileges(a, 0))
 		return EXIT_FAILURE;
 	rc = jf_pcap_meter_run_file(a->pcap, a->cache, &a->st, a->cfg.tick_ms, file_tick, a,
 				    err, sizeof(err));
@@ -209,28 +246,28 @@ static void read_ifalias(const char *ifname, char *out, size_t n)
 static void on_link(int i, uint32_t ifindex, void *arg)
 {
 	struct app *a = arg;
+	const struct jf_meter_ops *ops = a->meter->ops;
 	const char *name = a->cfg.ifaces[i];
 	char err[512], descr[64];
 
 	if (!ifindex) {
 		log_warn("interface %s is gone: nothing on it is metered until it is back",
 			 name);
-		if (a->xdp)
-			jf_xdp_meter_iface_gone(a->xdp, i);
+		if (ops->iface_gone)
+			ops->iface_gone(a->meter, i);
 		jf_link_watch_set_attached(a->links, i, false);
 		return;
 	}
-	if (!a->xdp) {
-		log_err("interface %s is back (ifindex %u), but a libpcap capture cannot "
-			"follow it: restart jflowd to meter it", name, ifindex);
+	if (!ops->iface_back) {
+		log_err("interface %s is back (ifindex %u), but a %s capture cannot "
+			"follow it: restart jflowd to meter it", name, ifindex,
+			ops->name);
 		return;
 	}
-	if (jf_xdp_meter_iface_back(a->xdp, i, ifindex, name, err, sizeof(err))) {
+	if (ops->iface_back(a->meter, i, ifindex, err, sizeof(err))) {
 		log_err("interface %s is back (ifindex %u), but: %s", name, ifindex, err);
 		return;
 	}
-	log_info("interface %s is back (ifindex %u): metering it again with %s XDP", name,
-		 ifindex, jf_xdp_meter_mode(a->xdp, i));
 	read_ifalias(name, descr, sizeof(descr));
 	jf_exporter_add_ifname(a->exp, ifindex, name, descr);
 	jf_link_watch_set_attached(a->links, i, true);
@@ -238,26 +275,34 @@ static void on_link(int i, uint32_t ifindex, void *arg)
 
 static int run_live(struct app *a)
 {
+	const struct jf_meter_ops *ops = meters[a->cfg.mode];
 	struct sigaction sa = { .sa_handler = on_signal };
+	struct jf_meter_params mp;
+	struct jf_router_params rp;
 	uint64_t next_tick;
 	char err[512];
 	int i, rc = 0;
 
-	if (a->cfg.mode == JF_MODE_PCAP) {
-		a->mode = "pcap";
-		a->pcap = jf_pcap_meter_open_live(&a->cfg, err, sizeof(err));
-		if (!a->pcap) {
-			log_err("%s", err);
-			return EXIT_FAILURE;
-		}
-	} else {
-		a->mode = "xdp";
-		jf_log_setup_libbpf();
-		a->xdp = jf_xdp_meter_open(&a->cfg, err, sizeof(err));
-		if (!a->xdp) {
-			log_err("%s", err);
-			return EXIT_FAILURE;
-		}
+	a->mode = ops->name;
+	jf_log_setup_libbpf();
+	/* The cache first: the meter merges into it from the start. */
+	if (open_common(a))
+		return EXIT_FAILURE;
+	/* Router mode: the forwarding lookup hooked into the cache before
+	 * the first flow, its netlink sockets opened before the capabilities
+	 * go (RTM_GETROUTE itself needs none). */
+	jf_config_router_params(&a->cfg, &rp);
+	if (jf_router_setup(&rp, a->cache, &a->router, err, sizeof(err))) {
+		log_err("%s", err);
+		return EXIT_FAILURE;
+	}
+	if (a->router)
+		log_info("router mode: output interface, next hop and prefixes per flow");
+	jf_config_meter_params(&a->cfg, &mp);
+	a->meter = ops->open(&mp, a->cache, &a->st, err, sizeof(err));
+	if (!a->meter) {
+		log_err("%s", err);
+		return EXIT_FAILURE;
 	}
 	/* Every way of being told to go exports what it holds first. */
 	sigaction(SIGINT, &sa, NULL);
@@ -265,23 +310,20 @@ static int run_live(struct app *a)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (open_common(a))
-		return EXIT_FAILURE;
 	for (i = 0; i < a->cfg.n_ifaces; i++) {
 		char descr[64];
-		uint32_t ifindex = a->xdp ? jf_xdp_meter_ifindex(a->xdp, i)
-					  : jf_pcap_meter_ifindex(a->pcap, i);
+		uint32_t ifindex = jf_meter_ifindex(a->meter, i);
 
 		read_ifalias(a->cfg.ifaces[i], descr, sizeof(descr));
 		jf_exporter_add_ifname(a->exp, ifindex, a->cfg.ifaces[i], descr);
 	}
+	jf_mirror_add_ifnames(a->cfg.if_maps, a->cfg.n_if_maps, a->exp);
 	{
 		uint32_t ifx[JF_MAX_IFACES];
 
 		for (i = 0; i < a->cfg.n_ifaces; i++)
-			ifx[i] = a->xdp ? jf_xdp_meter_ifindex(a->xdp, i)
-					: jf_pcap_meter_ifindex(a->pcap, i);
-		a->links = jf_link_watch_new(&a->cfg, ifx, err, sizeof(err));
+			ifx[i] = jf_meter_ifindex(a->meter, i);
+		a->links = jf_link_watch_new(mp.ifaces, mp.n_ifaces, ifx, err, sizeof(err));
 		if (!a->links) {
 			log_err("%s", err);
 			return EXIT_FAILURE;
@@ -290,7 +332,11 @@ static int run_live(struct app *a)
 	a->now_ms = jf_wall_ms();
 	jf_exporter_start(a->exp, a->now_ms, a->now_ms);
 	a->exporter_started = true;
+	if (drop_privileges(a, ops->keep_caps))
+		return EXIT_FAILURE;
 	write_metrics(a);
+	/* Ready: the meter is attached and the templates are out. */
+	jf_sd_notify("READY=1\nSTATUS=metering and exporting");
 
 	/* Ticks, poll timeouts and the cache's timeouts run on the monotonic
 	 * clock: a step of the wall clock neither stalls nor rushes them. The
@@ -301,19 +347,13 @@ static int run_live(struct app *a)
 		int wait = mono >= next_tick ? 0 : (int)(next_tick - mono);
 
 		if (wait > 0) {
-			if (a->xdp)
-				jf_xdp_meter_poll(a->xdp, a->cache, wait, mono);
-			else
-				jf_pcap_meter_poll(a->pcap, a->cache, &a->st, wait);
+			jf_meter_poll(a->meter, wait, mono);
 			continue;
 		}
 		jf_link_watch_poll(a->links, on_link, a);
 		mono = jf_mono_ms();
 		a->now_ms = jf_wall_ms();
-		if (a->xdp)
-			rc = jf_xdp_meter_drain(a->xdp, a->cache, mono, &a->st);
-		else
-			jf_pcap_meter_update_drops(a->pcap, &a->st);
+		rc = jf_meter_tick(a->meter, mono);
 		if (rc)
 			break;
 		tick(a, mono, a->now_ms);
@@ -323,13 +363,9 @@ static int run_live(struct app *a)
 	}
 
 	log_info("stopping: exporting every flow");
+	jf_sd_notify("STOPPING=1\nSTATUS=exporting every flow before exit");
 	a->now_ms = jf_wall_ms();
-	if (a->xdp) {
-		rc = jf_xdp_meter_stop(a->xdp, a->cache, jf_mono_ms(), &a->st);
-	} else {
-		jf_pcap_meter_poll(a->pcap, a->cache, &a->st, 0);
-		jf_pcap_meter_update_drops(a->pcap, &a->st);
-	}
+	rc = jf_meter_stop(a->meter, jf_mono_ms());
 	shutdown_export(a, a->now_ms, JF_END_FORCED);
 	jf_loss_report(a->exp);
 	return rc ? EXIT_FAILURE : EXIT_SUCCESS;
@@ -349,6 +385,7 @@ int main(int argc, char **argv)
 	if (rc < 0)
 		return EXIT_USAGE;
 	jf_log_level = a.cfg.verbosity;
+	jf_log_init();
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	{
 		char err[512];
@@ -361,10 +398,11 @@ int main(int argc, char **argv)
 
 	rc = a.cfg.pcap_file[0] ? run_file(&a) : run_live(&a);
 
-	jf_xdp_meter_close(a.xdp);
+	jf_meter_close(a.meter);
 	jf_pcap_meter_close(a.pcap);
 	jf_link_watch_free(a.links);
 	jf_cache_free(a.cache);
+	jf_router_free(a.router);
 	jf_exporter_free(a.exp);
 	return rc;
 }

@@ -9,6 +9,7 @@
  *     + jflowd_collector_unexportable_packets_total */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,8 +22,8 @@
 
 static uint64_t write_failures;	/* of the metrics file, since start */
 
-void jf_metrics_unaccounted(const struct jf_meter_stats *st, uint64_t *packets,
-			    uint64_t *octets, int ignored_only)
+static void sum_reasons(const struct jf_meter_stats *st, uint64_t *packets,
+			uint64_t *octets, bool ignored_only)
 {
 	int r;
 
@@ -34,6 +35,17 @@ void jf_metrics_unaccounted(const struct jf_meter_stats *st, uint64_t *packets,
 		*packets += st->packets[r];
 		*octets += st->octets[r];
 	}
+}
+
+void jf_metrics_unaccounted(const struct jf_meter_stats *st, uint64_t *packets,
+			    uint64_t *octets)
+{
+	sum_reasons(st, packets, octets, false);
+}
+
+void jf_metrics_ignored(const struct jf_meter_stats *st, uint64_t *packets, uint64_t *octets)
+{
+	sum_reasons(st, packets, octets, true);
 }
 
 static void label_escape(char *out, size_t n, const char *in)
@@ -70,7 +82,7 @@ static void write_meter(FILE *f, const struct jf_metrics_input *in)
 		obs_p += st->packets[r];
 		obs_o += st->octets[r];
 	}
-	jf_metrics_unaccounted(st, &un_p, &un_o, 0);
+	jf_metrics_unaccounted(st, &un_p, &un_o);
 
 	metric(f, "jflowd_info", "gauge", "Capture mode of this jflowd.");
 	fprintf(f, "jflowd_info{mode=\"%s\",version=\"%s\"} 1\n", in->mode, JFLOWD_VERSION);

@@ -28,8 +28,11 @@ int jf_metrics_write(const char *path, const struct jf_metrics_input *in);
 void jf_metrics_write_failed(const char *path, int err);
 
 /* Sum of packets/octets not accounted for (everything but flows and
- * sampling), as the invariant and IE 164/165 need. */
+ * sampling): the invariant's last term. */
 void jf_metrics_unaccounted(const struct jf_meter_stats *st, uint64_t *packets,
-			    uint64_t *octets, int ignored_only);
+			    uint64_t *octets);
+
+/* Of those, the losses of IP traffic (not non-IP frames): IE 164/165. */
+void jf_metrics_ignored(const struct jf_meter_stats *st, uint64_t *packets, uint64_t *octets);
 
 #endif

@@ -25,7 +25,7 @@ int jf_v5_add(struct jf_v5_msg *m, const struct jf_record *r, const struct jf_en
 	memset(p, 0, JF_V5_REC_LEN);
 	memcpy(p, &k->src[0], 4);
 	memcpy(p + 4, &k->dst[0], 4);
-	/* nexthop (8) stays 0 */
+	memcpy(p + 8, &r->next_hop[0], 4);
 	jf_put_be(p + 12, k->ifindex, 2);
 	jf_put_be(p + 14, r->egress_ifindex, 2);
 	jf_put_be(p + 16, r->packets, 4);
@@ -37,7 +37,9 @@ int jf_v5_add(struct jf_v5_msg *m, const struct jf_record *r, const struct jf_en
 	p[37] = r->tcp_flags;
 	p[38] = k->proto;
 	p[39] = k->tos;
-	/* src_as, dst_as, masks: unknown, 0 */
+	/* src_as, dst_as (40-43): unknown, 0 */
+	p[44] = r->src_mask;
+	p[45] = r->dst_mask;
 	m->len += JF_V5_REC_LEN;
 	m->count++;
 	return 0;

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <pcap/pcap.h>
 #include "jflowd/parse.h"
 #include "clock.h"
@@ -41,6 +42,7 @@ struct source {
 };
 
 struct jf_pcap_meter {
+	struct jf_meter base;
 	struct source src[JF_MAX_IFACES];
 	int n;
 	bool offline;
@@ -52,9 +54,10 @@ struct jf_pcap_meter {
 	off_t file_size;
 	char *file_buf;			/* stdio buffer of the capture file */
 	bool progress;
-	/* per-dispatch context */
+	/* live: bound at open; file replay: given to jf_pcap_meter_run_file */
 	struct jf_flow_cache *cache;
 	struct jf_meter_stats *st;
+	/* per-dispatch context */
 	struct source *cur;
 	uint32_t tick_ms;
 	uint64_t next_tick_ms;
@@ -147,16 +150,8 @@ static void meter_packet(struct jf_pcap_meter *m, const struct pcap_pkthdr *h,
 	memset(&pkt, 0, sizeof(pkt));
 	reason = parse_frame(m->cur->linktype, data, data + h->caplen, &pkt);
 	if (reason == JF_PKT_OK) {
-		struct jf_update u = {
-			.packets = 1,
-			.octets = pkt.octets,
-			.first_ms = ts,
-			.last_ms = ts,
-			.flow_label = pkt.flow_label,
-			.tcp_flags = pkt.tcp_flags,
-			.ttl_min = pkt.ttl,
-			.ttl_max = pkt.ttl,
-		};
+		struct jf_flow u = jf_flow_packet(pkt.octets, pkt.tcp_flags, pkt.ttl,
+						  pkt.flow_label, ts);
 
 		pkt.key.ifindex = m->cur->ifindex;
 		/* Live, the cache's timeouts run on the monotonic clock. */
@@ -177,6 +172,7 @@ static struct jf_pcap_meter *meter_new(uint32_t sample_rate)
 
 	if (!m)
 		return NULL;
+	m->base.ops = &jf_pcap_meter_ops;
 	m->sample_rate = sample_rate;
 	if (getrandom(&m->rng, sizeof(m->rng), 0) != sizeof(m->rng) || !m->rng)
 		m->rng = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ull | 1;
@@ -244,22 +240,25 @@ struct jf_pcap_meter *jf_pcap_meter_open_file(const char *path, uint32_t sample_
 	return m;
 }
 
-struct jf_pcap_meter *jf_pcap_meter_open_live(const struct jf_config *cfg, char *err,
-					      size_t errlen)
+struct jf_pcap_meter *jf_pcap_meter_open_live(const struct jf_meter_params *p,
+					      struct jf_flow_cache *cache,
+					      struct jf_meter_stats *st, char *err, size_t errlen)
 {
-	struct jf_pcap_meter *m = meter_new(cfg->sample_rate);
+	struct jf_pcap_meter *m = meter_new(p->sample_rate);
 	int i;
 
 	if (!m) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	for (i = 0; i < cfg->n_ifaces; i++) {
+	m->cache = cache;
+	m->st = st;
+	for (i = 0; i < p->n_ifaces; i++) {
 		char perr[PCAP_ERRBUF_SIZE] = "";
 		struct source *s = &m->src[i];
 		int rc;
 
-		snprintf(s->name, sizeof(s->name), "%s", cfg->ifaces[i]);
+		snprintf(s->name, sizeof(s->name), "%s", p->ifaces[i]);
 		s->ifindex = if_nametoindex(s->name);
 		if (!s->ifindex) {
 			snprintf(err, errlen, "interface %s: %s", s->name, strerror(errno));
@@ -374,8 +373,7 @@ uint64_t jf_pcap_meter_clock_ms(const struct jf_pcap_meter *m)
 	return m->clock_ms;
 }
 
-int jf_pcap_meter_poll(struct jf_pcap_meter *m, struct jf_flow_cache *cache,
-		       struct jf_meter_stats *st, int timeout_ms)
+int jf_pcap_meter_poll(struct jf_pcap_meter *m, int timeout_ms)
 {
 	struct pollfd pfd[JF_MAX_IFACES];
 	int i, rc, total = 0;
@@ -388,8 +386,6 @@ int jf_pcap_meter_poll(struct jf_pcap_meter *m, struct jf_flow_cache *cache,
 	rc = poll(pfd, (nfds_t)m->n, timeout_ms);
 	if (rc < 0)
 		return errno == EINTR ? 0 : -1;
-	m->cache = cache;
-	m->st = st;
 	m->tick = NULL;
 	for (i = 0; i < m->n; i++) {
 		if (!pfd[i].revents)
@@ -406,8 +402,9 @@ int jf_pcap_meter_poll(struct jf_pcap_meter *m, struct jf_flow_cache *cache,
 	return total;
 }
 
-void jf_pcap_meter_update_drops(struct jf_pcap_meter *m, struct jf_meter_stats *st)
+void jf_pcap_meter_update_drops(struct jf_pcap_meter *m)
 {
+	struct jf_meter_stats *st = m->st;
 	int i;
 
 	for (i = 0; i < m->n; i++) {
@@ -430,3 +427,68 @@ uint32_t jf_pcap_meter_ifindex(const struct jf_pcap_meter *m, int i)
 {
 	return m->src[i].ifindex;
 }
+
+/* --- struct jf_meter_ops (live capture) --- */
+
+static struct jf_pcap_meter *pcap_of(const struct jf_meter *m)
+{
+	return jf_meter_priv(m, struct jf_pcap_meter);
+}
+
+static struct jf_meter *ops_open(const struct jf_meter_params *p, struct jf_flow_cache *cache,
+				 struct jf_meter_stats *st, char *err, size_t errlen)
+{
+	struct jf_pcap_meter *m = jf_pcap_meter_open_live(p, cache, st, err, errlen);
+
+	return m ? &m->base : NULL;
+}
+
+static int ops_poll(struct jf_meter *m, int timeout_ms, uint64_t now_ms)
+{
+	(void)now_ms;	/* packets carry their own time */
+	return jf_pcap_meter_poll(pcap_of(m), timeout_ms);
+}
+
+static int ops_tick(struct jf_meter *m, uint64_t now_ms)
+{
+	(void)now_ms;
+	jf_pcap_meter_update_drops(pcap_of(m));
+	return 0;
+}
+
+/* What the kernel still holds for us, then its final drop counts. */
+static int ops_stop(struct jf_meter *m, uint64_t now_ms)
+{
+	(void)now_ms;
+	jf_pcap_meter_poll(pcap_of(m), 0);
+	jf_pcap_meter_update_drops(pcap_of(m));
+	return 0;
+}
+
+static uint32_t ops_ifindex(const struct jf_meter *m, int i)
+{
+	return jf_pcap_meter_ifindex(pcap_of(m), i);
+}
+
+static uint64_t ops_kernel_bytes(const struct jf_meter *m)
+{
+	(void)m;
+	return 0;	/* libpcap's ring is not ours to count */
+}
+
+static void ops_close(struct jf_meter *m)
+{
+	jf_pcap_meter_close(pcap_of(m));
+}
+
+const struct jf_meter_ops jf_pcap_meter_ops = {
+	.name = "pcap",
+	.keep_caps = 1ULL << CAP_NET_RAW,	/* open a capture socket again */
+	.open = ops_open,
+	.poll = ops_poll,
+	.tick = ops_tick,
+	.stop = ops_stop,
+	.ifindex = ops_ifindex,
+	.kernel_bytes = ops_kernel_bytes,
+	.close = ops_close,
+};

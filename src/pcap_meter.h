@@ -8,11 +8,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include "config.h"
 #include "flow_cache.h"
+#include "meter.h"
 #include "meter_stats.h"
 
 struct jf_pcap_meter;
+
+/* Its struct jf_meter_ops: live capture on interfaces. */
+extern const struct jf_meter_ops jf_pcap_meter_ops;
 
 /* Called before a packet whose time reaches the next tick, with the
  * capture time of that tick (file replay). */
@@ -23,8 +26,10 @@ struct jf_pcap_meter *jf_pcap_meter_open_file(const char *path, uint32_t sample_
 /* The same from an open stream (taken over, closed with the meter). */
 struct jf_pcap_meter *jf_pcap_meter_open_fp(FILE *f, const char *name, uint32_t sample_rate,
 					    char *err, size_t errlen);
-struct jf_pcap_meter *jf_pcap_meter_open_live(const struct jf_config *cfg, char *err,
-					      size_t errlen);
+/* Live: metered into cache, counted into st. */
+struct jf_pcap_meter *jf_pcap_meter_open_live(const struct jf_meter_params *p,
+					      struct jf_flow_cache *cache,
+					      struct jf_meter_stats *st, char *err, size_t errlen);
 void jf_pcap_meter_close(struct jf_pcap_meter *m);
 
 /* Meter every packet of the file into the cache, calling tick every
@@ -40,11 +45,10 @@ uint64_t jf_pcap_meter_clock_ms(const struct jf_pcap_meter *m);
 
 /* Live: wait up to timeout_ms for packets on every interface and meter
  * them. Returns packets metered or -1. */
-int jf_pcap_meter_poll(struct jf_pcap_meter *m, struct jf_flow_cache *cache,
-		       struct jf_meter_stats *st, int timeout_ms);
+int jf_pcap_meter_poll(struct jf_pcap_meter *m, int timeout_ms);
 
 /* Live: the kernel's drop counters into st->capture_drops. */
-void jf_pcap_meter_update_drops(struct jf_pcap_meter *m, struct jf_meter_stats *st);
+void jf_pcap_meter_update_drops(struct jf_pcap_meter *m);
 
 int jf_pcap_meter_count(const struct jf_pcap_meter *m);
 uint32_t jf_pcap_meter_ifindex(const struct jf_pcap_meter *m, int i);

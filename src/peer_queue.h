@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* Flow control toward a UDP collector on this host: the fill of the
- * collector socket's receive queue, read with sock_diag, so a file replay
- * sends only as fast as the collector reads. */
+ * collector socket's receive queue, read with sock_diag, so the exporter
+ * sends only as fast as the collector reads (in every capture mode). */
 #ifndef JFLOWD_PEER_QUEUE_H
 #define JFLOWD_PEER_QUEUE_H
 

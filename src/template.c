@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Default template layouts (PROTOCOL.md) and the record writers. */
+/* Default template layouts (docs/protocol.md) and the record writers. */
 #include <string.h>
+#include "jflowd/parse.h"
 #include "ie.h"
 #include "template.h"
 
@@ -63,6 +64,7 @@ void jf_template_data(struct jf_template *t, uint16_t id, const struct jf_tmpl_p
 	add(t, IE_FLOW_END_REASON, 1);
 	add(t, IE_IP_VERSION, 1);
 	add(t, IE_DIRECTION, 1);
+	add(t, IE_FORWARDING_STATUS, 1);
 	add(t, IE_DOT1Q_CUSTOMER_VLAN_ID, 2);
 	if (v6)
 		add(t, IE_FLOW_LABEL, 4);
@@ -111,7 +113,7 @@ void jf_template_opt_exporter(struct jf_template *t, const struct jf_tmpl_params
 		add(t, IE_IGNORED_OCTETS, 8);
 	} else {
 		/* v9 System scope with length 4: length 0 breaks collectors. */
-		add(t, 1 /* V9_SCOPE_SYSTEM */, 4);
+		add(t, V9_SCOPE_SYSTEM, 4);
 		add(t, IE_SAMPLING_INTERVAL, 4);
 		add(t, IE_SAMPLING_ALGORITHM, 1);
 		add(t, IE_ACTIVE_TIMEOUT, 2);
@@ -132,7 +134,7 @@ void jf_template_opt_ifname(struct jf_template *t, const struct jf_tmpl_params *
 	if (p->wire == JF_WIRE_IPFIX)
 		add(t, IE_OBSERVATION_DOMAIN_ID, 4);
 	else
-		add(t, 1 /* V9_SCOPE_SYSTEM */, 4);
+		add(t, V9_SCOPE_SYSTEM, 4);
 	add(t, IE_INGRESS_IF, 4);
 	add(t, IE_INTERFACE_DESCRIPTION, 64);
 	add(t, IE_INTERFACE_NAME, 32);
@@ -189,7 +191,8 @@ static void put_flow_field(uint8_t *p, uint16_t ie, unsigned len, const struct j
 		break;
 	case IE_ICMP_TYPE_CODE_V4:
 	case IE_ICMP_TYPE_CODE_V6:
-		jf_put_be(p, (k->proto == 1 || k->proto == 58) ? k->dport : 0, len);
+		jf_put_be(p, k->proto == JF_IPPROTO_ICMP || k->proto == JF_IPPROTO_ICMPV6 ?
+			     k->dport : 0, len);
 		break;
 	case IE_INGRESS_IF:
 		jf_put_be(p, k->ifindex, len);
@@ -219,7 +222,22 @@ static void put_flow_field(uint8_t *p, uint16_t ie, unsigned len, const struct j
 		*p = k->family;
 		break;
 	case IE_DIRECTION:
-		*p = 0;		/* ingress */
+		*p = r->direction;
+		break;
+	case IE_FORWARDING_STATUS:
+		jf_put_be(p, r->fwd_status, len);
+		break;
+	case IE_SRC_MASK:
+	case IE_SRC_IPV6_MASK:
+		*p = r->src_mask;
+		break;
+	case IE_DST_MASK:
+	case IE_DST_IPV6_MASK:
+		*p = r->dst_mask;
+		break;
+	case IE_NEXT_HOP_IPV4:
+	case IE_NEXT_HOP_IPV6:
+		put_addr(p, r->next_hop, len);
 		break;
 	case IE_FLOW_LABEL:
 		jf_put_be(p, r->flow_label, len);
@@ -257,7 +275,7 @@ static void put_flow_field(uint8_t *p, uint16_t ie, unsigned len, const struct j
 	case IE_LAST_SWITCHED:
 		jf_put_be(p, jf_uptime_ms(r->last_ms, ctx), len);
 		break;
-	default:	/* masks, AS numbers, next hops: not known here */
+	default:	/* AS numbers, BGP next hops: not known here */
 		memset(p, 0, len);
 		break;
 	}
@@ -267,17 +285,10 @@ static void put_flow_field(uint8_t *p, uint16_t ie, unsigned len, const struct j
 static bool constant_field(uint16_t ie)
 {
 	switch (ie) {
-	case IE_SRC_MASK:
-	case IE_DST_MASK:
-	case IE_SRC_IPV6_MASK:
-	case IE_DST_IPV6_MASK:
 	case IE_BGP_SRC_AS:
 	case IE_BGP_DST_AS:
-	case IE_NEXT_HOP_IPV4:
-	case IE_NEXT_HOP_IPV6:
 	case IE_BGP_NEXT_HOP_IPV4:
 	case IE_BGP_NEXT_HOP_IPV6:
-	case IE_DIRECTION:	/* ingress */
 	case IE_IP_VERSION:	/* the template's family */
 		return true;
 	default:
@@ -362,7 +373,7 @@ static void compile(struct jf_template *t)
 			t->npatch++;
 		} else if (ie == IE_IP_VERSION) {
 			t->image[off] = v6 ? 6 : 4;
-		}	/* the others: 0, ingress direction included */
+		}	/* the others: 0 */
 		off = (uint16_t)(off + len);
 	}
 	/* Fuse neighbours: fewer dispatches per record. */
@@ -409,7 +420,10 @@ void jf_write_flow(uint8_t *out, const struct jf_template *t,
 		case OP_PROTO: *p = k->proto; break;
 		case OP_SPORT: jf_put_be(p, k->sport, 2); break;
 		case OP_DPORT: jf_put_be(p, k->dport, 2); break;
-		case OP_ICMP: jf_put_be(p, (k->proto == 1 || k->proto == 58) ? k->dport : 0, 2); break;
+		case OP_ICMP:
+			jf_put_be(p, k->proto == JF_IPPROTO_ICMP || k->proto == JF_IPPROTO_ICMPV6 ?
+				     k->dport : 0, 2);
+			break;
 		case OP_IN_IF: jf_put_be(p, k->ifindex, 4); break;
 		case OP_OUT_IF: jf_put_be(p, r->egress_ifindex, 4); break;
 		case OP_VLAN: jf_put_be(p, k->vlan, 2); break;

@@ -9,12 +9,15 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include "bytes.h"
 #include "record.h"
 
 #define JF_TMPL_MAX_FIELDS 48
 #define JF_TMPL_MAX_REC 256	/* bytes of the longest data record */
 
+/* Wire format: the version number in the message header. */
 enum jf_wire {
+	JF_WIRE_V5 = 5,
 	JF_WIRE_V9 = 9,
 	JF_WIRE_IPFIX = 10,
 };
@@ -25,7 +28,7 @@ enum jf_tmpl_kind {
 	JF_TMPL_OPT_IFNAME,	/* interface index -> name, description */
 };
 
-/* Data template ids, one per record layout (PROTOCOL.md). */
+/* Data template ids, one per record layout (docs/protocol.md). */
 enum jf_tmpl_id {
 	JF_TID_IPV4 = 256,
 	JF_TID_IPV6 = 257,
@@ -128,43 +131,5 @@ void jf_write_opt_exporter(uint8_t *out, const struct jf_template *t,
 			   const struct jf_opt_exporter *v);
 void jf_write_opt_ifname(uint8_t *out, const struct jf_template *t,
 			 const struct jf_opt_ifname *v);
-
-/* Big-endian store of the low `len` bytes of v; values that do not fit
- * saturate (a 4-byte counter never wraps to a small number). The common
- * widths are one byte swap and one store each. */
-static inline void jf_put_be(uint8_t *p, uint64_t v, unsigned len)
-{
-	unsigned i;
-
-	if (len < 8 && v >> (len * 8))
-		v = (1ull << (len * 8)) - 1;
-	switch (len) {
-	case 1:
-		*p = (uint8_t)v;
-		return;
-	case 2: {
-		uint16_t x = __builtin_bswap16((uint16_t)v);
-
-		memcpy(p, &x, 2);
-		return;
-	}
-	case 4: {
-		uint32_t x = __builtin_bswap32((uint32_t)v);
-
-		memcpy(p, &x, 4);
-		return;
-	}
-	case 8: {
-		uint64_t x = __builtin_bswap64(v);
-
-		memcpy(p, &x, 8);
-		return;
-	}
-	}
-	for (i = len; i > 0; i--) {
-		p[i - 1] = (uint8_t)v;
-		v >>= 8;
-	}
-}
 
 #endif

@@ -22,7 +22,7 @@
 #include <unistd.h>
 #include "clock.h"
 #include "log.h"
-#include "template.h"
+#include "bytes.h"
 #include "transport.h"
 
 #define UDP_SNDBUF (4 << 20)
@@ -324,8 +324,8 @@ static void tcp_flush(struct jf_transport *t, uint64_t now_ms)
 		ssize_t n;
 
 		entry_meta(t, t->wr_off, &meta);
-		if (t->wr_pos == 0)	/* numbered for this connection */
-			jf_put_be(m + 8, t->session_seq, 4);
+		if (t->wr_pos == 0 && meta.seq_off)	/* numbered for this connection */
+			jf_put_be(m + meta.seq_off, t->session_seq, 4);
 		n = send(t->fd, m + t->wr_pos, mlen - t->wr_pos, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)

@@ -26,7 +26,8 @@ struct jf_msg_meta {
 	uint32_t tmpl_records;	/* template and options template records */
 	uint32_t opt_records;	/* options data records */
 	uint32_t session;	/* TCP: templates/options of one connection, never resent */
-	uint32_t pad;
+	uint16_t seq_off;	/* TCP: where the per-connection sequence number goes, 0: none */
+	uint16_t pad;
 };
 
 /* Messages taken out of the TCP queue unsent, and what they carried. */

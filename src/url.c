@@ -4,32 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "export_proto.h"
 #include "url.h"
-
-static const struct {
-	const char *scheme;
-	enum jf_export_proto proto;
-	const char *default_port;
-} schemes[] = {
-	{ "ipfix", JF_EXPORT_IPFIX, "4739" },
-	{ "ipfix+udp", JF_EXPORT_IPFIX, "4739" },
-	{ "ipfix+tcp", JF_EXPORT_IPFIX_TCP, "4739" },
-	{ "v9", JF_EXPORT_V9, "2055" },
-	{ "netflow9", JF_EXPORT_V9, "2055" },
-	{ "v5", JF_EXPORT_V5, "2055" },
-	{ "netflow5", JF_EXPORT_V5, "2055" },
-};
-
-const char *jf_export_proto_name(enum jf_export_proto p)
-{
-	switch (p) {
-	case JF_EXPORT_IPFIX: return "ipfix";
-	case JF_EXPORT_IPFIX_TCP: return "ipfix+tcp";
-	case JF_EXPORT_V9: return "v9";
-	case JF_EXPORT_V5: return "v5";
-	}
-	return "?";
-}
 
 static int valid_port(const char *s)
 {
@@ -48,7 +24,6 @@ static int parse_base(const char *url, struct jf_collector_url *out,
 {
 	const char *sep, *hp, *port = NULL;
 	size_t slen, hlen;
-	unsigned i;
 
 	sep = strstr(url, "://");
 	if (!sep) {
@@ -57,16 +32,12 @@ static int parse_base(const char *url, struct jf_collector_url *out,
 		return -EINVAL;
 	}
 	slen = (size_t)(sep - url);
-	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++)
-		if (strlen(schemes[i].scheme) == slen &&
-		    !strncmp(url, schemes[i].scheme, slen))
-			break;
-	if (i == sizeof(schemes) / sizeof(schemes[0])) {
+	out->proto = jf_export_proto_find(url, slen);
+	if (!out->proto) {
 		snprintf(err, errlen, "collector '%s': unknown scheme '%.*s' "
 			 "(use ipfix, ipfix+tcp, v9 or v5)", url, (int)slen, url);
 		return -EINVAL;
 	}
-	out->proto = schemes[i].proto;
 
 	hp = sep + 3;
 	if (*hp == '[') {
@@ -124,7 +95,7 @@ static int parse_base(const char *url, struct jf_collector_url *out,
 		}
 		strcpy(out->port, buf);
 	} else {
-		strcpy(out->port, schemes[i].default_port);
+		strcpy(out->port, out->proto->default_port);
 	}
 	return 0;
 }
@@ -143,7 +114,7 @@ static int parse_query(const char *url, const char *q, struct jf_collector_url *
 			 "(known: sequence=rfc, sequence=nfdump)", url, q);
 		return -EINVAL;
 	}
-	if (out->proto != JF_EXPORT_IPFIX && out->proto != JF_EXPORT_IPFIX_TCP) {
+	if (out->proto->wire != JF_WIRE_IPFIX) {
 		snprintf(err, errlen, "collector '%s': sequence= applies to IPFIX collectors only",
 			 url);
 		return -EINVAL;

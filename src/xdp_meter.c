@@ -9,16 +9,20 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/if_link.h>
+#include <linux/capability.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "epoch.h"
 #include "log.h"
+#include "mirror.h"
+#include "tc_meter.h"
 #include "xdp_meter.h"
 #include "jflowd.skel.h"
 
 #define DRAIN_BATCH 1024	/* entries per batch syscall */
 
 struct jf_xdp_meter {
+	struct jf_meter base;
 	struct jflowd_bpf *skel;
 	bool quiesce_seq;		/* else an RCU grace period */
 	int ncpus;
@@ -27,17 +31,23 @@ struct jf_xdp_meter {
 	uint32_t attach_flags[JF_MAX_IFACES];
 	bool attached[JF_MAX_IFACES];
 	int link_fd[JF_MAX_IFACES];
-	enum jf_capture_mode mode;
+	char name[JF_MAX_IFACES][JF_IFNAME_MAX];
+	uint8_t dirs[JF_MAX_IFACES];	/* JF_DIR_* */
+	bool generic;			/* generic XDP only */
 	int map_fd[2];
 	int stats_fd;
 	struct ring_buffer *ring;
+	struct jf_tc_meter *tc;		/* egress metering (IFACE:out), or NULL */
+	struct jf_mirror *mirror;	/* promiscuous membership (--mirror), or NULL */
 	/* Drain buffers. */
 	struct jf_key *keys;
 	struct jf_counters *vals;
-	struct jf_update *updates;
+	struct jf_flow *updates;
 	struct jf_stat *percpu;		/* ncpus values of one stats entry */
-	/* Ring callback context. */
+	/* Bound at open. */
 	struct jf_flow_cache *cache;
+	struct jf_meter_stats *st;
+	/* Ring callback context. */
 	uint64_t now_ms;
 	int64_t mono_to_real_ns;
 	uint64_t spill_seen[2];		/* ring records per epoch parity */
@@ -63,16 +73,12 @@ static int on_spill(void *ctx, void *data, size_t size)
 {
 	struct jf_xdp_meter *m = ctx;
 	const struct jf_spill *s = data;
-	struct jf_update u;
+	struct jf_flow u;
 
 	if (size < sizeof(*s))
 		return 0;
-	u.packets = 1;
-	u.octets = s->octets;
-	u.first_ms = u.last_ms = to_real_ms(m, s->ts_ns);
-	u.flow_label = s->flow_label;
-	u.tcp_flags = s->tcp_flags;
-	u.ttl_min = u.ttl_max = s->ttl;
+	u = jf_flow_packet(s->octets, s->tcp_flags, s->ttl, s->flow_label,
+			   to_real_ms(m, s->ts_ns));
 	jf_cache_update(m->cache, &s->key, &u, m->now_ms);
 	m->spill_seen[s->epoch & 1]++;
 	m->spill_merged++;
@@ -108,12 +114,12 @@ static int link_xdp(struct jf_xdp_meter *m, int i, uint32_t mode_flag)
 	return 0;
 }
 
-static int attach_one(struct jf_xdp_meter *m, int i, const char *name, enum jf_capture_mode mode,
+static int attach_one(struct jf_xdp_meter *m, int i, const char *name, bool generic,
 		      char *err, size_t errlen)
 {
 	int rc;
 
-	if (mode == JF_MODE_XDP) {
+	if (!generic) {
 		rc = link_xdp(m, i, XDP_FLAGS_DRV_MODE);
 		if (!rc)
 			return 0;
@@ -135,10 +141,11 @@ static int attach_one(struct jf_xdp_meter *m, int i, const char *name, enum jf_c
 	return 0;
 }
 
-struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_config *cfg, char *err, size_t errlen)
+struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
+				       struct jf_flow_cache *cache, struct jf_meter_stats *st,
+				       char *err, size_t errlen)
 {
 	struct jf_xdp_meter *m;
-	uint32_t map_flows;
 	int i, rc;
 
 	m = calloc(1, sizeof(*m));
@@ -146,6 +153,8 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_config *cfg, char *err, s
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	m->base.ops = &jf_xdp_meter_ops;
+	jf_xdp_meter_bind(m, cache, st);
 	m->ncpus = libbpf_num_possible_cpus();
 	if (m->ncpus <= 0) {
 		snprintf(err, errlen, "cannot count CPUs: %s", strerror(-m->ncpus));
@@ -154,12 +163,14 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_config *cfg, char *err, s
 	if (m->ncpus > JF_MAX_CPUS)
 		log_warn("%d CPUs; packets on CPUs beyond %d are counted as lost",
 			 m->ncpus, JF_MAX_CPUS);
-	m->n_ifaces = cfg->n_ifaces;
-	m->mode = cfg->mode;
-	for (i = 0; i < cfg->n_ifaces; i++) {
-		m->ifindex[i] = if_nametoindex(cfg->ifaces[i]);
+	m->n_ifaces = p->n_ifaces;
+	m->generic = p->generic;
+	for (i = 0; i < p->n_ifaces; i++) {
+		snprintf(m->name[i], sizeof(m->name[i]), "%s", p->ifaces[i]);
+		m->dirs[i] = jf_meter_dir(p, i);
+		m->ifindex[i] = if_nametoindex(p->ifaces[i]);
 		if (!m->ifindex[i]) {
-			snprintf(err, errlen, "interface %s: %s", cfg->ifaces[i], strerror(errno));
+			snprintf(err, errlen, "interface %s: %s", p->ifaces[i], strerror(errno));
 			goto fail;
 		}
 	}
@@ -169,19 +180,19 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_config *cfg, char *err, s
 		snprintf(err, errlen, "open BPF object: %s", strerror(errno));
 		goto fail;
 	}
-	if (cfg->quiesce == JF_QUIESCE_RCU && !jf_epoch_rcu_available()) {
+	if (p->quiesce == JF_QUIESCE_RCU && !jf_epoch_rcu_available()) {
 		snprintf(err, errlen, "--quiesce rcu: the kernel offers no membarrier GLOBAL "
 			 "(nohz_full?); use --quiesce seq");
 		goto fail;
 	}
-	m->quiesce_seq = cfg->quiesce == JF_QUIESCE_SEQ ||
-			 (cfg->quiesce == JF_QUIESCE_AUTO && !jf_epoch_rcu_available());
+	m->quiesce_seq = p->quiesce == JF_QUIESCE_SEQ ||
+			 (p->quiesce == JF_QUIESCE_AUTO && !jf_epoch_rcu_available());
 	m->skel->rodata->quiesce_seq = m->quiesce_seq;
-	m->skel->rodata->sample_rate = cfg->sample_rate;
-	m->skel->rodata->verdict = cfg->mirror ? XDP_DROP : XDP_PASS;
-	map_flows = jf_config_map_flows(cfg);
-	bpf_map__set_max_entries(m->skel->maps.flows_a, map_flows);
-	bpf_map__set_max_entries(m->skel->maps.flows_b, map_flows);
+	m->skel->rodata->sample_rate = p->sample_rate;
+	m->skel->rodata->verdict = p->mirror ? XDP_DROP : XDP_PASS;
+	m->skel->rodata->mirror_map_on = p->mirror && p->n_if_maps;
+	bpf_map__set_max_entries(m->skel->maps.flows_a, p->map_flows);
+	bpf_map__set_max_entries(m->skel->maps.flows_b, p->map_flows);
 
 	rc = jflowd_bpf__load(m->skel);
 	if (rc) {
@@ -210,22 +221,36 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_config *cfg, char *err, s
 	log_debug("epoch switches wait with %s", m->quiesce_seq ? "per-CPU sequence counters"
 							   : "an RCU grace period");
 
-	for (i = 0; i < cfg->n_ifaces; i++) {
-		if (attach_one(m, i, cfg->ifaces[i], cfg->mode, err, errlen))
+	/* Mirror port: promiscuous, and the MAC/VLAN map filled, before the
+	 * first frame is metered. */
+	if (jf_mirror_open(p, m->skel->obj, &m->mirror, err, errlen))
+		goto fail;
+	for (i = 0; i < p->n_ifaces; i++) {
+		if (!(jf_meter_dir(p, i) & JF_DIR_IN))
+			continue;	/* IFACE:out: the TC program only */
+		if (attach_one(m, i, p->ifaces[i], p->generic, err, errlen))
 			goto fail;
-		log_info("metering %s (ifindex %u) with %s XDP", cfg->ifaces[i], m->ifindex[i],
+		log_info("metering %s (ifindex %u) with %s XDP", p->ifaces[i], m->ifindex[i],
 			 jf_xdp_meter_mode(m, i));
 	}
+	/* Egress (IFACE:out, :both): the TC program, sharing the maps. */
+	if (jf_tc_meter_open(p, m->skel->obj, &m->tc, err, errlen))
+		goto fail;
 	return m;
 fail:
 	jf_xdp_meter_close(m);
 	return NULL;
 }
 
-int jf_xdp_meter_poll(struct jf_xdp_meter *m, struct jf_flow_cache *cache, int timeout_ms,
-		      uint64_t now_ms)
+void jf_xdp_meter_bind(struct jf_xdp_meter *m, struct jf_flow_cache *cache,
+		       struct jf_meter_stats *st)
 {
 	m->cache = cache;
+	m->st = st;
+}
+
+int jf_xdp_meter_poll(struct jf_xdp_meter *m, int timeout_ms, uint64_t now_ms)
+{
 	m->now_ms = now_ms;
 	return ring_buffer__poll(m->ring, timeout_ms);
 }
@@ -247,7 +272,7 @@ static int drain_map(struct jf_xdp_meter *m, int fd, struct jf_flow_cache *cache
 			break;
 		for (i = 0; i < count; i++) {
 			const struct jf_counters *c = &m->vals[i];
-			struct jf_update *u = &m->updates[i];
+			struct jf_flow *u = &m->updates[i];
 
 			u->packets = c->packets;
 			u->octets = c->octets;
@@ -257,6 +282,7 @@ static int drain_map(struct jf_xdp_meter *m, int fd, struct jf_flow_cache *cache
 			u->tcp_flags = (uint8_t)c->tcp_flags;
 			u->ttl_min = (uint8_t)c->ttl;
 			u->ttl_max = (uint8_t)(c->ttl >> 8);
+			u->out_ifindex = c->out_ifindex;
 		}
 		jf_cache_update_batch(cache, m->keys, m->updates, count, now_ms);
 		*flows += count;
@@ -320,14 +346,13 @@ static void sync_spill(struct jf_xdp_meter *m, struct jf_meter_stats *st)
 	m->spill_merged_octets = 0;
 }
 
-int jf_xdp_meter_drain(struct jf_xdp_meter *m, struct jf_flow_cache *cache, uint64_t now_ms,
-		       struct jf_meter_stats *st)
+int jf_xdp_meter_drain(struct jf_xdp_meter *m, uint64_t now_ms)
 {
 	struct jflowd_bpf__bss *bss = m->skel->bss;
+	struct jf_meter_stats *st = m->st;
 	uint64_t old;
 	int rc;
 
-	m->cache = cache;
 	m->now_ms = now_ms;
 	m->mono_to_real_ns = mono_to_real_offset();
 	old = jf_epoch_flip(&bss->epoch);
@@ -344,7 +369,7 @@ int jf_xdp_meter_drain(struct jf_xdp_meter *m, struct jf_flow_cache *cache, uint
 	/* The old map has no writer now; its spilled packets are all in the
 	 * ring. */
 	ring_buffer__consume(m->ring);
-	rc = drain_map(m, m->map_fd[old & 1], cache, now_ms, &st->drained_flows);
+	rc = drain_map(m, m->map_fd[old & 1], m->cache, now_ms, &st->drained_flows);
 	if (!rc)
 		rc = harvest(m, (uint32_t)(old & 1), st);
 	sync_spill(m, st);
@@ -354,17 +379,18 @@ int jf_xdp_meter_drain(struct jf_xdp_meter *m, struct jf_flow_cache *cache, uint
 	return rc;
 }
 
-int jf_xdp_meter_stop(struct jf_xdp_meter *m, struct jf_flow_cache *cache, uint64_t now_ms,
-		      struct jf_meter_stats *st)
+int jf_xdp_meter_stop(struct jf_xdp_meter *m, uint64_t now_ms)
 {
 	int i, rc;
 
 	for (i = 0; i < m->n_ifaces; i++)
 		detach_one(m, i);
+	jf_tc_meter_close(m->tc);	/* no writer left before the last drains */
+	m->tc = NULL;
 	/* Two switches drain both maps; runs still in flight are waited for. */
-	rc = jf_xdp_meter_drain(m, cache, now_ms, st);
+	rc = jf_xdp_meter_drain(m, now_ms);
 	if (!rc)
-		rc = jf_xdp_meter_drain(m, cache, now_ms, st);
+		rc = jf_xdp_meter_drain(m, now_ms);
 	return rc;
 }
 
@@ -376,6 +402,8 @@ void jf_xdp_meter_close(struct jf_xdp_meter *m)
 		return;
 	for (i = 0; i < m->n_ifaces; i++)
 		detach_one(m, i);
+	jf_tc_meter_close(m->tc);
+	jf_mirror_close(m->mirror);
 	ring_buffer__free(m->ring);
 	jflowd_bpf__destroy(m->skel);
 	free(m->keys);
@@ -388,14 +416,35 @@ void jf_xdp_meter_close(struct jf_xdp_meter *m)
 void jf_xdp_meter_iface_gone(struct jf_xdp_meter *m, int i)
 {
 	detach_one(m, i);	/* the kernel let go of the link already */
+	jf_tc_meter_iface_gone(m->tc, m->name[i]);
 }
 
-int jf_xdp_meter_iface_back(struct jf_xdp_meter *m, int i, uint32_t ifindex, const char *name,
+/* Runs with CAP_NET_ADMIN only (the capabilities dropped after start-up):
+ * a link on the program already loaded, and the TC program the same way. */
+int jf_xdp_meter_iface_back(struct jf_xdp_meter *m, int i, uint32_t ifindex,
 			    char *err, size_t errlen)
 {
+	int rc;
+
 	detach_one(m, i);
 	m->ifindex[i] = ifindex;
-	return attach_one(m, i, name, m->mode, err, errlen);
+	rc = jf_mirror_iface_back(m->mirror, m->name[i], ifindex, err, errlen);
+	if (rc)
+		return rc;
+	if (m->dirs[i] & JF_DIR_IN) {
+		rc = attach_one(m, i, m->name[i], m->generic, err, errlen);
+		if (rc)
+			return rc;
+		log_info("interface %s is back (ifindex %u): metering it again with %s XDP",
+			 m->name[i], ifindex, jf_xdp_meter_mode(m, i));
+	}
+	rc = jf_tc_meter_iface_back(m->tc, m->name[i], ifindex, err, errlen);
+	if (rc)
+		return rc;
+	if (m->dirs[i] & JF_DIR_OUT)
+		log_info("interface %s is back (ifindex %u): metering its egress again (tc)",
+			 m->name[i], ifindex);
+	return 0;
 }
 
 const char *jf_xdp_meter_mode(const struct jf_xdp_meter *m, int i)
@@ -441,3 +490,72 @@ uint64_t jf_xdp_meter_kernel_bytes(const struct jf_xdp_meter *m)
 	return fd_memlock(m->map_fd[0]) + fd_memlock(m->map_fd[1]) +
 	       fd_memlock(bpf_map__fd(m->skel->maps.spill));
 }
+
+/* --- struct jf_meter_ops --- */
+
+static struct jf_xdp_meter *xdp_of(const struct jf_meter *m)
+{
+	return jf_meter_priv(m, struct jf_xdp_meter);
+}
+
+static struct jf_meter *ops_open(const struct jf_meter_params *p, struct jf_flow_cache *cache,
+				 struct jf_meter_stats *st, char *err, size_t errlen)
+{
+	struct jf_xdp_meter *m = jf_xdp_meter_open(p, cache, st, err, errlen);
+
+	return m ? &m->base : NULL;
+}
+
+static int ops_poll(struct jf_meter *m, int timeout_ms, uint64_t now_ms)
+{
+	return jf_xdp_meter_poll(xdp_of(m), timeout_ms, now_ms);
+}
+
+static int ops_tick(struct jf_meter *m, uint64_t now_ms)
+{
+	return jf_xdp_meter_drain(xdp_of(m), now_ms);
+}
+
+static int ops_stop(struct jf_meter *m, uint64_t now_ms)
+{
+	return jf_xdp_meter_stop(xdp_of(m), now_ms);
+}
+
+static uint32_t ops_ifindex(const struct jf_meter *m, int i)
+{
+	return jf_xdp_meter_ifindex(xdp_of(m), i);
+}
+
+static uint64_t ops_kernel_bytes(const struct jf_meter *m)
+{
+	return jf_xdp_meter_kernel_bytes(xdp_of(m));
+}
+
+static void ops_close(struct jf_meter *m)
+{
+	jf_xdp_meter_close(xdp_of(m));
+}
+
+static void ops_iface_gone(struct jf_meter *m, int i)
+{
+	jf_xdp_meter_iface_gone(xdp_of(m), i);
+}
+
+static int ops_iface_back(struct jf_meter *m, int i, uint32_t ifindex, char *err, size_t errlen)
+{
+	return jf_xdp_meter_iface_back(xdp_of(m), i, ifindex, err, errlen);
+}
+
+const struct jf_meter_ops jf_xdp_meter_ops = {
+	.name = "xdp",
+	.keep_caps = 1ULL << CAP_NET_ADMIN,	/* attach a link again */
+	.open = ops_open,
+	.poll = ops_poll,
+	.tick = ops_tick,
+	.stop = ops_stop,
+	.ifindex = ops_ifindex,
+	.kernel_bytes = ops_kernel_bytes,
+	.close = ops_close,
+	.iface_gone = ops_iface_gone,
+	.iface_back = ops_iface_back,
+};

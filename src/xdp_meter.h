@@ -7,28 +7,35 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "config.h"
 #include "flow_cache.h"
+#include "meter.h"
 #include "meter_stats.h"
 
 struct jf_xdp_meter;
 
-/* Open, size, load and attach to every interface of cfg (none: load only,
- * for tests and benchmarks that drive the program with BPF_PROG_TEST_RUN).
- * NULL with a one-line reason in err. */
-struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_config *cfg, char *err, size_t errlen);
+/* Its struct jf_meter_ops (poll: the spill ring; tick: drain). */
+extern const struct jf_meter_ops jf_xdp_meter_ops;
 
-/* Poll the spill ring for up to timeout_ms, merging what arrives. */
-int jf_xdp_meter_poll(struct jf_xdp_meter *m, struct jf_flow_cache *cache, int timeout_ms,
-		      uint64_t now_ms);
+/* Open, size, load and attach to every interface of p (none: load only,
+ * for tests and benchmarks that drive the program with BPF_PROG_TEST_RUN),
+ * merging into cache and counting into st. NULL with a one-line reason in
+ * err. */
+struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
+				       struct jf_flow_cache *cache, struct jf_meter_stats *st,
+				       char *err, size_t errlen);
 
-/* Switch epochs and merge everything of the old epoch into the cache. */
-int jf_xdp_meter_drain(struct jf_xdp_meter *m, struct jf_flow_cache *cache, uint64_t now_ms,
+/* Merge into another cache and counters from now on (benchmarks). */
+void jf_xdp_meter_bind(struct jf_xdp_meter *m, struct jf_flow_cache *cache,
 		       struct jf_meter_stats *st);
 
+/* Poll the spill ring for up to timeout_ms, merging what arrives. */
+int jf_xdp_meter_poll(struct jf_xdp_meter *m, int timeout_ms, uint64_t now_ms);
+
+/* Switch epochs and merge everything of the old epoch into the cache. */
+int jf_xdp_meter_drain(struct jf_xdp_meter *m, uint64_t now_ms);
+
 /* Detach from every interface, then drain both epochs. */
-int jf_xdp_meter_stop(struct jf_xdp_meter *m, struct jf_flow_cache *cache, uint64_t now_ms,
-		      struct jf_meter_stats *st);
+int jf_xdp_meter_stop(struct jf_xdp_meter *m, uint64_t now_ms);
 
 void jf_xdp_meter_close(struct jf_xdp_meter *m);
 
@@ -44,9 +51,9 @@ uint64_t jf_xdp_meter_kernel_bytes(const struct jf_xdp_meter *m);
 /* Interface i was deleted: let go of its link. */
 void jf_xdp_meter_iface_gone(struct jf_xdp_meter *m, int i);
 
-/* Interface i is there again as ifindex: attach to it. 0 or -errno with
- * a reason in err. */
-int jf_xdp_meter_iface_back(struct jf_xdp_meter *m, int i, uint32_t ifindex, const char *name,
+/* Interface i is there again as ifindex: attach to it (XDP and/or TC, as
+ * it was metered). 0 or -errno with a reason in err. */
+int jf_xdp_meter_iface_back(struct jf_xdp_meter *m, int i, uint32_t ifindex,
 			    char *err, size_t errlen);
 
 /* Mode each interface was attached in ("native", "generic"). */

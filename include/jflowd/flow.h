@@ -21,6 +21,7 @@ enum jf_family {
 
 /* jf_key.flags */
 #define JF_KEY_MPLS 0x01	/* the packet was under an MPLS label stack */
+#define JF_KEY_EGRESS 0x02	/* metered on egress (tc): ifindex is the output */
 
 /* Everything that splits traffic into flows. Zeroed before filling: the
  * kernel hashes padding too. Addresses and ports in host order of the
@@ -51,7 +52,7 @@ struct jf_counters {
 	__u32 tcp_flags;	/* OR of flags, atomic or */
 	__u32 ttl;		/* min TTL in bits 0-7, max in bits 8-15 */
 	__u32 flow_label;	/* IPv6 flow label of the last packet */
-	__u32 pad;
+	__u32 out_ifindex;	/* mirror mapping: output interface, else 0 */
 };
 
 /* A packet whose flow could not be inserted (map full) goes to the spill

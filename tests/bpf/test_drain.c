@@ -125,6 +125,7 @@ static int run_mode(enum jf_quiesce mode, const char *name)
 	struct jf_flow_cache *cache;
 	struct jf_xdp_meter *m;
 	struct jf_config cfg;
+	struct jf_meter_params mp;
 	pthread_t th[RUNNERS];
 	uint64_t runs = 0, merged = 0, lost, now = 1;
 	char err[256];
@@ -133,14 +134,15 @@ static int run_mode(enum jf_quiesce mode, const char *name)
 	jf_config_defaults(&cfg);
 	cfg.map_flows = 256;		/* far fewer than FLOWS: the spill ring works */
 	cfg.quiesce = mode;
-	m = jf_xdp_meter_open(&cfg, err, sizeof(err));
+	cache = jf_cache_new(&cp, collect, NULL);
+	memset(&st, 0, sizeof(st));
+	jf_config_meter_params(&cfg, &mp);
+	m = jf_xdp_meter_open(&mp, cache, &st, err, sizeof(err));
 	if (!m) {
 		printf("FAIL: %s: %s\n", name, err);
 		return 1;
 	}
 	prog_fd = jf_xdp_meter_prog_fd(m);
-	cache = jf_cache_new(&cp, collect, NULL);
-	memset(&st, 0, sizeof(st));
 	memset(got_packets, 0, sizeof(got_packets));
 	for (i = 0; i < RUNNERS; i++)
 		rs[i].runs = 0;
@@ -149,8 +151,8 @@ static int run_mode(enum jf_quiesce mode, const char *name)
 	for (i = 0; i < RUNNERS; i++)
 		pthread_create(&th[i], NULL, run, &rs[i]);
 	while (__atomic_load_n(&runners_left, __ATOMIC_SEQ_CST)) {
-		jf_xdp_meter_poll(m, cache, 2, now);
-		jf_xdp_meter_drain(m, cache, now, &st);
+		jf_xdp_meter_poll(m, 2, now);
+		jf_xdp_meter_drain(m, now);
 		now++;
 	}
 	for (i = 0; i < RUNNERS; i++) {
@@ -162,8 +164,8 @@ static int run_mode(enum jf_quiesce mode, const char *name)
 		runs += rs[i].runs;
 	}
 	/* As at shutdown: both epochs. */
-	jf_xdp_meter_drain(m, cache, now, &st);
-	jf_xdp_meter_drain(m, cache, now, &st);
+	jf_xdp_meter_drain(m, now);
+	jf_xdp_meter_drain(m, now);
 	jf_cache_flush(cache, JF_END_FORCED);
 
 	for (i = 0; i < FLOWS; i++)

@@ -247,12 +247,23 @@ def cmd_options(cap, port, pairs):
     return 1 if bad or not n else 0
 
 
+def field(r, f):
+    """A record's field, also from a subtree (tshark puts IE 89's status
+    and reason code under "Forwarding Status")."""
+    if f in r:
+        return r[f]
+    for v in r.values():
+        if isinstance(v, dict) and f in v:
+            return v[f]
+    return ""
+
+
 def cmd_values(cap, port, sid, fields):
     for _, cf in packets(cap, port):
         for s_id, recs in sets(cf):
             if s_id == sid:
                 for r in recs:
-                    print("\t".join(str(r.get(f, "")) for f in fields))
+                    print("\t".join(str(field(r, f)) for f in fields))
     return 0
 
 

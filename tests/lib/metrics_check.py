@@ -2,13 +2,15 @@
 """Check jflowd's lossless invariant from its metrics file alone.
 
 Usage: metrics_check.py METRICS.prom [--no-loss] [--expect-metered N]
-                        [--collector-exact] [--print]
+                        [--print]
 
   metered == exported + cached + sum(unaccounted by reason)
 and for every collector
   exported == collector packets + dropped + unexportable
 Exits 1 when an equation does not hold, or with --no-loss when anything is
-unaccounted or dropped.
+unaccounted, dropped or still cached (at exit the cache must be empty). A
+series the check reads that is missing from the file is an error, never
+zero; so is a file without any collector series (jflowd always has one).
 """
 import argparse
 import re
@@ -33,11 +35,23 @@ def parse(path):
     return m
 
 
-def one(m, name):
+def series(m, name):
+    """Every sample of a series: missing is an error, not zero."""
     vals = m.get(name)
     if not vals:
         raise SystemExit(f"metrics_check: {name} missing")
-    return int(sum(vals.values()))
+    return vals
+
+
+def one(m, name):
+    return int(sum(series(m, name).values()))
+
+
+def sample(m, name, labels):
+    vals = series(m, name)
+    if labels not in vals:
+        raise SystemExit(f"metrics_check: {name}{{{dict(labels)}}} missing")
+    return int(vals[labels])
 
 
 def main():
@@ -53,7 +67,7 @@ def main():
     exported = one(m, "jflowd_packets_exported_total")
     cached = one(m, "jflowd_packets_cached")
     unacc = {dict(k).get("reason"): int(v)
-             for k, v in m["jflowd_packets_unaccounted_total"].items()}
+             for k, v in series(m, "jflowd_packets_unaccounted_total").items()}
     lost = sum(unacc.values())
     ok = True
     print(f"metrics: metered {metered} = exported {exported} + cached {cached} "
@@ -67,16 +81,18 @@ def main():
     if args.expect_metered is not None and metered != args.expect_metered:
         print(f"metrics: metered {metered}, expected {args.expect_metered}")
         ok = False
-    for labels, pk in m.get("jflowd_collector_packets_total", {}).items():
+    for labels, pk in series(m, "jflowd_collector_packets_total").items():
         lab = dict(labels)
-        drop = int(m["jflowd_collector_dropped_packets_total"][labels])
-        unexp = int(m["jflowd_collector_unexportable_packets_total"][labels])
+        drop = sample(m, "jflowd_collector_dropped_packets_total", labels)
+        unexp = sample(m, "jflowd_collector_unexportable_packets_total", labels)
         print(f"metrics: collector {lab['collector']}: sent {int(pk)} + dropped {drop} "
               f"+ unexportable {unexp} (exported {exported})")
         if int(pk) + drop + unexp != exported:
             print("metrics: COLLECTOR INVARIANT BROKEN")
             ok = False
         if args.no_loss and drop:
+            print(f"metrics: collector {lab['collector']}: {drop} packets dropped, "
+                  "--no-loss given")
             ok = False
         # UDP: sent while the collector refused them (port unreachable).
         refused = int(m.get("jflowd_collector_refused_packets_total", {}).get(labels, 0))
@@ -87,6 +103,9 @@ def main():
                 ok = False
     if args.no_loss and lost:
         print("metrics: packets unaccounted, --no-loss given")
+        ok = False
+    if args.no_loss and cached:
+        print(f"metrics: {cached} packets still cached at exit, --no-loss given")
         ok = False
     return 0 if ok else 1
 

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Per-flow truth from a capture file, independent of jflowd's parser.
 
-Usage: pcapflows.py FILE.pcap > TRUTH.csv
+Usage: pcapflows.py FILE.pcap [--mss N] > TRUTH.csv
 
 Reads a classic pcap (micro- or nanosecond, Ethernet) and aggregates its
 packets by flow key: the columns of `jflowd-trafgen --expect` (so flowcmp
@@ -9,6 +9,10 @@ takes it as EXPECT) plus what a collector can show about a flow: first and
 last packet time in ms (truncated, as libpcap's microseconds are), OR of
 TCP flags, ToS/traffic class, min/max TTL, inner VLAN and MPLS labels.
 A frame it cannot parse is an error, never skipped.
+
+--mss N: the capture was taken behind TSO/GSO (a veth passes super-packets
+on as they are): a TCP packet with more than N payload bytes counts as the
+ceil(payload / N) segments that left, each with the packet's headers.
 """
 import csv
 import ipaddress
@@ -63,21 +67,22 @@ def parse_frame(d):
         fam, l4 = 6, off + 40
     else:
         raise ValueError(f"ethertype 0x{et:04x} not expected in test traffic")
-    flags = 0
+    flags, hdrs = 0, 0
     if proto in (6, 17):
         sport, dport = struct.unpack_from("!HH", d, l4)
         if proto == 6:
             flags = d[l4 + 13]
+            hdrs = l4 - off + (d[l4 + 12] >> 4) * 4
     elif proto in (1, 58):
         sport, dport = 0, d[l4] << 8 | d[l4 + 1]
     else:
         raise ValueError(f"IP protocol {proto} not expected in test traffic")
     key = (fam, proto, str(src), sport, str(dst), dport, vlans[0] if vlans else 0)
     inner = vlans[1] if len(vlans) > 1 else 0
-    return key, octets, tos, ttl, flags, inner, tuple(mpls[:3]), label
+    return key, octets, tos, ttl, flags, inner, tuple(mpls[:3]), label, hdrs
 
 
-def read(path):
+def read(path, mss=0):
     flows = {}
     with open(path, "rb") as f:
         hdr = f.read(24)
@@ -98,12 +103,16 @@ def read(path):
             if len(data) < caplen:
                 raise ValueError(f"{path}: truncated frame")
             ms = sec * 1000 + frac // div
-            key, octets, tos, ttl, tflags, inner, mpls, label = parse_frame(data)
+            key, octets, tos, ttl, tflags, inner, mpls, label, hdrs = parse_frame(data)
+            segs = 1
+            if mss and hdrs and octets - hdrs > mss:
+                segs = -(-(octets - hdrs) // mss)
+                octets += (segs - 1) * hdrs
             fl = flows.get(key)
             if fl is None:
                 fl = flows[key] = Flow()
                 fl.first_ms, fl.tos, fl.inner_vlan, fl.mpls = ms, tos, inner, mpls
-            fl.packets += 1
+            fl.packets += segs
             fl.octets += octets
             fl.last_ms = ms
             fl.tcp_flags |= tflags
@@ -113,7 +122,8 @@ def read(path):
 
 
 def main():
-    flows = read(sys.argv[1])
+    mss = int(sys.argv[sys.argv.index("--mss") + 1]) if "--mss" in sys.argv else 0
+    flows = read(sys.argv[1], mss)
     w = csv.writer(sys.stdout, lineterminator="\n")
     w.writerow(["family", "proto", "src", "sport", "dst", "dport", "vlan", "inner_vlan",
                 "mpls1", "mpls2", "mpls3", "packets", "octets", "first_ms", "last_ms",

@@ -15,6 +15,7 @@ TEST_NAME=$(basename "$0" .sh)
 WORK=$(mktemp -d "/tmp/jflowd-$TEST_NAME.XXXXXX")
 NS_PREFIX="jf$$"
 PIDS=""
+JF_PIDS=""
 NETNS=""
 
 skip() { echo "SKIP: $*"; exit 77; }
@@ -24,10 +25,20 @@ log() { echo "[$TEST_NAME] $*"; }
 need_root() { [ "$(id -u)" = 0 ] || skip "needs root (network namespaces, XDP)"; }
 need_cmd() { for c in "$@"; do command -v "$c" >/dev/null || skip "needs $c"; done; }
 
+# Cleanup on every exit. A jflowd still running here was never stopped
+# and checked: on a test that would pass, that is a failure of the test.
+# The other processes are reaped with their status unread: the test has
+# given its verdict (they are collectors and captures, or it failed).
 cleanup() {
-	local rc=$?
-	for p in $PIDS; do kill -TERM "$p" 2>/dev/null || true; done
-	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
+	local rc=$? p
+	for p in $JF_PIDS; do
+		if [ $rc -eq 0 ] && echo " $PIDS " | grep -q " $p "; then
+			echo "FAIL: jflowd (pid $p) was not stopped and its exit status not checked"
+			rc=1
+		fi
+	done
+	for p in $PIDS; do kill -TERM "$p" 2>/dev/null || :; done
+	for p in $PIDS; do wait "$p" 2>/dev/null && :; done
 	for ns in $NETNS; do ip netns del "$ns" 2>/dev/null || true; done
 	if [ $rc -eq 0 ] && [ -z "${KEEP_WORK:-}" ]; then rm -rf "$WORK"; else echo "work dir kept: $WORK"; fi
 	exit $rc
@@ -58,7 +69,10 @@ in_ns() { local n="$NS_PREFIX$1"; shift; ip netns exec "$n" "$@"; }
 # bg CMD...: start in the background, remember it for cleanup (LAST_PID).
 # Only plain commands: a shell function would run in a subshell that does
 # not pass signals on. bg_ns NS CMD...: the same inside a namespace.
-bg() { "$@" & PIDS="$PIDS $!"; LAST_PID=$!; }
+bg() {
+	"$@" & PIDS="$PIDS $!"; LAST_PID=$!
+	case " $* " in *" $JFLOWD "*) JF_PIDS="$JF_PIDS $LAST_PID" ;; esac
+}
 bg_ns() { local n="$NS_PREFIX$1"; shift; bg ip netns exec "$n" "$@"; }
 
 # wait_for SECONDS CMD...: poll until CMD succeeds.
@@ -92,7 +106,7 @@ start_nfcapd() {
 }
 
 # stop_nfcapd PID: nfcapd now and then misses one SIGTERM while it sits in
-# recvfrom() (notes: collectors.md 3); ask again until it has written its
+# recvfrom() (docs/protocol.md, collectors); ask again until it has written its
 # file and exited.
 stop_nfcapd() {
 	local i
@@ -120,7 +134,7 @@ start_nfacctd() {
 }
 
 # stop_nfacctd PID: SIGINT, as nfacctd blocks SIGTERM while it waits for
-# data (notes 4.1); it purges its cache to the file before it exits.
+# data (docs/protocol.md, collectors); it purges its cache to the file before it exits.
 stop_nfacctd() {
 	kill -INT "$1"
 	wait_for 15 sh -c "! kill -0 $1" || fail "nfacctd did not stop"
@@ -164,15 +178,26 @@ settle() {
 	sleep 0.5
 }
 
-# stop_pid PID: SIGTERM and wait (nfcapd writes its file on exit). nfcapd
-# sometimes misses the first SIGTERM while blocked in recvfrom: repeat.
+# stop_pid PID: SIGTERM and wait (nfcapd writes its file on exit); its
+# exit status in STOP_RC. nfcapd sometimes misses the first SIGTERM while
+# blocked in recvfrom: repeat.
 stop_pid() {
 	local i
-	kill -TERM "$1" 2>/dev/null || true
+	kill -TERM "$1" 2>/dev/null || :
 	for i in $(seq 30); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-	kill -TERM "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
+	kill -TERM "$1" 2>/dev/null || :
+	STOP_RC=0
+	wait "$1" 2>/dev/null || STOP_RC=$?
 	PIDS=$(echo "$PIDS" | tr ' ' '\n' | grep -vx "$1" | tr '\n' ' ')
+}
+
+# stop_jflowd PID [LOG]: SIGTERM; jflowd must exit 0 after its final
+# export (a crash or an error at shutdown fails the test, however
+# complete the export looked).
+stop_jflowd() {
+	stop_pid "$1"
+	[ "$STOP_RC" = 0 ] || fail "jflowd exited $STOP_RC at shutdown${2:+: $(tail -5 "$2")}"
+	log "jflowd exited 0 at shutdown"
 }
 
 # nfdump_csv DIR OUT: every record nfcapd stored, as CSV with header.

@@ -18,10 +18,7 @@ JF=$LAST_PID
 wait_for 5 test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/off.log")"
 in_ns tx ping -c 3 -i 0.2 -W 1 10.99.0.2 > "$WORK/ping.log" || true
 got=$(awk '/packets transmitted/ { print $4 }' "$WORK/ping.log")
-kill -TERM "$JF"
-rc=0; wait "$JF" || rc=$?
-PIDS=$(echo "$PIDS" | tr ' ' '\n' | grep -vx "$JF" | tr '\n' ' ')
-expect_eq "jflowd exit status" "$rc" 0
+stop_jflowd "$JF" "$WORK/off.log"
 expect_eq "pings answered through jflowd with mirror = false" "$got" 3
 grep -q "debug:" "$WORK/off.log" && fail "verbose = 0 turned on debug output"
 [ "$(metric "$WORK/m.prom" jflowd_packets_metered_total)" -ge 3 ] || fail "nothing metered"
@@ -32,10 +29,7 @@ bg_ns rx "$JFLOWD" -c "$WORK/on.conf" --metrics-file "$WORK/on.prom" 2> "$WORK/o
 JF=$LAST_PID
 wait_for 5 test -s "$WORK/on.prom" || fail "jflowd did not start: $(cat "$WORK/on.log")"
 in_ns tx ping -c 3 -i 0.2 -W 1 10.99.0.2 > "$WORK/ping-on.log" || true
-kill -TERM "$JF"
-rc=0; wait "$JF" || rc=$?
-PIDS=$(echo "$PIDS" | tr ' ' '\n' | grep -vx "$JF" | tr '\n' ' ')
-expect_eq "jflowd exit status (mirror = true)" "$rc" 0
+stop_jflowd "$JF" "$WORK/on.log"
 expect_eq "pings answered with mirror = true" \
 	"$(awk '/packets transmitted/ { print $4 }' "$WORK/ping-on.log")" 0
 

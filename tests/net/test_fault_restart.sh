@@ -34,10 +34,7 @@ for mode in xdp xdp-generic; do
 	start_jflowd "$mode" "$mode-restart"
 	in_ns tx "$TRAFGEN" --iface veth0 --flows 20 --packets 2000 >/dev/null
 	sleep 1.5
-	kill -TERM "$JF"
-	rc=0; wait "$JF" || rc=$?
-	forget "$JF"
-	expect_eq "$mode: restarted jflowd exit status" "$rc" 0
+	stop_jflowd "$JF" "$WORK/$mode-restart.log"
 	expect_eq "$mode: packets metered after the restart" \
 		"$(metric "$WORK/$mode-restart.prom" jflowd_packets_metered_total)" 2000
 	$METRICS_CHECK "$WORK/$mode-restart.prom" --no-loss || fail "$mode: metrics invariant"

@@ -21,10 +21,7 @@ ln -s "$WORK/secret-b" "$M.tmp.$JF"
 wait_for 5 sh -c "test -f '$M' && ! test -L '$M'" ||
 	fail "metrics file not written as a regular file: $(ls -l "$WORK/dir"; cat "$WORK/jflowd.log")"
 sleep 2.5
-kill -TERM "$JF"
-rc=0; wait "$JF" || rc=$?
-PIDS=$(echo "$PIDS" | tr ' ' '\n' | grep -vx "$JF" | tr '\n' ' ')
-expect_eq "jflowd exit status" "$rc" 0
+stop_jflowd "$JF" "$WORK/jflowd.log"
 expect_eq "file behind the symlink at the metrics path" "$(cat "$WORK/secret-a")" secret-a
 expect_eq "file behind the symlink at PATH.tmp.PID" "$(cat "$WORK/secret-b")" secret-b
 grep -q '^jflowd_uptime_seconds' "$M" || fail "metrics file has no metrics"

@@ -15,24 +15,25 @@ bg_ns rx "$JFLOWD" -i veth0 -n v9://127.0.0.1:2055 -t idle=1,active=1 \
 	--metrics-file "$WORK/m.prom" 2> "$WORK/jflowd.log"
 JF=$LAST_PID
 wait_for 5 test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd.log")"
-bg_ns tx "$TRAFGEN" --iface veth0 --flows 200 --packets 2000 --pps 2000 --duration 10
+bg_ns tx "$TRAFGEN" --iface veth0 --flows 200 --packets 2000 --pps 2000 --duration 10 \
+	--expect "$WORK/sent.csv"
 TX=$LAST_PID
 sleep 3
 stop_nfcapd "$N1"
 sleep 4
 start_nfcapd rx 2055 "$WORK/nf2"
 N2=$NFCAPD_PID
-wait "$TX" || true
+wait "$TX" || fail "trafgen exited $?"
 PIDS=$(echo "$PIDS" | tr ' ' '\n' | grep -vx "$TX" | tr '\n' ' ')
 sleep 3
-kill -TERM "$JF"
-rc=0; wait "$JF" || rc=$?
-PIDS=$(echo "$PIDS" | tr ' ' '\n' | grep -vx "$JF" | tr '\n' ' ')
+stop_jflowd "$JF" "$WORK/jflowd.log"
 settle rx 2055
 stop_nfcapd "$N2"
 cat "$WORK/jflowd.log"
-expect_eq "jflowd exit status" "$rc" 0
 METERED=$(metric "$WORK/m.prom" jflowd_packets_metered_total)
+expect_eq "packets metered = packets the sender sent" "$METERED" \
+	"$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "packets") c = i; next }
+		{ s += $c } END { print s }' "$WORK/sent.csv")"
 REFUSED=$(metric "$WORK/m.prom" jflowd_collector_refused_packets_total) ||
 	fail "no jflowd_collector_refused_packets_total in the metrics"
 GOT=$(( $(nfdump -R "$WORK/nf1" -I | awk '/^Packets:/ { print $2 }') +

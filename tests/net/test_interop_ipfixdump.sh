@@ -7,7 +7,7 @@
 # Control: --ipfix-sequence nfdump does make ipfixDump warn.
 . "$(dirname "$0")/lib.sh"
 need_root
-need_cmd ipfixDump dumpcap tshark xxd
+need_cmd ipfixDump dumpcap tshark
 
 "$TRAFGEN" --out "$WORK/in.pcap" --flows 240 --packets 12000 --size 64-1400 \
 	--protos tcp,udp,icmp --families 4,6 --framing plain,vlan,qinq,mpls --tcp-session \
@@ -25,7 +25,9 @@ run() {
 		|| fail "jflowd exited $?"
 	capture_stop
 	tshark -r "$WORK/$name.pcapng" -Y 'udp.dstport==4739' -T fields -e udp.payload \
-		| xxd -r -p > "$WORK/$name.ipfix"
+		| /usr/bin/python3 -c 'import re, sys
+sys.stdout.buffer.write(bytes.fromhex(re.sub("[^0-9a-fA-F]", "", sys.stdin.read())))' \
+		> "$WORK/$name.ipfix"
 }
 run rfc --metrics-file "$WORK/m.prom"
 run nfdumpseq --ipfix-sequence nfdump

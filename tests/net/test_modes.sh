@@ -15,9 +15,9 @@ for mode in xdp-generic pcap; do
 	wait_for 10 test -s "$WORK/$mode.prom" || fail "$mode: jflowd did not start: $(cat "$WORK/$mode.log")"
 	sleep 0.5	# libpcap's socket is ready after activation; give it a moment
 	in_ns tx "$TRAFGEN" --iface veth0 --flows 200 --packets 20000 --size 64-1500 \
-		--framing plain,vlan --pps 20000 --expect "$WORK/$mode.expect"
+		--framing plain,vlan --pps 20000 --expect "$WORK/$mode.expect" || fail "$mode: sender exited $?"
 	sleep 1.5
-	stop_pid "$JF"
+	stop_jflowd "$JF" "$WORK/$mode.log"
 	settle rx 4739
 	stop_pid "$NFCAPD_PID"
 	grep -q "$([ $mode = pcap ] && echo 'with libpcap' || echo 'with generic XDP')" "$WORK/$mode.log" \

@@ -16,9 +16,9 @@ grep -q "with native XDP" "$WORK/jflowd.log" || fail "not native XDP: $(cat "$WO
 sleep 0.2
 
 in_ns tx "$TRAFGEN" --iface veth0 --flows 300 --packets 30000 --size 64-8900 \
-	--protos tcp,udp,icmp --families 4,6 --pps 20000 --expect "$WORK/expect.csv"
+	--protos tcp,udp,icmp --families 4,6 --pps 20000 --expect "$WORK/expect.csv" || fail "sender exited $?"
 sleep 1.5
-stop_pid "$JF"
+stop_jflowd "$JF" "$WORK/jflowd.log"
 settle rx 4739
 stop_pid "$NFCAPD_PID"
 

@@ -11,6 +11,7 @@
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -82,6 +83,7 @@ static void usage(void)
 		"  --expect FILE        write expected per-flow totals (CSV)\n"
 		"  --pps N              send: at most N packets/s\n"
 		"  --duration S         send: repeat the packet sequence for S seconds\n"
+		"                       (SIGUSR1 stops sending early; --expect has what was sent)\n"
 		"  --cpu N              send: pin to CPU N\n"
 		"  --dst-mac MAC        send: destination MAC (02:00:00:00:00:02)\n");
 	exit(2);
@@ -453,6 +455,16 @@ static int write_pcap(void)
 	return 0;
 }
 
+/* SIGUSR1: stop after the batch in flight, so that --expect holds exactly
+ * the packets handed to the interface. */
+static volatile sig_atomic_t stop_sending;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	stop_sending = 1;
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -497,6 +509,8 @@ static int send_iface(void)
 	for (;;) {
 		int n = 0, rc;
 
+		if (stop_sending)
+			break;
 		if (j == o.packets) {
 			if (!deadline || now_s() >= deadline)
 				break;
@@ -549,6 +563,12 @@ int main(int argc, char **argv)
 	int rc;
 
 	parse_args(argc, argv);
+	{
+		struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_RESTART };
+
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGUSR1, &sa, NULL);
+	}
 	flows = calloc(o.flows, sizeof(*flows));
 	if (!flows) {
 		perror("calloc");

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include "config.h"
 #include "log.h"
+#include "export_proto.h"
 
 static void test_url_ok(void **state)
 {
@@ -20,14 +21,14 @@ static void test_url_ok(void **state)
 
 	(void)state;
 	assert_int_equal(jf_url_parse("ipfix://127.0.0.1:4739", &u, err, sizeof(err)), 0);
-	assert_int_equal(u.proto, JF_EXPORT_IPFIX);
+	assert_ptr_equal(u.proto, &jf_proto_ipfix);
 	assert_string_equal(u.host, "127.0.0.1");
 	assert_string_equal(u.port, "4739");
 	assert_int_equal(jf_url_parse("v9://collector.example", &u, err, sizeof(err)), 0);
-	assert_int_equal(u.proto, JF_EXPORT_V9);
+	assert_ptr_equal(u.proto, &jf_proto_v9);
 	assert_string_equal(u.port, "2055");
 	assert_int_equal(jf_url_parse("ipfix+tcp://[2001:db8::1]:9000", &u, err, sizeof(err)), 0);
-	assert_int_equal(u.proto, JF_EXPORT_IPFIX_TCP);
+	assert_ptr_equal(u.proto, &jf_proto_ipfix_tcp);
 	assert_string_equal(u.host, "2001:db8::1");
 	assert_string_equal(u.port, "9000");
 	assert_int_equal(jf_url_parse("v5://[::1]", &u, err, sizeof(err)), 0);
@@ -116,7 +117,7 @@ static void test_cli(void **state)
 	assert_int_equal(c.n_ifaces, 2);
 	assert_string_equal(c.ifaces[1], "eth1");
 	assert_int_equal(c.n_collectors, 2);
-	assert_int_equal(c.collectors[1].proto, JF_EXPORT_V9);
+	assert_ptr_equal(c.collectors[1].proto, &jf_proto_v9);
 	assert_int_equal(c.idle_ms, 10000);
 	assert_int_equal(c.sample_rate, 100);
 	assert_int_equal(c.mode, JF_MODE_PCAP);
@@ -174,7 +175,7 @@ static void test_config_file(void **state)
 
 	assert_int_equal(LOAD(&c, "-c", path, "-n", "v5://10.9.9.9", "-s", "1"), 0);
 	assert_int_equal(c.n_collectors, 1);
-	assert_int_equal(c.collectors[0].proto, JF_EXPORT_V5);
+	assert_ptr_equal(c.collectors[0].proto, &jf_proto_v5);
 	assert_int_equal(c.sample_rate, 1);
 	assert_int_equal(c.active_ms, 120000);
 

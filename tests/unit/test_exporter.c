@@ -51,13 +51,15 @@ static uint32_t rd32(const uint8_t *p) { return (uint32_t)rd16(p) << 16 | rd16(p
 /* An exporter for one collector; cfg is already filled (defaults+changes). */
 static struct jf_exporter *exporter_cfg(struct jf_config *cfg, const char *url)
 {
+	struct jf_exporter_params p;
 	char err[256];
 	struct jf_exporter *e;
 
 	cfg->n_collectors = 1;
 	assert_int_equal(jf_url_parse(url, &cfg->collectors[0], err, sizeof(err)), 0);
 	snprintf(cfg->collector_urls[0], sizeof(cfg->collector_urls[0]), "%s", url);
-	e = jf_exporter_new(cfg, err, sizeof(err));
+	jf_config_exporter_params(cfg, false, &p);
+	e = jf_exporter_new(&p, err, sizeof(err));
 	assert_non_null(e);
 	return e;
 }
@@ -291,6 +293,46 @@ static void test_v5(void **state)
 	jf_exporter_stats(e, 0, &st);
 	assert_int_equal(st.unexportable_records, 10);
 	assert_int_equal(st.records, 90);
+	close(r.fd);
+	jf_exporter_free(e);
+}
+
+/* v5: a flow whose counters exceed 32 bits leaves as several records that
+ * add up to it, and still counts as one flow. */
+static void test_v5_split(void **state)
+{
+	struct rx r = rx_open();
+	struct jf_collector_stats st;
+	struct jf_config cfg;
+	struct jf_record x = rec(1, 0);
+	char url[64];
+	struct jf_exporter *e;
+	uint8_t buf[65536];
+	uint64_t packets = 0;
+	unsigned i, records = 0;
+	ssize_t n;
+
+	(void)state;
+	snprintf(url, sizeof(url), "v5://127.0.0.1:%d", r.port);
+	e = exporter(&cfg, url);
+	jf_exporter_start(e, T0, T0 - 1000);
+	x.packets = 5000000000ull;
+	x.octets = 2 * x.packets;	/* four parts */
+	jf_exporter_add(e, &x, T0 + 100);
+	jf_exporter_flush(e, T0 + 200);
+	while ((n = recv(r.fd, buf, sizeof(buf), 0)) > 0) {
+		unsigned count = rd16(buf + 2);
+
+		for (i = 0; i < count; i++)
+			packets += rd32(buf + 24 + 48 * i + 16);
+		records += count;
+	}
+	assert_true(records > 1);
+	assert_true(packets == x.packets);
+	jf_exporter_stats(e, 0, &st);
+	assert_int_equal(st.records, 1);
+	assert_true(st.packets == x.packets);
+	assert_int_equal(st.unexportable_records, 0);
 	close(r.fd);
 	jf_exporter_free(e);
 }
@@ -806,6 +848,7 @@ int main(void)
 		cmocka_unit_test(test_ipfix_sequence),
 		cmocka_unit_test(test_v9_sequence_and_count),
 		cmocka_unit_test(test_v5),
+		cmocka_unit_test(test_v5_split),
 		cmocka_unit_test(test_collector_down),
 		cmocka_unit_test(test_ipfix_sequence_rfc),
 		cmocka_unit_test(test_ipfix_sequence_nfdump),

@@ -40,7 +40,7 @@ static void pkt(struct jf_flow_cache *c, uint32_t n, uint8_t proto, uint8_t flag
 		uint32_t len, uint64_t t)
 {
 	struct jf_key k = key(n, proto);
-	struct jf_update u = { .packets = 1, .octets = len, .first_ms = t, .last_ms = t,
+	struct jf_flow u = { .packets = 1, .octets = len, .first_ms = t, .last_ms = t,
 			       .tcp_flags = flags, .ttl_min = 64, .ttl_max = 64 };
 
 	jf_cache_update(c, &k, &u, t);
@@ -115,10 +115,10 @@ static void test_fin_linger(void **state)
 	pkt(c, 3, 17, 0x01, 40, 1000);	/* not TCP */
 	assert_int_equal(jf_cache_expire(c, 2999), 0);
 	assert_int_equal(jf_cache_expire(c, 3000), 2);
-	assert_int_equal(got[0].end_reason, JF_END_EOF);
+	assert_int_equal(got[0].end_reason, JF_END_FLOW_END);
 	assert_int_equal(got[0].packets, 3);
 	assert_int_equal(got[0].tcp_flags, 0x13);
-	assert_int_equal(got[1].end_reason, JF_END_EOF);
+	assert_int_equal(got[1].end_reason, JF_END_FLOW_END);
 	assert_int_equal(got[1].tcp_flags, 0x04);
 	jf_cache_flush(c, JF_END_FORCED);
 	assert_int_equal(got[2].key.proto, 17);

@@ -37,14 +37,14 @@ static struct jf_record sample_v4(void)
 	return r;
 }
 
-/* The default IPFIX IPv4 template, field by field (PROTOCOL.md order). */
+/* The default IPFIX IPv4 template, field by field (docs/protocol.md order). */
 static void test_ipfix_template_v4_layout(void **state)
 {
 	static const uint16_t want[][2] = {
 		{ 8, 4 }, { 12, 4 }, { 5, 1 }, { 4, 1 }, { 7, 2 }, { 11, 2 }, { 32, 2 },
 		{ 10, 4 }, { 58, 2 }, { 9, 1 }, { 13, 1 }, { 16, 4 }, { 17, 4 }, { 15, 4 },
 		{ 6, 1 }, { 14, 4 }, { 18, 4 }, { 52, 1 }, { 53, 1 }, { 136, 1 }, { 60, 1 },
-		{ 61, 1 }, { 245, 2 }, { 1, 8 }, { 2, 8 }, { 152, 8 }, { 153, 8 },
+		{ 61, 1 }, { 89, 1 }, { 245, 2 }, { 1, 8 }, { 2, 8 }, { 152, 8 }, { 153, 8 },
 	};
 	struct jf_tmpl_params p = { .wire = JF_WIRE_IPFIX };
 	struct jf_template t;
@@ -224,10 +224,45 @@ static void test_message_fills_to_mtu(void **state)
 	assert_int_equal(buf[2] << 8 | buf[3], 16 + 4 + n * t.rec_len);
 }
 
-/* Field encodings of the default template: ICMP type/code in 32 and in the
- * destination port, 8-byte counters, absolute ms times. */
+/* Every field of a record of the default IPFIX IPv4 template, in order,
+ * for an ICMP flow: ICMP type/code in 32 and in the destination port,
+ * 8-byte counters, absolute ms times, zeros for what jflowd does not know
+ * (masks, AS numbers, next hops). */
 static void test_flow_fields(void **state)
 {
+	static const struct {
+		uint16_t ie, len;
+		uint8_t v[8];
+	} want[] = {
+		{ 8, 4, { 192, 0, 2, 1 } },		/* source address */
+		{ 12, 4, { 198, 51, 100, 7 } },		/* destination address */
+		{ 5, 1, { 0x2e } },			/* ToS */
+		{ 4, 1, { 1 } },			/* ICMP */
+		{ 7, 2, { 0, 0 } },			/* source port */
+		{ 11, 2, { 0x03, 0x01 } },		/* destination port: type, code */
+		{ 32, 2, { 0x03, 0x01 } },		/* icmpTypeCodeIPv4 */
+		{ 10, 4, { 0, 0, 0, 3 } },		/* ingress interface */
+		{ 58, 2, { 0, 100 } },			/* VLAN */
+		{ 9, 1, { 0 } },			/* source mask */
+		{ 13, 1, { 0 } },			/* destination mask */
+		{ 16, 4, { 0 } },			/* source AS */
+		{ 17, 4, { 0 } },			/* destination AS */
+		{ 15, 4, { 0 } },			/* next hop */
+		{ 6, 1, { 0x1b } },			/* TCP flags */
+		{ 14, 4, { 0 } },			/* egress interface */
+		{ 18, 4, { 0 } },			/* BGP next hop */
+		{ 52, 1, { 60 } },			/* minimum TTL */
+		{ 53, 1, { 64 } },			/* maximum TTL */
+		{ 136, 1, { 1 } },			/* end reason: idle timeout */
+		{ 60, 1, { 4 } },			/* IP version */
+		{ 61, 1, { 0 } },			/* direction: ingress */
+		{ 89, 1, { 0 } },			/* forwarding status: unknown */
+		{ 245, 2, { 0, 0 } },			/* inner VLAN */
+		{ 1, 8, { 0, 0, 0, 0, 0, 0, 0x0f, 0xa0 } },	/* octets 4000 */
+		{ 2, 8, { 0, 0, 0, 0, 0, 0, 0, 10 } },		/* packets 10 */
+		{ 152, 8, { 0, 0, 0x01, 0x8b, 0xcf, 0xe5, 0x68, 0x00 } },	/* 1700000000000 */
+		{ 153, 8, { 0, 0, 0x01, 0x8b, 0xcf, 0xe5, 0x6d, 0xdc } },	/* +1500 ms */
+	};
 	struct jf_tmpl_params p = { .wire = JF_WIRE_IPFIX };
 	struct jf_template t;
 	struct jf_record r = sample_v4();
@@ -240,46 +275,162 @@ static void test_flow_fields(void **state)
 	r.key.sport = 0;
 	r.key.dport = 3 << 8 | 1;	/* host unreachable */
 	jf_template_data(&t, JF_TID_IPV4, &p);
+	assert_int_equal(t.nfields, sizeof(want) / sizeof(want[0]));
+	memset(out, 0xee, sizeof(out));
 	jf_write_flow(out, &t, &r, &ctx);
 	for (i = 0; i < t.nfields; i++) {
-		const uint8_t *f = out + off;
-
-		switch (t.f[i].ie) {
-		case IE_ICMP_TYPE_CODE_V4:
-		case IE_DST_PORT:
-			assert_int_equal(f[0] << 8 | f[1], 0x0301);
-			break;
-		case IE_VLAN_ID:
-			assert_int_equal(f[0] << 8 | f[1], 100);
-			break;
-		case IE_PACKET_DELTA:
-			assert_int_equal(f[7], 10);
-			break;
-		case IE_FLOW_END_MS:
-			assert_int_equal(((uint64_t)f[2] << 40 | (uint64_t)f[3] << 32 |
-					  (uint64_t)f[4] << 24 | (uint64_t)f[5] << 16 |
-					  (uint64_t)f[6] << 8 | f[7]),
-					 1700000001500ull);
-			break;
-		case IE_DIRECTION:
-			assert_int_equal(f[0], 0);
-			break;
-		case IE_TTL_MIN:
-			assert_int_equal(f[0], 60);
-			break;
-		}
+		if (t.f[i].ie != want[i].ie || memcmp(out + off, want[i].v, want[i].len))
+			print_message("field %u: want %u/%u\n", i, want[i].ie, want[i].len);
+		assert_int_equal(t.f[i].ie, want[i].ie);
+		assert_int_equal(t.f[i].len, want[i].len);
+		assert_memory_equal(out + off, want[i].v, want[i].len);
 		off += t.f[i].len;
 	}
 	assert_int_equal(off, t.rec_len);
+	assert_int_equal(out[off], 0xee);	/* nothing written past the record */
+}
+
+/* Every default template, every field in order (IE, length): a field
+ * dropped, added, moved or resized in any of them fails here. Data
+ * templates with sampling carry 34/4 and 35/1 right before the counters. */
+struct layout {
+	const char *name;
+	int kind;			/* 0 data, 1 exporter options, 2 interface options */
+	uint16_t id;
+	enum jf_wire wire;
+	bool v6_exporter;
+	unsigned n;
+	uint16_t f[JF_TMPL_MAX_FIELDS][2];
+};
+
+static const struct layout layouts[] = {
+	{ "ipfix 256", 0, 256, JF_WIRE_IPFIX, false, 28, {
+		{ 8, 4 }, { 12, 4 }, { 5, 1 }, { 4, 1 }, { 7, 2 }, { 11, 2 }, { 32, 2 },
+		{ 10, 4 }, { 58, 2 }, { 9, 1 }, { 13, 1 }, { 16, 4 }, { 17, 4 }, { 15, 4 },
+		{ 6, 1 }, { 14, 4 }, { 18, 4 }, { 52, 1 }, { 53, 1 }, { 136, 1 }, { 60, 1 },
+		{ 61, 1 }, { 89, 1 }, { 245, 2 }, { 1, 8 }, { 2, 8 }, { 152, 8 }, { 153, 8 } } },
+	{ "ipfix 257", 0, 257, JF_WIRE_IPFIX, false, 29, {
+		{ 27, 16 }, { 28, 16 }, { 5, 1 }, { 4, 1 }, { 7, 2 }, { 11, 2 }, { 139, 2 },
+		{ 10, 4 }, { 58, 2 }, { 29, 1 }, { 30, 1 }, { 16, 4 }, { 17, 4 }, { 62, 16 },
+		{ 6, 1 }, { 14, 4 }, { 63, 16 }, { 52, 1 }, { 53, 1 }, { 136, 1 }, { 60, 1 },
+		{ 61, 1 }, { 89, 1 }, { 245, 2 }, { 31, 4 }, { 1, 8 }, { 2, 8 }, { 152, 8 },
+		{ 153, 8 } } },
+	{ "ipfix 258", 0, 258, JF_WIRE_IPFIX, false, 31, {
+		{ 8, 4 }, { 12, 4 }, { 5, 1 }, { 4, 1 }, { 7, 2 }, { 11, 2 }, { 32, 2 },
+		{ 10, 4 }, { 58, 2 }, { 9, 1 }, { 13, 1 }, { 16, 4 }, { 17, 4 }, { 15, 4 },
+		{ 6, 1 }, { 14, 4 }, { 18, 4 }, { 52, 1 }, { 53, 1 }, { 136, 1 }, { 60, 1 },
+		{ 61, 1 }, { 89, 1 }, { 245, 2 }, { 70, 3 }, { 71, 3 }, { 72, 3 }, { 1, 8 },
+		{ 2, 8 }, { 152, 8 }, { 153, 8 } } },
+	{ "ipfix 259", 0, 259, JF_WIRE_IPFIX, false, 32, {
+		{ 27, 16 }, { 28, 16 }, { 5, 1 }, { 4, 1 }, { 7, 2 }, { 11, 2 }, { 139, 2 },
+		{ 10, 4 }, { 58, 2 }, { 29, 1 }, { 30, 1 }, { 16, 4 }, { 17, 4 }, { 62, 16 },
+		{ 6, 1 }, { 14, 4 }, { 63, 16 }, { 52, 1 }, { 53, 1 }, { 136, 1 }, { 60, 1 },
+		{ 61, 1 }, { 89, 1 }, { 245, 2 }, { 31, 4 }, { 70, 3 }, { 71, 3 }, { 72, 3 },
+		{ 1, 8 }, { 2, 8 }, { 152, 8 }, { 153, 8 } } },
+	{ "v9 256", 0, 256, JF_WIRE_V9, false, 28, {
+		{ 8, 4 }, { 12, 4 }, { 5, 1 }, { 4, 1 }, { 7, 2 }, { 11, 2 }, { 32, 2 },
+		{ 10, 4 }, { 58, 2 }, { 9, 1 }, { 13, 1 }, { 16, 4 }, { 17, 4 }, { 15, 4 },
+		{ 6, 1 }, { 14, 4 }, { 18, 4 }, { 52, 1 }, { 53, 1 }, { 136, 1 }, { 60, 1 },
+		{ 61, 1 }, { 89, 1 }, { 245, 2 }, { 1, 8 }, { 2, 8 }, { 22, 4 }, { 21, 4 } } },
+	{ "v9 257", 0, 257, JF_WIRE_V9, false, 29, {
+		{ 27, 16 }, { 28, 16 }, { 5, 1 }, { 4, 1 }, { 7, 2 }, { 11, 2 }, { 32, 2 },
+		{ 10, 4 }, { 58, 2 }, { 29, 1 }, { 30, 1 }, { 16, 4 }, { 17, 4 }, { 62, 16 },
+		{ 6, 1 }, { 14, 4 }, { 63, 16 }, { 52, 1 }, { 53, 1 }, { 136, 1 }, { 60, 1 },
+		{ 61, 1 }, { 89, 1 }, { 245, 2 }, { 31, 4 }, { 1, 8 }, { 2, 8 }, { 22, 4 },
+		{ 21, 4 } } },
+	{ "v9 258", 0, 258, JF_WIRE_V9, false, 31, {
+		{ 8, 4 }, { 12, 4 }, { 5, 1 }, { 4, 1 }, { 7, 2 }, { 11, 2 }, { 32, 2 },
+		{ 10, 4 }, { 58, 2 }, { 9, 1 }, { 13, 1 }, { 16, 4 }, { 17, 4 }, { 15, 4 },
+		{ 6, 1 }, { 14, 4 }, { 18, 4 }, { 52, 1 }, { 53, 1 }, { 136, 1 }, { 60, 1 },
+		{ 61, 1 }, { 89, 1 }, { 245, 2 }, { 70, 3 }, { 71, 3 }, { 72, 3 }, { 1, 8 },
+		{ 2, 8 }, { 22, 4 }, { 21, 4 } } },
+	{ "v9 259", 0, 259, JF_WIRE_V9, false, 32, {
+		{ 27, 16 }, { 28, 16 }, { 5, 1 }, { 4, 1 }, { 7, 2 }, { 11, 2 }, { 32, 2 },
+		{ 10, 4 }, { 58, 2 }, { 29, 1 }, { 30, 1 }, { 16, 4 }, { 17, 4 }, { 62, 16 },
+		{ 6, 1 }, { 14, 4 }, { 63, 16 }, { 52, 1 }, { 53, 1 }, { 136, 1 }, { 60, 1 },
+		{ 61, 1 }, { 89, 1 }, { 245, 2 }, { 31, 4 }, { 70, 3 }, { 71, 3 }, { 72, 3 },
+		{ 1, 8 }, { 2, 8 }, { 22, 4 }, { 21, 4 } } },
+	{ "ipfix 512", 1, 512, JF_WIRE_IPFIX, false, 14, {
+		{ 144, 4 }, { 34, 4 }, { 35, 1 }, { 36, 2 }, { 37, 2 }, { 41, 8 }, { 42, 8 },
+		{ 40, 8 }, { 160, 8 }, { 130, 4 }, { 214, 1 }, { 215, 1 }, { 164, 8 },
+		{ 165, 8 } } },
+	{ "ipfix 512, IPv6 exporter", 1, 512, JF_WIRE_IPFIX, true, 14, {
+		{ 144, 4 }, { 34, 4 }, { 35, 1 }, { 36, 2 }, { 37, 2 }, { 41, 8 }, { 42, 8 },
+		{ 40, 8 }, { 160, 8 }, { 131, 16 }, { 214, 1 }, { 215, 1 }, { 164, 8 },
+		{ 165, 8 } } },
+	{ "v9 512", 1, 512, JF_WIRE_V9, false, 8, {
+		{ 1, 4 }, { 34, 4 }, { 35, 1 }, { 36, 2 }, { 37, 2 }, { 40, 8 }, { 41, 8 },
+		{ 42, 8 } } },
+	{ "ipfix 513", 2, 513, JF_WIRE_IPFIX, false, 4, {
+		{ 149, 4 }, { 10, 4 }, { 83, 64 }, { 82, 32 } } },
+	{ "v9 513", 2, 513, JF_WIRE_V9, false, 4, {
+		{ 1, 4 }, { 10, 4 }, { 83, 64 }, { 82, 32 } } },
+};
+
+static void check_layout(const struct jf_template *t, const char *name, uint16_t id,
+			 const uint16_t (*f)[2], unsigned n)
+{
+	unsigned i, len = 0;
+
+	assert_int_equal(t->id, id);
+	assert_int_equal(t->nfields, n);
+	for (i = 0; i < n; i++) {
+		if (t->f[i].ie != f[i][0] || t->f[i].len != f[i][1])
+			print_message("%s: field %u is %u/%u, want %u/%u\n", name, i, t->f[i].ie,
+				      t->f[i].len, f[i][0], f[i][1]);
+		assert_int_equal(t->f[i].ie, f[i][0]);
+		assert_int_equal(t->f[i].len, f[i][1]);
+		len += f[i][1];
+	}
+	assert_int_equal(t->rec_len, len);
+}
+
+static void test_every_template_layout(void **state)
+{
+	unsigned k, i;
+
+	(void)state;
+	for (k = 0; k < sizeof(layouts) / sizeof(layouts[0]); k++) {
+		const struct layout *l = &layouts[k];
+		struct jf_tmpl_params p = { .wire = l->wire, .exporter_ipv6 = l->v6_exporter };
+		struct jf_template t;
+
+		if (l->kind == 1) {
+			jf_template_opt_exporter(&t, &p);
+			assert_int_equal(t.scope_count, 1);
+		} else if (l->kind == 2) {
+			jf_template_opt_ifname(&t, &p);
+			assert_int_equal(t.scope_count, 1);
+		} else {
+			jf_template_data(&t, l->id, &p);
+		}
+		check_layout(&t, l->name, l->id, l->f, l->n);
+		if (l->kind == 0) {
+			/* With sampling: the same list, 34/4 and 35/1 before 1/8. */
+			uint16_t s[JF_TMPL_MAX_FIELDS][2];
+			unsigned n = 0;
+
+			for (i = 0; i < l->n; i++) {
+				if (l->f[i][0] == 1) {
+					s[n][0] = 34, s[n++][1] = 4;
+					s[n][0] = 35, s[n++][1] = 1;
+				}
+				s[n][0] = l->f[i][0], s[n++][1] = l->f[i][1];
+			}
+			p.sampling = true;
+			jf_template_data(&t, l->id, &p);
+			check_layout(&t, l->name, l->id, (const uint16_t (*)[2])s, n);
+		}
+	}
 }
 
 /* The default IPFIX IPv6 template 257: template set bytes and one record,
- * field by field (PROTOCOL.md: ICMP in 139, next hops 62/63, flow label 31). */
+ * field by field (docs/protocol.md: ICMP in 139, next hops 62/63, flow label 31). */
 static void test_ipfix_ipv6_golden(void **state)
 {
 	static const uint8_t want_tmpl[] = {
-		0x00, 0x02, 0x00, 0x78,		/* template set, 120 bytes */
-		0x01, 0x01, 0x00, 0x1c,		/* template 257, 28 fields */
+		0x00, 0x02, 0x00, 0x7c,		/* template set, 124 bytes */
+		0x01, 0x01, 0x00, 0x1d,		/* template 257, 29 fields */
 		0x00, 0x1b, 0x00, 0x10, 0x00, 0x1c, 0x00, 0x10,	/* 27/16 28/16 */
 		0x00, 0x05, 0x00, 0x01, 0x00, 0x04, 0x00, 0x01,	/* 5/1 4/1 */
 		0x00, 0x07, 0x00, 0x02, 0x00, 0x0b, 0x00, 0x02,	/* 7/2 11/2 */
@@ -291,12 +442,13 @@ static void test_ipfix_ipv6_golden(void **state)
 		0x00, 0x3f, 0x00, 0x10, 0x00, 0x34, 0x00, 0x01,	/* 63/16 52/1 */
 		0x00, 0x35, 0x00, 0x01, 0x00, 0x88, 0x00, 0x01,	/* 53/1 136/1 */
 		0x00, 0x3c, 0x00, 0x01, 0x00, 0x3d, 0x00, 0x01,	/* 60/1 61/1 */
+		0x00, 0x59, 0x00, 0x01,				/* 89/1 */
 		0x00, 0xf5, 0x00, 0x02, 0x00, 0x1f, 0x00, 0x04,	/* 245/2 31/4 */
 		0x00, 0x01, 0x00, 0x08, 0x00, 0x02, 0x00, 0x08,	/* 1/8 2/8 */
 		0x00, 0x98, 0x00, 0x08, 0x00, 0x99, 0x00, 0x08,	/* 152/8 153/8 */
 	};
 	static const uint8_t want_rec[] = {
-		0x01, 0x01, 0x00, 0x8c,		/* data set 257, 4 + 136 bytes */
+		0x01, 0x01, 0x00, 0x8d,		/* data set 257, 4 + 137 bytes */
 		0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01,	/* src */
 		0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02,	/* dst */
 		0xb8, 0x3a,			/* traffic class, ICMPv6 */
@@ -304,14 +456,14 @@ static void test_ipfix_ipv6_golden(void **state)
 		0x80, 0x00,			/* icmpTypeCodeIPv6 */
 		0x00, 0x00, 0x00, 0x07,		/* ingress 7 */
 		0x00, 0xc8,			/* vlan 200 */
-		0x00, 0x00,			/* masks */
+		0x30, 0x40,			/* masks /48 /64 */
 		0, 0, 0, 0, 0, 0, 0, 0,		/* AS */
-		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* next hop */
+		0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xfe,	/* next hop */
 		0x00,				/* tcp flags */
 		0x00, 0x00, 0x00, 0x0b,		/* egress 11 */
 		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* bgp next hop */
 		0x3f, 0x40,			/* ttl min/max */
-		0x02, 0x06, 0x00,		/* end: active timeout; IPv6; ingress */
+		0x02, 0x06, 0x00, 0x40,		/* end: active timeout; IPv6; ingress; forwarded */
 		0x00, 0x17,			/* inner vlan 23 */
 		0x00, 0x01, 0x23, 0x45,		/* flow label */
 		0, 0, 0, 0, 0, 0, 0x01, 0x38,	/* octets 312 */
@@ -339,6 +491,10 @@ static void test_ipfix_ipv6_golden(void **state)
 	r.key.vlan = 200;
 	r.key.inner_vlan = 23;
 	r.egress_ifindex = 11;
+	inet_pton(AF_INET6, "2001:db8::fe", r.next_hop);
+	r.src_mask = 48;
+	r.dst_mask = 64;
+	r.fwd_status = JF_FWD_FORWARDED;
 	r.ttl_min = 63;
 	r.ttl_max = 64;
 	r.end_reason = 2;
@@ -366,8 +522,8 @@ static void test_v9_mpls_golden(void **state)
 		/* header: version 9, count 2, sysUpTime 11000, secs, sequence 5, source id 9 */
 		0x00, 0x09, 0x00, 0x02, 0x00, 0x00, 0x2a, 0xf8,
 		0x65, 0x53, 0xf1, 0x01, 0x00, 0x00, 0x00, 0x05, 0x00, 0x00, 0x00, 0x09,
-		/* template flowset, 128 bytes: template 258, 30 fields */
-		0x00, 0x00, 0x00, 0x80, 0x01, 0x02, 0x00, 0x1e,
+		/* template flowset, 132 bytes: template 258, 31 fields */
+		0x00, 0x00, 0x00, 0x84, 0x01, 0x02, 0x00, 0x1f,
 		0x00, 0x08, 0x00, 0x04, 0x00, 0x0c, 0x00, 0x04,	/* 8/4 12/4 */
 		0x00, 0x05, 0x00, 0x01, 0x00, 0x04, 0x00, 0x01,	/* 5/1 4/1 */
 		0x00, 0x07, 0x00, 0x02, 0x00, 0x0b, 0x00, 0x02,	/* 7/2 11/2 */
@@ -379,23 +535,25 @@ static void test_v9_mpls_golden(void **state)
 		0x00, 0x12, 0x00, 0x04, 0x00, 0x34, 0x00, 0x01,	/* 18/4 52/1 */
 		0x00, 0x35, 0x00, 0x01, 0x00, 0x88, 0x00, 0x01,	/* 53/1 136/1 */
 		0x00, 0x3c, 0x00, 0x01, 0x00, 0x3d, 0x00, 0x01,	/* 60/1 61/1 */
+		0x00, 0x59, 0x00, 0x01,				/* 89/1 */
 		0x00, 0xf5, 0x00, 0x02, 0x00, 0x46, 0x00, 0x03,	/* 245/2 70/3 */
 		0x00, 0x47, 0x00, 0x03, 0x00, 0x48, 0x00, 0x03,	/* 71/3 72/3 */
 		0x00, 0x01, 0x00, 0x08, 0x00, 0x02, 0x00, 0x08,	/* 1/8 2/8 */
 		0x00, 0x16, 0x00, 0x04, 0x00, 0x15, 0x00, 0x04,	/* 22/4 21/4 */
-		/* data flowset 258: 4 + 85 = 89, padded with 3 zeros to 92 */
+		/* data flowset 258: 4 + 86 = 90, padded with 2 zeros to 92 */
 		0x01, 0x02, 0x00, 0x5c,
 		10, 1, 1, 1, 10, 2, 2, 2,	/* addresses */
 		0x00, 0x11,			/* tos, UDP */
 		0x13, 0x88, 0x00, 0x35,		/* ports 5000, 53 */
 		0x00, 0x00,			/* no ICMP */
 		0x00, 0x00, 0x00, 0x02,		/* ingress 2 */
-		0x00, 0x00, 0x00, 0x00,		/* vlan, masks */
+		0x00, 0x00, 0x08, 0x10,		/* vlan, masks /8 /16 */
 		0, 0, 0, 0, 0, 0, 0, 0,		/* AS */
-		0, 0, 0, 0,			/* next hop */
+		10, 0, 0, 254,			/* next hop */
 		0x00,				/* tcp flags */
-		0, 0, 0, 0, 0, 0, 0, 0,		/* egress, bgp next hop */
-		0x40, 0x40, 0x01, 0x04, 0x00,	/* ttl, idle timeout, IPv4, ingress */
+		0, 0, 0, 5, 0, 0, 0, 0,		/* egress 5, bgp next hop */
+		0x40, 0x40, 0x01, 0x04, 0x01,	/* ttl, idle timeout, IPv4, egress */
+		0x83,				/* dropped: unroutable */
 		0x00, 0x00,			/* inner vlan */
 		0x03, 0xe8, 0x1a,		/* label 16001, exp 5, not bottom */
 		0x49, 0x30, 0x11,		/* label 299777, exp 0, bottom */
@@ -404,7 +562,7 @@ static void test_v9_mpls_golden(void **state)
 		0, 0, 0, 0, 0, 0, 0, 0x0f,	/* packets 15 */
 		0x00, 0x00, 0x27, 0x10,		/* first: 10000 ms */
 		0x00, 0x00, 0x29, 0x04,		/* last: 10500 ms */
-		0x00, 0x00, 0x00,
+		0x00, 0x00,
 	};
 	struct jf_tmpl_params p = { .wire = JF_WIRE_V9 };
 	struct jf_enc_ctx ctx = { .uptime_base_ms = 1699999990000ull,
@@ -428,6 +586,12 @@ static void test_v9_mpls_golden(void **state)
 	r.key.flags = JF_KEY_MPLS;
 	r.key.mpls[0] = 16001u << 4 | 5u << 1;
 	r.key.mpls[1] = 299777u << 4 | 1u;
+	r.egress_ifindex = 5;
+	inet_pton(AF_INET, "10.0.0.254", r.next_hop);
+	r.src_mask = 8;
+	r.dst_mask = 16;
+	r.direction = 1;
+	r.fwd_status = JF_FWD_DROPPED_UNROUTABLE;
 	r.ttl_min = r.ttl_max = 64;
 	r.end_reason = 1;
 	r.packets = 15;
@@ -720,6 +884,7 @@ int main(void)
 		cmocka_unit_test(test_options_templates),
 		cmocka_unit_test(test_message_fills_to_mtu),
 		cmocka_unit_test(test_flow_fields),
+		cmocka_unit_test(test_every_template_layout),
 		cmocka_unit_test(test_compiled_writer_matches_generic),
 		cmocka_unit_test(test_ipfix_ipv6_golden),
 		cmocka_unit_test(test_v9_mpls_golden),

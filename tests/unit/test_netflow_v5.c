@@ -27,6 +27,9 @@ static struct jf_record sample_v4(void)
 	r.key.vlan = 100;	/* v5 has no VLAN: must not leak anywhere */
 	r.tcp_flags = 0x1b;
 	r.egress_ifindex = 9;
+	inet_pton(AF_INET, "203.0.113.1", r.next_hop);
+	r.src_mask = 24;
+	r.dst_mask = 22;
 	r.packets = 10;
 	r.octets = 4000;
 	r.first_ms = 1700000000000ull;
@@ -46,16 +49,16 @@ static void test_v5_message_golden(void **state)
 		0x65, 0x53, 0xf1, 0x02, 0x0e, 0xe6, 0xb2, 0x80,
 		/* flow_sequence 7, engine type 1, engine id 2, sampling mode 1 interval 100 */
 		0x00, 0x00, 0x00, 0x07, 0x01, 0x02, 0x40, 0x64,
-		/* record: srcaddr, dstaddr, nexthop 0 */
-		192, 0, 2, 1, 198, 51, 100, 7, 0, 0, 0, 0,
+		/* record: srcaddr, dstaddr, nexthop */
+		192, 0, 2, 1, 198, 51, 100, 7, 203, 0, 113, 1,
 		/* input 3, output 9, dPkts 10, dOctets 4000 */
 		0x00, 0x03, 0x00, 0x09, 0x00, 0x00, 0x00, 0x0a, 0x00, 0x00, 0x0f, 0xa0,
 		/* first 1000 ms, last 2500 ms after sysUpTime 0 */
 		0x00, 0x00, 0x03, 0xe8, 0x00, 0x00, 0x09, 0xc4,
 		/* srcport 49152, dstport 443, pad, tcp_flags, prot 6, tos */
 		0xc0, 0x00, 0x01, 0xbb, 0x00, 0x1b, 0x06, 0x2e,
-		/* src_as, dst_as, src_mask, dst_mask, pad */
-		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		/* src_as, dst_as, src_mask /24, dst_mask /22, pad */
+		0x00, 0x00, 0x00, 0x00, 0x18, 0x16, 0x00, 0x00,
 	};
 	struct jf_enc_ctx ctx = { .uptime_base_ms = 1699999999000ull,
 				  .now_ms = 1700000004000ull };

@@ -1,0 +1,66 @@
+#!/usr/bin/python3
+"""Real UDP and TCP traffic with fixed source ports, for the routed tests.
+
+Usage:
+  sendflows.py udp DST DPORT SPORT COUNT SIZE   COUNT datagrams of SIZE payload bytes
+  sendflows.py tcp DST DPORT SPORT BYTES        one connection, BYTES sent, then closed
+  sendflows.py tcp-server PORT                  accept forever, read to EOF, close
+Addresses may be IPv4 or IPv6.
+"""
+import socket
+import sys
+import time
+
+
+def family(addr):
+    return socket.AF_INET6 if ":" in addr else socket.AF_INET
+
+
+def udp(dst, dport, sport, count, size):
+    s = socket.socket(family(dst), socket.SOCK_DGRAM)
+    s.bind(("", sport))
+    for _ in range(count):
+        s.sendto(b"u" * size, (dst, dport))
+        time.sleep(0.02)
+    s.close()
+
+
+def tcp(dst, dport, sport, nbytes):
+    s = socket.socket(family(dst), socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("", sport))
+    s.connect((dst, dport))
+    s.sendall(b"t" * nbytes)
+    s.shutdown(socket.SHUT_WR)
+    while s.recv(65536):
+        pass
+    s.close()
+
+
+def tcp_server(port):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.bind(("::", port))
+    s.listen(8)
+    while True:
+        c, _ = s.accept()
+        while c.recv(65536):
+            pass
+        c.close()
+
+
+def main():
+    cmd = sys.argv[1]
+    if cmd == "udp":
+        udp(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]))
+    elif cmd == "tcp":
+        tcp(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
+    elif cmd == "tcp-server":
+        tcp_server(int(sys.argv[2]))
+    else:
+        raise SystemExit(__doc__)
+
+
+if __name__ == "__main__":
+    main()
