@@ -32,7 +32,7 @@ int jflowd_xdp(struct xdp_md *ctx)
 	__u32 cpu = 0, out_if = 0;
 	struct jf_pkt pkt;
 	__u64 ep, now;
-	__u32 parity;
+	__u32 parity, rate;
 	int reason;
 
 	if (quiesce_seq) {
@@ -49,7 +49,8 @@ int jflowd_xdp(struct xdp_md *ctx)
 	ep = epoch;
 	parity = ep & 1;
 
-	if (sample_rate > 1 && bpf_get_prandom_u32() % sample_rate) {
+	rate = sample_rate[parity];
+	if (rate > 1 && bpf_get_prandom_u32() % rate) {
 		jf_stat_add(parity, JF_PKT_NOT_SAMPLED, bpf_xdp_get_buff_len(ctx));
 		goto out;
 	}

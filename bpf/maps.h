@@ -49,7 +49,6 @@ struct {
 } spill SEC(".maps");
 
 /* Set by the agent before load. */
-const volatile __u32 sample_rate = 1;		/* 1 in N; 0 or 1: every packet */
 const volatile __u32 verdict = XDP_PASS;	/* XDP_DROP in mirror mode */
 /* 0: the agent waits for an RCU grace period (membarrier) after an epoch
  * switch, which no XDP run can outlast: nothing to do here. 1: per-CPU
@@ -64,6 +63,10 @@ __u32 table_slots = 1;
 
 /* Written by the agent through the mmapped .bss. */
 volatile __u64 epoch;
+/* 1 in N per epoch parity (0 or 1: every packet). Not a constant: a reload
+ * changes it at run time. The agent writes the rate of the next epoch
+ * before flipping to it, so each flow map holds packets of one rate. */
+volatile __u32 sample_rate[2];
 /* CLOCK_MONOTONIC ns, written by the agent at each poll: the last-seen
  * time of a table hit (a helper call per packet costs more than the whole
  * parser). 0: the program reads the clock itself. */

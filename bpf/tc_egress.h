@@ -73,7 +73,7 @@ SEC("tc")
 int jflowd_tc_egress(struct __sk_buff *skb)
 {
 	const __u8 *data, *end;
-	__u32 iif = skb->ingress_ifindex, cpu = 0, parity, segs, hdrs = 0;
+	__u32 iif = skb->ingress_ifindex, cpu = 0, parity, segs, hdrs = 0, rate;
 	__u64 ep, now, octets;
 	struct jf_pkt pkt;
 	int reason;
@@ -96,7 +96,10 @@ int jflowd_tc_egress(struct __sk_buff *skb)
 	ep = epoch;
 	parity = ep & 1;
 
-	if (sample_rate > 1 && bpf_get_prandom_u32() % sample_rate) {
+	/* The XDP program's rate of this epoch, changed at run time by a
+	 * reload: both programs fill the same map at one rate. */
+	rate = sample_rate[parity];
+	if (rate > 1 && bpf_get_prandom_u32() % rate) {
 		jf_stat_add(parity, JF_PKT_NOT_SAMPLED, skb->len);
 		goto out;
 	}

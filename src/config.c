@@ -21,6 +21,11 @@
 
 #define ERRLEN 512
 
+/* Where errors go: stderr, or during a reload the buffer that becomes its
+ * one log line. */
+static FILE *reload_err;
+#define ERR_OUT (reload_err ? reload_err : stderr)
+
 typedef int (*opt_setter)(struct jf_config *cfg, const char *val, char *err);
 
 struct opt_def {
@@ -414,6 +419,17 @@ static int set_user(struct jf_config *cfg, const char *val, char *err)
 	return 0;
 }
 
+static int set_control_socket(struct jf_config *cfg, const char *val, char *err)
+{
+	if (*val != '/' || strlen(val) >= sizeof(cfg->control_socket)) {
+		snprintf(err, ERRLEN, "control socket '%s': expected an absolute path of at most "
+			 "%zu characters", val, sizeof(cfg->control_socket) - 1);
+		return -1;
+	}
+	strcpy(cfg->control_socket, val);
+	return 0;
+}
+
 static int set_verbose(struct jf_config *cfg, const char *val, char *err)
 {
 	bool on;
@@ -506,6 +522,9 @@ static const struct opt_def opts[] = {
 	{ "user", 0, 1, set_user, "NAME",
 	  "after start-up, run as user NAME; either way only the capabilities\n"
 	  "that later work needs are kept (jflowd(8), PRIVILEGES)" },
+	{ "control-socket", 0, 1, set_control_socket, "PATH",
+	  "accept jflowctl(8) commands on the Unix socket PATH (mode 0600,\n"
+	  "owned by --user); the units use /run/jflowd/jflowd.sock (default: none)" },
 	{ "config", OPT_CONFIG, 1, NULL, "FILE",
 	  "read options from FILE ('name = value' lines, long option names);\n"
 	  "the command line overrides it" },
@@ -623,13 +642,13 @@ static int load_file(struct jf_config *cfg, const char *path)
 
 	f = fopen(path, "r");
 	if (!f) {
-		fprintf(stderr, "jflowd: config %s: %s\n", path, strerror(errno));
+		fprintf(ERR_OUT, "jflowd: config %s: %s\n", path, strerror(errno));
 		return -1;
 	}
 	/* A directory reads as empty, a device (/dev/zero) never ends: only a
 	 * regular file is a configuration. */
 	if (fstat(fileno(f), &sb) || !S_ISREG(sb.st_mode)) {
-		fprintf(stderr, "jflowd: config %s: not a regular file\n", path);
+		fprintf(ERR_OUT, "jflowd: config %s: not a regular file\n", path);
 		goto out;
 	}
 	while ((len = getline(&line, &cap, f)) >= 0) {
@@ -640,12 +659,12 @@ static int load_file(struct jf_config *cfg, const char *path)
 		/* Whole lines or nothing: the tail of a cut line, or what follows
 		 * a NUL, would be read as an option of its own. */
 		if (len > CONFIG_LINE_MAX) {
-			fprintf(stderr, "jflowd: config %s:%d: line longer than %d bytes\n",
+			fprintf(ERR_OUT, "jflowd: config %s:%d: line longer than %d bytes\n",
 				path, lineno, CONFIG_LINE_MAX);
 			goto out;
 		}
 		if (memchr(line, '\0', (size_t)len)) {
-			fprintf(stderr, "jflowd: config %s:%d: NUL byte (not a text file?)\n",
+			fprintf(ERR_OUT, "jflowd: config %s:%d: NUL byte (not a text file?)\n",
 				path, lineno);
 			goto out;
 		}
@@ -664,21 +683,21 @@ static int load_file(struct jf_config *cfg, const char *path)
 			val = trim(val + 1);
 		o = find_long(name);
 		if (!o || !o->set) {
-			fprintf(stderr, "jflowd: config %s:%d: unknown option '%s'\n", path, lineno, name);
+			fprintf(ERR_OUT, "jflowd: config %s:%d: unknown option '%s'\n", path, lineno, name);
 			goto out;
 		}
 		if (o->has_arg && !*val) {
-			fprintf(stderr, "jflowd: config %s:%d: option '%s' needs a value\n",
+			fprintf(ERR_OUT, "jflowd: config %s:%d: option '%s' needs a value\n",
 				path, lineno, name);
 			goto out;
 		}
 		if (o->set(cfg, val, err)) {
-			fprintf(stderr, "jflowd: config %s:%d: %s\n", path, lineno, err);
+			fprintf(ERR_OUT, "jflowd: config %s:%d: %s\n", path, lineno, err);
 			goto out;
 		}
 	}
 	if (ferror(f)) {
-		fprintf(stderr, "jflowd: config %s: %s\n", path, strerror(errno));
+		fprintf(ERR_OUT, "jflowd: config %s: %s\n", path, strerror(errno));
 		goto out;
 	}
 	rc = 0;
@@ -733,13 +752,13 @@ int jf_config_load(struct jf_config *cfg, int argc, char **argv)
 			continue;
 		case '?':
 			if (optopt)
-				fprintf(stderr, "jflowd: unknown option '-%c' (see jflowd --help)\n", optopt);
+				fprintf(ERR_OUT, "jflowd: unknown option '-%c' (see jflowd --help)\n", optopt);
 			else
-				fprintf(stderr, "jflowd: unknown option '%s' (see jflowd --help)\n",
+				fprintf(ERR_OUT, "jflowd: unknown option '%s' (see jflowd --help)\n",
 					argv[optind - 1]);
 			return -1;
 		case ':':
-			fprintf(stderr, "jflowd: option '%s' needs a value (see jflowd --help)\n",
+			fprintf(ERR_OUT, "jflowd: option '%s' needs a value (see jflowd --help)\n",
 				argv[optind - 1]);
 			return -1;
 		}
@@ -758,21 +777,21 @@ int jf_config_load(struct jf_config *cfg, int argc, char **argv)
 			cli_collectors = true;
 		}
 		if (o->set(cfg, optarg ? optarg : "", err)) {
-			fprintf(stderr, "jflowd: %s\n", err);
+			fprintf(ERR_OUT, "jflowd: %s\n", err);
 			return -1;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "jflowd: unexpected argument '%s' (see jflowd --help)\n", argv[optind]);
+		fprintf(ERR_OUT, "jflowd: unexpected argument '%s' (see jflowd --help)\n", argv[optind]);
 		return -1;
 	}
 
 	if (!cfg->n_ifaces && !cfg->pcap_file[0]) {
-		fprintf(stderr, "jflowd: nothing to meter: give -i IFACE or -r FILE (see jflowd --help)\n");
+		fprintf(ERR_OUT, "jflowd: nothing to meter: give -i IFACE or -r FILE (see jflowd --help)\n");
 		return -1;
 	}
 	if (cfg->n_ifaces && cfg->pcap_file[0]) {
-		fprintf(stderr, "jflowd: -i and -r exclude each other\n");
+		fprintf(ERR_OUT, "jflowd: -i and -r exclude each other\n");
 		return -1;
 	}
 	if (cfg->mirror && cfg->mode == JF_MODE_PCAP) {
@@ -794,13 +813,40 @@ int jf_config_load(struct jf_config *cfg, int argc, char **argv)
 		}
 	}
 	if (!cfg->n_collectors) {
-		fprintf(stderr, "jflowd: no collector: give -n URL, e.g. -n ipfix://127.0.0.1:4739\n");
+		fprintf(ERR_OUT, "jflowd: no collector: give -n URL, e.g. -n ipfix://127.0.0.1:4739\n");
 		return -1;
 	}
 	if (cfg->active_ms < cfg->idle_ms)
 		log_warn("active timeout %.3fs is shorter than idle timeout %.3fs",
 			 cfg->active_ms / 1000.0, cfg->idle_ms / 1000.0);
 	return 0;
+}
+
+int jf_config_reload(struct jf_config *cfg, int argc, char **argv, char *err, size_t errlen)
+{
+	char *msg = NULL;
+	size_t len = 0;
+	int rc;
+
+	jf_config_defaults(cfg);
+	reload_err = open_memstream(&msg, &len);
+	if (!reload_err) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rc = jf_config_load(cfg, argc, argv);
+	fclose(reload_err);
+	reload_err = NULL;
+	if (rc) {
+		const char *m = msg && !strncmp(msg, "jflowd: ", 8) ? msg + 8 : msg;
+
+		snprintf(err, errlen, "%.*s", m ? (int)strcspn(m, "\n") : 0, m ? m : "");
+		if (!*err)
+			snprintf(err, errlen, "the configuration is not valid");
+		rc = -1;
+	}
+	free(msg);
+	return rc;
 }
 
 void jf_config_exporter_params(const struct jf_config *cfg, bool replay,

@@ -4,6 +4,7 @@
 #define JFLOWD_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include "url.h"
@@ -94,6 +95,7 @@ struct jf_config {
 
 	char metrics_file[4096];
 	char user[64];			/* --user: run as this user after start-up */
+	char control_socket[108];	/* --control-socket: jflowctl's Unix socket */
 	int verbosity;			/* log level */
 };
 
@@ -117,6 +119,11 @@ uint32_t jf_config_map_flows(const struct jf_config *cfg);
  * it). Returns 0 to run, 1 when --help/--version was printed, or -1 after
  * printing a one-line error to stderr. */
 int jf_config_load(struct jf_config *cfg, int argc, char **argv);
+
+/* Reload: the same parse from defaults (the file again, then the same
+ * command line), with the one-line error in err instead of on stderr.
+ * 0 or -1. */
+int jf_config_reload(struct jf_config *cfg, int argc, char **argv, char *err, size_t errlen);
 
 /* "idle=15,active=60,fin=2" into cfg; 0 or -1 with err filled. */
 int jf_config_parse_timeouts(struct jf_config *cfg, const char *spec,

@@ -51,6 +51,10 @@ struct collector {
 	bool stuck;			/* it stopped reading: do not wait */
 	double stuck_recheck_s;		/* when to look at its queue again */
 	struct jf_collector_stats st;
+	/* Reload: removed, it takes no new flow and leaves once its TCP queue
+	 * is empty or the deadline passed (never blocking the meter). */
+	bool retiring;
+	uint64_t retire_deadline_ms;	/* monotonic */
 };
 
 struct jf_exporter {
@@ -71,13 +75,69 @@ struct jf_exporter {
 	uint64_t ignored_packets, ignored_octets;
 	struct jf_opt_ifname ifnames[MAX_IFNAMES];
 	int n_ifnames;
+	uint64_t handed_packets;	/* in every flow given to jf_exporter_add */
+	/* Reload: collectors opened by jf_exporter_stage, not yet exporting. */
+	struct collector *staged[JF_MAX_COLLECTORS];
+	int n_staged;
+	enum jf_export_mode mode;
+	/* First data template ID. A reload that turns sampling on or off
+	 * changes the data templates' layout: they move to the other set of
+	 * IDs, so no ID is ever redefined (collectors keep the first
+	 * definition of an ID; IPFIX over TCP forbids redefining one). */
+	uint16_t tid_base;
 };
+
+_Static_assert(JF_TID_IPV4 + 2 * JF_DATA_TEMPLATES <= JF_TID_OPT_EXPORTER,
+	       "two sets of data template IDs below the options templates");
+
+static void collector_templates(const struct jf_exporter *e, struct collector *c)
+{
+	struct jf_tmpl_params tp;
+	int t;
+
+	tp.wire = c->proto->wire;
+	tp.sampling = e->sample_rate > 1;
+	tp.exporter_ipv6 = c->tr.peer.ss_family == AF_INET6;
+	for (t = 0; t < JF_DATA_TEMPLATES; t++) {
+		jf_template_data(&c->data_tmpl[t], (uint16_t)(JF_TID_IPV4 + t), &tp);
+		c->data_tmpl[t].id = (uint16_t)(e->tid_base + t);
+	}
+	jf_template_opt_exporter(&c->opt_exporter, &tp);
+	jf_template_opt_ifname(&c->opt_ifname, &tp);
+}
+
+/* Open the i-th collector of p into c (zeroed); 0 or -1 with err. */
+static int collector_open(struct jf_exporter *e, struct collector *c,
+			  const struct jf_exporter_params *p, int i, char *err, size_t errlen)
+{
+	char why[256];
+
+	c->url = p->collectors[i];
+	/* ?sequence= in the URL, else --ipfix-sequence. */
+	c->seq_nfdump = c->url.sequence >= 0 ? c->url.sequence == JF_IPFIX_SEQ_NFDUMP
+					      : e->seq_nfdump;
+	snprintf(c->name, sizeof(c->name), "%s", p->names[i]);
+	c->proto = c->url.proto;
+	if (jf_transport_open(&c->tr, c->url.host, c->url.port,
+			      c->proto->tcp, p->source_addr,
+			      p->tcp_buffer, c->name, why, sizeof(why))) {
+		snprintf(err, errlen, "collector %s: %s", c->name, why);
+		return -1;
+	}
+	c->tr.may_block = p->mode == JF_EXPORT_REPLAY;
+	collector_templates(e, c);
+	c->st.up = !c->proto->tcp;
+	c->local_peer = !c->proto->tcp && jf_peer_is_local(&c->tr.peer);
+	c->tokens = 1;
+	c->last_refill_s = jf_mono_s();
+	return 0;
+}
 
 struct jf_exporter *jf_exporter_new(const struct jf_exporter_params *p, char *err,
 				    size_t errlen)
 {
 	struct jf_exporter *e = calloc(1, sizeof(*e));
-	int i, t;
+	int i;
 
 	if (!e) {
 		snprintf(err, errlen, "out of memory");
@@ -98,38 +158,16 @@ struct jf_exporter *jf_exporter_new(const struct jf_exporter_params *p, char *er
 	e->export_rate = p->mode == JF_EXPORT_REPLAY ? p->export_rate : 0;
 	e->seq_nfdump = p->ipfix_sequence == JF_IPFIX_SEQ_NFDUMP;
 	e->system_init_ms = jf_wall_ms();
+	e->mode = p->mode;
+	e->tid_base = JF_TID_IPV4;
 
 	for (i = 0; i < p->n_collectors; i++) {
-		struct collector *c = &e->c[i];
-		struct jf_tmpl_params tp;
-		char why[256];
-
-		c->url = p->collectors[i];
-		c->seq_nfdump = c->url.sequence >= 0 ? c->url.sequence == JF_IPFIX_SEQ_NFDUMP
-						      : e->seq_nfdump;
-		snprintf(c->name, sizeof(c->name), "%s", p->names[i]);
-		c->proto = c->url.proto;
-		if (jf_transport_open(&c->tr, c->url.host, c->url.port,
-				      c->proto->tcp, p->source_addr,
-				      p->tcp_buffer, c->name, why, sizeof(why))) {
-			snprintf(err, errlen, "collector %s: %s", c->name, why);
+		if (collector_open(e, &e->c[i], p, i, err, errlen)) {
 			e->n = i;
 			jf_exporter_free(e);
 			return NULL;
 		}
 		e->n = i + 1;
-		c->tr.may_block = p->mode == JF_EXPORT_REPLAY;
-		tp.wire = c->proto->wire;
-		tp.sampling = e->sample_rate > 1;
-		tp.exporter_ipv6 = c->tr.peer.ss_family == AF_INET6;
-		for (t = 0; t < JF_DATA_TEMPLATES; t++)
-			jf_template_data(&c->data_tmpl[t], (uint16_t)(JF_TID_IPV4 + t), &tp);
-		jf_template_opt_exporter(&c->opt_exporter, &tp);
-		jf_template_opt_ifname(&c->opt_ifname, &tp);
-		c->st.up = !c->proto->tcp;
-		c->local_peer = !c->proto->tcp && jf_peer_is_local(&c->tr.peer);
-		c->tokens = 1;
-		c->last_refill_s = jf_mono_s();
 	}
 	return e;
 }
@@ -142,6 +180,7 @@ void jf_exporter_free(struct jf_exporter *e)
 		return;
 	for (i = 0; i < e->n; i++)
 		jf_transport_close(&e->c[i].tr);
+	jf_exporter_unstage(e);
 	free(e);
 }
 
@@ -479,8 +518,10 @@ void jf_exporter_add(struct jf_exporter *e, const struct jf_record *r, uint64_t 
 	ctx = enc_ctx(e, now_ms);
 	int i, t = jf_template_id_for(r) - JF_TID_IPV4;
 
+	e->handed_packets += r->packets;
 	for (i = 0; i < e->n; i++)
-		add_flow(e, &e->c[i], t, r, &ctx, now_ms);
+		if (!e->c[i].retiring)
+			add_flow(e, &e->c[i], t, r, &ctx, now_ms);
 }
 
 static void refresh_tcp_stats(struct collector *c)
@@ -509,14 +550,57 @@ static void tcp_service(struct jf_exporter *e, struct collector *c, uint64_t now
 		tcp_session_start(e, c, now_ms);
 }
 
+/* A removed collector whose queue is empty, or whose time is up: what it
+ * never took is dropped; it leaves the exporter (and the metrics). */
+static bool retire_done(struct jf_exporter *e, struct collector *c)
+{
+	struct jf_collector_stats st;
+	int i = (int)(c - e->c);
+
+	if (c->proto->tcp && jf_transport_queued(&c->tr) && jf_mono_ms() < c->retire_deadline_ms)
+		return false;
+	jf_transport_abandon(&c->tr);
+	refresh_tcp_stats(c);
+	jf_exporter_stats(e, i, &st);
+	log_info("collector %s removed: %llu flow records (%llu packets) sent, %llu dropped",
+		 c->name, (unsigned long long)st.records, (unsigned long long)st.packets,
+		 (unsigned long long)st.dropped_records);
+	jf_transport_close(&c->tr);
+	return true;
+}
+
+/* Drop the collectors that finished retiring; their pending messages are
+ * all sent (flush), so nothing points into a moved buffer. */
+static void compact(struct jf_exporter *e, const bool *gone)
+{
+	int i, j = 0;
+
+	for (i = 0; i < e->n; i++) {
+		if (gone[i])
+			continue;
+		if (j != i)
+			memcpy(&e->c[j], &e->c[i], sizeof(e->c[0]));
+		j++;
+	}
+	e->n = j;
+}
+
 void jf_exporter_flush(struct jf_exporter *e, uint64_t now_ms)
 {
+	bool gone[JF_MAX_COLLECTORS] = { false }, any_gone = false;
 	int i, t;
 
 	rebase_uptime(e, now_ms);
 	for (i = 0; i < e->n; i++) {
 		struct collector *c = &e->c[i];
 
+		if (c->retiring) {
+			if (c->proto->tcp)
+				tcp_service(e, c, now_ms);
+			gone[i] = retire_done(e, c);
+			any_gone |= gone[i];
+			continue;
+		}
 		if (c->proto->tcp)
 			tcp_service(e, c, now_ms);
 		for (t = 0; t < JF_DATA_TEMPLATES; t++)
@@ -549,6 +633,8 @@ void jf_exporter_flush(struct jf_exporter *e, uint64_t now_ms)
 		c->st.refused_packets = c->tr.refusal.packets;
 		c->st.refused_octets = c->tr.refusal.octets;
 	}
+	if (any_gone)
+		compact(e, gone);
 }
 
 void jf_exporter_finish(struct jf_exporter *e, uint64_t now_ms, int timeout_ms)
@@ -590,6 +676,7 @@ void jf_exporter_stats(const struct jf_exporter *e, int i, struct jf_collector_s
 	const struct collector *c = &e->c[i];
 
 	*st = c->st;
+	st->retiring = c->retiring;
 	if (c->proto->tcp) {
 		const struct jf_msg_tally *at = &c->tr.abandoned, *dt = &c->tr.discarded;
 		const struct jf_msg_meta *a = &at->meta, *d = &dt->meta;
@@ -609,4 +696,166 @@ void jf_exporter_stats(const struct jf_exporter *e, int i, struct jf_collector_s
 		st->packets -= a->flow_packets;
 		st->octets -= a->flow_octets;
 	}
+}
+
+void jf_exporter_clear_ifnames(struct jf_exporter *e)
+{
+	e->n_ifnames = 0;
+}
+
+static int find_collector(const struct jf_exporter *e, const char *name)
+{
+	int i;
+
+	for (i = 0; i < e->n; i++)
+		if (!e->c[i].retiring && !strcmp(e->c[i].name, name))
+			return i;
+	return -1;
+}
+
+static bool in_params(const struct jf_exporter_params *p, const char *name)
+{
+	int i;
+
+	for (i = 0; i < p->n_collectors; i++)
+		if (!strcmp(p->names[i], name))
+			return true;
+	return false;
+}
+
+void jf_exporter_unstage(struct jf_exporter *e)
+{
+	int i;
+
+	for (i = 0; i < e->n_staged; i++) {
+		jf_transport_close(&e->staged[i]->tr);
+		free(e->staged[i]);
+	}
+	e->n_staged = 0;
+}
+
+int jf_exporter_stage(struct jf_exporter *e, const struct jf_exporter_params *p, char *err,
+		      size_t errlen)
+{
+	int i, slots = 0;
+
+	jf_exporter_unstage(e);
+	for (i = 0; i < e->n; i++)
+		if (e->c[i].retiring)
+			slots++;
+	if (slots + p->n_collectors > JF_MAX_COLLECTORS) {
+		snprintf(err, errlen, "%d collectors while %d removed ones still drain: "
+			 "at most %d in all", p->n_collectors, slots, JF_MAX_COLLECTORS);
+		return -1;
+	}
+	for (i = 0; i < p->n_collectors; i++) {
+		struct collector *c;
+
+		if (find_collector(e, p->names[i]) >= 0)
+			continue;
+		c = calloc(1, sizeof(*c));
+		if (!c) {
+			snprintf(err, errlen, "out of memory");
+			jf_exporter_unstage(e);
+			return -1;
+		}
+		if (collector_open(e, c, p, i, err, errlen)) {
+			free(c);
+			jf_exporter_unstage(e);
+			return -1;
+		}
+		e->staged[e->n_staged++] = c;
+	}
+	return 0;
+}
+
+/* Start a collector that joins a running exporter, as at start-up. */
+static void collector_start(struct jf_exporter *e, struct collector *c, uint64_t now_ms)
+{
+	if (c->proto->tcp) {
+		jf_transport_poll(&c->tr, now_ms);
+		return;
+	}
+	send_templates(e, c, now_ms, true, false);
+	c->startup_repeats = STARTUP_TEMPLATE_REPEATS - 1;
+	c->next_template_ms = now_ms + 1000;
+}
+
+void jf_exporter_apply(struct jf_exporter *e, const struct jf_exporter_params *p,
+		       uint64_t now_ms, int drain_ms)
+{
+	uint32_t rate = p->sample_rate ? p->sample_rate : 1;
+	bool relayout = (e->sample_rate > 1) != (rate > 1);
+	int i, t;
+
+	/* Removed: what it is owed leaves now (pending messages); over TCP
+	 * its queue drains from the tick for at most drain_ms. */
+	for (i = 0; i < e->n; i++) {
+		struct collector *c = &e->c[i];
+
+		if (c->retiring || in_params(p, c->name))
+			continue;
+		for (t = 0; t < JF_DATA_TEMPLATES; t++)
+			send_pending(e, c, t, now_ms);
+		c->retiring = true;
+		/* Monotonic: a step of the wall clock neither cuts nor stretches it. */
+		c->retire_deadline_ms = jf_mono_ms() + (uint64_t)(drain_ms > 0 ? drain_ms : 0);
+		log_info("collector %s: removed by reload%s", c->name,
+			 c->proto->tcp && jf_transport_queued(&c->tr) ? ", draining its queue" : "");
+	}
+
+	e->tmpl_interval_ms = p->template_interval_s * 1000;
+	e->tmpl_packets = p->template_packets;
+	e->sample_rate = rate;
+	if (relayout)
+		e->tid_base = e->tid_base == JF_TID_IPV4 ? JF_TID_IPV4 + JF_DATA_TEMPLATES
+							  : JF_TID_IPV4;
+	e->active_s = (uint16_t)((p->active_ms + 999) / 1000);
+	e->idle_s = (uint16_t)((p->idle_ms + 999) / 1000);
+	e->pace_local = p->export_rate != 0;
+	e->export_rate = e->mode == JF_EXPORT_REPLAY ? p->export_rate : 0;
+
+	/* Kept: the new templates (sampling on or off changes them) and the
+	 * options announcing the rate and timeouts, before any new record. */
+	for (i = 0; i < e->n; i++) {
+		struct collector *c = &e->c[i];
+
+		if (c->retiring || !c->proto->templates)
+			continue;
+		if (relayout)
+			collector_templates(e, c);
+		if (!e->started)
+			continue;
+		if (!c->proto->tcp)
+			send_templates(e, c, now_ms, true, false);
+		else if (c->tr.up)
+			send_templates(e, c, now_ms, relayout, false);
+		c->next_template_ms = now_ms + (c->startup_repeats ? 1000 : e->tmpl_interval_ms);
+	}
+
+	/* Added: counted from now; what was exported before it was there is
+	 * its "absent" share of the invariant. */
+	for (i = 0; i < e->n_staged; i++) {
+		struct collector *c = &e->c[e->n];
+
+		memcpy(c, e->staged[i], sizeof(*c));
+		free(e->staged[i]);
+		collector_templates(e, c);
+		c->st.absent_packets = e->handed_packets;
+		e->n++;
+		log_info("collector %s: added by reload", c->name);
+		if (e->started)
+			collector_start(e, c, now_ms);
+	}
+	e->n_staged = 0;
+}
+
+bool jf_exporter_retiring(const struct jf_exporter *e)
+{
+	int i;
+
+	for (i = 0; i < e->n; i++)
+		if (e->c[i].retiring)
+			return true;
+	return false;
 }

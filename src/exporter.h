@@ -65,7 +65,9 @@ struct jf_collector_stats {
 	uint64_t connects;		/* TCP connections made */
 	uint64_t reconnects;		/* TCP: connections made after a lost one */
 	uint64_t resent_messages;	/* TCP: unacknowledged at a loss, sent again */
+	uint64_t absent_packets;	/* exported before a reload added it */
 	int up;				/* TCP connected (UDP: always 1) */
+	int retiring;			/* removed by a reload, draining its queue */
 };
 
 /* Opens every collector's socket; NULL with a one-line reason in err. */
@@ -94,6 +96,23 @@ void jf_exporter_set_ignored(struct jf_exporter *e, uint64_t packets, uint64_t o
 
 /* Flush and give TCP collectors up to timeout_ms to take what is queued. */
 void jf_exporter_finish(struct jf_exporter *e, uint64_t now_ms, int timeout_ms);
+
+/* Reload, in two steps so that an error changes nothing. Stage: open the
+ * sockets of the collectors of p not already exporting (by name); 0, or
+ * -1 with err and nothing changed. Apply (cannot fail): the removed ones
+ * get their pending messages now and, over TCP, up to drain_ms for their
+ * queue (from jf_exporter_flush, never blocking); the staged ones join;
+ * rate, timeouts and template timers take the values of p, and every
+ * kept collector gets the options (and templates) announcing them at
+ * once. The caller exports flows metered at an old sampling rate before. */
+int jf_exporter_stage(struct jf_exporter *e, const struct jf_exporter_params *p, char *err,
+		      size_t errlen);
+void jf_exporter_unstage(struct jf_exporter *e);
+void jf_exporter_apply(struct jf_exporter *e, const struct jf_exporter_params *p,
+		       uint64_t now_ms, int drain_ms);
+/* A removed collector still drains its queue. */
+bool jf_exporter_retiring(const struct jf_exporter *e);
+void jf_exporter_clear_ifnames(struct jf_exporter *e);
 
 int jf_exporter_count(const struct jf_exporter *e);
 const char *jf_exporter_name(const struct jf_exporter *e, int i);

@@ -298,6 +298,38 @@ void jf_cache_update(struct jf_flow_cache *c, const struct jf_key *key,
 	update_hashed(c, key, u, now_ms, jf_flow_hash(key));
 }
 
+void jf_cache_update_hashed(struct jf_flow_cache *c, const struct jf_key *key,
+			    const struct jf_flow *u, uint64_t now_ms, uint32_t hash)
+{
+	update_hashed(c, key, u, now_ms, hash);
+}
+
+void jf_cache_prefetch(const struct jf_flow_cache *c, uint32_t hash, int stage)
+{
+	uint32_t h;
+
+	if (stage == JF_PF_BUCKET) {
+		__builtin_prefetch(&c->buckets[hash & c->mask]);
+		return;
+	}
+	h = c->buckets[hash & c->mask];
+	if (h == NIL)
+		return;
+	if (stage == JF_PF_SLOT) {
+		/* 160 bytes: three cache lines whatever the alignment */
+		__builtin_prefetch((const char *)&c->slots[h]);
+		__builtin_prefetch((const char *)&c->slots[h] + 64);
+		__builtin_prefetch((const char *)&c->slots[h] + sizeof(struct slot) - 1);
+	} else {
+		const struct slot *s = &c->slots[h];
+
+		if (s->link[L_IDLE][0] != NIL)
+			__builtin_prefetch(&c->slots[s->link[L_IDLE][0]].link[L_IDLE]);
+		if (s->link[L_IDLE][1] != NIL)
+			__builtin_prefetch(&c->slots[s->link[L_IDLE][1]].link[L_IDLE]);
+	}
+}
+
 #define PF_AHEAD 12	/* bucket prefetched this many deltas ahead */
 
 void jf_cache_update_batch(struct jf_flow_cache *c, const struct jf_key *keys,
@@ -311,31 +343,17 @@ void jf_cache_update_batch(struct jf_flow_cache *c, const struct jf_key *keys,
 		for (i = 0; i < m; i++) {
 			hashes[i] = jf_flow_hash(&keys[base + i]);
 			if (i < PF_AHEAD)
-				__builtin_prefetch(&c->buckets[hashes[i] & c->mask]);
+				jf_cache_prefetch(c, hashes[i], JF_PF_BUCKET);
 		}
 		for (i = 0; i < m; i++) {
 			/* Three stages ahead: the bucket, then the slot it points
 			 * to, then that slot's neighbours on the idle list. */
 			if (i + PF_AHEAD < m)
-				__builtin_prefetch(&c->buckets[hashes[i + PF_AHEAD] & c->mask]);
-			if (i + PF_AHEAD / 2 < m) {
-				uint32_t h = c->buckets[hashes[i + PF_AHEAD / 2] & c->mask];
-
-				if (h != NIL)
-					__builtin_prefetch(&c->slots[h]);
-			}
-			if (i + PF_AHEAD / 4 < m) {
-				uint32_t h = c->buckets[hashes[i + PF_AHEAD / 4] & c->mask];
-
-				if (h != NIL) {
-					const struct slot *s = &c->slots[h];
-
-					if (s->link[L_IDLE][0] != NIL)
-						__builtin_prefetch(&c->slots[s->link[L_IDLE][0]]);
-					if (s->link[L_IDLE][1] != NIL)
-						__builtin_prefetch(&c->slots[s->link[L_IDLE][1]]);
-				}
-			}
+				jf_cache_prefetch(c, hashes[i + PF_AHEAD], JF_PF_BUCKET);
+			if (i + PF_AHEAD / 2 < m)
+				jf_cache_prefetch(c, hashes[i + PF_AHEAD / 2], JF_PF_SLOT);
+			if (i + PF_AHEAD / 4 < m)
+				jf_cache_prefetch(c, hashes[i + PF_AHEAD / 4], JF_PF_NEIGHBOURS);
 			update_hashed(c, &keys[base + i], &u[base + i], now_ms, hashes[i]);
 		}
 	}
@@ -389,10 +407,45 @@ size_t jf_cache_flush(struct jf_flow_cache *c, enum jf_end_reason reason)
 
 	/* Oldest first, so records leave in the order flows began. */
 	while ((i = c->lists[L_ACTIVE].head) != NIL) {
+		uint32_t next = c->slots[i].link[L_ACTIVE][1];
+
+		/* The misses of the next two overlap this one's export: the
+		 * next's bucket, whose chain expire_slot walks (its slot came
+		 * with the last round), and the slot after it. */
+		if (next != NIL) {
+			const struct slot *ns = &c->slots[next];
+
+			__builtin_prefetch(&c->buckets[ns->hash & c->mask]);
+			if (ns->link[L_ACTIVE][1] != NIL) {
+				const char *nn = (const char *)&c->slots[ns->link[L_ACTIVE][1]];
+
+				__builtin_prefetch(nn);
+				__builtin_prefetch(nn + 64);
+				__builtin_prefetch(nn + sizeof(struct slot) - 1);
+			}
+		}
 		expire_slot(c, i, reason);
 		n++;
 	}
 	return n;
+}
+
+void jf_cache_set_timeouts(struct jf_flow_cache *c, uint32_t idle_ms, uint32_t active_ms,
+			   uint32_t fin_ms)
+{
+	/* Every flow on a list has the same timeout, so the lists stay in
+	 * deadline order whatever the new values. */
+	c->p.idle_ms = idle_ms;
+	c->p.active_ms = active_ms;
+	c->p.fin_ms = fin_ms;
+}
+
+void jf_cache_foreach(const struct jf_flow_cache *c, jf_visit_fn visit, void *arg)
+{
+	uint32_t i;
+
+	for (i = c->lists[L_ACTIVE].head; i != NIL; i = c->slots[i].link[L_ACTIVE][1])
+		visit(&c->slots[i].key, &c->slots[i].f, arg);
 }
 
 void jf_cache_get_stats(const struct jf_flow_cache *c, struct jf_cache_stats *st)

@@ -44,12 +44,31 @@ void jf_cache_update(struct jf_flow_cache *c, const struct jf_key *key,
 void jf_cache_update_batch(struct jf_flow_cache *c, const struct jf_key *keys,
 			   const struct jf_flow *u, size_t n, uint64_t now_ms);
 
+/* One delta at a time, in order, with the lookups of later ones under way
+ * (a replay expires flows between packets, so it cannot hand over a batch).
+ * Prefetch what the update of a key with this hash (jf_flow_hash) will
+ * touch, stage by stage, each a few deltas before the next: its bucket,
+ * then the slot the bucket points to, then that slot's idle-list
+ * neighbours. Prefetching changes nothing but timing. */
+enum { JF_PF_BUCKET, JF_PF_SLOT, JF_PF_NEIGHBOURS };
+void jf_cache_prefetch(const struct jf_flow_cache *c, uint32_t hash, int stage);
+void jf_cache_update_hashed(struct jf_flow_cache *c, const struct jf_key *key,
+			    const struct jf_flow *u, uint64_t now_ms, uint32_t hash);
+
 /* Expire every flow whose idle, active or FIN timeout has passed at now_ms.
  * Returns the number of flows expired. */
 size_t jf_cache_expire(struct jf_flow_cache *c, uint64_t now_ms);
 
 /* Expire every flow with the given reason (shutdown, end of file). */
 size_t jf_cache_flush(struct jf_flow_cache *c, enum jf_end_reason reason);
+
+/* Reload: new timeouts for every flow, those in the cache included. */
+void jf_cache_set_timeouts(struct jf_flow_cache *c, uint32_t idle_ms, uint32_t active_ms,
+			   uint32_t fin_ms);
+
+/* Visit every flow in the cache, oldest first (jflowctl flows). */
+typedef void (*jf_visit_fn)(const struct jf_key *key, const struct jf_flow *f, void *arg);
+void jf_cache_foreach(const struct jf_flow_cache *c, jf_visit_fn visit, void *arg);
 
 struct jf_cache_stats {
 	uint64_t flows;		/* in the cache now */

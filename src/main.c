@@ -3,6 +3,7 @@
  * flow collectors. Wires the modules together and runs the tick loop. */
 #include <errno.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 #include "clock.h"
 #include "config.h"
+#include "control.h"
 #include "exporter.h"
 #include "flow_cache.h"
 #include "link_watch.h"
@@ -23,12 +25,14 @@
 #include "pcap_meter.h"
 #include "preflight.h"
 #include "privs.h"
+#include "reload.h"
 #include "route.h"
 #include "sd_notify.h"
 #include "xdp_meter.h"
 
 #define EXIT_USAGE 2
 #define TCP_DRAIN_MS 5000
+#define CONTROL_POLL_MS 50	/* longest wait before the control socket is served */
 
 struct app {
 	struct jf_config cfg;
@@ -43,6 +47,9 @@ struct app {
 	double start_s;
 	const char *mode;
 	bool exporter_started;
+	struct jf_control *ctl;		/* jflowctl's socket, if configured */
+	int argc;			/* the command line, read again on reload */
+	char **argv;
 };
 
 /* The capture backend of each -m mode. */
@@ -52,12 +59,14 @@ static const struct jf_meter_ops *const meters[] = {
 	[JF_MODE_PCAP] = &jf_pcap_meter_ops,
 };
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, reload_requested;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	if (sig == SIGHUP)
+		reload_requested = 1;
+	else
+		stop_requested = 1;
 }
 
 static void emit(const struct jf_record *rec, void *arg)
@@ -224,22 +233,118 @@ static int run_file(struct app *a)
 
 /* --- live capture --- */
 
-static void read_ifalias(const char *ifname, char *out, size_t n)
+/* Follow the metered interfaces (a new watcher at start and after a
+ * reload: the set may have changed). */
+static int watch_links(struct app *a)
 {
-	char path[128];
-	FILE *f;
+	const char *names[JF_MAX_IFACES];
+	uint32_t ifx[JF_MAX_IFACES];
+	struct jf_link_watch *w;
+	char err[512];
+	int i;
 
-	snprintf(out, n, "%s", ifname);
-	snprintf(path, sizeof(path), "/sys/class/net/%s/ifalias", ifname);
-	f = fopen(path, "r");
-	if (!f)
-		return;
-	if (fgets(out, (int)n, f)) {
-		out[strcspn(out, "\n")] = '\0';
-		if (!*out)
-			snprintf(out, n, "%s", ifname);
+	for (i = 0; i < a->cfg.n_ifaces; i++) {
+		names[i] = a->cfg.ifaces[i];
+		ifx[i] = jf_meter_ifindex(a->meter, i);
 	}
-	fclose(f);
+	w = jf_link_watch_new(names, a->cfg.n_ifaces, ifx, err, sizeof(err));
+	if (!w) {
+		log_err("%s", err);
+		return -1;
+	}
+	jf_link_watch_free(a->links);
+	a->links = w;
+	return 0;
+}
+
+static int reload(struct app *a, char *msg, size_t msglen)
+{
+	struct jf_reload_target t = {
+		.cfg = &a->cfg, .argc = a->argc, .argv = a->argv, .meter = a->meter,
+		.cache = a->cache, .exp = a->exp, .drain_ms = TCP_DRAIN_MS,
+	};
+	int rc;
+
+	jf_sd_notify("RELOADING=1\nSTATUS=reloading the configuration");
+	rc = jf_reload(&t, jf_mono_ms(), jf_wall_ms(), msg, msglen);
+	if (rc) {
+		log_err("%s", msg);
+	} else {
+		log_info("%s", msg);
+		/* The interfaces may have changed: follow the new set. */
+		if (watch_links(a))
+			log_err("reload: interfaces not followed any more (deleted and "
+				"created again, they stay unmetered)");
+	}
+	write_metrics(a);
+	jf_sd_notify("READY=1\nSTATUS=metering and exporting");
+	return rc;
+}
+
+/* jflowctl's commands that act on the agent. */
+static void ctl_stats(FILE *f, void *arg)
+{
+	struct app *a = arg;
+	struct jf_cache_stats cs;
+	struct jf_metrics_input in = {
+		.meter = &a->st, .cache = &cs, .exporter = a->exp, .mode = a->mode,
+		.uptime_s = jf_mono_s() - a->start_s, .bytes_per_flow = jf_cache_bytes_per_flow(),
+		.max_flows = a->cfg.max_flows,
+		.kernel_bytes = a->meter ? jf_meter_kernel_bytes(a->meter) : 0,
+	};
+
+	jf_cache_get_stats(a->cache, &cs);
+	jf_metrics_fprint(f, &in);
+}
+
+/* softflowd's expire-all: what the meter holds joins the cache, and every
+ * flow leaves now (flowEndReason forced). */
+static size_t ctl_expire(void *arg)
+{
+	struct app *a = arg;
+	uint64_t now = jf_wall_ms(), mono = jf_mono_ms();
+	size_t n;
+
+	a->now_ms = now;
+	if (jf_meter_tick(a->meter, mono))
+		log_warn("expire: the meter's drain failed");
+	n = jf_cache_flush(a->cache, JF_END_FORCED);
+	tick(a, mono, now);
+	log_info("expire: %zu flows exported", n);
+	return n;
+}
+
+static int ctl_reload(void *arg, char *msg, size_t msglen)
+{
+	return reload(arg, msg, msglen);
+}
+
+static int open_control(struct app *a)
+{
+	struct jf_control_env env = {
+		.cache = a->cache, .exp = a->exp, .stats = ctl_stats, .expire = ctl_expire,
+		.reload = ctl_reload, .arg = a,
+	};
+	uid_t uid = (uid_t)-1;
+	gid_t gid = (gid_t)-1;
+	char err[512];
+
+	if (!a->cfg.control_socket[0])
+		return 0;
+	if (a->cfg.user[0]) {
+		struct passwd *pw = getpwnam(a->cfg.user);
+
+		if (pw) {
+			uid = pw->pw_uid;
+			gid = pw->pw_gid;
+		}
+	}
+	a->ctl = jf_control_open(a->cfg.control_socket, uid, gid, &env, err, sizeof(err));
+	if (!a->ctl) {
+		log_err("%s", err);
+		return -1;
+	}
+	return 0;
 }
 
 /* An interface went (ifindex 0) or came back: say so, and meter it again. */
@@ -248,7 +353,7 @@ static void on_link(int i, uint32_t ifindex, void *arg)
 	struct app *a = arg;
 	const struct jf_meter_ops *ops = a->meter->ops;
 	const char *name = a->cfg.ifaces[i];
-	char err[512], descr[64];
+	char err[512];
 
 	if (!ifindex) {
 		log_warn("interface %s is gone: nothing on it is metered until it is back",
@@ -268,8 +373,7 @@ static void on_link(int i, uint32_t ifindex, void *arg)
 		log_err("interface %s is back (ifindex %u), but: %s", name, ifindex, err);
 		return;
 	}
-	read_ifalias(name, descr, sizeof(descr));
-	jf_exporter_add_ifname(a->exp, ifindex, name, descr);
+	jf_reload_announce_iface(a->exp, ifindex, name);
 	jf_link_watch_set_attached(a->links, i, true);
 }
 
@@ -281,7 +385,7 @@ static int run_live(struct app *a)
 	struct jf_router_params rp;
 	uint64_t next_tick;
 	char err[512];
-	int i, rc = 0;
+	int rc = 0;
 
 	a->mode = ops->name;
 	jf_log_setup_libbpf();
@@ -307,32 +411,16 @@ static int run_live(struct app *a)
 	/* Every way of being told to go exports what it holds first. */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);	/* reload */
 	signal(SIGPIPE, SIG_IGN);
 
-	for (i = 0; i < a->cfg.n_ifaces; i++) {
-		char descr[64];
-		uint32_t ifindex = jf_meter_ifindex(a->meter, i);
-
-		read_ifalias(a->cfg.ifaces[i], descr, sizeof(descr));
-		jf_exporter_add_ifname(a->exp, ifindex, a->cfg.ifaces[i], descr);
-	}
-	jf_mirror_add_ifnames(a->cfg.if_maps, a->cfg.n_if_maps, a->exp);
-	{
-		uint32_t ifx[JF_MAX_IFACES];
-
-		for (i = 0; i < a->cfg.n_ifaces; i++)
-			ifx[i] = jf_meter_ifindex(a->meter, i);
-		a->links = jf_link_watch_new(mp.ifaces, mp.n_ifaces, ifx, err, sizeof(err));
-		if (!a->links) {
-			log_err("%s", err);
-			return EXIT_FAILURE;
-		}
-	}
+	jf_reload_announce_ifaces(&a->cfg, a->meter, a->exp);
+	if (watch_links(a))
+		return EXIT_FAILURE;
 	a->now_ms = jf_wall_ms();
 	jf_exporter_start(a->exp, a->now_ms, a->now_ms);
 	a->exporter_started = true;
-	if (drop_privileges(a, ops->keep_caps))
+	if (open_control(a) || drop_privileges(a, ops->keep_caps))
 		return EXIT_FAILURE;
 	write_metrics(a);
 	/* Ready: the meter is attached and the templates are out. */
@@ -346,8 +434,16 @@ static int run_live(struct app *a)
 		uint64_t mono = jf_mono_ms();
 		int wait = mono >= next_tick ? 0 : (int)(next_tick - mono);
 
+		if (reload_requested) {
+			char msg[1024];
+
+			reload_requested = 0;
+			reload(a, msg, sizeof(msg));
+		}
+		jf_control_poll(a->ctl);
 		if (wait > 0) {
-			jf_meter_poll(a->meter, wait, mono);
+			jf_meter_poll(a->meter, a->ctl && wait > CONTROL_POLL_MS ? CONTROL_POLL_MS : wait,
+				      mono);
 			continue;
 		}
 		jf_link_watch_poll(a->links, on_link, a);
@@ -378,6 +474,8 @@ int main(int argc, char **argv)
 
 	memset(&a, 0, sizeof(a));
 	a.start_s = jf_mono_s();
+	a.argc = argc;
+	a.argv = argv;
 	jf_config_defaults(&a.cfg);
 	rc = jf_config_load(&a.cfg, argc, argv);
 	if (rc > 0)
@@ -398,6 +496,7 @@ int main(int argc, char **argv)
 
 	rc = a.cfg.pcap_file[0] ? run_file(&a) : run_live(&a);
 
+	jf_control_close(a.ctl);
 	jf_meter_close(a.meter);
 	jf_pcap_meter_close(a.pcap);
 	jf_link_watch_free(a.links);

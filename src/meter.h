@@ -65,6 +65,15 @@ struct jf_meter_ops {
 	int (*tick)(struct jf_meter *m, uint64_t now_ms);
 	/* Stop capturing, then bring in everything metered. */
 	int (*stop)(struct jf_meter *m, uint64_t now_ms);
+	/* Reload. Meter from now on at 1 in rate: when it returns, every
+	 * packet metered at the old rate is in the cache and every later one
+	 * is sampled at the new rate. 0 or -errno (fatal, as tick). */
+	int (*set_sample_rate)(struct jf_meter *m, uint32_t rate, uint64_t now_ms);
+	/* Reload. Meter on the interfaces of p (ifaces, n_ifaces; the rest as
+	 * at open): attach the new ones, then detach those gone. Either all
+	 * of it or nothing: -errno with a one-line reason in err. */
+	int (*set_ifaces)(struct jf_meter *m, const struct jf_meter_params *p, char *err,
+			  size_t errlen);
 	/* ifindex of the i-th interface of the parameters. */
 	uint32_t (*ifindex)(const struct jf_meter *m, int i);
 	/* Kernel memory the backend holds (bytes; 0 if none). */
@@ -92,6 +101,17 @@ static inline int jf_meter_tick(struct jf_meter *m, uint64_t now_ms)
 static inline int jf_meter_stop(struct jf_meter *m, uint64_t now_ms)
 {
 	return m->ops->stop(m, now_ms);
+}
+
+static inline int jf_meter_set_sample_rate(struct jf_meter *m, uint32_t rate, uint64_t now_ms)
+{
+	return m->ops->set_sample_rate(m, rate, now_ms);
+}
+
+static inline int jf_meter_set_ifaces(struct jf_meter *m, const struct jf_meter_params *p,
+				      char *err, size_t errlen)
+{
+	return m->ops->set_ifaces(m, p, err, errlen);
 }
 
 static inline uint32_t jf_meter_ifindex(const struct jf_meter *m, int i)

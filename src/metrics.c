@@ -6,7 +6,9 @@
  * and, per collector,
  *   jflowd_packets_exported_total == jflowd_collector_packets_total
  *     + jflowd_collector_dropped_packets_total
- *     + jflowd_collector_unexportable_packets_total */
+ *     + jflowd_collector_unexportable_packets_total
+ *     + jflowd_collector_absent_packets_total (exported before a reload
+ *       added the collector) */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -209,6 +211,8 @@ static void write_collectors(FILE *f, const struct jf_exporter *e)
 		  "Packets in unexportable records."),
 		F("unexportable_octets_total", unexportable_octets,
 		  "Octets in unexportable records."),
+		F("absent_packets_total", absent_packets,
+		  "Packets exported before a reload added this collector."),
 		F("queued_records", queued_records, "TCP: flow records waiting to be written."),
 		F("queued_packets", queued_packets, "TCP: packets in those records."),
 		F("send_errors_total", send_errors, "Failed sends (socket buffer or TCP queue full)."),
@@ -254,6 +258,14 @@ static void write_collectors(FILE *f, const struct jf_exporter *e)
 		fprintf(f, "jflowd_collector_up{collector=\"%s\",protocol=\"%s\"} %d\n", lbl,
 			jf_exporter_proto(e, i), cs.up);
 	}
+}
+
+int jf_metrics_fprint(FILE *f, const struct jf_metrics_input *in)
+{
+	write_meter(f, in);
+	if (in->exporter)
+		write_collectors(f, in->exporter);
+	return ferror(f) ? -EIO : 0;
 }
 
 /* The file appears whole (a temporary file, then rename) and nothing

@@ -4,6 +4,7 @@
 #ifndef JFLOWD_METRICS_H
 #define JFLOWD_METRICS_H
 
+#include <stdio.h>
 #include "exporter.h"
 #include "flow_cache.h"
 #include "link_watch.h"
@@ -20,6 +21,9 @@ struct jf_metrics_input {
 	uint64_t kernel_bytes;		/* flow maps and spill ring (XDP) */
 	const struct jf_link_watch *links;	/* live capture, else NULL */
 };
+
+/* The same text to f (jflowctl stats); 0 or -EIO. */
+int jf_metrics_fprint(FILE *f, const struct jf_metrics_input *in);
 
 /* Write path atomically; 0 or -errno. */
 int jf_metrics_write(const char *path, const struct jf_metrics_input *in);

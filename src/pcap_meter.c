@@ -15,12 +15,27 @@
 #include <pcap/pcap.h>
 #include "jflowd/parse.h"
 #include "clock.h"
+#include "flow_hash.h"
 #include "log.h"
 #include "pcap_meter.h"
 
 #define LIVE_SNAPLEN 256		/* headers only: Ethernet, tags, IPv6 extensions */
 #define LIVE_BUFFER (32 << 20)
 #define FILE_BUFFER (1 << 20)
+
+/* Packets are parsed as libpcap hands them over, then metered in order,
+ * so the cache lookups of the next ones are under way while one is merged
+ * (at 50,000 flows a slot is a cache miss, and so are its idle-list
+ * neighbours). PF_BUCKET packets before a packet is metered its key is
+ * hashed and its bucket prefetched (long after the parser's stores, which
+ * a load of the whole key right after them would wait for), its slot
+ * PF_SLOT before, the slot's neighbours PF_NEIGH before. The last
+ * PF_BUCKET packets of a full batch wait for the next one, so the pipeline
+ * does not restart at every batch. */
+#define BATCH 128
+#define PF_BUCKET 24
+#define PF_SLOT 16
+#define PF_NEIGH 8
 
 /* Link types not in every pcap.h */
 #ifndef DLT_LINUX_SLL2
@@ -39,6 +54,15 @@ struct source {
 	uint32_t ifindex;
 	char name[JF_IFNAME_MAX];
 	uint64_t last_drops;
+};
+
+/* A packet parsed, not yet metered. */
+struct pending {
+	struct jf_pkt pkt;
+	uint32_t hash;		/* of pkt.key */
+	uint32_t len;		/* frame length on the wire */
+	uint64_t ts_ms;		/* capture time */
+	uint8_t reason;		/* JF_PKT_* */
 };
 
 struct jf_pcap_meter {
@@ -64,6 +88,10 @@ struct jf_pcap_meter {
 	jf_tick_fn tick;
 	void *tick_arg;
 	uint64_t got;
+	/* parsed, waiting for meter_batch */
+	unsigned int n_pend;
+	unsigned int n_hashed;		/* pend[0..n_hashed) hashed, bucket prefetched */
+	struct pending pend[BATCH];
 };
 
 static uint64_t rng_next(uint64_t *s)
@@ -119,51 +147,93 @@ static int parse_frame(int lt, const uint8_t *d, const uint8_t *end, struct jf_p
 	}
 }
 
-static void meter_packet(struct jf_pcap_meter *m, const struct pcap_pkthdr *h,
-			 const uint8_t *data)
+/* Meter the first n pending packets in capture order: the clock, ticks,
+ * expiry and the cache see each exactly as if it came alone. The rest
+ * move to the front. */
+static void meter_batch(struct jf_pcap_meter *m, unsigned int n)
 {
 	struct jf_meter_stats *st = m->st;
-	uint64_t ts = (uint64_t)h->ts.tv_sec * 1000 + (uint64_t)h->ts.tv_usec / 1000;
-	struct jf_pkt pkt;
-	int reason;
+	struct jf_flow_cache *c = m->cache;
+	unsigned int i, all = m->n_pend;
+	/* Live, the cache's timeouts run on the monotonic clock. */
+	uint64_t live_ms = m->offline ? 0 : jf_mono_ms();
 
-	if (!m->first_ms)
-		m->first_ms = ts ? ts : 1;
-	if (ts > m->clock_ms)
-		m->clock_ms = ts;	/* never backwards: reordered captures */
-	if (m->tick && m->clock_ms >= m->next_tick_ms) {
-		m->tick(m->clock_ms, m->tick_arg);
-		m->next_tick_ms = m->clock_ms - m->clock_ms % m->tick_ms + m->tick_ms;
-	}
-	/* Replaying, timeouts are exact on capture time: a flow due at t
-	 * leaves before a packet of time t joins it. (Three list heads
-	 * looked at per packet; live capture expires on its ticks.) */
-	if (m->offline)
-		jf_cache_expire(m->cache, m->clock_ms);
-	m->got++;
+	for (i = 0; i < n; i++) {
+		struct pending *q = &m->pend[i];
+		uint64_t ts = q->ts_ms;
 
-	if (m->sample_rate > 1 && rng_next(&m->rng) % m->sample_rate) {
-		st->packets[JF_PKT_NOT_SAMPLED]++;
-		st->octets[JF_PKT_NOT_SAMPLED] += h->len;
-		return;
-	}
-	memset(&pkt, 0, sizeof(pkt));
-	reason = parse_frame(m->cur->linktype, data, data + h->caplen, &pkt);
-	if (reason == JF_PKT_OK) {
-		struct jf_flow u = jf_flow_packet(pkt.octets, pkt.tcp_flags, pkt.ttl,
-						  pkt.flow_label, ts);
+		for (; m->n_hashed < all && m->n_hashed <= i + PF_BUCKET; m->n_hashed++) {
+			struct pending *h = &m->pend[m->n_hashed];
 
-		pkt.key.ifindex = m->cur->ifindex;
-		/* Live, the cache's timeouts run on the monotonic clock. */
-		jf_cache_update(m->cache, &pkt.key, &u, m->offline ? m->clock_ms : jf_mono_ms());
+			if (h->reason == JF_PKT_OK) {
+				h->hash = jf_flow_hash(&h->pkt.key);
+				jf_cache_prefetch(c, h->hash, JF_PF_BUCKET);
+			}
+		}
+		if (i + PF_SLOT < all && q[PF_SLOT].reason == JF_PKT_OK)
+			jf_cache_prefetch(c, q[PF_SLOT].hash, JF_PF_SLOT);
+		if (i + PF_NEIGH < all && q[PF_NEIGH].reason == JF_PKT_OK)
+			jf_cache_prefetch(c, q[PF_NEIGH].hash, JF_PF_NEIGHBOURS);
+
+		if (!m->first_ms)
+			m->first_ms = ts ? ts : 1;
+		if (ts > m->clock_ms)
+			m->clock_ms = ts;	/* never backwards: reordered captures */
+		if (m->tick && m->clock_ms >= m->next_tick_ms) {
+			m->tick(m->clock_ms, m->tick_arg);
+			m->next_tick_ms = m->clock_ms - m->clock_ms % m->tick_ms + m->tick_ms;
+		}
+		/* Replaying, timeouts are exact on capture time: a flow due at t
+		 * leaves before a packet of time t joins it. (Three list heads
+		 * looked at per packet; live capture expires on its ticks.) */
+		if (m->offline)
+			jf_cache_expire(c, m->clock_ms);
+		if (q->reason == JF_PKT_OK) {
+			struct jf_flow u = jf_flow_packet(q->pkt.octets, q->pkt.tcp_flags,
+							  q->pkt.ttl, q->pkt.flow_label, ts);
+
+			jf_cache_update_hashed(c, &q->pkt.key, &u,
+					       m->offline ? m->clock_ms : live_ms, q->hash);
+		}
+		st->packets[q->reason]++;
+		st->octets[q->reason] += q->pkt.octets ? q->pkt.octets : q->len;
 	}
-	st->packets[reason]++;
-	st->octets[reason] += pkt.octets ? pkt.octets : h->len;
+	if (n < all)
+		memmove(m->pend, m->pend + n, (all - n) * sizeof(m->pend[0]));
+	m->n_pend = all - n;
+	m->n_hashed -= n;
 }
 
+/* Parse now (libpcap reuses its buffer for the next packet), meter with
+ * the batch. */
 static void on_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *data)
 {
-	meter_packet((struct jf_pcap_meter *)arg, h, data);
+	struct jf_pcap_meter *m = (struct jf_pcap_meter *)arg;
+	struct pending *q = &m->pend[m->n_pend];
+
+	q->ts_ms = (uint64_t)h->ts.tv_sec * 1000 + (uint64_t)h->ts.tv_usec / 1000;
+	q->len = h->len;
+	m->got++;
+	memset(&q->pkt, 0, sizeof(q->pkt));
+	if (m->sample_rate > 1 && rng_next(&m->rng) % m->sample_rate) {
+		q->reason = JF_PKT_NOT_SAMPLED;
+	} else {
+		q->reason = (uint8_t)parse_frame(m->cur->linktype, data, data + h->caplen,
+						 &q->pkt);
+		if (q->reason == JF_PKT_OK)
+			q->pkt.key.ifindex = m->cur->ifindex;
+	}
+	if (++m->n_pend == BATCH)
+		meter_batch(m, BATCH - PF_BUCKET);
+}
+
+/* Every pcap_dispatch is followed by this: nothing waits past it. */
+static int dispatch(struct jf_pcap_meter *m, pcap_t *p, int cnt)
+{
+	int rc = pcap_dispatch(p, cnt, on_packet, (u_char *)m);
+
+	meter_batch(m, m->n_pend);
+	return rc;
 }
 
 static struct jf_pcap_meter *meter_new(uint32_t sample_rate)
@@ -240,6 +310,59 @@ struct jf_pcap_meter *jf_pcap_meter_open_file(const char *path, uint32_t sample_
 	return m;
 }
 
+static void close_source(struct source *s)
+{
+	if (s->p)
+		pcap_close(s->p);
+	s->p = NULL;
+}
+
+/* A live capture on one interface: ingress, non-blocking. 0 or -1 with
+ * err (s->p may be left open: close_source). */
+static int open_source(struct source *s, const char *name, char *err, size_t errlen)
+{
+	char perr[PCAP_ERRBUF_SIZE] = "";
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->ifindex = if_nametoindex(s->name);
+	if (!s->ifindex) {
+		snprintf(err, errlen, "interface %s: %s", s->name, strerror(errno));
+		return -1;
+	}
+	s->p = pcap_create(s->name, perr);
+	if (!s->p) {
+		snprintf(err, errlen, "capture %s: %s", s->name, perr);
+		return -1;
+	}
+	pcap_set_snaplen(s->p, LIVE_SNAPLEN);
+	pcap_set_promisc(s->p, 1);	/* a mirror port carries others' frames */
+	pcap_set_immediate_mode(s->p, 1);
+	pcap_set_buffer_size(s->p, LIVE_BUFFER);
+	rc = pcap_activate(s->p);
+	if (rc < 0) {
+		snprintf(err, errlen, "capture %s: %s", s->name, pcap_geterr(s->p));
+		return -1;
+	}
+	/* Ingress only, as the XDP program sees it. */
+	if (pcap_setdirection(s->p, PCAP_D_IN))
+		log_warn("capture %s: cannot restrict to inbound packets: %s", s->name,
+			 pcap_geterr(s->p));
+	if (pcap_setnonblock(s->p, 1, perr)) {
+		snprintf(err, errlen, "capture %s: %s", s->name, perr);
+		return -1;
+	}
+	s->linktype = pcap_datalink(s->p);
+	if (!linktype_ok(s->linktype)) {
+		snprintf(err, errlen, "capture %s: link type %d is not supported",
+			 s->name, s->linktype);
+		return -1;
+	}
+	log_info("metering %s (ifindex %u) with libpcap", s->name, s->ifindex);
+	return 0;
+}
+
 struct jf_pcap_meter *jf_pcap_meter_open_live(const struct jf_meter_params *p,
 					      struct jf_flow_cache *cache,
 					      struct jf_meter_stats *st, char *err, size_t errlen)
@@ -254,46 +377,9 @@ struct jf_pcap_meter *jf_pcap_meter_open_live(const struct jf_meter_params *p,
 	m->cache = cache;
 	m->st = st;
 	for (i = 0; i < p->n_ifaces; i++) {
-		char perr[PCAP_ERRBUF_SIZE] = "";
-		struct source *s = &m->src[i];
-		int rc;
-
-		snprintf(s->name, sizeof(s->name), "%s", p->ifaces[i]);
-		s->ifindex = if_nametoindex(s->name);
-		if (!s->ifindex) {
-			snprintf(err, errlen, "interface %s: %s", s->name, strerror(errno));
+		m->n = i + 1;	/* closed on failure too */
+		if (open_source(&m->src[i], p->ifaces[i], err, errlen))
 			goto fail;
-		}
-		s->p = pcap_create(s->name, perr);
-		if (!s->p) {
-			snprintf(err, errlen, "capture %s: %s", s->name, perr);
-			goto fail;
-		}
-		m->n = i + 1;
-		pcap_set_snaplen(s->p, LIVE_SNAPLEN);
-		pcap_set_promisc(s->p, 1);	/* a mirror port carries others' frames */
-		pcap_set_immediate_mode(s->p, 1);
-		pcap_set_buffer_size(s->p, LIVE_BUFFER);
-		rc = pcap_activate(s->p);
-		if (rc < 0) {
-			snprintf(err, errlen, "capture %s: %s", s->name, pcap_geterr(s->p));
-			goto fail;
-		}
-		/* Ingress only, as the XDP program sees it. */
-		if (pcap_setdirection(s->p, PCAP_D_IN))
-			log_warn("capture %s: cannot restrict to inbound packets: %s", s->name,
-				 pcap_geterr(s->p));
-		if (pcap_setnonblock(s->p, 1, perr)) {
-			snprintf(err, errlen, "capture %s: %s", s->name, perr);
-			goto fail;
-		}
-		s->linktype = pcap_datalink(s->p);
-		if (!linktype_ok(s->linktype)) {
-			snprintf(err, errlen, "capture %s: link type %d is not supported",
-				 s->name, s->linktype);
-			goto fail;
-		}
-		log_info("metering %s (ifindex %u) with libpcap", s->name, s->ifindex);
 	}
 	return m;
 fail:
@@ -342,7 +428,7 @@ int jf_pcap_meter_run_file(struct jf_pcap_meter *m, struct jf_flow_cache *cache,
 	m->tick_arg = arg;
 	m->next_tick_ms = 0;
 	for (;;) {
-		rc = pcap_dispatch(m->src[0].p, 4096, on_packet, (u_char *)m);
+		rc = dispatch(m, m->src[0].p, 4096);
 		if (rc < 0)
 			break;
 		if (m->progress && jf_mono_s() >= next_progress) {
@@ -392,7 +478,7 @@ int jf_pcap_meter_poll(struct jf_pcap_meter *m, int timeout_ms)
 			continue;
 		m->cur = &m->src[i];
 		do {
-			rc = pcap_dispatch(m->src[i].p, 1024, on_packet, (u_char *)m);
+			rc = dispatch(m, m->src[i].p, 1024);
 			if (rc > 0)
 				total += rc;
 		} while (rc == 1024);
@@ -465,6 +551,56 @@ static int ops_stop(struct jf_meter *m, uint64_t now_ms)
 	return 0;
 }
 
+/* Sampling happens here, as packets are read: the next one read is
+ * sampled at the new rate, every earlier one is in the cache. */
+static int ops_set_sample_rate(struct jf_meter *m, uint32_t rate, uint64_t now_ms)
+{
+	(void)now_ms;
+	pcap_of(m)->sample_rate = rate;
+	return 0;
+}
+
+static int ops_set_ifaces(struct jf_meter *mm, const struct jf_meter_params *p, char *err,
+			  size_t errlen)
+{
+	struct jf_pcap_meter *m = pcap_of(mm);
+	struct source next[JF_MAX_IFACES];
+	bool kept[JF_MAX_IFACES] = { false }, fresh[JF_MAX_IFACES];
+	int i, j;
+
+	for (i = 0; i < p->n_ifaces; i++) {
+		fresh[i] = true;
+		for (j = 0; j < m->n; j++) {
+			if (!kept[j] && !strcmp(m->src[j].name, p->ifaces[i])) {
+				kept[j] = true;
+				fresh[i] = false;
+				next[i] = m->src[j];
+				break;
+			}
+		}
+		if (fresh[i] && open_source(&next[i], p->ifaces[i], err, errlen)) {
+			close_source(&next[i]);
+			for (j = 0; j < i; j++)
+				if (fresh[j])
+					close_source(&next[j]);
+			return -ENODEV;
+		}
+	}
+	/* What the removed captures hold is metered before they close. */
+	jf_pcap_meter_poll(m, 0);
+	jf_pcap_meter_update_drops(m);
+	for (j = 0; j < m->n; j++) {
+		if (kept[j])
+			continue;
+		log_info("no longer metering %s", m->src[j].name);
+		close_source(&m->src[j]);
+	}
+	memcpy(m->src, next, sizeof(next[0]) * (size_t)p->n_ifaces);
+	m->n = p->n_ifaces;
+	m->cur = NULL;
+	return 0;
+}
+
 static uint32_t ops_ifindex(const struct jf_meter *m, int i)
 {
 	return jf_pcap_meter_ifindex(pcap_of(m), i);
@@ -488,6 +624,8 @@ const struct jf_meter_ops jf_pcap_meter_ops = {
 	.poll = ops_poll,
 	.tick = ops_tick,
 	.stop = ops_stop,
+	.set_sample_rate = ops_set_sample_rate,
+	.set_ifaces = ops_set_ifaces,
 	.ifindex = ops_ifindex,
 	.kernel_bytes = ops_kernel_bytes,
 	.close = ops_close,

@@ -188,7 +188,8 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
 	m->quiesce_seq = p->quiesce == JF_QUIESCE_SEQ ||
 			 (p->quiesce == JF_QUIESCE_AUTO && !jf_epoch_rcu_available());
 	m->skel->rodata->quiesce_seq = m->quiesce_seq;
-	m->skel->rodata->sample_rate = p->sample_rate;
+	m->skel->bss->sample_rate[0] = p->sample_rate;
+	m->skel->bss->sample_rate[1] = p->sample_rate;
 	m->skel->rodata->verdict = p->mirror ? XDP_DROP : XDP_PASS;
 	m->skel->rodata->mirror_map_on = p->mirror && p->n_if_maps;
 	bpf_map__set_max_entries(m->skel->maps.flows_a, p->map_flows);
@@ -394,6 +395,112 @@ int jf_xdp_meter_stop(struct jf_xdp_meter *m, uint64_t now_ms)
 	return rc;
 }
 
+int jf_xdp_meter_set_sample_rate(struct jf_xdp_meter *m, uint32_t rate, uint64_t now_ms)
+{
+	struct jflowd_bpf__bss *bss = m->skel->bss;
+	int rc;
+
+	/* The next epoch samples at the new rate; the drain flips to it and
+	 * brings the old epoch's map, all of the old rate, into the cache.
+	 * Then the parity after it too. (Packets spilled to the ring in the
+	 * new epoch, when its map is full, may join the cache with them.) */
+	bss->sample_rate[(bss->epoch + 1) & 1] = rate;
+	rc = jf_xdp_meter_drain(m, now_ms);
+	bss->sample_rate[(bss->epoch + 1) & 1] = rate;
+	return rc;
+}
+
+int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params *p,
+			    char *err, size_t errlen)
+{
+	uint32_t old_idx[JF_MAX_IFACES], old_flags[JF_MAX_IFACES];
+	bool old_att[JF_MAX_IFACES], kept[JF_MAX_IFACES] = { false }, fresh[JF_MAX_IFACES];
+	int old_fd[JF_MAX_IFACES];
+	char old_name[JF_MAX_IFACES][JF_IFNAME_MAX];
+	uint8_t old_dirs[JF_MAX_IFACES];
+	uint32_t idx[JF_MAX_IFACES];
+	int n_old = m->n_ifaces, i, j, rc, ing_fd;
+	uint8_t one = 1;
+
+	for (i = 0; i < p->n_ifaces; i++) {
+		idx[i] = if_nametoindex(p->ifaces[i]);
+		if (!idx[i]) {
+			snprintf(err, errlen, "interface %s: %s", p->ifaces[i], strerror(errno));
+			return -ENODEV;
+		}
+	}
+	memcpy(old_idx, m->ifindex, sizeof(old_idx));
+	memcpy(old_flags, m->attach_flags, sizeof(old_flags));
+	memcpy(old_att, m->attached, sizeof(old_att));
+	memcpy(old_fd, m->link_fd, sizeof(old_fd));
+	memcpy(old_name, m->name, sizeof(old_name));
+	memcpy(old_dirs, m->dirs, sizeof(old_dirs));
+	for (i = 0; i < p->n_ifaces; i++) {
+		fresh[i] = true;
+		for (j = 0; j < n_old; j++) {
+			if (old_idx[j] == idx[i] && !kept[j]) {
+				kept[j] = true;
+				fresh[i] = false;
+				m->ifindex[i] = old_idx[j];
+				m->attach_flags[i] = old_flags[j];
+				m->attached[i] = old_att[j];
+				m->link_fd[i] = old_fd[j];
+				break;
+			}
+		}
+		/* Names and directions follow the new parameters (the link
+		 * watcher re-attaches by them). */
+		snprintf(m->name[i], sizeof(m->name[i]), "%s", p->ifaces[i]);
+		m->dirs[i] = jf_meter_dir(p, i);
+		if (!fresh[i])
+			continue;
+		m->ifindex[i] = idx[i];
+		m->attached[i] = false;
+		m->link_fd[i] = -1;
+		/* New interfaces are ingress only: the reload refuses a new
+		 * egress one (the TC program is attached at start). */
+		if (!(jf_meter_dir(p, i) & JF_DIR_IN))
+			continue;
+		/* A bpf_link, as at start: a reload that adds an interface
+		 * keeps the guarantees of the first attach. */
+		rc = attach_one(m, i, p->ifaces[i], p->generic, err, errlen);
+		if (rc) {
+			for (j = 0; j < i; j++)
+				if (fresh[j])
+					detach_one(m, j);
+			memcpy(m->ifindex, old_idx, sizeof(old_idx));
+			memcpy(m->attach_flags, old_flags, sizeof(old_flags));
+			memcpy(m->attached, old_att, sizeof(old_att));
+			memcpy(m->link_fd, old_fd, sizeof(old_fd));
+			memcpy(m->name, old_name, sizeof(old_name));
+			memcpy(m->dirs, old_dirs, sizeof(old_dirs));
+			return rc;
+		}
+		log_info("metering %s (ifindex %u) with %s XDP", p->ifaces[i], m->ifindex[i],
+			 jf_xdp_meter_mode(m, i));
+	}
+	/* The TC egress program skips what an ingress already counted:
+	 * the new ingress interfaces before the old ones' detach. */
+	ing_fd = bpf_map__fd(m->skel->maps.ingress_metered);
+	for (i = 0; i < p->n_ifaces; i++)
+		if (fresh[i] && m->attached[i])
+			bpf_map_update_elem(ing_fd, &m->ifindex[i], &one, BPF_ANY);
+	/* What the removed ones metered is drained at the next tick. */
+	for (j = 0; j < n_old; j++) {
+		if (kept[j] || !old_att[j])
+			continue;
+		close(old_fd[j]);	/* the link goes with its last descriptor */
+		bpf_map_delete_elem(ing_fd, &old_idx[j]);
+		log_info("no longer metering %s (ifindex %u)", old_name[j], old_idx[j]);
+	}
+	for (i = p->n_ifaces; i < JF_MAX_IFACES; i++) {
+		m->attached[i] = false;
+		m->link_fd[i] = -1;
+	}
+	m->n_ifaces = p->n_ifaces;
+	return 0;
+}
+
 void jf_xdp_meter_close(struct jf_xdp_meter *m)
 {
 	int i;
@@ -521,6 +628,17 @@ static int ops_stop(struct jf_meter *m, uint64_t now_ms)
 	return jf_xdp_meter_stop(xdp_of(m), now_ms);
 }
 
+static int ops_set_sample_rate(struct jf_meter *m, uint32_t rate, uint64_t now_ms)
+{
+	return jf_xdp_meter_set_sample_rate(xdp_of(m), rate, now_ms);
+}
+
+static int ops_set_ifaces(struct jf_meter *m, const struct jf_meter_params *p, char *err,
+			  size_t errlen)
+{
+	return jf_xdp_meter_set_ifaces(xdp_of(m), p, err, errlen);
+}
+
 static uint32_t ops_ifindex(const struct jf_meter *m, int i)
 {
 	return jf_xdp_meter_ifindex(xdp_of(m), i);
@@ -553,6 +671,8 @@ const struct jf_meter_ops jf_xdp_meter_ops = {
 	.poll = ops_poll,
 	.tick = ops_tick,
 	.stop = ops_stop,
+	.set_sample_rate = ops_set_sample_rate,
+	.set_ifaces = ops_set_ifaces,
 	.ifindex = ops_ifindex,
 	.kernel_bytes = ops_kernel_bytes,
 	.close = ops_close,

@@ -37,6 +37,9 @@ int jf_xdp_meter_drain(struct jf_xdp_meter *m, uint64_t now_ms);
 /* Detach from every interface, then drain both epochs. */
 int jf_xdp_meter_stop(struct jf_xdp_meter *m, uint64_t now_ms);
 
+int jf_xdp_meter_set_sample_rate(struct jf_xdp_meter *m, uint32_t rate, uint64_t now_ms);
+int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params *p,
+			    char *err, size_t errlen);
 void jf_xdp_meter_close(struct jf_xdp_meter *m);
 
 /* The loaded program, for BPF_PROG_TEST_RUN. */

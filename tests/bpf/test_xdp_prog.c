@@ -462,8 +462,9 @@ static void check_sampling(struct tcase *t)
 	struct jf_counters c;
 	__u32 idx = JF_STAT_IDX(0, JF_PKT_NOT_SAMPLED);
 
-	skel->rodata->sample_rate = 10;
 	CHECK(jflowd_bpf__load(skel) == 0, "load sampling");
+	/* After load, through the mmapped .bss: a reload changes it so. */
+	skel->bss->sample_rate[0] = 10;
 	for (i = 0; i < 20000; i++)
 		bpf_prog_test_run_opts(bpf_program__fd(skel->progs.jflowd_xdp), &opts);
 	CHECK(bpf_map_lookup_elem(bpf_map__fd(skel->maps.flows_a), &t->key, &c) == 0,
@@ -475,6 +476,43 @@ static void check_sampling(struct tcase *t)
 	      "sampling: %llu of 20000 metered at 1 in 10", (unsigned long long)c.packets);
 	CHECK(c.packets + not_sampled == 20000, "sampling: %llu metered + %llu skipped != 20000",
 	      (unsigned long long)c.packets, (unsigned long long)not_sampled);
+	jflowd_bpf__destroy(skel);
+}
+
+/* The TC egress program samples at the same run-time rate as the XDP
+ * program, read per epoch parity from .bss: a reload changes both. */
+static void check_tc_sampling(struct tcase *t)
+{
+	struct __sk_buff skb = { .gso_segs = 1 };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = t->pkt.b, .data_size_in = t->pkt.len,
+		    .ctx_in = &skb, .ctx_size_in = sizeof(skb), .repeat = 1);
+	struct jflowd_bpf *skel = jflowd_bpf__open();
+	int ncpus = libbpf_num_possible_cpus(), i, fd;
+	struct jf_stat st[ncpus];
+	__u64 not_sampled = 0, metered = 0;
+	struct jf_key k, next, *prev = NULL;
+	struct jf_counters c;
+	__u32 idx = JF_STAT_IDX(0, JF_PKT_NOT_SAMPLED);
+
+	CHECK(jflowd_bpf__load(skel) == 0, "load tc sampling");
+	skel->bss->sample_rate[0] = 10;
+	skel->bss->sample_rate[1] = 1;
+	for (i = 0; i < 20000; i++)
+		bpf_prog_test_run_opts(bpf_program__fd(skel->progs.jflowd_tc_egress), &opts);
+	fd = bpf_map__fd(skel->maps.flows_a);
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(fd, &k, &c) == 0)
+			metered += c.packets;
+	}
+	bpf_map_lookup_elem(bpf_map__fd(skel->maps.stats), &idx, st);
+	for (i = 0; i < ncpus; i++)
+		not_sampled += st[i].packets;
+	CHECK(metered >= 2000 - 212 && metered <= 2000 + 212,
+	      "tc sampling: %llu of 20000 metered at 1 in 10", (unsigned long long)metered);
+	CHECK(metered + not_sampled == 20000, "tc sampling: %llu metered + %llu skipped != 20000",
+	      (unsigned long long)metered, (unsigned long long)not_sampled);
 	jflowd_bpf__destroy(skel);
 }
 
@@ -507,7 +545,7 @@ int main(void)
 		       info.verified_insns, info.xlated_prog_len);
 
 	n = build_cases(cases);
-	for (i = 0; i < n + 3; i++) {
+	for (i = 0; i < n + 4; i++) {
 		int f = failures;
 		const char *name;
 
@@ -522,9 +560,12 @@ int main(void)
 			skel = NULL;
 			check_mirror(&cases[0]);
 			name = "mirror mode";
-		} else {
+		} else if (i == n + 2) {
 			check_sampling(&cases[0]);
 			name = "sampling 1 in 10";
+		} else {
+			check_tc_sampling(&cases[0]);
+			name = "tc egress sampling 1 in 10 (run-time rate)";
 		}
 		printf("%s %s\n", failures == f ? "ok  " : "FAIL", name);
 		if (failures != f)

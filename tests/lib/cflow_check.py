@@ -21,6 +21,10 @@ Usage:
       --expert and --option: the expert and options checks too, in one go.
   cflow_check.py values CAP PORT SETID FIELD...
       one line per record of that set id: the fields' values, tab separated.
+  cflow_check.py sampling-order CAP PORT
+      in capture order, every flow record carries the sampling rate the
+      last exporter options record announced (no IE 34: 1), and one comes
+      before any flow record; prints each change of the announced rate.
   cflow_check.py options CAP PORT KEY=VALUE...
       every exporter options record (template 512) has these tshark field
       values; the value "ip.src" means the datagram's source address.
@@ -247,6 +251,33 @@ def cmd_options(cap, port, pairs):
     return 1 if bad or not n else 0
 
 
+def cmd_sampling_order(cap, port):
+    announced, n, bad, changes = None, 0, [], []
+    for lay, cf in packets(cap, port):
+        frame = lay["frame"]["frame.number"]
+        for sid, recs in sets(cf):
+            if sid < 256:
+                continue
+            for r in recs:
+                rate = int(r.get("cflow.sampling_interval", 1))
+                if sid == 512:
+                    if rate != announced:
+                        changes.append(f"frame {frame}: announced 1 in {rate}")
+                    announced = rate
+                elif "cflow.packets" in r or "cflow.octets" in r:
+                    n += 1
+                    if rate != announced:
+                        bad.append(f"frame {frame}: a record sampled 1 in {rate} while "
+                                   f"1 in {announced} is announced")
+    for c in changes:
+        print(c)
+    for b in bad[:20]:
+        print(b)
+    print(f"cflow_check: {n} flow records, {len(changes)} announced rates, "
+          f"{len(bad)} records at another rate")
+    return 1 if bad or not n else 0
+
+
 def field(r, f):
     """A record's field, also from a subtree (tshark puts IE 89's status
     and reason code under "Forwarding Status")."""
@@ -280,6 +311,8 @@ def main():
         return cmd_values(cap, port, int(a[3]), a[4:])
     if cmd == "options":
         return cmd_options(cap, port, a[3:])
+    if cmd == "sampling-order":
+        return cmd_sampling_order(cap, port)
     if cmd == "records":
         opts, rest = {}, a[4:]
         while rest:

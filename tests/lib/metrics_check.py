@@ -6,7 +6,8 @@ Usage: metrics_check.py METRICS.prom [--no-loss] [--expect-metered N]
 
   metered == exported + cached + sum(unaccounted by reason)
 and for every collector
-  exported == collector packets + dropped + unexportable
+  exported == collector packets + dropped + unexportable + absent
+(absent: exported before a reload added the collector)
 Exits 1 when an equation does not hold, or with --no-loss when anything is
 unaccounted, dropped or still cached (at exit the cache must be empty). A
 series the check reads that is missing from the file is an error, never
@@ -85,9 +86,10 @@ def main():
         lab = dict(labels)
         drop = sample(m, "jflowd_collector_dropped_packets_total", labels)
         unexp = sample(m, "jflowd_collector_unexportable_packets_total", labels)
+        absent = sample(m, "jflowd_collector_absent_packets_total", labels)
         print(f"metrics: collector {lab['collector']}: sent {int(pk)} + dropped {drop} "
-              f"+ unexportable {unexp} (exported {exported})")
-        if int(pk) + drop + unexp != exported:
+              f"+ unexportable {unexp} + absent {absent} (exported {exported})")
+        if int(pk) + drop + unexp + absent != exported:
             print("metrics: COLLECTOR INVARIANT BROKEN")
             ok = False
         if args.no_loss and drop:
@@ -95,7 +97,7 @@ def main():
                   "--no-loss given")
             ok = False
         # UDP: sent while the collector refused them (port unreachable).
-        refused = int(m.get("jflowd_collector_refused_packets_total", {}).get(labels, 0))
+        refused = sample(m, "jflowd_collector_refused_packets_total", labels)
         if refused:
             print(f"metrics: collector {lab['collector']}: {refused} packets sent "
                   f"while it refused them")

@@ -15,16 +15,19 @@ PREFIX=$(meson introspect "$BUILD" --buildoptions | /usr/bin/python3 -c \
 	'import json,sys; print({o["name"]: o["value"] for o in json.load(sys.stdin)}["prefix"])')
 R="$DEST$PREFIX"
 SBIN="$R/sbin/jflowd"
+CTL="$R/sbin/jflowctl"
 UNITS="$R/lib/systemd/system"
-for f in "$SBIN" "$R/share/man/man8/jflowd.8" "$R/share/man/man5/jflowd.conf.5" \
+for f in "$SBIN" "$CTL" "$R/share/man/man8/jflowd.8" "$R/share/man/man8/jflowctl.8" \
+	"$R/share/man/man5/jflowd.conf.5" \
 	"$R/etc/jflowd/jflowd.conf" "$UNITS/jflowd.service" "$UNITS/jflowd@.service"; do
 	[ -f "$f" ] || fail "not installed: ${f#$DEST}"
 	log "installed ${f#$DEST}"
 done
-[ -x "$SBIN" ] || fail "jflowd is not executable"
+[ -x "$SBIN" ] && [ -x "$CTL" ] || fail "jflowd or jflowctl is not executable"
 
 # Man pages: groff's warnings (bad macros, lines it cannot fill) on stderr.
-for m in "$R/share/man/man8/jflowd.8" "$R/share/man/man5/jflowd.conf.5"; do
+for m in "$R/share/man/man8/jflowd.8" "$R/share/man/man8/jflowctl.8" \
+	"$R/share/man/man5/jflowd.conf.5"; do
 	MANWIDTH=80 man --warnings -l "$m" >"$WORK/man.txt" 2>"$WORK/man.err"
 	[ ! -s "$WORK/man.err" ] || { cat "$WORK/man.err"; fail "man warnings in ${m##*/}"; }
 	grep -q "SYNOPSIS" "$WORK/man.txt" || fail "${m##*/} did not render"
@@ -39,11 +42,25 @@ for o in $("$SBIN" --help | grep -o -- '--[a-z0-9-]*' | sort -u); do
 	grep -qE "^ +${o#--} =" <<<"$CONFTXT" || fail "jflowd.conf(5) does not document ${o#--}"
 done
 log "every option of --help is in both man pages"
+# Every option and command of jflowctl --help is in jflowctl(8).
+CTLTXT=$(MANWIDTH=200 man -l "$R/share/man/man8/jflowctl.8" 2>/dev/null)
+for o in $("$CTL" --help | grep -o -- '--[a-z0-9-]*' | sort -u); do
+	grep -qe "$o" <<<"$CTLTXT" || fail "jflowctl(8) does not document $o"
+done
+# Each command heads an entry of COMMANDS.
+for c in $("$CTL" --help | sed -n '/^Commands:/,$p' | awk 'NR > 1 && /^  [a-z]/ {print $1}'); do
+	sed -n '/^COMMANDS/,/^[A-Z]/p' <<<"$CTLTXT" | grep -qE "^ {7}$c( |\$)" \
+		|| fail "jflowctl(8) has no entry for the command $c"
+done
+log "every option and command of jflowctl --help is in jflowctl(8)"
 
 # systemd-analyze verify: a root made of the install and the host's own
 # units (for sysinit.target and friends); any complaint fails.
 mkdir -p "$DEST/usr/lib/systemd"
 cp -a /lib/systemd/system "$DEST/usr/lib/systemd/" 2>/dev/null || cp -a /usr/lib/systemd/system "$DEST/usr/lib/systemd/"
+# ExecReload's /bin/kill, as on any system.
+mkdir -p "$DEST/bin"
+cp "$(readlink -f /bin/kill)" "$DEST/bin/kill"
 cp "$UNITS/jflowd@.service" "$UNITS/jflowd@edge.service"
 for u in jflowd.service jflowd@edge.service; do
 	out=$(systemd-analyze verify --man=no --root="$DEST" "$UNITS/$u" 2>&1) \
@@ -55,6 +72,10 @@ for u in jflowd.service jflowd@edge.service; do
 done
 grep -q "^ExecStart=$PREFIX/sbin/jflowd -c $PREFIX/etc/jflowd/%i.conf" "$UNITS/jflowd@.service" \
 	|| fail "jflowd@.service does not read $PREFIX/etc/jflowd/%i.conf"
+for u in jflowd.service jflowd@.service; do
+	grep -qx 'ExecReload=/bin/kill -HUP $MAINPID' "$UNITS/$u" || fail "$u: no ExecReload"
+	grep -qx 'RuntimeDirectory=jflowd' "$UNITS/$u" || fail "$u: no RuntimeDirectory"
+done
 
 # The installed binary, the example configuration (interface and collector
 # overridden), the unit's capability bounding set and system call filter.
@@ -88,7 +109,7 @@ ip netns exec "$(ns rx)" env NOTIFY_SOCKET="$WORK/notify.sock" JOURNAL_STREAM="$
 	setpriv --bounding-set "-all,$CAPS" --inh-caps -all \
 	strace -f -qq -o "$WORK/strace.log" \
 	"$SBIN" -c "$R/etc/jflowd/jflowd.conf" -i veth0 -n "ipfix://127.0.0.1:$PORT" \
-	--metrics-file "$WORK/m.prom" 2>>"$WORK/jflowd.log" &
+	--metrics-file "$WORK/m.prom" --control-socket "$WORK/ctl.sock" 2>>"$WORK/jflowd.log" &
 JPID=$!
 PIDS="$PIDS $JPID"
 # strace detaches on SIGTERM: signal jflowd itself (strace exits with its
@@ -114,6 +135,15 @@ for i in range(int(sys.argv[1])):
     s.sendto(b"x" * 100, ("10.0.0.2", 9))
     time.sleep(0.01)' "$SENT" || fail "sending through the metered link"
 sleep 1.5
+# Reload (ExecReload's SIGHUP) and every jflowctl command, under the filter.
+kill -HUP "$JF"
+wait_for 10 grep -q "reloaded:" "$WORK/jflowd.log" || { cat "$WORK/jflowd.log"; fail "no reload"; }
+grep -q "RELOADING=1" "$WORK/notify.log" || fail "no RELOADING=1 on SIGHUP"
+for c in stats flows "flows --top 5 --sort packets --json" collectors reload expire; do
+	"$CTL" -s "$WORK/ctl.sock" $c >"$WORK/ctl.out" || { cat "$WORK/ctl.out"; fail "jflowctl $c"; }
+done
+log "SIGHUP and every jflowctl command under the unit's restrictions"
+sleep 1.2
 kill -TERM "$JF"
 rc=0
 wait "$JPID" || rc=$?

@@ -101,8 +101,62 @@ stop_jflowd "$JF"
 # 4. A replay keeps nothing.
 "$TRAFGEN" --out "$WORK/in.pcap" --flows 10 --packets 100 --expect "$WORK/expect.csv"
 udp_sink rx 2055	# a replay whose collector refused exits 1
+SINK=$LAST_PID
 in_ns rx "$JFLOWD" -r "$WORK/in.pcap" -n v9://127.0.0.1:2055 -v 2>"$WORK/jflowd.log" \
 	|| fail "replay failed"
 grep -q "capabilities now: effective 0," "$WORK/jflowd.log" \
 	|| { cat "$WORK/jflowd.log"; fail "replay kept capabilities"; }
 log "replay: $(grep -o 'capabilities now.*' "$WORK/jflowd.log")"
+stop_pid "$SINK"
+
+# 5. Reload as --user nobody with CAP_NET_ADMIN alone: an interface added
+# by a reload is attached (by a bpf_link, and one removed detached), and
+# metered, also after it was deleted and created again.
+ip link add veth1 netns "$(ns tx)" type veth peer name veth1 netns "$(ns rx)"
+in_ns rx ip addr add 10.0.1.2/24 dev veth1
+in_ns tx ip addr add 10.0.1.1/24 dev veth1
+in_ns rx ip link set veth1 up
+in_ns tx ip link set veth1 up
+start_nfcapd rx 2055 "$WORK/nf5"
+printf '%s\n' "interface = veth0" "collector = v9://127.0.0.1:2055" "user = nobody" \
+	"timeouts = idle=1,active=60" > "$WORK/r.conf"
+chmod o+r "$WORK/r.conf"
+bg_ns rx "$JFLOWD" -c "$WORK/r.conf" 2>"$WORK/jflowd.log"
+JF=$LAST_PID
+wait_for 10 grep -q "metering veth0" "$WORK/jflowd.log" || fail "jflowd did not start"
+sleep 0.3
+pid=$(pgrep -f "^$JFLOWD -c $WORK/r.conf" | head -1)
+printf '%s\n' "interface = veth1" "collector = v9://127.0.0.1:2055" "user = nobody" \
+	"timeouts = idle=1,active=60" > "$WORK/r.conf"
+kill -HUP "$pid"
+wait_for 10 grep -q "reloaded:" "$WORK/jflowd.log" || { cat "$WORK/jflowd.log"; fail "no reload"; }
+grep -q "metering veth1" "$WORK/jflowd.log" || { cat "$WORK/jflowd.log"; fail "veth1 not attached"; }
+in_ns rx ip link show veth1 | grep -q "xdp" || fail "no XDP program on veth1"
+in_ns rx ip link show veth0 | grep -q "xdp" && fail "XDP program still on veth0"
+read -r eff prm bnd uid < <(caps "$pid")
+expect_eq "reload as nobody: CapEff Uid" "$eff $uid" "$NET_ADMIN $(id -u nobody)"
+# Attached by a bpf_link, as at start: a netlink detach cannot take it off.
+in_ns rx ip link set dev veth1 xdp off 2>/dev/null && fail "veth1: XDP attached without a bpf_link"
+# The link watcher follows the reloaded set: veth1 deleted and created
+# again is attached again, as nobody with CAP_NET_ADMIN alone.
+ip -n "$(ns rx)" link del veth1
+wait_for 5 grep -q "interface veth1 is gone" "$WORK/jflowd.log" || fail "veth1's loss not seen"
+ip link add veth1 netns "$(ns tx)" type veth peer name veth1 netns "$(ns rx)"
+in_ns rx ip addr add 10.0.1.2/24 dev veth1
+in_ns tx ip addr add 10.0.1.1/24 dev veth1
+in_ns rx ip link set veth1 up
+in_ns tx ip link set veth1 up
+wait_for 5 grep -q "interface veth1 is back" "$WORK/jflowd.log" \
+	|| { cat "$WORK/jflowd.log"; fail "veth1 not attached again after the reload"; }
+in_ns rx ip link show veth1 | grep -q "xdp" || fail "no XDP program on the new veth1"
+in_ns tx /usr/bin/python3 -c '
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(200):
+    s.sendto(b"x" * 200, ("10.0.1.2", 9))
+    time.sleep(0.002)'
+sleep 2.5
+stop_jflowd "$JF"
+stop_nfcapd "$NFCAPD_PID"
+expect_eq "reload as nobody: packets metered on the added interface" \
+	"$(nfdump -R "$WORK/nf5" -q -o 'fmt:%pkt' 'dst host 10.0.1.2' | awk '{s+=$1} END {print s+0}')" 200

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <poll.h>
 #include <stdio.h>
@@ -842,6 +843,89 @@ static void test_tcp_queue_bound(void **state)
 	jf_exporter_free(e);
 }
 
+/* Reload: a removed collector leaves after a last flush and gets nothing
+ * more; an added one counts what was exported before it as absent; sampling
+ * turned on moves the data templates to the other set of IDs. */
+static void test_reload_collectors(void **state)
+{
+	struct rx r1 = rx_open(), r2 = rx_open();
+	struct jf_collector_stats st;
+	struct jf_exporter_params p;
+	struct jf_config cfg;
+	struct jf_exporter *e;
+	char url1[64], url2[64], err[256];
+	uint8_t buf[65536];
+	uint64_t before = 0, after = 0;
+	bool tmpl_260 = false, data_260 = false, data_256 = false;
+	unsigned i, got1 = 0;
+	ssize_t n;
+
+	(void)state;
+	snprintf(url1, sizeof(url1), "ipfix://127.0.0.1:%d", r1.port);
+	snprintf(url2, sizeof(url2), "ipfix://127.0.0.1:%d", r2.port);
+	e = exporter(&cfg, url1);
+	jf_exporter_start(e, T0, T0);
+	for (i = 0; i < 10; i++) {
+		struct jf_record x = rec(i, 0);
+
+		jf_exporter_add(e, &x, T0 + 100);
+		before += x.packets;
+	}
+	/* Still pending at the reload: the removed collector gets them. */
+	cfg.n_collectors = 1;
+	assert_int_equal(jf_url_parse(url2, &cfg.collectors[0], err, sizeof(err)), 0);
+	snprintf(cfg.collector_urls[0], sizeof(cfg.collector_urls[0]), "%s", url2);
+	cfg.sample_rate = 10;
+	jf_config_exporter_params(&cfg, false, &p);
+	assert_int_equal(jf_exporter_stage(e, &p, err, sizeof(err)), 0);
+	assert_int_equal(jf_exporter_count(e), 1);	/* staged: not yet exporting */
+	jf_exporter_apply(e, &p, T0 + 200, 0);
+	for (i = 0; i < 5; i++) {
+		struct jf_record x = rec(i, 0);
+
+		jf_exporter_add(e, &x, T0 + 300);
+		after += x.packets;
+	}
+	jf_exporter_flush(e, T0 + 400);
+	assert_int_equal(jf_exporter_count(e), 1);
+	assert_string_equal(jf_exporter_name(e, 0), url2);
+	jf_exporter_stats(e, 0, &st);
+	assert_int_equal(st.absent_packets, before);
+	assert_int_equal(st.packets, after);
+
+	while ((n = recv(r1.fd, buf, sizeof(buf), 0)) > 0) {
+		size_t off = 16;
+
+		while (off < (size_t)n) {
+			unsigned id = rd16(buf + off), sl = rd16(buf + off + 2);
+
+			if (id == 256)
+				got1 += (sl - 4) / data_rec_len(JF_WIRE_IPFIX, 256);
+			off += sl;
+		}
+	}
+	assert_int_equal(got1, 10);
+	while ((n = recv(r2.fd, buf, sizeof(buf), 0)) > 0) {
+		size_t off = 16;
+
+		while (off < (size_t)n) {
+			unsigned id = rd16(buf + off), sl = rd16(buf + off + 2);
+
+			if (id == 2 && rd16(buf + off + 4) == 260)
+				tmpl_260 = true;
+			data_260 |= id == 260;
+			data_256 |= id == 256;
+			off += sl;
+		}
+	}
+	assert_true(tmpl_260);
+	assert_true(data_260);
+	assert_false(data_256);
+	close(r1.fd);
+	close(r2.fd);
+	jf_exporter_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -858,6 +942,7 @@ int main(void)
 		cmocka_unit_test(test_tcp_reconnect),
 		cmocka_unit_test(test_tcp_queue_bound),
 		cmocka_unit_test(test_tcp_full_queue_then_up),
+		cmocka_unit_test(test_reload_collectors),
 	};
 	return cmocka_run_group_tests_name("exporter", tests, NULL, NULL);
 }
