@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include "config.h"
 #include "exporter.h"
 #include "flow_cache.h"
@@ -81,6 +83,7 @@ static int parse_seconds_ms(const char *s, double max_s, uint32_t *out_ms)
 
 static int set_iface(struct jf_config *cfg, const char *val, char *err)
 {
+	int i;
 	const char *dir = strrchr(val, ':');
 	size_t len = dir ? (size_t)(dir - val) : strlen(val);
 	uint8_t d = JF_DIR_IN;
@@ -106,6 +109,14 @@ static int set_iface(struct jf_config *cfg, const char *val, char *err)
 		snprintf(err, ERRLEN, "interface name '%.*s' is empty or longer than %d characters",
 			 (int)len, val, JF_IFNAME_MAX - 1);
 		return -1;
+	}
+	for (i = 0; i < cfg->n_ifaces; i++) {
+		/* Metered twice, every packet would count twice: one -i with
+		 * :both meters both directions. */
+		if (strlen(cfg->ifaces[i]) == len && !memcmp(cfg->ifaces[i], val, len)) {
+			snprintf(err, ERRLEN, "interface %.*s given twice", (int)len, val);
+			return -1;
+		}
 	}
 	memcpy(cfg->ifaces[cfg->n_ifaces], val, len);
 	cfg->ifaces[cfg->n_ifaces][len] = '\0';
@@ -227,11 +238,41 @@ static int set_mode(struct jf_config *cfg, const char *val, char *err)
 	return 0;
 }
 
+/* A switch: on the command line it has no value (""); in the configuration
+ * file "name = VALUE" must say which way it goes, and a value that says
+ * neither is an error, not "on". */
+static int parse_switch(const char *name, const char *val, bool *on, char *err)
+{
+	static const char *const yes[] = { "true", "yes", "on", "1" };
+	static const char *const no[] = { "false", "no", "off", "0" };
+	size_t i;
+
+	if (!*val) {
+		*on = true;
+		return 0;
+	}
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (!strcasecmp(val, yes[i])) {
+			*on = true;
+			return 0;
+		}
+		if (!strcasecmp(val, no[i])) {
+			*on = false;
+			return 0;
+		}
+	}
+	snprintf(err, ERRLEN, "%s '%s': expected true or false (also yes/no, on/off, 1/0)",
+		 name, val);
+	return -1;
+}
+
 static int set_mirror(struct jf_config *cfg, const char *val, char *err)
 {
-	(void)val;
-	(void)err;
-	cfg->mirror = true;
+	bool on;
+
+	if (parse_switch("mirror", val, &on, err))
+		return -1;
+	cfg->mirror = on;
 	return 0;
 }
 
@@ -404,18 +445,23 @@ static int set_control_socket(struct jf_config *cfg, const char *val, char *err)
 
 static int set_verbose(struct jf_config *cfg, const char *val, char *err)
 {
-	(void)val;
-	(void)err;
-	if (cfg->verbosity < JF_LOG_TRACE)
+	bool on;
+
+	if (parse_switch("verbose", val, &on, err))
+		return -1;
+	if (on && cfg->verbosity < JF_LOG_TRACE)
 		cfg->verbosity++;
 	return 0;
 }
 
 static int set_quiet(struct jf_config *cfg, const char *val, char *err)
 {
-	(void)val;
-	(void)err;
-	cfg->verbosity = JF_LOG_WARN;
+	bool on;
+
+	if (parse_switch("quiet", val, &on, err))
+		return -1;
+	if (on)
+		cfg->verbosity = JF_LOG_WARN;
 	return 0;
 }
 
@@ -432,7 +478,8 @@ static const struct opt_def opts[] = {
 	  "meter a capture file (pcap/pcapng), export everything, exit" },
 	{ "collector", 'n', 1, set_collector, "URL",
 	  "export to URL (repeatable): ipfix://HOST[:4739], ipfix+tcp://HOST[:4739],\n"
-	  "v9://HOST[:2055], v5://HOST[:2055]; IPv6 hosts in brackets" },
+	  "v9://HOST[:2055], v5://HOST[:2055]; IPv6 hosts in brackets; IPFIX:\n"
+	  "?sequence=rfc|nfdump sets --ipfix-sequence for this collector" },
 	{ "timeouts", 't', 1, set_timeouts, "idle=S,active=S,fin=S",
 	  "flow timeouts in seconds (default idle=15,active=60,fin=2)" },
 	{ "sample", 's', 1, set_sample, "N",
@@ -441,7 +488,8 @@ static const struct opt_def opts[] = {
 	  "capture backend: xdp (default; falls back to xdp-generic), xdp-generic, pcap" },
 	{ "mirror", 0, 0, set_mirror, NULL,
 	  "mirror (SPAN) port: promiscuous, drop packets after metering\n"
-	  "instead of passing them (XDP modes only)" },
+	  "instead of passing them (XDP modes only; in a configuration file:\n"
+	  "mirror = true|false)" },
 	{ "map-mac", 0, 1, set_map_mac, "MAC=INDEX,NAME[,DESCR]",
 	  "mirror port: frames to router MAC came in on interface INDEX,\n"
 	  "frames from it went out of it (repeatable)" },
@@ -480,7 +528,8 @@ static const struct opt_def opts[] = {
 	  "socket drains (every mode), a remote one with -r at N messages/s\n"
 	  "(default 10000; 0: unpaced)" },
 	{ "ipfix-sequence", 0, 1, set_ipfix_sequence, "rfc|nfdump",
-	  "what the IPFIX sequence number counts: rfc (default): data records,\n"
+	  "what the IPFIX sequence number counts (default for every IPFIX\n"
+	  "collector without ?sequence=): rfc (default): data records,\n"
 	  "options data included (RFC 7011; pmacct, Wireshark, libfixbuf);\n"
 	  "nfdump: flow records only (else nfdump 1.7 counts a sequence\n"
 	  "failure after each message carrying options data)" },
@@ -583,29 +632,45 @@ int jf_config_meminfo(uint64_t *total, uint64_t *avail)
 	return *total && *avail ? 0 : -ENOENT;
 }
 
+int jf_config_check_memory(const struct jf_config *cfg, uint64_t mem_avail, char *err,
+			    unsigned long errlen)
+{
+	uint64_t need = jf_config_flow_memory(cfg);
+	uint64_t stash = 2ull * jf_config_map_flows(cfg) * STASH_ENTRY_BYTES;
+	uint64_t table;
+	const char *lower = "--max-flows";
+
+	if (need <= mem_avail)
+		return 0;
+	/* The remedy names the option behind most of it. */
+	if (cfg->mode != JF_MODE_PCAP && !cfg->pcap_file[0]) {
+		table = jf_table_slots_for(jf_config_table_flows(cfg)) *
+			(uint64_t)(sizeof(struct jf_slot) + jf_table_shadow_bytes_per_slot());
+		if (stash > need / 2)
+			lower = "--map-flows";
+		else if (cfg->table_flows_set && table > need / 2)
+			lower = "--table-flows";
+	}
+	snprintf(err, errlen, "the flow tables would take %.1f GiB (--max-flows %u, "
+		 "--table-flows %u, --map-flows %u), more than the %.1f GiB of memory "
+		 "available: lower %s", need / 1073741824.0, cfg->max_flows,
+		 jf_config_table_flows(cfg), jf_config_map_flows(cfg),
+		 mem_avail / 1073741824.0, lower);
+	return -1;
+}
+
 int jf_config_size(struct jf_config *cfg, uint64_t mem_total, uint64_t mem_avail,
 		   char *err, unsigned long errlen)
 {
-	uint64_t need;
-
 	/* The cache alone (libpcap, replay) loses nothing when full: it
 	 * exports early. A big one only spreads a replay's flows over more
 	 * memory. The kernel table must hold every flow: size it from memory. */
 	if (!cfg->max_flows)
 		cfg->max_flows = cfg->mode == JF_MODE_PCAP || cfg->pcap_file[0] ?
 				 JF_PCAP_MAX_FLOWS : jf_config_default_max_flows(mem_total);
-	need = jf_config_flow_memory(cfg);
 	/* Nothing is allocated yet: a size the machine cannot hold is refused
 	 * here rather than met by the OOM killer while the maps are made. */
-	if (need > mem_avail) {
-		snprintf(err, errlen, "the flow tables would take %.1f GiB (--max-flows %u, "
-			 "--table-flows %u, --map-flows %u), more than the %.1f GiB of memory "
-			 "available: give smaller sizes", need / 1073741824.0, cfg->max_flows,
-			 jf_config_table_flows(cfg), jf_config_map_flows(cfg),
-			 mem_avail / 1073741824.0);
-		return -1;
-	}
-	return 0;
+	return jf_config_check_memory(cfg, mem_avail, err, errlen);
 }
 
 void jf_config_defaults(struct jf_config *cfg)
@@ -689,10 +754,15 @@ static char *trim(char *s)
 	return s;
 }
 
+#define CONFIG_LINE_MAX 4096
+
 static int load_file(struct jf_config *cfg, const char *path)
 {
-	char line[4608], err[ERRLEN];
-	int lineno = 0;
+	char *line = NULL, err[ERRLEN];
+	size_t cap = 0;
+	struct stat sb;
+	int lineno = 0, rc = -1;
+	ssize_t len;
 	FILE *f;
 
 	f = fopen(path, "r");
@@ -700,11 +770,29 @@ static int load_file(struct jf_config *cfg, const char *path)
 		fprintf(ERR_OUT, "jflowd: config %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	while (fgets(line, sizeof(line), f)) {
+	/* A directory reads as empty, a device (/dev/zero) never ends: only a
+	 * regular file is a configuration. */
+	if (fstat(fileno(f), &sb) || !S_ISREG(sb.st_mode)) {
+		fprintf(ERR_OUT, "jflowd: config %s: not a regular file\n", path);
+		goto out;
+	}
+	while ((len = getline(&line, &cap, f)) >= 0) {
 		char *s, *name, *val, *sep;
 		const struct opt_def *o;
 
 		lineno++;
+		/* Whole lines or nothing: the tail of a cut line, or what follows
+		 * a NUL, would be read as an option of its own. */
+		if (len > CONFIG_LINE_MAX) {
+			fprintf(ERR_OUT, "jflowd: config %s:%d: line longer than %d bytes\n",
+				path, lineno, CONFIG_LINE_MAX);
+			goto out;
+		}
+		if (memchr(line, '\0', (size_t)len)) {
+			fprintf(ERR_OUT, "jflowd: config %s:%d: NUL byte (not a text file?)\n",
+				path, lineno);
+			goto out;
+		}
 		s = strchr(line, '#');
 		if (s)
 			*s = '\0';
@@ -721,23 +809,27 @@ static int load_file(struct jf_config *cfg, const char *path)
 		o = find_long(name);
 		if (!o || !o->set) {
 			fprintf(ERR_OUT, "jflowd: config %s:%d: unknown option '%s'\n", path, lineno, name);
-			fclose(f);
-			return -1;
+			goto out;
 		}
 		if (o->has_arg && !*val) {
 			fprintf(ERR_OUT, "jflowd: config %s:%d: option '%s' needs a value\n",
 				path, lineno, name);
-			fclose(f);
-			return -1;
+			goto out;
 		}
 		if (o->set(cfg, val, err)) {
 			fprintf(ERR_OUT, "jflowd: config %s:%d: %s\n", path, lineno, err);
-			fclose(f);
-			return -1;
+			goto out;
 		}
 	}
+	if (ferror(f)) {
+		fprintf(ERR_OUT, "jflowd: config %s: %s\n", path, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	free(line);
 	fclose(f);
-	return 0;
+	return rc;
 }
 
 int jf_config_load(struct jf_config *cfg, int argc, char **argv)

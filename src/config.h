@@ -138,6 +138,13 @@ uint64_t jf_config_flow_memory(const struct jf_config *cfg);
 int jf_config_size(struct jf_config *cfg, uint64_t mem_total, uint64_t mem_avail,
 		   char *err, unsigned long errlen);
 
+/* The one memory rule: the flow state of cfg (jf_config_flow_memory) must
+ * fit in mem_avail bytes; else -1 and a one-line reason naming the sizes
+ * and the option to lower. Start-up checks (src/preflight.c) apply it again
+ * with the memory cgroup's room. */
+int jf_config_check_memory(const struct jf_config *cfg, uint64_t mem_avail, char *err,
+			   unsigned long errlen);
+
 /* MemTotal and MemAvailable from /proc/meminfo; 0 or -errno. */
 int jf_config_meminfo(uint64_t *total, uint64_t *avail);
 

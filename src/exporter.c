@@ -37,10 +37,12 @@ struct collector {
 	struct jf_template opt_ifname;
 	struct pending pend[JF_DATA_TEMPLATES];	/* without templates: pend[0] */
 	uint32_t sequence;		/* v9: messages; IPFIX: records (see seq_nfdump); v5: flows */
+	bool seq_nfdump;		/* IPFIX sequence counts flow records only */
 	uint64_t next_template_ms;
 	uint32_t startup_repeats;
 	uint32_t msgs_since_template;
 	bool templates_due;
+	uint64_t refused_seen;		/* UDP refusals when templates last went */
 	/* pacing: by rate (remote, file replay) or by its socket (local) */
 	double tokens;
 	double last_refill_s;
@@ -52,7 +54,7 @@ struct collector {
 	/* Reload: removed, it takes no new flow and leaves once its TCP queue
 	 * is empty or the deadline passed (never blocking the meter). */
 	bool retiring;
-	uint64_t retire_deadline_ms;
+	uint64_t retire_deadline_ms;	/* monotonic */
 };
 
 struct jf_exporter {
@@ -111,6 +113,9 @@ static int collector_open(struct jf_exporter *e, struct collector *c,
 	char why[256];
 
 	c->url = p->collectors[i];
+	/* ?sequence= in the URL, else --ipfix-sequence. */
+	c->seq_nfdump = c->url.sequence >= 0 ? c->url.sequence == JF_IPFIX_SEQ_NFDUMP
+					      : e->seq_nfdump;
 	snprintf(c->name, sizeof(c->name), "%s", p->names[i]);
 	c->proto = c->url.proto;
 	if (jf_transport_open(&c->tr, c->url.host, c->url.port,
@@ -324,7 +329,7 @@ static void finish_and_send(struct jf_exporter *e, struct collector *c, struct j
 		.sequence = c->sequence,
 		.domain = e->domain,
 		.sample_rate = e->sample_rate,
-		.seq_flows_only = e->seq_nfdump,
+		.seq_flows_only = c->seq_nfdump,
 	};
 	enum jf_send_result r;
 	size_t len;
@@ -352,6 +357,9 @@ static void send_templates(struct jf_exporter *e, struct collector *c, uint64_t 
 	struct jf_msg_meta meta;
 	int t, i = 0, step = 0;
 	bool again;
+
+	if (with_templates)
+		c->refused_seen = c->tr.refused;
 
 	if (!c->proto->templates)
 		return;
@@ -426,6 +434,10 @@ static void send_pending(struct jf_exporter *e, struct collector *c, int t, uint
 
 	if (!p->open)
 		return;
+	/* A UDP collector that refused since the templates went out may be
+	 * back, without them: they go ahead of the data. */
+	if (c->proto->templates && !c->proto->tcp && c->tr.refused != c->refused_seen)
+		send_templates(e, c, now_ms, true, false);
 	finish_and_send(e, c, &p->out, &p->meta, now_ms, false);
 	p->open = false;
 	c->msgs_since_template++;
@@ -486,9 +498,24 @@ static void add_flow(struct jf_exporter *e, struct collector *c, int t,
 	p->meta.flow_records -= n - 1;
 }
 
+/* v9 and v5 date records from sysUpTime 0 (uptime_base_ms). A wall clock
+ * stepped back past it would make sysUpTime wrap to 49 days: sysUpTime
+ * starts again from 0 instead (a restart of the exporter, to collectors). */
+static void rebase_uptime(struct jf_exporter *e, uint64_t now_ms)
+{
+	if (e->started && now_ms < e->uptime_base_ms) {
+		log_warn("wall clock stepped back %.3f s past jflowd's start: v9/v5 "
+			 "sysUpTime restarts from 0", (e->uptime_base_ms - now_ms) / 1000.0);
+		e->uptime_base_ms = now_ms;
+	}
+}
+
 void jf_exporter_add(struct jf_exporter *e, const struct jf_record *r, uint64_t now_ms)
 {
-	struct jf_enc_ctx ctx = enc_ctx(e, now_ms);
+	struct jf_enc_ctx ctx;
+
+	rebase_uptime(e, now_ms);
+	ctx = enc_ctx(e, now_ms);
 	int i, t = jf_template_id_for(r) - JF_TID_IPV4;
 
 	e->handed_packets += r->packets;
@@ -525,12 +552,12 @@ static void tcp_service(struct jf_exporter *e, struct collector *c, uint64_t now
 
 /* A removed collector whose queue is empty, or whose time is up: what it
  * never took is dropped; it leaves the exporter (and the metrics). */
-static bool retire_done(struct jf_exporter *e, struct collector *c, uint64_t now_ms)
+static bool retire_done(struct jf_exporter *e, struct collector *c)
 {
 	struct jf_collector_stats st;
 	int i = (int)(c - e->c);
 
-	if (c->proto->tcp && jf_transport_queued(&c->tr) && now_ms < c->retire_deadline_ms)
+	if (c->proto->tcp && jf_transport_queued(&c->tr) && jf_mono_ms() < c->retire_deadline_ms)
 		return false;
 	jf_transport_abandon(&c->tr);
 	refresh_tcp_stats(c);
@@ -563,13 +590,14 @@ void jf_exporter_flush(struct jf_exporter *e, uint64_t now_ms)
 	bool gone[JF_MAX_COLLECTORS] = { false }, any_gone = false;
 	int i, t;
 
+	rebase_uptime(e, now_ms);
 	for (i = 0; i < e->n; i++) {
 		struct collector *c = &e->c[i];
 
 		if (c->retiring) {
 			if (c->proto->tcp)
 				tcp_service(e, c, now_ms);
-			gone[i] = retire_done(e, c, now_ms);
+			gone[i] = retire_done(e, c);
 			any_gone |= gone[i];
 			continue;
 		}
@@ -577,6 +605,10 @@ void jf_exporter_flush(struct jf_exporter *e, uint64_t now_ms)
 			tcp_service(e, c, now_ms);
 		for (t = 0; t < JF_DATA_TEMPLATES; t++)
 			send_pending(e, c, t, now_ms);
+		/* A deadline more than an interval ahead means the wall clock
+		 * stepped back: due now, not after the step is made up. */
+		if (c->next_template_ms > now_ms + e->tmpl_interval_ms + 1000)
+			c->next_template_ms = now_ms;
 		if (e->started && now_ms >= c->next_template_ms && c->proto->templates) {
 			if (!c->proto->tcp) {
 				send_templates(e, c, now_ms, true, false);
@@ -585,7 +617,9 @@ void jf_exporter_flush(struct jf_exporter *e, uint64_t now_ms)
 			}
 			if (c->startup_repeats) {
 				c->startup_repeats--;
-				c->next_template_ms = now_ms + 1000;
+				/* The last start-up repeat hands over to the interval. */
+				c->next_template_ms = now_ms + (c->startup_repeats ? 1000
+										  : e->tmpl_interval_ms);
 			} else {
 				c->next_template_ms = now_ms + e->tmpl_interval_ms;
 			}
@@ -594,6 +628,10 @@ void jf_exporter_flush(struct jf_exporter *e, uint64_t now_ms)
 			tcp_service(e, c, now_ms);
 		refresh_tcp_stats(c);
 		c->st.refused = c->tr.refused;
+		c->st.refused_messages = c->tr.refusal.messages;
+		c->st.refused_records = c->tr.refusal.records;
+		c->st.refused_packets = c->tr.refusal.packets;
+		c->st.refused_octets = c->tr.refusal.octets;
 	}
 	if (any_gone)
 		compact(e, gone);
@@ -760,7 +798,8 @@ void jf_exporter_apply(struct jf_exporter *e, const struct jf_exporter_params *p
 		for (t = 0; t < JF_DATA_TEMPLATES; t++)
 			send_pending(e, c, t, now_ms);
 		c->retiring = true;
-		c->retire_deadline_ms = now_ms + (uint64_t)(drain_ms > 0 ? drain_ms : 0);
+		/* Monotonic: a step of the wall clock neither cuts nor stretches it. */
+		c->retire_deadline_ms = jf_mono_ms() + (uint64_t)(drain_ms > 0 ? drain_ms : 0);
 		log_info("collector %s: removed by reload%s", c->name,
 			 c->proto->tcp && jf_transport_queued(&c->tr) ? ", draining its queue" : "");
 	}

@@ -58,6 +58,10 @@ struct jf_collector_stats {
 	uint64_t queued_octets;
 	uint64_t send_errors;
 	uint64_t refused;		/* UDP: ICMP port unreachable reports */
+	uint64_t refused_messages;	/* UDP: sent while the collector refused */
+	uint64_t refused_records;
+	uint64_t refused_packets;
+	uint64_t refused_octets;
 	uint64_t connects;		/* TCP connections made */
 	uint64_t reconnects;		/* TCP: connections made after a lost one */
 	uint64_t resent_messages;	/* TCP: unacknowledged at a loss, sent again */

@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include "clock.h"
 #include "jflowd/parse.h"
 #include "flow_cache.h"
+#include "log.h"
 #include "flow_hash.h"
 
 #define NIL UINT32_MAX
@@ -43,6 +45,7 @@ struct jf_flow_cache {
 	uint32_t next_unused;		/* slots never used start here */
 	struct list lists[L_COUNT];
 	struct jf_cache_stats st;
+	double next_full_warn_s;	/* monotonic */
 	jf_route_fn route_fn;		/* NULL: no forwarding lookup */
 	void *route_arg;
 	struct jf_route *routes;	/* per slot, beside the slots: only
@@ -210,6 +213,20 @@ static void expire_slot(struct jf_flow_cache *c, uint32_t i, enum jf_end_reason 
 		c->emit(&rec, c->emit_arg);
 }
 
+/* Flows leaving early are a sign the cache is too small: said at the
+ * first, then at most once a minute, with the count and the remedy. */
+static void warn_full(struct jf_flow_cache *c)
+{
+	double now = jf_mono_s();
+
+	if (now < c->next_full_warn_s)
+		return;
+	c->next_full_warn_s = now + 60;
+	log_warn("flow cache full (--max-flows %u): %llu flows exported early so far "
+		 "(end reason lack of resources); raise --max-flows", c->p.max_flows,
+		 (unsigned long long)c->st.expired[JF_END_RESOURCES]);
+}
+
 static void update_hashed(struct jf_flow_cache *c, const struct jf_key *key,
 			  const struct jf_flow *u, uint64_t now_ms, uint32_t hash)
 {
@@ -217,9 +234,11 @@ static void update_hashed(struct jf_flow_cache *c, const struct jf_key *key,
 	struct slot *s;
 
 	if (i == NIL) {
-		if (c->free_head == NIL && c->next_unused == c->p.max_flows)
+		if (c->free_head == NIL && c->next_unused == c->p.max_flows) {
 			/* full: the least recently updated flow goes */
 			expire_slot(c, c->lists[L_IDLE].head, JF_END_RESOURCES);
+			warn_full(c);
+		}
 		if (c->free_head != NIL) {
 			i = c->free_head;
 			c->free_head = c->slots[i].chain;

@@ -15,12 +15,15 @@
 #include "control.h"
 #include "exporter.h"
 #include "flow_cache.h"
+#include "link_watch.h"
 #include "log.h"
+#include "loss_report.h"
 #include "meter.h"
 #include "meter_stats.h"
 #include "metrics.h"
 #include "mirror.h"
 #include "pcap_meter.h"
+#include "preflight.h"
 #include "privs.h"
 #include "reload.h"
 #include "route.h"
@@ -38,6 +41,7 @@ struct app {
 	struct jf_meter *meter;		/* live capture */
 	struct jf_pcap_meter *pcap;	/* file replay */
 	struct jf_router *router;	/* router mode: forwarding lookups */
+	struct jf_link_watch *links;	/* live capture: interfaces that go and return */
 	struct jf_meter_stats st;
 	uint64_t now_ms;		/* export clock: wall clock, or capture clock */
 	double start_s;
@@ -94,18 +98,21 @@ static void write_metrics(struct app *a)
 	in.bytes_per_flow = jf_cache_bytes_per_flow();
 	in.max_flows = a->cfg.max_flows;
 	in.kernel_bytes = a->meter ? jf_meter_kernel_bytes(a->meter) : 0;
+	in.links = a->links;
 	rc = jf_metrics_write(a->cfg.metrics_file, &in);
 	if (rc)
-		log_warn("metrics file %s: %s", a->cfg.metrics_file, strerror(-rc));
+		jf_metrics_write_failed(a->cfg.metrics_file, rc);
 }
 
-/* Expire, export, report: the same every tick in every mode. */
-static void tick(struct app *a, uint64_t now_ms)
+/* Expire, export, report: the same every tick in every mode. The cache
+ * expires on cache_ms (monotonic live, capture time replaying); what goes
+ * out is stamped now_ms (wall clock live, capture time replaying). */
+static void tick(struct app *a, uint64_t cache_ms, uint64_t now_ms)
 {
 	uint64_t ign_p, ign_o;
 
 	a->now_ms = now_ms;
-	jf_cache_expire(a->cache, now_ms);
+	jf_cache_expire(a->cache, cache_ms);
 	jf_metrics_ignored(&a->st, &ign_p, &ign_o);
 	jf_exporter_set_ignored(a->exp, ign_p, ign_o);
 	jf_exporter_flush(a->exp, now_ms);
@@ -182,7 +189,7 @@ static void file_tick(uint64_t now_ms, void *arg)
 		jf_exporter_start(a->exp, now_ms, jf_pcap_meter_first_ms(a->pcap) - 1000);
 		a->exporter_started = true;
 	}
-	tick(a, now_ms);
+	tick(a, now_ms, now_ms);
 }
 
 static int run_file(struct app *a)
@@ -208,10 +215,15 @@ static int run_file(struct app *a)
 		a->exporter_started = true;
 	}
 	/* Flows still open at the end of the capture leave as "forced end". */
-	tick(a, end_ms);
+	tick(a, end_ms, end_ms);
 	shutdown_export(a, end_ms, JF_END_FORCED);
 	if (rc) {
 		log_err("read %s: %s (the packets before it were exported)", a->cfg.pcap_file, err);
+		return EXIT_FAILURE;
+	}
+	if (jf_loss_report(a->exp)) {
+		log_err("%s: %llu packets read; not every record reached the collectors",
+			a->cfg.pcap_file, (unsigned long long)a->st.files_read_packets);
 		return EXIT_FAILURE;
 	}
 	log_info("%s: %llu packets read, exported", a->cfg.pcap_file,
@@ -220,6 +232,30 @@ static int run_file(struct app *a)
 }
 
 /* --- live capture --- */
+
+/* Follow the metered interfaces (a new watcher at start and after a
+ * reload: the set may have changed). */
+static int watch_links(struct app *a)
+{
+	const char *names[JF_MAX_IFACES];
+	uint32_t ifx[JF_MAX_IFACES];
+	struct jf_link_watch *w;
+	char err[512];
+	int i;
+
+	for (i = 0; i < a->cfg.n_ifaces; i++) {
+		names[i] = a->cfg.ifaces[i];
+		ifx[i] = jf_meter_ifindex(a->meter, i);
+	}
+	w = jf_link_watch_new(names, a->cfg.n_ifaces, ifx, err, sizeof(err));
+	if (!w) {
+		log_err("%s", err);
+		return -1;
+	}
+	jf_link_watch_free(a->links);
+	a->links = w;
+	return 0;
+}
 
 static int reload(struct app *a, char *msg, size_t msglen)
 {
@@ -230,11 +266,16 @@ static int reload(struct app *a, char *msg, size_t msglen)
 	int rc;
 
 	jf_sd_notify("RELOADING=1\nSTATUS=reloading the configuration");
-	rc = jf_reload(&t, jf_wall_ms(), msg, msglen);
-	if (rc)
+	rc = jf_reload(&t, jf_mono_ms(), jf_wall_ms(), msg, msglen);
+	if (rc) {
 		log_err("%s", msg);
-	else
+	} else {
 		log_info("%s", msg);
+		/* The interfaces may have changed: follow the new set. */
+		if (watch_links(a))
+			log_err("reload: interfaces not followed any more (deleted and "
+				"created again, they stay unmetered)");
+	}
 	write_metrics(a);
 	jf_sd_notify("READY=1\nSTATUS=metering and exporting");
 	return rc;
@@ -261,14 +302,14 @@ static void ctl_stats(FILE *f, void *arg)
 static size_t ctl_expire(void *arg)
 {
 	struct app *a = arg;
-	uint64_t now = jf_wall_ms();
+	uint64_t now = jf_wall_ms(), mono = jf_mono_ms();
 	size_t n;
 
 	a->now_ms = now;
-	if (jf_meter_tick(a->meter, now))
+	if (jf_meter_tick(a->meter, mono))
 		log_warn("expire: the meter's drain failed");
 	n = jf_cache_flush(a->cache, JF_END_FORCED);
-	tick(a, now);
+	tick(a, mono, now);
 	log_info("expire: %zu flows exported", n);
 	return n;
 }
@@ -304,6 +345,36 @@ static int open_control(struct app *a)
 		return -1;
 	}
 	return 0;
+}
+
+/* An interface went (ifindex 0) or came back: say so, and meter it again. */
+static void on_link(int i, uint32_t ifindex, void *arg)
+{
+	struct app *a = arg;
+	const struct jf_meter_ops *ops = a->meter->ops;
+	const char *name = a->cfg.ifaces[i];
+	char err[512];
+
+	if (!ifindex) {
+		log_warn("interface %s is gone: nothing on it is metered until it is back",
+			 name);
+		if (ops->iface_gone)
+			ops->iface_gone(a->meter, i);
+		jf_link_watch_set_attached(a->links, i, false);
+		return;
+	}
+	if (!ops->iface_back) {
+		log_err("interface %s is back (ifindex %u), but a %s capture cannot "
+			"follow it: restart jflowd to meter it", name, ifindex,
+			ops->name);
+		return;
+	}
+	if (ops->iface_back(a->meter, i, ifindex, err, sizeof(err))) {
+		log_err("interface %s is back (ifindex %u), but: %s", name, ifindex, err);
+		return;
+	}
+	jf_reload_announce_iface(a->exp, ifindex, name);
+	jf_link_watch_set_attached(a->links, i, true);
 }
 
 static int run_live(struct app *a)
@@ -344,6 +415,8 @@ static int run_live(struct app *a)
 	signal(SIGPIPE, SIG_IGN);
 
 	jf_reload_announce_ifaces(&a->cfg, a->meter, a->exp);
+	if (watch_links(a))
+		return EXIT_FAILURE;
 	a->now_ms = jf_wall_ms();
 	jf_exporter_start(a->exp, a->now_ms, a->now_ms);
 	a->exporter_started = true;
@@ -353,10 +426,13 @@ static int run_live(struct app *a)
 	/* Ready: the meter is attached and the templates are out. */
 	jf_sd_notify("READY=1\nSTATUS=metering and exporting");
 
-	next_tick = a->now_ms + a->cfg.tick_ms;
+	/* Ticks, poll timeouts and the cache's timeouts run on the monotonic
+	 * clock: a step of the wall clock neither stalls nor rushes them. The
+	 * wall clock only stamps what goes out (a->now_ms). */
+	next_tick = jf_mono_ms() + a->cfg.tick_ms;
 	while (!stop_requested) {
-		uint64_t now = jf_wall_ms();
-		int wait = now >= next_tick ? 0 : (int)(next_tick - now);
+		uint64_t mono = jf_mono_ms();
+		int wait = mono >= next_tick ? 0 : (int)(next_tick - mono);
 
 		if (reload_requested) {
 			char msg[1024];
@@ -367,25 +443,27 @@ static int run_live(struct app *a)
 		jf_control_poll(a->ctl);
 		if (wait > 0) {
 			jf_meter_poll(a->meter, a->ctl && wait > CONTROL_POLL_MS ? CONTROL_POLL_MS : wait,
-				      now);
+				      mono);
 			continue;
 		}
-		now = jf_wall_ms();
-		a->now_ms = now;
-		rc = jf_meter_tick(a->meter, now);
+		jf_link_watch_poll(a->links, on_link, a);
+		mono = jf_mono_ms();
+		a->now_ms = jf_wall_ms();
+		rc = jf_meter_tick(a->meter, mono);
 		if (rc)
 			break;
-		tick(a, now);
+		tick(a, mono, a->now_ms);
 		next_tick += a->cfg.tick_ms;
-		if (next_tick <= now)	/* fell behind: do not try to catch up */
-			next_tick = now + a->cfg.tick_ms;
+		if (next_tick <= mono)	/* fell behind: do not try to catch up */
+			next_tick = mono + a->cfg.tick_ms;
 	}
 
 	log_info("stopping: exporting every flow");
 	jf_sd_notify("STOPPING=1\nSTATUS=exporting every flow before exit");
 	a->now_ms = jf_wall_ms();
-	rc = jf_meter_stop(a->meter, a->now_ms);
+	rc = jf_meter_stop(a->meter, jf_mono_ms());
 	shutdown_export(a, a->now_ms, JF_END_FORCED);
+	jf_loss_report(a->exp);
 	return rc ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
@@ -407,12 +485,21 @@ int main(int argc, char **argv)
 	jf_log_level = a.cfg.verbosity;
 	jf_log_init();
 	setvbuf(stderr, NULL, _IOLBF, 0);
+	{
+		char err[512];
+
+		if (jf_preflight(&a.cfg, err, sizeof(err))) {
+			log_err("%s", err);
+			return EXIT_FAILURE;
+		}
+	}
 
 	rc = a.cfg.pcap_file[0] ? run_file(&a) : run_live(&a);
 
 	jf_control_close(a.ctl);
 	jf_meter_close(a.meter);
 	jf_pcap_meter_close(a.pcap);
+	jf_link_watch_free(a.links);
 	jf_cache_free(a.cache);
 	jf_router_free(a.router);
 	jf_exporter_free(a.exp);

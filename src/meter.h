@@ -80,6 +80,13 @@ struct jf_meter_ops {
 	uint32_t (*ifindex)(const struct jf_meter *m, int i);
 	/* Kernel memory the backend holds (bytes; 0 if none). */
 	uint64_t (*kernel_bytes)(const struct jf_meter *m);
+	/* The i-th interface was deleted: let go of it. NULL: the backend
+	 * cannot follow an interface that goes and comes back. */
+	void (*iface_gone)(struct jf_meter *m, int i);
+	/* The i-th interface is there again as ifindex: meter it again, in
+	 * the directions it was metered in. 0 or -errno with a one-line
+	 * reason in err. Runs after the capability drop: only keep_caps. */
+	int (*iface_back)(struct jf_meter *m, int i, uint32_t ifindex, char *err, size_t errlen);
 	void (*close)(struct jf_meter *m);
 };
 

@@ -10,13 +10,19 @@
  *     + jflowd_collector_absent_packets_total (exported before a reload
  *       added the collector) */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include "clock.h"
+#include "log.h"
 #include "metrics.h"
+
+static uint64_t write_failures;	/* of the metrics file, since start */
 
 static void sum_reasons(const struct jf_meter_stats *st, uint64_t *packets,
 			uint64_t *octets, bool ignored_only)
@@ -84,6 +90,12 @@ static void write_meter(FILE *f, const struct jf_metrics_input *in)
 	fprintf(f, "jflowd_info{mode=\"%s\",version=\"%s\"} 1\n", in->mode, JFLOWD_VERSION);
 	metric(f, "jflowd_uptime_seconds", "gauge", "Seconds since start.");
 	fprintf(f, "jflowd_uptime_seconds %.3f\n", in->uptime_s);
+	metric(f, "jflowd_metrics_write_failures_total", "counter",
+	       "Writes of this file that failed (it is rewritten every drain interval).");
+	fprintf(f, "jflowd_metrics_write_failures_total %llu\n",
+		(unsigned long long)write_failures);
+	if (in->links)
+		jf_link_watch_metrics(in->links, f);
 
 	metric(f, "jflowd_packets_observed_total", "counter",
 	       "Frames seen at the observation point, sampled or not.");
@@ -213,6 +225,12 @@ static void write_collectors(FILE *f, const struct jf_exporter *e)
 		F("send_errors_total", send_errors, "Failed sends (socket buffer or TCP queue full)."),
 		F("refused_total", refused,
 		  "UDP: ICMP port unreachable reports from the collector (send retried)."),
+		F("refused_messages_total", refused_messages,
+		  "UDP: messages sent while the collector refused them (port unreachable): "
+		  "most likely lost."),
+		F("refused_records_total", refused_records, "UDP: flow records in those messages."),
+		F("refused_packets_total", refused_packets, "UDP: packets in those records."),
+		F("refused_octets_total", refused_octets, "UDP: octets in those records."),
 		F("connects_total", connects, "TCP connections established."),
 		F("reconnects_total", reconnects, "TCP connections established after a lost one."),
 		F("resent_messages_total", resent_messages,
@@ -257,16 +275,43 @@ int jf_metrics_fprint(FILE *f, const struct jf_metrics_input *in)
 	return ferror(f) ? -EIO : 0;
 }
 
+/* The file appears whole (a temporary file, then rename) and nothing
+ * planted in the directory is followed: the temporary name is random and
+ * created exclusively (mkstemp: O_CREAT|O_EXCL, never through a symlink),
+ * and rename replaces a symlink at PATH instead of writing through it. */
+static double next_warn_s;
+
+void jf_metrics_write_failed(const char *path, int err)
+{
+	double now = jf_mono_s();
+
+	write_failures++;
+	/* Once a minute at most: the next drain interval tries again. */
+	if (now < next_warn_s)
+		return;
+	next_warn_s = now + 60;
+	log_warn("metrics file %s: %s (%llu failed writes so far; next warning in a "
+		 "minute at most)", path, strerror(-err), (unsigned long long)write_failures);
+}
+
 int jf_metrics_write(const char *path, const struct jf_metrics_input *in)
 {
 	char tmp[4200];
 	FILE *f;
-	int rc = 0;
+	int fd, rc = 0;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-	f = fopen(tmp, "w");
-	if (!f)
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
 		return -errno;
+	/* Readable by the collector of the metrics (node_exporter). */
+	if (fchmod(fd, 0644) || !(f = fdopen(fd, "w"))) {
+		rc = -errno;
+		close(fd);
+		unlink(tmp);
+		return rc;
+	}
 	write_meter(f, in);
 	if (in->exporter)
 		write_collectors(f, in->exporter);

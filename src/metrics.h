@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include "exporter.h"
 #include "flow_cache.h"
+#include "link_watch.h"
 #include "meter_stats.h"
 
 struct jf_metrics_input {
@@ -18,6 +19,7 @@ struct jf_metrics_input {
 	size_t bytes_per_flow;
 	uint32_t max_flows;
 	uint64_t kernel_bytes;		/* flow maps and spill ring (XDP) */
+	const struct jf_link_watch *links;	/* live capture, else NULL */
 };
 
 /* The same text to f (jflowctl stats); 0 or -EIO. */
@@ -25,6 +27,9 @@ int jf_metrics_fprint(FILE *f, const struct jf_metrics_input *in);
 
 /* Write path atomically; 0 or -errno. */
 int jf_metrics_write(const char *path, const struct jf_metrics_input *in);
+
+/* Count a failed write (err: -errno) and warn, at most once a minute. */
+void jf_metrics_write_failed(const char *path, int err);
 
 /* Sum of packets/octets not accounted for (everything but flows and
  * sampling): the invariant's last term. */

@@ -19,6 +19,7 @@
 struct jf_mirror {
 	int n;
 	int fd[JF_MAX_IFACES];
+	char name[JF_MAX_IFACES][JF_IFNAME_MAX];
 };
 
 static int parse_mac(const char *s, size_t len, uint8_t mac[6])
@@ -145,10 +146,34 @@ int jf_mirror_open(const struct jf_meter_params *p, struct bpf_object *obj, stru
 			jf_mirror_close(m);
 			return rc;
 		}
+		snprintf(m->name[m->n], sizeof(m->name[m->n]), "%s", p->ifaces[i]);
 		m->n++;
 		log_info("%s: promiscuous while jflowd runs (mirror port)", p->ifaces[i]);
 	}
 	*out = m;
+	return 0;
+}
+
+int jf_mirror_iface_back(struct jf_mirror *m, const char *name, uint32_t ifindex,
+			 char *err, size_t errlen)
+{
+	struct packet_mreq mr = { .mr_type = PACKET_MR_PROMISC, .mr_ifindex = (int)ifindex };
+	int i;
+
+	for (i = 0; m && i < m->n; i++)
+		if (!strcmp(m->name[i], name))
+			break;
+	if (!m || i == m->n)
+		return 0;
+	/* The kernel dropped the old device's membership with it; the socket
+	 * is ours already, so no capability is needed to join again. */
+	if (setsockopt(m->fd[i], SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr))) {
+		int rc = -errno;
+
+		snprintf(err, errlen, "promiscuous mode on %s: %s", name, strerror(-rc));
+		return rc;
+	}
+	log_info("%s: promiscuous again (mirror port)", name);
 	return 0;
 }
 

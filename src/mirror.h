@@ -29,6 +29,11 @@ int jf_mirror_open(const struct jf_meter_params *p, struct bpf_object *obj,
 		   struct jf_mirror **out, char *err, size_t errlen);
 void jf_mirror_close(struct jf_mirror *m);
 
+/* Interface name is there again as ifindex: promiscuous again. 0 or
+ * -errno with a reason in err; m may be NULL. */
+int jf_mirror_iface_back(struct jf_mirror *m, const char *name, uint32_t ifindex,
+			 char *err, size_t errlen);
+
 /* Announce each of the n mapped interfaces in the interface options. */
 void jf_mirror_add_ifnames(const struct jf_if_map *maps, int n, struct jf_exporter *exp);
 

@@ -155,6 +155,8 @@ static void meter_batch(struct jf_pcap_meter *m, unsigned int n)
 	struct jf_meter_stats *st = m->st;
 	struct jf_flow_cache *c = m->cache;
 	unsigned int i, all = m->n_pend;
+	/* Live, the cache's timeouts run on the monotonic clock. */
+	uint64_t live_ms = m->offline ? 0 : jf_mono_ms();
 
 	for (i = 0; i < n; i++) {
 		struct pending *q = &m->pend[i];
@@ -190,7 +192,8 @@ static void meter_batch(struct jf_pcap_meter *m, unsigned int n)
 			struct jf_flow u = jf_flow_packet(q->pkt.octets, q->pkt.tcp_flags,
 							  q->pkt.ttl, q->pkt.flow_label, ts);
 
-			jf_cache_update_hashed(c, &q->pkt.key, &u, m->clock_ms, q->hash);
+			jf_cache_update_hashed(c, &q->pkt.key, &u,
+					       m->offline ? m->clock_ms : live_ms, q->hash);
 		}
 		st->packets[q->reason]++;
 		st->octets[q->reason] += q->pkt.octets ? q->pkt.octets : q->len;

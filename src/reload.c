@@ -31,18 +31,22 @@ static void read_ifalias(const char *ifname, char *out, size_t n)
 	fclose(f);
 }
 
+void jf_reload_announce_iface(struct jf_exporter *exp, uint32_t ifindex, const char *name)
+{
+	char descr[64];
+
+	read_ifalias(name, descr, sizeof(descr));
+	jf_exporter_add_ifname(exp, ifindex, name, descr);
+}
+
 void jf_reload_announce_ifaces(const struct jf_config *cfg, struct jf_meter *meter,
 			       struct jf_exporter *exp)
 {
 	int i;
 
 	jf_exporter_clear_ifnames(exp);
-	for (i = 0; i < cfg->n_ifaces; i++) {
-		char descr[64];
-
-		read_ifalias(cfg->ifaces[i], descr, sizeof(descr));
-		jf_exporter_add_ifname(exp, jf_meter_ifindex(meter, i), cfg->ifaces[i], descr);
-	}
+	for (i = 0; i < cfg->n_ifaces; i++)
+		jf_reload_announce_iface(exp, jf_meter_ifindex(meter, i), cfg->ifaces[i]);
 	jf_mirror_add_ifnames(cfg->if_maps, cfg->n_if_maps, exp);
 }
 
@@ -184,7 +188,8 @@ static int count_new(const struct jf_config *from, const struct jf_config *to)
 	return n;
 }
 
-int jf_reload(struct jf_reload_target *t, uint64_t now_ms, char *msg, size_t msglen)
+int jf_reload(struct jf_reload_target *t, uint64_t cache_ms, uint64_t now_ms, char *msg,
+	      size_t msglen)
 {
 	struct jf_config *o = t->cfg, *n;
 	struct jf_exporter_params ep;
@@ -235,7 +240,7 @@ int jf_reload(struct jf_reload_target *t, uint64_t now_ms, char *msg, size_t msg
 	 * mix two rates. The new options go out (apply) before the first
 	 * packet metered at the new rate is drained (the next tick). */
 	if (rate_change) {
-		rc = jf_meter_set_sample_rate(t->meter, n->sample_rate, now_ms);
+		rc = jf_meter_set_sample_rate(t->meter, n->sample_rate, cache_ms);
 		if (rc) {
 			jf_exporter_unstage(t->exp);
 			snprintf(msg, msglen, "reload failed: the meter's drain: %s", strerror(-rc));

@@ -25,8 +25,14 @@ struct jf_reload_target {
 /* Apply what changed. 0 with a summary in msg ("no change" included), or
  * -errno with the reason in msg and nothing changed (an error of the meter
  * while it drains for a new sampling rate is the only exception: fatal,
- * as from a tick). */
-int jf_reload(struct jf_reload_target *t, uint64_t now_ms, char *msg, size_t msglen);
+ * as from a tick). cache_ms: the cache's clock (monotonic); now_ms: the
+ * export clock (wall). */
+int jf_reload(struct jf_reload_target *t, uint64_t cache_ms, uint64_t now_ms, char *msg,
+	      size_t msglen);
+
+/* One interface's name and alias into the exporter's interface options
+ * (an interface created again under its name). */
+void jf_reload_announce_iface(struct jf_exporter *exp, uint32_t ifindex, const char *name);
 
 /* The interfaces' names and aliases into the exporter's interface
  * options (start-up and reload). */

@@ -13,6 +13,7 @@
 #include "tc_meter.h"
 
 struct tc_if {
+	char name[JF_IFNAME_MAX];
 	struct bpf_tc_hook hook;
 	struct bpf_tc_opts opts;	/* handle and priority the kernel gave */
 	bool created_hook;		/* clsact was ours: remove it again */
@@ -20,8 +21,11 @@ struct tc_if {
 };
 
 struct jf_tc_meter {
-	int n;
-	struct tc_if ifs[JF_MAX_IFACES];
+	int n;				/* interfaces of the parameters at open */
+	struct tc_if ifs[JF_MAX_IFACES];	/* by interface of the parameters at open */
+	uint8_t dirs[JF_MAX_IFACES];	/* JF_DIR_* */
+	int prog_fd;
+	int ingress_fd;			/* ingress_metered */
 };
 
 static void detach(struct tc_if *t)
@@ -52,6 +56,84 @@ void jf_tc_meter_close(struct jf_tc_meter *t)
 	for (i = 0; i < t->n; i++)
 		detach(&t->ifs[i]);
 	free(t);
+}
+
+static int attach(struct tc_if *ti, const char *name, char *err, size_t errlen)
+{
+	int rc;
+
+	ti->hook.attach_point = BPF_TC_EGRESS;
+	rc = bpf_tc_hook_create(&ti->hook);
+	if (rc && rc != -EEXIST) {
+		snprintf(err, errlen, "egress metering on %s: clsact: %s", name, strerror(-rc));
+		return rc;
+	}
+	ti->created_hook = !rc;
+	ti->hook.attach_point = BPF_TC_EGRESS;
+	ti->opts.handle = ti->opts.priority = 0;	/* the kernel picks them again */
+	ti->opts.flags = 0;
+	ti->opts.prog_id = 0;
+	rc = bpf_tc_attach(&ti->hook, &ti->opts);
+	if (rc) {
+		snprintf(err, errlen, "egress metering on %s: attach: %s", name, strerror(-rc));
+		return rc;
+	}
+	ti->attached = true;
+	return 0;
+}
+
+/* A reload may reorder the interfaces: they are found by name. */
+static int find(const struct jf_tc_meter *t, const char *name)
+{
+	int i;
+
+	for (i = 0; t && i < t->n; i++)
+		if (!strcmp(t->ifs[i].name, name))
+			return i;
+	return -1;
+}
+
+void jf_tc_meter_iface_gone(struct jf_tc_meter *t, const char *name)
+{
+	int i = find(t, name);
+
+	if (i < 0)
+		return;
+	/* The kernel removed the qdisc and its filter with the device. */
+	t->ifs[i].attached = false;
+	t->ifs[i].created_hook = false;
+	if (t->dirs[i] & JF_DIR_IN && t->ifs[i].hook.ifindex) {
+		uint32_t old = (uint32_t)t->ifs[i].hook.ifindex;
+
+		bpf_map_delete_elem(t->ingress_fd, &old);
+	}
+}
+
+int jf_tc_meter_iface_back(struct jf_tc_meter *t, const char *name, uint32_t ifindex,
+			   char *err, size_t errlen)
+{
+	int i = find(t, name), rc;
+	struct tc_if *ti;
+	uint8_t one = 1;
+
+	if (i < 0)
+		return 0;
+	ti = &t->ifs[i];
+	if (ti->attached || ti->created_hook)
+		jf_tc_meter_iface_gone(t, name);
+	ti->hook.ifindex = (int)ifindex;
+	/* The ingress this interface meters counts a packet: not again on
+	 * the way out of a :out interface. */
+	if (t->dirs[i] & JF_DIR_IN) {
+		rc = bpf_map_update_elem(t->ingress_fd, &ifindex, &one, BPF_ANY);
+		if (rc) {
+			snprintf(err, errlen, "egress metering: %s", strerror(-rc));
+			return rc;
+		}
+	}
+	if (!(t->dirs[i] & JF_DIR_OUT))
+		return 0;
+	return attach(ti, name, err, errlen);
 }
 
 int jf_tc_meter_open(const struct jf_meter_params *p, struct bpf_object *obj,
@@ -92,36 +174,29 @@ int jf_tc_meter_open(const struct jf_meter_params *p, struct bpf_object *obj,
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	t->n = p->n_ifaces;
+	t->prog_fd = bpf_program__fd(prog);
+	t->ingress_fd = bpf_map__fd(map);
 	for (i = 0; i < p->n_ifaces; i++) {
-		struct tc_if *ti;
+		struct tc_if *ti = &t->ifs[i];
 
-		if (!(jf_meter_dir(p, i) & JF_DIR_OUT))
-			continue;
-		ti = &t->ifs[t->n++];
+		t->dirs[i] = jf_meter_dir(p, i);
+		snprintf(ti->name, sizeof(ti->name), "%s", p->ifaces[i]);
 		ti->hook.sz = sizeof(ti->hook);
 		ti->hook.ifindex = (int)if_nametoindex(p->ifaces[i]);
 		ti->hook.attach_point = BPF_TC_EGRESS;
 		ti->opts.sz = sizeof(ti->opts);
-		ti->opts.prog_fd = bpf_program__fd(prog);
+		ti->opts.prog_fd = t->prog_fd;
+		if (!(t->dirs[i] & JF_DIR_OUT))
+			continue;
 		if (!ti->hook.ifindex) {
 			rc = -errno;
 			snprintf(err, errlen, "interface %s: %s", p->ifaces[i], strerror(errno));
 			goto fail;
 		}
-		rc = bpf_tc_hook_create(&ti->hook);
-		if (rc && rc != -EEXIST) {
-			snprintf(err, errlen, "egress metering on %s: clsact: %s", p->ifaces[i],
-				 strerror(-rc));
+		rc = attach(ti, p->ifaces[i], err, errlen);
+		if (rc)
 			goto fail;
-		}
-		ti->created_hook = !rc;
-		rc = bpf_tc_attach(&ti->hook, &ti->opts);
-		if (rc) {
-			snprintf(err, errlen, "egress metering on %s: attach: %s", p->ifaces[i],
-				 strerror(-rc));
-			goto fail;
-		}
-		ti->attached = true;
 		log_info("metering %s on egress (tc, packets the router sends itself)",
 			 p->ifaces[i]);
 	}

@@ -7,6 +7,7 @@
 #define JFLOWD_TC_METER_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "config.h"
 
 struct bpf_object;
@@ -20,5 +21,15 @@ int jf_tc_meter_open(const struct jf_meter_params *p, struct bpf_object *obj,
 
 /* Detach (before the final drain: nothing may write the maps after it). */
 void jf_tc_meter_close(struct jf_tc_meter *t);
+
+/* Interface name (of the parameters at open) was deleted: the kernel
+ * removed the program with it. t may be NULL. */
+void jf_tc_meter_iface_gone(struct jf_tc_meter *t, const char *name);
+
+/* Interface name is there again as ifindex: the egress program again
+ * (IFACE:out, :both) and its ingress known to it (IFACE:in, :both). 0 or
+ * -errno with a reason in err; t may be NULL. Needs CAP_NET_ADMIN only. */
+int jf_tc_meter_iface_back(struct jf_tc_meter *t, const char *name, uint32_t ifindex,
+			   char *err, size_t errlen);
 
 #endif

@@ -176,6 +176,7 @@ static enum jf_send_result udp_send(struct jf_transport *t, const void *msg, siz
 		 * again. A collector that is down is not fatal. */
 		if (errno == ECONNREFUSED) {
 			t->refused++;
+			jf_refusal_reported(&t->refusal, jf_mono_ms());
 			if (log_due(t->refused))
 				log_warn("collector %s: port unreachable (%llu times); "
 					 "still sending", t->name, (unsigned long long)t->refused);
@@ -307,7 +308,9 @@ static void tcp_down(struct jf_transport *t, uint64_t now_ms, int err)
 	}
 	t->wr_off = t->wr_pos = t->ins_off = 0;
 	t->stream_written = t->stream_acked = 0;
-	t->next_try_ms = now_ms + t->backoff_ms;
+	/* Backoff on the monotonic clock: a wall-clock step must not stall it. */
+	(void)now_ms;
+	t->next_try_ms = jf_mono_ms() + t->backoff_ms;
 	t->backoff_ms = t->backoff_ms * 2 > TCP_BACKOFF_MAX_MS ? TCP_BACKOFF_MAX_MS
 							      : t->backoff_ms * 2;
 }
@@ -381,7 +384,7 @@ bool jf_transport_poll(struct jf_transport *t, uint64_t now_ms)
 {
 	if (!t->tcp)
 		return false;
-	if (!t->up && !t->connecting && now_ms >= t->next_try_ms)
+	if (!t->up && !t->connecting && jf_mono_ms() >= t->next_try_ms)
 		tcp_connect(t, now_ms);
 	if (t->connecting) {
 		struct pollfd pfd = { .fd = t->fd, .events = POLLOUT };
@@ -406,8 +409,7 @@ bool jf_transport_poll(struct jf_transport *t, uint64_t now_ms)
 		t->stream_written = t->stream_acked = 0;
 		t->backoff_ms = TCP_BACKOFF_MIN_MS;
 		note_local(t);
-		if (t->connects > 1)
-			log_info("collector %s: reconnected", t->name);
+		log_info("collector %s: %s", t->name, t->connects > 1 ? "reconnected" : "connected");
 		t->session_new = true;
 	}
 	if (t->up && !t->session_new && !tcp_peer_closed(t, now_ms)) {
@@ -459,8 +461,13 @@ enum jf_send_result jf_transport_send(struct jf_transport *t, const void *msg,
 {
 	enum jf_send_result r;
 
-	if (!t->tcp)
-		return udp_send(t, msg, len);
+	if (!t->tcp) {
+		r = udp_send(t, msg, len);
+		if (r == JF_SENT)
+			jf_refusal_sent(&t->refusal, jf_mono_ms(), meta->flow_records,
+					meta->flow_packets, meta->flow_octets);
+		return r;
+	}
 	r = tcp_queue(t, msg, len, meta, first);
 	if (r == JF_SENT)
 		tcp_flush(t, now_ms);
@@ -472,14 +479,29 @@ bool jf_transport_drain(struct jf_transport *t, int *timeout_ms)
 	uint64_t start = jf_mono_ms(), deadline = start + (uint64_t)(*timeout_ms > 0 ? *timeout_ms : 0);
 	bool fresh = false;
 
+	/* One attempt now, whatever the backoff says; then, until the
+	 * deadline, the backoff's (so "retrying" holds to the end). */
+	if (t->tcp && !t->up && !t->connecting)
+		t->next_try_ms = 0;
 	while (t->tcp && t->olen && jf_mono_ms() < deadline) {
 		struct pollfd pfd = { .fd = t->fd, .events = POLLIN | POLLRDHUP };
 
 		if (!t->up) {
-			/* One more attempt now, whatever the backoff says. */
-			fresh = jf_transport_poll(t, UINT64_MAX / 2);
-			if (fresh || (!t->up && !t->connecting))
+			uint64_t now = jf_mono_ms();
+
+			if (!t->connecting && now < t->next_try_ms) {
+				uint64_t until = t->next_try_ms < deadline ? t->next_try_ms : deadline;
+
+				poll(NULL, 0, (int)(until - now));
+				continue;
+			}
+			fresh = jf_transport_poll(t, now);
+			if (fresh)
 				break;
+			if (!t->up) {
+				poll(NULL, 0, 10);
+				continue;
+			}
 		}
 		if (t->wr_off < t->olen)
 			pfd.events |= POLLOUT;

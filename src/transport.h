@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "refusal.h"
 #include <sys/socket.h>
 
 #define JF_TCP_BUF_DEFAULT (8u << 20)	/* bytes buffered while disconnected */
@@ -80,6 +81,7 @@ struct jf_transport {
 	/* counters */
 	uint64_t send_errors;		/* failed sends: buffer full, TCP queue full */
 	uint64_t refused;		/* UDP: ECONNREFUSED (ICMP port unreachable) */
+	struct jf_refusal refusal;	/* UDP: what was sent while refused */
 	int last_errno;
 };
 

@@ -19,13 +19,12 @@ static int valid_port(const char *s)
 	return !errno && !*end && v > 0 && v <= 65535;
 }
 
-int jf_url_parse(const char *url, struct jf_collector_url *out,
-		 char *err, unsigned long errlen)
+static int parse_base(const char *url, struct jf_collector_url *out,
+		      char *err, unsigned long errlen)
 {
 	const char *sep, *hp, *port = NULL;
 	size_t slen, hlen;
 
-	memset(out, 0, sizeof(*out));
 	sep = strstr(url, "://");
 	if (!sep) {
 		snprintf(err, errlen, "collector '%s': expected SCHEME://HOST[:PORT], "
@@ -67,6 +66,13 @@ int jf_url_parse(const char *url, struct jf_collector_url *out,
 		hlen = colon ? (size_t)(colon - hp) : strcspn(hp, "/");
 		if (colon)
 			port = colon + 1;
+		/* A collector has no path: text after it is a mistake, not
+		 * something to ignore. */
+		else if (hp[hlen] && strcmp(hp + hlen, "/")) {
+			snprintf(err, errlen, "collector '%s': unexpected path '%s' "
+				 "(SCHEME://HOST[:PORT][?sequence=rfc|nfdump])", url, hp + hlen);
+			return -EINVAL;
+		}
 	}
 	if (hlen == 0 || hlen >= JF_URL_HOST_MAX) {
 		snprintf(err, errlen, "collector '%s': missing or too long host", url);
@@ -92,4 +98,49 @@ int jf_url_parse(const char *url, struct jf_collector_url *out,
 		strcpy(out->port, out->proto->default_port);
 	}
 	return 0;
+}
+
+/* "?sequence=rfc|nfdump": what this collector's IPFIX sequence numbers
+ * count, instead of --ipfix-sequence. */
+static int parse_query(const char *url, const char *q, struct jf_collector_url *out,
+		       char *err, unsigned long errlen)
+{
+	if (!strcmp(q, "sequence=rfc"))
+		out->sequence = 0;
+	else if (!strcmp(q, "sequence=nfdump"))
+		out->sequence = 1;
+	else {
+		snprintf(err, errlen, "collector '%s': unknown parameter '%s' "
+			 "(known: sequence=rfc, sequence=nfdump)", url, q);
+		return -EINVAL;
+	}
+	if (out->proto->wire != JF_WIRE_IPFIX) {
+		snprintf(err, errlen, "collector '%s': sequence= applies to IPFIX collectors only",
+			 url);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int jf_url_parse(const char *url, struct jf_collector_url *out,
+		 char *err, unsigned long errlen)
+{
+	const char *q = strchr(url, '?');
+	char base[JF_URL_HOST_MAX + 64];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->sequence = -1;
+	if (!q)
+		return parse_base(url, out, err, errlen);
+	if ((size_t)(q - url) >= sizeof(base)) {
+		snprintf(err, errlen, "collector '%.64s...': too long", url);
+		return -EINVAL;
+	}
+	memcpy(base, url, (size_t)(q - url));
+	base[q - url] = '\0';
+	rc = parse_base(base, out, err, errlen);
+	if (rc)
+		return rc;
+	return parse_query(url, q + 1, out, err, errlen);
 }

@@ -32,6 +32,10 @@ struct jf_xdp_meter {
 	uint32_t ifindex[JF_MAX_IFACES];
 	uint32_t attach_flags[JF_MAX_IFACES];
 	bool attached[JF_MAX_IFACES];
+	int link_fd[JF_MAX_IFACES];
+	char name[JF_MAX_IFACES][JF_IFNAME_MAX];
+	uint8_t dirs[JF_MAX_IFACES];	/* JF_DIR_* */
+	bool generic;			/* generic XDP only */
 	int map_fd[2];
 	int stats_fd;
 	struct ring_buffer *ring;
@@ -93,44 +97,43 @@ static int on_spill(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static int detach_ifindex(struct jf_xdp_meter *m, uint32_t ifindex, uint32_t flags)
-{
-	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
-	int rc;
-
-	opts.old_prog_fd = bpf_program__fd(m->skel->progs.jflowd_xdp);
-	/* Only our program: XDP_FLAGS_REPLACE with old_prog_fd. */
-	rc = bpf_xdp_detach((int)ifindex, flags & ~XDP_FLAGS_UPDATE_IF_NOEXIST, &opts);
-	if (rc)
-		log_warn("detach ifindex %u: %s", ifindex, strerror(-rc));
-	return rc;
-}
-
+/* The program hangs on each interface by a bpf_link: the kernel detaches it
+ * when the last descriptor closes, so a killed agent leaves nothing behind
+ * and can start again at once. A link never replaces another program. */
 static int detach_one(struct jf_xdp_meter *m, int i)
 {
-	int rc;
-
 	if (!m->attached[i])
 		return 0;
-	rc = detach_ifindex(m, m->ifindex[i], m->attach_flags[i]);
+	close(m->link_fd[i]);
+	m->link_fd[i] = -1;
 	m->attached[i] = false;
-	return rc;
+	return 0;
+}
+
+static int link_xdp(struct jf_xdp_meter *m, int i, uint32_t mode_flag)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = mode_flag);
+	int fd;
+
+	fd = bpf_link_create(bpf_program__fd(m->skel->progs.jflowd_xdp), (int)m->ifindex[i],
+			     BPF_XDP, &opts);
+	if (fd < 0)
+		return fd;
+	m->link_fd[i] = fd;
+	m->attach_flags[i] = mode_flag;
+	m->attached[i] = true;
+	return 0;
 }
 
 static int attach_one(struct jf_xdp_meter *m, int i, const char *name, bool generic,
 		      char *err, size_t errlen)
 {
-	int prog_fd = bpf_program__fd(m->skel->progs.jflowd_xdp);
-	uint32_t flags = XDP_FLAGS_UPDATE_IF_NOEXIST;
 	int rc;
 
 	if (!generic) {
-		rc = bpf_xdp_attach((int)m->ifindex[i], prog_fd, flags | XDP_FLAGS_DRV_MODE, NULL);
-		if (!rc) {
-			m->attach_flags[i] = flags | XDP_FLAGS_DRV_MODE;
-			m->attached[i] = true;
+		rc = link_xdp(m, i, XDP_FLAGS_DRV_MODE);
+		if (!rc)
 			return 0;
-		}
 		if (rc == -EBUSY || rc == -EEXIST) {
 			snprintf(err, errlen, "attach %s: another XDP program is attached "
 				 "(see 'ip link show %s')", name, name);
@@ -139,15 +142,13 @@ static int attach_one(struct jf_xdp_meter *m, int i, const char *name, bool gene
 		log_warn("attach %s: native XDP failed (%s); falling back to generic XDP, "
 			 "which is slower", name, strerror(-rc));
 	}
-	rc = bpf_xdp_attach((int)m->ifindex[i], prog_fd, flags | XDP_FLAGS_SKB_MODE, NULL);
+	rc = link_xdp(m, i, XDP_FLAGS_SKB_MODE);
 	if (rc) {
 		snprintf(err, errlen, "attach %s: %s", name,
 			 rc == -EBUSY || rc == -EEXIST ? "another XDP program is attached" :
 			 strerror(-rc));
 		return rc;
 	}
-	m->attach_flags[i] = flags | XDP_FLAGS_SKB_MODE;
-	m->attached[i] = true;
 	return 0;
 }
 
@@ -174,7 +175,10 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
 		log_warn("%d CPUs; packets on CPUs beyond %d are counted as lost",
 			 m->ncpus, JF_MAX_CPUS);
 	m->n_ifaces = p->n_ifaces;
+	m->generic = p->generic;
 	for (i = 0; i < p->n_ifaces; i++) {
+		snprintf(m->name[i], sizeof(m->name[i]), "%s", p->ifaces[i]);
+		m->dirs[i] = jf_meter_dir(p, i);
 		m->ifindex[i] = if_nametoindex(p->ifaces[i]);
 		if (!m->ifindex[i]) {
 			snprintf(err, errlen, "interface %s: %s", p->ifaces[i], strerror(errno));
@@ -216,8 +220,8 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
 	rc = jflowd_bpf__load(m->skel);
 	if (rc) {
 		snprintf(err, errlen, "load BPF program: %s%s", strerror(-rc),
-			 rc == -EPERM ? " (run as root, or with CAP_BPF and CAP_NET_ADMIN; before "
-					"Linux 5.11 also raise RLIMIT_MEMLOCK for the flow tables)"
+			 rc == -EPERM ? " (run as root, or with CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN; "
+					"before Linux 5.11 also raise RLIMIT_MEMLOCK for the flow tables)"
 				      : " (run with -v for libbpf's and the verifier's messages)");
 		goto fail;
 	}
@@ -537,6 +541,9 @@ int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params
 {
 	uint32_t old_idx[JF_MAX_IFACES], old_flags[JF_MAX_IFACES];
 	bool old_att[JF_MAX_IFACES], kept[JF_MAX_IFACES] = { false }, fresh[JF_MAX_IFACES];
+	int old_fd[JF_MAX_IFACES];
+	char old_name[JF_MAX_IFACES][JF_IFNAME_MAX];
+	uint8_t old_dirs[JF_MAX_IFACES];
 	uint32_t idx[JF_MAX_IFACES];
 	int n_old = m->n_ifaces, i, j, rc, ing_fd;
 	uint8_t one = 1;
@@ -551,6 +558,9 @@ int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params
 	memcpy(old_idx, m->ifindex, sizeof(old_idx));
 	memcpy(old_flags, m->attach_flags, sizeof(old_flags));
 	memcpy(old_att, m->attached, sizeof(old_att));
+	memcpy(old_fd, m->link_fd, sizeof(old_fd));
+	memcpy(old_name, m->name, sizeof(old_name));
+	memcpy(old_dirs, m->dirs, sizeof(old_dirs));
 	for (i = 0; i < p->n_ifaces; i++) {
 		fresh[i] = true;
 		for (j = 0; j < n_old; j++) {
@@ -560,17 +570,25 @@ int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params
 				m->ifindex[i] = old_idx[j];
 				m->attach_flags[i] = old_flags[j];
 				m->attached[i] = old_att[j];
+				m->link_fd[i] = old_fd[j];
 				break;
 			}
 		}
+		/* Names and directions follow the new parameters (the link
+		 * watcher re-attaches by them). */
+		snprintf(m->name[i], sizeof(m->name[i]), "%s", p->ifaces[i]);
+		m->dirs[i] = jf_meter_dir(p, i);
 		if (!fresh[i])
 			continue;
 		m->ifindex[i] = idx[i];
 		m->attached[i] = false;
+		m->link_fd[i] = -1;
 		/* New interfaces are ingress only: the reload refuses a new
 		 * egress one (the TC program is attached at start). */
 		if (!(jf_meter_dir(p, i) & JF_DIR_IN))
 			continue;
+		/* A bpf_link, as at start: a reload that adds an interface
+		 * keeps the guarantees of the first attach. */
 		rc = attach_one(m, i, p->ifaces[i], p->generic, err, errlen);
 		if (rc) {
 			for (j = 0; j < i; j++)
@@ -579,6 +597,9 @@ int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params
 			memcpy(m->ifindex, old_idx, sizeof(old_idx));
 			memcpy(m->attach_flags, old_flags, sizeof(old_flags));
 			memcpy(m->attached, old_att, sizeof(old_att));
+			memcpy(m->link_fd, old_fd, sizeof(old_fd));
+			memcpy(m->name, old_name, sizeof(old_name));
+			memcpy(m->dirs, old_dirs, sizeof(old_dirs));
 			return rc;
 		}
 		log_info("metering %s (ifindex %u) with %s XDP", p->ifaces[i], m->ifindex[i],
@@ -594,12 +615,14 @@ int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params
 	for (j = 0; j < n_old; j++) {
 		if (kept[j] || !old_att[j])
 			continue;
-		detach_ifindex(m, old_idx[j], old_flags[j]);
+		close(old_fd[j]);	/* the link goes with its last descriptor */
 		bpf_map_delete_elem(ing_fd, &old_idx[j]);
-		log_info("no longer metering ifindex %u", old_idx[j]);
+		log_info("no longer metering %s (ifindex %u)", old_name[j], old_idx[j]);
 	}
-	for (i = p->n_ifaces; i < JF_MAX_IFACES; i++)
+	for (i = p->n_ifaces; i < JF_MAX_IFACES; i++) {
 		m->attached[i] = false;
+		m->link_fd[i] = -1;
+	}
 	m->n_ifaces = p->n_ifaces;
 	return 0;
 }
@@ -624,6 +647,40 @@ void jf_xdp_meter_close(struct jf_xdp_meter *m)
 	free(m->updates);
 	free(m->percpu);
 	free(m);
+}
+
+void jf_xdp_meter_iface_gone(struct jf_xdp_meter *m, int i)
+{
+	detach_one(m, i);	/* the kernel let go of the link already */
+	jf_tc_meter_iface_gone(m->tc, m->name[i]);
+}
+
+/* Runs with CAP_NET_ADMIN only (the capabilities dropped after start-up):
+ * a link on the program already loaded, and the TC program the same way. */
+int jf_xdp_meter_iface_back(struct jf_xdp_meter *m, int i, uint32_t ifindex,
+			    char *err, size_t errlen)
+{
+	int rc;
+
+	detach_one(m, i);
+	m->ifindex[i] = ifindex;
+	rc = jf_mirror_iface_back(m->mirror, m->name[i], ifindex, err, errlen);
+	if (rc)
+		return rc;
+	if (m->dirs[i] & JF_DIR_IN) {
+		rc = attach_one(m, i, m->name[i], m->generic, err, errlen);
+		if (rc)
+			return rc;
+		log_info("interface %s is back (ifindex %u): metering it again with %s XDP",
+			 m->name[i], ifindex, jf_xdp_meter_mode(m, i));
+	}
+	rc = jf_tc_meter_iface_back(m->tc, m->name[i], ifindex, err, errlen);
+	if (rc)
+		return rc;
+	if (m->dirs[i] & JF_DIR_OUT)
+		log_info("interface %s is back (ifindex %u): metering its egress again (tc)",
+			 m->name[i], ifindex);
+	return 0;
 }
 
 const char *jf_xdp_meter_mode(const struct jf_xdp_meter *m, int i)
@@ -727,6 +784,16 @@ static void ops_close(struct jf_meter *m)
 	jf_xdp_meter_close(xdp_of(m));
 }
 
+static void ops_iface_gone(struct jf_meter *m, int i)
+{
+	jf_xdp_meter_iface_gone(xdp_of(m), i);
+}
+
+static int ops_iface_back(struct jf_meter *m, int i, uint32_t ifindex, char *err, size_t errlen)
+{
+	return jf_xdp_meter_iface_back(xdp_of(m), i, ifindex, err, errlen);
+}
+
 const struct jf_meter_ops jf_xdp_meter_ops = {
 	.name = "xdp",
 	.keep_caps = 1ULL << CAP_NET_ADMIN,	/* attach a link again */
@@ -739,4 +806,6 @@ const struct jf_meter_ops jf_xdp_meter_ops = {
 	.ifindex = ops_ifindex,
 	.kernel_bytes = ops_kernel_bytes,
 	.close = ops_close,
+	.iface_gone = ops_iface_gone,
+	.iface_back = ops_iface_back,
 };

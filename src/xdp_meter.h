@@ -51,6 +51,14 @@ int jf_xdp_meter_current_map_fd(const struct jf_xdp_meter *m);
 /* Kernel memory charged to the flow maps and the spill ring (bytes). */
 uint64_t jf_xdp_meter_kernel_bytes(const struct jf_xdp_meter *m);
 
+/* Interface i was deleted: let go of its link. */
+void jf_xdp_meter_iface_gone(struct jf_xdp_meter *m, int i);
+
+/* Interface i is there again as ifindex: attach to it (XDP and/or TC, as
+ * it was metered). 0 or -errno with a reason in err. */
+int jf_xdp_meter_iface_back(struct jf_xdp_meter *m, int i, uint32_t ifindex,
+			    char *err, size_t errlen);
+
 /* Mode each interface was attached in ("native", "generic"). */
 const char *jf_xdp_meter_mode(const struct jf_xdp_meter *m, int i);
 uint32_t jf_xdp_meter_ifindex(const struct jf_xdp_meter *m, int i);

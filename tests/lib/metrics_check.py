@@ -96,6 +96,13 @@ def main():
             print(f"metrics: collector {lab['collector']}: {drop} packets dropped, "
                   "--no-loss given")
             ok = False
+        # UDP: sent while the collector refused them (port unreachable).
+        refused = sample(m, "jflowd_collector_refused_packets_total", labels)
+        if refused:
+            print(f"metrics: collector {lab['collector']}: {refused} packets sent "
+                  f"while it refused them")
+            if args.no_loss:
+                ok = False
     if args.no_loss and lost:
         print("metrics: packets unaccounted, --no-loss given")
         ok = False

@@ -208,3 +208,23 @@ veth_rx_dropped() { in_ns "$1" ip -s -j link show veth0 | /usr/bin/python3 -c \
 	'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["dropped"])'; }
 
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# udp_sink NS PORT...: read and discard UDP on the namespace's loopback, so
+# that exports to those ports are not refused (a replay that sends to a
+# refusing port exits 1) while a capture looks at them.
+udp_sink() {
+	local n=$1; shift
+	bg_ns "$n" /usr/bin/python3 -c '
+import select, socket, sys
+socks = []
+for p in sys.argv[1:]:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+    s.bind(("127.0.0.1", int(p)))
+    socks.append(s)
+while True:
+    for s in select.select(socks, [], [])[0]:
+        s.recv(65536)
+' "$@"
+	for p in "$@"; do wait_for 5 udp_listening "$n" "$p" || fail "udp sink on $p did not start"; done
+}

@@ -16,6 +16,7 @@ need_cmd ipfixDump dumpcap tshark
 JF_OPTS=(-t idle=3,active=10,fin=1 --template-interval 5 --mtu 1000 -q)
 
 netns_pair a b
+udp_sink a 4739
 # run NAME [jflowd options]: the IPFIX messages, in order, in $WORK/NAME.ipfix
 run() {
 	local name=$1; shift

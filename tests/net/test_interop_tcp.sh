@@ -23,11 +23,12 @@ netns_pair a b
 in_ns a sysctl -qw net.ipv6.conf.lo.disable_ipv6=0
 tcp_listening() { in_ns a ss -Hltn "sport = :4739" | grep -q .; }
 
-# outage NAME BUFFER: a run whose collector goes away for 1.5 s and comes
+# outage NAME BUFFER RC: a run whose collector goes away for 1.5 s and comes
 # back; its files in $WORK/NAME-c1 and NAME-c2, metrics in $WORK/NAME.prom,
-# ipfixDump's text of both connections in $WORK/NAME.txt.
+# ipfixDump's text of both connections in $WORK/NAME.txt. RC: jflowd's
+# expected exit status (1: a replay that lost records says so).
 outage() {
-	local name=$1 buf=$2 c1 c2 jf c f msgs=0 data=0 tmpl=0 a b t
+	local name=$1 buf=$2 want=$3 rc=0 c1 c2 jf c f msgs=0 data=0 tmpl=0 a b t
 	mkdir -p "$WORK/$name-c1" "$WORK/$name-c2"
 	bg_ns a $COLLECTOR ::1 4739 "$WORK/$name-c1" > "$WORK/$name-c1.log"
 	c1=$LAST_PID
@@ -41,7 +42,9 @@ outage() {
 	sleep 1.5
 	bg_ns a $COLLECTOR ::1 4739 "$WORK/$name-c2" > "$WORK/$name-c2.log"	# ...and comes back
 	c2=$LAST_PID
-	wait "$jf" || fail "$name: jflowd exited $?: $(cat "$WORK/$name-jflowd.log")"
+	wait "$jf" || rc=$?
+	[ "$rc" = "$want" ] \
+		|| fail "$name: jflowd exited $rc, expected $want: $(cat "$WORK/$name-jflowd.log")"
 	PIDS=$(echo "$PIDS" | tr ' ' '\n' | grep -vx "$jf" | tr '\n' ' ')
 	stop_pid "$c2"
 	cat "$WORK/$name-c1.log" "$WORK/$name-c2.log" "$WORK/$name-jflowd.log"
@@ -114,7 +117,7 @@ PY
 
 # 1. A queue (4 MiB) that outlasts the outage: the collector holds exactly
 #    what was sent, flow by flow, whatever jflowd's counters say.
-outage roomy 4194304
+outage roomy 4194304 0
 expect_eq "roomy: dropped_records_total" "$(metric "$WORK/roomy.prom" jflowd_collector_dropped_records_total)" 0
 $FLOWCMP "$WORK/truth.csv" "$WORK/roomy.txt" --format ipfixdump --vlan \
 	|| fail "roomy: the collector does not hold what was sent"
@@ -122,7 +125,7 @@ $FLOWCMP "$WORK/truth.csv" "$WORK/roomy.txt" --format ipfixdump --vlan \
 # 2. The 128 KiB queue does not outlast it: records are dropped. No flow has
 #    more at the collector than was sent, and what it lacks, in total, is
 #    exactly what the metrics count as dropped while it was away.
-outage small 131072
+outage small 131072 1
 [ "$(metric "$WORK/small.prom" jflowd_collector_dropped_records_total)" -gt 0 ] \
 	|| fail "small: nothing dropped: the outage did not outlast the queue"
 $FLOWCMP "$WORK/truth.csv" "$WORK/small.txt" --format ipfixdump --vlan \

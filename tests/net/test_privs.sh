@@ -100,14 +100,18 @@ stop_jflowd "$JF"
 
 # 4. A replay keeps nothing.
 "$TRAFGEN" --out "$WORK/in.pcap" --flows 10 --packets 100 --expect "$WORK/expect.csv"
+udp_sink rx 2055	# a replay whose collector refused exits 1
+SINK=$LAST_PID
 in_ns rx "$JFLOWD" -r "$WORK/in.pcap" -n v9://127.0.0.1:2055 -v 2>"$WORK/jflowd.log" \
 	|| fail "replay failed"
 grep -q "capabilities now: effective 0," "$WORK/jflowd.log" \
 	|| { cat "$WORK/jflowd.log"; fail "replay kept capabilities"; }
 log "replay: $(grep -o 'capabilities now.*' "$WORK/jflowd.log")"
+stop_pid "$SINK"
 
 # 5. Reload as --user nobody with CAP_NET_ADMIN alone: an interface added
-# by a reload is attached (and one removed detached), and metered.
+# by a reload is attached (by a bpf_link, and one removed detached), and
+# metered, also after it was deleted and created again.
 ip link add veth1 netns "$(ns tx)" type veth peer name veth1 netns "$(ns rx)"
 in_ns rx ip addr add 10.0.1.2/24 dev veth1
 in_ns tx ip addr add 10.0.1.1/24 dev veth1
@@ -131,6 +135,20 @@ in_ns rx ip link show veth1 | grep -q "xdp" || fail "no XDP program on veth1"
 in_ns rx ip link show veth0 | grep -q "xdp" && fail "XDP program still on veth0"
 read -r eff prm bnd uid < <(caps "$pid")
 expect_eq "reload as nobody: CapEff Uid" "$eff $uid" "$NET_ADMIN $(id -u nobody)"
+# Attached by a bpf_link, as at start: a netlink detach cannot take it off.
+in_ns rx ip link set dev veth1 xdp off 2>/dev/null && fail "veth1: XDP attached without a bpf_link"
+# The link watcher follows the reloaded set: veth1 deleted and created
+# again is attached again, as nobody with CAP_NET_ADMIN alone.
+ip -n "$(ns rx)" link del veth1
+wait_for 5 grep -q "interface veth1 is gone" "$WORK/jflowd.log" || fail "veth1's loss not seen"
+ip link add veth1 netns "$(ns tx)" type veth peer name veth1 netns "$(ns rx)"
+in_ns rx ip addr add 10.0.1.2/24 dev veth1
+in_ns tx ip addr add 10.0.1.1/24 dev veth1
+in_ns rx ip link set veth1 up
+in_ns tx ip link set veth1 up
+wait_for 5 grep -q "interface veth1 is back" "$WORK/jflowd.log" \
+	|| { cat "$WORK/jflowd.log"; fail "veth1 not attached again after the reload"; }
+in_ns rx ip link show veth1 | grep -q "xdp" || fail "no XDP program on the new veth1"
 in_ns tx /usr/bin/python3 -c '
 import socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "config.h"
+#include "log.h"
 #include "export_proto.h"
 #include "meter.h"
 
@@ -36,6 +37,13 @@ static void test_url_ok(void **state)
 	assert_string_equal(u.port, "2055");
 	assert_int_equal(jf_url_parse("ipfix://host/", &u, err, sizeof(err)), 0);
 	assert_string_equal(u.port, "4739");
+	assert_int_equal(u.sequence, -1);
+	assert_int_equal(jf_url_parse("ipfix://h:9?sequence=nfdump", &u, err, sizeof(err)), 0);
+	assert_int_equal(u.sequence, JF_IPFIX_SEQ_NFDUMP);
+	assert_string_equal(u.port, "9");
+	assert_int_equal(jf_url_parse("ipfix+tcp://[::1]/?sequence=rfc", &u, err, sizeof(err)), 0);
+	assert_int_equal(u.sequence, JF_IPFIX_SEQ_RFC);
+	assert_string_equal(u.host, "::1");
 }
 
 static void test_url_bad(void **state)
@@ -43,7 +51,8 @@ static void test_url_bad(void **state)
 	static const char *const bad[] = {
 		"127.0.0.1:4739", "sflow://x:6343", "ipfix://", "ipfix://:4739",
 		"ipfix://h:0", "ipfix://h:65536", "ipfix://h:12x", "v9://2001:db8::1:2055",
-		"v9://[::1", "v9://[::1]x", "ipfix://h:4739/extra",
+		"v9://[::1", "v9://[::1]x", "ipfix://h:4739/extra", "v9://host/garbage",
+		"v9://h?sequence=nfdump", "ipfix://h?seq=1", "ipfix://h?sequence=x",
 	};
 	struct jf_collector_url u;
 	char err[256];
@@ -179,6 +188,73 @@ static void test_config_file(void **state)
 	assert_int_equal(LOAD(&c, "-c", path), -1);	/* missing file */
 }
 
+/* A switch in the configuration file goes the way its value says; a value
+ * that says neither way is an error. */
+static int load_text(struct jf_config *c, const char *text)
+{
+	char path[] = "/tmp/jflowd-test-config.XXXXXX";
+	int fd = mkstemp(path), rc;
+	FILE *f;
+
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	fputs(text, f);
+	fclose(f);
+	rc = LOAD(c, "-c", path);
+	unlink(path);
+	return rc;
+}
+
+static void test_config_switches(void **state)
+{
+	static const char *const off[] = { "false", "no", "off", "0", "FALSE", "Off" };
+	static const char *const on[] = { "true", "yes", "on", "1", "True" };
+	char text[256];
+	struct jf_config c;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(off) / sizeof(off[0]); i++) {
+		snprintf(text, sizeof(text), "interface = eth0\ncollector = ipfix://h\n"
+			 "mirror = %s\nverbose = %s\nquiet = %s\n", off[i], off[i], off[i]);
+		assert_int_equal(load_text(&c, text), 0);
+		assert_false(c.mirror);
+		assert_int_equal(c.verbosity, JF_LOG_INFO);
+	}
+	for (i = 0; i < sizeof(on) / sizeof(on[0]); i++) {
+		snprintf(text, sizeof(text), "interface = eth0\ncollector = ipfix://h\n"
+			 "mirror = %s\nverbose = %s\n", on[i], on[i]);
+		assert_int_equal(load_text(&c, text), 0);
+		assert_true(c.mirror);
+		assert_int_equal(c.verbosity, JF_LOG_DEBUG);
+	}
+	assert_int_equal(load_text(&c, "interface = eth0\ncollector = ipfix://h\nmirror\n"), 0);
+	assert_true(c.mirror);
+	assert_int_equal(load_text(&c, "interface = eth0\ncollector = ipfix://h\n"
+				   "mirror = maybe\n"), -1);
+	assert_int_equal(load_text(&c, "interface = eth0\ncollector = ipfix://h\n"
+				   "verbose = 2\n"), -1);
+}
+
+/* Only whole lines of a regular file: a directory, a device and a line
+ * too long to read whole are errors, not an empty or a cut configuration. */
+static void test_config_bad_files(void **state)
+{
+	char text[6000];
+	struct jf_config c;
+
+	(void)state;
+	assert_int_equal(LOAD(&c, "-c", "/tmp", "-i", "eth0", "-n", "ipfix://h"), -1);
+	assert_int_equal(LOAD(&c, "-c", "/dev/zero", "-i", "eth0", "-n", "ipfix://h"), -1);
+	assert_int_equal(LOAD(&c, "-c", "/dev/null", "-i", "eth0", "-n", "ipfix://h"), -1);
+	/* A collector hidden in the tail of a long comment. */
+	memset(text, 'x', sizeof(text));
+	memcpy(text, "interface = eth0\ncollector = ipfix://h\n# ", 41);
+	memcpy(text + 41 - 2 + 4607, "collector = v5://evil\n", 23);
+	assert_int_equal(load_text(&c, text), -1);
+	assert_int_equal(load_text(&c, "interface = eth0\ncollector = ipfix://h\n"), 0);
+}
+
 /* Export options: --ipfix-sequence rfc (default) or nfdump, --tcp-buffer
  * at least one largest message; anything else is a usage error. */
 static void test_export_options(void **state)
@@ -241,7 +317,7 @@ static void test_sizing(void **state)
 	c.map_flows = 67108864;
 	assert_int_equal(jf_config_size(&c, 24 * gib, 20 * gib, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "--map-flows 67108864"));
-	assert_non_null(strstr(err, "available"));
+	assert_non_null(strstr(err, "available: lower --map-flows"));
 	/* --max-flows 67108864 does not fit either. */
 	jf_config_defaults(&c);
 	c.n_ifaces = 1;
@@ -268,6 +344,8 @@ int main(void)
 		cmocka_unit_test(test_cli),
 		cmocka_unit_test(test_cli_errors),
 		cmocka_unit_test(test_config_file),
+		cmocka_unit_test(test_config_switches),
+		cmocka_unit_test(test_config_bad_files),
 		cmocka_unit_test(test_export_options),
 		cmocka_unit_test(test_sizing),
 	};

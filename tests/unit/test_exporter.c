@@ -404,7 +404,8 @@ static void ipfix_count(const uint8_t *m, size_t len, unsigned *flows, unsigned 
 
 /* IPFIX sequence with options data after data messages: --ipfix-sequence
  * rfc counts options data records, nfdump counts flow records only. */
-static void run_sequence_mode(enum jf_ipfix_seq mode)
+static void run_sequence_query(enum jf_ipfix_seq global, const char *query,
+			       enum jf_ipfix_seq mode)
 {
 	struct rx r = rx_open();
 	struct jf_config cfg;
@@ -416,9 +417,9 @@ static void run_sequence_mode(enum jf_ipfix_seq mode)
 	bool data_seen = false;
 	ssize_t n;
 
-	snprintf(url, sizeof(url), "ipfix://127.0.0.1:%d", r.port);
+	snprintf(url, sizeof(url), "ipfix://127.0.0.1:%d%s", r.port, query);
 	jf_config_defaults(&cfg);
-	cfg.ipfix_sequence = mode;
+	cfg.ipfix_sequence = global;
 	e = exporter_cfg(&cfg, url);
 	jf_exporter_add_ifname(e, 3, "eth0", "uplink");
 	jf_exporter_start(e, T0, T0);
@@ -444,6 +445,49 @@ static void run_sequence_mode(enum jf_ipfix_seq mode)
 	}
 	assert_int_equal(flows_total, 120);
 	assert_true(opt_after_data >= 2);	/* the modes really differ here */
+	close(r.fd);
+	jf_exporter_free(e);
+}
+
+static void run_sequence_mode(enum jf_ipfix_seq mode)
+{
+	run_sequence_query(mode, "", mode);
+}
+
+/* Per collector, ?sequence= in its URL overrides --ipfix-sequence. */
+static void test_ipfix_sequence_per_collector(void **state)
+{
+	(void)state;
+	run_sequence_query(JF_IPFIX_SEQ_RFC, "?sequence=nfdump", JF_IPFIX_SEQ_NFDUMP);
+	run_sequence_query(JF_IPFIX_SEQ_NFDUMP, "?sequence=rfc", JF_IPFIX_SEQ_RFC);
+}
+
+/* Over UDP, templates go out three times at start-up, a second apart,
+ * then every --template-interval. */
+static void test_startup_templates(void **state)
+{
+	struct rx r = rx_open();
+	struct jf_config cfg;
+	char url[64];
+	struct jf_exporter *e;
+	uint8_t buf[65536];
+	unsigned k, with_templates = 0;
+	ssize_t n;
+
+	(void)state;
+	snprintf(url, sizeof(url), "ipfix://127.0.0.1:%d", r.port);
+	jf_config_defaults(&cfg);
+	e = exporter_cfg(&cfg, url);
+	jf_exporter_start(e, T0, T0);
+	for (k = 1; k <= 10; k++)
+		jf_exporter_flush(e, T0 + k * 1000);
+	while ((n = recv(r.fd, buf, sizeof(buf), 0)) > 0) {
+		unsigned flows, opts, tsets;
+
+		ipfix_count(buf, (size_t)n, &flows, &opts, &tsets);
+		with_templates += tsets > 0;
+	}
+	assert_int_equal(with_templates, 3);
 	close(r.fd);
 	jf_exporter_free(e);
 }
@@ -892,6 +936,8 @@ int main(void)
 		cmocka_unit_test(test_collector_down),
 		cmocka_unit_test(test_ipfix_sequence_rfc),
 		cmocka_unit_test(test_ipfix_sequence_nfdump),
+		cmocka_unit_test(test_ipfix_sequence_per_collector),
+		cmocka_unit_test(test_startup_templates),
 		cmocka_unit_test(test_collector_comes_back),
 		cmocka_unit_test(test_tcp_reconnect),
 		cmocka_unit_test(test_tcp_queue_bound),

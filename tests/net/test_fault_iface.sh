@@ -1,0 +1,118 @@
+#!/bin/bash
+# Pins (fault: interface churn): the metered interface deleted under
+# traffic and created again under the same name: jflowd logs the loss and
+# the return, the metric jflowd_interface_attached follows, it meters the
+# new interface (XDP by a new bpf_link, with only CAP_NET_ADMIN left after
+# start-up), and the collector holds exactly what the sender sent, flow by
+# flow. Then the same for egress metering (IFACE:out): the TC program is
+# attached again on the new interface; and for a mirror port, promiscuous
+# again.
+. "$(dirname "$0")/lib.sh"
+need_root
+need_cmd nfcapd nfdump
+
+NET_ADMIN=0000000000001000
+# recreate: delete veth0 (the peer goes with it), create the pair again.
+recreate() {
+	ip -n "$(ns rx)" link del veth0
+	wait_for 5 sh -c "grep -q 'jflowd_interface_attached{ifname=\"veth0\"} 0' '$WORK/$1.prom'" ||
+		fail "$1: metrics do not show veth0 detached"
+	grep -q "interface veth0 is gone" "$WORK/$1.log" || fail "$1: the loss is not logged"
+	ip link add veth0 netns "$(ns tx)" type veth peer name veth0 netns "$(ns rx)"
+	in_ns tx ip addr add 10.0.0.1/24 dev veth0
+	in_ns rx ip addr add 10.0.0.2/24 dev veth0
+	ip -n "$(ns tx)" link set veth0 up
+	ip -n "$(ns rx)" link set veth0 up
+	wait_for 5 sh -c "grep -q 'jflowd_interface_attached{ifname=\"veth0\"} 1' '$WORK/$1.prom'" ||
+		fail "$1: metrics do not show veth0 attached again: $(cat "$WORK/$1.log")"
+	grep -q "interface veth0 is back" "$WORK/$1.log" || fail "$1: the return is not logged"
+}
+start() { # NAME jflowd-options...
+	local name=$1; shift
+	bg_ns rx "$JFLOWD" "$@" -n v9://127.0.0.1:2055 -t idle=1,active=2 \
+		--metrics-file "$WORK/$name.prom" 2> "$WORK/$name.log"
+	JF=$LAST_PID
+	wait_for 5 test -s "$WORK/$name.prom" || fail "$name: jflowd did not start: $(cat "$WORK/$name.log")"
+	expect_eq "$name: attached at start" \
+		"$(metric "$WORK/$name.prom" 'jflowd_interface_attached{ifname="veth0"}')" 1
+	sleep 0.3
+	# Re-attaching runs with what is left after the capability drop.
+	expect_eq "$name: CapEff" "$(awk '/^CapEff/ {print $2}' \
+		"/proc/$(pgrep -f "^$JFLOWD $1" | head -1)/status")" "$NET_ADMIN"
+}
+
+# 1. Ingress (XDP).
+netns_pair tx rx
+in_ns tx ip addr add 10.0.0.1/24 dev veth0
+in_ns rx ip addr add 10.0.0.2/24 dev veth0
+start_nfcapd rx 2055 "$WORK/nf"
+start xdp -i veth0
+in_ns tx "$TRAFGEN" --iface veth0 --flows 30 --packets 3000 --expect "$WORK/sent1.csv" >/dev/null
+sleep 1.5
+recreate xdp
+in_ns tx "$TRAFGEN" --iface veth0 --flows 30 --packets 3000 --seed 1000 \
+	--expect "$WORK/sent2.csv" >/dev/null
+sleep 2.5
+stop_jflowd "$JF" "$WORK/xdp.log"
+cat "$WORK/xdp.log"
+expect_eq "xdp: packets metered (3000 before, 3000 after)" \
+	"$(metric "$WORK/xdp.prom" jflowd_packets_metered_total)" 6000
+$METRICS_CHECK "$WORK/xdp.prom" --no-loss --expect-metered 6000 || fail "xdp: metrics invariant"
+settle rx 2055
+stop_nfcapd "$NFCAPD_PID"
+{ cat "$WORK/sent1.csv"; tail -n +2 "$WORK/sent2.csv"; } > "$WORK/sent.csv"
+nfdump_csv "$WORK/nf" "$WORK/got.csv"
+$FLOWCMP "$WORK/sent.csv" "$WORK/got.csv" || fail "xdp: the collector does not hold what was sent"
+
+# 2. Egress (TC): what rx itself sends out of veth0, before and after.
+send() { # N SPORT: N UDP datagrams from rx to tx, one flow
+	in_ns rx /usr/bin/python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.0.0.2", int(sys.argv[2])))
+for i in range(int(sys.argv[1])):
+    s.sendto(b"x" * 200, ("10.0.0.1", 9))
+    time.sleep(0.002)' "$1" "$2" || fail "send"
+}
+start_nfcapd rx 2055 "$WORK/nf2"
+start tc -i veth0:out
+grep -q "metering veth0 on egress" "$WORK/tc.log" || fail "tc: no egress metering"
+send 200 40001
+sleep 1.5
+recreate tc
+grep -q "metering its egress again" "$WORK/tc.log" || fail "tc: egress not attached again"
+send 300 40002
+sleep 2.5
+stop_jflowd "$JF" "$WORK/tc.log"
+cat "$WORK/tc.log"
+# ARP requests rx sends are metered too (unaccounted: non-IP).
+$METRICS_CHECK "$WORK/tc.prom" || fail "tc: metrics invariant"
+settle rx 2055
+stop_nfcapd "$NFCAPD_PID"
+for p in 40001:200 40002:300; do
+	expect_eq "tc: packets from port ${p%:*} at the collector" \
+		"$(nfdump -R "$WORK/nf2" -q -o 'fmt:%pkt' "src port ${p%:*} and dst port 9" \
+			| awk '{s+=$1} END {print s+0}')" "${p#*:}"
+done
+
+# 3. A mirror port: promiscuous again on the new interface (the kernel
+#    dropped the membership with the old one).
+promisc() { ip -d -n "$(ns rx)" link show veth0 | grep -o 'promiscuity [0-9]*'; }
+start_nfcapd rx 2055 "$WORK/nf3"
+start mirror -i veth0 --mirror
+expect_eq "mirror: at start" "$(promisc)" "promiscuity 1"
+recreate mirror
+grep -q "veth0: promiscuous again" "$WORK/mirror.log" || fail "mirror: not promiscuous again"
+expect_eq "mirror: on the new interface" "$(promisc)" "promiscuity 1"
+in_ns tx "$TRAFGEN" --iface veth0 --flows 10 --packets 500 --families 4 \
+	--dst-mac 02:00:00:00:00:99 >/dev/null
+sleep 2.5
+stop_jflowd "$JF" "$WORK/mirror.log"
+expect_eq "mirror: promiscuity after exit" "$(promisc)" "promiscuity 0"
+settle rx 2055
+stop_nfcapd "$NFCAPD_PID"
+# The new interface's own IPv6 chatter aside.
+expect_eq "mirror: packets from the new interface at the collector" \
+	"$(nfdump -R "$WORK/nf3" -q -o 'fmt:%pkt' 'src net 198.18.0.0/16' \
+		| awk '{s+=$1} END {print s+0}')" 500
+log "ok: the interface's loss and return are followed: ingress, egress, mirror port"
