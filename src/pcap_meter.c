@@ -465,7 +465,8 @@ int jf_pcap_meter_poll(struct jf_pcap_meter *m, int timeout_ms)
 	int i, rc, total = 0;
 
 	for (i = 0; i < m->n; i++) {
-		pfd[i].fd = pcap_get_selectable_fd(m->src[i].p);
+		/* A capture closed while its interface is gone: poll skips -1. */
+		pfd[i].fd = m->src[i].p ? pcap_get_selectable_fd(m->src[i].p) : -1;
 		pfd[i].events = POLLIN;
 		pfd[i].revents = 0;
 	}
@@ -496,7 +497,7 @@ void jf_pcap_meter_update_drops(struct jf_pcap_meter *m)
 	for (i = 0; i < m->n; i++) {
 		struct pcap_stat ps;
 
-		if (m->offline || pcap_stats(m->src[i].p, &ps))
+		if (m->offline || !m->src[i].p || pcap_stats(m->src[i].p, &ps))
 			continue;
 		/* ps_drop is 32 bits and wraps: accumulate deltas. */
 		st->capture_drops += (uint32_t)(ps.ps_drop - (uint32_t)m->src[i].last_drops);
@@ -601,6 +602,37 @@ static int ops_set_ifaces(struct jf_meter *mm, const struct jf_meter_params *p, 
 	return 0;
 }
 
+/* The interface is gone: meter what its capture still holds, then close
+ * it, so that a dead descriptor does not wake every poll. */
+static void ops_iface_gone(struct jf_meter *mm, int i)
+{
+	struct jf_pcap_meter *m = pcap_of(mm);
+
+	jf_pcap_meter_poll(m, 0);
+	jf_pcap_meter_update_drops(m);
+	close_source(&m->src[i]);
+	m->cur = NULL;
+}
+
+/* The interface is back (a new ifindex): capture on it again. CAP_NET_RAW
+ * is kept for this (keep_caps below). */
+static int ops_iface_back(struct jf_meter *mm, int i, uint32_t ifindex, char *err,
+			  size_t errlen)
+{
+	struct jf_pcap_meter *m = pcap_of(mm);
+	char name[JF_IFNAME_MAX];
+
+	snprintf(name, sizeof(name), "%s", m->src[i].name);
+	log_info("interface %s is back (ifindex %u): capturing on it again", name, ifindex);
+	close_source(&m->src[i]);
+	if (open_source(&m->src[i], name, err, errlen)) {
+		close_source(&m->src[i]);
+		snprintf(m->src[i].name, sizeof(m->src[i].name), "%s", name);
+		return -ENODEV;
+	}
+	return 0;
+}
+
 static uint32_t ops_ifindex(const struct jf_meter *m, int i)
 {
 	return jf_pcap_meter_ifindex(pcap_of(m), i);
@@ -626,6 +658,8 @@ const struct jf_meter_ops jf_pcap_meter_ops = {
 	.stop = ops_stop,
 	.set_sample_rate = ops_set_sample_rate,
 	.set_ifaces = ops_set_ifaces,
+	.iface_gone = ops_iface_gone,
+	.iface_back = ops_iface_back,
 	.ifindex = ops_ifindex,
 	.kernel_bytes = ops_kernel_bytes,
 	.close = ops_close,

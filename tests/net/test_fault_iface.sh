@@ -6,12 +6,13 @@
 # start-up), and the collector holds exactly what the sender sent, flow by
 # flow. Then the same for egress metering (IFACE:out): the TC program is
 # attached again on the new interface; and for a mirror port, promiscuous
-# again.
+# again; and for the libpcap backend, which opens its capture again.
 . "$(dirname "$0")/lib.sh"
 need_root
 need_cmd nfcapd nfdump
 
 NET_ADMIN=0000000000001000
+NET_RAW=0000000000002000
 # recreate: delete veth0 (the peer goes with it), create the pair again.
 recreate() {
 	ip -n "$(ns rx)" link del veth0
@@ -28,7 +29,8 @@ recreate() {
 	grep -q "interface veth0 is back" "$WORK/$1.log" || fail "$1: the return is not logged"
 }
 start() { # NAME jflowd-options...
-	local name=$1; shift
+	local name=$1 caps=$NET_ADMIN; shift
+	[ "$name" = pcap ] && caps=$NET_RAW
 	bg_ns rx "$JFLOWD" "$@" -n v9://127.0.0.1:2055 -t idle=1,active=2 \
 		--metrics-file "$WORK/$name.prom" 2> "$WORK/$name.log"
 	JF=$LAST_PID
@@ -38,7 +40,7 @@ start() { # NAME jflowd-options...
 	sleep 0.3
 	# Re-attaching runs with what is left after the capability drop.
 	expect_eq "$name: CapEff" "$(awk '/^CapEff/ {print $2}' \
-		"/proc/$(pgrep -f "^$JFLOWD $1" | head -1)/status")" "$NET_ADMIN"
+		"/proc/$(pgrep -f "^$JFLOWD $1" | head -1)/status")" "$caps"
 }
 
 # 1. Ingress (XDP).
@@ -115,4 +117,23 @@ stop_nfcapd "$NFCAPD_PID"
 expect_eq "mirror: packets from the new interface at the collector" \
 	"$(nfdump -R "$WORK/nf3" -q -o 'fmt:%pkt' 'src net 198.18.0.0/16' \
 		| awk '{s+=$1} END {print s+0}')" 500
-log "ok: the interface's loss and return are followed: ingress, egress, mirror port"
+# 4. libpcap: the capture on the old interface is closed, a new one opened
+#    with only CAP_NET_RAW left.
+start_nfcapd rx 2055 "$WORK/nf4"
+start pcap -i veth0 -m pcap
+in_ns tx "$TRAFGEN" --iface veth0 --flows 30 --packets 3000 --seed 2000 \
+	--expect "$WORK/psent1.csv" >/dev/null
+sleep 1.5
+recreate pcap
+in_ns tx "$TRAFGEN" --iface veth0 --flows 30 --packets 3000 --seed 3000 \
+	--expect "$WORK/psent2.csv" >/dev/null
+sleep 2.5
+stop_jflowd "$JF" "$WORK/pcap.log"
+cat "$WORK/pcap.log"
+$METRICS_CHECK "$WORK/pcap.prom" --no-loss --expect-metered 6000 || fail "pcap: metrics invariant"
+settle rx 2055
+stop_nfcapd "$NFCAPD_PID"
+{ cat "$WORK/psent1.csv"; tail -n +2 "$WORK/psent2.csv"; } > "$WORK/psent.csv"
+nfdump_csv "$WORK/nf4" "$WORK/pgot.csv"
+$FLOWCMP "$WORK/psent.csv" "$WORK/pgot.csv" || fail "pcap: the collector does not hold what was sent"
+log "ok: the interface's loss and return are followed: ingress, egress, mirror port, libpcap"
