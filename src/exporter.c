@@ -850,12 +850,3 @@ void jf_exporter_apply(struct jf_exporter *e, const struct jf_exporter_params *p
 	e->n_staged = 0;
 }
 
-bool jf_exporter_retiring(const struct jf_exporter *e)
-{
-	int i;
-
-	for (i = 0; i < e->n; i++)
-		if (e->c[i].retiring)
-			return true;
-	return false;
-}

@@ -110,8 +110,6 @@ int jf_exporter_stage(struct jf_exporter *e, const struct jf_exporter_params *p,
 void jf_exporter_unstage(struct jf_exporter *e);
 void jf_exporter_apply(struct jf_exporter *e, const struct jf_exporter_params *p,
 		       uint64_t now_ms, int drain_ms);
-/* A removed collector still drains its queue. */
-bool jf_exporter_retiring(const struct jf_exporter *e);
 void jf_exporter_clear_ifnames(struct jf_exporter *e);
 
 int jf_exporter_count(const struct jf_exporter *e);

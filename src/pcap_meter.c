@@ -505,11 +505,6 @@ void jf_pcap_meter_update_drops(struct jf_pcap_meter *m)
 	}
 }
 
-int jf_pcap_meter_count(const struct jf_pcap_meter *m)
-{
-	return m->n;
-}
-
 uint32_t jf_pcap_meter_ifindex(const struct jf_pcap_meter *m, int i)
 {
 	return m->src[i].ifindex;

@@ -50,7 +50,6 @@ int jf_pcap_meter_poll(struct jf_pcap_meter *m, int timeout_ms);
 /* Live: the kernel's drop counters into st->capture_drops. */
 void jf_pcap_meter_update_drops(struct jf_pcap_meter *m);
 
-int jf_pcap_meter_count(const struct jf_pcap_meter *m);
 uint32_t jf_pcap_meter_ifindex(const struct jf_pcap_meter *m, int i);
 
 #endif

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "config.h"
+#include "../lib/config_load.h"
 #include "log.h"
 #include "export_proto.h"
 #include "meter.h"
@@ -91,21 +92,6 @@ static void test_timeouts(void **state)
 	assert_int_not_equal(jf_config_parse_timeouts(&c, "idle=", err, sizeof(err)), 0);
 }
 
-static int load(struct jf_config *c, const char *const *args, int n)
-{
-	char *argv[32];
-	int i;
-
-	argv[0] = (char *)"jflowd";
-	for (i = 0; i < n; i++)
-		argv[i + 1] = (char *)args[i];
-	argv[n + 1] = NULL;
-	jf_config_defaults(c);
-	return jf_config_load(c, n + 1, argv);
-}
-
-#define LOAD(c, ...) ({ const char *const a_[] = { __VA_ARGS__ }; \
-			load((c), a_, (int)(sizeof(a_) / sizeof(a_[0]))); })
 
 static void test_cli(void **state)
 {

@@ -14,24 +14,10 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 #include "config.h"
+#include "../lib/config_load.h"
 #include "flow_cache.h"
 #include "mirror.h"
 
-static int load(struct jf_config *c, const char *const *args, int n)
-{
-	char *argv[32];
-	int i;
-
-	argv[0] = (char *)"jflowd";
-	for (i = 0; i < n; i++)
-		argv[i + 1] = (char *)args[i];
-	argv[n + 1] = NULL;
-	jf_config_defaults(c);
-	return jf_config_load(c, n + 1, argv);
-}
-
-#define LOAD(c, ...) ({ const char *const a_[] = { __VA_ARGS__ }; \
-			load((c), a_, (int)(sizeof(a_) / sizeof(a_[0]))); })
 
 static void test_iface_direction(void **state)
 {
