@@ -9,6 +9,9 @@
  *   v_parse_ktime   + bpf_ktime_get_ns
  *   v_parse_coarse  + bpf_ktime_get_coarse_ns
  *   v_parse_bss     + a clock the agent writes into .bss
+ *   v_parse_jiffies + bpf_jiffies64 (inlined by the verifier on 64-bit JITs:
+ *                     a load of `jiffies`) times ns per jiffy plus an
+ *                     agent-written offset, the program's clock
  *   v_hash_ktime    + BPF hash map, 60-byte key, 48-byte value (today's
  *                     update path, one map, no epoch parity)
  *   v_hash_coarse   the same with the coarse clock
@@ -38,6 +41,8 @@
 __u32 rot_mask;			/* flows - 1 (a power of two) */
 __u32 rot_mult;			/* odd: n -> n * mult & mask visits every flow once */
 __u64 bss_clock_ns;		/* the agent-written clock */
+__u64 jiffy_off_ns;		/* CLOCK_MONOTONIC ns = jiffies * ns + this */
+const volatile __u64 jiffy_ns = 4000000;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -167,7 +172,7 @@ static __always_inline void stat_add(__u32 reason, __u64 octets)
 	}
 }
 
-enum clk { CLK_NONE, CLK_KTIME, CLK_COARSE, CLK_BSS };
+enum clk { CLK_NONE, CLK_KTIME, CLK_COARSE, CLK_BSS, CLK_JIFFIES };
 
 static __always_inline __u64 clock_now(enum clk c)
 {
@@ -178,6 +183,8 @@ static __always_inline __u64 clock_now(enum clk c)
 		return bpf_ktime_get_coarse_ns();
 	case CLK_BSS:
 		return bss_clock_ns;
+	case CLK_JIFFIES:
+		return bpf_jiffies64() * jiffy_ns + jiffy_off_ns;
 	default:
 		return 0;
 	}
@@ -431,6 +438,7 @@ SEC("xdp.frags") int v_parse(struct xdp_md *ctx) { return variant(ctx, CLK_NONE,
 SEC("xdp.frags") int v_parse_ktime(struct xdp_md *ctx) { return variant(ctx, CLK_KTIME, T_NONE); }
 SEC("xdp.frags") int v_parse_coarse(struct xdp_md *ctx) { return variant(ctx, CLK_COARSE, T_NONE); }
 SEC("xdp.frags") int v_parse_bss(struct xdp_md *ctx) { return variant(ctx, CLK_BSS, T_NONE); }
+SEC("xdp.frags") int v_parse_jiffies(struct xdp_md *ctx) { return variant(ctx, CLK_JIFFIES, T_NONE); }
 SEC("xdp.frags") int v_hash_ktime(struct xdp_md *ctx) { return variant(ctx, CLK_KTIME, T_H60); }
 SEC("xdp.frags") int v_hash_coarse(struct xdp_md *ctx) { return variant(ctx, CLK_COARSE, T_H60); }
 SEC("xdp.frags") int v_hash_np(struct xdp_md *ctx) { return variant(ctx, CLK_COARSE, T_H60NP); }

@@ -56,7 +56,7 @@ struct variant {
 
 static struct variant variants[] = {
 	{ "trivial", TB_NONE }, { "parse", TB_NONE }, { "parse_ktime", TB_NONE },
-	{ "parse_coarse", TB_NONE }, { "parse_bss", TB_NONE },
+	{ "parse_coarse", TB_NONE }, { "parse_bss", TB_NONE }, { "parse_jiffies", TB_NONE },
 	{ "jflowd", TB_JFLOWD }, { "jflowd_table", TB_JFTABLE }, { "hash_ktime", TB_H60 }, { "hash_coarse", TB_H60 },
 	{ "hash_np", TB_H60NP }, { "hash16", TB_H16 }, { "oa_ktime", TB_OA128 }, { "oa_coarse", TB_OA128 },
 	{ "oa_bss", TB_OA128 }, { "oa64", TB_OA64 }, { "oa64_bss", TB_OA64 },
