@@ -34,6 +34,7 @@
 #include <bpf/libbpf.h>
 #include "jflowd/flow.h"
 #include "jflowd/table.h"
+#include "bpf_clock.h"
 #include "jflowd.skel.h"
 #include "proto_table.h"
 #include "proto_table.skel.h"
@@ -257,6 +258,8 @@ static bool table_on(enum tbl t)
 
 /* Tables of variants not selected get 1024 entries: at 1 M flows all of
  * them together need more memory than a shared machine may have free. */
+static struct jf_bpf_clock clk;
+
 static int open_ctx(struct ctx *c, uint32_t n)
 {
 	uint32_t big = n * 2 > 1024 ? n * 2 : 1024, ent;
@@ -272,6 +275,14 @@ static int open_ctx(struct ctx *c, uint32_t n)
 	c->jt = jflowd_bpf__open();
 	if (!c->pt || !c->jf || !c->jt)
 		return -errno;
+	/* The real program's clock as the agent sets it, and parse_jiffies'. */
+	c->jf->rodata->jiffy_ns = clk.tick_ns;
+	c->jt->rodata->jiffy_ns = clk.tick_ns;
+	c->jf->bss->clock_off_ns = clk.off_ns;
+	c->jt->bss->clock_off_ns = clk.off_ns;
+	if (clk.tick_ns)
+		c->pt->rodata->jiffy_ns = clk.tick_ns;
+	c->pt->bss->jiffy_off_ns = clk.off_ns;
 	slots = table_on(TB_JFTABLE) ? big_slots : 1024;
 	c->jt->rodata->table_on = 1;
 	c->jt->data->table_slots = slots;
@@ -783,6 +794,11 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	bench_pin(cpu);
+	rc = jf_bpf_clock_init(&clk);
+	if (rc)
+		fprintf(stderr, "proto_table: no jiffies clock (%s): the real program reads "
+			"bpf_ktime_get_ns\n", strerror(-rc));
+	rc = 0;
 	for (i = 0; i < nflows && !rc; i++) {
 		struct ctx ctx;
 

@@ -31,6 +31,7 @@
 #include <bpf/libbpf.h>
 #include "jflowd/flow.h"
 #include "jflowd/table.h"
+#include "bpf_clock.h"
 #include "jflowd.skel.h"
 #include "trivial.skel.h"
 #include "xdp_rotate.skel.h"
@@ -155,6 +156,8 @@ static bool is_flow_map(const struct bpf_map *m)
 /* The persistent flow table as the agent runs it by default (1.5 slots
  * per flow), mapped here to count and clear it. */
 static struct jf_slot *tbl;
+/* The program's clock as the agent sets it (jiffies); tick 0: not measured. */
+static struct jf_bpf_clock clk;
 static uint32_t tbl_slots;
 
 static uint64_t table_live(bool clear)
@@ -358,6 +361,8 @@ static int bench_flows(const struct opts *o, int trivial_fd, uint32_t nflows)
 	tbl_slots = nflows + nflows / 2;
 	skel->rodata->table_on = 1;
 	skel->data->table_slots = tbl_slots;
+	skel->rodata->jiffy_ns = clk.tick_ns;
+	skel->bss->clock_off_ns = clk.off_ns;
 	bpf_map__set_max_entries(skel->maps.flow_table, tbl_slots);
 	rc = jflowd_bpf__load(skel);
 	if (rc) {
@@ -480,6 +485,10 @@ int main(int argc, char **argv)
 
 	parse_args(argc, argv, &o);
 	bench_pin(o.cpu);
+	rc = jf_bpf_clock_init(&clk);
+	if (rc)
+		fprintf(stderr, "xdp_cost: no jiffies clock (%s): the program reads "
+			"bpf_ktime_get_ns\n", strerror(-rc));
 	triv = trivial_bpf__open_and_load();
 	if (!triv) {
 		fprintf(stderr, "xdp_cost: load trivial object: %s (root and BPF needed)\n",

@@ -64,12 +64,8 @@ int jflowd_xdp(struct xdp_md *ctx)
 		 * it in their counters. */
 		if (mirror_map_on)
 			pkt.out_ifindex = jf_mirror_map(data, end, &pkt);
+		now = jf_now();
 		if (table_on) {
-			/* The coarse clock (a jiffy: 1-4 ms, the exports' own
-			 * resolution) costs 21 ns a packet against 34. */
-			now = table_clock_ns;
-			if (!now)
-				now = bpf_ktime_get_coarse_ns();
 			if (parity)
 				reason = jf_table_update(&flow_table, table_slots, &flows_b,
 							 &spill, &pkt, now, ep);
@@ -79,7 +75,6 @@ int jflowd_xdp(struct xdp_md *ctx)
 			jf_stat_add(parity, reason, pkt.octets);
 			goto out;
 		}
-		now = bpf_ktime_get_ns();
 		/* Two call sites, not a map pointer chosen at run time: with
 		 * a constant map each, the verifier inlines the hash lookup. */
 		if (parity)

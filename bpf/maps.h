@@ -67,11 +67,27 @@ volatile __u64 epoch;
  * changes it at run time. The agent writes the rate of the next epoch
  * before flipping to it, so each flow map holds packets of one rate. */
 volatile __u32 sample_rate[2];
-/* CLOCK_MONOTONIC ns, written by the agent at each poll: the last-seen
- * time of a table hit (a helper call per packet costs more than the whole
- * parser). 0: the program reads the clock itself. */
-volatile __u64 table_clock_ns;
+/* The program's clock: CLOCK_MONOTONIC ns = jiffies * jiffy_ns +
+ * clock_off_ns. bpf_jiffies64() is a plain load of `jiffies` once the
+ * verifier inlines it (64-bit JITs): about 1 ns a packet, against 20 for
+ * bpf_ktime_get_coarse_ns and 34 for bpf_ktime_get_ns. The resolution is a
+ * tick (1-10 ms), that of the exports. The agent measures the tick and the
+ * offset (src/bpf_clock.c) and checks the offset at every drain; jiffy_ns
+ * 0: not measured, the program reads bpf_ktime_get_ns. */
+const volatile __u64 jiffy_ns = 0;
+/* One aligned 64-bit word: the agent's store of a corrected offset is
+ * never seen half done. */
+volatile __u64 clock_off_ns;
 struct jf_cpu_seq cpu_seq[JF_MAX_CPUS];
 __u64 no_cpu_slot_packets;			/* CPUs beyond JF_MAX_CPUS */
+
+/* Now, for first-seen and last-seen times (table, stash, per-interval
+ * maps, spill records, TC egress). */
+static __always_inline __u64 jf_now(void)
+{
+	if (!jiffy_ns)
+		return bpf_ktime_get_ns();
+	return bpf_jiffies64() * jiffy_ns + clock_off_ns;
+}
 
 #endif

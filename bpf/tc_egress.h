@@ -116,7 +116,7 @@ int jflowd_tc_egress(struct __sk_buff *skb)
 		segs = skb->gso_segs;
 		if (segs > 1)
 			hdrs = jf_tc_seg_hdrs(data, end);
-		now = bpf_ktime_get_ns();
+		now = jf_now();
 		if (parity) {
 			reason = jf_flow_update(&flows_b, &spill, &pkt, now, ep);
 			if (reason == JF_PKT_OK && segs > 1)

@@ -64,32 +64,31 @@ void jf_table_free(struct jf_table *t)
  * load shows up in the next delta. */
 static bool take_delta(struct jf_table *t, uint32_t i, struct jf_table_delta *d)
 {
-	const volatile struct jf_counters *c = &t->slots[i].c;
 	struct shadow *sh = &t->sh[i];
-	uint64_t p = __atomic_load_n(&c->packets, __ATOMIC_ACQUIRE);
-	uint64_t o = __atomic_load_n(&c->octets, __ATOMIC_ACQUIRE);
-	uint32_t ttl = c->ttl;
+	struct jf_counters c;
 
-	if (p == sh->packets && o == sh->octets)
+	jf_slot_get_counters(&t->slots[i], &c);
+	if (c.packets == sh->packets && c.octets == sh->octets)
 		return false;
-	d->packets = p - sh->packets;
-	d->octets = o - sh->octets;
-	d->first_ns = c->first_ns;
-	d->last_ns = c->last_ns;
-	d->flow_label = c->flow_label;
-	d->out_ifindex = c->out_ifindex;
-	d->tcp_flags = (uint8_t)c->tcp_flags;
-	d->ttl_min = (uint8_t)ttl;
-	d->ttl_max = (uint8_t)(ttl >> 8);
+	d->packets = c.packets - sh->packets;
+	d->octets = c.octets - sh->octets;
+	d->first_ns = c.first_ns;
+	d->last_ns = c.last_ns;
+	d->flow_label = c.flow_label;
+	d->out_ifindex = c.out_ifindex;
+	d->tcp_flags = (uint8_t)c.tcp_flags;
+	d->ttl_min = (uint8_t)c.ttl;
+	d->ttl_max = (uint8_t)(c.ttl >> 8);
 	d->final = false;
-	sh->packets = p;
-	sh->octets = o;
+	sh->packets = c.packets;
+	sh->octets = c.octets;
 	return true;
 }
 
 size_t jf_table_scan(struct jf_table *t, uint64_t now_ms, jf_table_fn fn, void *arg)
 {
 	struct jf_table_delta d;
+	struct jf_key key;
 	uint64_t live = 0;
 	size_t n = 0;
 	uint32_t i;
@@ -101,8 +100,10 @@ size_t jf_table_scan(struct jf_table *t, uint64_t now_ms, jf_table_fn fn, void *
 		if (!take_delta(t, i, &d))
 			continue;
 		t->sh[i].changed_ms = now_ms;
-		if (fn)
-			fn(arg, i, &t->slots[i].key, &d);
+		if (fn) {
+			jf_slot_get_key(&t->slots[i], &key);
+			fn(arg, i, &key, &d);
+		}
 		n++;
 	}
 	t->st.live = live;
@@ -117,18 +118,23 @@ static void release(struct jf_table *t, uint32_t i, jf_table_fn fn, void *arg)
 {
 	struct jf_slot *s = &t->slots[i];
 	struct jf_table_delta d;
+	struct jf_counters c;
+	struct jf_key key;
 	uint32_t next = i + 1 == t->nslots ? 0 : i + 1;
 	uint32_t free_state = JF_SLOT_FREE;
 
 	if (!take_delta(t, i, &d)) {
+		jf_slot_get_counters(s, &c);
 		memset(&d, 0, sizeof(d));
-		d.first_ns = s->c.first_ns;
-		d.last_ns = s->c.last_ns;
-		d.out_ifindex = s->c.out_ifindex;
+		d.first_ns = c.first_ns;
+		d.last_ns = c.last_ns;
+		d.out_ifindex = c.out_ifindex;
 	}
 	d.final = true;
-	if (fn && (d.packets || d.octets))
-		fn(arg, i, &s->key, &d);
+	if (fn && (d.packets || d.octets)) {
+		jf_slot_get_key(s, &key);
+		fn(arg, i, &key, &d);
+	}
 	memset(&t->sh[i], 0, sizeof(t->sh[i]));
 	/* A racing insert that took the successor meanwhile at worst gives
 	 * a flow a second slot (two records), never loses a packet. */

@@ -13,6 +13,7 @@
 #include <linux/capability.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "bpf_clock.h"
 #include "epoch.h"
 #include "flow_table.h"
 #include "log.h"
@@ -63,6 +64,8 @@ struct jf_xdp_meter {
 	uint32_t map_flows;		/* each epoch map: the stash */
 	uint32_t idle_ms;
 	bool warned_full;		/* the one warning before loss is out */
+	/* The program's clock (jiffies); clock.skel NULL: bpf_ktime_get_ns. */
+	struct jf_bpf_clock clock;
 	bool stopping;			/* detached: every slot goes */
 };
 
@@ -215,6 +218,19 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
 		m->skel->data->table_slots = slots;
 		bpf_map__set_max_entries(m->skel->maps.flow_table, slots);
 		m->table_len = (size_t)slots * sizeof(struct jf_slot);
+	}
+
+	/* Flow times from jiffies (a load, 1 ns a packet) converted to
+	 * CLOCK_MONOTONIC with the measured tick and offset. */
+	rc = jf_bpf_clock_init(&m->clock);
+	if (rc) {
+		log_warn("flow times from bpf_ktime_get_ns, about 30 ns a packet more: the "
+			 "kernel's tick could not be measured (%s)", strerror(-rc));
+	} else {
+		m->skel->rodata->jiffy_ns = m->clock.tick_ns;
+		m->skel->bss->clock_off_ns = m->clock.off_ns;
+		log_debug("flow times from jiffies: HZ %u, %" PRIu64 " ns a tick", m->clock.hz,
+			  m->clock.tick_ns);
 	}
 
 	rc = jflowd_bpf__load(m->skel);
@@ -477,6 +493,21 @@ int jf_xdp_meter_drain(struct jf_xdp_meter *m, uint64_t now_ms)
 
 	m->now_ms = now_ms;
 	m->mono_to_real_ns = mono_to_real_offset();
+	if (m->clock.skel) {
+		/* Jiffies stay locked to CLOCK_MONOTONIC (the kernel advances
+		 * them by exact ticks of it); a resume or a clock source
+		 * change could still move the phase. */
+		rc = jf_bpf_clock_check(&m->clock);
+		if (rc > 0) {
+			bss->clock_off_ns = m->clock.off_ns;
+			log_info("flow times: jiffies offset corrected (%" PRIu64 " corrections)",
+				 m->clock.corrections);
+		} else if (rc < 0) {
+			log_warn("flow times: the jiffies offset cannot be checked (%s); "
+				 "going on with the last one", strerror(-rc));
+			jf_bpf_clock_fini(&m->clock);
+		}
+	}
 	old = jf_epoch_flip(&bss->epoch);
 	if (m->quiesce_seq) {
 		jf_epoch_quiesce(bss->cpu_seq, m->ncpus);
@@ -642,6 +673,7 @@ void jf_xdp_meter_close(struct jf_xdp_meter *m)
 	if (m->table_mem)
 		munmap(m->table_mem, m->table_len);
 	jflowd_bpf__destroy(m->skel);
+	jf_bpf_clock_fini(&m->clock);
 	free(m->keys);
 	free(m->vals);
 	free(m->updates);

@@ -6,6 +6,11 @@
  * in place and removes a slot only by mark, grace period, read, free
  * (docs/scale.md).
  *
+ * A slot stores its struct jf_key split in two: a hit on an IPv4 flow
+ * without MPLS reads and writes the slot's first cache line only
+ * (docs/scale.md, "the split slot"). The agent reads slots only through
+ * jf_slot_get_key() and jf_slot_get_counters().
+ *
  * The includer defines JF_TABLE_SLOT(ctx, idx): a pointer to slot idx, or
  * NULL (a map lookup in the program, array indexing in the agent). */
 #ifndef JFLOWD_TABLE_H
@@ -25,16 +30,40 @@ enum jf_slot_state {
 	JF_SLOT_FREE,		/* removed: probes go on past it, inserts take it */
 };
 
-/* Two cache lines: what a packet compares, then what it adds. */
+/* Two cache lines. Line 0: all a hit of an IPv4 flow without MPLS reads
+ * or writes, i.e. the state, the key's "hot" words (the IPv4 addresses =
+ * src[0] and dst[0], ifindex, ports, VLAN ids, proto/tos/family/flags)
+ * and the counters a packet adds to. Line 1: the key's "cold" words
+ * (address words 1-3 of IPv6, the MPLS labels), which a key compare reads
+ * only for IPv6 or MPLS keys, and what only an insert or an IPv6 packet
+ * writes. For IPv4 without MPLS the cold words are zero (jf_key_has_cold):
+ * the key is zeroed before it is parsed, and only IPv6 and MPLS fill
+ * them. Hot and cold words are the key's 32-bit words in the order below,
+ * so the agent puts the key together again (jf_slot_get_key). */
 struct jf_slot {
-	struct jf_key key;	/* bytes 0-59 */
+	/* line 0 */
 	__u32 state;		/* enum jf_slot_state */
-	struct jf_counters c;	/* bytes 64-111 */
+	__u32 tcp_flags;	/* OR of flags, atomic or */
+	__u32 hot[6];		/* key words 0, 4, 8, 12, 13, 14 (JF_KEY_HOT) */
+	__u64 packets;
+	__u64 octets;
+	__u64 last_ns;		/* CLOCK_MONOTONIC, the program's clock */
+	__u32 ttl;		/* min TTL in bits 0-7, max in bits 8-15 */
+	__u32 out_ifindex;	/* mirror mapping: output interface, else 0 */
+	/* line 1 */
+	__u64 first_ns;
+	__u32 cold[9];		/* key words 1-3, 5-7, 9-11 */
+	__u32 flow_label;	/* IPv6 flow label of the last packet */
 	__u64 spare[2];
 } __attribute__((aligned(64)));
 
 #ifndef __bpf__
+#include <stddef.h>
 _Static_assert(sizeof(struct jf_slot) == 128, "jf_slot: two cache lines");
+_Static_assert(offsetof(struct jf_slot, hot) == 8 && offsetof(struct jf_slot, out_ifindex) == 60,
+	       "jf_slot: what an IPv4 hit touches is in line 0");
+_Static_assert(offsetof(struct jf_slot, first_ns) == 64 && offsetof(struct jf_slot, cold) == 72,
+	       "jf_slot: line 1");
 #endif
 
 /* Key words by memcpy from a 4-aligned key (its members are 32-bit and
@@ -59,22 +88,83 @@ static __always_inline __u32 jf_key_tail(const struct jf_key *k)
 	return jf_key_u32(k, 14);
 }
 
+/* Two 32-bit words as one 64-bit word with the memory image of {a, b}: a
+ * slot's word pairs are then compared with one 64-bit load. */
+static __always_inline __u64 jf_pair(__u32 a, __u32 b)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (__u64)a | (__u64)b << 32;
+#else
+	return (__u64)a << 32 | b;
+#endif
+}
+
+/* Pair i of a key's hot words (words 0 and 4, 8 and 12, 13 and 14), and
+ * of its cold words (1-2, 3-5, 6-7, 9-10; 11 alone). */
+static __always_inline __u64 jf_key_hot(const struct jf_key *k, int i)
+{
+	if (i == 0)
+		return jf_pair(jf_key_u32(k, 0), jf_key_u32(k, 4));
+	if (i == 1)
+		return jf_pair(jf_key_u32(k, 8), jf_key_u32(k, 12));
+	return jf_pair(jf_key_u32(k, 13), jf_key_u32(k, 14));
+}
+
+static __always_inline __u64 jf_key_cold(const struct jf_key *k, int i)
+{
+	if (i == 0)
+		return jf_pair(jf_key_u32(k, 1), jf_key_u32(k, 2));
+	if (i == 1)
+		return jf_pair(jf_key_u32(k, 3), jf_key_u32(k, 5));
+	if (i == 2)
+		return jf_pair(jf_key_u32(k, 6), jf_key_u32(k, 7));
+	if (i == 3)
+		return jf_pair(jf_key_u32(k, 9), jf_key_u32(k, 10));
+	return jf_key_u32(k, 11);
+}
+
+/* The same pairs as a slot stores them: aligned 64-bit loads. */
+static __always_inline __u64 jf_slot_pair(const __u32 *w)
+{
+	__u64 v;
+
+	__builtin_memcpy(&v, __builtin_assume_aligned(w, 8), 8);
+	return v;
+}
+
+/* Whether a key has cold words that may be non-zero: all but IPv4 without
+ * MPLS. The hot words hold family and flags, so two keys with equal hot
+ * words agree on this. */
+static __always_inline int jf_key_has_cold(const struct jf_key *k)
+{
+	return k->family != JF_FAMILY_IPV4 || (k->flags & JF_KEY_MPLS);
+}
+
+static __always_inline __u64 jf_hash_round(__u64 h, __u64 w)
+{
+	h ^= w;
+	h *= 0xff51afd7ed558ccdull;
+	return h ^ (h >> 32);
+}
+
+/* Multiply-xorshift over the key's words, the hot ones first; the cold
+ * ones only where they may be non-zero (jf_key_has_cold). */
 static __always_inline __u64 jf_table_hash(const struct jf_key *k)
 {
 	__u64 h = 0x9e3779b97f4a7c15ull;
 	int i;
 
-	for (i = 0; i < 7; i++) {
-		h ^= jf_key_word(k, i);
-		h *= 0xff51afd7ed558ccdull;
-		h ^= h >> 32;
-	}
-	h ^= jf_key_tail(k);
+	for (i = 0; i < 3; i++)
+		h = jf_hash_round(h, jf_key_hot(k, i));
+	if (jf_key_has_cold(k))
+		for (i = 0; i < 5; i++)
+			h = jf_hash_round(h, jf_key_cold(k, i));
 	h *= 0xc4ceb9fe1a85ec53ull;
 	h ^= h >> 29;
 	return h;
 }
 
+/* Whole keys (the agent's tests). */
 static __always_inline int jf_key_equal(const struct jf_key *a, const struct jf_key *b)
 {
 	__u64 d = 0;
@@ -83,6 +173,26 @@ static __always_inline int jf_key_equal(const struct jf_key *a, const struct jf_
 	for (i = 0; i < 7; i++)
 		d |= jf_key_word(a, i) ^ jf_key_word(b, i);
 	d |= jf_key_tail(a) ^ jf_key_tail(b);
+	return d == 0;
+}
+
+/* A slot's key against a packet's: the hot words (line 0), and only for a
+ * key with cold words those too (line 1). */
+static __always_inline int jf_slot_key_equal(const struct jf_slot *s, const struct jf_key *k)
+{
+	__u64 d;
+	int i;
+
+	d = (jf_slot_pair(&s->hot[0]) ^ jf_key_hot(k, 0)) |
+	    (jf_slot_pair(&s->hot[2]) ^ jf_key_hot(k, 1)) |
+	    (jf_slot_pair(&s->hot[4]) ^ jf_key_hot(k, 2));
+	if (d)
+		return 0;
+	if (!jf_key_has_cold(k))
+		return 1;
+	for (i = 0; i < 4; i++)
+		d |= jf_slot_pair(&s->cold[2 * i]) ^ jf_key_cold(k, i);
+	d |= s->cold[8] ^ jf_key_cold(k, 4);
 	return d == 0;
 }
 
@@ -108,13 +218,29 @@ static __always_inline void jf_counters_init(struct jf_counters *c, const struct
 
 #define JF_TTL_CAS_TRIES 4
 
-/* Add one packet to counters other CPUs may be adding to. */
-static __always_inline void jf_counters_add(struct jf_counters *c,
-					    const struct jf_pkt *p, __u64 now)
+/* TTL min/max: a compare-and-swap only when the range widens. */
+static __always_inline void jf_ttl_widen(__u32 *ttl, __u8 t)
 {
 	__u32 old, lo, hi, want;
 	int i;
 
+	for (i = 0; i < JF_TTL_CAS_TRIES; i++) {
+		old = *ttl;
+		lo = old & 0xff;
+		hi = (old >> 8) & 0xff;
+		if (t >= lo && t <= hi)
+			break;
+		want = (t < lo ? t : lo) | (t > hi ? t : hi) << 8;
+		if (__sync_val_compare_and_swap(ttl, old, want) == old)
+			break;
+	}
+}
+
+/* Add one packet to counters other CPUs may be adding to (the hash maps:
+ * stash and per-interval maps). */
+static __always_inline void jf_counters_add(struct jf_counters *c,
+					    const struct jf_pkt *p, __u64 now)
+{
 	__sync_fetch_and_add(&c->packets, 1);
 	__sync_fetch_and_add(&c->octets, p->octets);
 	/* Racing CPUs may store slightly older times; nanoseconds apart. */
@@ -126,19 +252,98 @@ static __always_inline void jf_counters_add(struct jf_counters *c,
 	/* Per packet: the insert may have been another CPU's, unmapped. */
 	if (p->out_ifindex && c->out_ifindex != p->out_ifindex)
 		c->out_ifindex = p->out_ifindex;
-
-	/* TTL min/max: a compare-and-swap only when the range widens. */
-	for (i = 0; i < JF_TTL_CAS_TRIES; i++) {
-		old = c->ttl;
-		lo = old & 0xff;
-		hi = (old >> 8) & 0xff;
-		if (p->ttl >= lo && p->ttl <= hi)
-			break;
-		want = (p->ttl < lo ? p->ttl : lo) | (p->ttl > hi ? p->ttl : hi) << 8;
-		if (__sync_val_compare_and_swap(&c->ttl, old, want) == old)
-			break;
-	}
+	jf_ttl_widen(&c->ttl, p->ttl);
 }
+
+/* The same for a table slot: line 0 only, but for the flow label of an
+ * IPv6 packet. */
+static __always_inline void jf_slot_add(struct jf_slot *s, const struct jf_pkt *p, __u64 now)
+{
+	__sync_fetch_and_add(&s->packets, 1);
+	__sync_fetch_and_add(&s->octets, p->octets);
+	s->last_ns = now;
+	if ((s->tcp_flags & p->tcp_flags) != p->tcp_flags)
+		__sync_fetch_and_or(&s->tcp_flags, p->tcp_flags);
+	if (p->flow_label)
+		s->flow_label = p->flow_label;
+	if (p->out_ifindex && s->out_ifindex != p->out_ifindex)
+		s->out_ifindex = p->out_ifindex;
+	jf_ttl_widen(&s->ttl, p->ttl);
+}
+
+/* Fill a claimed slot, both lines: a freed slot may have held an IPv6
+ * or MPLS key, and an IPv4 key's cold words must read zero. */
+static __always_inline void jf_slot_init(struct jf_slot *s, const struct jf_pkt *p, __u64 now)
+{
+	const struct jf_key *k = &p->key;
+
+	s->hot[0] = jf_key_u32(k, 0);
+	s->hot[1] = jf_key_u32(k, 4);
+	s->hot[2] = jf_key_u32(k, 8);
+	s->hot[3] = jf_key_u32(k, 12);
+	s->hot[4] = jf_key_u32(k, 13);
+	s->hot[5] = jf_key_u32(k, 14);
+	s->cold[0] = jf_key_u32(k, 1);
+	s->cold[1] = jf_key_u32(k, 2);
+	s->cold[2] = jf_key_u32(k, 3);
+	s->cold[3] = jf_key_u32(k, 5);
+	s->cold[4] = jf_key_u32(k, 6);
+	s->cold[5] = jf_key_u32(k, 7);
+	s->cold[6] = jf_key_u32(k, 9);
+	s->cold[7] = jf_key_u32(k, 10);
+	s->cold[8] = jf_key_u32(k, 11);
+	s->packets = 1;
+	s->octets = p->octets;
+	s->first_ns = now;
+	s->last_ns = now;
+	s->tcp_flags = p->tcp_flags;
+	s->ttl = p->ttl | (__u32)p->ttl << 8;
+	s->flow_label = p->flow_label;
+	s->out_ifindex = p->out_ifindex;
+}
+
+#ifndef __bpf__
+/* The agent's reads of a slot. The key back in one piece (for a live or
+ * marked slot its words do not change). */
+static inline void jf_slot_get_key(const struct jf_slot *s, struct jf_key *out)
+{
+	__u32 w[15];
+
+	w[0] = s->hot[0];
+	w[1] = s->cold[0];
+	w[2] = s->cold[1];
+	w[3] = s->cold[2];
+	w[4] = s->hot[1];
+	w[5] = s->cold[3];
+	w[6] = s->cold[4];
+	w[7] = s->cold[5];
+	w[8] = s->hot[2];
+	w[9] = s->cold[6];
+	w[10] = s->cold[7];
+	w[11] = s->cold[8];
+	w[12] = s->hot[3];
+	w[13] = s->hot[4];
+	w[14] = s->hot[5];
+	__builtin_memcpy(out, w, sizeof(*out));
+}
+
+/* The counters as struct jf_counters. Packets and octets are aligned
+ * 64-bit words updated by atomic adds: each load is a value the counter
+ * had at some moment, and what a racing packet adds after it shows up
+ * in the next read. The other fields are single words written by
+ * whichever CPU came last. */
+static inline void jf_slot_get_counters(const struct jf_slot *s, struct jf_counters *out)
+{
+	out->packets = __atomic_load_n(&s->packets, __ATOMIC_ACQUIRE);
+	out->octets = __atomic_load_n(&s->octets, __ATOMIC_ACQUIRE);
+	out->first_ns = __atomic_load_n(&s->first_ns, __ATOMIC_RELAXED);
+	out->last_ns = __atomic_load_n(&s->last_ns, __ATOMIC_RELAXED);
+	out->tcp_flags = __atomic_load_n(&s->tcp_flags, __ATOMIC_RELAXED);
+	out->ttl = __atomic_load_n(&s->ttl, __ATOMIC_RELAXED);
+	out->flow_label = __atomic_load_n(&s->flow_label, __ATOMIC_RELAXED);
+	out->out_ifindex = __atomic_load_n(&s->out_ifindex, __ATOMIC_RELAXED);
+}
+#endif
 
 #endif
 
@@ -164,19 +369,18 @@ static __always_inline int jf_table_count_slots(void *ctx, __u32 nslots, const s
 		if (!s)
 			return -1;
 		st = s->state;
-		if (st == JF_SLOT_LIVE && jf_key_equal(&s->key, &p->key)) {
+		if (st == JF_SLOT_LIVE && jf_slot_key_equal(s, &p->key)) {
 #ifdef JF_TABLE_RACE_WINDOW
 			/* Tests only (bpf/jflowd_race.bpf.c): widen the window a
 			 * removal must not fall into. */
 			JF_TABLE_RACE_WINDOW();
 #endif
-			jf_counters_add(&s->c, p, now);
+			jf_slot_add(s, p, now);
 			return 0;
 		}
 		if (st == JF_SLOT_EMPTY || st == JF_SLOT_FREE) {
 			if (__sync_val_compare_and_swap(&s->state, st, JF_SLOT_BUSY) == st) {
-				__builtin_memcpy(&s->key, &p->key, sizeof(s->key));
-				jf_counters_init(&s->c, p, now);
+				jf_slot_init(s, p, now);
 #ifndef __bpf__
 				/* gcc's exchange is only an acquire barrier. */
 				__sync_synchronize();
@@ -185,8 +389,8 @@ static __always_inline int jf_table_count_slots(void *ctx, __u32 nslots, const s
 				return 0;
 			}
 			st = s->state;
-			if (st == JF_SLOT_LIVE && jf_key_equal(&s->key, &p->key)) {
-				jf_counters_add(&s->c, p, now);
+			if (st == JF_SLOT_LIVE && jf_slot_key_equal(s, &p->key)) {
+				jf_slot_add(s, p, now);
 				return 0;
 			}
 		}

@@ -87,7 +87,7 @@ int main(int argc, char **argv)
 	unsigned long npkts = argc > 1 ? strtoul(argv[1], NULL, 0) : 20000;
 	uint64_t seed = argc > 2 ? strtoull(argv[2], NULL, 0) : 20261126;
 	unsigned long before[JF_PKT_REASON_MAX], after[JF_PKT_REASON_MAX];
-	unsigned long i, mismatches = 0, flows = 0, keys_seen = 0;
+	unsigned long i, mismatches = 0, flows = 0, keys_seen = 0, cold_bad = 0, cold_checked = 0;
 	int ncpus = libbpf_num_possible_cpus(), prog_fd, map_fd, stats_fd, r;
 	struct prng rng = { seed };
 	struct jflowd_bpf *skel;
@@ -116,6 +116,7 @@ int main(int argc, char **argv)
 			    .repeat = 1);
 		struct jf_pkt up;
 		int ureason, kreason = -1;
+		bool v4_plain;
 
 		rnd_frame(&rng, &p);
 		rnd_damage(&rng, &p);
@@ -136,6 +137,20 @@ int main(int argc, char **argv)
 		reason_user[ureason]++;
 		if (ureason == JF_PKT_OK)
 			user_meter(&up);
+		/* The table's slot compares an IPv4 key without MPLS by its
+		 * hot words only (jf_key_has_cold in include/jflowd/table.h):
+		 * its cold words must be zero. */
+		v4_plain = up.key.family == JF_FAMILY_IPV4 && !(up.key.flags & JF_KEY_MPLS);
+		if (ureason == JF_PKT_OK && v4_plain &&
+		    (up.key.src[1] | up.key.src[2] | up.key.src[3] | up.key.dst[1] | up.key.dst[2] |
+		     up.key.dst[3] | up.key.mpls[0] | up.key.mpls[1] | up.key.mpls[2])) {
+			cold_bad++;
+			mismatches++;
+			if (cold_bad <= 10)
+				printf("packet %lu: IPv4 key without MPLS with non-zero cold words\n", i);
+		}
+		if (ureason == JF_PKT_OK && v4_plain)
+			cold_checked++;
 
 		/* XDP build */
 		if (bpf_prog_test_run_opts(prog_fd, &opts) || opts.retval != XDP_PASS) {
@@ -211,7 +226,10 @@ int main(int argc, char **argv)
 	for (r = 0; r < JF_PKT_REASON_MAX; r++)
 		if (reason_user[r])
 			printf(" %d:%lu", r, reason_user[r]);
-	printf("\n%s: %lu differences\n", mismatches ? "FAIL" : "ok", mismatches);
+	printf("\n%lu IPv4 keys without MPLS, %lu with non-zero cold words\n", cold_checked, cold_bad);
+	if (!cold_checked)
+		mismatches++;
+	printf("%s: %lu differences\n", mismatches ? "FAIL" : "ok", mismatches);
 	jflowd_bpf__destroy(skel);
 	return mismatches ? 1 : 0;
 }

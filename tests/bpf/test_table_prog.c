@@ -3,7 +3,12 @@
  * through BPF_PROG_TEST_RUN, read by the agent's module (src/flow_table.c)
  * through a mapping of the array: both sides agree on layout and hash,
  * every packet is in a slot, the stash or the spill ring, and a removed
- * flow comes back in a slot of its own. Exits 77 without root. */
+ * flow comes back in a slot of its own. The split slot: IPv6 and MPLS keys
+ * that differ only in the words kept in the slot's second cache line get
+ * slots of their own, keys read back whole, and an IPv4 key in a slot an
+ * IPv6 key had reads back with zero cold words. The clock: slot times are
+ * CLOCK_MONOTONIC ns from jiffies, never ahead of clock_gettime, never more
+ * than a tick behind it, monotonic. Exits 77 without root. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -13,8 +18,10 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "bpf_clock.h"
 #include "flow_table.h"
 #include "jflowd.skel.h"
 #include "../lib/pktbuild.h"
@@ -204,6 +211,288 @@ out:
 	jflowd_bpf__destroy(skel);
 }
 
+static int send_frame(int prog_fd, const struct pb *p)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p->b, .data_size_in = p->len, .repeat = 1);
+
+	return bpf_prog_test_run_opts(prog_fd, &o);
+}
+
+/* Frame kinds of the split-slot test. */
+enum kind { K_V6_SRC, K_V6_DST, K_MPLS, K_V4, K_V4_MPLS };
+
+/* Flow v of a kind: the variable part only in words the slot keeps in its
+ * second line (IPv6 address words 1-3, the MPLS label); the IPv4 address
+ * words (src[0], dst[0]), ports, protocol equal across v. */
+static void build(struct pb *p, enum kind k, uint32_t v)
+{
+	uint8_t s6[16] = { 0x20, 0x01, 0x0d, 0xb8 }, d6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1 };
+
+	pb_init(p);
+	pb_eth(p);
+	switch (k) {
+	case K_V6_SRC:
+	case K_V6_DST:
+		s6[15] = 1;
+		d6[15] = 2;
+		(k == K_V6_SRC ? s6 : d6)[4 + v % 12] = (uint8_t)(0x80 + v / 12);
+		pb_u16(p, 0x86dd);
+		pb_ipv6(p, s6, d6, 17, 0, 0, 64, 8);
+		pb_udp(p, 5000, 53, 8);
+		return;
+	case K_MPLS:
+	case K_V4_MPLS:
+		pb_u16(p, 0x8847);
+		pb_mpls(p, k == K_MPLS ? 100 + v : 99, 0, 1, 64);
+		break;
+	case K_V4:
+		pb_u16(p, 0x0800);
+		break;
+	}
+	pb_ipv4(p, 0x0a000001u, 0xc6336407u, 17, 0, 64, 28, 0, 0);
+	pb_udp(p, 5000, 53, 8);
+}
+
+struct keys {
+	uint32_t n;
+	struct jf_key k[64];
+	uint64_t packets[64];
+};
+
+static void keep(void *arg, uint32_t idx, const struct jf_key *key,
+		 const struct jf_table_delta *d)
+{
+	struct keys *ks = arg;
+
+	(void)idx;
+	if (ks->n < 64) {
+		ks->k[ks->n] = *key;
+		ks->packets[ks->n++] = d->packets;
+	}
+}
+
+static bool has_key(const struct keys *ks, const struct jf_key *k, uint64_t packets)
+{
+	uint32_t i;
+
+	for (i = 0; i < ks->n; i++)
+		if (!memcmp(&ks->k[i], k, sizeof(*k)))
+			return ks->packets[i] == packets;
+	return false;
+}
+
+/* The key the program builds for a frame: the parser, as in the program. */
+static struct jf_key key_of(const struct pb *p, uint32_t ifindex)
+{
+	struct jf_pkt pk;
+
+	memset(&pk, 0, sizeof(pk));
+	jf_parse_eth(p->b, p->b + p->len, &pk);
+	pk.key.ifindex = ifindex;
+	return pk.key;
+}
+
+static void split_slots(void)
+{
+	const enum kind kinds[] = { K_V6_SRC, K_V6_DST, K_MPLS };
+	struct jflowd_bpf *skel = jflowd_bpf__open();
+	const uint32_t slots = 256, per = 12;
+	size_t len = (size_t)slots * sizeof(struct jf_slot);
+	struct jf_slot *mem = MAP_FAILED;
+	struct jf_table *t = NULL;
+	struct keys ks = { 0 };
+	uint32_t v, k, r, i, want = 0;
+	struct pb p;
+	int fd;
+
+	CHECK(skel, "open: %s", strerror(errno));
+	if (!skel)
+		return;
+	skel->rodata->table_on = 1;
+	skel->data->table_slots = slots;
+	bpf_map__set_max_entries(skel->maps.flow_table, slots);
+	if (jflowd_bpf__load(skel)) {
+		CHECK(0, "load: %s", strerror(errno));
+		goto out;
+	}
+	fd = bpf_program__fd(skel->progs.jflowd_xdp);
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   bpf_map__fd(skel->maps.flow_table), 0);
+	CHECK(mem != MAP_FAILED, "mmap: %s", strerror(errno));
+	if (mem == MAP_FAILED)
+		goto out;
+	t = jf_table_new(mem, slots);
+	CHECK(t, "table: out of memory");
+	if (!t)
+		goto out;
+	/* Flow v of kind k gets v + 1 packets: a merge of two flows shows. */
+	for (k = 0; k < 3; k++)
+		for (v = 0; v < per; v++)
+			for (r = 0; r <= v; r++) {
+				build(&p, kinds[k], v);
+				CHECK(!send_frame(fd, &p), "test run: %s", strerror(errno));
+			}
+	/* IPv4 with and without a label stack, same 5-tuple: two flows. */
+	build(&p, K_V4, 0);
+	CHECK(!send_frame(fd, &p), "test run");
+	build(&p, K_V4_MPLS, 0);
+	CHECK(!send_frame(fd, &p), "test run");
+	CHECK(!send_frame(fd, &p), "test run");
+	jf_table_scan(t, 1, keep, &ks);
+	printf("split slot: %u slots for %u IPv6/MPLS flows differing only in line 1, "
+	       "+ IPv4 with and without MPLS\n", ks.n, 3 * per);
+	CHECK(ks.n == 3 * per + 2, "%u slots, want %u", ks.n, 3 * per + 2);
+	for (k = 0; k < 3; k++)
+		for (v = 0; v < per; v++) {
+			struct jf_key key;
+
+			build(&p, kinds[k], v);
+			key = key_of(&p, 1);
+			want += has_key(&ks, &key, v + 1);
+		}
+	CHECK(want == 3 * per, "%u of %u flows read back with their own key and count", want,
+	      3 * per);
+	build(&p, K_V4, 0);
+	{
+		struct jf_key key = key_of(&p, 1);
+
+		CHECK(has_key(&ks, &key, 1), "IPv4 flow");
+	}
+	build(&p, K_V4_MPLS, 0);
+	{
+		struct jf_key key = key_of(&p, 1);
+
+		CHECK(has_key(&ks, &key, 2), "IPv4 over MPLS flow");
+	}
+
+	/* Every slot freed, then IPv4 flows into slots IPv6 keys had: their
+	 * cold words must read zero, and each must still match its own
+	 * packets (a hit compares the hot words only). */
+	CHECK(jf_table_remove_all(t, wait_rcu, NULL, NULL, NULL) == (long)ks.n, "remove all");
+	for (i = 0; i < slots; i++) {
+		/* As if every slot had held an IPv6 key: an insert must
+		 * write the cold words too. */
+		memset(mem[i].cold, 0xa5, sizeof(mem[i].cold));
+		mem[i].state = JF_SLOT_EMPTY;
+	}
+	memset(&ks, 0, sizeof(ks));
+	for (v = 0; v < 40; v++)
+		for (r = 0; r < 2; r++) {
+			pb_init(&p);
+			pb_eth(&p);
+			pb_u16(&p, 0x0800);
+			pb_ipv4(&p, 0x0a000100u + v, 0xc6336407u, 17, 0, 64, 28, 0, 0);
+			pb_udp(&p, 5000, 53, 8);
+			CHECK(!send_frame(fd, &p), "test run");
+		}
+	jf_table_scan(t, 2, keep, &ks);
+	want = 0;
+	for (i = 0; i < ks.n; i++) {
+		const uint32_t *w = (const uint32_t *)&ks.k[i];
+
+		want += !(w[1] | w[2] | w[3] | w[5] | w[6] | w[7] | w[9] | w[10] | w[11]) &&
+			ks.packets[i] == 2;
+	}
+	CHECK(ks.n == 40 && want == 40, "IPv4 in reused slots: %u slots, %u with zero cold words "
+	      "and 2 packets", ks.n, want);
+out:
+	jf_table_free(t);
+	if (mem != MAP_FAILED)
+		munmap(mem, len);
+	jflowd_bpf__destroy(skel);
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Slot times against clock_gettime(CLOCK_MONOTONIC) around each packet:
+ * never ahead (but for the 50 us a jiffy edge is known to), at most a tick
+ * (plus a late tick interrupt's share) behind, and monotonic. */
+static void clock_times(void)
+{
+	struct jflowd_bpf *skel = NULL;
+	struct jf_bpf_clock clk;
+	const uint32_t slots = 64;
+	size_t len = (size_t)slots * sizeof(struct jf_slot);
+	struct jf_slot *mem = MAP_FAILED;
+	uint64_t before, after, prev = 0, lag_max = 0, lag_min = UINT64_MAX, first = 0;
+	int64_t ahead_max = INT64_MIN;
+	struct jf_counters c;
+	int fd, i, rc, bad = 0;
+
+	rc = jf_bpf_clock_init(&clk);
+	CHECK(!rc, "clock: %s", strerror(-rc));
+	if (rc)
+		return;
+	printf("clock: HZ %u, %llu ns a tick\n", clk.hz, (unsigned long long)clk.tick_ns);
+	CHECK(clk.tick_ns == jf_bpf_clock_tick_ns(clk.hz), "tick %llu for HZ %u",
+	      (unsigned long long)clk.tick_ns, clk.hz);
+	skel = jflowd_bpf__open();
+	CHECK(skel, "open: %s", strerror(errno));
+	if (!skel)
+		goto out;
+	skel->rodata->table_on = 1;
+	skel->data->table_slots = slots;
+	skel->rodata->jiffy_ns = clk.tick_ns;
+	skel->bss->clock_off_ns = clk.off_ns;
+	bpf_map__set_max_entries(skel->maps.flow_table, slots);
+	if (jflowd_bpf__load(skel)) {
+		CHECK(0, "load: %s", strerror(errno));
+		goto out;
+	}
+	fd = bpf_program__fd(skel->progs.jflowd_xdp);
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   bpf_map__fd(skel->maps.flow_table), 0);
+	CHECK(mem != MAP_FAILED, "mmap: %s", strerror(errno));
+	if (mem == MAP_FAILED)
+		goto out;
+	for (i = 0; i < 150; i++) {
+		uint32_t s;
+
+		before = mono_ns();
+		CHECK(!send_flow(fd, 7), "test run");
+		after = mono_ns();
+		for (s = 0; s < slots && mem[s].state != JF_SLOT_LIVE; s++)
+			;
+		if (s == slots) {
+			CHECK(0, "no live slot");
+			break;
+		}
+		jf_slot_get_counters(&mem[s], &c);
+		if (!first)
+			first = c.first_ns;
+		if ((int64_t)(c.last_ns - after) > ahead_max)
+			ahead_max = (int64_t)(c.last_ns - after);
+		if (before - c.last_ns > lag_max && (int64_t)(before - c.last_ns) > 0)
+			lag_max = before - c.last_ns;
+		if ((int64_t)(before - c.last_ns) > 0 && before - c.last_ns < lag_min)
+			lag_min = before - c.last_ns;
+		bad += (int64_t)(c.last_ns - after) > 50000 ||
+		       (int64_t)(before - c.last_ns) > (int64_t)(clk.tick_ns + clk.tick_ns / 4) ||
+		       c.last_ns < prev || c.first_ns != first;
+		prev = c.last_ns;
+		usleep(1000 + (unsigned)(i % 7) * 400);
+		if (i % 50 == 49) {
+			rc = jf_bpf_clock_check(&clk);
+			CHECK(rc == 0, "the offset needed a correction (%d) in a quiet run", rc);
+		}
+	}
+	printf("clock: 150 packets, slot time behind CLOCK_MONOTONIC by %llu-%llu ns, ahead of "
+	       "it by at most %lld ns; %d out of bounds\n", (unsigned long long)lag_min,
+	       (unsigned long long)lag_max, (long long)ahead_max, bad);
+	CHECK(!bad, "%d slot times ahead, more than a tick behind, or not monotonic", bad);
+out:
+	if (mem != MAP_FAILED)
+		munmap(mem, len);
+	jflowd_bpf__destroy(skel);
+	jf_bpf_clock_fini(&clk);
+}
+
 int main(void)
 {
 	if (geteuid() != 0) {
@@ -213,6 +502,11 @@ int main(void)
 	run(1536, 64, 1000, 3, false);	/* 2/3 load, like the default sizing */
 	run(64, 16, 40, 3, false);	/* room for all */
 	run(16, 8, 40, 2, true);	/* full table, full stash, spill ring */
+	split_slots();
+	clock_times();
+	CHECK(jf_bpf_clock_hz(4000000) == 250 && jf_bpf_clock_hz(3333333) == 300 &&
+	      jf_bpf_clock_hz(1010000) == 1000 && jf_bpf_clock_hz(7000000) == 0,
+	      "HZ from a measured tick");
 	printf("%s\n", failures ? "FAILED" : "passed");
 	return failures ? 1 : 0;
 }

@@ -248,13 +248,13 @@ static void *race_cpu(void *arg)
 	(void)arg;
 	__atomic_fetch_add(&race_seq[0].seq, 1, __ATOMIC_SEQ_CST);
 	for (i = 0; i < 64; i++)
-		if (race_slots[i].state == JF_SLOT_LIVE && jf_key_equal(&race_slots[i].key, &p.key))
+		if (race_slots[i].state == JF_SLOT_LIVE && jf_slot_key_equal(&race_slots[i], &p.key))
 			break;
 	assert_true(i < 64);
 	__atomic_store_n(&race_checked, 1, __ATOMIC_SEQ_CST);
 	while (!__atomic_load_n(&race_go, __ATOMIC_SEQ_CST))
 		sched_yield();
-	jf_counters_add(&race_slots[i].c, &p, 7);
+	jf_slot_add(&race_slots[i], &p, 7);
 	__atomic_fetch_add(&race_seq[0].seq, 1, __ATOMIC_SEQ_CST);
 	return NULL;
 }
