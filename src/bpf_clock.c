@@ -76,7 +76,7 @@ static int take(struct jf_bpf_clock *c, struct sample *s)
  * the offset t - j * tick is never ahead of the clock. */
 static int edge(struct jf_bpf_clock *c, uint64_t *j, uint64_t *t)
 {
-	struct sample a, b;
+	struct sample a = { 0 }, b = { 0 };
 	uint64_t deadline;
 	int rc;
 
@@ -130,7 +130,7 @@ fail:
 
 int jf_bpf_clock_check(struct jf_bpf_clock *c)
 {
-	struct sample s;
+	struct sample s = { 0 };
 	uint64_t conv, j, t, off;
 	int rc;
 
