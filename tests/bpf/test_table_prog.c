@@ -486,6 +486,24 @@ static void clock_times(void)
 	       "it by at most %lld ns; %d out of bounds\n", (unsigned long long)lag_min,
 	       (unsigned long long)lag_max, (long long)ahead_max, bad);
 	CHECK(!bad, "%d slot times ahead, more than a tick behind, or not monotonic", bad);
+
+	/* A drain's check puts a wrong offset right: ten ticks behind, then
+	 * ten ahead. */
+	{
+		uint64_t good = clk.off_ns, d;
+
+		clk.off_ns = good - 10 * clk.tick_ns;
+		rc = jf_bpf_clock_check(&clk);
+		d = clk.off_ns > good ? clk.off_ns - good : good - clk.off_ns;
+		CHECK(rc == 1 && d <= clk.tick_ns, "offset 10 ticks behind: check %d, now %llu ns off",
+		      rc, (unsigned long long)d);
+		clk.off_ns = good + 10 * clk.tick_ns;
+		rc = jf_bpf_clock_check(&clk);
+		d = clk.off_ns > good ? clk.off_ns - good : good - clk.off_ns;
+		CHECK(rc == 1 && d <= clk.tick_ns, "offset 10 ticks ahead: check %d, now %llu ns off",
+		      rc, (unsigned long long)d);
+		CHECK(jf_bpf_clock_check(&clk) == 0, "a corrected offset needs no other correction");
+	}
 out:
 	if (mem != MAP_FAILED)
 		munmap(mem, len);
