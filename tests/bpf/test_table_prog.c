@@ -296,7 +296,7 @@ static void split_slots(void)
 {
 	const enum kind kinds[] = { K_V6_SRC, K_V6_DST, K_MPLS };
 	struct jflowd_bpf *skel = jflowd_bpf__open();
-	const uint32_t slots = 256, per = 12;
+	const uint32_t slots = 48, per = 12;
 	size_t len = (size_t)slots * sizeof(struct jf_slot);
 	struct jf_slot *mem = MAP_FAILED;
 	struct jf_table *t = NULL;
@@ -525,6 +525,10 @@ int main(void)
 	CHECK(jf_bpf_clock_hz(4000000) == 250 && jf_bpf_clock_hz(3333333) == 300 &&
 	      jf_bpf_clock_hz(1010000) == 1000 && jf_bpf_clock_hz(7000000) == 0,
 	      "HZ from a measured tick");
+	/* The kernel's TICK_NSEC: (NSEC_PER_SEC + HZ / 2) / HZ. */
+	CHECK(jf_bpf_clock_tick_ns(250) == 4000000 && jf_bpf_clock_tick_ns(300) == 3333333 &&
+	      jf_bpf_clock_tick_ns(1000) == 1000000 && jf_bpf_clock_tick_ns(100) == 10000000 &&
+	      jf_bpf_clock_tick_ns(1024) == 976563, "ns per tick for a HZ");
 	printf("%s\n", failures ? "FAILED" : "passed");
 	return failures ? 1 : 0;
 }
