@@ -47,7 +47,7 @@ struct jf_key {
 struct jf_counters {
 	__u64 packets;
 	__u64 octets;		/* IP length (header + payload) */
-	__u64 first_ns;		/* CLOCK_MONOTONIC, bpf_ktime_get_ns() */
+	__u64 first_ns;		/* CLOCK_MONOTONIC ns, the program's clock (jf_now) */
 	__u64 last_ns;
 	__u32 tcp_flags;	/* OR of flags, atomic or */
 	__u32 ttl;		/* min TTL in bits 0-7, max in bits 8-15 */
