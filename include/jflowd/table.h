@@ -44,7 +44,7 @@ struct jf_slot {
 	/* line 0 */
 	__u32 state;		/* enum jf_slot_state */
 	__u32 tcp_flags;	/* OR of flags, atomic or */
-	__u32 hot[6];		/* key words 0, 4, 8, 12, 13, 14 (JF_KEY_HOT) */
+	__u32 hot[6];		/* key words 0, 4, 8, 12, 13, 14: 64-bit aligned pairs */
 	__u64 packets;
 	__u64 octets;
 	__u64 last_ns;		/* CLOCK_MONOTONIC, the program's clock */
@@ -100,7 +100,8 @@ static __always_inline __u64 jf_pair(__u32 a, __u32 b)
 }
 
 /* Pair i of a key's hot words (words 0 and 4, 8 and 12, 13 and 14), and
- * of its cold words (1-2, 3-5, 6-7, 9-10; 11 alone). */
+ * of its cold words (1 and 2, 3 and 5, 6 and 7, 9 and 10; 11 alone), as
+ * struct jf_slot stores them. */
 static __always_inline __u64 jf_key_hot(const struct jf_key *k, int i)
 {
 	if (i == 0)
@@ -165,7 +166,7 @@ static __always_inline __u64 jf_table_hash(const struct jf_key *k)
 	return h;
 }
 
-/* Whole keys (the agent's tests). */
+/* Whole keys, word by word (agent side: keys put together again). */
 static __always_inline int jf_key_equal(const struct jf_key *a, const struct jf_key *b)
 {
 	__u64 d = 0;
