@@ -223,7 +223,10 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
 	/* Flow times from jiffies (a load, 1 ns a packet) converted to
 	 * CLOCK_MONOTONIC with the measured tick and offset. */
 	rc = jf_bpf_clock_init(&m->clock);
-	if (rc) {
+	if (rc == -EPERM || rc == -EACCES) {
+		/* The load below fails the same way and says why. */
+		log_debug("the kernel's tick: %s", strerror(-rc));
+	} else if (rc) {
 		log_warn("flow times from bpf_ktime_get_ns, about 30 ns a packet more: the "
 			 "kernel's tick could not be measured (%s)", strerror(-rc));
 	} else {
