@@ -58,9 +58,7 @@ uint64_t jf_bpf_clock_tick_ns(uint32_t hz)
 
 static int take(struct jf_bpf_clock *c, struct sample *s)
 {
-	unsigned char frame[64] = { 0 };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = sizeof(frame),
-		    .repeat = 1);
+	LIBBPF_OPTS(bpf_test_run_opts, o);
 
 	if (bpf_prog_test_run_opts(c->prog_fd, &o))
 		return -errno;
