@@ -260,7 +260,7 @@ class Bench:
 
     # -- (a) XDP program cost ----------------------------------------------
     def xdp_cost(self):
-        flows = "1024,65536,1048576"
+        flows = "1024,10000,65536,1048576"
         cmd = [self.exe("bench", "bench_xdp_cost"), "--flows", flows, "--reps",
                str(self.reps), "--cpu", self.cpu_sut, "--cold-max",
                "1024" if self.quick else "65536"]
@@ -695,6 +695,7 @@ plugin_pipe_size: 102400000
                     except (Failed, subprocess.TimeoutExpired) as e:
                         run = {"meter": meter, "flows": flows, "pps": pps,
                                "error": str(e)[-300:]}
+                    run["rep"] = rep
                     runs.append(run)
                     log(f"e2e {meter} {flows} flows {pps or 'flat out'}: sent {run.get('sent')} "
                         f"delivered {run.get('delivered')} accounted {run.get('accounted')}"
@@ -761,8 +762,29 @@ def targets(res):
                     f"({best['hit_ns']:.0f}-{worst['hit_ns']:.0f} ns vs "
                     f"{best['trivial_ns']:.0f} ns)",
                     worst["hit_ns"] / worst["trivial_ns"] <= 2, "xdp_hit"))
+    by_flows = {x["flows"]: x for x in xc}
+    if 10000 in by_flows:
+        x = by_flows[10000]
+        out.append(("XDP hit path <= 2x trivial at 10,000 flows (issue 13)",
+                    f"{x['hit_ns'] / x['trivial_ns']:.2f}x ({x['hit_ns']:.0f} ns vs "
+                    f"{x['trivial_ns']:.0f} ns)", x["hit_ns"] / x["trivial_ns"] <= 2, "xdp_hit"))
+    if 1024 in by_flows and 1048576 in by_flows:
+        lo, hi = by_flows[1024], by_flows[1048576]
+        grow = (hi["hit_ns"] - hi["trivial_ns"]) - (lo["hit_ns"] - lo["trivial_ns"])
+        out.append(("XDP hit path grows <= 100 ns from 1,024 to 1,048,576 flows (issue 13)",
+                    f"+{grow:.0f} ns net of trivial ({lo['hit_ns']:.0f} -> {hi['hit_ns']:.0f} ns)",
+                    grow <= 100, "xdp_hit_64k"))
     e2e = res.get("e2e")
     if e2e:
+        for flows, want in ((65536, 0.8), (1048576, 0.5)):
+            rs = e2e_same_run(e2e, "jflowd", "touch", flows)
+            j = e2e_rate(e2e, "jflowd", flows, "metered")
+            ref = e2e_rate(e2e, "touch", flows, "metered")
+            if j and ref:
+                rng = f"; same-run ratios {', '.join(f'{x:.2f}' for x in rs)}" if rs else ""
+                out.append((f"End to end >= {want}x read headers, {flows:,} flows (issue 13)",
+                            f"metered {j / 1e6:.2f} vs {ref / 1e6:.2f} Mpps = {j / ref:.2f}x"
+                            + rng, j / ref >= want, "e2e_jflowd"))
         for flows in sorted({r["flows"] for r in e2e["runs"] if not r.get("pps")}):
             j = e2e_rate(e2e, "jflowd", flows, "metered")
             lim = e2e_rate(e2e, "drop", flows, "metered")
@@ -835,6 +857,17 @@ def e2e_rate(e2e, meter, flows, key="accounted", pps=None):
     return med([r[key] / r["seconds"] for r in e2e["runs"]
                 if r["meter"] == meter and r["flows"] == flows and r.get("pps") == pps
                 and r.get(key) is not None])
+
+
+def e2e_same_run(e2e, meter, ref, flows):
+    """Flat-out rate of meter over ref, repetition by repetition (the runs
+    of one repetition follow each other, so they share the machine's state)."""
+    def per_rep(m):
+        return {r["rep"]: r["metered"] / r["seconds"] for r in e2e["runs"]
+                if r["meter"] == m and r["flows"] == flows and not r.get("pps")
+                and r.get("metered") and "rep" in r}
+    a, b = per_rep(meter), per_rep(ref)
+    return [a[k] / b[k] for k in sorted(a) if k in b and b[k]]
 
 
 def e2e_per_cpu(e2e, meter, flows, pps=None):
