@@ -2,7 +2,8 @@
 # Pins VLAN offload (issue 14.4): a frame whose tag the NIC stripped and
 # handed over as metadata reports the same VLAN as the same frame with the
 # tag inline. The sender's clsact egress (cls_bpf, tests/tools/vlan_push.bpf.c)
-# tags every IP frame with VLAN 100 beside the frame, as rx-vlan offload
+# tags every IP frame with VLAN 100 (priority 5, DEI set: the TCI must be
+# masked) beside the frame, as rx-vlan offload
 # does; with the sender's tx-vlan offload off the kernel writes the tag into
 # the frame instead. jflowd on the receiver (veth: the driver gives the tag
 # to XDP) exports to nfcapd; VLAN ids (IE 58, nfdump %svln), inner VLAN

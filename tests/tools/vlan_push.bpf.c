@@ -11,7 +11,9 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
-#define JF_TEST_VID 100
+/* VLAN 100 with priority 5 and the DEI bit set: the TCI is not the VLAN
+ * id, the receiver must mask. */
+#define JF_TEST_TCI (5 << 13 | 1 << 12 | 100)
 
 /* IPv4, IPv6 and frames tagged already (the stripped tag is then the outer
  * one, QinQ); by the frame's ethertype, since a packet socket's skb says
@@ -26,7 +28,7 @@ int vlan_push(struct __sk_buff *skb)
 	if (type != bpf_htons(ETH_P_IP) && type != bpf_htons(ETH_P_IPV6) &&
 	    type != bpf_htons(ETH_P_8021Q))
 		return TC_ACT_OK;
-	if (bpf_skb_vlan_push(skb, bpf_htons(ETH_P_8021Q), JF_TEST_VID))
+	if (bpf_skb_vlan_push(skb, bpf_htons(ETH_P_8021Q), JF_TEST_TCI))
 		return TC_ACT_SHOT;
 	return TC_ACT_OK;
 }
