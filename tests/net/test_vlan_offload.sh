@@ -3,15 +3,15 @@
 # handed over as metadata reports the same VLAN as the same frame with the
 # tag inline. The sender's clsact egress (cls_bpf, tests/tools/vlan_push.bpf.c)
 # tags every IP frame with VLAN 100 (priority 5, DEI set: the TCI must be
-# masked) beside the frame, as rx-vlan offload
-# does; with the sender's tx-vlan offload off the kernel writes the tag into
-# the frame instead. jflowd on the receiver (veth: the driver gives the tag
-# to XDP) exports to nfcapd; VLAN ids (IE 58, nfdump %svln), inner VLAN
-# (IE 245, tshark) and exact packet totals are compared. Also: with
-# --vlan-offload off the metadata tag is not read (so the first run did
-# read it from the driver), generic XDP warns with the ethtool remedy, and
-# an interface that comes back keeps being metered (plain program, warned:
-# loading the device-bound one needs CAP_BPF, given up after start-up).
+# masked) beside the frame, as rx-vlan offload does; with the sender's
+# tx-vlan offload off the kernel writes the tag into the frame instead.
+# jflowd on the receiver (veth: the driver gives the tag to XDP) exports to
+# nfcapd; VLAN ids (IE 58, nfdump %svln), inner VLAN (IE 245, tshark) and
+# exact packet totals are compared. Also: with --vlan-offload off the
+# metadata tag is not read (so the first run did read it from the driver),
+# generic XDP warns with the ethtool remedy, and an interface that comes
+# back keeps being metered (plain program, warned: loading a device-bound
+# one needs CAP_BPF, given up after start-up).
 . "$(dirname "$0")/lib.sh"
 need_root
 need_cmd nfcapd nfdump dumpcap tshark tc ethtool
