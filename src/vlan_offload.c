@@ -26,10 +26,9 @@
  * positions are the kernel's own, so they are looked up, not assumed. */
 static int ethtool_strip(const char *ifname, struct jf_vlan_caps *c)
 {
-	struct {
-		struct ethtool_sset_info hdr;
-		uint32_t len;
-	} sset = { .hdr = { .cmd = ETHTOOL_GSSET_INFO, .sset_mask = 1ULL << ETH_SS_FEATURES } };
+	/* The header and its one answer (data[0]: the number of strings). */
+	uint64_t sset_buf[(sizeof(struct ethtool_sset_info) + sizeof(uint32_t) + 7) / 8] = { 0 };
+	struct ethtool_sset_info *sset = (struct ethtool_sset_info *)sset_buf;
 	struct ethtool_gstrings *names = NULL;
 	struct ethtool_gfeatures *feat = NULL;
 	struct ifreq ifr = { 0 };
@@ -40,12 +39,18 @@ static int ethtool_strip(const char *ifname, struct jf_vlan_caps *c)
 	if (fd < 0)
 		return -errno;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	ifr.ifr_data = (void *)&sset;
-	if (ioctl(fd, SIOCETHTOOL, &ifr) || !sset.hdr.sset_mask) {
-		rc = errno ? -errno : -EOPNOTSUPP;
+	sset->cmd = ETHTOOL_GSSET_INFO;
+	sset->sset_mask = 1ULL << ETH_SS_FEATURES;
+	ifr.ifr_data = (void *)sset;
+	if (ioctl(fd, SIOCETHTOOL, &ifr)) {
+		rc = -errno;
 		goto out;
 	}
-	n = sset.len;
+	if (!sset->sset_mask) {
+		rc = -EOPNOTSUPP;
+		goto out;
+	}
+	n = sset->data[0];
 	blocks = (n + 31) / 32;
 	names = calloc(1, sizeof(*names) + (size_t)n * ETH_GSTRING_LEN);
 	feat = calloc(1, sizeof(*feat) + blocks * sizeof(feat->features[0]));
