@@ -9,9 +9,10 @@
 # nfcapd; VLAN ids (IE 58, nfdump %svln), inner VLAN (IE 245, tshark) and
 # exact packet totals are compared. Also: with --vlan-offload off the
 # metadata tag is not read (so the first run did read it from the driver),
-# generic XDP warns with the ethtool remedy, and an interface that comes
-# back keeps being metered (plain program, warned: loading a device-bound
-# one needs CAP_BPF, given up after start-up).
+# a mirror port maps the driver's VLAN (--map-vlan), generic XDP warns
+# with the ethtool remedy, and an interface that comes back keeps being
+# metered (plain program, warned: loading a device-bound one needs
+# CAP_BPF, given up after start-up).
 . "$(dirname "$0")/lib.sh"
 need_root
 need_cmd nfcapd nfdump dumpcap tshark tc ethtool
@@ -117,14 +118,22 @@ fd00::1|fd00::2|0|3
 EOF2
 diff "$WORK/want.off" "$WORK/off.got" || fail "off: VLANs or totals at nfcapd differ"
 
-# 4. Generic XDP cannot read the driver's tags: one warning naming the
+# 4. A mirror port mapping VLAN 100 onto a router interface (--map-vlan
+# reads the VLAN the driver gave): every flow came in on index 30.
+run mirror --mirror --map-vlan "100=30,ge-0/0/3.100,vlan 100"
+grep -q "metering veth0 .*device-bound" "$WORK/mirror.log" || fail "mirror: not device-bound"
+diff "$WORK/want.100" "$WORK/mirror.got" || fail "mirror: VLANs or totals at nfcapd differ"
+expect_eq "mirror: input interfaces (%in) of the three flows" \
+	"$(nfdump -R "$WORK/nf.mirror" -q -N -o 'fmt:%in' | tr -d ' ' | sort -u | paste -sd,)" 30
+
+# 5. Generic XDP cannot read the driver's tags: one warning naming the
 # remedy; every packet still counted.
 run generic -m xdp-generic
 expect_eq "generic: warnings naming the remedy" \
 	"$(grep -c "warning: veth0: the NIC strips VLAN tags.*ethtool -K veth0 rxvlan off" "$WORK/generic.log")" 1
 expect_eq "generic: packets at nfcapd" "$(cut -d'|' -f4 "$WORK/generic.got" | awk '{ s += $1 } END { print s + 0 }')" 14
 
-# 5. The interface goes and comes back: metered again (the plain program,
+# 6. The interface goes and comes back: metered again (the plain program,
 # with the warning: a device-bound program for the new device would need
 # CAP_BPF, given up after start-up).
 start_nfcapd rx 2055 "$WORK/nf.churn"
