@@ -277,7 +277,7 @@ static int attach_one(struct jf_xdp_meter *m, int i, const char *name, bool gene
 		/* A device-bound program runs in the driver only. */
 		if (m->bound[i]) {
 			unbind(m, i);
-			vlan_warn(m, i, "generic XDP cannot read the tags the NIC strips");
+			vlan_warn(m, i, "generic XDP cannot read them");
 		}
 	}
 	rc = link_xdp(m, i, XDP_FLAGS_SKB_MODE);
@@ -765,8 +765,12 @@ int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params
 			bpf_map_update_elem(ing_fd, &m->ifindex[i], &one, BPF_ANY);
 	/* What the removed ones metered is drained at the next tick. */
 	for (j = 0; j < n_old; j++) {
-		if (kept[j] || !old_att[j])
+		if (kept[j])
 			continue;
+		if (!old_att[j]) {
+			jflowd_bpf__destroy(old_bound[j]);	/* loaded, never attached */
+			continue;
+		}
 		close(old_fd[j]);	/* the link goes with its last descriptor */
 		bpf_map_delete_elem(ing_fd, &old_idx[j]);
 		jflowd_bpf__destroy(old_bound[j]);

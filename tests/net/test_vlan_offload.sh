@@ -11,8 +11,9 @@
 # metadata tag is not read (so the first run did read it from the driver),
 # a mirror port maps the driver's VLAN (--map-vlan), generic XDP warns
 # with the ethtool remedy, and an interface that comes back keeps being
-# metered (plain program, warned: loading a device-bound one needs
-# CAP_BPF, given up after start-up).
+# metered, as does one a reload adds (plain program, warned: loading a
+# device-bound one needs CAP_BPF, given up after start-up), while a reload
+# keeps the device-bound program of an interface it keeps.
 . "$(dirname "$0")/lib.sh"
 need_root
 need_cmd nfcapd nfdump dumpcap tshark tc ethtool
@@ -133,7 +134,37 @@ expect_eq "generic: warnings naming the remedy" \
 	"$(grep -c "warning: veth0: the NIC strips VLAN tags.*ethtool -K veth0 rxvlan off" "$WORK/generic.log")" 1
 expect_eq "generic: packets at nfcapd" "$(cut -d'|' -f4 "$WORK/generic.got" | awk '{ s += $1 } END { print s + 0 }')" 14
 
-# 6. The interface goes and comes back: metered again (the plain program,
+# 6. A reload that adds an interface: the kept one keeps its device-bound
+# program (the tags still read), the added one gets the plain program and
+# the CAP_BPF warning.
+ip link add veth1 netns "$(ns tx)" type veth peer name veth1 netns "$(ns rx)"
+ip -n "$(ns tx)" link set veth1 up
+ip -n "$(ns rx)" link set veth1 up
+printf '%s\n' "interface = veth0" "collector = v9://127.0.0.1:2055" > "$WORK/r.conf"
+start_nfcapd rx 2055 "$WORK/nf.reload"
+bg_ns rx "$JFLOWD" -c "$WORK/r.conf" 2>"$WORK/reload.log"
+JF=$LAST_PID
+wait_for 10 grep -q "metering veth0 .*device-bound" "$WORK/reload.log" \
+	|| fail "reload: jflowd did not start bound: $(cat "$WORK/reload.log")"
+printf '%s\n' "interface = veth0" "interface = veth1" "collector = v9://127.0.0.1:2055" \
+	> "$WORK/r.conf"
+kill -HUP "$(pgrep -f "^$JFLOWD -c $WORK/r.conf" | head -1)"
+wait_for 10 grep -q "reloaded:" "$WORK/reload.log" || fail "reload: not reloaded: $(cat "$WORK/reload.log")"
+grep -q "metering veth1 (ifindex [0-9]*) with native XDP$" "$WORK/reload.log" \
+	|| fail "reload: veth1 not on the plain program: $(cat "$WORK/reload.log")"
+grep -q "warning: veth1: .*cannot load the program that reads them.*ethtool -K veth1 rxvlan off" \
+	"$WORK/reload.log" || fail "reload: no warning for veth1: $(cat "$WORK/reload.log")"
+send_flows
+sleep 0.5
+stop_jflowd "$JF" "$WORK/reload.log"
+settle rx 2055
+stop_nfcapd "$NFCAPD_PID"
+nfdump -R "$WORK/nf.reload" -q -N -o 'fmt:%sa|%da|%svln|%pkt' \
+	| sed 's/ *| */|/g; s/^ *//; s/ *$//' | sort > "$WORK/reload.got"
+diff "$WORK/want.100" "$WORK/reload.got" || fail "reload: veth0's VLANs or totals differ"
+log "reload: veth0 after the reload: $(paste -sd';' "$WORK/reload.got")"
+
+# 7. The interface goes and comes back: metered again (the plain program,
 # with the warning: a device-bound program for the new device would need
 # CAP_BPF, given up after start-up).
 start_nfcapd rx 2055 "$WORK/nf.churn"
