@@ -124,6 +124,19 @@ static int set_iface(struct jf_config *cfg, const char *val, char *err)
 	return 0;
 }
 
+static int set_vlan_offload(struct jf_config *cfg, const char *val, char *err)
+{
+	if (!strcmp(val, "auto"))
+		cfg->vlan_offload = JF_VLAN_OFFLOAD_AUTO;
+	else if (!strcmp(val, "off"))
+		cfg->vlan_offload = JF_VLAN_OFFLOAD_OFF;
+	else {
+		snprintf(err, ERRLEN, "vlan-offload: '%s' is not auto or off", val);
+		return -1;
+	}
+	return 0;
+}
+
 static int set_route_lookup(struct jf_config *cfg, const char *val, char *err)
 {
 	if (!strcmp(val, "auto"))
@@ -474,6 +487,10 @@ static const struct opt_def opts[] = {
 	{ "route-lookup", 0, 1, set_route_lookup, "auto|on|off",
 	  "output interface, next hop, prefixes and forwarding status of\n"
 	  "each flow from the kernel's routing (auto: on where forwarding is)" },
+	{ "vlan-offload", 0, 1, set_vlan_offload, "auto|off",
+	  "XDP: read the VLAN tag the NIC strips (rx-vlan offload) from the\n"
+	  "driver, one device-bound program per interface (auto: where the\n"
+	  "driver gives it; off: never)" },
 	{ "read", 'r', 1, set_read, "FILE",
 	  "meter a capture file (pcap/pcapng), export everything, exit" },
 	{ "collector", 'n', 1, set_collector, "URL",
@@ -1021,6 +1038,7 @@ void jf_config_meter_params(const struct jf_config *cfg, struct jf_meter_params 
 	p->sample_rate = cfg->sample_rate;
 	p->generic = cfg->mode == JF_MODE_XDP_GENERIC;
 	p->mirror = cfg->mirror;
+	p->vlan_offload = cfg->vlan_offload;
 	p->quiesce = cfg->quiesce;
 	p->map_flows = jf_config_map_flows(cfg);
 	p->table_flows = jf_config_table_flows(cfg);

@@ -22,6 +22,7 @@ struct jf_meter_params {
 	bool generic;			/* XDP: generic mode only (else native, falling
 					 * back to generic with a warning) */
 	bool mirror;			/* XDP: drop after metering (SPAN port) */
+	enum jf_vlan_offload vlan_offload;	/* XDP: stripped tags from the driver */
 	enum jf_quiesce quiesce;	/* XDP: how a drain waits out the old epoch */
 	uint32_t map_flows;		/* XDP: entries of each kernel flow map */
 	uint32_t table_flows;		/* XDP: flows of the persistent table; 0: none */

@@ -134,6 +134,8 @@ static int fixed_option(const struct jf_config *o, const struct jf_config *n, ch
 		what = "mirror";
 	else if (o->route_lookup != n->route_lookup)
 		what = "route-lookup";
+	else if (o->vlan_offload != n->vlan_offload)
+		what = "vlan-offload";
 	else if (!same_maps(o, n))
 		what = "map-mac/map-vlan";
 	else if (o->max_flows != n->max_flows)

@@ -17,9 +17,16 @@
 #include "flow_table.h"
 #include "log.h"
 #include "mirror.h"
+#include "privs.h"
 #include "tc_meter.h"
+#include "vlan_offload.h"
 #include "xdp_meter.h"
 #include "jflowd.skel.h"
+
+/* Linux 6.3 uapi; not in older distributions' headers. */
+#ifndef BPF_F_XDP_DEV_BOUND_ONLY
+#define BPF_F_XDP_DEV_BOUND_ONLY (1U << 6)
+#endif
 
 #define DRAIN_BATCH 1024	/* entries per batch syscall */
 
@@ -35,6 +42,12 @@ struct jf_xdp_meter {
 	int link_fd[JF_MAX_IFACES];
 	char name[JF_MAX_IFACES][JF_IFNAME_MAX];
 	uint8_t dirs[JF_MAX_IFACES];	/* JF_DIR_* */
+	/* --vlan-offload: a device-bound copy of the program, sharing every
+	 * map but .rodata, on each interface whose driver gives the tag its
+	 * NIC stripped; NULL: the plain program. */
+	struct jflowd_bpf *bound[JF_MAX_IFACES];
+	bool vlan_warned[JF_MAX_IFACES];	/* the one warning is out */
+	enum jf_vlan_offload vlan_offload;
 	bool generic;			/* generic XDP only */
 	int map_fd[2];
 	int stats_fd;
@@ -115,14 +128,134 @@ static int link_xdp(struct jf_xdp_meter *m, int i, uint32_t mode_flag)
 	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = mode_flag);
 	int fd;
 
-	fd = bpf_link_create(bpf_program__fd(m->skel->progs.jflowd_xdp), (int)m->ifindex[i],
-			     BPF_XDP, &opts);
+	fd = bpf_link_create(m->bound[i] ? bpf_program__fd(m->bound[i]->progs.jflowd_xdp_vlan) :
+				 bpf_program__fd(m->skel->progs.jflowd_xdp),
+			     (int)m->ifindex[i], BPF_XDP, &opts);
 	if (fd < 0)
 		return fd;
 	m->link_fd[i] = fd;
 	m->attach_flags[i] = mode_flag;
 	m->attached[i] = true;
 	return 0;
+}
+
+/* Once per interface: VLAN ids of the frames whose tag the NIC strips will
+ * read 0, and what to do about it. Silent where nothing is stripped. */
+static void vlan_warn(struct jf_xdp_meter *m, int i, const char *why)
+{
+	struct jf_vlan_caps c;
+
+	if (m->vlan_warned[i] || jf_vlan_caps_get(m->name[i], m->ifindex[i], &c))
+		return;
+	if (!c.strip_ctag && !c.strip_stag)
+		return;
+	m->vlan_warned[i] = true;
+	log_warn("%s: the NIC strips VLAN tags before XDP (rx-vlan offload) and %s: such "
+		 "frames report VLAN 0; run 'ethtool -K %s %s'", m->name[i], why, m->name[i],
+		 c.strip_stag && c.strip_ctag ? "rxvlan off rx-vlan-stag-hw-parse off" :
+		 c.strip_stag ? "rx-vlan-stag-hw-parse off" : "rxvlan off");
+}
+
+static void unbind(struct jf_xdp_meter *m, int i)
+{
+	jflowd_bpf__destroy(m->bound[i]);
+	m->bound[i] = NULL;
+}
+
+/* A copy of the object whose only program is the device-bound one, with
+ * every map of the loaded object but .rodata (its constants are copied:
+ * the verifier reads them from the program's own frozen map). */
+static int load_bound(struct jf_xdp_meter *m, int i)
+{
+	struct bpf_map *mine, *theirs = NULL;
+	struct bpf_program *prog;
+	struct jflowd_bpf *b;
+	uint64_t eff, prm, bnd;
+	int rc;
+
+	/* After the capability drop: refused, say so without libbpf's noise. */
+	if (!jf_privs_current(&eff, &prm, &bnd) &&
+	    !(eff & (1ULL << CAP_BPF | 1ULL << CAP_SYS_ADMIN)))
+		return -EPERM;
+	b = jflowd_bpf__open();
+	if (!b)
+		return -errno;
+	bpf_object__for_each_map(mine, b->obj) {
+		theirs = bpf_object__next_map(m->skel->obj, theirs);
+		if (!theirs || strcmp(bpf_map__name(mine), bpf_map__name(theirs))) {
+			rc = -EINVAL;
+			goto fail;
+		}
+		if (mine == b->maps.rodata)
+			continue;
+		rc = bpf_map__reuse_fd(mine, bpf_map__fd(theirs));
+		if (rc)
+			goto fail;
+	}
+	memcpy(b->rodata, m->skel->rodata, sizeof(*b->rodata));
+	bpf_object__for_each_program(prog, b->obj)
+		bpf_program__set_autoload(prog, prog == b->progs.jflowd_xdp_vlan);
+	prog = b->progs.jflowd_xdp_vlan;
+	bpf_program__set_ifindex(prog, m->ifindex[i]);
+	bpf_program__set_flags(prog, bpf_program__flags(prog) | BPF_F_XDP_DEV_BOUND_ONLY);
+	rc = jflowd_bpf__load(b);
+	if (rc)
+		goto fail;
+	m->bound[i] = b;
+	return 0;
+fail:
+	jflowd_bpf__destroy(b);
+	return rc;
+}
+
+/* Which program the i-th interface gets (before its attach): the bound
+ * one wherever the driver gives stripped tags, whatever ethtool says now:
+ * the offload can be turned on while jflowd runs, and veth hands over a
+ * tag its peer did not write into the frame with its rx-vlan offload off. */
+static void choose_prog(struct jf_xdp_meter *m, int i, bool started)
+{
+	struct jf_vlan_caps c;
+	int rc;
+
+	unbind(m, i);
+	if (m->vlan_offload == JF_VLAN_OFFLOAD_OFF)
+		return;
+	if (jf_vlan_caps_get(m->name[i], m->ifindex[i], &c))
+		return;
+	if (!c.xdp_tag) {
+		vlan_warn(m, i, "its driver does not give them to XDP");
+		return;
+	}
+	if (m->generic) {
+		vlan_warn(m, i, "generic XDP (-m xdp-generic) cannot read them");
+		return;
+	}
+	rc = load_bound(m, i);
+	if (!rc)
+		return;
+	if (started && rc == -EPERM) {
+		/* Loading needs CAP_BPF, given up after start-up: what a link
+		 * that comes back, or a reload, cannot do. */
+		vlan_warn(m, i, "jflowd, without CAP_BPF since start-up, cannot load the program "
+			  "that reads them for a new device (restart jflowd to read them)");
+	} else {
+		char why[160];
+
+		snprintf(why, sizeof(why), "the program that reads them did not load (%s%s)",
+			 strerror(-rc), rc == -EPERM ? "" : "; -v shows the verifier's messages");
+		vlan_warn(m, i, why);
+	}
+}
+
+static const char *vlan_note(const struct jf_xdp_meter *m, int i)
+{
+	return m->bound[i] ? " (device-bound: VLAN tags the NIC strips read from the driver)" : "";
+}
+
+static void log_metering(const struct jf_xdp_meter *m, int i)
+{
+	log_info("metering %s (ifindex %u) with %s XDP%s", m->name[i], m->ifindex[i],
+		 jf_xdp_meter_mode(m, i), vlan_note(m, i));
 }
 
 static int attach_one(struct jf_xdp_meter *m, int i, const char *name, bool generic,
@@ -141,6 +274,11 @@ static int attach_one(struct jf_xdp_meter *m, int i, const char *name, bool gene
 		}
 		log_warn("attach %s: native XDP failed (%s); falling back to generic XDP, "
 			 "which is slower", name, strerror(-rc));
+		/* A device-bound program runs in the driver only. */
+		if (m->bound[i]) {
+			unbind(m, i);
+			vlan_warn(m, i, "generic XDP cannot read them");
+		}
 	}
 	rc = link_xdp(m, i, XDP_FLAGS_SKB_MODE);
 	if (rc) {
@@ -176,6 +314,7 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
 			 m->ncpus, JF_MAX_CPUS);
 	m->n_ifaces = p->n_ifaces;
 	m->generic = p->generic;
+	m->vlan_offload = p->vlan_offload;
 	for (i = 0; i < p->n_ifaces; i++) {
 		snprintf(m->name[i], sizeof(m->name[i]), "%s", p->ifaces[i]);
 		m->dirs[i] = jf_meter_dir(p, i);
@@ -271,10 +410,10 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
 	for (i = 0; i < p->n_ifaces; i++) {
 		if (!(jf_meter_dir(p, i) & JF_DIR_IN))
 			continue;	/* IFACE:out: the TC program only */
+		choose_prog(m, i, false);
 		if (attach_one(m, i, p->ifaces[i], p->generic, err, errlen))
 			goto fail;
-		log_info("metering %s (ifindex %u) with %s XDP", p->ifaces[i], m->ifindex[i],
-			 jf_xdp_meter_mode(m, i));
+		log_metering(m, i);
 	}
 	/* Egress (IFACE:out, :both): the TC program, sharing the maps. */
 	if (jf_tc_meter_open(p, m->skel->obj, &m->tc, err, errlen))
@@ -544,6 +683,8 @@ int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params
 	int old_fd[JF_MAX_IFACES];
 	char old_name[JF_MAX_IFACES][JF_IFNAME_MAX];
 	uint8_t old_dirs[JF_MAX_IFACES];
+	struct jflowd_bpf *old_bound[JF_MAX_IFACES];
+	bool old_warned[JF_MAX_IFACES];
 	uint32_t idx[JF_MAX_IFACES];
 	int n_old = m->n_ifaces, i, j, rc, ing_fd;
 	uint8_t one = 1;
@@ -561,6 +702,10 @@ int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params
 	memcpy(old_fd, m->link_fd, sizeof(old_fd));
 	memcpy(old_name, m->name, sizeof(old_name));
 	memcpy(old_dirs, m->dirs, sizeof(old_dirs));
+	memcpy(old_bound, m->bound, sizeof(old_bound));
+	memcpy(old_warned, m->vlan_warned, sizeof(old_warned));
+	memset(m->bound, 0, sizeof(m->bound));
+	memset(m->vlan_warned, 0, sizeof(m->vlan_warned));
 	for (i = 0; i < p->n_ifaces; i++) {
 		fresh[i] = true;
 		for (j = 0; j < n_old; j++) {
@@ -571,6 +716,8 @@ int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params
 				m->attach_flags[i] = old_flags[j];
 				m->attached[i] = old_att[j];
 				m->link_fd[i] = old_fd[j];
+				m->bound[i] = old_bound[j];
+				m->vlan_warned[i] = old_warned[j];
 				break;
 			}
 		}
@@ -589,11 +736,17 @@ int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params
 			continue;
 		/* A bpf_link, as at start: a reload that adds an interface
 		 * keeps the guarantees of the first attach. */
+		choose_prog(m, i, true);
 		rc = attach_one(m, i, p->ifaces[i], p->generic, err, errlen);
 		if (rc) {
-			for (j = 0; j < i; j++)
-				if (fresh[j])
-					detach_one(m, j);
+			for (j = 0; j <= i; j++) {
+				if (!fresh[j])
+					continue;
+				detach_one(m, j);
+				unbind(m, j);
+			}
+			memcpy(m->bound, old_bound, sizeof(old_bound));
+			memcpy(m->vlan_warned, old_warned, sizeof(old_warned));
 			memcpy(m->ifindex, old_idx, sizeof(old_idx));
 			memcpy(m->attach_flags, old_flags, sizeof(old_flags));
 			memcpy(m->attached, old_att, sizeof(old_att));
@@ -602,8 +755,7 @@ int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params
 			memcpy(m->dirs, old_dirs, sizeof(old_dirs));
 			return rc;
 		}
-		log_info("metering %s (ifindex %u) with %s XDP", p->ifaces[i], m->ifindex[i],
-			 jf_xdp_meter_mode(m, i));
+		log_metering(m, i);
 	}
 	/* The TC egress program skips what an ingress already counted:
 	 * the new ingress interfaces before the old ones' detach. */
@@ -613,10 +765,15 @@ int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params
 			bpf_map_update_elem(ing_fd, &m->ifindex[i], &one, BPF_ANY);
 	/* What the removed ones metered is drained at the next tick. */
 	for (j = 0; j < n_old; j++) {
-		if (kept[j] || !old_att[j])
+		if (kept[j])
 			continue;
+		if (!old_att[j]) {
+			jflowd_bpf__destroy(old_bound[j]);	/* loaded, never attached */
+			continue;
+		}
 		close(old_fd[j]);	/* the link goes with its last descriptor */
 		bpf_map_delete_elem(ing_fd, &old_idx[j]);
+		jflowd_bpf__destroy(old_bound[j]);
 		log_info("no longer metering %s (ifindex %u)", old_name[j], old_idx[j]);
 	}
 	for (i = p->n_ifaces; i < JF_MAX_IFACES; i++) {
@@ -633,8 +790,10 @@ void jf_xdp_meter_close(struct jf_xdp_meter *m)
 
 	if (!m)
 		return;
-	for (i = 0; i < m->n_ifaces; i++)
+	for (i = 0; i < m->n_ifaces; i++) {
 		detach_one(m, i);
+		unbind(m, i);
+	}
 	jf_tc_meter_close(m->tc);
 	jf_mirror_close(m->mirror);
 	ring_buffer__free(m->ring);
@@ -652,6 +811,7 @@ void jf_xdp_meter_close(struct jf_xdp_meter *m)
 void jf_xdp_meter_iface_gone(struct jf_xdp_meter *m, int i)
 {
 	detach_one(m, i);	/* the kernel let go of the link already */
+	unbind(m, i);		/* bound to a device that is no more */
 	jf_tc_meter_iface_gone(m->tc, m->name[i]);
 }
 
@@ -668,11 +828,12 @@ int jf_xdp_meter_iface_back(struct jf_xdp_meter *m, int i, uint32_t ifindex,
 	if (rc)
 		return rc;
 	if (m->dirs[i] & JF_DIR_IN) {
+		choose_prog(m, i, true);
 		rc = attach_one(m, i, m->name[i], m->generic, err, errlen);
 		if (rc)
 			return rc;
-		log_info("interface %s is back (ifindex %u): metering it again with %s XDP",
-			 m->name[i], ifindex, jf_xdp_meter_mode(m, i));
+		log_info("interface %s is back (ifindex %u): metering it again with %s XDP%s",
+			 m->name[i], ifindex, jf_xdp_meter_mode(m, i), vlan_note(m, i));
 	}
 	rc = jf_tc_meter_iface_back(m->tc, m->name[i], ifindex, err, errlen);
 	if (rc)
