@@ -35,6 +35,31 @@ struct jf_slot {
 
 #ifndef __bpf__
 _Static_assert(sizeof(struct jf_slot) == 128, "jf_slot: two cache lines");
+
+/* The agent reads a slot's fields only through these two (and the state
+ * word directly), so a change of the slot's layout is one function each.
+ * The key is stable while the slot is LIVE or MARKED. Packets and octets
+ * are aligned 64-bit words the program adds to atomically: each load is
+ * a value the counter had at some moment; a racing packet shows up in
+ * the next read. */
+static inline void jf_slot_get_key(const struct jf_slot *s, struct jf_key *out)
+{
+	__builtin_memcpy(out, &s->key, sizeof(*out));
+}
+
+static inline void jf_slot_get_counters(const struct jf_slot *s, struct jf_counters *out)
+{
+	const volatile struct jf_counters *c = &s->c;
+
+	out->packets = __atomic_load_n(&s->c.packets, __ATOMIC_ACQUIRE);
+	out->octets = __atomic_load_n(&s->c.octets, __ATOMIC_ACQUIRE);
+	out->first_ns = c->first_ns;
+	out->last_ns = c->last_ns;
+	out->tcp_flags = c->tcp_flags;
+	out->ttl = c->ttl;
+	out->flow_label = c->flow_label;
+	out->out_ifindex = c->out_ifindex;
+}
 #endif
 
 /* Key words by memcpy from a 4-aligned key (its members are 32-bit and
