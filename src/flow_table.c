@@ -340,6 +340,20 @@ static void release(struct jf_table *t, uint32_t i, jf_table_fn fn, void *arg)
 		free_state = JF_SLOT_EMPTY;
 	__atomic_store_n(&s->state, free_state, __ATOMIC_RELEASE);
 	t->st.removed++;
+	/* The tombstones before an empty slot end no probe either: empty
+	 * them, back to the first slot in use. (Inserts pass tombstones to
+	 * the first empty slot: without this a table whose flows all came
+	 * and went would make every insert look at JF_TABLE_MAX_PROBE.) */
+	while (free_state == JF_SLOT_EMPTY) {
+		uint32_t prev = i ? i - 1 : t->nslots - 1, st = JF_SLOT_FREE;
+
+		if (prev == next || !__atomic_compare_exchange_n(&t->slots[prev].state, &st,
+								 JF_SLOT_EMPTY, false,
+								 __ATOMIC_SEQ_CST,
+								 __ATOMIC_SEQ_CST))
+			break;
+		i = prev;
+	}
 }
 
 /* The marked slots of one batch: one wait for all of them (every CPU
