@@ -498,7 +498,7 @@ static const struct opt_def opts[] = {
 	{ "max-flows", 0, 1, set_max_flows, "N",
 	  "flows held at once, in the kernel's flow table and the agent's cache\n"
 	  "(XDP default: from the machine's memory, MemTotal / 16640, at least\n"
-	  "131072, about 430 bytes a flow in all; pcap and -r: 131072)" },
+	  "131072, about 270 bytes a flow in all; pcap and -r: 131072)" },
 	{ "table-flows", 0, 1, set_table_flows, "N",
 	  "flows the kernel's persistent flow table holds (default --max-flows;\n"
 	  "0: no table, every packet goes to the per-interval maps as before)" },
