@@ -231,7 +231,7 @@ static void warn_full(struct jf_flow_cache *c)
 	if (now < c->next_full_warn_s)
 		return;
 	c->next_full_warn_s = now + 60;
-	log_warn("flow cache full (--max-flows %u): %llu flows exported early so far "
+	log_warn("flow cache full (%u flows): %llu flows exported early so far "
 		 "(end reason lack of resources); raise --max-flows", c->p.max_flows,
 		 (unsigned long long)c->st.expired[JF_END_RESOURCES]);
 }
