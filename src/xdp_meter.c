@@ -425,7 +425,8 @@ static int read_table(struct jf_xdp_meter *m, uint64_t stashed)
 	m->st->table_read_ns += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000ll +
 					   (t1.tv_nsec - t0.tv_nsec));
 	jf_table_get_stats(m->table, &ts);
-	m->st->table_live = ts.live - (ts.removed - removed0);
+	removed0 = ts.removed - removed0;
+	m->st->table_live = ts.live > removed0 ? ts.live - removed0 : 0;
 	m->st->table_removed = ts.removed;
 	warn_full(m, ts.live, stashed);
 	return 0;
