@@ -603,19 +603,22 @@ uint32_t jf_config_map_flows(const struct jf_config *cfg)
 
 uint32_t jf_config_cache_flows(const struct jf_config *cfg)
 {
-	uint32_t max_flows = max_flows_of(cfg);
+	uint32_t max_flows = max_flows_of(cfg), table = jf_config_table_flows(cfg);
 	uint64_t n;
 
-	if (cfg->mode == JF_MODE_PCAP || cfg->pcap_file[0] || !jf_config_table_flows(cfg))
+	if (cfg->mode == JF_MODE_PCAP || cfg->pcap_file[0] || !table)
 		return max_flows;
 	/* With the table the cache holds only what missed it: the stash's
 	 * and the TC egress program's flows (at most map_flows a drain
-	 * interval) and spilled packets. Four intervals' worth; a full cache
+	 * interval) and spilled packets. Four intervals' worth, and what
+	 * --max-flows asks for beyond a smaller --table-flows; a full cache
 	 * exports its least recently updated flow early (end reason lack of
 	 * resources), it never drops a packet. */
 	n = 4ull * jf_config_map_flows(cfg);
 	if (n < 65536)
 		n = 65536;
+	if (table < max_flows && n < (uint64_t)max_flows - table)
+		n = (uint64_t)max_flows - table;
 	return n < max_flows ? (uint32_t)n : max_flows;
 }
 

@@ -296,6 +296,11 @@ static void test_sizing(void **state)
 	 * agent state 60 (40 a slot), the keyed cache of 65536 flows for
 	 * what misses the table 11, stash and ring 10. */
 	assert_int_equal(jf_config_cache_flows(&c), 65536);
+	/* A table smaller than --max-flows: the cache takes the rest. */
+	c.table_flows = 65536;
+	c.table_flows_set = true;
+	assert_int_equal(jf_config_cache_flows(&c), 1048576 - 65536);
+	c.table_flows_set = false;
 	assert_true(jf_config_flow_memory(&c) < 1048576ull * 300);
 	/* Router mode asked for: its answers per slot count too. */
 	c.route_lookup = JF_ROUTE_ON;
