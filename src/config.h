@@ -127,6 +127,13 @@ void jf_config_router_params(const struct jf_config *cfg, struct jf_router_param
  * cache): the maps then hold the flows active within one drain interval. */
 uint32_t jf_config_map_flows(const struct jf_config *cfg);
 
+/* Flows of the agent's keyed cache: max_flows without the table (pcap, -r,
+ * --table-flows 0); with it only what misses the table: four times the
+ * stash (--map-flows), at least 65536 and at least max_flows minus a
+ * smaller --table-flows, at most max_flows. A full cache exports early
+ * (lack of resources), it loses nothing. */
+uint32_t jf_config_cache_flows(const struct jf_config *cfg);
+
 /* Flows of the kernel's persistent table: --table-flows, else max_flows
  * (0: the table is off). */
 uint32_t jf_config_table_flows(const struct jf_config *cfg);

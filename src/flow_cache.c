@@ -144,6 +144,15 @@ int jf_cache_set_route_fn(struct jf_flow_cache *c, jf_route_fn fn, void *arg)
 	return 0;
 }
 
+void jf_cache_get_hooks(const struct jf_flow_cache *c, jf_emit_fn *emit, void **emit_arg,
+			jf_route_fn *route, void **route_arg)
+{
+	*emit = c->emit;
+	*emit_arg = c->emit_arg;
+	*route = c->route_fn;
+	*route_arg = c->route_arg;
+}
+
 static uint32_t lookup(const struct jf_flow_cache *c, const struct jf_key *key,
 		       uint32_t hash)
 {
@@ -222,7 +231,7 @@ static void warn_full(struct jf_flow_cache *c)
 	if (now < c->next_full_warn_s)
 		return;
 	c->next_full_warn_s = now + 60;
-	log_warn("flow cache full (--max-flows %u): %llu flows exported early so far "
+	log_warn("flow cache full (%u flows): %llu flows exported early so far "
 		 "(end reason lack of resources); raise --max-flows", c->p.max_flows,
 		 (unsigned long long)c->st.expired[JF_END_RESOURCES]);
 }

@@ -34,6 +34,11 @@ void jf_cache_free(struct jf_flow_cache *c);
 typedef void (*jf_route_fn)(const struct jf_key *key, struct jf_route *out, void *arg);
 int jf_cache_set_route_fn(struct jf_flow_cache *c, jf_route_fn fn, void *arg);
 
+/* Where the cache's flows go and router mode's lookup (NULL: none): the
+ * XDP meter's table expires its own flows and hands them to the same. */
+void jf_cache_get_hooks(const struct jf_flow_cache *c, jf_emit_fn *emit, void **emit_arg,
+			jf_route_fn *route, void **route_arg);
+
 /* Merge a delta at cache time now_ms. A full cache first expires its least
  * recently updated flow (flowEndReason 5). */
 void jf_cache_update(struct jf_flow_cache *c, const struct jf_key *key,

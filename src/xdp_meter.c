@@ -74,7 +74,7 @@ struct jf_xdp_meter {
 	size_t table_len;
 	uint32_t table_flows;		/* capacity asked for; 0: no table */
 	uint32_t map_flows;		/* each epoch map: the stash */
-	uint32_t idle_ms;
+	uint32_t idle_ms, active_ms, fin_ms;
 	bool warned_full;		/* the one warning before loss is out */
 	bool stopping;			/* detached: every slot goes */
 };
@@ -290,6 +290,25 @@ static int attach_one(struct jf_xdp_meter *m, int i, const char *name, bool gene
 	return 0;
 }
 
+/* The table's flows go where the cache's go; in router mode each gets
+ * the cache's lookup, its answer kept per slot. */
+static int table_bind(struct jf_xdp_meter *m)
+{
+	jf_emit_fn emit = NULL;
+	jf_route_fn route = NULL;
+	void *emit_arg = NULL, *route_arg = NULL;
+	int rc;
+
+	if (!m->table)
+		return 0;
+	if (m->cache)
+		jf_cache_get_hooks(m->cache, &emit, &emit_arg, &route, &route_arg);
+	rc = jf_table_set_export(m->table, emit, emit_arg, route, route_arg);
+	if (m->st)
+		m->st->table_bytes = jf_table_agent_bytes(m->table);
+	return rc;
+}
+
 struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
 				       struct jf_flow_cache *cache, struct jf_meter_stats *st,
 				       char *err, size_t errlen)
@@ -347,6 +366,8 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
 	m->map_flows = p->map_flows;
 	m->table_flows = p->table_flows;
 	m->idle_ms = p->idle_ms;
+	m->active_ms = p->active_ms;
+	m->fin_ms = p->fin_ms;
 	if (m->table_flows) {
 		uint32_t slots = jf_table_slots_for(m->table_flows);
 
@@ -382,9 +403,12 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
 			snprintf(err, errlen, "flow table shadow: out of memory");
 			goto fail;
 		}
-		if (st)
-			st->table_bytes = (uint64_t)jf_table_slots_for(m->table_flows) *
-					  jf_table_shadow_bytes_per_slot();
+		jf_table_set_timeouts(m->table, m->idle_ms, m->active_ms, m->fin_ms);
+		/* Where the table's records go, and router mode's lookup. */
+		if (table_bind(m)) {
+			snprintf(err, errlen, "flow table route answers: out of memory");
+			goto fail;
+		}
 	}
 	m->ring = ring_buffer__new(bpf_map__fd(m->skel->maps.spill), on_spill, m, NULL);
 	if (!m->ring) {
@@ -429,6 +453,8 @@ void jf_xdp_meter_bind(struct jf_xdp_meter *m, struct jf_flow_cache *cache,
 {
 	m->cache = cache;
 	m->st = st;
+	if (table_bind(m))
+		log_err("flow table route answers: out of memory");
 }
 
 int jf_xdp_meter_poll(struct jf_xdp_meter *m, int timeout_ms, uint64_t now_ms)
@@ -480,27 +506,6 @@ static int drain_map(struct jf_xdp_meter *m, int fd, struct jf_flow_cache *cache
 	return rc;
 }
 
-/* A table slot's delta into the cache. */
-static void on_table_delta(void *arg, uint32_t idx, const struct jf_key *key,
-			   const struct jf_table_delta *d)
-{
-	struct jf_xdp_meter *m = arg;
-	struct jf_flow u;
-
-	(void)idx;
-	u.packets = d->packets;
-	u.octets = d->octets;
-	u.first_ms = to_real_ms(m, d->first_ns);
-	u.last_ms = to_real_ms(m, d->last_ns);
-	u.flow_label = d->flow_label;
-	u.out_ifindex = d->out_ifindex;
-	u.tcp_flags = d->tcp_flags;
-	u.ttl_min = d->ttl_min;
-	u.ttl_max = d->ttl_max;
-	jf_cache_update(m->cache, key, &u, m->now_ms);
-	m->st->drained_flows++;
-}
-
 /* The grace period before a marked slot is read: the same wait as the
  * epoch switch. */
 static int table_wait(void *arg)
@@ -529,22 +534,28 @@ static void warn_full(struct jf_xdp_meter *m, uint64_t live, uint64_t stashed)
 		 m->map_flows);
 }
 
-/* Deltas of every slot that moved; then idle slots go (mark, wait, read,
- * free), or every slot when the program is detached. */
+/* The table's own expiry, one pass in slot order: each live slot read;
+ * FIN/RST and idle flows removed (mark, one wait per batch, read, free)
+ * and exported, flows past the active timeout exported and kept; at stop,
+ * after the program is detached, every slot goes (reason forced). */
 static int read_table(struct jf_xdp_meter *m, uint64_t stashed)
 {
 	struct jf_table_stats ts;
 	struct timespec t0, t1;
+	uint64_t removed0;
 	long n;
 
 	/* CPU time, not wall time: the grace period sleeps. */
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
-	jf_table_scan(m->table, m->now_ms, on_table_delta, m);
-	if (m->stopping)
-		n = jf_table_remove_all(m->table, table_wait, m, on_table_delta, m);
-	else
-		n = jf_table_expire_idle(m->table, m->now_ms, m->idle_ms, table_wait, m,
-					 on_table_delta, m);
+	jf_table_get_stats(m->table, &ts);
+	removed0 = ts.removed;
+	jf_table_set_clock(m->table, m->mono_to_real_ns);
+	n = jf_table_expire(m->table, m->now_ms, table_wait, m);
+	if (n >= 0) {
+		m->st->drained_flows += (uint64_t)n;
+		if (m->stopping)
+			n = jf_table_remove_all(m->table, table_wait, m, NULL, NULL);
+	}
 	if (n < 0) {
 		log_err("flow table: wait before removal: %s", strerror((int)-n));
 		return (int)n;
@@ -553,10 +564,29 @@ static int read_table(struct jf_xdp_meter *m, uint64_t stashed)
 	m->st->table_read_ns += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000ll +
 					   (t1.tv_nsec - t0.tv_nsec));
 	jf_table_get_stats(m->table, &ts);
-	m->st->table_live = ts.live - (uint64_t)n;
+	removed0 = ts.removed - removed0;
+	m->st->table_live = ts.live > removed0 ? ts.live - removed0 : 0;
 	m->st->table_removed = ts.removed;
 	warn_full(m, ts.live, stashed);
 	return 0;
+}
+
+size_t jf_xdp_meter_flush(struct jf_xdp_meter *m, uint64_t now_ms, enum jf_end_reason why)
+{
+	if (!m->table)
+		return 0;
+	jf_table_set_clock(m->table, m->mono_to_real_ns);
+	return jf_table_flush(m->table, now_ms, why);
+}
+
+void jf_xdp_meter_set_timeouts(struct jf_xdp_meter *m, uint32_t idle_ms, uint32_t active_ms,
+			       uint32_t fin_ms)
+{
+	m->idle_ms = idle_ms;
+	m->active_ms = active_ms;
+	m->fin_ms = fin_ms;
+	if (m->table)
+		jf_table_set_timeouts(m->table, idle_ms, active_ms, fin_ms);
 }
 
 /* Add the counters of one epoch parity to st and zero them: nobody writes
@@ -945,6 +975,33 @@ static void ops_close(struct jf_meter *m)
 	jf_xdp_meter_close(xdp_of(m));
 }
 
+static size_t ops_flush(struct jf_meter *m, uint64_t now_ms, enum jf_end_reason why)
+{
+	return jf_xdp_meter_flush(xdp_of(m), now_ms, why);
+}
+
+static void ops_set_timeouts(struct jf_meter *m, uint32_t idle_ms, uint32_t active_ms,
+			     uint32_t fin_ms)
+{
+	jf_xdp_meter_set_timeouts(xdp_of(m), idle_ms, active_ms, fin_ms);
+}
+
+static void ops_add_flow_stats(const struct jf_meter *m, struct jf_cache_stats *st)
+{
+	const struct jf_xdp_meter *x = xdp_of(m);
+
+	if (x->table)
+		jf_table_add_flow_stats(x->table, st);
+}
+
+static void ops_foreach_flow(const struct jf_meter *m, jf_visit_fn visit, void *arg)
+{
+	const struct jf_xdp_meter *x = xdp_of(m);
+
+	if (x->table)
+		jf_table_foreach(x->table, visit, arg);
+}
+
 static void ops_iface_gone(struct jf_meter *m, int i)
 {
 	jf_xdp_meter_iface_gone(xdp_of(m), i);
@@ -969,4 +1026,8 @@ const struct jf_meter_ops jf_xdp_meter_ops = {
 	.close = ops_close,
 	.iface_gone = ops_iface_gone,
 	.iface_back = ops_iface_back,
+	.flush = ops_flush,
+	.set_timeouts = ops_set_timeouts,
+	.add_flow_stats = ops_add_flow_stats,
+	.foreach_flow = ops_foreach_flow,
 };

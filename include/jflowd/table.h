@@ -35,6 +35,31 @@ struct jf_slot {
 
 #ifndef __bpf__
 _Static_assert(sizeof(struct jf_slot) == 128, "jf_slot: two cache lines");
+
+/* The agent reads a slot's fields only through these two (and the state
+ * word directly), so a change of the slot's layout is one function each.
+ * The key is stable while the slot is LIVE or MARKED. Packets and octets
+ * are aligned 64-bit words the program adds to atomically: each load is
+ * a value the counter had at some moment; a racing packet shows up in
+ * the next read. */
+static inline void jf_slot_get_key(const struct jf_slot *s, struct jf_key *out)
+{
+	__builtin_memcpy(out, &s->key, sizeof(*out));
+}
+
+static inline void jf_slot_get_counters(const struct jf_slot *s, struct jf_counters *out)
+{
+	const volatile struct jf_counters *c = &s->c;
+
+	out->packets = __atomic_load_n(&s->c.packets, __ATOMIC_ACQUIRE);
+	out->octets = __atomic_load_n(&s->c.octets, __ATOMIC_ACQUIRE);
+	out->first_ns = c->first_ns;
+	out->last_ns = c->last_ns;
+	out->tcp_flags = c->tcp_flags;
+	out->ttl = c->ttl;
+	out->flow_label = c->flow_label;
+	out->out_ifindex = c->out_ifindex;
+}
 #endif
 
 /* Key words by memcpy from a 4-aligned key (its members are 32-bit and
@@ -146,18 +171,40 @@ static __always_inline void jf_counters_add(struct jf_counters *c,
  * and again, with JF_TABLE_SLOT defined, for the update. */
 #if defined(JF_TABLE_SLOT) && !defined(JFLOWD_TABLE_COUNT)
 #define JFLOWD_TABLE_COUNT
+/* Claim slot s, seen in state st (EMPTY or FREE), for p: a
+ * compare-and-swap to BUSY, fill, publish with an exchange (a full
+ * barrier: nobody sees LIVE before the key). 0, or -1 when another CPU
+ * took it first. */
+static __always_inline int jf_table_claim(struct jf_slot *s, __u32 st, const struct jf_pkt *p,
+					  __u64 now)
+{
+	if (__sync_val_compare_and_swap(&s->state, st, JF_SLOT_BUSY) != st)
+		return -1;
+	__builtin_memcpy(&s->key, &p->key, sizeof(s->key));
+	jf_counters_init(&s->c, p, now);
+#ifndef __bpf__
+	/* gcc's exchange is only an acquire barrier. */
+	__sync_synchronize();
+#endif
+	__sync_lock_test_and_set(&s->state, JF_SLOT_LIVE);
+	return 0;
+}
+
 /* Count one packet into the table. A live slot with this key: add. A
- * marked one is being removed: go on (the flow gets a new slot). An empty
- * or freed one: claim it with a compare-and-swap, fill it, publish it with
- * an exchange (a full barrier: nobody sees LIVE before the key). A busy
- * one is skipped. Returns 0, or -1 when JF_TABLE_MAX_PROBE slots had no
- * room (the caller tries the stash). Two CPUs inserting one new flow at
- * once may take two slots: each is read and exported, nothing is lost. */
+ * marked one is being removed: go on (the flow gets a new slot). A freed
+ * one (a tombstone) is remembered and passed: the flow may live further
+ * on, and taking the tombstone would give it a second slot, so its
+ * record would be split in two. An empty one ends the search: the flow
+ * is new; it takes the first tombstone passed, else this empty slot. A
+ * busy one is skipped. Returns 0, or -1 when JF_TABLE_MAX_PROBE slots had
+ * no room (the caller tries the stash). Two CPUs inserting one new flow
+ * at once may take two slots: each is read and exported, nothing is
+ * lost. */
 static __always_inline int jf_table_count_slots(void *ctx, __u32 nslots, const struct jf_pkt *p,
 						__u64 now)
 {
-	__u32 idx = jf_table_home(jf_table_hash(&p->key), nslots), i, st;
-	struct jf_slot *s;
+	__u32 idx = jf_table_home(jf_table_hash(&p->key), nslots), i, st, tomb = nslots;
+	struct jf_slot *s, *ts;
 
 	for (i = 0; i < JF_TABLE_MAX_PROBE; i++) {
 		s = JF_TABLE_SLOT(ctx, idx);
@@ -173,24 +220,30 @@ static __always_inline int jf_table_count_slots(void *ctx, __u32 nslots, const s
 			jf_counters_add(&s->c, p, now);
 			return 0;
 		}
-		if (st == JF_SLOT_EMPTY || st == JF_SLOT_FREE) {
-			if (__sync_val_compare_and_swap(&s->state, st, JF_SLOT_BUSY) == st) {
-				__builtin_memcpy(&s->key, &p->key, sizeof(s->key));
-				jf_counters_init(&s->c, p, now);
-#ifndef __bpf__
-				/* gcc's exchange is only an acquire barrier. */
-				__sync_synchronize();
-#endif
-				__sync_lock_test_and_set(&s->state, JF_SLOT_LIVE);
-				return 0;
+		if (st == JF_SLOT_FREE && tomb == nslots)
+			tomb = idx;
+		if (st == JF_SLOT_EMPTY) {
+			if (tomb != nslots) {
+				ts = JF_TABLE_SLOT(ctx, tomb);
+				if (ts && !jf_table_claim(ts, JF_SLOT_FREE, p, now))
+					return 0;
+				tomb = nslots;	/* taken meanwhile: this one then */
 			}
-			st = s->state;
-			if (st == JF_SLOT_LIVE && jf_key_equal(&s->key, &p->key)) {
+			if (!jf_table_claim(s, JF_SLOT_EMPTY, p, now))
+				return 0;
+			/* Another CPU took it first, maybe for this flow. */
+			if (s->state == JF_SLOT_LIVE && jf_key_equal(&s->key, &p->key)) {
 				jf_counters_add(&s->c, p, now);
 				return 0;
 			}
 		}
 		idx = idx + 1 == nslots ? 0 : idx + 1;
+	}
+	/* No empty slot within reach: the first tombstone passed. */
+	if (tomb != nslots) {
+		ts = JF_TABLE_SLOT(ctx, tomb);
+		if (ts && !jf_table_claim(ts, JF_SLOT_FREE, p, now))
+			return 0;
 	}
 	return -1;
 }
