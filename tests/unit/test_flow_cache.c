@@ -382,6 +382,49 @@ static void test_lists_are_independent(void **state)
 	jf_cache_free(c);
 }
 
+/* A flush empties the cache at once: every flow leaves in creation order,
+ * the counters balance, and the same keys afterwards are new flows that
+ * expire on their own times. */
+static void test_flush_then_reuse(void **state)
+{
+	struct jf_flow_cache *c = cache(64);
+	struct jf_cache_stats st;
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < 40; i++)
+		pkt(c, i, 6, i % 7 == 0 ? 0x01 : 0x10, 100, 1000 + i);
+	for (i = 0; i < 40; i += 3)	/* reorder the idle list */
+		pkt(c, i, 6, 0x10, 100, 2000 + i);
+	assert_int_equal(jf_cache_flush(c, JF_END_FORCED), 40);
+	for (i = 0; i < 40; i++) {
+		assert_int_equal(got[i].key.src[0], i);
+		assert_int_equal(got[i].end_reason, JF_END_FORCED);
+		assert_int_equal(got[i].packets, i % 3 == 0 ? 2 : 1);
+	}
+	jf_cache_get_stats(c, &st);
+	assert_int_equal(st.flows, 0);
+	assert_int_equal(st.packets, 0);
+	assert_int_equal(st.exported_packets, 54);
+	assert_int_equal(jf_cache_expire(c, 100000), 0);
+	/* the same keys again: new flows, in a cache that fills to its size */
+	ngot = 0;
+	for (i = 0; i < 64; i++)
+		pkt(c, i, 6, 0x10, 100, 200000 + i);
+	jf_cache_get_stats(c, &st);
+	assert_int_equal(st.created, 40 + 64);
+	assert_int_equal(st.flows, 64);
+	assert_int_equal(st.expired[JF_END_RESOURCES], 0);
+	assert_int_equal(jf_cache_expire(c, 200000 + 15000), 1);
+	assert_int_equal(got[0].key.src[0], 0);
+	assert_int_equal(got[0].packets, 1);
+	assert_int_equal(jf_cache_expire(c, 200000 + 15063), 63);
+	jf_cache_get_stats(c, &st);
+	assert_int_equal(st.flows, 0);
+	assert_int_equal(st.exported_packets, 54 + 64);
+	jf_cache_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -395,6 +438,7 @@ int main(void)
 		cmocka_unit_test(test_keys_differ_anywhere),
 		cmocka_unit_test(test_hash_collision_is_two_flows),
 		cmocka_unit_test(test_lists_are_independent),
+		cmocka_unit_test(test_flush_then_reuse),
 	};
 	return cmocka_run_group_tests_name("flow_cache", tests, NULL, NULL);
 }
