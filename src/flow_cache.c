@@ -326,7 +326,10 @@ static void warn_full(struct jf_flow_cache *c)
 		 (unsigned long long)c->st.expired[JF_END_RESOURCES]);
 }
 
-static void update_hashed(struct jf_flow_cache *c, const struct jf_key *key,
+/* Inlined into each caller: the replay loop then has the whole update
+ * in line (with link-time optimisation). */
+static inline __attribute__((always_inline)) void
+update_hashed(struct jf_flow_cache *c, const struct jf_key *key,
 			  const struct jf_flow *u, uint64_t now_ms, uint32_t hash)
 {
 	uint32_t i = lookup(c, key, hash);
