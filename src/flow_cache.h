@@ -53,8 +53,9 @@ void jf_cache_update_batch(struct jf_flow_cache *c, const struct jf_key *keys,
  * (a replay expires flows between packets, so it cannot hand over a batch).
  * Prefetch what the update of a key with this hash (jf_flow_hash) will
  * touch, stage by stage, each a few deltas before the next: its bucket,
- * then the slot the bucket points to, then that slot's idle-list
- * neighbours. Prefetching changes nothing but timing. */
+ * then the slot the bucket points to, then the next slot in the chain if
+ * that one holds another flow, else its idle-list neighbours. Prefetching
+ * changes nothing but timing. */
 enum { JF_PF_BUCKET, JF_PF_SLOT, JF_PF_NEIGHBOURS };
 void jf_cache_prefetch(const struct jf_flow_cache *c, uint32_t hash, int stage);
 void jf_cache_update_hashed(struct jf_flow_cache *c, const struct jf_key *key,
