@@ -21,11 +21,19 @@ static __always_inline void jf_stat_add(__u32 parity, __u32 reason, __u64 octets
 	}
 }
 
+/* The VLAN tag a NIC stripped (rx-vlan offload), from the driver. Weak: on
+ * a kernel without it the object still loads, and so does the program that
+ * does not call it; the device-bound one fails and the agent falls back. */
+extern int bpf_xdp_metadata_rx_vlan_tag(const struct xdp_md *ctx, __be16 *vlan_proto,
+					__u16 *vlan_tci) __ksym __weak;
+
 /* xdp.frags: multi-buffer aware, so native XDP attaches to jumbo-MTU links.
  * Headers are read from the first buffer; octets come from the IP header,
- * or the whole frame's length where there is none. */
-SEC("xdp.frags")
-int jflowd_xdp(struct xdp_md *ctx)
+ * or the whole frame's length where there is none. hw_vlan is a constant
+ * per program: the plain program has no trace of the kfunc, which the
+ * verifier refuses in a program not bound to a device even on a dead
+ * branch. */
+static __always_inline int jf_xdp_meter(struct xdp_md *ctx, const int hw_vlan)
 {
 	const __u8 *data = (const __u8 *)(long)ctx->data;
 	const __u8 *end = (const __u8 *)(long)ctx->data_end;
@@ -33,6 +41,8 @@ int jflowd_xdp(struct xdp_md *ctx)
 	struct jf_pkt pkt;
 	__u64 ep, now;
 	__u32 parity, rate;
+	__be16 vlan_proto;
+	__u16 vlan_tci;
 	int reason;
 
 	if (quiesce_seq) {
@@ -56,7 +66,12 @@ int jflowd_xdp(struct xdp_md *ctx)
 	}
 
 	__builtin_memset(&pkt, 0, sizeof(pkt));
-	reason = jf_parse_eth(data, end, &pkt);
+	/* Asked for every frame, not only untagged ones: the NIC strips the
+	 * outer tag of a double-tagged frame and leaves the inner one inline. */
+	if (hw_vlan && !bpf_xdp_metadata_rx_vlan_tag(ctx, &vlan_proto, &vlan_tci))
+		reason = jf_parse_eth_hwtag(data, end, vlan_tci, &pkt);
+	else
+		reason = jf_parse_eth(data, end, &pkt);
 	if (reason == JF_PKT_OK) {
 		pkt.key.ifindex = ctx->ingress_ifindex;
 		/* The mirror mapping's output interface travels in the
@@ -89,6 +104,21 @@ out:
 	if (quiesce_seq)
 		__sync_fetch_and_add(&cpu_seq[cpu].seq, 1);
 	return verdict;
+}
+
+SEC("xdp.frags")
+int jflowd_xdp(struct xdp_md *ctx)
+{
+	return jf_xdp_meter(ctx, 0);
+}
+
+/* The same, bound to one device (--vlan-offload): it also reads the tag the
+ * NIC stripped. Loaded by the agent once per such interface, sharing every
+ * map; "?": not loaded with the object by default (it needs an ifindex). */
+SEC("?xdp.frags")
+int jflowd_xdp_vlan(struct xdp_md *ctx)
+{
+	return jf_xdp_meter(ctx, 1);
 }
 
 /* Egress metering (-i IFACE:out): its own header, sharing all of the above. */

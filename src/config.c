@@ -124,6 +124,19 @@ static int set_iface(struct jf_config *cfg, const char *val, char *err)
 	return 0;
 }
 
+static int set_vlan_offload(struct jf_config *cfg, const char *val, char *err)
+{
+	if (!strcmp(val, "auto"))
+		cfg->vlan_offload = JF_VLAN_OFFLOAD_AUTO;
+	else if (!strcmp(val, "off"))
+		cfg->vlan_offload = JF_VLAN_OFFLOAD_OFF;
+	else {
+		snprintf(err, ERRLEN, "vlan-offload: '%s' is not auto or off", val);
+		return -1;
+	}
+	return 0;
+}
+
 static int set_route_lookup(struct jf_config *cfg, const char *val, char *err)
 {
 	if (!strcmp(val, "auto"))
@@ -474,6 +487,10 @@ static const struct opt_def opts[] = {
 	{ "route-lookup", 0, 1, set_route_lookup, "auto|on|off",
 	  "output interface, next hop, prefixes and forwarding status of\n"
 	  "each flow from the kernel's routing (auto: on where forwarding is)" },
+	{ "vlan-offload", 0, 1, set_vlan_offload, "auto|off",
+	  "XDP: read the VLAN tag the NIC strips (rx-vlan offload) from the\n"
+	  "driver, one device-bound program per interface (auto: where the\n"
+	  "driver gives it; off: never)" },
 	{ "read", 'r', 1, set_read, "FILE",
 	  "meter a capture file (pcap/pcapng), export everything, exit" },
 	{ "collector", 'n', 1, set_collector, "URL",
@@ -498,7 +515,7 @@ static const struct opt_def opts[] = {
 	{ "max-flows", 0, 1, set_max_flows, "N",
 	  "flows held at once, in the kernel's flow table and the agent's cache\n"
 	  "(XDP default: from the machine's memory, MemTotal / 16640, at least\n"
-	  "131072, about 430 bytes a flow in all; pcap and -r: 131072)" },
+	  "131072, about 270 bytes a flow in all; pcap and -r: 131072)" },
 	{ "table-flows", 0, 1, set_table_flows, "N",
 	  "flows the kernel's persistent flow table holds (default --max-flows;\n"
 	  "0: no table, every packet goes to the per-interval maps as before)" },
@@ -601,14 +618,48 @@ uint32_t jf_config_map_flows(const struct jf_config *cfg)
 	return n < max_flows ? n : max_flows;
 }
 
+uint32_t jf_config_cache_flows(const struct jf_config *cfg)
+{
+	uint32_t max_flows = max_flows_of(cfg), table = jf_config_table_flows(cfg);
+	uint64_t n;
+
+	if (cfg->mode == JF_MODE_PCAP || cfg->pcap_file[0] || !table)
+		return max_flows;
+	/* With the table the cache holds only what missed it: the stash's
+	 * and the TC egress program's flows (at most map_flows a drain
+	 * interval) and spilled packets. Four intervals' worth, and what
+	 * --max-flows asks for beyond a smaller --table-flows; a full cache
+	 * exports its least recently updated flow early (end reason lack of
+	 * resources), it never drops a packet. */
+	n = 4ull * jf_config_map_flows(cfg);
+	if (n < 65536)
+		n = 65536;
+	if (table < max_flows && n < (uint64_t)max_flows - table)
+		n = (uint64_t)max_flows - table;
+	return n < max_flows ? (uint32_t)n : max_flows;
+}
+
+/* Table slots' agent memory: the shadow, and router mode's answers when
+ * asked for (auto mode adds them only on a forwarding host: the metric
+ * jflowd_memory_bytes says what was taken). */
+static uint64_t table_agent_bytes(const struct jf_config *cfg, uint64_t slots)
+{
+	uint64_t per = jf_table_shadow_bytes_per_slot();
+
+	if (cfg->route_lookup == JF_ROUTE_ON)
+		per += jf_table_route_bytes_per_slot();
+	return slots * per + jf_table_batch_bytes((uint32_t)slots);
+}
+
 uint64_t jf_config_flow_memory(const struct jf_config *cfg)
 {
-	uint64_t b = (uint64_t)max_flows_of(cfg) * jf_cache_bytes_per_flow();
+	uint64_t b = (uint64_t)jf_config_cache_flows(cfg) * jf_cache_bytes_per_flow();
 	uint64_t slots = jf_table_slots_for(jf_config_table_flows(cfg));
 
 	if (cfg->mode == JF_MODE_PCAP || cfg->pcap_file[0])
 		return b;
-	b += slots * (sizeof(struct jf_slot) + jf_table_shadow_bytes_per_slot());
+	if (slots)
+		b += slots * sizeof(struct jf_slot) + table_agent_bytes(cfg, slots);
 	b += 2ull * jf_config_map_flows(cfg) * STASH_ENTRY_BYTES + SPILL_RING_BYTES;
 	return b;
 }
@@ -644,8 +695,8 @@ int jf_config_check_memory(const struct jf_config *cfg, uint64_t mem_avail, char
 		return 0;
 	/* The remedy names the option behind most of it. */
 	if (cfg->mode != JF_MODE_PCAP && !cfg->pcap_file[0]) {
-		table = jf_table_slots_for(jf_config_table_flows(cfg)) *
-			(uint64_t)(sizeof(struct jf_slot) + jf_table_shadow_bytes_per_slot());
+		table = jf_table_slots_for(jf_config_table_flows(cfg));
+		table = table * sizeof(struct jf_slot) + table_agent_bytes(cfg, table);
 		if (stash > need / 2)
 			lower = "--map-flows";
 		else if (cfg->table_flows_set && table > need / 2)
@@ -1021,10 +1072,13 @@ void jf_config_meter_params(const struct jf_config *cfg, struct jf_meter_params 
 	p->sample_rate = cfg->sample_rate;
 	p->generic = cfg->mode == JF_MODE_XDP_GENERIC;
 	p->mirror = cfg->mirror;
+	p->vlan_offload = cfg->vlan_offload;
 	p->quiesce = cfg->quiesce;
 	p->map_flows = jf_config_map_flows(cfg);
 	p->table_flows = jf_config_table_flows(cfg);
 	p->idle_ms = cfg->idle_ms;
+	p->active_ms = cfg->active_ms;
+	p->fin_ms = cfg->fin_ms;
 	for (i = 0; i < cfg->n_ifaces; i++)
 		p->dirs[i] = cfg->iface_dir[i];
 	p->if_maps = cfg->if_maps;

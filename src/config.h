@@ -39,6 +39,13 @@ enum jf_route_lookup {
 	JF_ROUTE_OFF,
 };
 
+/* Reading the VLAN tag a NIC stripped (rx-vlan offload) from the driver,
+ * with a device-bound copy of the XDP program per interface. */
+enum jf_vlan_offload {
+	JF_VLAN_OFFLOAD_AUTO = 0,	/* wherever the driver gives the tag */
+	JF_VLAN_OFFLOAD_OFF,		/* never: the plain program everywhere */
+};
+
 /* Which way an interface is metered: -i eth0, eth0:in, eth0:out, eth0:both. */
 #define JF_DIR_IN 0x1
 #define JF_DIR_OUT 0x2
@@ -64,6 +71,7 @@ struct jf_config {
 	uint8_t iface_dir[JF_MAX_IFACES];	/* JF_DIR_* */
 	int n_ifaces;
 	enum jf_route_lookup route_lookup;
+	enum jf_vlan_offload vlan_offload;
 	char pcap_file[4096];		/* -r: offline replay */
 	struct jf_collector_url collectors[JF_MAX_COLLECTORS];
 	char collector_urls[JF_MAX_COLLECTORS][300];
@@ -118,6 +126,13 @@ void jf_config_router_params(const struct jf_config *cfg, struct jf_router_param
  * it (--table-flows 0) a quarter of the cache (at least 65536, at most the
  * cache): the maps then hold the flows active within one drain interval. */
 uint32_t jf_config_map_flows(const struct jf_config *cfg);
+
+/* Flows of the agent's keyed cache: max_flows without the table (pcap, -r,
+ * --table-flows 0); with it only what misses the table: four times the
+ * stash (--map-flows), at least 65536 and at least max_flows minus a
+ * smaller --table-flows, at most max_flows. A full cache exports early
+ * (lack of resources), it loses nothing. */
+uint32_t jf_config_cache_flows(const struct jf_config *cfg);
 
 /* Flows of the kernel's persistent table: --table-flows, else max_flows
  * (0: the table is off). */

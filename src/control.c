@@ -128,6 +128,16 @@ static void collect(const struct jf_key *key, const struct jf_flow *f, void *arg
 {
 	struct flow_list *l = arg;
 
+	if (l->n == l->cap) {
+		/* The meter's flows come on top of the cache's counted ones. */
+		size_t cap = l->cap ? 2 * l->cap : 1024;
+		struct flow_row *r = realloc(l->rows, cap * sizeof(*r));
+
+		if (r) {
+			l->rows = r;
+			l->cap = cap;
+		}
+	}
 	if (l->n < l->cap) {
 		l->rows[l->n].key = *key;
 		l->rows[l->n].f = *f;
@@ -210,6 +220,8 @@ static void cmd_flows(const struct jf_control_env *env, char **argv, int argc, F
 		return;
 	}
 	jf_cache_foreach(env->cache, collect, &l);
+	if (env->foreach_more)
+		env->foreach_more(collect, &l, env->arg);
 	if (cmp)
 		qsort(l.rows, l.n, sizeof(*l.rows), cmp);
 	if (top && top < l.n)

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include "flow_cache.h"
 
 struct jf_flow_cache;
 struct jf_exporter;
@@ -26,6 +27,8 @@ struct jf_control_env {
 	void (*stats)(FILE *f, void *arg);	/* the metrics text */
 	size_t (*expire)(void *arg);		/* export every flow now; how many */
 	int (*reload)(void *arg, char *msg, size_t msglen);
+	/* Flows held outside the cache (the XDP table's); NULL: none. */
+	void (*foreach_more)(jf_visit_fn visit, void *visit_arg, void *arg);
 	void *arg;
 };
 

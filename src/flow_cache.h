@@ -34,6 +34,11 @@ void jf_cache_free(struct jf_flow_cache *c);
 typedef void (*jf_route_fn)(const struct jf_key *key, struct jf_route *out, void *arg);
 int jf_cache_set_route_fn(struct jf_flow_cache *c, jf_route_fn fn, void *arg);
 
+/* Where the cache's flows go and router mode's lookup (NULL: none): the
+ * XDP meter's table expires its own flows and hands them to the same. */
+void jf_cache_get_hooks(const struct jf_flow_cache *c, jf_emit_fn *emit, void **emit_arg,
+			jf_route_fn *route, void **route_arg);
+
 /* Merge a delta at cache time now_ms. A full cache first expires its least
  * recently updated flow (flowEndReason 5). */
 void jf_cache_update(struct jf_flow_cache *c, const struct jf_key *key,
@@ -48,8 +53,9 @@ void jf_cache_update_batch(struct jf_flow_cache *c, const struct jf_key *keys,
  * (a replay expires flows between packets, so it cannot hand over a batch).
  * Prefetch what the update of a key with this hash (jf_flow_hash) will
  * touch, stage by stage, each a few deltas before the next: its bucket,
- * then the slot the bucket points to, then that slot's idle-list
- * neighbours. Prefetching changes nothing but timing. */
+ * then the slot the bucket points to, then the next slot in the chain if
+ * that one holds another flow, else its idle-list neighbours. Prefetching
+ * changes nothing but timing. */
 enum { JF_PF_BUCKET, JF_PF_SLOT, JF_PF_NEIGHBOURS };
 void jf_cache_prefetch(const struct jf_flow_cache *c, uint32_t hash, int stage);
 void jf_cache_update_hashed(struct jf_flow_cache *c, const struct jf_key *key,

@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 #include <string.h>
-#include "jflowd/flow.h"
+#include "jflowd/table.h"
 
 static inline uint64_t jf_hash_lane(uint64_t seed, uint64_t a, uint64_t b)
 {
@@ -24,28 +24,18 @@ static inline uint64_t jf_rotl64(uint64_t x, int r)
 
 /* Words i and i + 4 share a lane (the 4-byte tail is the eighth): the four
  * lanes' multiplies are independent, so a key costs two multiply latencies
- * plus the finish, not eight (it is hashed once per packet replayed). */
-static inline uint64_t jf_key_word(const unsigned char *p, size_t i)
-{
-	uint64_t w;
-
-	memcpy(&w, p + 8 * i, 8);
-	return w;
-}
-
+ * plus the finish, not eight (it is hashed once per packet replayed). The
+ * key's words come from the table's loaders (jflowd/table.h). */
 static inline uint32_t jf_flow_hash(const struct jf_key *k)
 {
-	const unsigned char *p = (const unsigned char *)k;
-	uint32_t tail;
 	uint64_t h;
 
-	memcpy(&tail, p + 56, 4);
-	h = jf_hash_lane(0x9e3779b97f4a7c15ull, jf_key_word(p, 0), jf_key_word(p, 4)) ^
-	    jf_rotl64(jf_hash_lane(0x243f6a8885a308d3ull, jf_key_word(p, 1),
-				   jf_key_word(p, 5)), 16) ^
-	    jf_rotl64(jf_hash_lane(0x13198a2e03707344ull, jf_key_word(p, 2),
-				   jf_key_word(p, 6)), 32) ^
-	    jf_rotl64(jf_hash_lane(0xa4093822299f31d0ull, jf_key_word(p, 3), tail), 48);
+	h = jf_hash_lane(0x9e3779b97f4a7c15ull, jf_key_word(k, 0), jf_key_word(k, 4)) ^
+	    jf_rotl64(jf_hash_lane(0x243f6a8885a308d3ull, jf_key_word(k, 1),
+				   jf_key_word(k, 5)), 16) ^
+	    jf_rotl64(jf_hash_lane(0x13198a2e03707344ull, jf_key_word(k, 2),
+				   jf_key_word(k, 6)), 32) ^
+	    jf_rotl64(jf_hash_lane(0xa4093822299f31d0ull, jf_key_word(k, 3), jf_key_tail(k)), 48);
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdull;
 	h ^= h >> 33;

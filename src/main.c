@@ -90,13 +90,14 @@ static void write_metrics(struct app *a)
 	if (!a->cfg.metrics_file[0])
 		return;
 	jf_cache_get_stats(a->cache, &cs);
+	jf_meter_add_flow_stats(a->meter, &cs);
 	in.meter = &a->st;
 	in.cache = &cs;
 	in.exporter = a->exp;
 	in.mode = a->mode;
 	in.uptime_s = jf_mono_s() - a->start_s;
 	in.bytes_per_flow = jf_cache_bytes_per_flow();
-	in.max_flows = a->cfg.max_flows;
+	in.max_flows = jf_config_cache_flows(&a->cfg);
 	in.kernel_bytes = a->meter ? jf_meter_kernel_bytes(a->meter) : 0;
 	in.links = a->links;
 	rc = jf_metrics_write(a->cfg.metrics_file, &in);
@@ -134,7 +135,7 @@ static void shutdown_export(struct app *a, uint64_t now_ms, enum jf_end_reason w
 static int open_common(struct app *a)
 {
 	struct jf_cache_params cp = {
-		.max_flows = a->cfg.max_flows,
+		.max_flows = jf_config_cache_flows(&a->cfg),
 		.idle_ms = a->cfg.idle_ms,
 		.active_ms = a->cfg.active_ms,
 		.fin_ms = a->cfg.fin_ms,
@@ -151,7 +152,7 @@ static int open_common(struct app *a)
 	}
 	a->cache = jf_cache_new(&cp, emit, a);
 	if (!a->cache) {
-		log_err("flow cache of %u flows: out of memory", a->cfg.max_flows);
+		log_err("flow cache of %u flows: out of memory", jf_config_cache_flows(&a->cfg));
 		return -1;
 	}
 	return 0;
@@ -289,16 +290,18 @@ static void ctl_stats(FILE *f, void *arg)
 	struct jf_metrics_input in = {
 		.meter = &a->st, .cache = &cs, .exporter = a->exp, .mode = a->mode,
 		.uptime_s = jf_mono_s() - a->start_s, .bytes_per_flow = jf_cache_bytes_per_flow(),
-		.max_flows = a->cfg.max_flows,
+		.max_flows = jf_config_cache_flows(&a->cfg),
 		.kernel_bytes = a->meter ? jf_meter_kernel_bytes(a->meter) : 0,
 	};
 
 	jf_cache_get_stats(a->cache, &cs);
+	jf_meter_add_flow_stats(a->meter, &cs);
 	jf_metrics_fprint(f, &in);
 }
 
-/* softflowd's expire-all: what the meter holds joins the cache, and every
- * flow leaves now (flowEndReason forced). */
+/* softflowd's expire-all: what the meter holds is read, and every flow,
+ * the meter's own (the XDP table's) and the cache's, leaves now
+ * (flowEndReason forced). */
 static size_t ctl_expire(void *arg)
 {
 	struct app *a = arg;
@@ -308,7 +311,8 @@ static size_t ctl_expire(void *arg)
 	a->now_ms = now;
 	if (jf_meter_tick(a->meter, mono))
 		log_warn("expire: the meter's drain failed");
-	n = jf_cache_flush(a->cache, JF_END_FORCED);
+	n = jf_meter_flush(a->meter, mono, JF_END_FORCED);
+	n += jf_cache_flush(a->cache, JF_END_FORCED);
 	tick(a, mono, now);
 	log_info("expire: %zu flows exported", n);
 	return n;
@@ -319,11 +323,20 @@ static int ctl_reload(void *arg, char *msg, size_t msglen)
 	return reload(arg, msg, msglen);
 }
 
+/* jflowctl flows: the meter's own flows (the XDP table's) besides the
+ * cache's. */
+static void ctl_foreach_more(jf_visit_fn visit, void *varg, void *arg)
+{
+	struct app *a = arg;
+
+	jf_meter_foreach_flow(a->meter, visit, varg);
+}
+
 static int open_control(struct app *a)
 {
 	struct jf_control_env env = {
 		.cache = a->cache, .exp = a->exp, .stats = ctl_stats, .expire = ctl_expire,
-		.reload = ctl_reload, .arg = a,
+		.reload = ctl_reload, .foreach_more = ctl_foreach_more, .arg = a,
 	};
 	uid_t uid = (uid_t)-1;
 	gid_t gid = (gid_t)-1;

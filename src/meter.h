@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "config.h"
+#include "flow_cache.h"
 
 struct jf_flow_cache;
 struct jf_meter_stats;
@@ -22,10 +23,13 @@ struct jf_meter_params {
 	bool generic;			/* XDP: generic mode only (else native, falling
 					 * back to generic with a warning) */
 	bool mirror;			/* XDP: drop after metering (SPAN port) */
+	enum jf_vlan_offload vlan_offload;	/* XDP: stripped tags from the driver */
 	enum jf_quiesce quiesce;	/* XDP: how a drain waits out the old epoch */
 	uint32_t map_flows;		/* XDP: entries of each kernel flow map */
 	uint32_t table_flows;		/* XDP: flows of the persistent table; 0: none */
-	uint32_t idle_ms;		/* XDP: a table slot unchanged this long goes */
+	uint32_t idle_ms;		/* XDP: the table's flows' timeouts (as the cache's) */
+	uint32_t active_ms;
+	uint32_t fin_ms;
 	/* XDP: which way each interface is metered, JF_DIR_* (0 counts as
 	 * JF_DIR_IN): ingress by XDP, egress by the TC program beside it. */
 	uint8_t dirs[JF_MAX_IFACES];
@@ -88,6 +92,16 @@ struct jf_meter_ops {
 	 * reason in err. Runs after the capability drop: only keep_caps. */
 	int (*iface_back)(struct jf_meter *m, int i, uint32_t ifindex, char *err, size_t errlen);
 	void (*close)(struct jf_meter *m);
+	/* Backends that expire flows themselves, beside the cache (the XDP
+	 * table); NULL when all their flows go through the cache. Each is
+	 * the cache's function of the same name for those flows. */
+	/* Export every flow now with reason why; the number of records. */
+	size_t (*flush)(struct jf_meter *m, uint64_t now_ms, enum jf_end_reason why);
+	void (*set_timeouts)(struct jf_meter *m, uint32_t idle_ms, uint32_t active_ms,
+			     uint32_t fin_ms);
+	/* Add the backend's flows to the cache's figures. */
+	void (*add_flow_stats)(const struct jf_meter *m, struct jf_cache_stats *st);
+	void (*foreach_flow)(const struct jf_meter *m, jf_visit_fn visit, void *arg);
 };
 
 static inline int jf_meter_poll(struct jf_meter *m, int timeout_ms, uint64_t now_ms)
@@ -124,6 +138,30 @@ static inline uint32_t jf_meter_ifindex(const struct jf_meter *m, int i)
 static inline uint64_t jf_meter_kernel_bytes(const struct jf_meter *m)
 {
 	return m->ops->kernel_bytes(m);
+}
+
+static inline size_t jf_meter_flush(struct jf_meter *m, uint64_t now_ms, enum jf_end_reason why)
+{
+	return m && m->ops->flush ? m->ops->flush(m, now_ms, why) : 0;
+}
+
+static inline void jf_meter_set_timeouts(struct jf_meter *m, uint32_t idle_ms,
+					 uint32_t active_ms, uint32_t fin_ms)
+{
+	if (m && m->ops->set_timeouts)
+		m->ops->set_timeouts(m, idle_ms, active_ms, fin_ms);
+}
+
+static inline void jf_meter_add_flow_stats(const struct jf_meter *m, struct jf_cache_stats *st)
+{
+	if (m && m->ops->add_flow_stats)
+		m->ops->add_flow_stats(m, st);
+}
+
+static inline void jf_meter_foreach_flow(const struct jf_meter *m, jf_visit_fn visit, void *arg)
+{
+	if (m && m->ops->foreach_flow)
+		m->ops->foreach_flow(m, visit, arg);
 }
 
 static inline void jf_meter_close(struct jf_meter *m)

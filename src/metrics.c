@@ -156,12 +156,13 @@ static void write_meter(FILE *f, const struct jf_metrics_input *in)
 	fprintf(f, "jflowd_flows_cached %llu\n", (unsigned long long)cs->flows);
 	metric(f, "jflowd_flows_created_total", "counter", "Flows created in the cache.");
 	fprintf(f, "jflowd_flows_created_total %llu\n", (unsigned long long)cs->created);
-	metric(f, "jflowd_cache_max_flows", "gauge", "Flow cache capacity (--max-flows).");
+	metric(f, "jflowd_cache_max_flows", "gauge",
+	       "Keyed flow cache capacity (--max-flows; with the XDP table only what misses it).");
 	fprintf(f, "jflowd_cache_max_flows %u\n", in->max_flows);
 	metric(f, "jflowd_cache_bytes_per_flow", "gauge", "Agent memory per flow slot.");
 	fprintf(f, "jflowd_cache_bytes_per_flow %zu\n", in->bytes_per_flow);
 	metric(f, "jflowd_memory_bytes", "gauge",
-	       "Memory for flows: the agent's cache, the kernel's flow table, maps and spill ring, the agent's shadow of the table.");
+	       "Memory for flows: the agent's keyed cache, the kernel's flow table, maps and spill ring, the agent's per-slot state of the table (router mode: with the route answers).");
 	fprintf(f, "jflowd_memory_bytes{part=\"flow_cache\"} %llu\n",
 		(unsigned long long)in->bytes_per_flow * in->max_flows);
 	fprintf(f, "jflowd_memory_bytes{part=\"kernel\"} %llu\n",
@@ -172,7 +173,7 @@ static void write_meter(FILE *f, const struct jf_metrics_input *in)
 	metric(f, "jflowd_table_flows", "gauge", "Live slots of the kernel's flow table.");
 	fprintf(f, "jflowd_table_flows %llu\n", (unsigned long long)st->table_live);
 	metric(f, "jflowd_table_read_seconds_total", "counter",
-	       "Agent CPU time reading the kernel's flow table (deltas into the cache, removals).");
+	       "Agent CPU time in the pass over the kernel's flow table (reads, expiry, records, removals).");
 	fprintf(f, "jflowd_table_read_seconds_total %.6f\n", st->table_read_ns / 1e9);
 	metric(f, "jflowd_drains_total", "counter", "Epoch switches (kernel map drains).");
 	fprintf(f, "jflowd_drains_total %llu\n", (unsigned long long)st->drains);

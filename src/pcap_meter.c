@@ -25,17 +25,19 @@
 
 /* Packets are parsed as libpcap hands them over, then metered in order,
  * so the cache lookups of the next ones are under way while one is merged
- * (at 50,000 flows a slot is a cache miss, and so are its idle-list
- * neighbours). PF_BUCKET packets before a packet is metered its key is
+ * (at 50,000 flows a slot is a cache miss, and so is the next one in its
+ * bucket's chain). PF_BUCKET packets before a packet is metered its key is
  * hashed and its bucket prefetched (long after the parser's stores, which
  * a load of the whole key right after them would wait for), its slot
- * PF_SLOT before, the slot's neighbours PF_NEIGH before. The last
+ * PF_SLOT before, the chain's next slot or the idle-list neighbours
+ * PF_NEIGH before. Sixteen packets between stages, not eight: a replay
+ * of 50,000 flows waited for the slots less (1.3 ns per packet). The last
  * PF_BUCKET packets of a full batch wait for the next one, so the pipeline
  * does not restart at every batch. */
-#define BATCH 128
-#define PF_BUCKET 24
-#define PF_SLOT 16
-#define PF_NEIGH 8
+#define BATCH 256
+#define PF_BUCKET 48
+#define PF_SLOT 32
+#define PF_NEIGH 16
 
 /* Link types not in every pcap.h */
 #ifndef DLT_LINUX_SLL2

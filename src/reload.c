@@ -134,6 +134,8 @@ static int fixed_option(const struct jf_config *o, const struct jf_config *n, ch
 		what = "mirror";
 	else if (o->route_lookup != n->route_lookup)
 		what = "route-lookup";
+	else if (o->vlan_offload != n->vlan_offload)
+		what = "vlan-offload";
 	else if (!same_maps(o, n))
 		what = "map-mac/map-vlan";
 	else if (o->max_flows != n->max_flows)
@@ -246,7 +248,8 @@ int jf_reload(struct jf_reload_target *t, uint64_t cache_ms, uint64_t now_ms, ch
 			snprintf(msg, msglen, "reload failed: the meter's drain: %s", strerror(-rc));
 			goto out;
 		}
-		flushed = jf_cache_flush(t->cache, JF_END_FORCED);
+		flushed = jf_meter_flush(t->meter, cache_ms, JF_END_FORCED);
+		flushed += jf_cache_flush(t->cache, JF_END_FORCED);
 		jf_exporter_flush(t->exp, now_ms);
 	}
 	if (ifaces_change)
@@ -255,6 +258,7 @@ int jf_reload(struct jf_reload_target *t, uint64_t cache_ms, uint64_t now_ms, ch
 	removed = count_new(n, o);
 	jf_exporter_apply(t->exp, &ep, now_ms, t->drain_ms);
 	jf_cache_set_timeouts(t->cache, n->idle_ms, n->active_ms, n->fin_ms);
+	jf_meter_set_timeouts(t->meter, n->idle_ms, n->active_ms, n->fin_ms);
 	jf_log_level = n->verbosity;
 
 	snprintf(msg, msglen, "reloaded: %d collectors (%d added, %d removed), sampling 1 in %u%s, "

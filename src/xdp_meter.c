@@ -18,9 +18,16 @@
 #include "flow_table.h"
 #include "log.h"
 #include "mirror.h"
+#include "privs.h"
 #include "tc_meter.h"
+#include "vlan_offload.h"
 #include "xdp_meter.h"
 #include "jflowd.skel.h"
+
+/* Linux 6.3 uapi; not in older distributions' headers. */
+#ifndef BPF_F_XDP_DEV_BOUND_ONLY
+#define BPF_F_XDP_DEV_BOUND_ONLY (1U << 6)
+#endif
 
 #define DRAIN_BATCH 1024	/* entries per batch syscall */
 
@@ -36,6 +43,12 @@ struct jf_xdp_meter {
 	int link_fd[JF_MAX_IFACES];
 	char name[JF_MAX_IFACES][JF_IFNAME_MAX];
 	uint8_t dirs[JF_MAX_IFACES];	/* JF_DIR_* */
+	/* --vlan-offload: a device-bound copy of the program, sharing every
+	 * map but .rodata, on each interface whose driver gives the tag its
+	 * NIC stripped; NULL: the plain program. */
+	struct jflowd_bpf *bound[JF_MAX_IFACES];
+	bool vlan_warned[JF_MAX_IFACES];	/* the one warning is out */
+	enum jf_vlan_offload vlan_offload;
 	bool generic;			/* generic XDP only */
 	int map_fd[2];
 	int stats_fd;
@@ -62,7 +75,7 @@ struct jf_xdp_meter {
 	size_t table_len;
 	uint32_t table_flows;		/* capacity asked for; 0: no table */
 	uint32_t map_flows;		/* each epoch map: the stash */
-	uint32_t idle_ms;
+	uint32_t idle_ms, active_ms, fin_ms;
 	bool warned_full;		/* the one warning before loss is out */
 	/* The program's clock (jiffies); clock.skel NULL: bpf_ktime_get_ns. */
 	struct jf_bpf_clock clock;
@@ -119,14 +132,134 @@ static int link_xdp(struct jf_xdp_meter *m, int i, uint32_t mode_flag)
 	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = mode_flag);
 	int fd;
 
-	fd = bpf_link_create(bpf_program__fd(m->skel->progs.jflowd_xdp), (int)m->ifindex[i],
-			     BPF_XDP, &opts);
+	fd = bpf_link_create(m->bound[i] ? bpf_program__fd(m->bound[i]->progs.jflowd_xdp_vlan) :
+				 bpf_program__fd(m->skel->progs.jflowd_xdp),
+			     (int)m->ifindex[i], BPF_XDP, &opts);
 	if (fd < 0)
 		return fd;
 	m->link_fd[i] = fd;
 	m->attach_flags[i] = mode_flag;
 	m->attached[i] = true;
 	return 0;
+}
+
+/* Once per interface: VLAN ids of the frames whose tag the NIC strips will
+ * read 0, and what to do about it. Silent where nothing is stripped. */
+static void vlan_warn(struct jf_xdp_meter *m, int i, const char *why)
+{
+	struct jf_vlan_caps c;
+
+	if (m->vlan_warned[i] || jf_vlan_caps_get(m->name[i], m->ifindex[i], &c))
+		return;
+	if (!c.strip_ctag && !c.strip_stag)
+		return;
+	m->vlan_warned[i] = true;
+	log_warn("%s: the NIC strips VLAN tags before XDP (rx-vlan offload) and %s: such "
+		 "frames report VLAN 0; run 'ethtool -K %s %s'", m->name[i], why, m->name[i],
+		 c.strip_stag && c.strip_ctag ? "rxvlan off rx-vlan-stag-hw-parse off" :
+		 c.strip_stag ? "rx-vlan-stag-hw-parse off" : "rxvlan off");
+}
+
+static void unbind(struct jf_xdp_meter *m, int i)
+{
+	jflowd_bpf__destroy(m->bound[i]);
+	m->bound[i] = NULL;
+}
+
+/* A copy of the object whose only program is the device-bound one, with
+ * every map of the loaded object but .rodata (its constants are copied:
+ * the verifier reads them from the program's own frozen map). */
+static int load_bound(struct jf_xdp_meter *m, int i)
+{
+	struct bpf_map *mine, *theirs = NULL;
+	struct bpf_program *prog;
+	struct jflowd_bpf *b;
+	uint64_t eff, prm, bnd;
+	int rc;
+
+	/* After the capability drop: refused, say so without libbpf's noise. */
+	if (!jf_privs_current(&eff, &prm, &bnd) &&
+	    !(eff & (1ULL << CAP_BPF | 1ULL << CAP_SYS_ADMIN)))
+		return -EPERM;
+	b = jflowd_bpf__open();
+	if (!b)
+		return -errno;
+	bpf_object__for_each_map(mine, b->obj) {
+		theirs = bpf_object__next_map(m->skel->obj, theirs);
+		if (!theirs || strcmp(bpf_map__name(mine), bpf_map__name(theirs))) {
+			rc = -EINVAL;
+			goto fail;
+		}
+		if (mine == b->maps.rodata)
+			continue;
+		rc = bpf_map__reuse_fd(mine, bpf_map__fd(theirs));
+		if (rc)
+			goto fail;
+	}
+	memcpy(b->rodata, m->skel->rodata, sizeof(*b->rodata));
+	bpf_object__for_each_program(prog, b->obj)
+		bpf_program__set_autoload(prog, prog == b->progs.jflowd_xdp_vlan);
+	prog = b->progs.jflowd_xdp_vlan;
+	bpf_program__set_ifindex(prog, m->ifindex[i]);
+	bpf_program__set_flags(prog, bpf_program__flags(prog) | BPF_F_XDP_DEV_BOUND_ONLY);
+	rc = jflowd_bpf__load(b);
+	if (rc)
+		goto fail;
+	m->bound[i] = b;
+	return 0;
+fail:
+	jflowd_bpf__destroy(b);
+	return rc;
+}
+
+/* Which program the i-th interface gets (before its attach): the bound
+ * one wherever the driver gives stripped tags, whatever ethtool says now:
+ * the offload can be turned on while jflowd runs, and veth hands over a
+ * tag its peer did not write into the frame with its rx-vlan offload off. */
+static void choose_prog(struct jf_xdp_meter *m, int i, bool started)
+{
+	struct jf_vlan_caps c;
+	int rc;
+
+	unbind(m, i);
+	if (m->vlan_offload == JF_VLAN_OFFLOAD_OFF)
+		return;
+	if (jf_vlan_caps_get(m->name[i], m->ifindex[i], &c))
+		return;
+	if (!c.xdp_tag) {
+		vlan_warn(m, i, "its driver does not give them to XDP");
+		return;
+	}
+	if (m->generic) {
+		vlan_warn(m, i, "generic XDP (-m xdp-generic) cannot read them");
+		return;
+	}
+	rc = load_bound(m, i);
+	if (!rc)
+		return;
+	if (started && rc == -EPERM) {
+		/* Loading needs CAP_BPF, given up after start-up: what a link
+		 * that comes back, or a reload, cannot do. */
+		vlan_warn(m, i, "jflowd, without CAP_BPF since start-up, cannot load the program "
+			  "that reads them for a new device (restart jflowd to read them)");
+	} else {
+		char why[160];
+
+		snprintf(why, sizeof(why), "the program that reads them did not load (%s%s)",
+			 strerror(-rc), rc == -EPERM ? "" : "; -v shows the verifier's messages");
+		vlan_warn(m, i, why);
+	}
+}
+
+static const char *vlan_note(const struct jf_xdp_meter *m, int i)
+{
+	return m->bound[i] ? " (device-bound: VLAN tags the NIC strips read from the driver)" : "";
+}
+
+static void log_metering(const struct jf_xdp_meter *m, int i)
+{
+	log_info("metering %s (ifindex %u) with %s XDP%s", m->name[i], m->ifindex[i],
+		 jf_xdp_meter_mode(m, i), vlan_note(m, i));
 }
 
 static int attach_one(struct jf_xdp_meter *m, int i, const char *name, bool generic,
@@ -145,6 +278,11 @@ static int attach_one(struct jf_xdp_meter *m, int i, const char *name, bool gene
 		}
 		log_warn("attach %s: native XDP failed (%s); falling back to generic XDP, "
 			 "which is slower", name, strerror(-rc));
+		/* A device-bound program runs in the driver only. */
+		if (m->bound[i]) {
+			unbind(m, i);
+			vlan_warn(m, i, "generic XDP cannot read them");
+		}
 	}
 	rc = link_xdp(m, i, XDP_FLAGS_SKB_MODE);
 	if (rc) {
@@ -154,6 +292,25 @@ static int attach_one(struct jf_xdp_meter *m, int i, const char *name, bool gene
 		return rc;
 	}
 	return 0;
+}
+
+/* The table's flows go where the cache's go; in router mode each gets
+ * the cache's lookup, its answer kept per slot. */
+static int table_bind(struct jf_xdp_meter *m)
+{
+	jf_emit_fn emit = NULL;
+	jf_route_fn route = NULL;
+	void *emit_arg = NULL, *route_arg = NULL;
+	int rc;
+
+	if (!m->table)
+		return 0;
+	if (m->cache)
+		jf_cache_get_hooks(m->cache, &emit, &emit_arg, &route, &route_arg);
+	rc = jf_table_set_export(m->table, emit, emit_arg, route, route_arg);
+	if (m->st)
+		m->st->table_bytes = jf_table_agent_bytes(m->table);
+	return rc;
 }
 
 struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
@@ -180,6 +337,7 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
 			 m->ncpus, JF_MAX_CPUS);
 	m->n_ifaces = p->n_ifaces;
 	m->generic = p->generic;
+	m->vlan_offload = p->vlan_offload;
 	for (i = 0; i < p->n_ifaces; i++) {
 		snprintf(m->name[i], sizeof(m->name[i]), "%s", p->ifaces[i]);
 		m->dirs[i] = jf_meter_dir(p, i);
@@ -212,6 +370,8 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
 	m->map_flows = p->map_flows;
 	m->table_flows = p->table_flows;
 	m->idle_ms = p->idle_ms;
+	m->active_ms = p->active_ms;
+	m->fin_ms = p->fin_ms;
 	if (m->table_flows) {
 		uint32_t slots = jf_table_slots_for(m->table_flows);
 
@@ -263,9 +423,12 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
 			snprintf(err, errlen, "flow table shadow: out of memory");
 			goto fail;
 		}
-		if (st)
-			st->table_bytes = (uint64_t)jf_table_slots_for(m->table_flows) *
-					  jf_table_shadow_bytes_per_slot();
+		jf_table_set_timeouts(m->table, m->idle_ms, m->active_ms, m->fin_ms);
+		/* Where the table's records go, and router mode's lookup. */
+		if (table_bind(m)) {
+			snprintf(err, errlen, "flow table route answers: out of memory");
+			goto fail;
+		}
 	}
 	m->ring = ring_buffer__new(bpf_map__fd(m->skel->maps.spill), on_spill, m, NULL);
 	if (!m->ring) {
@@ -291,10 +454,10 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
 	for (i = 0; i < p->n_ifaces; i++) {
 		if (!(jf_meter_dir(p, i) & JF_DIR_IN))
 			continue;	/* IFACE:out: the TC program only */
+		choose_prog(m, i, false);
 		if (attach_one(m, i, p->ifaces[i], p->generic, err, errlen))
 			goto fail;
-		log_info("metering %s (ifindex %u) with %s XDP", p->ifaces[i], m->ifindex[i],
-			 jf_xdp_meter_mode(m, i));
+		log_metering(m, i);
 	}
 	/* Egress (IFACE:out, :both): the TC program, sharing the maps. */
 	if (jf_tc_meter_open(p, m->skel->obj, &m->tc, err, errlen))
@@ -310,6 +473,8 @@ void jf_xdp_meter_bind(struct jf_xdp_meter *m, struct jf_flow_cache *cache,
 {
 	m->cache = cache;
 	m->st = st;
+	if (table_bind(m))
+		log_err("flow table route answers: out of memory");
 }
 
 int jf_xdp_meter_poll(struct jf_xdp_meter *m, int timeout_ms, uint64_t now_ms)
@@ -361,27 +526,6 @@ static int drain_map(struct jf_xdp_meter *m, int fd, struct jf_flow_cache *cache
 	return rc;
 }
 
-/* A table slot's delta into the cache. */
-static void on_table_delta(void *arg, uint32_t idx, const struct jf_key *key,
-			   const struct jf_table_delta *d)
-{
-	struct jf_xdp_meter *m = arg;
-	struct jf_flow u;
-
-	(void)idx;
-	u.packets = d->packets;
-	u.octets = d->octets;
-	u.first_ms = to_real_ms(m, d->first_ns);
-	u.last_ms = to_real_ms(m, d->last_ns);
-	u.flow_label = d->flow_label;
-	u.out_ifindex = d->out_ifindex;
-	u.tcp_flags = d->tcp_flags;
-	u.ttl_min = d->ttl_min;
-	u.ttl_max = d->ttl_max;
-	jf_cache_update(m->cache, key, &u, m->now_ms);
-	m->st->drained_flows++;
-}
-
 /* The grace period before a marked slot is read: the same wait as the
  * epoch switch. */
 static int table_wait(void *arg)
@@ -410,22 +554,28 @@ static void warn_full(struct jf_xdp_meter *m, uint64_t live, uint64_t stashed)
 		 m->map_flows);
 }
 
-/* Deltas of every slot that moved; then idle slots go (mark, wait, read,
- * free), or every slot when the program is detached. */
+/* The table's own expiry, one pass in slot order: each live slot read;
+ * FIN/RST and idle flows removed (mark, one wait per batch, read, free)
+ * and exported, flows past the active timeout exported and kept; at stop,
+ * after the program is detached, every slot goes (reason forced). */
 static int read_table(struct jf_xdp_meter *m, uint64_t stashed)
 {
 	struct jf_table_stats ts;
 	struct timespec t0, t1;
+	uint64_t removed0;
 	long n;
 
 	/* CPU time, not wall time: the grace period sleeps. */
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
-	jf_table_scan(m->table, m->now_ms, on_table_delta, m);
-	if (m->stopping)
-		n = jf_table_remove_all(m->table, table_wait, m, on_table_delta, m);
-	else
-		n = jf_table_expire_idle(m->table, m->now_ms, m->idle_ms, table_wait, m,
-					 on_table_delta, m);
+	jf_table_get_stats(m->table, &ts);
+	removed0 = ts.removed;
+	jf_table_set_clock(m->table, m->mono_to_real_ns);
+	n = jf_table_expire(m->table, m->now_ms, table_wait, m);
+	if (n >= 0) {
+		m->st->drained_flows += (uint64_t)n;
+		if (m->stopping)
+			n = jf_table_remove_all(m->table, table_wait, m, NULL, NULL);
+	}
 	if (n < 0) {
 		log_err("flow table: wait before removal: %s", strerror((int)-n));
 		return (int)n;
@@ -434,10 +584,29 @@ static int read_table(struct jf_xdp_meter *m, uint64_t stashed)
 	m->st->table_read_ns += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000ll +
 					   (t1.tv_nsec - t0.tv_nsec));
 	jf_table_get_stats(m->table, &ts);
-	m->st->table_live = ts.live - (uint64_t)n;
+	removed0 = ts.removed - removed0;
+	m->st->table_live = ts.live > removed0 ? ts.live - removed0 : 0;
 	m->st->table_removed = ts.removed;
 	warn_full(m, ts.live, stashed);
 	return 0;
+}
+
+size_t jf_xdp_meter_flush(struct jf_xdp_meter *m, uint64_t now_ms, enum jf_end_reason why)
+{
+	if (!m->table)
+		return 0;
+	jf_table_set_clock(m->table, m->mono_to_real_ns);
+	return jf_table_flush(m->table, now_ms, why);
+}
+
+void jf_xdp_meter_set_timeouts(struct jf_xdp_meter *m, uint32_t idle_ms, uint32_t active_ms,
+			       uint32_t fin_ms)
+{
+	m->idle_ms = idle_ms;
+	m->active_ms = active_ms;
+	m->fin_ms = fin_ms;
+	if (m->table)
+		jf_table_set_timeouts(m->table, idle_ms, active_ms, fin_ms);
 }
 
 /* Add the counters of one epoch parity to st and zero them: nobody writes
@@ -583,6 +752,8 @@ int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params
 	int old_fd[JF_MAX_IFACES];
 	char old_name[JF_MAX_IFACES][JF_IFNAME_MAX];
 	uint8_t old_dirs[JF_MAX_IFACES];
+	struct jflowd_bpf *old_bound[JF_MAX_IFACES];
+	bool old_warned[JF_MAX_IFACES];
 	uint32_t idx[JF_MAX_IFACES];
 	int n_old = m->n_ifaces, i, j, rc, ing_fd;
 	uint8_t one = 1;
@@ -600,6 +771,10 @@ int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params
 	memcpy(old_fd, m->link_fd, sizeof(old_fd));
 	memcpy(old_name, m->name, sizeof(old_name));
 	memcpy(old_dirs, m->dirs, sizeof(old_dirs));
+	memcpy(old_bound, m->bound, sizeof(old_bound));
+	memcpy(old_warned, m->vlan_warned, sizeof(old_warned));
+	memset(m->bound, 0, sizeof(m->bound));
+	memset(m->vlan_warned, 0, sizeof(m->vlan_warned));
 	for (i = 0; i < p->n_ifaces; i++) {
 		fresh[i] = true;
 		for (j = 0; j < n_old; j++) {
@@ -610,6 +785,8 @@ int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params
 				m->attach_flags[i] = old_flags[j];
 				m->attached[i] = old_att[j];
 				m->link_fd[i] = old_fd[j];
+				m->bound[i] = old_bound[j];
+				m->vlan_warned[i] = old_warned[j];
 				break;
 			}
 		}
@@ -628,11 +805,17 @@ int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params
 			continue;
 		/* A bpf_link, as at start: a reload that adds an interface
 		 * keeps the guarantees of the first attach. */
+		choose_prog(m, i, true);
 		rc = attach_one(m, i, p->ifaces[i], p->generic, err, errlen);
 		if (rc) {
-			for (j = 0; j < i; j++)
-				if (fresh[j])
-					detach_one(m, j);
+			for (j = 0; j <= i; j++) {
+				if (!fresh[j])
+					continue;
+				detach_one(m, j);
+				unbind(m, j);
+			}
+			memcpy(m->bound, old_bound, sizeof(old_bound));
+			memcpy(m->vlan_warned, old_warned, sizeof(old_warned));
 			memcpy(m->ifindex, old_idx, sizeof(old_idx));
 			memcpy(m->attach_flags, old_flags, sizeof(old_flags));
 			memcpy(m->attached, old_att, sizeof(old_att));
@@ -641,8 +824,7 @@ int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params
 			memcpy(m->dirs, old_dirs, sizeof(old_dirs));
 			return rc;
 		}
-		log_info("metering %s (ifindex %u) with %s XDP", p->ifaces[i], m->ifindex[i],
-			 jf_xdp_meter_mode(m, i));
+		log_metering(m, i);
 	}
 	/* The TC egress program skips what an ingress already counted:
 	 * the new ingress interfaces before the old ones' detach. */
@@ -652,10 +834,15 @@ int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params
 			bpf_map_update_elem(ing_fd, &m->ifindex[i], &one, BPF_ANY);
 	/* What the removed ones metered is drained at the next tick. */
 	for (j = 0; j < n_old; j++) {
-		if (kept[j] || !old_att[j])
+		if (kept[j])
 			continue;
+		if (!old_att[j]) {
+			jflowd_bpf__destroy(old_bound[j]);	/* loaded, never attached */
+			continue;
+		}
 		close(old_fd[j]);	/* the link goes with its last descriptor */
 		bpf_map_delete_elem(ing_fd, &old_idx[j]);
+		jflowd_bpf__destroy(old_bound[j]);
 		log_info("no longer metering %s (ifindex %u)", old_name[j], old_idx[j]);
 	}
 	for (i = p->n_ifaces; i < JF_MAX_IFACES; i++) {
@@ -672,8 +859,10 @@ void jf_xdp_meter_close(struct jf_xdp_meter *m)
 
 	if (!m)
 		return;
-	for (i = 0; i < m->n_ifaces; i++)
+	for (i = 0; i < m->n_ifaces; i++) {
 		detach_one(m, i);
+		unbind(m, i);
+	}
 	jf_tc_meter_close(m->tc);
 	jf_mirror_close(m->mirror);
 	ring_buffer__free(m->ring);
@@ -692,6 +881,7 @@ void jf_xdp_meter_close(struct jf_xdp_meter *m)
 void jf_xdp_meter_iface_gone(struct jf_xdp_meter *m, int i)
 {
 	detach_one(m, i);	/* the kernel let go of the link already */
+	unbind(m, i);		/* bound to a device that is no more */
 	jf_tc_meter_iface_gone(m->tc, m->name[i]);
 }
 
@@ -708,11 +898,12 @@ int jf_xdp_meter_iface_back(struct jf_xdp_meter *m, int i, uint32_t ifindex,
 	if (rc)
 		return rc;
 	if (m->dirs[i] & JF_DIR_IN) {
+		choose_prog(m, i, true);
 		rc = attach_one(m, i, m->name[i], m->generic, err, errlen);
 		if (rc)
 			return rc;
-		log_info("interface %s is back (ifindex %u): metering it again with %s XDP",
-			 m->name[i], ifindex, jf_xdp_meter_mode(m, i));
+		log_info("interface %s is back (ifindex %u): metering it again with %s XDP%s",
+			 m->name[i], ifindex, jf_xdp_meter_mode(m, i), vlan_note(m, i));
 	}
 	rc = jf_tc_meter_iface_back(m->tc, m->name[i], ifindex, err, errlen);
 	if (rc)
@@ -824,6 +1015,33 @@ static void ops_close(struct jf_meter *m)
 	jf_xdp_meter_close(xdp_of(m));
 }
 
+static size_t ops_flush(struct jf_meter *m, uint64_t now_ms, enum jf_end_reason why)
+{
+	return jf_xdp_meter_flush(xdp_of(m), now_ms, why);
+}
+
+static void ops_set_timeouts(struct jf_meter *m, uint32_t idle_ms, uint32_t active_ms,
+			     uint32_t fin_ms)
+{
+	jf_xdp_meter_set_timeouts(xdp_of(m), idle_ms, active_ms, fin_ms);
+}
+
+static void ops_add_flow_stats(const struct jf_meter *m, struct jf_cache_stats *st)
+{
+	const struct jf_xdp_meter *x = xdp_of(m);
+
+	if (x->table)
+		jf_table_add_flow_stats(x->table, st);
+}
+
+static void ops_foreach_flow(const struct jf_meter *m, jf_visit_fn visit, void *arg)
+{
+	const struct jf_xdp_meter *x = xdp_of(m);
+
+	if (x->table)
+		jf_table_foreach(x->table, visit, arg);
+}
+
 static void ops_iface_gone(struct jf_meter *m, int i)
 {
 	jf_xdp_meter_iface_gone(xdp_of(m), i);
@@ -848,4 +1066,8 @@ const struct jf_meter_ops jf_xdp_meter_ops = {
 	.close = ops_close,
 	.iface_gone = ops_iface_gone,
 	.iface_back = ops_iface_back,
+	.flush = ops_flush,
+	.set_timeouts = ops_set_timeouts,
+	.add_flow_stats = ops_add_flow_stats,
+	.foreach_flow = ops_foreach_flow,
 };

@@ -37,6 +37,12 @@ int jf_xdp_meter_drain(struct jf_xdp_meter *m, uint64_t now_ms);
 /* Detach from every interface, then drain both epochs. */
 int jf_xdp_meter_stop(struct jf_xdp_meter *m, uint64_t now_ms);
 
+/* The table's flows (the keyed cache holds the rest): export every one
+ * now with reason why (the slots stay), and new timeouts for them. */
+size_t jf_xdp_meter_flush(struct jf_xdp_meter *m, uint64_t now_ms, enum jf_end_reason why);
+void jf_xdp_meter_set_timeouts(struct jf_xdp_meter *m, uint32_t idle_ms, uint32_t active_ms,
+			       uint32_t fin_ms);
+
 int jf_xdp_meter_set_sample_rate(struct jf_xdp_meter *m, uint32_t rate, uint64_t now_ms);
 int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params *p,
 			    char *err, size_t errlen);

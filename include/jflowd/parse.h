@@ -246,14 +246,14 @@ static __always_inline int jf_parse_mpls(const __u8 *pos, const __u8 *end,
 	return JF_PKT_DEEP_STACK;
 }
 
-/* Everything after an ethertype: VLAN tags, MPLS, IP. Linux cooked (SLL)
- * captures enter here with the protocol from their own header. */
-static __always_inline int jf_parse_ethertype(const __u8 *pos, const __u8 *end,
-					      __u16 proto, struct jf_pkt *p)
+/* Everything after an ethertype: VLAN tags, MPLS, IP; `depth` tags are
+ * known already (a tag the NIC stripped: the next inline one is inner). */
+static __always_inline int jf_parse_tags(const __u8 *pos, const __u8 *end, __u16 proto,
+					 const int depth, struct jf_pkt *p)
 {
 	int i;
 
-	for (i = 0; i < JF_VLAN_DEPTH_MAX; i++) {
+	for (i = depth; i < JF_VLAN_DEPTH_MAX; i++) {
 		if (proto != JF_ETH_P_8021Q && proto != JF_ETH_P_8021AD &&
 		    proto != JF_ETH_P_QINQ_9100)
 			break;
@@ -284,6 +284,14 @@ static __always_inline int jf_parse_ethertype(const __u8 *pos, const __u8 *end,
 	}
 }
 
+/* Linux cooked (SLL) captures enter here with the protocol from their own
+ * header. */
+static __always_inline int jf_parse_ethertype(const __u8 *pos, const __u8 *end,
+					      __u16 proto, struct jf_pkt *p)
+{
+	return jf_parse_tags(pos, end, proto, 0, p);
+}
+
 /* Entry point for Ethernet frames. `p` must be zeroed by the caller (the
  * key's padding is hashed). On JF_PKT_OK the key is complete but for the
  * ingress ifindex, which the caller knows. */
@@ -293,6 +301,19 @@ static __always_inline int jf_parse_eth(const __u8 *data, const __u8 *end,
 	if (data + 14 > end)
 		return JF_PKT_TRUNC_L2;
 	return jf_parse_ethertype(data + 14, end, jf_rd16(data + 12), p);
+}
+
+/* An Ethernet frame whose outer tag the NIC stripped (rx-vlan offload) and
+ * handed over apart (TCI): that tag is the outer VLAN, whatever its TPID,
+ * and a tag still in the frame is the inner one; a third is too deep, as
+ * it would be inline. */
+static __always_inline int jf_parse_eth_hwtag(const __u8 *data, const __u8 *end, __u16 tci,
+					      struct jf_pkt *p)
+{
+	if (data + 14 > end)
+		return JF_PKT_TRUNC_L2;
+	p->key.vlan = tci & 0x0fff;
+	return jf_parse_tags(data + 14, end, jf_rd16(data + 12), 1, p);
 }
 
 #endif

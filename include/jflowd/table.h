@@ -361,19 +361,41 @@ static inline void jf_slot_get_counters(const struct jf_slot *s, struct jf_count
  * and again, with JF_TABLE_SLOT defined, for the update. */
 #if defined(JF_TABLE_SLOT) && !defined(JFLOWD_TABLE_COUNT)
 #define JFLOWD_TABLE_COUNT
+/* Claim slot s, seen in state st (EMPTY or FREE), for p: a
+ * compare-and-swap to BUSY, fill both lines, publish with an exchange (a
+ * full barrier: nobody sees LIVE before the key). 0, or -1 when another
+ * CPU took it first. */
+static __always_inline int jf_table_claim(struct jf_slot *s, __u32 st, const struct jf_pkt *p,
+					  __u64 now)
+{
+	if (__sync_val_compare_and_swap(&s->state, st, JF_SLOT_BUSY) != st)
+		return -1;
+	jf_slot_init(s, p, now);
+#ifndef __bpf__
+	/* gcc's exchange is only an acquire barrier. */
+	__sync_synchronize();
+#endif
+	__sync_lock_test_and_set(&s->state, JF_SLOT_LIVE);
+	return 0;
+}
+
 /* Count one packet into the table. A live slot with this key: add. A
- * marked one is being removed: go on (the flow gets a new slot). An empty
- * or freed one: claim it with a compare-and-swap, fill it, publish it with
- * an exchange (a full barrier: nobody sees LIVE before the key). A busy
- * one is skipped. Returns 0, or -1 when JF_TABLE_MAX_PROBE slots had no
- * room (the caller tries the stash). Two CPUs inserting one new flow at
- * once may take two slots: each is read and exported, nothing is lost. */
+ * marked one is being removed: go on (the flow gets a new slot). A freed
+ * one (a tombstone) is remembered and passed: the flow may live further
+ * on, and taking the tombstone would give it a second slot, so its
+ * record would be split in two. An empty one ends the search: the flow
+ * is new; it takes the first tombstone passed, else this empty slot. A
+ * busy one is skipped. Returns 0, or -1 when JF_TABLE_MAX_PROBE slots had
+ * no room (the caller tries the stash). Two CPUs inserting one new flow
+ * at once may take two slots: each is read and exported, nothing is
+ * lost. A hit of an IPv4 key without MPLS reads and writes the slot's
+ * first cache line only. */
 static __always_inline int jf_table_count_slots(void *ctx, __u32 nslots, const struct jf_pkt *p,
 						__u64 now)
 {
-	__u32 idx = jf_table_home(jf_table_hash(&p->key), nslots), i, st;
+	__u32 idx = jf_table_home(jf_table_hash(&p->key), nslots), i, st, tomb = nslots;
 	__u64 kh[3] = { jf_key_hot(&p->key, 0), jf_key_hot(&p->key, 1), jf_key_hot(&p->key, 2) };
-	struct jf_slot *s;
+	struct jf_slot *s, *ts;
 
 	for (i = 0; i < JF_TABLE_MAX_PROBE; i++) {
 		s = JF_TABLE_SLOT(ctx, idx);
@@ -389,23 +411,30 @@ static __always_inline int jf_table_count_slots(void *ctx, __u32 nslots, const s
 			jf_slot_add(s, p, now);
 			return 0;
 		}
-		if (st == JF_SLOT_EMPTY || st == JF_SLOT_FREE) {
-			if (__sync_val_compare_and_swap(&s->state, st, JF_SLOT_BUSY) == st) {
-				jf_slot_init(s, p, now);
-#ifndef __bpf__
-				/* gcc's exchange is only an acquire barrier. */
-				__sync_synchronize();
-#endif
-				__sync_lock_test_and_set(&s->state, JF_SLOT_LIVE);
-				return 0;
+		if (st == JF_SLOT_FREE && tomb == nslots)
+			tomb = idx;
+		if (st == JF_SLOT_EMPTY) {
+			if (tomb != nslots) {
+				ts = JF_TABLE_SLOT(ctx, tomb);
+				if (ts && !jf_table_claim(ts, JF_SLOT_FREE, p, now))
+					return 0;
+				tomb = nslots;	/* taken meanwhile: this one then */
 			}
-			st = s->state;
-			if (st == JF_SLOT_LIVE && jf_slot_key_equal_kh(s, &p->key, kh)) {
+			if (!jf_table_claim(s, JF_SLOT_EMPTY, p, now))
+				return 0;
+			/* Another CPU took it first, maybe for this flow. */
+			if (s->state == JF_SLOT_LIVE && jf_slot_key_equal_kh(s, &p->key, kh)) {
 				jf_slot_add(s, p, now);
 				return 0;
 			}
 		}
 		idx = idx + 1 == nslots ? 0 : idx + 1;
+	}
+	/* No empty slot within reach: the first tombstone passed. */
+	if (tomb != nslots) {
+		ts = JF_TABLE_SLOT(ctx, tomb);
+		if (ts && !jf_table_claim(ts, JF_SLOT_FREE, p, now))
+			return 0;
 	}
 	return -1;
 }

@@ -170,9 +170,9 @@ static int run_mode(enum jf_quiesce mode, const char *name)
 		runs += rs[i].runs;
 	}
 	removed_live = st.table_removed;
-	/* As at shutdown: both epochs. */
-	jf_xdp_meter_drain(m, now);
-	jf_xdp_meter_drain(m, now);
+	/* As at shutdown: both epochs, and every table slot (its flows
+	 * leave from the table, through the cache's emit function). */
+	jf_xdp_meter_stop(m, now);
 	jf_cache_flush(cache, JF_END_FORCED);
 
 	for (i = 0; i < FLOWS; i++)

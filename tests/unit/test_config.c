@@ -292,10 +292,20 @@ static void test_sizing(void **state)
 	jf_config_meter_params(&c, &mp);
 	assert_int_equal(mp.table_flows, 1048576);
 	assert_int_equal(mp.map_flows, 16384);
-	/* Under 300 bytes a flow would be the target; this layout takes
-	 * about 430 (docs/scale.md): table 192, shadow 54, cache 176 (with
-	 * the mirror mapping's output interface), stash and ring 10. */
-	assert_true(jf_config_flow_memory(&c) < 1048576ull * 440);
+	/* Under 300 bytes a flow (docs/scale.md): table 192, the table's
+	 * agent state 60 (40 a slot), the keyed cache of 65536 flows for
+	 * what misses the table 11, stash and ring 10. */
+	assert_int_equal(jf_config_cache_flows(&c), 65536);
+	/* A table smaller than --max-flows: the cache takes the rest. */
+	c.table_flows = 65536;
+	c.table_flows_set = true;
+	assert_int_equal(jf_config_cache_flows(&c), 1048576 - 65536);
+	c.table_flows_set = false;
+	assert_true(jf_config_flow_memory(&c) < 1048576ull * 300);
+	/* Router mode asked for: its answers per slot count too. */
+	c.route_lookup = JF_ROUTE_ON;
+	assert_true(jf_config_flow_memory(&c) > 1048576ull * 300);
+	c.route_lookup = JF_ROUTE_AUTO;
 
 	/* --map-flows 67108864: two preallocated maps of ~11 GiB each, refused. */
 	jf_config_defaults(&c);
@@ -304,15 +314,17 @@ static void test_sizing(void **state)
 	assert_int_equal(jf_config_size(&c, 24 * gib, 20 * gib, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "--map-flows 67108864"));
 	assert_non_null(strstr(err, "available: lower --map-flows"));
-	/* --max-flows 67108864 does not fit either. */
+	/* --max-flows 67108864 (about 16 GiB) does not fit in 12. */
 	jf_config_defaults(&c);
 	c.n_ifaces = 1;
 	c.max_flows = 67108864;
-	assert_int_equal(jf_config_size(&c, 24 * gib, 20 * gib, err, sizeof(err)), -1);
+	assert_int_equal(jf_config_size(&c, 24 * gib, 12 * gib, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "--max-flows 67108864"));
-	/* Without the table, with pcap: only the cache counts. */
+	/* Without the table, with pcap: only the cache counts (all of
+	 * --max-flows). */
 	c.mode = JF_MODE_PCAP;
-	assert_int_equal(jf_config_size(&c, 24 * gib, 20 * gib, err, sizeof(err)), 0);
+	assert_int_equal(jf_config_cache_flows(&c), 67108864);
+	assert_int_equal(jf_config_size(&c, 24 * gib, 12 * gib, err, sizeof(err)), 0);
 	/* and with no option the cache keeps its fixed default. */
 	jf_config_defaults(&c);
 	c.n_ifaces = 1;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Unit tests of router mode's agent side: the per-interface direction
  * syntax (command line and file), the route-lookup option, and the flow
- * cache's per-flow forwarding result and direction in the records. */
+ * cache's per-flow forwarding result and direction in the records; the
+ * vlan-offload option. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 #include "config.h"
 #include "../lib/config_load.h"
 #include "flow_cache.h"
+#include "meter.h"
 #include "mirror.h"
 
 
@@ -69,6 +71,35 @@ static void test_iface_direction_file(void **state)
 	assert_int_equal(c.n_if_maps, 1);
 	assert_int_equal(c.if_maps[0].index, 10);
 	assert_string_equal(c.if_maps[0].descr, "uplink A");
+}
+
+/* --vlan-offload: auto by default, off, nothing else; in the file too. */
+static void test_vlan_offload_option(void **state)
+{
+	char path[] = "/tmp/jflowd-test-vlan.XXXXXX";
+	struct jf_meter_params mp;
+	struct jf_config c;
+	int fd;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(LOAD(&c, "-i", "eth0", "-n", "ipfix://h"), 0);
+	assert_int_equal(c.vlan_offload, JF_VLAN_OFFLOAD_AUTO);
+	assert_int_equal(LOAD(&c, "-i", "eth0", "--vlan-offload", "off", "-n", "ipfix://h"), 0);
+	assert_int_equal(c.vlan_offload, JF_VLAN_OFFLOAD_OFF);
+	jf_config_meter_params(&c, &mp);
+	assert_int_equal(mp.vlan_offload, JF_VLAN_OFFLOAD_OFF);
+	assert_int_equal(LOAD(&c, "-i", "eth0", "--vlan-offload", "auto", "-n", "ipfix://h"), 0);
+	assert_int_equal(c.vlan_offload, JF_VLAN_OFFLOAD_AUTO);
+	assert_int_equal(LOAD(&c, "-i", "eth0", "--vlan-offload", "on", "-n", "ipfix://h"), -1);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	fprintf(f, "interface = eth0\nvlan-offload = off\ncollector = ipfix://10.0.0.1\n");
+	fclose(f);
+	assert_int_equal(LOAD(&c, "-c", path), 0);
+	unlink(path);
+	assert_int_equal(c.vlan_offload, JF_VLAN_OFFLOAD_OFF);
 }
 
 struct seen {
@@ -207,6 +238,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_iface_direction),
 		cmocka_unit_test(test_iface_direction_file),
+		cmocka_unit_test(test_vlan_offload_option),
 		cmocka_unit_test(test_cache_route_and_direction),
 		cmocka_unit_test(test_cache_without_route),
 		cmocka_unit_test(test_mirror_map_syntax),
