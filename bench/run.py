@@ -554,7 +554,7 @@ plugin_pipe_size: 102400000
             maxf = max(131072, flows)
             cmd = [self.exe("src", "jflowd"), "-i", "brx0", "--mirror", "-n",
                    "ipfix://127.0.0.1:4739", "--metrics-file", metrics, "--max-flows",
-                   str(maxf)]
+                   str(maxf)] + (self.a.jflowd_args.split() if self.a.jflowd_args else [])
             run["cmd"] = cmd
             p = self.rn.start(pin + cmd, err=os.path.join(d, "err"))
             ok = wait_for(lambda: os.path.exists(metrics), 30)
@@ -719,34 +719,53 @@ plugin_pipe_size: 102400000
             j, lim = rate("jflowd", 1024), rate("drop", 1024)
             if j and lim and j / lim < 0.8:
                 self.profile_e2e_jflowd()
+            # Issue 13's flow count: jflowd and the reference side by side.
+            j, ref = rate("jflowd", 65536), rate("touch", 65536)
+            if j and ref and j / ref < 0.8:
+                self.profile_e2e_jflowd(65536)
+                self.profile_e2e_jflowd(65536, "touch")
 
-    def profile_e2e_jflowd(self):
-        """perf on the receive CPU while xdpgen feeds jflowd (1024 flows)."""
+    def profile_e2e_jflowd(self, flows=1024, meter="jflowd"):
+        """perf on the receive CPU while xdpgen feeds jflowd (or, to compare,
+        the read-headers reference) with `flows` flows, flat out."""
         tx, rx = self.e2e_ns
-        d = self.rn.path("e2e-prof")
+        key = "e2e_jflowd" if (flows, meter) == (1024, "jflowd") else f"e2e_{meter}_{flows}"
+        d = self.rn.path(f"e2e-prof-{meter}-{flows}")
         os.makedirs(d)
-        nf = self.start_nfcapd(rx, os.path.join(d, "nf"))
+        nf = None
         metrics = os.path.join(d, "m.prom")
-        p = self.rn.start(["ip", "netns", "exec", rx, "taskset", "-c", self.cpu_sut,
-                           self.exe("src", "jflowd"), "-i", "brx0", "--mirror", "-n",
-                           "ipfix://127.0.0.1:4739", "--metrics-file", metrics],
-                          err=os.path.join(d, "err"))
+        if meter == "jflowd":
+            nf = self.start_nfcapd(rx, os.path.join(d, "nf"))
+            p = self.rn.start(["ip", "netns", "exec", rx, "taskset", "-c", self.cpu_sut,
+                               self.exe("src", "jflowd"), "-i", "brx0", "--mirror", "-n",
+                               "ipfix://127.0.0.1:4739", "--metrics-file", metrics,
+                               "--max-flows", str(max(131072, flows))],
+                              err=os.path.join(d, "err"))
+            ready = lambda: os.path.exists(metrics)  # noqa: E731
+        else:
+            out = os.path.join(d, "out")
+            p = self.rn.start(["ip", "netns", "exec", rx, "taskset", "-c", self.cpu_sut,
+                               self.exe("bench", "jflowd-bench-trivial"), "brx0", meter,
+                               "300"], out=out, err=os.path.join(d, "err"))
+            ready = lambda: "attached" in open(out).read()  # noqa: E731
         try:
-            if not wait_for(lambda: os.path.exists(metrics), 30):
+            if not wait_for(ready, 30):
                 return
             self.napi_threads_pinned()
             g = self.rn.start(["ip", "netns", "exec", tx, self.exe("bench", "jflowd-xdpgen"),
-                               "--iface", "btx0", "--flows", "1024", "--duration", "5",
+                               "--iface", "btx0", "--flows", str(flows), "--duration", "5",
                                "--cpu", self.cpu_aux, "--hold", "bhold0"])
             time.sleep(1.5)
-            self.profile("e2e_jflowd", ["sleep", "2"], cpu=self.cpu_sut, comm="napi/",
-                         label="perf record -C 1 for 2 s while jflowd-xdpgen feeds "
-                               "jflowd -i brx0 --mirror (1024 flows)")
+            self.profile(key, ["sleep", "2"], cpu=self.cpu_sut, comm="napi/",
+                         label=f"perf record -C 1 for 2 s while jflowd-xdpgen feeds "
+                               + (f"jflowd -i brx0 --mirror ({flows:,} flows)" if meter == "jflowd"
+                                  else f"the read-headers reference ({flows:,} flows)"))
             g.wait(timeout=30)
             self.rn.procs.remove(g)
         finally:
             self.rn.stop(p, timeout=60)
-            self.stop_nfcapd(rx, nf, os.path.join(d, "nf"))
+            if nf:
+                self.stop_nfcapd(rx, nf, os.path.join(d, "nf"))
 
 
 # ---------------------------------------------------------------- the report
@@ -1288,6 +1307,10 @@ def report(res, errors, profiles, args, started, elapsed):
                                 "setup and clearing)",
                  "e2e_jflowd": "Receive CPU (NAPI thread) during the end-to-end run, jflowd, "
                                "1024 flows",
+                 "e2e_jflowd_65536": "Receive CPU (NAPI thread) during the end-to-end run, "
+                                     "jflowd, 65,536 flows",
+                 "e2e_touch_65536": "Receive CPU (NAPI thread) during the end-to-end run, "
+                                    "read-headers reference, 65,536 flows",
                  "offline": "jflowd -r on the 1 M-packet capture",
                  "drain": "bench_drain", "encode": "bench_encode"}
         for k, p in profiles.items():
@@ -1349,6 +1372,9 @@ def main():
     ap.add_argument("--e2e-meters", default="", help="e2e: meters, comma-separated")
     ap.add_argument("--e2e-paced", default=None,
                     help="e2e: only paced runs at these packet rates, comma-separated")
+    ap.add_argument("--jflowd-args", default="",
+                    help="e2e: more options for jflowd (experiments; the report shows them "
+                         "in the command)")
     ap.add_argument("--from-json", metavar="FILE",
                     help="only rewrite the report from the raw results of an earlier run")
     args = ap.parse_args()

@@ -653,7 +653,9 @@ static uint64_t table_agent_bytes(const struct jf_config *cfg, uint64_t slots)
 
 uint64_t jf_config_flow_memory(const struct jf_config *cfg)
 {
-	uint64_t b = (uint64_t)jf_config_cache_flows(cfg) * jf_cache_bytes_per_flow();
+	uint64_t per = jf_cache_bytes_per_flow() +
+		       (cfg->route_lookup == JF_ROUTE_ON ? sizeof(struct jf_route) : 0);
+	uint64_t b = (uint64_t)jf_config_cache_flows(cfg) * per;
 	uint64_t slots = jf_table_slots_for(jf_config_table_flows(cfg));
 
 	if (cfg->mode == JF_MODE_PCAP || cfg->pcap_file[0])

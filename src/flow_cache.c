@@ -81,6 +81,11 @@ size_t jf_cache_bytes_per_flow(void)
 	       2 * sizeof(uint32_t);
 }
 
+size_t jf_cache_slot_bytes(const struct jf_flow_cache *c)
+{
+	return jf_cache_bytes_per_flow() + (c->routes ? sizeof(*c->routes) : 0);
+}
+
 /* The links of slot i on list l. */
 static struct link *lnk(struct jf_flow_cache *c, int l, uint32_t i)
 {

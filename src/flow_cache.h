@@ -92,4 +92,7 @@ void jf_cache_get_stats(const struct jf_flow_cache *c, struct jf_cache_stats *st
 /* Bytes of memory per flow slot (for the documentation and metrics). */
 size_t jf_cache_bytes_per_flow(void);
 
+/* The same for this cache: with the route answers when it keeps them. */
+size_t jf_cache_slot_bytes(const struct jf_flow_cache *c);
+
 #endif

@@ -7,6 +7,7 @@
 /* The program's update over plain memory (jf_table_count). */
 #define JF_TABLE_SLOT(ctx, idx) (&((struct jf_slot *)(ctx))[idx])
 #include "flow_table.h"
+#include "nexthop_pool.h"
 #include "jflowd/parse.h"
 
 #define JF_TABLE_FLOWS_MIN 131072u
@@ -38,6 +39,19 @@ struct shadow {
 
 _Static_assert(sizeof(struct shadow) == 40, "shadow: 40 bytes a slot");
 
+/* Router mode: a slot's route answer, its next hop interned (12 bytes
+ * where the full answer takes 24). */
+struct slot_route {
+	uint32_t oif;
+	uint32_t nh;		/* index in the next-hop pool */
+	uint8_t src_len;
+	uint8_t dst_len;
+	uint8_t fwd_status;
+	uint8_t pad;
+};
+
+_Static_assert(sizeof(struct slot_route) == 12, "slot_route: 12 bytes a slot");
+
 struct jf_table {
 	struct jf_slot *slots;
 	uint32_t nslots;
@@ -50,7 +64,8 @@ struct jf_table {
 	void *emit_arg;
 	jf_route_fn route_fn;
 	void *route_arg;
-	struct jf_route *routes;	/* per slot; router mode only */
+	struct slot_route *routes;	/* per slot; router mode only */
+	struct jf_nh_pool *nh;		/* their next hops */
 	uint32_t idle_ms, active_ms, fin_ms;
 	int64_t mono_to_real_ns;
 	uint64_t now_ms;		/* of the last pass or flush */
@@ -88,6 +103,7 @@ void jf_table_free(struct jf_table *t)
 	free(t->sh);
 	free(t->victims);
 	free(t->routes);
+	jf_nh_pool_free(t->nh);
 	free(t);
 }
 
@@ -96,8 +112,14 @@ int jf_table_set_export(struct jf_table *t, jf_emit_fn emit, void *emit_arg, jf_
 {
 	if (route && !t->routes) {
 		t->routes = calloc(t->nslots, sizeof(*t->routes));
-		if (!t->routes)
+		t->nh = jf_nh_pool_new();
+		if (!t->routes || !t->nh) {
+			free(t->routes);
+			t->routes = NULL;
+			jf_nh_pool_free(t->nh);
+			t->nh = NULL;
 			return -ENOMEM;
+		}
 	}
 	t->emit = emit;
 	t->emit_arg = emit_arg;
@@ -155,10 +177,10 @@ static void fill_record(const struct jf_table *t, uint32_t i, const struct jf_co
 	rec->out_ifindex = c->out_ifindex;
 	rec->end_reason = (uint8_t)why;
 	if (t->routes) {
-		const struct jf_route *r = &t->routes[i];
+		const struct slot_route *r = &t->routes[i];
 
 		rec->egress_ifindex = r->oif;
-		memcpy(rec->next_hop, r->next_hop, sizeof(rec->next_hop));
+		memcpy(rec->next_hop, jf_nh_pool_get(t->nh, r->nh), sizeof(rec->next_hop));
 		rec->src_mask = r->src_len;
 		rec->dst_mask = r->dst_len;
 		rec->fwd_status = r->fwd_status;
@@ -196,6 +218,23 @@ static bool export_slot(struct jf_table *t, uint32_t i, const struct jf_counters
 	return true;
 }
 
+/* Router mode: ask the forwarding lookup once for slot i's new flow and
+ * keep the answer compact. */
+static void route_lookup(struct jf_table *t, uint32_t i, const struct jf_key *k)
+{
+	struct slot_route *sr = &t->routes[i];
+	struct jf_route r = { 0 };
+
+	t->route_fn(k, &r, t->route_arg);
+	sr->oif = r.oif;
+	sr->src_len = r.src_len;
+	sr->dst_len = r.dst_len;
+	sr->fwd_status = r.fwd_status;
+	/* Out of memory for a new next hop: the record says 0 (none). */
+	if (jf_nh_pool_intern(t->nh, r.next_hop, &sr->nh))
+		sr->nh = 0;
+}
+
 /* Read slot i (LIVE) into c and bring its shadow up to date at now32: a
  * flow seen the first time (router mode: its lookup), a change (idle
  * clock; a new record opens), FIN/RST (the linger starts). Returns
@@ -212,7 +251,7 @@ static bool observe(struct jf_table *t, uint32_t i, uint32_t now32, struct jf_co
 			struct jf_key k;
 
 			jf_slot_get_key(&t->slots[i], &k);
-			t->route_fn(&k, &t->routes[i], t->route_arg);
+			route_lookup(t, i, &k);
 		}
 		moved = true;
 	} else {
@@ -551,7 +590,7 @@ void jf_table_foreach(const struct jf_table *t, jf_visit_fn visit, void *arg)
 size_t jf_table_agent_bytes(const struct jf_table *t)
 {
 	return (size_t)t->nslots * sizeof(*t->sh) + jf_table_batch_bytes(t->nslots) +
-	       (t->routes ? (size_t)t->nslots * sizeof(*t->routes) : 0);
+	       (t->routes ? (size_t)t->nslots * sizeof(*t->routes) + jf_nh_pool_bytes(t->nh) : 0);
 }
 
 void jf_table_get_stats(const struct jf_table *t, struct jf_table_stats *st)
@@ -589,7 +628,7 @@ size_t jf_table_shadow_bytes_per_slot(void)
 
 size_t jf_table_route_bytes_per_slot(void)
 {
-	return sizeof(struct jf_route);
+	return sizeof(struct slot_route);
 }
 
 size_t jf_table_batch_bytes(uint32_t nslots)

@@ -96,7 +96,7 @@ static void write_metrics(struct app *a)
 	in.exporter = a->exp;
 	in.mode = a->mode;
 	in.uptime_s = jf_mono_s() - a->start_s;
-	in.bytes_per_flow = jf_cache_bytes_per_flow();
+	in.bytes_per_flow = jf_cache_slot_bytes(a->cache);
 	in.max_flows = jf_config_cache_flows(&a->cfg);
 	in.kernel_bytes = a->meter ? jf_meter_kernel_bytes(a->meter) : 0;
 	in.links = a->links;
@@ -289,7 +289,7 @@ static void ctl_stats(FILE *f, void *arg)
 	struct jf_cache_stats cs;
 	struct jf_metrics_input in = {
 		.meter = &a->st, .cache = &cs, .exporter = a->exp, .mode = a->mode,
-		.uptime_s = jf_mono_s() - a->start_s, .bytes_per_flow = jf_cache_bytes_per_flow(),
+		.uptime_s = jf_mono_s() - a->start_s, .bytes_per_flow = jf_cache_slot_bytes(a->cache),
 		.max_flows = jf_config_cache_flows(&a->cfg),
 		.kernel_bytes = a->meter ? jf_meter_kernel_bytes(a->meter) : 0,
 	};

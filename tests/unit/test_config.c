@@ -15,6 +15,8 @@
 #include "log.h"
 #include "export_proto.h"
 #include "meter.h"
+#include "flow_table.h"
+#include "record.h"
 
 static void test_url_ok(void **state)
 {
@@ -270,6 +272,7 @@ static void test_sizing(void **state)
 	struct jf_config c;
 	struct jf_meter_params mp;
 	char err[512];
+	uint64_t mem;
 
 	(void)state;
 	/* No option, 24 GiB: MemTotal / 64 / 260 bytes a flow. */
@@ -302,9 +305,16 @@ static void test_sizing(void **state)
 	assert_int_equal(jf_config_cache_flows(&c), 1048576 - 65536);
 	c.table_flows_set = false;
 	assert_true(jf_config_flow_memory(&c) < 1048576ull * 300);
-	/* Router mode asked for: its answers per slot count too. */
+	/* Router mode asked for: its answers count too, 12 bytes a table
+	 * slot (the next hop interned) and a whole answer a cache flow, and
+	 * it still fits 300 bytes a flow. */
+	mem = jf_config_flow_memory(&c);
 	c.route_lookup = JF_ROUTE_ON;
-	assert_true(jf_config_flow_memory(&c) > 1048576ull * 300);
+	assert_int_equal(jf_config_flow_memory(&c) - mem,
+			 (uint64_t)jf_table_slots_for(1048576) * jf_table_route_bytes_per_slot() +
+			 65536ull * sizeof(struct jf_route));
+	assert_int_equal(jf_table_route_bytes_per_slot(), 12);
+	assert_true(jf_config_flow_memory(&c) < 1048576ull * 300);
 	c.route_lookup = JF_ROUTE_AUTO;
 
 	/* --map-flows 67108864: two preallocated maps of ~11 GiB each, refused. */

@@ -18,6 +18,7 @@
 #include "epoch.h"
 #include "flow_cache.h"
 #include "flow_table.h"
+#include "nexthop_pool.h"
 
 static struct jf_slot *slots_new(uint32_t n)
 {
@@ -593,10 +594,51 @@ static void route_of(const struct jf_key *key, struct jf_route *out, void *arg)
 	route_calls++;
 	memset(out, 0, sizeof(*out));
 	out->oif = 100 + (key->src[0] & 0xff);
-	out->next_hop[0] = 0x01020304;
+	/* Two flows, two next hops, one of them IPv6: the table keeps them
+	 * interned, each must come back whole. */
+	out->next_hop[0] = key->src[0] & 1 ? 0x01020304 : 0xb80d0120;
+	out->next_hop[3] = key->src[0] & 1 ? 0 : 0x07000000;
 	out->src_len = 8;
 	out->dst_len = 24;
 	out->fwd_status = JF_FWD_FORWARDED;
+}
+
+/* Next hops interned: the zero address is 0, equal addresses one index,
+ * every address comes back whole, across the pool's growth. */
+static void test_nexthop_pool(void **state)
+{
+	struct jf_nh_pool *p = jf_nh_pool_new();
+	uint32_t zero[4] = { 0 }, a[4], idx, first[3000];
+	int i;
+
+	(void)state;
+	assert_non_null(p);
+	assert_int_equal(jf_nh_pool_intern(p, zero, &idx), 0);
+	assert_int_equal(idx, 0);
+	for (i = 0; i < 3000; i++) {
+		uint32_t v6 = i % 3 == 0;
+
+		a[0] = v6 ? 0xb80d0120 : 0x0a000000u + (uint32_t)i;
+		a[1] = 0;
+		a[2] = 0;
+		a[3] = v6 ? (uint32_t)i : 0;
+		assert_int_equal(jf_nh_pool_intern(p, a, &first[i]), 0);
+		assert_int_not_equal(first[i], 0);
+	}
+	assert_int_equal(jf_nh_pool_count(p), 3001);
+	for (i = 0; i < 3000; i++) {
+		uint32_t v6 = i % 3 == 0;
+		const uint32_t *g = jf_nh_pool_get(p, first[i]);
+
+		a[0] = v6 ? 0xb80d0120 : 0x0a000000u + (uint32_t)i;
+		a[3] = v6 ? (uint32_t)i : 0;
+		assert_int_equal(jf_nh_pool_intern(p, a, &idx), 0);
+		assert_int_equal(idx, first[i]);
+		assert_memory_equal(g, a, 16);
+	}
+	assert_int_equal(jf_nh_pool_count(p), 3001);
+	assert_memory_equal(jf_nh_pool_get(p, 0), zero, 16);
+	jf_nh_pool_free(p);
 }
 
 static void test_expiry_route_per_slot(void **state)
@@ -605,15 +647,20 @@ static void test_expiry_route_per_slot(void **state)
 	struct recs rs = { .n = 0 };
 	struct jf_table *t = expiry_table(slots, 64, &rs);
 	struct jf_pkt a = pkt(5), b = pkt(6);
+	struct jf_nh_pool *pool;
 	uint64_t ms;
 	int i;
 
 	(void)state;
+	assert_int_not_equal(a.key.src[0] & 1, b.key.src[0] & 1);
 	route_calls = 0;
 	assert_int_equal(jf_table_set_export(t, emit_rec, &rs, route_of, NULL), 0);
+	pool = jf_nh_pool_new();
+	assert_non_null(pool);
 	assert_int_equal(jf_table_agent_bytes(t),
 			 64 * (jf_table_shadow_bytes_per_slot() + jf_table_route_bytes_per_slot()) +
-			 jf_table_batch_bytes(64));
+			 jf_table_batch_bytes(64) + jf_nh_pool_bytes(pool));
+	jf_nh_pool_free(pool);
 	for (ms = 1000; ms <= 5000; ms += 1000) {
 		count_at(t, &a, ms - 500);
 		count_at(t, &b, ms - 400);
@@ -631,7 +678,9 @@ static void test_expiry_route_per_slot(void **state)
 		assert_int_equal(r->end_reason, JF_END_FORCED);
 		assert_int_equal(r->packets, is_a ? 5 : 6);
 		assert_int_equal(r->egress_ifindex, is_a ? 105 : 33);
-		assert_int_equal(r->next_hop[0], 0x01020304);
+		assert_int_equal(r->next_hop[0], r->key.src[0] & 1 ? 0x01020304 : 0xb80d0120);
+		assert_int_equal(r->next_hop[1] | r->next_hop[2], 0);
+		assert_int_equal(r->next_hop[3], r->key.src[0] & 1 ? 0 : 0x07000000);
 		assert_int_equal(r->src_mask, 8);
 		assert_int_equal(r->dst_mask, 24);
 		assert_int_equal(r->fwd_status, JF_FWD_FORWARDED);
@@ -898,6 +947,7 @@ int main(void)
 		cmocka_unit_test(test_expiry_idle),
 		cmocka_unit_test(test_expiry_active),
 		cmocka_unit_test(test_expiry_fin_linger),
+		cmocka_unit_test(test_nexthop_pool),
 		cmocka_unit_test(test_expiry_route_per_slot),
 		cmocka_unit_test(test_expiry_equals_cache),
 		cmocka_unit_test(test_expiry_race),
