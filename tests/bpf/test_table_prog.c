@@ -119,6 +119,37 @@ static int wait_rcu(void *arg)
 	return syscall(__NR_membarrier, 1 << 1 /* MEMBARRIER_CMD_GLOBAL */, 0, 0) ? -errno : 0;
 }
 
+/* Load the real program with a table of `slots` slots (and a stash of
+ * `stash` entries, 0: the default), and map the table: the program's fd,
+ * or -1 with *mem MAP_FAILED. The clock: calibrated when clk is given. */
+static int load_table(struct jflowd_bpf *skel, uint32_t slots, uint32_t stash,
+		      const struct jf_bpf_clock *clk, struct jf_slot **mem)
+{
+	size_t len = (size_t)slots * sizeof(struct jf_slot);
+
+	*mem = MAP_FAILED;
+	skel->rodata->table_on = 1;
+	skel->data->table_slots = slots;
+	if (clk) {
+		skel->rodata->jiffy_ns = clk->tick_ns;
+		skel->bss->clock_off_ns = clk->off_ns;
+	}
+	bpf_map__set_max_entries(skel->maps.flow_table, slots);
+	/* The stash: the flow map of epoch 0. */
+	if (stash)
+		bpf_map__set_max_entries(skel->maps.flows_a, stash);
+	if (jflowd_bpf__load(skel)) {
+		CHECK(0, "load with %u slots: %s", slots, strerror(errno));
+		return -1;
+	}
+	*mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		    bpf_map__fd(skel->maps.flow_table), 0);
+	CHECK(*mem != MAP_FAILED, "mmap: %s", strerror(errno));
+	if (*mem == MAP_FAILED)
+		return -1;
+	return bpf_program__fd(skel->progs.jflowd_xdp);
+}
+
 /* A table of `slots` slots and a stash of `stash` entries, `flows` flows of
  * `per_flow` packets each. */
 static void run(uint32_t slots, uint32_t stash, uint32_t flows, uint32_t per_flow,
@@ -137,20 +168,8 @@ static void run(uint32_t slots, uint32_t stash, uint32_t flows, uint32_t per_flo
 	CHECK(skel, "open: %s", strerror(errno));
 	if (!skel)
 		return;
-	skel->rodata->table_on = 1;
-	skel->data->table_slots = slots;
-	bpf_map__set_max_entries(skel->maps.flow_table, slots);
-	/* The stash: the flow map of epoch 0. */
-	bpf_map__set_max_entries(skel->maps.flows_a, stash);
-	if (jflowd_bpf__load(skel)) {
-		CHECK(0, "load with %u slots: %s", slots, strerror(errno));
-		goto out;
-	}
-	fd = bpf_program__fd(skel->progs.jflowd_xdp);
-	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
-		   bpf_map__fd(skel->maps.flow_table), 0);
-	CHECK(mem != MAP_FAILED, "mmap: %s", strerror(errno));
-	if (mem == MAP_FAILED)
+	fd = load_table(skel, slots, stash, NULL, &mem);
+	if (fd < 0)
 		goto out;
 	t = jf_table_new(mem, slots);
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.spill), on_ring, NULL, NULL);
@@ -308,18 +327,8 @@ static void split_slots(void)
 	CHECK(skel, "open: %s", strerror(errno));
 	if (!skel)
 		return;
-	skel->rodata->table_on = 1;
-	skel->data->table_slots = slots;
-	bpf_map__set_max_entries(skel->maps.flow_table, slots);
-	if (jflowd_bpf__load(skel)) {
-		CHECK(0, "load: %s", strerror(errno));
-		goto out;
-	}
-	fd = bpf_program__fd(skel->progs.jflowd_xdp);
-	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
-		   bpf_map__fd(skel->maps.flow_table), 0);
-	CHECK(mem != MAP_FAILED, "mmap: %s", strerror(errno));
-	if (mem == MAP_FAILED)
+	fd = load_table(skel, slots, 0, NULL, &mem);
+	if (fd < 0)
 		goto out;
 	t = jf_table_new(mem, slots);
 	CHECK(t, "table: out of memory");
@@ -436,20 +445,8 @@ static void clock_times(void)
 	CHECK(skel, "open: %s", strerror(errno));
 	if (!skel)
 		goto out;
-	skel->rodata->table_on = 1;
-	skel->data->table_slots = slots;
-	skel->rodata->jiffy_ns = clk.tick_ns;
-	skel->bss->clock_off_ns = clk.off_ns;
-	bpf_map__set_max_entries(skel->maps.flow_table, slots);
-	if (jflowd_bpf__load(skel)) {
-		CHECK(0, "load: %s", strerror(errno));
-		goto out;
-	}
-	fd = bpf_program__fd(skel->progs.jflowd_xdp);
-	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
-		   bpf_map__fd(skel->maps.flow_table), 0);
-	CHECK(mem != MAP_FAILED, "mmap: %s", strerror(errno));
-	if (mem == MAP_FAILED)
+	fd = load_table(skel, slots, 0, &clk, &mem);
+	if (fd < 0)
 		goto out;
 	for (i = 0; i < 150; i++) {
 		uint32_t s;
