@@ -286,10 +286,10 @@ static int open_ctx(struct ctx *c, uint32_t n)
 	slots = table_on(TB_JFTABLE) ? big_slots : 1024;
 	c->jt->rodata->table_on = 1;
 	c->jt->data->table_slots = slots;
-	bpf_map__set_max_entries(c->jt->maps.flow_table, slots);
+	bpf_map__set_max_entries(c->jt->maps.flow_table, 2 * slots);	/* hot, cold lines */
 	bpf_map__set_max_entries(c->jt->maps.flows_a, slots / 16 > 1024 ? slots / 16 : 1024);
 	bpf_map__set_max_entries(c->jt->maps.flows_b, 1024);
-	c->jt_len = (size_t)slots * sizeof(struct jf_slot);
+	c->jt_len = (size_t)slots * JF_SLOT_BYTES;
 	bpf_map__set_max_entries(c->pt->maps.h60, table_on(TB_H60) ? big : 1024);
 	bpf_map__set_max_entries(c->pt->maps.h16, table_on(TB_H16) ? big : 1024);
 	bpf_map__set_max_entries(c->pt->maps.h60np, table_on(TB_H60NP) ? big : 1024);

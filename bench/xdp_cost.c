@@ -170,7 +170,7 @@ static uint64_t table_live(bool clear)
 	for (i = 0; i < tbl_slots; i++)
 		n += tbl[i].state == JF_SLOT_LIVE;
 	if (clear)
-		memset(tbl, 0, (size_t)tbl_slots * sizeof(*tbl));
+		memset(tbl, 0, (size_t)tbl_slots * JF_SLOT_BYTES);
 	return n;
 }
 
@@ -363,13 +363,13 @@ static int bench_flows(const struct opts *o, int trivial_fd, uint32_t nflows)
 	skel->data->table_slots = tbl_slots;
 	skel->rodata->jiffy_ns = clk.tick_ns;
 	skel->bss->clock_off_ns = clk.off_ns;
-	bpf_map__set_max_entries(skel->maps.flow_table, tbl_slots);
+	bpf_map__set_max_entries(skel->maps.flow_table, 2 * tbl_slots);	/* hot, cold lines */
 	rc = jflowd_bpf__load(skel);
 	if (rc) {
 		fprintf(stderr, "xdp_cost: load jflowd object: %s\n", strerror(-rc));
 		goto out;
 	}
-	tbl = mmap(NULL, (size_t)tbl_slots * sizeof(*tbl), PROT_READ | PROT_WRITE, MAP_SHARED,
+	tbl = mmap(NULL, (size_t)tbl_slots * JF_SLOT_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED,
 		   bpf_map__fd(skel->maps.flow_table), 0);
 	if (tbl == MAP_FAILED) {
 		tbl = NULL;
@@ -469,7 +469,7 @@ fail:
 out:
 	rot_close(&rot);
 	if (tbl)
-		munmap(tbl, (size_t)tbl_slots * sizeof(*tbl));
+		munmap(tbl, (size_t)tbl_slots * JF_SLOT_BYTES);
 	tbl = NULL;
 	jflowd_bpf__destroy(skel);
 	return rc;

@@ -11,8 +11,14 @@
 #include "jflowd/flow.h"
 #include "jflowd/parse.h"
 
-/* Slots of the persistent table are array map elements. */
+/* The persistent table's lines are array map elements: slot idx's hot
+ * line is element idx, its cold line element n + idx. */
 #define JF_TABLE_SLOT(map, idx) ((struct jf_slot *)bpf_map_lookup_elem((map), &(idx)))
+#define JF_TABLE_COLD(map, n, idx)                                               \
+	({                                                                       \
+		__u32 jf_cold_idx_ = (n) + (idx);                                \
+		(struct jf_slot_cold *)bpf_map_lookup_elem((map), &jf_cold_idx_); \
+	})
 #include "jflowd/table.h"
 
 #ifndef EEXIST

@@ -20,16 +20,19 @@ struct jf_flow_map {
 struct jf_flow_map flows_a SEC(".maps");
 struct jf_flow_map flows_b SEC(".maps");
 
-/* The persistent flow table (docs/scale.md): open addressing over 128-byte
- * slots, read by the agent in place through a mapping. Used when the agent
- * sets table_on before load; one slot otherwise. Flows that find no slot
+/* The persistent flow table (docs/scale.md): open addressing over slots of
+ * two 64-byte lines, read by the agent in place through a mapping. The
+ * elements are lines: a table of n slots has 2n elements, the n hot lines
+ * (struct jf_slot) first, then the n cold lines (struct jf_slot_cold;
+ * slot i's is element n + i), so a probe walks packed hot lines. Used when
+ * the agent sets table_on before load; two elements (one slot) otherwise. Flows that find no slot
  * within JF_TABLE_MAX_PROBE (the tail of linear probing, about 0.1 % of
  * flows at 2/3 load) go to the flow map of the current epoch, which the
  * agent drains as before: the stash. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 1);
+	__uint(max_entries, 2);
 	__type(key, __u32);
 	__type(value, struct jf_slot);
 } flow_table SEC(".maps");
@@ -57,8 +60,9 @@ const volatile __u32 verdict = XDP_PASS;	/* XDP_DROP in mirror mode */
 const volatile __u32 quiesce_seq = 0;
 /* 1: count into flow_table; 0: into the epoch maps flows_a/flows_b. */
 const volatile __u32 table_on = 0;
-/* Slots in flow_table. Not a constant to the verifier (.data): with a known
- * small size it would follow every probe path and exceed its limit. */
+/* Slots in flow_table (half its elements). Not a constant to the verifier
+ * (.data): with a known small size it would follow every probe path and
+ * exceed its limit. */
 __u32 table_slots = 1;
 
 /* Written by the agent through the mmapped .bss. */

@@ -661,7 +661,7 @@ uint64_t jf_config_flow_memory(const struct jf_config *cfg)
 	if (cfg->mode == JF_MODE_PCAP || cfg->pcap_file[0])
 		return b;
 	if (slots)
-		b += slots * sizeof(struct jf_slot) + table_agent_bytes(cfg, slots);
+		b += slots * JF_SLOT_BYTES + table_agent_bytes(cfg, slots);
 	b += 2ull * jf_config_map_flows(cfg) * STASH_ENTRY_BYTES + SPILL_RING_BYTES;
 	return b;
 }
@@ -698,7 +698,7 @@ int jf_config_check_memory(const struct jf_config *cfg, uint64_t mem_avail, char
 	/* The remedy names the option behind most of it. */
 	if (cfg->mode != JF_MODE_PCAP && !cfg->pcap_file[0]) {
 		table = jf_table_slots_for(jf_config_table_flows(cfg));
-		table = table * sizeof(struct jf_slot) + table_agent_bytes(cfg, table);
+		table = table * JF_SLOT_BYTES + table_agent_bytes(cfg, table);
 		if (stash > need / 2)
 			lower = "--map-flows";
 		else if (cfg->table_flows_set && table > need / 2)

@@ -4,8 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The program's update over plain memory (jf_table_count). */
+/* The program's update over plain memory (jf_table_count): the hot lines
+ * from ctx, the cold lines after them. */
 #define JF_TABLE_SLOT(ctx, idx) (&((struct jf_slot *)(ctx))[idx])
+#define JF_TABLE_COLD(ctx, n, idx) (&((struct jf_slot_cold *)((struct jf_slot *)(ctx) + (n)))[idx])
 #include "flow_table.h"
 #include "nexthop_pool.h"
 #include "jflowd/parse.h"
@@ -53,7 +55,8 @@ struct slot_route {
 _Static_assert(sizeof(struct slot_route) == 12, "slot_route: 12 bytes a slot");
 
 struct jf_table {
-	struct jf_slot *slots;
+	struct jf_slot *slots;		/* the hot lines */
+	struct jf_slot_cold *cold;	/* the cold lines, after them */
 	uint32_t nslots;
 	struct shadow *sh;
 	uint32_t *victims;	/* slots marked in this batch */
@@ -82,6 +85,7 @@ struct jf_table *jf_table_new(struct jf_slot *slots, uint32_t nslots)
 	if (!t)
 		return NULL;
 	t->slots = slots;
+	t->cold = (struct jf_slot_cold *)(slots + nslots);
 	t->nslots = nslots;
 	t->batch = nslots < JF_TABLE_BATCH ? nslots : JF_TABLE_BATCH;
 	t->idle_ms = 15000;
@@ -163,7 +167,7 @@ static void fill_record(const struct jf_table *t, uint32_t i, const struct jf_co
 	const struct shadow *sh = &t->sh[i];
 
 	memset(rec, 0, sizeof(*rec));
-	jf_slot_get_key(&t->slots[i], &rec->key);
+	jf_slot_get_key(&t->slots[i], &t->cold[i], &rec->key);
 	rec->packets = c->packets - sh->exp_packets;
 	rec->octets = c->octets - sh->exp_octets;
 	rec->first_ms = sh->flags & SH_CONT ? real_ms32(t, sh->first_ms) : real_ms(t, c->first_ns);
@@ -244,13 +248,13 @@ static bool observe(struct jf_table *t, uint32_t i, uint32_t now32, struct jf_co
 	struct shadow *sh = &t->sh[i];
 	bool moved;
 
-	jf_slot_get_counters(&t->slots[i], c);
+	jf_slot_get_counters(&t->slots[i], &t->cold[i], c);
 	if (!(sh->flags & SH_SEEN)) {
 		sh->flags |= SH_SEEN;
 		if (t->routes && t->route_fn) {
 			struct jf_key k;
 
-			jf_slot_get_key(&t->slots[i], &k);
+			jf_slot_get_key(&t->slots[i], &t->cold[i], &k);
 			route_lookup(t, i, &k);
 		}
 		moved = true;
@@ -272,7 +276,7 @@ static bool observe(struct jf_table *t, uint32_t i, uint32_t now32, struct jf_co
 		struct jf_key k;
 
 		/* The key only here: once per TCP flow life. */
-		jf_slot_get_key(&t->slots[i], &k);
+		jf_slot_get_key(&t->slots[i], &t->cold[i], &k);
 		if (k.proto == JF_IPPROTO_TCP) {
 			sh->flags |= SH_FIN;
 			sh->fin_ms = now32;
@@ -288,7 +292,7 @@ static bool take_delta(struct jf_table *t, uint32_t i, struct jf_table_delta *d)
 	struct shadow *sh = &t->sh[i];
 	struct jf_counters c;
 
-	jf_slot_get_counters(&t->slots[i], &c);
+	jf_slot_get_counters(&t->slots[i], &t->cold[i], &c);
 	sh->flags |= SH_SEEN;
 	if (c.packets == sh->exp_packets && c.octets == sh->exp_octets)
 		return false;
@@ -324,7 +328,7 @@ size_t jf_table_scan(struct jf_table *t, uint64_t now_ms, jf_table_fn fn, void *
 			continue;
 		t->sh[i].changed_ms = (uint32_t)now_ms;
 		if (fn) {
-			jf_slot_get_key(&t->slots[i], &k);
+			jf_slot_get_key(&t->slots[i], &t->cold[i], &k);
 			fn(arg, i, &k, &d);
 		}
 		n++;
@@ -341,6 +345,7 @@ size_t jf_table_scan(struct jf_table *t, uint64_t now_ms, jf_table_fn fn, void *
 static void release(struct jf_table *t, uint32_t i, jf_table_fn fn, void *arg)
 {
 	struct jf_slot *s = &t->slots[i];
+	struct jf_slot_cold *cl = &t->cold[i];
 	struct jf_table_delta d;
 	uint32_t next = i + 1 == t->nslots ? 0 : i + 1;
 	uint32_t free_state = JF_SLOT_FREE;
@@ -349,7 +354,7 @@ static void release(struct jf_table *t, uint32_t i, jf_table_fn fn, void *arg)
 		if (!take_delta(t, i, &d)) {
 			struct jf_counters c;
 
-			jf_slot_get_counters(s, &c);
+			jf_slot_get_counters(s, cl, &c);
 			memset(&d, 0, sizeof(d));
 			d.first_ns = c.first_ns;
 			d.last_ns = c.last_ns;
@@ -359,7 +364,7 @@ static void release(struct jf_table *t, uint32_t i, jf_table_fn fn, void *arg)
 		if (d.packets || d.octets) {
 			struct jf_key k;
 
-			jf_slot_get_key(s, &k);
+			jf_slot_get_key(s, cl, &k);
 			fn(arg, i, &k, &d);
 		}
 	} else {
@@ -581,7 +586,7 @@ void jf_table_foreach(const struct jf_table *t, jf_visit_fn visit, void *arg)
 		if (!(sh->flags & SH_OPEN) ||
 		    __atomic_load_n(&t->slots[i].state, __ATOMIC_ACQUIRE) != JF_SLOT_LIVE)
 			continue;
-		jf_slot_get_counters(&t->slots[i], &c);
+		jf_slot_get_counters(&t->slots[i], &t->cold[i], &c);
 		fill_record(t, i, &c, 0, &rec);
 		visit(&rec.key, &rec.flow, arg);
 	}

@@ -48,7 +48,8 @@ struct jf_table_stats {
 };
 
 /* A table over nslots slots at `slots` (owned by the caller: the mapping
- * of the BPF array). The shadow is allocated here. NULL: out of memory.
+ * of the BPF array), 2 * nslots lines: the hot lines, then the cold ones
+ * (include/jflowd/table.h). The shadow is allocated here. NULL: out of memory.
  * The timeouts start at 15 s idle, 60 s active, 2 s FIN linger. */
 struct jf_table *jf_table_new(struct jf_slot *slots, uint32_t nslots);
 void jf_table_free(struct jf_table *t);

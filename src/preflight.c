@@ -176,7 +176,7 @@ static int check_memlock(const struct jf_config *cfg, char *err, size_t errlen)
 	if (getrlimit(RLIMIT_MEMLOCK, &rl) || rl.rlim_cur == RLIM_INFINITY)
 		return 0;
 	maps = jf_preflight_map_bytes(jf_config_map_flows(cfg)) +
-	       jf_table_slots_for(jf_config_table_flows(cfg)) * (uint64_t)sizeof(struct jf_slot);
+	       jf_table_slots_for(jf_config_table_flows(cfg)) * (uint64_t)JF_SLOT_BYTES;
 	if (maps <= rl.rlim_cur || (rl.rlim_max == RLIM_INFINITY && geteuid() == 0))
 		return 0;
 	snprintf(err, errlen, "the kernel flow maps need %.1f MiB of locked memory, the "

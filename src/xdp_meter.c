@@ -377,8 +377,9 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
 
 		m->skel->rodata->table_on = 1;
 		m->skel->data->table_slots = slots;
-		bpf_map__set_max_entries(m->skel->maps.flow_table, slots);
-		m->table_len = (size_t)slots * sizeof(struct jf_slot);
+		/* Two lines a slot: the hot lines, then the cold ones. */
+		bpf_map__set_max_entries(m->skel->maps.flow_table, 2 * slots);
+		m->table_len = (size_t)slots * JF_SLOT_BYTES;
 	}
 
 	/* Flow times from jiffies (a load, 1 ns a packet) converted to

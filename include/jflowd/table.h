@@ -1,18 +1,26 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* The persistent flow table, written once: open addressing with linear
- * probing over an array of 128-byte slots, compiled into the XDP program
+ * probing over slots of two cache lines, compiled into the XDP program
  * and into the agent (src/flow_table.c, which also runs it in its tests).
  * A flow keeps its slot for its whole life; the agent reads the counters
  * in place and removes a slot only by mark, grace period, read, free
  * (docs/scale.md).
  *
  * A slot stores its struct jf_key split in two: a hit on an IPv4 flow
- * without MPLS reads and writes the slot's first cache line only
- * (docs/scale.md, "the split slot"). The agent reads slots only through
- * jf_slot_get_key() and jf_slot_get_counters().
+ * without MPLS reads and writes the slot's hot line only (docs/scale.md,
+ * "the split slot"). The lines are stored apart, as a structure of
+ * arrays: a table of n slots is 2n lines, lines [0, n) the hot lines
+ * (struct jf_slot), lines [n, 2n) the cold ones (struct jf_slot_cold),
+ * slot i's cold line is line n + i. The hot lines a probe walks are then
+ * packed at a 64-byte stride: half the memory and pages of 128-byte
+ * slots, and no useless cold line pulled in by the adjacent-line
+ * prefetcher. The agent reads slots only through jf_slot_get_key() and
+ * jf_slot_get_counters().
  *
- * The includer defines JF_TABLE_SLOT(ctx, idx): a pointer to slot idx, or
- * NULL (a map lookup in the program, array indexing in the agent). */
+ * The includer defines JF_TABLE_SLOT(ctx, idx): a pointer to slot idx's
+ * hot line, and JF_TABLE_COLD(ctx, nslots, idx): to its cold line, line
+ * nslots + idx; either may be NULL (a map lookup in the program, array
+ * indexing in the agent). */
 #ifndef JFLOWD_TABLE_H
 #define JFLOWD_TABLE_H
 
@@ -30,18 +38,17 @@ enum jf_slot_state {
 	JF_SLOT_FREE,		/* removed: probes go on past it, inserts take it */
 };
 
-/* Two cache lines. Line 0: all a hit of an IPv4 flow without MPLS reads
- * or writes, i.e. the state, the key's "hot" words (the IPv4 addresses =
- * src[0] and dst[0], ifindex, ports, VLAN ids, proto/tos/family/flags)
- * and the counters a packet adds to. Line 1: the key's "cold" words
- * (address words 1-3 of IPv6, the MPLS labels), which a key compare reads
- * only for IPv6 or MPLS keys, and what only an insert or an IPv6 packet
- * writes. For IPv4 without MPLS the cold words are zero (jf_key_has_cold):
+/* A slot is two cache lines, stored apart (above). The hot line: all a
+ * hit of an IPv4 flow without MPLS reads or writes, i.e. the state, the
+ * key's "hot" words (the IPv4 addresses = src[0] and dst[0], ifindex,
+ * ports, VLAN ids, proto/tos/family/flags) and the counters a packet adds
+ * to. The cold line: the key's "cold" words (address words 1-3 of IPv6,
+ * the MPLS labels), which a key compare reads only for IPv6 or MPLS keys,
+ * and what only an insert or an IPv6 packet writes. For IPv4 without MPLS the cold words are zero (jf_key_has_cold):
  * the key is zeroed before it is parsed, and only IPv6 and MPLS fill
  * them. Hot and cold words are the key's 32-bit words in the order below,
  * so the agent puts the key together again (jf_slot_get_key). */
 struct jf_slot {
-	/* line 0 */
 	__u32 state;		/* enum jf_slot_state */
 	__u32 tcp_flags;	/* OR of flags, atomic or */
 	__u32 hot[6];		/* key words 0, 4, 8, 12, 13, 14: 64-bit aligned pairs */
@@ -50,20 +57,27 @@ struct jf_slot {
 	__u64 last_ns;		/* CLOCK_MONOTONIC, the program's clock */
 	__u32 ttl;		/* min TTL in bits 0-7, max in bits 8-15 */
 	__u32 out_ifindex;	/* mirror mapping: output interface, else 0 */
-	/* line 1 */
+} __attribute__((aligned(64)));
+
+struct jf_slot_cold {
 	__u64 first_ns;
 	__u32 cold[9];		/* key words 1-3, 5-7, 9-11 */
 	__u32 flow_label;	/* IPv6 flow label of the last packet */
 	__u64 spare[2];
 } __attribute__((aligned(64)));
 
+/* Bytes of table memory per slot: its hot and its cold line. */
+#define JF_SLOT_BYTES (sizeof(struct jf_slot) + sizeof(struct jf_slot_cold))
+
 #ifndef __bpf__
 #include <stddef.h>
-_Static_assert(sizeof(struct jf_slot) == 128, "jf_slot: two cache lines");
+_Static_assert(sizeof(struct jf_slot) == 64, "jf_slot: one cache line");
 _Static_assert(offsetof(struct jf_slot, hot) == 8 && offsetof(struct jf_slot, out_ifindex) == 60,
-	       "jf_slot: what an IPv4 hit touches is in line 0");
-_Static_assert(offsetof(struct jf_slot, first_ns) == 64 && offsetof(struct jf_slot, cold) == 72,
-	       "jf_slot: line 1");
+	       "jf_slot: what an IPv4 hit touches is in the hot line");
+_Static_assert(sizeof(struct jf_slot_cold) == sizeof(struct jf_slot),
+	       "jf_slot_cold: one cache line, a map element like the hot line");
+_Static_assert(offsetof(struct jf_slot_cold, cold) == 8 &&
+	       offsetof(struct jf_slot_cold, flow_label) == 44, "jf_slot_cold: layout");
 #endif
 
 /* Key words by memcpy from a 4-aligned key (its members are 32-bit and
@@ -178,32 +192,36 @@ static __always_inline int jf_key_equal(const struct jf_key *a, const struct jf_
 	return d == 0;
 }
 
-/* A slot's key against a packet's: the hot words (line 0; kh: the key's
- * pairs, jf_key_hot, made once per packet), and only for a key with cold
- * words those too (line 1). */
-static __always_inline int jf_slot_key_equal_kh(const struct jf_slot *s, const struct jf_key *k,
-						const __u64 *kh)
+/* A slot's hot key words against a packet's (kh: the key's pairs,
+ * jf_key_hot, made once per packet). */
+static __always_inline int jf_slot_hot_equal(const struct jf_slot *s, const __u64 *kh)
 {
-	__u64 d;
+	return ((jf_slot_pair(&s->hot[0]) ^ kh[0]) | (jf_slot_pair(&s->hot[2]) ^ kh[1]) |
+		(jf_slot_pair(&s->hot[4]) ^ kh[2])) == 0;
+}
+
+/* A slot's cold key words against a packet's: only for a key with cold
+ * words (jf_key_has_cold). */
+static __always_inline int jf_slot_cold_equal(const struct jf_slot_cold *c, const struct jf_key *k)
+{
+	__u64 d = 0;
 	int i;
 
-	d = (jf_slot_pair(&s->hot[0]) ^ kh[0]) | (jf_slot_pair(&s->hot[2]) ^ kh[1]) |
-	    (jf_slot_pair(&s->hot[4]) ^ kh[2]);
-	if (d)
-		return 0;
-	if (!jf_key_has_cold(k))
-		return 1;
 	for (i = 0; i < 4; i++)
-		d |= jf_slot_pair(&s->cold[2 * i]) ^ jf_key_cold(k, i);
-	d |= s->cold[8] ^ jf_key_cold(k, 4);
+		d |= jf_slot_pair(&c->cold[2 * i]) ^ jf_key_cold(k, i);
+	d |= c->cold[8] ^ jf_key_cold(k, 4);
 	return d == 0;
 }
 
-static __always_inline int jf_slot_key_equal(const struct jf_slot *s, const struct jf_key *k)
+/* A whole slot's key against a packet's (tests and the agent). */
+static __always_inline int jf_slot_key_equal(const struct jf_slot *s, const struct jf_slot_cold *c,
+					     const struct jf_key *k)
 {
 	__u64 kh[3] = { jf_key_hot(k, 0), jf_key_hot(k, 1), jf_key_hot(k, 2) };
 
-	return jf_slot_key_equal_kh(s, k, kh);
+	if (!jf_slot_hot_equal(s, kh))
+		return 0;
+	return !jf_key_has_cold(k) || jf_slot_cold_equal(c, k);
 }
 
 /* First slot of a key: multiply-shift onto [0, nslots), so the table size
@@ -265,8 +283,8 @@ static __always_inline void jf_counters_add(struct jf_counters *c,
 	jf_ttl_widen(&c->ttl, p->ttl);
 }
 
-/* The same for a table slot: line 0 only, but for the flow label of an
- * IPv6 packet. */
+/* The same for a table slot's hot line; the flow label of an IPv6 packet
+ * goes to the cold line (jf_slot_add_label). */
 static __always_inline void jf_slot_add(struct jf_slot *s, const struct jf_pkt *p, __u64 now)
 {
 	__sync_fetch_and_add(&s->packets, 1);
@@ -274,16 +292,21 @@ static __always_inline void jf_slot_add(struct jf_slot *s, const struct jf_pkt *
 	s->last_ns = now;
 	if ((s->tcp_flags & p->tcp_flags) != p->tcp_flags)
 		__sync_fetch_and_or(&s->tcp_flags, p->tcp_flags);
-	if (p->flow_label)
-		s->flow_label = p->flow_label;
 	if (p->out_ifindex && s->out_ifindex != p->out_ifindex)
 		s->out_ifindex = p->out_ifindex;
 	jf_ttl_widen(&s->ttl, p->ttl);
 }
 
+static __always_inline void jf_slot_add_label(struct jf_slot_cold *c, const struct jf_pkt *p)
+{
+	if (p->flow_label)
+		c->flow_label = p->flow_label;
+}
+
 /* Fill a claimed slot, both lines: a freed slot may have held an IPv6
  * or MPLS key, and an IPv4 key's cold words must read zero. */
-static __always_inline void jf_slot_init(struct jf_slot *s, const struct jf_pkt *p, __u64 now)
+static __always_inline void jf_slot_init(struct jf_slot *s, struct jf_slot_cold *c,
+					 const struct jf_pkt *p, __u64 now)
 {
 	const struct jf_key *k = &p->key;
 
@@ -293,44 +316,45 @@ static __always_inline void jf_slot_init(struct jf_slot *s, const struct jf_pkt 
 	s->hot[3] = jf_key_u32(k, 12);
 	s->hot[4] = jf_key_u32(k, 13);
 	s->hot[5] = jf_key_u32(k, 14);
-	s->cold[0] = jf_key_u32(k, 1);
-	s->cold[1] = jf_key_u32(k, 2);
-	s->cold[2] = jf_key_u32(k, 3);
-	s->cold[3] = jf_key_u32(k, 5);
-	s->cold[4] = jf_key_u32(k, 6);
-	s->cold[5] = jf_key_u32(k, 7);
-	s->cold[6] = jf_key_u32(k, 9);
-	s->cold[7] = jf_key_u32(k, 10);
-	s->cold[8] = jf_key_u32(k, 11);
+	c->cold[0] = jf_key_u32(k, 1);
+	c->cold[1] = jf_key_u32(k, 2);
+	c->cold[2] = jf_key_u32(k, 3);
+	c->cold[3] = jf_key_u32(k, 5);
+	c->cold[4] = jf_key_u32(k, 6);
+	c->cold[5] = jf_key_u32(k, 7);
+	c->cold[6] = jf_key_u32(k, 9);
+	c->cold[7] = jf_key_u32(k, 10);
+	c->cold[8] = jf_key_u32(k, 11);
 	s->packets = 1;
 	s->octets = p->octets;
-	s->first_ns = now;
+	c->first_ns = now;
 	s->last_ns = now;
 	s->tcp_flags = p->tcp_flags;
 	s->ttl = p->ttl | (__u32)p->ttl << 8;
-	s->flow_label = p->flow_label;
+	c->flow_label = p->flow_label;
 	s->out_ifindex = p->out_ifindex;
 }
 
 #ifndef __bpf__
 /* The agent's reads of a slot. The key back in one piece (for a live or
  * marked slot its words do not change). */
-static inline void jf_slot_get_key(const struct jf_slot *s, struct jf_key *out)
+static inline void jf_slot_get_key(const struct jf_slot *s, const struct jf_slot_cold *c,
+				   struct jf_key *out)
 {
 	__u32 w[15];
 
 	w[0] = s->hot[0];
-	w[1] = s->cold[0];
-	w[2] = s->cold[1];
-	w[3] = s->cold[2];
+	w[1] = c->cold[0];
+	w[2] = c->cold[1];
+	w[3] = c->cold[2];
 	w[4] = s->hot[1];
-	w[5] = s->cold[3];
-	w[6] = s->cold[4];
-	w[7] = s->cold[5];
+	w[5] = c->cold[3];
+	w[6] = c->cold[4];
+	w[7] = c->cold[5];
 	w[8] = s->hot[2];
-	w[9] = s->cold[6];
-	w[10] = s->cold[7];
-	w[11] = s->cold[8];
+	w[9] = c->cold[6];
+	w[10] = c->cold[7];
+	w[11] = c->cold[8];
 	w[12] = s->hot[3];
 	w[13] = s->hot[4];
 	w[14] = s->hot[5];
@@ -342,15 +366,16 @@ static inline void jf_slot_get_key(const struct jf_slot *s, struct jf_key *out)
  * had at some moment, and what a racing packet adds after it shows up
  * in the next read. The other fields are single words written by
  * whichever CPU came last. */
-static inline void jf_slot_get_counters(const struct jf_slot *s, struct jf_counters *out)
+static inline void jf_slot_get_counters(const struct jf_slot *s, const struct jf_slot_cold *c,
+					struct jf_counters *out)
 {
 	out->packets = __atomic_load_n(&s->packets, __ATOMIC_ACQUIRE);
 	out->octets = __atomic_load_n(&s->octets, __ATOMIC_ACQUIRE);
-	out->first_ns = __atomic_load_n(&s->first_ns, __ATOMIC_RELAXED);
+	out->first_ns = __atomic_load_n(&c->first_ns, __ATOMIC_RELAXED);
 	out->last_ns = __atomic_load_n(&s->last_ns, __ATOMIC_RELAXED);
 	out->tcp_flags = __atomic_load_n(&s->tcp_flags, __ATOMIC_RELAXED);
 	out->ttl = __atomic_load_n(&s->ttl, __ATOMIC_RELAXED);
-	out->flow_label = __atomic_load_n(&s->flow_label, __ATOMIC_RELAXED);
+	out->flow_label = __atomic_load_n(&c->flow_label, __ATOMIC_RELAXED);
 	out->out_ifindex = __atomic_load_n(&s->out_ifindex, __ATOMIC_RELAXED);
 }
 #endif
@@ -361,22 +386,57 @@ static inline void jf_slot_get_counters(const struct jf_slot *s, struct jf_count
  * and again, with JF_TABLE_SLOT defined, for the update. */
 #if defined(JF_TABLE_SLOT) && !defined(JFLOWD_TABLE_COUNT)
 #define JFLOWD_TABLE_COUNT
-/* Claim slot s, seen in state st (EMPTY or FREE), for p: a
- * compare-and-swap to BUSY, fill both lines, publish with an exchange (a
- * full barrier: nobody sees LIVE before the key). 0, or -1 when another
- * CPU took it first. */
-static __always_inline int jf_table_claim(struct jf_slot *s, __u32 st, const struct jf_pkt *p,
-					  __u64 now)
+/* Claim slot idx (hot line s), seen in state st (EMPTY or FREE), for p:
+ * a compare-and-swap to BUSY, fill both lines, publish with an exchange
+ * (a full barrier: nobody sees LIVE before the key). 0, or -1 when
+ * another CPU took it first. */
+static __always_inline int jf_table_claim(void *ctx, __u32 nslots, __u32 idx, struct jf_slot *s,
+					  __u32 st, const struct jf_pkt *p, __u64 now)
 {
+	struct jf_slot_cold *c = JF_TABLE_COLD(ctx, nslots, idx);
+
+	if (!c)
+		return -1;
 	if (__sync_val_compare_and_swap(&s->state, st, JF_SLOT_BUSY) != st)
 		return -1;
-	jf_slot_init(s, p, now);
+	jf_slot_init(s, c, p, now);
 #ifndef __bpf__
 	/* gcc's exchange is only an acquire barrier. */
 	__sync_synchronize();
 #endif
 	__sync_lock_test_and_set(&s->state, JF_SLOT_LIVE);
 	return 0;
+}
+
+/* Slot idx (hot line s) holds p's key: the hot words, and only for a key
+ * with cold words the cold line too. */
+static __always_inline int jf_table_key_equal(void *ctx, __u32 nslots, __u32 idx,
+					      const struct jf_slot *s, const struct jf_pkt *p,
+					      const __u64 *kh)
+{
+	const struct jf_slot_cold *c;
+
+	if (!jf_slot_hot_equal(s, kh))
+		return 0;
+	if (!jf_key_has_cold(&p->key))
+		return 1;
+	c = JF_TABLE_COLD(ctx, nslots, idx);
+	return c && jf_slot_cold_equal(c, &p->key);
+}
+
+/* Add p to live slot idx: the hot line, the cold one only for a flow
+ * label. */
+static __always_inline void jf_table_add(void *ctx, __u32 nslots, __u32 idx, struct jf_slot *s,
+					 const struct jf_pkt *p, __u64 now)
+{
+	struct jf_slot_cold *c;
+
+	jf_slot_add(s, p, now);
+	if (p->flow_label) {
+		c = JF_TABLE_COLD(ctx, nslots, idx);
+		if (c)
+			jf_slot_add_label(c, p);
+	}
 }
 
 /* Count one packet into the table. A live slot with this key: add. A
@@ -388,8 +448,8 @@ static __always_inline int jf_table_claim(struct jf_slot *s, __u32 st, const str
  * busy one is skipped. Returns 0, or -1 when JF_TABLE_MAX_PROBE slots had
  * no room (the caller tries the stash). Two CPUs inserting one new flow
  * at once may take two slots: each is read and exported, nothing is
- * lost. A hit of an IPv4 key without MPLS reads and writes the slot's
- * first cache line only. */
+ * lost. A probe walks hot lines only; a hit of an IPv4 key without MPLS
+ * reads and writes its slot's hot line only. */
 static __always_inline int jf_table_count_slots(void *ctx, __u32 nslots, const struct jf_pkt *p,
 						__u64 now)
 {
@@ -402,13 +462,13 @@ static __always_inline int jf_table_count_slots(void *ctx, __u32 nslots, const s
 		if (!s)
 			return -1;
 		st = s->state;
-		if (st == JF_SLOT_LIVE && jf_slot_key_equal_kh(s, &p->key, kh)) {
+		if (st == JF_SLOT_LIVE && jf_table_key_equal(ctx, nslots, idx, s, p, kh)) {
 #ifdef JF_TABLE_RACE_WINDOW
 			/* Tests only (bpf/jflowd_race.bpf.c): widen the window a
 			 * removal must not fall into. */
 			JF_TABLE_RACE_WINDOW();
 #endif
-			jf_slot_add(s, p, now);
+			jf_table_add(ctx, nslots, idx, s, p, now);
 			return 0;
 		}
 		if (st == JF_SLOT_FREE && tomb == nslots)
@@ -416,15 +476,15 @@ static __always_inline int jf_table_count_slots(void *ctx, __u32 nslots, const s
 		if (st == JF_SLOT_EMPTY) {
 			if (tomb != nslots) {
 				ts = JF_TABLE_SLOT(ctx, tomb);
-				if (ts && !jf_table_claim(ts, JF_SLOT_FREE, p, now))
+				if (ts && !jf_table_claim(ctx, nslots, tomb, ts, JF_SLOT_FREE, p, now))
 					return 0;
 				tomb = nslots;	/* taken meanwhile: this one then */
 			}
-			if (!jf_table_claim(s, JF_SLOT_EMPTY, p, now))
+			if (!jf_table_claim(ctx, nslots, idx, s, JF_SLOT_EMPTY, p, now))
 				return 0;
 			/* Another CPU took it first, maybe for this flow. */
-			if (s->state == JF_SLOT_LIVE && jf_slot_key_equal_kh(s, &p->key, kh)) {
-				jf_slot_add(s, p, now);
+			if (s->state == JF_SLOT_LIVE && jf_table_key_equal(ctx, nslots, idx, s, p, kh)) {
+				jf_table_add(ctx, nslots, idx, s, p, now);
 				return 0;
 			}
 		}
@@ -433,7 +493,7 @@ static __always_inline int jf_table_count_slots(void *ctx, __u32 nslots, const s
 	/* No empty slot within reach: the first tombstone passed. */
 	if (tomb != nslots) {
 		ts = JF_TABLE_SLOT(ctx, tomb);
-		if (ts && !jf_table_claim(ts, JF_SLOT_FREE, p, now))
+		if (ts && !jf_table_claim(ctx, nslots, tomb, ts, JF_SLOT_FREE, p, now))
 			return 0;
 	}
 	return -1;

@@ -119,13 +119,19 @@ static int wait_rcu(void *arg)
 	return syscall(__NR_membarrier, 1 << 1 /* MEMBARRIER_CMD_GLOBAL */, 0, 0) ? -errno : 0;
 }
 
+/* Slot i's cold line in a mapped table of n slots: line n + i. */
+static struct jf_slot_cold *cold_line(struct jf_slot *mem, uint32_t n, uint32_t i)
+{
+	return (struct jf_slot_cold *)(mem + n) + i;
+}
+
 /* Load the real program with a table of `slots` slots (and a stash of
  * `stash` entries, 0: the default), and map the table: the program's fd,
  * or -1 with *mem MAP_FAILED. The clock: calibrated when clk is given. */
 static int load_table(struct jflowd_bpf *skel, uint32_t slots, uint32_t stash,
 		      const struct jf_bpf_clock *clk, struct jf_slot **mem)
 {
-	size_t len = (size_t)slots * sizeof(struct jf_slot);
+	size_t len = (size_t)slots * JF_SLOT_BYTES;
 
 	*mem = MAP_FAILED;
 	skel->rodata->table_on = 1;
@@ -134,7 +140,7 @@ static int load_table(struct jflowd_bpf *skel, uint32_t slots, uint32_t stash,
 		skel->rodata->jiffy_ns = clk->tick_ns;
 		skel->bss->clock_off_ns = clk->off_ns;
 	}
-	bpf_map__set_max_entries(skel->maps.flow_table, slots);
+	bpf_map__set_max_entries(skel->maps.flow_table, 2 * slots);
 	/* The stash: the flow map of epoch 0. */
 	if (stash)
 		bpf_map__set_max_entries(skel->maps.flows_a, stash);
@@ -160,7 +166,7 @@ static void run(uint32_t slots, uint32_t stash, uint32_t flows, uint32_t per_flo
 	struct ring_buffer *rb = NULL;
 	struct jf_table *t = NULL;
 	uint64_t in_stash, sent = (uint64_t)flows * per_flow;
-	size_t len = (size_t)slots * sizeof(struct jf_slot);
+	size_t len = (size_t)slots * JF_SLOT_BYTES;
 	struct jf_slot *mem = MAP_FAILED;
 	uint32_t f, k;
 	int fd;
@@ -316,7 +322,7 @@ static void split_slots(void)
 	const enum kind kinds[] = { K_V6_SRC, K_V6_DST, K_MPLS };
 	struct jflowd_bpf *skel = jflowd_bpf__open();
 	const uint32_t slots = 48, per = 12;
-	size_t len = (size_t)slots * sizeof(struct jf_slot);
+	size_t len = (size_t)slots * JF_SLOT_BYTES;
 	struct jf_slot *mem = MAP_FAILED;
 	struct jf_table *t = NULL;
 	struct keys ks = { 0 };
@@ -379,9 +385,11 @@ static void split_slots(void)
 	 * packets (a hit compares the hot words only). */
 	CHECK(jf_table_remove_all(t, wait_rcu, NULL, NULL, NULL) == (long)ks.n, "remove all");
 	for (i = 0; i < slots; i++) {
+		struct jf_slot_cold *cl = cold_line(mem, slots, i);
+
 		/* As if every slot had held an IPv6 key: an insert must
 		 * write the cold words too. */
-		memset(mem[i].cold, 0xa5, sizeof(mem[i].cold));
+		memset(cl->cold, 0xa5, sizeof(cl->cold));
 		mem[i].state = JF_SLOT_EMPTY;
 	}
 	memset(&ks, 0, sizeof(ks));
@@ -427,7 +435,7 @@ static void clock_times(void)
 	struct jflowd_bpf *skel = NULL;
 	struct jf_bpf_clock clk;
 	const uint32_t slots = 64;
-	size_t len = (size_t)slots * sizeof(struct jf_slot);
+	size_t len = (size_t)slots * JF_SLOT_BYTES;
 	struct jf_slot *mem = MAP_FAILED;
 	uint64_t before, after, prev = 0, lag_max = 0, lag_min = UINT64_MAX, first = 0;
 	int64_t ahead_max = INT64_MIN;
@@ -460,7 +468,7 @@ static void clock_times(void)
 			CHECK(0, "no live slot");
 			break;
 		}
-		jf_slot_get_counters(&mem[s], &c);
+		jf_slot_get_counters(&mem[s], cold_line(mem, slots, s), &c);
 		if (!first)
 			first = c.first_ns;
 		if ((int64_t)(c.last_ns - after) > ahead_max)

@@ -119,7 +119,7 @@ static int race(enum wait w, uint64_t *rounds, uint64_t *removed)
 	struct jflowd_race_bpf *skel = jflowd_race_bpf__open();
 	jf_table_quiesce_fn wait = w == WAIT_SEQ ? wait_seq : w == WAIT_RCU ? wait_rcu : NULL;
 	struct runner rs[RUNNERS] = { { .cpu = 0 }, { .cpu = 1 } };
-	size_t len = (size_t)SLOTS * sizeof(struct jf_slot);
+	size_t len = (size_t)SLOTS * JF_SLOT_BYTES;
 	struct jf_slot *mem = MAP_FAILED;
 	struct jf_table *t = NULL;
 	struct jf_table_stats ts;
@@ -132,7 +132,7 @@ static int race(enum wait w, uint64_t *rounds, uint64_t *removed)
 	skel->rodata->table_on = 1;
 	skel->rodata->quiesce_seq = w == WAIT_SEQ;
 	skel->data->table_slots = SLOTS;
-	bpf_map__set_max_entries(skel->maps.flow_table, SLOTS);
+	bpf_map__set_max_entries(skel->maps.flow_table, 2 * SLOTS);	/* hot, then cold lines */
 	if (jflowd_race_bpf__load(skel)) {
 		printf("FAIL: load: %s\n", strerror(errno));
 		goto out;
