@@ -16,6 +16,18 @@ static inline uint64_t jf_wall_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* CLOCK_REALTIME minus CLOCK_MONOTONIC, in ns, at the main loop's last
+ * reading of the wall clock (jf_wall_sample); 0 until the first. The XDP
+ * meter dates the kernel's monotonic flow times with it, so a tick's
+ * records and the headers the exporter puts around them come from one
+ * reading: a wall-clock step between two separate reads could otherwise
+ * date a record before sysUpTime 0. */
+extern int64_t jf_wall_offset_ns;
+
+/* The wall clock for this tick, in ms, read together with the monotonic
+ * clock; sets jf_wall_offset_ns. */
+uint64_t jf_wall_sample(void);
+
 /* Monotonic milliseconds, for deadlines. */
 static inline uint64_t jf_mono_ms(void)
 {

@@ -501,12 +501,18 @@ static void add_flow(struct jf_exporter *e, struct collector *c, int t,
 /* v9 and v5 date records from sysUpTime 0 (uptime_base_ms). A wall clock
  * stepped back past it would make sysUpTime wrap to 49 days: sysUpTime
  * starts again from 0 instead (a restart of the exporter, to collectors). */
+#define REBASE_MARGIN_MS 3600000ull
+
 static void rebase_uptime(struct jf_exporter *e, uint64_t now_ms)
 {
 	if (e->started && now_ms < e->uptime_base_ms) {
 		log_warn("wall clock stepped back %.3f s past jflowd's start: v9/v5 "
-			 "sysUpTime restarts from 0", (e->uptime_base_ms - now_ms) / 1000.0);
-		e->uptime_base_ms = now_ms;
+			 "sysUpTime restarts (from one hour)",
+			 (e->uptime_base_ms - now_ms) / 1000.0);
+		/* The flows open now are dated on the new clock, up to an
+		 * active timeout before now: an hour of room, or their times
+		 * would clamp to sysUpTime 0. */
+		e->uptime_base_ms = now_ms > REBASE_MARGIN_MS ? now_ms - REBASE_MARGIN_MS : 0;
 	}
 }
 

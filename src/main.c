@@ -305,7 +305,7 @@ static void ctl_stats(FILE *f, void *arg)
 static size_t ctl_expire(void *arg)
 {
 	struct app *a = arg;
-	uint64_t now = jf_wall_ms(), mono = jf_mono_ms();
+	uint64_t now = jf_wall_sample(), mono = jf_mono_ms();
 	size_t n;
 
 	a->now_ms = now;
@@ -430,7 +430,7 @@ static int run_live(struct app *a)
 	jf_reload_announce_ifaces(&a->cfg, a->meter, a->exp);
 	if (watch_links(a))
 		return EXIT_FAILURE;
-	a->now_ms = jf_wall_ms();
+	a->now_ms = jf_wall_sample();
 	jf_exporter_start(a->exp, a->now_ms, a->now_ms);
 	a->exporter_started = true;
 	if (open_control(a) || drop_privileges(a, ops->keep_caps))
@@ -461,7 +461,7 @@ static int run_live(struct app *a)
 		}
 		jf_link_watch_poll(a->links, on_link, a);
 		mono = jf_mono_ms();
-		a->now_ms = jf_wall_ms();
+		a->now_ms = jf_wall_sample();
 		rc = jf_meter_tick(a->meter, mono);
 		if (rc)
 			break;
@@ -473,7 +473,7 @@ static int run_live(struct app *a)
 
 	log_info("stopping: exporting every flow");
 	jf_sd_notify("STOPPING=1\nSTATUS=exporting every flow before exit");
-	a->now_ms = jf_wall_ms();
+	a->now_ms = jf_wall_sample();
 	rc = jf_meter_stop(a->meter, jf_mono_ms());
 	shutdown_export(a, a->now_ms, JF_END_FORCED);
 	jf_loss_report(a->exp);

