@@ -264,37 +264,38 @@ static __always_inline void jf_ttl_widen(__u32 *ttl, __u8 t)
 	}
 }
 
+/* One packet into what other CPUs may be adding to: the fields struct
+ * jf_counters (the hash maps) and a slot's hot line share by name. */
+#define JF_ADD_PACKET(x, p, now)						\
+	do {								\
+		__sync_fetch_and_add(&(x)->packets, 1);			\
+		__sync_fetch_and_add(&(x)->octets, (p)->octets);		\
+		/* Racing CPUs may store slightly older times. */		\
+		(x)->last_ns = (now);					\
+		if (((x)->tcp_flags & (p)->tcp_flags) != (p)->tcp_flags)	\
+			__sync_fetch_and_or(&(x)->tcp_flags, (p)->tcp_flags);	\
+		/* Per packet: the insert may have been another CPU's,	\
+		 * unmapped. */						\
+		if ((p)->out_ifindex && (x)->out_ifindex != (p)->out_ifindex)	\
+			(x)->out_ifindex = (p)->out_ifindex;		\
+		jf_ttl_widen(&(x)->ttl, (p)->ttl);			\
+	} while (0)
+
 /* Add one packet to counters other CPUs may be adding to (the hash maps:
  * stash and per-interval maps). */
 static __always_inline void jf_counters_add(struct jf_counters *c,
 					    const struct jf_pkt *p, __u64 now)
 {
-	__sync_fetch_and_add(&c->packets, 1);
-	__sync_fetch_and_add(&c->octets, p->octets);
-	/* Racing CPUs may store slightly older times; nanoseconds apart. */
-	c->last_ns = now;
-	if ((c->tcp_flags & p->tcp_flags) != p->tcp_flags)
-		__sync_fetch_and_or(&c->tcp_flags, p->tcp_flags);
+	JF_ADD_PACKET(c, p, now);
 	if (p->flow_label)
 		c->flow_label = p->flow_label;
-	/* Per packet: the insert may have been another CPU's, unmapped. */
-	if (p->out_ifindex && c->out_ifindex != p->out_ifindex)
-		c->out_ifindex = p->out_ifindex;
-	jf_ttl_widen(&c->ttl, p->ttl);
 }
 
 /* The same for a table slot's hot line; the flow label of an IPv6 packet
  * goes to the cold line (jf_slot_add_label). */
 static __always_inline void jf_slot_add(struct jf_slot *s, const struct jf_pkt *p, __u64 now)
 {
-	__sync_fetch_and_add(&s->packets, 1);
-	__sync_fetch_and_add(&s->octets, p->octets);
-	s->last_ns = now;
-	if ((s->tcp_flags & p->tcp_flags) != p->tcp_flags)
-		__sync_fetch_and_or(&s->tcp_flags, p->tcp_flags);
-	if (p->out_ifindex && s->out_ifindex != p->out_ifindex)
-		s->out_ifindex = p->out_ifindex;
-	jf_ttl_widen(&s->ttl, p->ttl);
+	JF_ADD_PACKET(s, p, now);
 }
 
 static __always_inline void jf_slot_add_label(struct jf_slot_cold *c, const struct jf_pkt *p)
