@@ -19,11 +19,11 @@
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "config.h"
-#include "flow_table.h"
-#include "flow_cache.h"
+#include "service/config.h"
+#include "meter/flow_table.h"
+#include "flow/flow_cache.h"
 #include "log.h"
-#include "xdp_meter.h"
+#include "meter/xdp_meter.h"
 #include "bench_util.h"
 
 #define FILL_BATCH 65536

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
-#include "flowset.h"
-#include "netflow_v5.h"
-#include "template.h"
+#include "export/flowset.h"
+#include "export/netflow_v5.h"
+#include "export/template.h"
 #include "bench_util.h"
 
 #define NREC 4096		/* distinct records, cycled (power of two) */

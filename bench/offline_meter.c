@@ -14,9 +14,9 @@
 #include <string.h>
 #include <time.h>
 #include <pcap/pcap.h>
-#include "config.h"
-#include "flow_cache.h"
-#include "pcap_meter.h"
+#include "service/config.h"
+#include "flow/flow_cache.h"
+#include "meter/pcap_meter.h"
 
 #define FILE_BUFFER (1 << 20)	/* as src/pcap_meter.c */
 

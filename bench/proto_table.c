@@ -34,7 +34,7 @@
 #include <bpf/libbpf.h>
 #include "jflowd/flow.h"
 #include "jflowd/table.h"
-#include "bpf_clock.h"
+#include "meter/bpf_clock.h"
 #include "jflowd.skel.h"
 #include "proto_table.h"
 #include "proto_table.skel.h"

@@ -19,7 +19,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "jflowd/flow.h"
-#include "route.h"
+#include "flow/route.h"
 #include "trivial.skel.h"
 #include "xdp_fib.skel.h"
 #include "bench_util.h"

@@ -1219,7 +1219,7 @@ def report(res, errors, profiles, args, started, elapsed):
     if dr:
         w(f"Command: `{dr['cmd'].replace(args.build + '/', '')}`\n")
         w("The map the XDP program writes is filled with N flows (`bpf_map_update_batch`), "
-          "then the agent's own drain runs (`jf_xdp_meter_drain` from `src/xdp_meter.c`: "
+          "then the agent's own drain runs (`jf_xdp_meter_drain` from `src/meter/xdp_meter.c`: "
           "epoch switch, RCU grace period, `bpf_map_lookup_and_delete_batch` 1024 entries at "
           "a time, pipelined merge into a real `jf_flow_cache`), timed on one core. *New*: "
           "into an empty cache, every flow inserted; *existing*: the same flows again, every "

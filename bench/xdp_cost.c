@@ -31,7 +31,7 @@
 #include <bpf/libbpf.h>
 #include "jflowd/flow.h"
 #include "jflowd/table.h"
-#include "bpf_clock.h"
+#include "meter/bpf_clock.h"
 #include "jflowd.skel.h"
 #include "trivial.skel.h"
 #include "xdp_rotate.skel.h"

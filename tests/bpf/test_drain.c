@@ -21,10 +21,10 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "config.h"
-#include "flow_cache.h"
+#include "service/config.h"
+#include "flow/flow_cache.h"
 #include "log.h"
-#include "xdp_meter.h"
+#include "meter/xdp_meter.h"
 #include "../lib/pktbuild.h"
 
 #define FLOWS 3000

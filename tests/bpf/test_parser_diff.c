@@ -14,7 +14,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "jflowd/parse.h"
-#include "flow_hash.h"
+#include "flow/flow_hash.h"
 #include "jflowd.skel.h"
 #include "../lib/pktrand.h"
 

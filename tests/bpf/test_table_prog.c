@@ -21,8 +21,8 @@
 #include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "bpf_clock.h"
-#include "flow_table.h"
+#include "meter/bpf_clock.h"
+#include "meter/flow_table.h"
 #include "jflowd.skel.h"
 #include "../lib/pktbuild.h"
 

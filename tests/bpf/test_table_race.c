@@ -22,8 +22,8 @@
 #include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "epoch.h"
-#include "flow_table.h"
+#include "meter/epoch.h"
+#include "meter/flow_table.h"
 #include "jflowd_race.skel.h"
 #include "../lib/pktbuild.h"
 

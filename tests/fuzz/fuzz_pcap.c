@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "flow_cache.h"
+#include "flow/flow_cache.h"
 #include "log.h"
-#include "pcap_meter.h"
+#include "meter/pcap_meter.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -4,7 +4,7 @@
 #ifndef JFLOWD_TEST_CONFIG_LOAD_H
 #define JFLOWD_TEST_CONFIG_LOAD_H
 
-#include "config.h"
+#include "service/config.h"
 
 static inline int load(struct jf_config *c, const char *const *args, int n)
 {

@@ -10,13 +10,13 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "config.h"
+#include "service/config.h"
 #include "../lib/config_load.h"
 #include "log.h"
-#include "export_proto.h"
-#include "meter.h"
-#include "flow_table.h"
-#include "record.h"
+#include "export/export_proto.h"
+#include "meter/meter.h"
+#include "meter/flow_table.h"
+#include "flow/record.h"
 
 static void test_url_ok(void **state)
 {

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "epoch.h"
+#include "meter/epoch.h"
 
 #define NKEYS 64
 #define WRITERS 2

@@ -16,10 +16,10 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <cmocka.h>
-#include "config.h"
-#include "exporter.h"
-#include "template.h"
-#include "transport.h"
+#include "service/config.h"
+#include "export/exporter.h"
+#include "export/template.h"
+#include "export/transport.h"
 
 #define T0 1700000000000ull
 

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "flow_cache.h"
-#include "flow_hash.h"
+#include "flow/flow_cache.h"
+#include "flow/flow_hash.h"
 
 #define MAXREC 4096
 

@@ -15,10 +15,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "epoch.h"
-#include "flow_cache.h"
-#include "flow_table.h"
-#include "nexthop_pool.h"
+#include "meter/epoch.h"
+#include "flow/flow_cache.h"
+#include "meter/flow_table.h"
+#include "flow/nexthop_pool.h"
 
 /* A table's memory as the map holds it: n hot lines, then n cold ones. */
 static struct jf_slot *slots_new(uint32_t n)

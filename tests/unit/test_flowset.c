@@ -8,9 +8,9 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <cmocka.h>
-#include "flowset.h"
-#include "ie.h"
-#include "template.h"
+#include "export/flowset.h"
+#include "export/ie.h"
+#include "export/template.h"
 
 static struct jf_record sample_v4(void)
 {

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <cmocka.h>
-#include "netflow_v5.h"
+#include "export/netflow_v5.h"
 
 static struct jf_record sample_v4(void)
 {

@@ -14,11 +14,11 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <cmocka.h>
-#include "config.h"
+#include "service/config.h"
 #include "../lib/config_load.h"
-#include "flow_cache.h"
-#include "meter.h"
-#include "mirror.h"
+#include "flow/flow_cache.h"
+#include "meter/meter.h"
+#include "meter/mirror.h"
 
 
 static void test_iface_direction(void **state)

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Export to every configured collector: one socket, one sequence state and
+ * one set of pending messages per collector; templates and options on
+ * start-up, on a timer, every N messages and on each TCP connection. */
+#ifndef JFLOWD_EXPORTER_H
+#define JFLOWD_EXPORTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "service/config.h"
+#include "flow/record.h"
+#include "export/template.h"
+
+struct jf_exporter;
+
+/* What the exporter is told about the run: pacing and waiting differ. */
+enum jf_export_mode {
+	JF_EXPORT_LIVE = 0,	/* capture: never wait on a remote collector */
+	JF_EXPORT_REPLAY,	/* file replay: pace remote collectors by rate, wait
+				 * briefly on a full socket */
+};
+
+struct jf_exporter_params {
+	enum jf_export_mode mode;
+	const struct jf_collector_url *collectors;
+	const char *names[JF_MAX_COLLECTORS];	/* for logs and metrics */
+	int n_collectors;
+	uint32_t domain;		/* IPFIX ODID / v9 Source ID */
+	uint32_t mtu;			/* export message size limit */
+	uint32_t template_interval_s;
+	uint32_t template_packets;
+	uint32_t sample_rate;		/* 1 in N, announced */
+	uint32_t active_ms, idle_ms;	/* announced timeouts */
+	uint32_t export_rate;		/* pacing, 0: none (see struct jf_config) */
+	enum jf_ipfix_seq ipfix_sequence;
+	const char *source_addr;	/* "" or NULL: the kernel's choice */
+	uint32_t tcp_buffer;		/* IPFIX over TCP: bytes queued while down */
+};
+
+struct jf_collector_stats {
+	uint64_t messages;		/* messages handed to the socket */
+	uint64_t message_octets;	/* their bytes */
+	uint64_t template_messages;	/* of which carried templates/options only */
+	uint64_t template_records;	/* template and options template records */
+	uint64_t options_records;	/* options data records */
+	uint64_t records;		/* flow records handed to the socket */
+	uint64_t packets;		/* packets in those records */
+	uint64_t octets;		/* octets in those records */
+	uint64_t dropped_messages;	/* not sent: socket error, TCP queue full, cut */
+	uint64_t dropped_records;
+	uint64_t dropped_packets;
+	uint64_t dropped_octets;
+	uint64_t unexportable_records;	/* the protocol cannot carry them (IPv6 in v5) */
+	uint64_t unexportable_packets;
+	uint64_t unexportable_octets;
+	uint64_t queued_records;	/* TCP: waiting to be written */
+	uint64_t queued_packets;
+	uint64_t queued_octets;
+	uint64_t send_errors;
+	uint64_t refused;		/* UDP: ICMP port unreachable reports */
+	uint64_t refused_messages;	/* UDP: sent while the collector refused */
+	uint64_t refused_records;
+	uint64_t refused_packets;
+	uint64_t refused_octets;
+	uint64_t connects;		/* TCP connections made */
+	uint64_t reconnects;		/* TCP: connections made after a lost one */
+	uint64_t resent_messages;	/* TCP: unacknowledged at a loss, sent again */
+	uint64_t absent_packets;	/* exported before a reload added it */
+	int up;				/* TCP connected (UDP: always 1) */
+	int retiring;			/* removed by a reload, draining its queue */
+};
+
+/* Opens every collector's socket; NULL with a one-line reason in err. */
+struct jf_exporter *jf_exporter_new(const struct jf_exporter_params *p, char *err,
+				    size_t errlen);
+void jf_exporter_free(struct jf_exporter *e);
+
+/* Interfaces announced in the interface-name options. */
+void jf_exporter_add_ifname(struct jf_exporter *e, uint32_t ifindex, const char *name,
+			    const char *description);
+
+/* First messages: templates and options. now_ms is the export clock (Unix
+ * ms; the capture's clock when replaying a file); uptime_base_ms is v9's
+ * sysUpTime 0, at or before any flow's first packet. */
+void jf_exporter_start(struct jf_exporter *e, uint64_t now_ms, uint64_t uptime_base_ms);
+
+/* Queue one expired flow to every collector; full messages leave at once. */
+void jf_exporter_add(struct jf_exporter *e, const struct jf_record *r, uint64_t now_ms);
+
+/* Send partly filled messages, then refresh templates if due, and advance
+ * TCP connections. Called every tick. */
+void jf_exporter_flush(struct jf_exporter *e, uint64_t now_ms);
+
+/* Loss counters of the meter, announced as IE 164/165. */
+void jf_exporter_set_ignored(struct jf_exporter *e, uint64_t packets, uint64_t octets);
+
+/* Flush and give TCP collectors up to timeout_ms to take what is queued. */
+void jf_exporter_finish(struct jf_exporter *e, uint64_t now_ms, int timeout_ms);
+
+/* Reload, in two steps so that an error changes nothing. Stage: open the
+ * sockets of the collectors of p not already exporting (by name); 0, or
+ * -1 with err and nothing changed. Apply (cannot fail): the removed ones
+ * get their pending messages now and, over TCP, up to drain_ms for their
+ * queue (from jf_exporter_flush, never blocking); the staged ones join;
+ * rate, timeouts and template timers take the values of p, and every
+ * kept collector gets the options (and templates) announcing them at
+ * once. The caller exports flows metered at an old sampling rate before. */
+int jf_exporter_stage(struct jf_exporter *e, const struct jf_exporter_params *p, char *err,
+		      size_t errlen);
+void jf_exporter_unstage(struct jf_exporter *e);
+void jf_exporter_apply(struct jf_exporter *e, const struct jf_exporter_params *p,
+		       uint64_t now_ms, int drain_ms);
+void jf_exporter_clear_ifnames(struct jf_exporter *e);
+
+int jf_exporter_count(const struct jf_exporter *e);
+const char *jf_exporter_name(const struct jf_exporter *e, int i);
+const char *jf_exporter_proto(const struct jf_exporter *e, int i);
+void jf_exporter_stats(const struct jf_exporter *e, int i, struct jf_collector_stats *st);
+
+#endif

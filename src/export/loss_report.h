@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* What did not reach the collectors, said in one line per collector. */
+#ifndef JFLOWD_LOSS_REPORT_H
+#define JFLOWD_LOSS_REPORT_H
+
+#include "export/exporter.h"
+
+/* Log, per collector, the flow records and packets not delivered (dropped,
+ * or sent over UDP while it refused them). Returns how many collectors
+ * lost something. */
+int jf_loss_report(const struct jf_exporter *e);
+
+#endif

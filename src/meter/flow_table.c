@@ -1,0 +1,642 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The agent's side of the persistent kernel flow table. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The program's update over plain memory (jf_table_count): the hot lines
+ * from ctx, the cold lines after them. */
+#define JF_TABLE_SLOT(ctx, idx) (&((struct jf_slot *)(ctx))[idx])
+#define JF_TABLE_COLD(ctx, n, idx) (&((struct jf_slot_cold *)((struct jf_slot *)(ctx) + (n)))[idx])
+#include "meter/flow_table.h"
+#include "flow/nexthop_pool.h"
+#include "jflowd/parse.h"
+
+#define JF_TABLE_FLOWS_MIN 131072u
+#define JF_TABLE_FLOWS_MAX 16777216u
+#define JF_TABLE_BYTES_PER_FLOW 260u
+#define NS_PER_MS 1000000u
+
+/* Shadow flags. */
+#define SH_SEEN 0x01	/* a pass saw this slot's flow (route looked up) */
+#define SH_OPEN 0x02	/* packets not yet exported: a record is open */
+#define SH_CONT 0x04	/* a record was exported: the next starts at first_ms */
+#define SH_FIN 0x08	/* FIN/RST seen at fin_ms: lingering */
+#define SH_MARKED 0x10	/* marked by us, final read not done yet */
+
+/* Per slot, what a flow record needs beyond the slot itself. Times are
+ * agent monotonic ms modulo 2^32: every difference taken is below a
+ * timeout (at most 2^31 ms), so the wrap does no harm. */
+struct shadow {
+	uint64_t exp_packets;	/* counters as last exported (or handed out) */
+	uint64_t exp_octets;
+	uint32_t read_lo;	/* packets at the last read, low word: a change */
+	uint32_t changed_ms;	/* last change seen: idle */
+	uint32_t start_ms;	/* the open record began: active */
+	uint32_t first_ms;	/* SH_CONT: the open record's first packet */
+	uint32_t fin_ms;	/* SH_FIN: FIN/RST first seen */
+	uint8_t flags;
+	uint8_t why;		/* SH_MARKED: the record's end reason */
+};
+
+_Static_assert(sizeof(struct shadow) == 40, "shadow: 40 bytes a slot");
+
+/* Router mode: a slot's route answer, its next hop interned (12 bytes
+ * where the full answer takes 24). */
+struct slot_route {
+	uint32_t oif;
+	uint32_t nh;		/* index in the next-hop pool */
+	uint8_t src_len;
+	uint8_t dst_len;
+	uint8_t fwd_status;
+	uint8_t pad;
+};
+
+_Static_assert(sizeof(struct slot_route) == 12, "slot_route: 12 bytes a slot");
+
+struct jf_table {
+	struct jf_slot *slots;		/* the hot lines */
+	struct jf_slot_cold *cold;	/* the cold lines, after them */
+	uint32_t nslots;
+	struct shadow *sh;
+	uint32_t *victims;	/* slots marked in this batch */
+	uint32_t batch;		/* victims' capacity */
+	struct jf_table_stats st;
+	/* Expiry of the table's flows. */
+	jf_emit_fn emit;
+	void *emit_arg;
+	jf_route_fn route_fn;
+	void *route_arg;
+	struct slot_route *routes;	/* per slot; router mode only */
+	struct jf_nh_pool *nh;		/* their next hops */
+	uint32_t idle_ms, active_ms, fin_ms;
+	int64_t mono_to_real_ns;
+	uint64_t now_ms;		/* of the last pass or flush */
+	struct jf_cache_stats fs;	/* the records' figures */
+};
+
+struct jf_table *jf_table_new(struct jf_slot *slots, uint32_t nslots)
+{
+	struct jf_table *t;
+
+	if (!slots || !nslots)
+		return NULL;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->slots = slots;
+	t->cold = (struct jf_slot_cold *)(slots + nslots);
+	t->nslots = nslots;
+	t->batch = nslots < JF_TABLE_BATCH ? nslots : JF_TABLE_BATCH;
+	t->idle_ms = 15000;
+	t->active_ms = 60000;
+	t->fin_ms = 2000;
+	t->sh = calloc(nslots, sizeof(*t->sh));
+	t->victims = calloc(t->batch, sizeof(*t->victims));
+	if (!t->sh || !t->victims) {
+		jf_table_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void jf_table_free(struct jf_table *t)
+{
+	if (!t)
+		return;
+	free(t->sh);
+	free(t->victims);
+	free(t->routes);
+	jf_nh_pool_free(t->nh);
+	free(t);
+}
+
+int jf_table_set_export(struct jf_table *t, jf_emit_fn emit, void *emit_arg, jf_route_fn route,
+			void *route_arg)
+{
+	if (route && !t->routes) {
+		t->routes = calloc(t->nslots, sizeof(*t->routes));
+		t->nh = jf_nh_pool_new();
+		if (!t->routes || !t->nh) {
+			free(t->routes);
+			t->routes = NULL;
+			jf_nh_pool_free(t->nh);
+			t->nh = NULL;
+			return -ENOMEM;
+		}
+	}
+	t->emit = emit;
+	t->emit_arg = emit_arg;
+	t->route_fn = route;
+	t->route_arg = route_arg;
+	return 0;
+}
+
+void jf_table_set_timeouts(struct jf_table *t, uint32_t idle_ms, uint32_t active_ms,
+			   uint32_t fin_ms)
+{
+	t->idle_ms = idle_ms;
+	t->active_ms = active_ms;
+	t->fin_ms = fin_ms;
+}
+
+void jf_table_set_clock(struct jf_table *t, int64_t mono_to_real_ns)
+{
+	t->mono_to_real_ns = mono_to_real_ns;
+}
+
+static uint64_t real_ms(const struct jf_table *t, uint64_t mono_ns)
+{
+	return (uint64_t)((int64_t)mono_ns + t->mono_to_real_ns) / NS_PER_MS;
+}
+
+/* A shadow time (monotonic ms, low word) as Unix ms: it lies before the
+ * last pass by less than 2^32 ms. */
+static uint64_t real_ms32(const struct jf_table *t, uint32_t ms32)
+{
+	uint64_t mono = t->now_ms - (uint32_t)((uint32_t)t->now_ms - ms32);
+
+	return real_ms(t, mono * NS_PER_MS);
+}
+
+/* The record of slot i from counters c: what it gained since the last
+ * export, filled as the keyed cache fills it (src/flow_cache.c). */
+static void fill_record(const struct jf_table *t, uint32_t i, const struct jf_counters *c,
+			enum jf_end_reason why, struct jf_record *rec)
+{
+	const struct shadow *sh = &t->sh[i];
+
+	memset(rec, 0, sizeof(*rec));
+	jf_slot_get_key(&t->slots[i], &t->cold[i], &rec->key);
+	rec->packets = c->packets - sh->exp_packets;
+	rec->octets = c->octets - sh->exp_octets;
+	rec->first_ms = sh->flags & SH_CONT ? real_ms32(t, sh->first_ms) : real_ms(t, c->first_ns);
+	rec->last_ms = real_ms(t, c->last_ns);
+	if (rec->first_ms > rec->last_ms)
+		rec->first_ms = rec->last_ms;
+	rec->flow_label = c->flow_label;
+	rec->tcp_flags = (uint8_t)c->tcp_flags;
+	rec->ttl_min = (uint8_t)c->ttl;
+	rec->ttl_max = (uint8_t)(c->ttl >> 8);
+	rec->out_ifindex = c->out_ifindex;
+	rec->end_reason = (uint8_t)why;
+	if (t->routes) {
+		const struct slot_route *r = &t->routes[i];
+
+		rec->egress_ifindex = r->oif;
+		memcpy(rec->next_hop, jf_nh_pool_get(t->nh, r->nh), sizeof(rec->next_hop));
+		rec->src_mask = r->src_len;
+		rec->dst_mask = r->dst_len;
+		rec->fwd_status = r->fwd_status;
+	}
+	if (c->out_ifindex)	/* mirror mapping: the router's own answer */
+		rec->egress_ifindex = c->out_ifindex;
+	/* Metered on its way out (tc egress): the interface is the output. */
+	rec->direction = rec->key.flags & JF_KEY_EGRESS ? 1 : 0;
+	if (rec->direction) {
+		rec->egress_ifindex = rec->key.ifindex;
+		rec->key.ifindex = 0;
+	}
+}
+
+/* Export what slot i gained since its last export (nothing: no record).
+ * The slot's next record, if it lives on, starts with its next packet. */
+static bool export_slot(struct jf_table *t, uint32_t i, const struct jf_counters *c,
+			enum jf_end_reason why)
+{
+	struct shadow *sh = &t->sh[i];
+	struct jf_record rec;
+
+	sh->flags &= (uint8_t)~SH_OPEN;
+	if (c->packets == sh->exp_packets)
+		return false;
+	fill_record(t, i, c, why, &rec);
+	sh->exp_packets = c->packets;
+	sh->exp_octets = c->octets;
+	sh->flags |= SH_CONT;
+	t->fs.expired[why]++;
+	t->fs.exported_packets += rec.packets;
+	t->fs.exported_octets += rec.octets;
+	if (t->emit)
+		t->emit(&rec, t->emit_arg);
+	return true;
+}
+
+/* Router mode: ask the forwarding lookup once for slot i's new flow and
+ * keep the answer compact. */
+static void route_lookup(struct jf_table *t, uint32_t i, const struct jf_key *k)
+{
+	struct slot_route *sr = &t->routes[i];
+	struct jf_route r = { 0 };
+
+	t->route_fn(k, &r, t->route_arg);
+	sr->oif = r.oif;
+	sr->src_len = r.src_len;
+	sr->dst_len = r.dst_len;
+	sr->fwd_status = r.fwd_status;
+	/* Out of memory for a new next hop: the record says 0 (none). */
+	if (jf_nh_pool_intern(t->nh, r.next_hop, &sr->nh))
+		sr->nh = 0;
+}
+
+/* Read slot i (LIVE) into c and bring its shadow up to date at now32: a
+ * flow seen the first time (router mode: its lookup), a change (idle
+ * clock; a new record opens), FIN/RST (the linger starts). Returns
+ * whether the counters moved. */
+static bool observe(struct jf_table *t, uint32_t i, uint32_t now32, struct jf_counters *c)
+{
+	struct shadow *sh = &t->sh[i];
+	bool moved;
+
+	jf_slot_get_counters(&t->slots[i], &t->cold[i], c);
+	if (!(sh->flags & SH_SEEN)) {
+		sh->flags |= SH_SEEN;
+		if (t->routes && t->route_fn) {
+			struct jf_key k;
+
+			jf_slot_get_key(&t->slots[i], &t->cold[i], &k);
+			route_lookup(t, i, &k);
+		}
+		moved = true;
+	} else {
+		moved = (uint32_t)c->packets != sh->read_lo;
+	}
+	if (!moved)
+		return false;
+	sh->read_lo = (uint32_t)c->packets;
+	sh->changed_ms = now32;
+	if (!(sh->flags & SH_OPEN) && c->packets != sh->exp_packets) {
+		sh->flags |= SH_OPEN;
+		sh->start_ms = now32;
+		if (sh->flags & SH_CONT)
+			sh->first_ms = (uint32_t)(c->last_ns / NS_PER_MS);
+		t->fs.created++;
+	}
+	if (!(sh->flags & SH_FIN) && (c->tcp_flags & (JF_TCP_FIN | JF_TCP_RST))) {
+		struct jf_key k;
+
+		/* The key only here: once per TCP flow life. */
+		jf_slot_get_key(&t->slots[i], &t->cold[i], &k);
+		if (k.proto == JF_IPPROTO_TCP) {
+			sh->flags |= SH_FIN;
+			sh->fin_ms = now32;
+		}
+	}
+	return true;
+}
+
+/* The delta of slot i against its shadow (the delta interface); the
+ * shadow takes the new values. */
+static bool take_delta(struct jf_table *t, uint32_t i, struct jf_table_delta *d)
+{
+	struct shadow *sh = &t->sh[i];
+	struct jf_counters c;
+
+	jf_slot_get_counters(&t->slots[i], &t->cold[i], &c);
+	sh->flags |= SH_SEEN;
+	if (c.packets == sh->exp_packets && c.octets == sh->exp_octets)
+		return false;
+	d->packets = c.packets - sh->exp_packets;
+	d->octets = c.octets - sh->exp_octets;
+	d->first_ns = c.first_ns;
+	d->last_ns = c.last_ns;
+	d->flow_label = c.flow_label;
+	d->out_ifindex = c.out_ifindex;
+	d->tcp_flags = (uint8_t)c.tcp_flags;
+	d->ttl_min = (uint8_t)c.ttl;
+	d->ttl_max = (uint8_t)(c.ttl >> 8);
+	d->final = false;
+	sh->exp_packets = c.packets;
+	sh->exp_octets = c.octets;
+	sh->read_lo = (uint32_t)c.packets;
+	return true;
+}
+
+size_t jf_table_scan(struct jf_table *t, uint64_t now_ms, jf_table_fn fn, void *arg)
+{
+	struct jf_table_delta d;
+	struct jf_key k;
+	uint64_t live = 0;
+	size_t n = 0;
+	uint32_t i;
+
+	for (i = 0; i < t->nslots; i++) {
+		if (__atomic_load_n(&t->slots[i].state, __ATOMIC_ACQUIRE) != JF_SLOT_LIVE)
+			continue;
+		live++;
+		if (!take_delta(t, i, &d))
+			continue;
+		t->sh[i].changed_ms = (uint32_t)now_ms;
+		if (fn) {
+			jf_slot_get_key(&t->slots[i], &t->cold[i], &k);
+			fn(arg, i, &k, &d);
+		}
+		n++;
+	}
+	t->st.live = live;
+	return n;
+}
+
+/* After the grace period: nothing adds to a marked slot any more. Its
+ * final delta (fn) or its record (the export), then the slot goes back to
+ * the program. A freed slot whose successor is empty ends every probe
+ * that reaches it: make it empty too, so tombstones do not lengthen
+ * probes forever. */
+static void release(struct jf_table *t, uint32_t i, jf_table_fn fn, void *arg)
+{
+	struct jf_slot *s = &t->slots[i];
+	struct jf_slot_cold *cl = &t->cold[i];
+	struct jf_table_delta d;
+	uint32_t next = i + 1 == t->nslots ? 0 : i + 1;
+	uint32_t free_state = JF_SLOT_FREE;
+
+	if (fn) {
+		if (!take_delta(t, i, &d)) {
+			struct jf_counters c;
+
+			jf_slot_get_counters(s, cl, &c);
+			memset(&d, 0, sizeof(d));
+			d.first_ns = c.first_ns;
+			d.last_ns = c.last_ns;
+			d.out_ifindex = c.out_ifindex;
+		}
+		d.final = true;
+		if (d.packets || d.octets) {
+			struct jf_key k;
+
+			jf_slot_get_key(s, cl, &k);
+			fn(arg, i, &k, &d);
+		}
+	} else {
+		struct jf_counters c;
+
+		/* A flow no pass saw (counted just before a detach) is
+		 * looked up first, as every other. */
+		observe(t, i, (uint32_t)t->now_ms, &c);
+		export_slot(t, i, &c, (enum jf_end_reason)t->sh[i].why);
+	}
+	memset(&t->sh[i], 0, sizeof(t->sh[i]));
+	if (t->routes)
+		memset(&t->routes[i], 0, sizeof(t->routes[i]));
+	/* A racing insert that took the successor meanwhile at worst gives
+	 * a flow a second slot (two records), never loses a packet. */
+	if (__atomic_load_n(&t->slots[next].state, __ATOMIC_ACQUIRE) == JF_SLOT_EMPTY)
+		free_state = JF_SLOT_EMPTY;
+	__atomic_store_n(&s->state, free_state, __ATOMIC_RELEASE);
+	t->st.removed++;
+	/* The tombstones before an empty slot end no probe either: empty
+	 * them, back to the first slot in use. (Inserts pass tombstones to
+	 * the first empty slot: without this a table whose flows all came
+	 * and went would make every insert look at JF_TABLE_MAX_PROBE.) */
+	while (free_state == JF_SLOT_EMPTY) {
+		uint32_t prev = i ? i - 1 : t->nslots - 1, st = JF_SLOT_FREE;
+
+		if (prev == next || !__atomic_compare_exchange_n(&t->slots[prev].state, &st,
+								 JF_SLOT_EMPTY, false,
+								 __ATOMIC_SEQ_CST,
+								 __ATOMIC_SEQ_CST))
+			break;
+		i = prev;
+	}
+}
+
+/* The marked slots of one batch: one wait for all of them (every CPU
+ * that read LIVE before our marks has finished adding; every later one
+ * saw MARKED), then each is read and freed. */
+static int release_batch(struct jf_table *t, uint32_t *n, jf_table_quiesce_fn quiesce,
+			 void *qarg, jf_table_fn fn, void *arg)
+{
+	uint32_t k;
+	int rc;
+
+	if (!*n)
+		return 0;
+	rc = quiesce ? quiesce(qarg) : 0;
+	if (rc)
+		return rc;
+	for (k = 0; k < *n; k++)
+		release(t, t->victims[k], fn, arg);
+	*n = 0;
+	return 0;
+}
+
+/* Mark slot i (LIVE) for removal with end reason why. False: the slot
+ * was no longer LIVE (only the agent marks, so this does not happen). */
+static bool mark(struct jf_table *t, uint32_t i, enum jf_end_reason why)
+{
+	uint32_t live = JF_SLOT_LIVE;
+
+	if (!__atomic_compare_exchange_n(&t->slots[i].state, &live, JF_SLOT_MARKED, false,
+					 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+		t->st.mark_lost++;
+		return false;
+	}
+	t->sh[i].flags |= SH_MARKED;
+	t->sh[i].why = (uint8_t)why;
+	return true;
+}
+
+static long remove_where(struct jf_table *t, bool all, uint64_t now_ms, uint64_t idle_ms,
+			 jf_table_quiesce_fn quiesce, void *qarg, jf_table_fn fn, void *arg)
+{
+	uint32_t i, n = 0;
+	long removed = 0;
+	int rc;
+
+	if (!fn)
+		t->now_ms = now_ms ? now_ms : t->now_ms;
+	for (i = 0; i < t->nslots; i++) {
+		if (t->sh[i].flags & SH_MARKED) {
+			t->victims[n++] = i;	/* left over from a failed wait */
+		} else {
+			if (__atomic_load_n(&t->slots[i].state, __ATOMIC_ACQUIRE) != JF_SLOT_LIVE)
+				continue;
+			if (!all && (uint32_t)((uint32_t)now_ms - t->sh[i].changed_ms) < idle_ms)
+				continue;
+			if (!mark(t, i, all ? JF_END_FORCED : JF_END_IDLE))
+				continue;
+			t->victims[n++] = i;
+		}
+		if (n == t->batch) {
+			removed += n;
+			rc = release_batch(t, &n, quiesce, qarg, fn, arg);
+			if (rc)
+				return rc;
+		}
+	}
+	removed += n;
+	rc = release_batch(t, &n, quiesce, qarg, fn, arg);
+	if (rc)
+		return rc;
+	if (!fn && all)	/* whatever was open left with its slot */
+		t->fs.flows = t->fs.packets = t->fs.octets = 0;
+	return removed;
+}
+
+long jf_table_expire_idle(struct jf_table *t, uint64_t now_ms, uint64_t idle_ms,
+			  jf_table_quiesce_fn quiesce, void *qarg, jf_table_fn fn, void *arg)
+{
+	return remove_where(t, false, now_ms, idle_ms, quiesce, qarg, fn, arg);
+}
+
+long jf_table_remove_all(struct jf_table *t, jf_table_quiesce_fn quiesce, void *qarg,
+			 jf_table_fn fn, void *arg)
+{
+	return remove_where(t, true, 0, 0, quiesce, qarg, fn, arg);
+}
+
+long jf_table_expire(struct jf_table *t, uint64_t now_ms, jf_table_quiesce_fn quiesce,
+		     void *qarg)
+{
+	uint32_t now32 = (uint32_t)now_ms, i, n = 0;
+	uint64_t live = 0, flows = 0, packets = 0, octets = 0;
+	long moved = 0;
+	int rc;
+
+	t->now_ms = now_ms;
+	for (i = 0; i < t->nslots; i++) {
+		struct shadow *sh = &t->sh[i];
+		enum jf_end_reason why = 0;
+		struct jf_counters c;
+
+		if (sh->flags & SH_MARKED) {
+			t->victims[n++] = i;	/* left over from a failed wait */
+			goto batch;
+		}
+		if (__atomic_load_n(&t->slots[i].state, __ATOMIC_ACQUIRE) != JF_SLOT_LIVE)
+			continue;
+		live++;
+		moved += observe(t, i, now32, &c);
+		/* The cache's order: FIN/RST linger, idle, active. */
+		if ((sh->flags & SH_FIN) && now32 - sh->fin_ms >= t->fin_ms)
+			why = JF_END_FLOW_END;
+		else if (now32 - sh->changed_ms >= t->idle_ms)
+			why = JF_END_IDLE;
+		else if ((sh->flags & SH_OPEN) && now32 - sh->start_ms >= t->active_ms)
+			export_slot(t, i, &c, JF_END_ACTIVE);
+		if (why && mark(t, i, why)) {
+			t->victims[n++] = i;
+			goto batch;
+		}
+		if (sh->flags & SH_OPEN) {
+			flows++;
+			packets += c.packets - sh->exp_packets;
+			octets += c.octets - sh->exp_octets;
+		}
+		continue;
+batch:
+		if (n == t->batch) {
+			rc = release_batch(t, &n, quiesce, qarg, NULL, NULL);
+			if (rc)
+				return rc;
+		}
+	}
+	rc = release_batch(t, &n, quiesce, qarg, NULL, NULL);
+	if (rc)
+		return rc;
+	t->st.live = live;
+	t->fs.flows = flows;
+	t->fs.packets = packets;
+	t->fs.octets = octets;
+	return moved;
+}
+
+size_t jf_table_flush(struct jf_table *t, uint64_t now_ms, enum jf_end_reason why)
+{
+	uint32_t i;
+	size_t n = 0;
+
+	t->now_ms = now_ms;
+	for (i = 0; i < t->nslots; i++) {
+		struct jf_counters c;
+
+		if (__atomic_load_n(&t->slots[i].state, __ATOMIC_ACQUIRE) != JF_SLOT_LIVE ||
+		    (t->sh[i].flags & SH_MARKED))
+			continue;
+		observe(t, i, (uint32_t)now_ms, &c);
+		n += export_slot(t, i, &c, why);
+	}
+	t->fs.flows = t->fs.packets = t->fs.octets = 0;
+	return n;
+}
+
+void jf_table_add_flow_stats(const struct jf_table *t, struct jf_cache_stats *st)
+{
+	int r;
+
+	st->flows += t->fs.flows;
+	st->packets += t->fs.packets;
+	st->octets += t->fs.octets;
+	st->created += t->fs.created;
+	for (r = 0; r <= JF_END_RESOURCES; r++)
+		st->expired[r] += t->fs.expired[r];
+	st->exported_packets += t->fs.exported_packets;
+	st->exported_octets += t->fs.exported_octets;
+}
+
+void jf_table_foreach(const struct jf_table *t, jf_visit_fn visit, void *arg)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->nslots; i++) {
+		const struct shadow *sh = &t->sh[i];
+		struct jf_record rec;
+		struct jf_counters c;
+
+		if (!(sh->flags & SH_OPEN) ||
+		    __atomic_load_n(&t->slots[i].state, __ATOMIC_ACQUIRE) != JF_SLOT_LIVE)
+			continue;
+		jf_slot_get_counters(&t->slots[i], &t->cold[i], &c);
+		fill_record(t, i, &c, 0, &rec);
+		visit(&rec.key, &rec.flow, arg);
+	}
+}
+
+size_t jf_table_agent_bytes(const struct jf_table *t)
+{
+	return (size_t)t->nslots * sizeof(*t->sh) + jf_table_batch_bytes(t->nslots) +
+	       (t->routes ? (size_t)t->nslots * sizeof(*t->routes) + jf_nh_pool_bytes(t->nh) : 0);
+}
+
+void jf_table_get_stats(const struct jf_table *t, struct jf_table_stats *st)
+{
+	*st = t->st;
+}
+
+int jf_table_count(struct jf_table *t, const struct jf_pkt *p, uint64_t now_ns)
+{
+	return jf_table_count_slots(t->slots, t->nslots, p, now_ns) ? -ENOSPC : 0;
+}
+
+uint32_t jf_table_slots_for(uint32_t flows)
+{
+	uint64_t s = (uint64_t)flows + flows / 2;
+
+	return s > UINT32_MAX ? UINT32_MAX : (uint32_t)s;
+}
+
+uint32_t jf_table_default_flows(uint64_t mem_bytes)
+{
+	uint64_t f = mem_bytes / 64 / JF_TABLE_BYTES_PER_FLOW;
+
+	if (f < JF_TABLE_FLOWS_MIN)
+		return JF_TABLE_FLOWS_MIN;
+	if (f > JF_TABLE_FLOWS_MAX)
+		return JF_TABLE_FLOWS_MAX;
+	return (uint32_t)f;
+}
+
+size_t jf_table_shadow_bytes_per_slot(void)
+{
+	return sizeof(struct shadow);
+}
+
+size_t jf_table_route_bytes_per_slot(void)
+{
+	return sizeof(struct slot_route);
+}
+
+size_t jf_table_batch_bytes(uint32_t nslots)
+{
+	return (size_t)(nslots < JF_TABLE_BATCH ? nslots : JF_TABLE_BATCH) * sizeof(uint32_t);
+}

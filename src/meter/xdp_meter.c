@@ -1,0 +1,1080 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The XDP capture backend: the only module that touches the BPF skeleton. */
+#include <errno.h>
+#include <inttypes.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <linux/if_link.h>
+#include <linux/capability.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "meter/bpf_clock.h"
+#include "meter/epoch.h"
+#include "clock.h"
+#include "meter/flow_table.h"
+#include "log.h"
+#include "meter/mirror.h"
+#include "service/privs.h"
+#include "meter/tc_meter.h"
+#include "meter/vlan_offload.h"
+#include "meter/xdp_meter.h"
+#include "jflowd.skel.h"
+
+/* Linux 6.3 uapi; not in older distributions' headers. */
+#ifndef BPF_F_XDP_DEV_BOUND_ONLY
+#define BPF_F_XDP_DEV_BOUND_ONLY (1U << 6)
+#endif
+
+#define DRAIN_BATCH 1024	/* entries per batch syscall */
+
+struct jf_xdp_meter {
+	struct jf_meter base;
+	struct jflowd_bpf *skel;
+	bool quiesce_seq;		/* else an RCU grace period */
+	int ncpus;
+	int n_ifaces;
+	uint32_t ifindex[JF_MAX_IFACES];
+	uint32_t attach_flags[JF_MAX_IFACES];
+	bool attached[JF_MAX_IFACES];
+	int link_fd[JF_MAX_IFACES];
+	char name[JF_MAX_IFACES][JF_IFNAME_MAX];
+	uint8_t dirs[JF_MAX_IFACES];	/* JF_DIR_* */
+	/* --vlan-offload: a device-bound copy of the program, sharing every
+	 * map but .rodata, on each interface whose driver gives the tag its
+	 * NIC stripped; NULL: the plain program. */
+	struct jflowd_bpf *bound[JF_MAX_IFACES];
+	bool vlan_warned[JF_MAX_IFACES];	/* the one warning is out */
+	enum jf_vlan_offload vlan_offload;
+	bool generic;			/* generic XDP only */
+	int map_fd[2];
+	int stats_fd;
+	struct ring_buffer *ring;
+	struct jf_tc_meter *tc;		/* egress metering (IFACE:out), or NULL */
+	struct jf_mirror *mirror;	/* promiscuous membership (--mirror), or NULL */
+	/* Drain buffers. */
+	struct jf_key *keys;
+	struct jf_counters *vals;
+	struct jf_flow *updates;
+	struct jf_stat *percpu;		/* ncpus values of one stats entry */
+	/* Bound at open. */
+	struct jf_flow_cache *cache;
+	struct jf_meter_stats *st;
+	/* Ring callback context. */
+	uint64_t now_ms;
+	int64_t mono_to_real_ns;
+	uint64_t spill_seen[2];		/* ring records per epoch parity */
+	uint64_t spill_merged;
+	uint64_t spill_merged_octets;
+	/* The persistent flow table, mapped once for the meter's life. */
+	struct jf_table *table;
+	struct jf_slot *table_mem;
+	size_t table_len;
+	uint32_t table_flows;		/* capacity asked for; 0: no table */
+	uint32_t map_flows;		/* each epoch map: the stash */
+	uint32_t idle_ms, active_ms, fin_ms;
+	bool warned_full;		/* the one warning before loss is out */
+	/* The program's clock (jiffies); clock.skel NULL: bpf_ktime_get_ns. */
+	struct jf_bpf_clock clock;
+	uint64_t clock_checked_ms;	/* agent time of the last check */
+	bool stopping;			/* detached: every slot goes */
+};
+
+static int64_t mono_to_real_offset(void)
+{
+	struct timespec r, m;
+
+	/* The main loop's reading for this tick, the one the exporter
+	 * dates the records' messages with. */
+	if (jf_wall_offset_ns)
+		return jf_wall_offset_ns;
+
+	clock_gettime(CLOCK_REALTIME, &r);
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	return ((int64_t)r.tv_sec - m.tv_sec) * 1000000000ll + (r.tv_nsec - m.tv_nsec);
+}
+
+static uint64_t to_real_ms(const struct jf_xdp_meter *m, uint64_t mono_ns)
+{
+	return (uint64_t)((int64_t)mono_ns + m->mono_to_real_ns) / 1000000u;
+}
+
+static int on_spill(void *ctx, void *data, size_t size)
+{
+	struct jf_xdp_meter *m = ctx;
+	const struct jf_spill *s = data;
+	struct jf_flow u;
+
+	if (size < sizeof(*s))
+		return 0;
+	u = jf_flow_packet(s->octets, s->tcp_flags, s->ttl, s->flow_label,
+			   to_real_ms(m, s->ts_ns));
+	jf_cache_update(m->cache, &s->key, &u, m->now_ms);
+	m->spill_seen[s->epoch & 1]++;
+	m->spill_merged++;
+	m->spill_merged_octets += s->octets;
+	return 0;
+}
+
+/* The program hangs on each interface by a bpf_link: the kernel detaches it
+ * when the last descriptor closes, so a killed agent leaves nothing behind
+ * and can start again at once. A link never replaces another program. */
+static int detach_one(struct jf_xdp_meter *m, int i)
+{
+	if (!m->attached[i])
+		return 0;
+	close(m->link_fd[i]);
+	m->link_fd[i] = -1;
+	m->attached[i] = false;
+	return 0;
+}
+
+static int link_xdp(struct jf_xdp_meter *m, int i, uint32_t mode_flag)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = mode_flag);
+	int fd;
+
+	fd = bpf_link_create(m->bound[i] ? bpf_program__fd(m->bound[i]->progs.jflowd_xdp_vlan) :
+				 bpf_program__fd(m->skel->progs.jflowd_xdp),
+			     (int)m->ifindex[i], BPF_XDP, &opts);
+	if (fd < 0)
+		return fd;
+	m->link_fd[i] = fd;
+	m->attach_flags[i] = mode_flag;
+	m->attached[i] = true;
+	return 0;
+}
+
+/* Once per interface: VLAN ids of the frames whose tag the NIC strips will
+ * read 0, and what to do about it. Silent where nothing is stripped. */
+static void vlan_warn(struct jf_xdp_meter *m, int i, const char *why)
+{
+	struct jf_vlan_caps c;
+
+	if (m->vlan_warned[i] || jf_vlan_caps_get(m->name[i], m->ifindex[i], &c))
+		return;
+	if (!c.strip_ctag && !c.strip_stag)
+		return;
+	m->vlan_warned[i] = true;
+	log_warn("%s: the NIC strips VLAN tags before XDP (rx-vlan offload) and %s: such "
+		 "frames report VLAN 0; run 'ethtool -K %s %s'", m->name[i], why, m->name[i],
+		 c.strip_stag && c.strip_ctag ? "rxvlan off rx-vlan-stag-hw-parse off" :
+		 c.strip_stag ? "rx-vlan-stag-hw-parse off" : "rxvlan off");
+}
+
+static void unbind(struct jf_xdp_meter *m, int i)
+{
+	jflowd_bpf__destroy(m->bound[i]);
+	m->bound[i] = NULL;
+}
+
+/* A copy of the object whose only program is the device-bound one, with
+ * every map of the loaded object but .rodata (its constants are copied:
+ * the verifier reads them from the program's own frozen map). */
+static int load_bound(struct jf_xdp_meter *m, int i)
+{
+	struct bpf_map *mine, *theirs = NULL;
+	struct bpf_program *prog;
+	struct jflowd_bpf *b;
+	uint64_t eff, prm, bnd;
+	int rc;
+
+	/* After the capability drop: refused, say so without libbpf's noise. */
+	if (!jf_privs_current(&eff, &prm, &bnd) &&
+	    !(eff & (1ULL << CAP_BPF | 1ULL << CAP_SYS_ADMIN)))
+		return -EPERM;
+	b = jflowd_bpf__open();
+	if (!b)
+		return -errno;
+	bpf_object__for_each_map(mine, b->obj) {
+		theirs = bpf_object__next_map(m->skel->obj, theirs);
+		if (!theirs || strcmp(bpf_map__name(mine), bpf_map__name(theirs))) {
+			rc = -EINVAL;
+			goto fail;
+		}
+		if (mine == b->maps.rodata)
+			continue;
+		rc = bpf_map__reuse_fd(mine, bpf_map__fd(theirs));
+		if (rc)
+			goto fail;
+	}
+	memcpy(b->rodata, m->skel->rodata, sizeof(*b->rodata));
+	bpf_object__for_each_program(prog, b->obj)
+		bpf_program__set_autoload(prog, prog == b->progs.jflowd_xdp_vlan);
+	prog = b->progs.jflowd_xdp_vlan;
+	bpf_program__set_ifindex(prog, m->ifindex[i]);
+	bpf_program__set_flags(prog, bpf_program__flags(prog) | BPF_F_XDP_DEV_BOUND_ONLY);
+	rc = jflowd_bpf__load(b);
+	if (rc)
+		goto fail;
+	m->bound[i] = b;
+	return 0;
+fail:
+	jflowd_bpf__destroy(b);
+	return rc;
+}
+
+/* Which program the i-th interface gets (before its attach): the bound
+ * one wherever the driver gives stripped tags, whatever ethtool says now:
+ * the offload can be turned on while jflowd runs, and veth hands over a
+ * tag its peer did not write into the frame with its rx-vlan offload off. */
+static void choose_prog(struct jf_xdp_meter *m, int i, bool started)
+{
+	struct jf_vlan_caps c;
+	int rc;
+
+	unbind(m, i);
+	if (m->vlan_offload == JF_VLAN_OFFLOAD_OFF)
+		return;
+	if (jf_vlan_caps_get(m->name[i], m->ifindex[i], &c))
+		return;
+	if (!c.xdp_tag) {
+		vlan_warn(m, i, "its driver does not give them to XDP");
+		return;
+	}
+	if (m->generic) {
+		vlan_warn(m, i, "generic XDP (-m xdp-generic) cannot read them");
+		return;
+	}
+	rc = load_bound(m, i);
+	if (!rc)
+		return;
+	if (started && rc == -EPERM) {
+		/* Loading needs CAP_BPF, given up after start-up: what a link
+		 * that comes back, or a reload, cannot do. */
+		vlan_warn(m, i, "jflowd, without CAP_BPF since start-up, cannot load the program "
+			  "that reads them for a new device (restart jflowd to read them)");
+	} else {
+		char why[160];
+
+		snprintf(why, sizeof(why), "the program that reads them did not load (%s%s)",
+			 strerror(-rc), rc == -EPERM ? "" : "; -v shows the verifier's messages");
+		vlan_warn(m, i, why);
+	}
+}
+
+static const char *vlan_note(const struct jf_xdp_meter *m, int i)
+{
+	return m->bound[i] ? " (device-bound: VLAN tags the NIC strips read from the driver)" : "";
+}
+
+static void log_metering(const struct jf_xdp_meter *m, int i)
+{
+	log_info("metering %s (ifindex %u) with %s XDP%s", m->name[i], m->ifindex[i],
+		 jf_xdp_meter_mode(m, i), vlan_note(m, i));
+}
+
+static int attach_one(struct jf_xdp_meter *m, int i, const char *name, bool generic,
+		      char *err, size_t errlen)
+{
+	int rc;
+
+	if (!generic) {
+		rc = link_xdp(m, i, XDP_FLAGS_DRV_MODE);
+		if (!rc)
+			return 0;
+		if (rc == -EBUSY || rc == -EEXIST) {
+			snprintf(err, errlen, "attach %s: another XDP program is attached "
+				 "(see 'ip link show %s')", name, name);
+			return rc;
+		}
+		log_warn("attach %s: native XDP failed (%s); falling back to generic XDP, "
+			 "which is slower", name, strerror(-rc));
+		/* A device-bound program runs in the driver only. */
+		if (m->bound[i]) {
+			unbind(m, i);
+			vlan_warn(m, i, "generic XDP cannot read them");
+		}
+	}
+	rc = link_xdp(m, i, XDP_FLAGS_SKB_MODE);
+	if (rc) {
+		snprintf(err, errlen, "attach %s: %s", name,
+			 rc == -EBUSY || rc == -EEXIST ? "another XDP program is attached" :
+			 strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
+/* The table's flows go where the cache's go; in router mode each gets
+ * the cache's lookup, its answer kept per slot. */
+static int table_bind(struct jf_xdp_meter *m)
+{
+	jf_emit_fn emit = NULL;
+	jf_route_fn route = NULL;
+	void *emit_arg = NULL, *route_arg = NULL;
+	int rc;
+
+	if (!m->table)
+		return 0;
+	if (m->cache)
+		jf_cache_get_hooks(m->cache, &emit, &emit_arg, &route, &route_arg);
+	rc = jf_table_set_export(m->table, emit, emit_arg, route, route_arg);
+	if (m->st)
+		m->st->table_bytes = jf_table_agent_bytes(m->table);
+	return rc;
+}
+
+struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
+				       struct jf_flow_cache *cache, struct jf_meter_stats *st,
+				       char *err, size_t errlen)
+{
+	struct jf_xdp_meter *m;
+	int i, rc;
+
+	m = calloc(1, sizeof(*m));
+	if (!m) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	m->base.ops = &jf_xdp_meter_ops;
+	jf_xdp_meter_bind(m, cache, st);
+	m->ncpus = libbpf_num_possible_cpus();
+	if (m->ncpus <= 0) {
+		snprintf(err, errlen, "cannot count CPUs: %s", strerror(-m->ncpus));
+		goto fail;
+	}
+	if (m->ncpus > JF_MAX_CPUS)
+		log_warn("%d CPUs; packets on CPUs beyond %d are counted as lost",
+			 m->ncpus, JF_MAX_CPUS);
+	m->n_ifaces = p->n_ifaces;
+	m->generic = p->generic;
+	m->vlan_offload = p->vlan_offload;
+	for (i = 0; i < p->n_ifaces; i++) {
+		snprintf(m->name[i], sizeof(m->name[i]), "%s", p->ifaces[i]);
+		m->dirs[i] = jf_meter_dir(p, i);
+		m->ifindex[i] = if_nametoindex(p->ifaces[i]);
+		if (!m->ifindex[i]) {
+			snprintf(err, errlen, "interface %s: %s", p->ifaces[i], strerror(errno));
+			goto fail;
+		}
+	}
+
+	m->skel = jflowd_bpf__open();
+	if (!m->skel) {
+		snprintf(err, errlen, "open BPF object: %s", strerror(errno));
+		goto fail;
+	}
+	if (p->quiesce == JF_QUIESCE_RCU && !jf_epoch_rcu_available()) {
+		snprintf(err, errlen, "--quiesce rcu: the kernel offers no membarrier GLOBAL "
+			 "(nohz_full?); use --quiesce seq");
+		goto fail;
+	}
+	m->quiesce_seq = p->quiesce == JF_QUIESCE_SEQ ||
+			 (p->quiesce == JF_QUIESCE_AUTO && !jf_epoch_rcu_available());
+	m->skel->rodata->quiesce_seq = m->quiesce_seq;
+	m->skel->bss->sample_rate[0] = p->sample_rate;
+	m->skel->bss->sample_rate[1] = p->sample_rate;
+	m->skel->rodata->verdict = p->mirror ? XDP_DROP : XDP_PASS;
+	m->skel->rodata->mirror_map_on = p->mirror && p->n_if_maps;
+	bpf_map__set_max_entries(m->skel->maps.flows_a, p->map_flows);
+	bpf_map__set_max_entries(m->skel->maps.flows_b, p->map_flows);
+	m->map_flows = p->map_flows;
+	m->table_flows = p->table_flows;
+	m->idle_ms = p->idle_ms;
+	m->active_ms = p->active_ms;
+	m->fin_ms = p->fin_ms;
+	if (m->table_flows) {
+		uint32_t slots = jf_table_slots_for(m->table_flows);
+
+		m->skel->rodata->table_on = 1;
+		m->skel->data->table_slots = slots;
+		/* Two lines a slot: the hot lines, then the cold ones. */
+		bpf_map__set_max_entries(m->skel->maps.flow_table, 2 * slots);
+		m->table_len = (size_t)slots * JF_SLOT_BYTES;
+	}
+
+	/* Flow times from jiffies (a load, 1 ns a packet) converted to
+	 * CLOCK_MONOTONIC with the measured tick and offset. */
+	rc = jf_bpf_clock_init(&m->clock);
+	if (rc == -EPERM || rc == -EACCES) {
+		/* The load below fails the same way and says why. */
+		log_debug("the kernel's tick: %s", strerror(-rc));
+	} else if (rc) {
+		log_warn("flow times from bpf_ktime_get_ns, about 30 ns a packet more: the "
+			 "kernel's tick could not be measured (%s)", strerror(-rc));
+	} else {
+		m->skel->rodata->jiffy_ns = m->clock.tick_ns;
+		m->skel->bss->clock_off_ns = m->clock.off_ns;
+		log_debug("flow times from jiffies: HZ %u, %" PRIu64 " ns a tick", m->clock.hz,
+			  m->clock.tick_ns);
+	}
+
+	rc = jflowd_bpf__load(m->skel);
+	if (rc) {
+		snprintf(err, errlen, "load BPF program: %s%s", strerror(-rc),
+			 rc == -EPERM ? " (run as root, or with CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN; "
+					"before Linux 5.11 also raise RLIMIT_MEMLOCK for the flow tables)"
+				      : " (run with -v for libbpf's and the verifier's messages)");
+		goto fail;
+	}
+	m->map_fd[0] = bpf_map__fd(m->skel->maps.flows_a);
+	m->map_fd[1] = bpf_map__fd(m->skel->maps.flows_b);
+	m->stats_fd = bpf_map__fd(m->skel->maps.stats);
+	if (m->table_flows) {
+		/* Mapped once: the kernel maps every page now, and each scan is
+		 * then a walk over ordinary memory (docs/scale.md). */
+		m->table_mem = mmap(NULL, m->table_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+				    bpf_map__fd(m->skel->maps.flow_table), 0);
+		if (m->table_mem == MAP_FAILED) {
+			m->table_mem = NULL;
+			snprintf(err, errlen, "map the flow table: %s", strerror(errno));
+			goto fail;
+		}
+		m->table = jf_table_new(m->table_mem, jf_table_slots_for(m->table_flows));
+		if (!m->table) {
+			snprintf(err, errlen, "flow table shadow: out of memory");
+			goto fail;
+		}
+		jf_table_set_timeouts(m->table, m->idle_ms, m->active_ms, m->fin_ms);
+		/* Where the table's records go, and router mode's lookup. */
+		if (table_bind(m)) {
+			snprintf(err, errlen, "flow table route answers: out of memory");
+			goto fail;
+		}
+	}
+	m->ring = ring_buffer__new(bpf_map__fd(m->skel->maps.spill), on_spill, m, NULL);
+	if (!m->ring) {
+		snprintf(err, errlen, "spill ring: %s", strerror(errno));
+		goto fail;
+	}
+	m->keys = calloc(DRAIN_BATCH, sizeof(*m->keys));
+	m->vals = calloc(DRAIN_BATCH, sizeof(*m->vals));
+	m->updates = calloc(DRAIN_BATCH, sizeof(*m->updates));
+	m->percpu = calloc((size_t)m->ncpus, sizeof(*m->percpu));
+	if (!m->keys || !m->vals || !m->updates || !m->percpu) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	m->mono_to_real_ns = mono_to_real_offset();
+	log_debug("epoch switches wait with %s", m->quiesce_seq ? "per-CPU sequence counters"
+							   : "an RCU grace period");
+
+	/* Mirror port: promiscuous, and the MAC/VLAN map filled, before the
+	 * first frame is metered. */
+	if (jf_mirror_open(p, m->skel->obj, &m->mirror, err, errlen))
+		goto fail;
+	for (i = 0; i < p->n_ifaces; i++) {
+		if (!(jf_meter_dir(p, i) & JF_DIR_IN))
+			continue;	/* IFACE:out: the TC program only */
+		choose_prog(m, i, false);
+		if (attach_one(m, i, p->ifaces[i], p->generic, err, errlen))
+			goto fail;
+		log_metering(m, i);
+	}
+	/* Egress (IFACE:out, :both): the TC program, sharing the maps. */
+	if (jf_tc_meter_open(p, m->skel->obj, &m->tc, err, errlen))
+		goto fail;
+	return m;
+fail:
+	jf_xdp_meter_close(m);
+	return NULL;
+}
+
+void jf_xdp_meter_bind(struct jf_xdp_meter *m, struct jf_flow_cache *cache,
+		       struct jf_meter_stats *st)
+{
+	m->cache = cache;
+	m->st = st;
+	if (table_bind(m))
+		log_err("flow table route answers: out of memory");
+}
+
+int jf_xdp_meter_poll(struct jf_xdp_meter *m, int timeout_ms, uint64_t now_ms)
+{
+	m->now_ms = now_ms;
+	return ring_buffer__poll(m->ring, timeout_ms);
+}
+
+static int drain_map(struct jf_xdp_meter *m, int fd, struct jf_flow_cache *cache,
+		     uint64_t now_ms, uint64_t *flows)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	uint32_t in = 0, out = 0;
+	bool first = true;
+	int rc = 0;
+
+	for (;;) {
+		uint32_t count = DRAIN_BATCH, i;
+
+		rc = bpf_map_lookup_and_delete_batch(fd, first ? NULL : &in, &out, m->keys,
+						     m->vals, &count, &opts);
+		if (rc && rc != -ENOENT)
+			break;
+		for (i = 0; i < count; i++) {
+			const struct jf_counters *c = &m->vals[i];
+			struct jf_flow *u = &m->updates[i];
+
+			u->packets = c->packets;
+			u->octets = c->octets;
+			u->first_ms = to_real_ms(m, c->first_ns);
+			u->last_ms = to_real_ms(m, c->last_ns);
+			u->flow_label = c->flow_label;
+			u->tcp_flags = (uint8_t)c->tcp_flags;
+			u->ttl_min = (uint8_t)c->ttl;
+			u->ttl_max = (uint8_t)(c->ttl >> 8);
+			u->out_ifindex = c->out_ifindex;
+		}
+		jf_cache_update_batch(cache, m->keys, m->updates, count, now_ms);
+		*flows += count;
+		if (rc == -ENOENT) {
+			rc = 0;
+			break;
+		}
+		in = out;
+		first = false;
+	}
+	if (rc)
+		log_err("drain flow map: %s", strerror(-rc));
+	return rc;
+}
+
+/* The grace period before a marked slot is read: the same wait as the
+ * epoch switch. */
+static int table_wait(void *arg)
+{
+	struct jf_xdp_meter *m = arg;
+
+	if (m->quiesce_seq) {
+		jf_epoch_quiesce(m->skel->bss->cpu_seq, m->ncpus);
+		return 0;
+	}
+	return jf_epoch_wait_rcu();
+}
+
+/* One warning, before packets can be lost: the table is 80 % full or the
+ * stash half full. Packets lost anyway are counted (JF_PKT_MAP_FULL). */
+static void warn_full(struct jf_xdp_meter *m, uint64_t live, uint64_t stashed)
+{
+	if (m->warned_full)
+		return;
+	if (live * 5 < (uint64_t)m->table_flows * 4 && stashed * 2 < m->map_flows)
+		return;
+	m->warned_full = true;
+	log_warn("flow table: %llu of %u flows in use, %llu of %u in the stash: when both "
+		 "are full packets are lost (counted as map_full); raise --max-flows",
+		 (unsigned long long)live, m->table_flows, (unsigned long long)stashed,
+		 m->map_flows);
+}
+
+/* The table's own expiry, one pass in slot order: each live slot read;
+ * FIN/RST and idle flows removed (mark, one wait per batch, read, free)
+ * and exported, flows past the active timeout exported and kept; at stop,
+ * after the program is detached, every slot goes (reason forced). */
+static int read_table(struct jf_xdp_meter *m, uint64_t stashed)
+{
+	struct jf_table_stats ts;
+	struct timespec t0, t1;
+	uint64_t removed0;
+	long n;
+
+	/* CPU time, not wall time: the grace period sleeps. */
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+	jf_table_get_stats(m->table, &ts);
+	removed0 = ts.removed;
+	jf_table_set_clock(m->table, m->mono_to_real_ns);
+	n = jf_table_expire(m->table, m->now_ms, table_wait, m);
+	if (n >= 0) {
+		m->st->drained_flows += (uint64_t)n;
+		if (m->stopping)
+			n = jf_table_remove_all(m->table, table_wait, m, NULL, NULL);
+	}
+	if (n < 0) {
+		log_err("flow table: wait before removal: %s", strerror((int)-n));
+		return (int)n;
+	}
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+	m->st->table_read_ns += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000ll +
+					   (t1.tv_nsec - t0.tv_nsec));
+	jf_table_get_stats(m->table, &ts);
+	removed0 = ts.removed - removed0;
+	m->st->table_live = ts.live > removed0 ? ts.live - removed0 : 0;
+	m->st->table_removed = ts.removed;
+	warn_full(m, ts.live, stashed);
+	return 0;
+}
+
+size_t jf_xdp_meter_flush(struct jf_xdp_meter *m, uint64_t now_ms, enum jf_end_reason why)
+{
+	if (!m->table)
+		return 0;
+	jf_table_set_clock(m->table, m->mono_to_real_ns);
+	return jf_table_flush(m->table, now_ms, why);
+}
+
+void jf_xdp_meter_set_timeouts(struct jf_xdp_meter *m, uint32_t idle_ms, uint32_t active_ms,
+			       uint32_t fin_ms)
+{
+	m->idle_ms = idle_ms;
+	m->active_ms = active_ms;
+	m->fin_ms = fin_ms;
+	if (m->table)
+		jf_table_set_timeouts(m->table, idle_ms, active_ms, fin_ms);
+}
+
+/* Add the counters of one epoch parity to st and zero them: nobody writes
+ * them until the epoch comes round again. */
+static int harvest(struct jf_xdp_meter *m, uint32_t parity, struct jf_meter_stats *st)
+{
+	uint32_t r;
+	int cpu, rc;
+
+	for (r = 0; r < JF_PKT_REASON_MAX; r++) {
+		uint32_t idx = JF_STAT_IDX(parity, r);
+
+		rc = bpf_map_lookup_elem(m->stats_fd, &idx, m->percpu);
+		if (rc)
+			return rc;
+		for (cpu = 0; cpu < m->ncpus; cpu++) {
+			if (cpu < JF_MAX_CPUS)
+				st->cpu_packets[cpu] += m->percpu[cpu].packets;
+			/* Spilled packets count when merged (on_spill). */
+			if (r != JF_PKT_SPILLED) {
+				st->packets[r] += m->percpu[cpu].packets;
+				st->octets[r] += m->percpu[cpu].octets;
+			} else {
+				m->spill_seen[parity] -= m->percpu[cpu].packets;
+			}
+		}
+		memset(m->percpu, 0, (size_t)m->ncpus * sizeof(*m->percpu));
+		rc = bpf_map_update_elem(m->stats_fd, &idx, m->percpu, BPF_ANY);
+		if (rc)
+			return rc;
+	}
+	/* Every spilled packet of the old epoch is in the ring by now. */
+	if (m->spill_seen[parity]) {
+		log_err("spill ring: %lld records unmatched by the spill counter",
+			(long long)m->spill_seen[parity]);
+		st->spill_mismatch++;
+		m->spill_seen[parity] = 0;
+	}
+	return 0;
+}
+
+static void sync_spill(struct jf_xdp_meter *m, struct jf_meter_stats *st)
+{
+	st->packets[JF_PKT_SPILLED] += m->spill_merged;
+	st->octets[JF_PKT_SPILLED] += m->spill_merged_octets;
+	st->spill_merged += m->spill_merged;
+	m->spill_merged = 0;
+	m->spill_merged_octets = 0;
+}
+
+int jf_xdp_meter_drain(struct jf_xdp_meter *m, uint64_t now_ms)
+{
+	struct jflowd_bpf__bss *bss = m->skel->bss;
+	struct jf_meter_stats *st = m->st;
+	uint64_t old, flows0;
+	int rc;
+
+	m->now_ms = now_ms;
+	m->mono_to_real_ns = mono_to_real_offset();
+	if (m->clock.skel && now_ms - m->clock_checked_ms >= 1000) {
+		/* Jiffies stay locked to CLOCK_MONOTONIC (the kernel advances
+		 * them by exact ticks of it); a resume or a clock source
+		 * change could still move the phase. At every drain, but at
+		 * most once a second: drains come faster only when forced
+		 * (a reload, jflowctl, tests), and a check on every one of
+		 * test_drain's back-to-back drains halved their number. */
+		m->clock_checked_ms = now_ms;
+		rc = jf_bpf_clock_check(&m->clock);
+		if (rc > 0) {
+			bss->clock_off_ns = m->clock.off_ns;
+			log_info("flow times: jiffies offset corrected (%" PRIu64 " corrections)",
+				 m->clock.corrections);
+		} else if (rc < 0) {
+			log_warn("flow times: the jiffies offset cannot be checked (%s); "
+				 "going on with the last one", strerror(-rc));
+			jf_bpf_clock_fini(&m->clock);
+		}
+	}
+	old = jf_epoch_flip(&bss->epoch);
+	if (m->quiesce_seq) {
+		jf_epoch_quiesce(bss->cpu_seq, m->ncpus);
+	} else {
+		rc = jf_epoch_wait_rcu();
+		if (rc) {
+			log_err("epoch switch: membarrier: %s", strerror(-rc));
+			return rc;
+		}
+	}
+
+	/* The old map has no writer now; its spilled packets are all in the
+	 * ring. */
+	ring_buffer__consume(m->ring);
+	flows0 = st->drained_flows;
+	rc = drain_map(m, m->map_fd[old & 1], m->cache, now_ms, &st->drained_flows);
+	if (!rc && m->table)
+		rc = read_table(m, st->drained_flows - flows0);
+	if (!rc)
+		rc = harvest(m, (uint32_t)(old & 1), st);
+	sync_spill(m, st);
+	st->packets[JF_PKT_NO_CPU_SLOT] = bss->no_cpu_slot_packets;
+	st->ncpus = m->ncpus < JF_MAX_CPUS ? m->ncpus : JF_MAX_CPUS;
+	st->drains++;
+	return rc;
+}
+
+int jf_xdp_meter_stop(struct jf_xdp_meter *m, uint64_t now_ms)
+{
+	int i, rc;
+
+	for (i = 0; i < m->n_ifaces; i++)
+		detach_one(m, i);
+	jf_tc_meter_close(m->tc);	/* no writer left before the last drains */
+	m->tc = NULL;
+	/* Every table slot goes too. */
+	m->stopping = true;
+	/* Two switches drain both maps; runs still in flight are waited for. */
+	rc = jf_xdp_meter_drain(m, now_ms);
+	if (!rc)
+		rc = jf_xdp_meter_drain(m, now_ms);
+	return rc;
+}
+
+int jf_xdp_meter_set_sample_rate(struct jf_xdp_meter *m, uint32_t rate, uint64_t now_ms)
+{
+	struct jflowd_bpf__bss *bss = m->skel->bss;
+	int rc;
+
+	/* The next epoch samples at the new rate; the drain flips to it and
+	 * brings the old epoch's map, all of the old rate, into the cache.
+	 * Then the parity after it too. (Packets spilled to the ring in the
+	 * new epoch, when its map is full, may join the cache with them.) */
+	bss->sample_rate[(bss->epoch + 1) & 1] = rate;
+	rc = jf_xdp_meter_drain(m, now_ms);
+	bss->sample_rate[(bss->epoch + 1) & 1] = rate;
+	return rc;
+}
+
+int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params *p,
+			    char *err, size_t errlen)
+{
+	uint32_t old_idx[JF_MAX_IFACES], old_flags[JF_MAX_IFACES];
+	bool old_att[JF_MAX_IFACES], kept[JF_MAX_IFACES] = { false }, fresh[JF_MAX_IFACES];
+	int old_fd[JF_MAX_IFACES];
+	char old_name[JF_MAX_IFACES][JF_IFNAME_MAX];
+	uint8_t old_dirs[JF_MAX_IFACES];
+	struct jflowd_bpf *old_bound[JF_MAX_IFACES];
+	bool old_warned[JF_MAX_IFACES];
+	uint32_t idx[JF_MAX_IFACES];
+	int n_old = m->n_ifaces, i, j, rc, ing_fd;
+	uint8_t one = 1;
+
+	for (i = 0; i < p->n_ifaces; i++) {
+		idx[i] = if_nametoindex(p->ifaces[i]);
+		if (!idx[i]) {
+			snprintf(err, errlen, "interface %s: %s", p->ifaces[i], strerror(errno));
+			return -ENODEV;
+		}
+	}
+	memcpy(old_idx, m->ifindex, sizeof(old_idx));
+	memcpy(old_flags, m->attach_flags, sizeof(old_flags));
+	memcpy(old_att, m->attached, sizeof(old_att));
+	memcpy(old_fd, m->link_fd, sizeof(old_fd));
+	memcpy(old_name, m->name, sizeof(old_name));
+	memcpy(old_dirs, m->dirs, sizeof(old_dirs));
+	memcpy(old_bound, m->bound, sizeof(old_bound));
+	memcpy(old_warned, m->vlan_warned, sizeof(old_warned));
+	memset(m->bound, 0, sizeof(m->bound));
+	memset(m->vlan_warned, 0, sizeof(m->vlan_warned));
+	for (i = 0; i < p->n_ifaces; i++) {
+		fresh[i] = true;
+		for (j = 0; j < n_old; j++) {
+			if (old_idx[j] == idx[i] && !kept[j]) {
+				kept[j] = true;
+				fresh[i] = false;
+				m->ifindex[i] = old_idx[j];
+				m->attach_flags[i] = old_flags[j];
+				m->attached[i] = old_att[j];
+				m->link_fd[i] = old_fd[j];
+				m->bound[i] = old_bound[j];
+				m->vlan_warned[i] = old_warned[j];
+				break;
+			}
+		}
+		/* Names and directions follow the new parameters (the link
+		 * watcher re-attaches by them). */
+		snprintf(m->name[i], sizeof(m->name[i]), "%s", p->ifaces[i]);
+		m->dirs[i] = jf_meter_dir(p, i);
+		if (!fresh[i])
+			continue;
+		m->ifindex[i] = idx[i];
+		m->attached[i] = false;
+		m->link_fd[i] = -1;
+		/* New interfaces are ingress only: the reload refuses a new
+		 * egress one (the TC program is attached at start). */
+		if (!(jf_meter_dir(p, i) & JF_DIR_IN))
+			continue;
+		/* A bpf_link, as at start: a reload that adds an interface
+		 * keeps the guarantees of the first attach. */
+		choose_prog(m, i, true);
+		rc = attach_one(m, i, p->ifaces[i], p->generic, err, errlen);
+		if (rc) {
+			for (j = 0; j <= i; j++) {
+				if (!fresh[j])
+					continue;
+				detach_one(m, j);
+				unbind(m, j);
+			}
+			memcpy(m->bound, old_bound, sizeof(old_bound));
+			memcpy(m->vlan_warned, old_warned, sizeof(old_warned));
+			memcpy(m->ifindex, old_idx, sizeof(old_idx));
+			memcpy(m->attach_flags, old_flags, sizeof(old_flags));
+			memcpy(m->attached, old_att, sizeof(old_att));
+			memcpy(m->link_fd, old_fd, sizeof(old_fd));
+			memcpy(m->name, old_name, sizeof(old_name));
+			memcpy(m->dirs, old_dirs, sizeof(old_dirs));
+			return rc;
+		}
+		log_metering(m, i);
+	}
+	/* The TC egress program skips what an ingress already counted:
+	 * the new ingress interfaces before the old ones' detach. */
+	ing_fd = bpf_map__fd(m->skel->maps.ingress_metered);
+	for (i = 0; i < p->n_ifaces; i++)
+		if (fresh[i] && m->attached[i])
+			bpf_map_update_elem(ing_fd, &m->ifindex[i], &one, BPF_ANY);
+	/* What the removed ones metered is drained at the next tick. */
+	for (j = 0; j < n_old; j++) {
+		if (kept[j])
+			continue;
+		if (!old_att[j]) {
+			jflowd_bpf__destroy(old_bound[j]);	/* loaded, never attached */
+			continue;
+		}
+		close(old_fd[j]);	/* the link goes with its last descriptor */
+		bpf_map_delete_elem(ing_fd, &old_idx[j]);
+		jflowd_bpf__destroy(old_bound[j]);
+		log_info("no longer metering %s (ifindex %u)", old_name[j], old_idx[j]);
+	}
+	for (i = p->n_ifaces; i < JF_MAX_IFACES; i++) {
+		m->attached[i] = false;
+		m->link_fd[i] = -1;
+	}
+	m->n_ifaces = p->n_ifaces;
+	return 0;
+}
+
+void jf_xdp_meter_close(struct jf_xdp_meter *m)
+{
+	int i;
+
+	if (!m)
+		return;
+	for (i = 0; i < m->n_ifaces; i++) {
+		detach_one(m, i);
+		unbind(m, i);
+	}
+	jf_tc_meter_close(m->tc);
+	jf_mirror_close(m->mirror);
+	ring_buffer__free(m->ring);
+	jf_table_free(m->table);
+	if (m->table_mem)
+		munmap(m->table_mem, m->table_len);
+	jflowd_bpf__destroy(m->skel);
+	jf_bpf_clock_fini(&m->clock);
+	free(m->keys);
+	free(m->vals);
+	free(m->updates);
+	free(m->percpu);
+	free(m);
+}
+
+void jf_xdp_meter_iface_gone(struct jf_xdp_meter *m, int i)
+{
+	detach_one(m, i);	/* the kernel let go of the link already */
+	unbind(m, i);		/* bound to a device that is no more */
+	jf_tc_meter_iface_gone(m->tc, m->name[i]);
+}
+
+/* Runs with CAP_NET_ADMIN only (the capabilities dropped after start-up):
+ * a link on the program already loaded, and the TC program the same way. */
+int jf_xdp_meter_iface_back(struct jf_xdp_meter *m, int i, uint32_t ifindex,
+			    char *err, size_t errlen)
+{
+	int rc;
+
+	detach_one(m, i);
+	m->ifindex[i] = ifindex;
+	rc = jf_mirror_iface_back(m->mirror, m->name[i], ifindex, err, errlen);
+	if (rc)
+		return rc;
+	if (m->dirs[i] & JF_DIR_IN) {
+		choose_prog(m, i, true);
+		rc = attach_one(m, i, m->name[i], m->generic, err, errlen);
+		if (rc)
+			return rc;
+		log_info("interface %s is back (ifindex %u): metering it again with %s XDP%s",
+			 m->name[i], ifindex, jf_xdp_meter_mode(m, i), vlan_note(m, i));
+	}
+	rc = jf_tc_meter_iface_back(m->tc, m->name[i], ifindex, err, errlen);
+	if (rc)
+		return rc;
+	if (m->dirs[i] & JF_DIR_OUT)
+		log_info("interface %s is back (ifindex %u): metering its egress again (tc)",
+			 m->name[i], ifindex);
+	return 0;
+}
+
+const char *jf_xdp_meter_mode(const struct jf_xdp_meter *m, int i)
+{
+	return (m->attach_flags[i] & XDP_FLAGS_DRV_MODE) ? "native" : "generic";
+}
+
+uint32_t jf_xdp_meter_ifindex(const struct jf_xdp_meter *m, int i)
+{
+	return m->ifindex[i];
+}
+
+int jf_xdp_meter_prog_fd(const struct jf_xdp_meter *m)
+{
+	return bpf_program__fd(m->skel->progs.jflowd_xdp);
+}
+
+int jf_xdp_meter_current_map_fd(const struct jf_xdp_meter *m)
+{
+	return m->map_fd[m->skel->bss->epoch & 1];
+}
+
+/* The kernel's own account: "memlock:" in /proc/self/fdinfo/FD. */
+static uint64_t fd_memlock(int fd)
+{
+	char path[64], line[128];
+	uint64_t v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %" SCNu64, &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+uint64_t jf_xdp_meter_kernel_bytes(const struct jf_xdp_meter *m)
+{
+	return fd_memlock(m->map_fd[0]) + fd_memlock(m->map_fd[1]) +
+	       fd_memlock(bpf_map__fd(m->skel->maps.flow_table)) +
+	       fd_memlock(bpf_map__fd(m->skel->maps.spill));
+}
+
+/* --- struct jf_meter_ops --- */
+
+static struct jf_xdp_meter *xdp_of(const struct jf_meter *m)
+{
+	return jf_meter_priv(m, struct jf_xdp_meter);
+}
+
+static struct jf_meter *ops_open(const struct jf_meter_params *p, struct jf_flow_cache *cache,
+				 struct jf_meter_stats *st, char *err, size_t errlen)
+{
+	struct jf_xdp_meter *m = jf_xdp_meter_open(p, cache, st, err, errlen);
+
+	return m ? &m->base : NULL;
+}
+
+static int ops_poll(struct jf_meter *m, int timeout_ms, uint64_t now_ms)
+{
+	return jf_xdp_meter_poll(xdp_of(m), timeout_ms, now_ms);
+}
+
+static int ops_tick(struct jf_meter *m, uint64_t now_ms)
+{
+	return jf_xdp_meter_drain(xdp_of(m), now_ms);
+}
+
+static int ops_stop(struct jf_meter *m, uint64_t now_ms)
+{
+	return jf_xdp_meter_stop(xdp_of(m), now_ms);
+}
+
+static int ops_set_sample_rate(struct jf_meter *m, uint32_t rate, uint64_t now_ms)
+{
+	return jf_xdp_meter_set_sample_rate(xdp_of(m), rate, now_ms);
+}
+
+static int ops_set_ifaces(struct jf_meter *m, const struct jf_meter_params *p, char *err,
+			  size_t errlen)
+{
+	return jf_xdp_meter_set_ifaces(xdp_of(m), p, err, errlen);
+}
+
+static uint32_t ops_ifindex(const struct jf_meter *m, int i)
+{
+	return jf_xdp_meter_ifindex(xdp_of(m), i);
+}
+
+static uint64_t ops_kernel_bytes(const struct jf_meter *m)
+{
+	return jf_xdp_meter_kernel_bytes(xdp_of(m));
+}
+
+static void ops_close(struct jf_meter *m)
+{
+	jf_xdp_meter_close(xdp_of(m));
+}
+
+static size_t ops_flush(struct jf_meter *m, uint64_t now_ms, enum jf_end_reason why)
+{
+	return jf_xdp_meter_flush(xdp_of(m), now_ms, why);
+}
+
+static void ops_set_timeouts(struct jf_meter *m, uint32_t idle_ms, uint32_t active_ms,
+			     uint32_t fin_ms)
+{
+	jf_xdp_meter_set_timeouts(xdp_of(m), idle_ms, active_ms, fin_ms);
+}
+
+static void ops_add_flow_stats(const struct jf_meter *m, struct jf_cache_stats *st)
+{
+	const struct jf_xdp_meter *x = xdp_of(m);
+
+	if (x->table)
+		jf_table_add_flow_stats(x->table, st);
+}
+
+static void ops_foreach_flow(const struct jf_meter *m, jf_visit_fn visit, void *arg)
+{
+	const struct jf_xdp_meter *x = xdp_of(m);
+
+	if (x->table)
+		jf_table_foreach(x->table, visit, arg);
+}
+
+static void ops_iface_gone(struct jf_meter *m, int i)
+{
+	jf_xdp_meter_iface_gone(xdp_of(m), i);
+}
+
+static int ops_iface_back(struct jf_meter *m, int i, uint32_t ifindex, char *err, size_t errlen)
+{
+	return jf_xdp_meter_iface_back(xdp_of(m), i, ifindex, err, errlen);
+}
+
+const struct jf_meter_ops jf_xdp_meter_ops = {
+	.name = "xdp",
+	.keep_caps = 1ULL << CAP_NET_ADMIN,	/* attach a link again */
+	.open = ops_open,
+	.poll = ops_poll,
+	.tick = ops_tick,
+	.stop = ops_stop,
+	.set_sample_rate = ops_set_sample_rate,
+	.set_ifaces = ops_set_ifaces,
+	.ifindex = ops_ifindex,
+	.kernel_bytes = ops_kernel_bytes,
+	.close = ops_close,
+	.iface_gone = ops_iface_gone,
+	.iface_back = ops_iface_back,
+	.flush = ops_flush,
+	.set_timeouts = ops_set_timeouts,
+	.add_flow_stats = ops_add_flow_stats,
+	.foreach_flow = ops_foreach_flow,
+};

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The agent's configuration: defaults, the command line over the file
+ * (src/service/config_file.c) through the option table
+ * (src/service/options.c), reload, and each module's part of it. */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "service/config.h"
+#include "service/options.h"
+#include "export/exporter.h"
+#include "export/transport.h"
+#include "flow/route.h"
+#include "log.h"
+#include "meter/meter.h"
+
+/* Where errors go: stderr, or during a reload the buffer that becomes its
+ * one log line. */
+static FILE *reload_err;
+#define ERR_OUT (reload_err ? reload_err : stderr)
+
+void jf_config_defaults(struct jf_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->idle_ms = 15000;
+	cfg->active_ms = 60000;
+	cfg->fin_ms = 2000;
+	cfg->sample_rate = 1;
+	cfg->mode = JF_MODE_XDP;
+	cfg->max_flows = 0;		/* from memory: jf_config_size() */
+	cfg->tick_ms = 1000;
+	cfg->observation_domain = 1;
+	cfg->template_interval_s = 60;
+	cfg->template_packets = 20;
+	cfg->mtu = 1400;
+	cfg->export_rate = 10000;
+	cfg->tcp_buffer = JF_TCP_BUF_DEFAULT;
+	cfg->verbosity = JF_LOG_INFO;
+}
+
+int jf_config_load(struct jf_config *cfg, int argc, char **argv)
+{
+	struct option longopts[jf_n_opts + 1];
+	char shortopts[3 * jf_n_opts + 2], *sp = shortopts, err[JF_OPT_ERRLEN];
+	bool cli_ifaces = false, cli_collectors = false;
+	size_t i;
+	int c, idx;
+
+	memset(longopts, 0, sizeof(longopts));
+	*sp++ = ':';
+	for (i = 0; i < jf_n_opts; i++) {
+		longopts[i].name = jf_opts[i].name;
+		longopts[i].has_arg = jf_opts[i].has_arg ? required_argument : no_argument;
+		longopts[i].val = jf_opts[i].short_opt ? jf_opts[i].short_opt : 256 + (int)i;
+		if (jf_opts[i].short_opt) {
+			*sp++ = (char)jf_opts[i].short_opt;
+			if (jf_opts[i].has_arg)
+				*sp++ = ':';
+		}
+	}
+	*sp = '\0';
+
+	/* First pass: only -c, so the file is read before the command line. */
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, &idx)) != -1) {
+		if (c == JF_OPT_CONFIG && jf_config_read_file(cfg, optarg, ERR_OUT))
+			return -1;
+	}
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, &idx)) != -1) {
+		const struct jf_opt *o = NULL;
+
+		switch (c) {
+		case JF_OPT_HELP:
+			jf_config_usage(stdout);
+			return 1;
+		case JF_OPT_VERSION:
+			printf("jflowd %s\n", JFLOWD_VERSION);
+			return 1;
+		case JF_OPT_CONFIG:
+			continue;
+		case '?':
+			if (optopt)
+				fprintf(ERR_OUT, "jflowd: unknown option '-%c' (see jflowd --help)\n", optopt);
+			else
+				fprintf(ERR_OUT, "jflowd: unknown option '%s' (see jflowd --help)\n",
+					argv[optind - 1]);
+			return -1;
+		case ':':
+			fprintf(ERR_OUT, "jflowd: option '%s' needs a value (see jflowd --help)\n",
+				argv[optind - 1]);
+			return -1;
+		}
+		for (i = 0; i < jf_n_opts; i++)
+			if ((jf_opts[i].short_opt && jf_opts[i].short_opt == c) || c == 256 + (int)i)
+				o = &jf_opts[i];
+		if (!o || !o->set)
+			continue;
+		/* Lists on the command line replace those from the file. */
+		if (o->list == JF_OPT_LIST_IFACES && !cli_ifaces) {
+			cfg->n_ifaces = 0;
+			cli_ifaces = true;
+		}
+		if (o->list == JF_OPT_LIST_COLLECTORS && !cli_collectors) {
+			cfg->n_collectors = 0;
+			cli_collectors = true;
+		}
+		if (o->set(cfg, optarg ? optarg : "", err)) {
+			fprintf(ERR_OUT, "jflowd: %s\n", err);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(ERR_OUT, "jflowd: unexpected argument '%s' (see jflowd --help)\n", argv[optind]);
+		return -1;
+	}
+
+	if (!cfg->n_ifaces && !cfg->pcap_file[0]) {
+		fprintf(ERR_OUT, "jflowd: nothing to meter: give -i IFACE or -r FILE (see jflowd --help)\n");
+		return -1;
+	}
+	if (cfg->n_ifaces && cfg->pcap_file[0]) {
+		fprintf(ERR_OUT, "jflowd: -i and -r exclude each other\n");
+		return -1;
+	}
+	if (cfg->mirror && cfg->mode == JF_MODE_PCAP) {
+		/* libpcap only watches: it cannot keep the box from answering
+		 * or forwarding what the mirror port delivers. */
+		fprintf(stderr, "jflowd: --mirror needs -m xdp or xdp-generic (libpcap cannot drop "
+			"the mirrored packets)\n");
+		return -1;
+	}
+	if (cfg->n_if_maps && !cfg->mirror) {
+		fprintf(stderr, "jflowd: --map-mac and --map-vlan need --mirror\n");
+		return -1;
+	}
+	for (i = 0; i < (size_t)cfg->n_ifaces; i++) {
+		if ((cfg->iface_dir[i] & JF_DIR_OUT) && cfg->mode == JF_MODE_PCAP) {
+			fprintf(stderr, "jflowd: -i %s:out needs -m xdp (egress metering is a TC "
+				"program beside the XDP one)\n", cfg->ifaces[i]);
+			return -1;
+		}
+	}
+	if (!cfg->n_collectors) {
+		fprintf(ERR_OUT, "jflowd: no collector: give -n URL, e.g. -n ipfix://127.0.0.1:4739\n");
+		return -1;
+	}
+	if (cfg->active_ms < cfg->idle_ms)
+		log_warn("active timeout %.3fs is shorter than idle timeout %.3fs",
+			 cfg->active_ms / 1000.0, cfg->idle_ms / 1000.0);
+	{
+		uint64_t total, avail;
+
+		if (jf_config_meminfo(&total, &avail)) {
+			fprintf(stderr, "jflowd: cannot read /proc/meminfo to size the flow tables\n");
+			return -1;
+		}
+		if (jf_config_size(cfg, total, avail, err, JF_OPT_ERRLEN)) {
+			fprintf(stderr, "jflowd: %s\n", err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int jf_config_reload(struct jf_config *cfg, int argc, char **argv, char *err, size_t errlen)
+{
+	char *msg = NULL;
+	size_t len = 0;
+	int rc;
+
+	jf_config_defaults(cfg);
+	reload_err = open_memstream(&msg, &len);
+	if (!reload_err) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rc = jf_config_load(cfg, argc, argv);
+	fclose(reload_err);
+	reload_err = NULL;
+	if (rc) {
+		const char *m = msg && !strncmp(msg, "jflowd: ", 8) ? msg + 8 : msg;
+
+		snprintf(err, errlen, "%.*s", m ? (int)strcspn(m, "\n") : 0, m ? m : "");
+		if (!*err)
+			snprintf(err, errlen, "the configuration is not valid");
+		rc = -1;
+	}
+	free(msg);
+	return rc;
+}
+
+void jf_config_exporter_params(const struct jf_config *cfg, bool replay,
+			       struct jf_exporter_params *p)
+{
+	int i;
+
+	memset(p, 0, sizeof(*p));
+	p->mode = replay ? JF_EXPORT_REPLAY : JF_EXPORT_LIVE;
+	p->collectors = cfg->collectors;
+	for (i = 0; i < cfg->n_collectors; i++)
+		p->names[i] = cfg->collector_urls[i];
+	p->n_collectors = cfg->n_collectors;
+	p->domain = cfg->observation_domain;
+	p->mtu = cfg->mtu;
+	p->template_interval_s = cfg->template_interval_s;
+	p->template_packets = cfg->template_packets;
+	p->sample_rate = cfg->sample_rate;
+	p->active_ms = cfg->active_ms;
+	p->idle_ms = cfg->idle_ms;
+	p->export_rate = cfg->export_rate;
+	p->ipfix_sequence = cfg->ipfix_sequence;
+	p->source_addr = cfg->source_addr;
+	p->tcp_buffer = cfg->tcp_buffer;
+}
+
+void jf_config_meter_params(const struct jf_config *cfg, struct jf_meter_params *p)
+{
+	int i;
+
+	memset(p, 0, sizeof(*p));
+	for (i = 0; i < cfg->n_ifaces; i++)
+		p->ifaces[i] = cfg->ifaces[i];
+	p->n_ifaces = cfg->n_ifaces;
+	p->sample_rate = cfg->sample_rate;
+	p->generic = cfg->mode == JF_MODE_XDP_GENERIC;
+	p->mirror = cfg->mirror;
+	p->vlan_offload = cfg->vlan_offload;
+	p->quiesce = cfg->quiesce;
+	p->map_flows = jf_config_map_flows(cfg);
+	p->table_flows = jf_config_table_flows(cfg);
+	p->idle_ms = cfg->idle_ms;
+	p->active_ms = cfg->active_ms;
+	p->fin_ms = cfg->fin_ms;
+	for (i = 0; i < cfg->n_ifaces; i++)
+		p->dirs[i] = cfg->iface_dir[i];
+	p->if_maps = cfg->if_maps;
+	p->n_if_maps = cfg->n_if_maps;
+}
+
+void jf_config_router_params(const struct jf_config *cfg, struct jf_router_params *p)
+{
+	int i;
+
+	memset(p, 0, sizeof(*p));
+	for (i = 0; i < cfg->n_ifaces; i++)
+		p->ifaces[i] = cfg->ifaces[i];
+	p->n_ifaces = cfg->n_ifaces;
+	p->lookup = cfg->route_lookup;
+}

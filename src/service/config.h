@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The agent's configuration: command line, configuration file, defaults. */
+#ifndef JFLOWD_CONFIG_H
+#define JFLOWD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "export/url.h"
+
+#define JF_MAX_IFACES 32
+#define JF_MAX_COLLECTORS 16
+#define JF_IFNAME_MAX 16
+#define JF_MAX_IF_MAPS 64
+
+/* What the IPFIX header's sequence number counts. */
+enum jf_ipfix_seq {
+	JF_IPFIX_SEQ_RFC = 0,	/* every data record, options data too (RFC 7011) */
+	JF_IPFIX_SEQ_NFDUMP,	/* flow records only, as nfdump 1.7 checks it */
+};
+
+enum jf_capture_mode {
+	JF_MODE_XDP = 0,	/* native XDP, falls back to generic with a warning */
+	JF_MODE_XDP_GENERIC,
+	JF_MODE_PCAP,
+};
+
+enum jf_quiesce {
+	JF_QUIESCE_AUTO = 0,	/* RCU grace period where available, else seq */
+	JF_QUIESCE_RCU,
+	JF_QUIESCE_SEQ,		/* per-CPU sequence counters in the program */
+};
+
+/* Forwarding lookup per flow (router mode). */
+enum jf_route_lookup {
+	JF_ROUTE_AUTO = 0,	/* on when forwarding is on for a metered interface */
+	JF_ROUTE_ON,
+	JF_ROUTE_OFF,
+};
+
+/* Reading the VLAN tag a NIC stripped (rx-vlan offload) from the driver,
+ * with a device-bound copy of the XDP program per interface. */
+enum jf_vlan_offload {
+	JF_VLAN_OFFLOAD_AUTO = 0,	/* wherever the driver gives the tag */
+	JF_VLAN_OFFLOAD_OFF,		/* never: the plain program everywhere */
+};
+
+/* Which way an interface is metered: -i eth0, eth0:in, eth0:out, eth0:both. */
+#define JF_DIR_IN 0x1
+#define JF_DIR_OUT 0x2
+
+/* Mirror port: a router MAC or a VLAN seen on the SPAN, and the router
+ * interface it stands for (--map-mac, --map-vlan). */
+enum jf_map_kind {
+	JF_MAP_MAC = 0,
+	JF_MAP_VLAN,
+};
+
+struct jf_if_map {
+	uint8_t kind;		/* enum jf_map_kind */
+	uint8_t mac[6];
+	uint16_t vlan;
+	uint32_t index;		/* the router's ifIndex */
+	char name[32];
+	char descr[64];
+};
+
+struct jf_config {
+	char ifaces[JF_MAX_IFACES][JF_IFNAME_MAX];
+	uint8_t iface_dir[JF_MAX_IFACES];	/* JF_DIR_* */
+	int n_ifaces;
+	enum jf_route_lookup route_lookup;
+	enum jf_vlan_offload vlan_offload;
+	char pcap_file[4096];		/* -r: offline replay */
+	struct jf_collector_url collectors[JF_MAX_COLLECTORS];
+	char collector_urls[JF_MAX_COLLECTORS][300];
+	int n_collectors;
+
+	uint32_t idle_ms;		/* inactive timeout */
+	uint32_t active_ms;
+	uint32_t fin_ms;		/* linger after FIN/RST */
+	uint32_t sample_rate;		/* 1 in N */
+	enum jf_capture_mode mode;
+	struct jf_if_map if_maps[JF_MAX_IF_MAPS];	/* mirror: MAC/VLAN -> interface */
+	int n_if_maps;
+	bool mirror;			/* drop after metering (SPAN port) */
+	uint32_t max_flows;		/* flows held: kernel table and agent cache;
+					 * 0: from the machine's memory */
+	uint32_t table_flows;		/* kernel flow table; see table_flows_set */
+	bool table_flows_set;		/* else the table holds max_flows */
+	uint32_t map_flows;		/* each kernel flow map; 0: jf_config_map_flows() */
+	uint32_t tick_ms;		/* drain/expiry interval */
+	enum jf_quiesce quiesce;	/* how a drain waits out the old epoch */
+
+	uint32_t observation_domain;	/* IPFIX ODID / v9 Source ID */
+	uint32_t template_interval_s;	/* template refresh by time */
+	uint32_t template_packets;	/* ... and by message count */
+	uint32_t mtu;			/* export message size limit */
+	char source_addr[64];		/* --source: exporter address */
+	uint32_t export_rate;		/* pacing: 0 = none; else local collectors on their
+				 * socket (every mode), remote ones at this many
+				 * messages/s (file replay) */
+	enum jf_ipfix_seq ipfix_sequence;
+	uint32_t tcp_buffer;		/* IPFIX over TCP: bytes queued while down */
+
+	char metrics_file[4096];
+	char user[64];			/* --user: run as this user after start-up */
+	char control_socket[108];	/* --control-socket: jflowctl's Unix socket */
+	int verbosity;			/* log level */
+};
+
+void jf_config_defaults(struct jf_config *cfg);
+
+/* Each module's part of the configuration. */
+struct jf_exporter_params;
+struct jf_meter_params;
+struct jf_router_params;
+void jf_config_exporter_params(const struct jf_config *cfg, bool replay,
+			       struct jf_exporter_params *p);
+void jf_config_meter_params(const struct jf_config *cfg, struct jf_meter_params *p);
+void jf_config_router_params(const struct jf_config *cfg, struct jf_router_params *p);
+
+/* Entries of each kernel flow map: --map-flows, or by default, with the
+ * persistent table, its stash: a 64th of the table (at least 1024); without
+ * it (--table-flows 0) a quarter of the cache (at least 65536, at most the
+ * cache): the maps then hold the flows active within one drain interval. */
+uint32_t jf_config_map_flows(const struct jf_config *cfg);
+
+/* Flows of the agent's keyed cache: max_flows without the table (pcap, -r,
+ * --table-flows 0); with it only what misses the table: four times the
+ * stash (--map-flows), at least 65536 and at least max_flows minus a
+ * smaller --table-flows, at most max_flows. A full cache exports early
+ * (lack of resources), it loses nothing. */
+uint32_t jf_config_cache_flows(const struct jf_config *cfg);
+
+/* Flows of the kernel's persistent table: --table-flows, else max_flows
+ * (0: the table is off). */
+uint32_t jf_config_table_flows(const struct jf_config *cfg);
+
+/* With no --max-flows: flows from the machine's memory (MemTotal bytes),
+ * docs/scale.md: MemTotal / 64 at 260 bytes a flow, clamped to
+ * [131072, 16777216]. */
+uint32_t jf_config_default_max_flows(uint64_t mem_total);
+
+/* Memory the flow state will take (kernel maps and table, agent cache and
+ * table shadow), for cfg as given; with pcap only the cache. */
+uint64_t jf_config_flow_memory(const struct jf_config *cfg);
+
+/* Fills max_flows when 0 and refuses sizes the machine cannot hold:
+ * 0, or -1 with a one-line reason naming the options in err. mem_total and
+ * mem_avail: /proc/meminfo's MemTotal and MemAvailable in bytes. */
+int jf_config_size(struct jf_config *cfg, uint64_t mem_total, uint64_t mem_avail,
+		   char *err, unsigned long errlen);
+
+/* The one memory rule: the flow state of cfg (jf_config_flow_memory) must
+ * fit in mem_avail bytes; else -1 and a one-line reason naming the sizes
+ * and the option to lower. Start-up checks (src/preflight.c) apply it again
+ * with the memory cgroup's room. */
+int jf_config_check_memory(const struct jf_config *cfg, uint64_t mem_avail, char *err,
+			   unsigned long errlen);
+
+/* MemTotal and MemAvailable from /proc/meminfo; 0 or -errno. */
+int jf_config_meminfo(uint64_t *total, uint64_t *avail);
+
+/* Read the configuration file at path into cfg; errors as one line
+ * "jflowd: config PATH:LINE: what is wrong" to errout. 0 or -1. */
+int jf_config_read_file(struct jf_config *cfg, const char *path, FILE *errout);
+
+/* Parse a configuration file and then the command line (which overrides
+ * it). Returns 0 to run, 1 when --help/--version was printed, or -1 after
+ * printing a one-line error to stderr. */
+int jf_config_load(struct jf_config *cfg, int argc, char **argv);
+
+/* Reload: the same parse from defaults (the file again, then the same
+ * command line), with the one-line error in err instead of on stderr.
+ * 0 or -1. */
+int jf_config_reload(struct jf_config *cfg, int argc, char **argv, char *err, size_t errlen);
+
+/* "idle=15,active=60,fin=2" into cfg; 0 or -1 with err filled. */
+int jf_config_parse_timeouts(struct jf_config *cfg, const char *spec,
+			     char *err, unsigned long errlen);
+
+void jf_config_usage(FILE *out);
+
+#endif

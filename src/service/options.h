@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The option table: every option's long and short name, its setter and its
+ * help, read by the command line, the configuration file and --help. */
+#ifndef JFLOWD_OPTIONS_H
+#define JFLOWD_OPTIONS_H
+
+#include <stdio.h>
+#include "service/config.h"
+
+#define JF_OPT_ERRLEN 512
+
+/* A setter parses val into cfg: 0, or -1 with a one-line reason in err
+ * (JF_OPT_ERRLEN bytes). */
+typedef int (*jf_opt_setter)(struct jf_config *cfg, const char *val, char *err);
+
+/* Lists that a command line replaces rather than extends (the file's
+ * interfaces or collectors give way to those of -i or -n). */
+enum jf_opt_list {
+	JF_OPT_LIST_NONE = 0,
+	JF_OPT_LIST_IFACES,
+	JF_OPT_LIST_COLLECTORS,
+};
+
+struct jf_opt {
+	const char *name;
+	int short_opt;		/* 0: long only */
+	int has_arg;
+	jf_opt_setter set;	/* NULL: handled by the reader (-c, -h, -V) */
+	const char *arg;
+	const char *help;
+	enum jf_opt_list list;
+};
+
+enum { JF_OPT_HELP = 'h', JF_OPT_VERSION = 'V', JF_OPT_CONFIG = 'c' };
+
+extern const struct jf_opt jf_opts[];
+extern const size_t jf_n_opts;
+
+/* The option of that long name, or NULL. */
+const struct jf_opt *jf_opt_find(const char *name);
+
+#endif

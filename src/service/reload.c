@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Reload: the configuration read again, checked whole, then applied in an
+ * order where every step that can fail comes before any that changes
+ * something, so a bad configuration leaves the agent as it was. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "export/exporter.h"
+#include "flow/flow_cache.h"
+#include "log.h"
+#include "meter/meter.h"
+#include "meter/mirror.h"
+#include "service/reload.h"
+
+static void read_ifalias(const char *ifname, char *out, size_t n)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(out, n, "%s", ifname);
+	snprintf(path, sizeof(path), "/sys/class/net/%s/ifalias", ifname);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (fgets(out, (int)n, f)) {
+		out[strcspn(out, "\n")] = '\0';
+		if (!*out)
+			snprintf(out, n, "%s", ifname);
+	}
+	fclose(f);
+}
+
+void jf_reload_announce_iface(struct jf_exporter *exp, uint32_t ifindex, const char *name)
+{
+	char descr[64];
+
+	read_ifalias(name, descr, sizeof(descr));
+	jf_exporter_add_ifname(exp, ifindex, name, descr);
+}
+
+void jf_reload_announce_ifaces(const struct jf_config *cfg, struct jf_meter *meter,
+			       struct jf_exporter *exp)
+{
+	int i;
+
+	jf_exporter_clear_ifnames(exp);
+	for (i = 0; i < cfg->n_ifaces; i++)
+		jf_reload_announce_iface(exp, jf_meter_ifindex(meter, i), cfg->ifaces[i]);
+	jf_mirror_add_ifnames(cfg->if_maps, cfg->n_if_maps, exp);
+}
+
+static bool same_ifaces(const struct jf_config *o, const struct jf_config *n);
+
+static bool same_maps(const struct jf_config *o, const struct jf_config *n)
+{
+	const struct jf_if_map *a, *b;
+	int i;
+
+	if (o->n_if_maps != n->n_if_maps)
+		return false;
+	for (i = 0; i < o->n_if_maps; i++) {
+		a = &o->if_maps[i];
+		b = &n->if_maps[i];
+		if (a->kind != b->kind || memcmp(a->mac, b->mac, sizeof(a->mac)) ||
+		    a->vlan != b->vlan || a->index != b->index || strcmp(a->name, b->name) ||
+		    strcmp(a->descr, b->descr))
+			return false;
+	}
+	return true;
+}
+
+static uint8_t dir_of(const struct jf_config *c, int i)
+{
+	return c->iface_dir[i] ? c->iface_dir[i] : JF_DIR_IN;
+}
+
+/* The direction of interface name in c, or 0 when c does not meter it. */
+static uint8_t dir_by_name(const struct jf_config *c, const char *name)
+{
+	int i;
+
+	for (i = 0; i < c->n_ifaces; i++)
+		if (!strcmp(c->ifaces[i], name))
+			return dir_of(c, i);
+	return 0;
+}
+
+/* Egress metering (the TC program, IFACE:out or :both) is attached once,
+ * at start: a reload may add and remove ingress-only interfaces, but not
+ * change a direction nor add or remove an egress one. A mirror port's
+ * interfaces are promiscuous from the start: they stay as they are. */
+static int fixed_ifaces(const struct jf_config *o, const struct jf_config *n, char *msg,
+			size_t msglen)
+{
+	const char *name = NULL;
+	uint8_t od, nd;
+	int i;
+
+	for (i = 0; i < n->n_ifaces && !name; i++) {
+		od = dir_by_name(o, n->ifaces[i]);
+		nd = dir_of(n, i);
+		if ((od && od != nd) || (!od && (nd & JF_DIR_OUT)))
+			name = n->ifaces[i];
+	}
+	for (i = 0; i < o->n_ifaces && !name; i++)
+		if (!dir_by_name(n, o->ifaces[i]) && (dir_of(o, i) & JF_DIR_OUT))
+			name = o->ifaces[i];
+	if (name) {
+		snprintf(msg, msglen, "reload refused: the direction of %s (IFACE:in|:out|:both) "
+			 "and the set of egress interfaces cannot change without a restart; "
+			 "nothing changed", name);
+		return -EINVAL;
+	}
+	if (o->mirror && !same_ifaces(o, n)) {
+		snprintf(msg, msglen, "reload refused: the interfaces of a mirror port cannot "
+			 "change without a restart; nothing changed");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Options fixed for the life of the process: the meter's program and
+ * maps, the cache's memory, the identity and framing of the export
+ * streams, the privileges and the control socket. */
+static int fixed_option(const struct jf_config *o, const struct jf_config *n, char *msg,
+			size_t msglen)
+{
+	const char *what = NULL;
+
+	if (o->mode != n->mode)
+		what = "mode";
+	else if (o->mirror != n->mirror)
+		what = "mirror";
+	else if (o->route_lookup != n->route_lookup)
+		what = "route-lookup";
+	else if (o->vlan_offload != n->vlan_offload)
+		what = "vlan-offload";
+	else if (!same_maps(o, n))
+		what = "map-mac/map-vlan";
+	else if (o->max_flows != n->max_flows)
+		what = "max-flows";
+	else if (jf_config_map_flows(o) != jf_config_map_flows(n))
+		what = "map-flows";
+	else if (o->quiesce != n->quiesce)
+		what = "quiesce";
+	else if (o->observation_domain != n->observation_domain)
+		what = "observation-domain";
+	else if (o->mtu != n->mtu)
+		what = "mtu";
+	else if (strcmp(o->source_addr, n->source_addr))
+		what = "source";
+	else if (o->ipfix_sequence != n->ipfix_sequence)
+		what = "ipfix-sequence";
+	else if (o->tcp_buffer != n->tcp_buffer)
+		what = "tcp-buffer";
+	else if (strcmp(o->user, n->user))
+		what = "user";
+	else if (strcmp(o->control_socket, n->control_socket))
+		what = "control-socket";
+	if (!what)
+		return 0;
+	snprintf(msg, msglen, "reload refused: %s cannot change without a restart; "
+		 "nothing changed", what);
+	return -EINVAL;
+}
+
+static bool same_ifaces(const struct jf_config *o, const struct jf_config *n)
+{
+	int i;
+
+	if (o->n_ifaces != n->n_ifaces)
+		return false;
+	for (i = 0; i < o->n_ifaces; i++)
+		if (strcmp(o->ifaces[i], n->ifaces[i]) || dir_of(o, i) != dir_of(n, i))
+			return false;
+	return true;
+}
+
+static int count_new(const struct jf_config *from, const struct jf_config *to)
+{
+	int i, j, n = 0;
+
+	for (i = 0; i < to->n_collectors; i++) {
+		for (j = 0; j < from->n_collectors; j++)
+			if (!strcmp(to->collector_urls[i], from->collector_urls[j]))
+				break;
+		n += j == from->n_collectors;
+	}
+	return n;
+}
+
+int jf_reload(struct jf_reload_target *t, uint64_t cache_ms, uint64_t now_ms, char *msg,
+	      size_t msglen)
+{
+	struct jf_config *o = t->cfg, *n;
+	struct jf_exporter_params ep;
+	char err[512];
+	bool ifaces_change, rate_change;
+	size_t flushed = 0;
+	int rc = 0, added, removed;
+
+	n = malloc(sizeof(*n));
+	if (!n) {
+		snprintf(msg, msglen, "reload failed: out of memory; nothing changed");
+		return -ENOMEM;
+	}
+	/* 1. Everything that can fail, before any change. */
+	if (jf_config_reload(n, t->argc, t->argv, err, sizeof(err))) {
+		snprintf(msg, msglen, "reload failed: %s; nothing changed", err);
+		rc = -EINVAL;
+		goto out;
+	}
+	rc = fixed_option(o, n, msg, msglen);
+	if (!rc)
+		rc = fixed_ifaces(o, n, msg, msglen);
+	if (rc)
+		goto out;
+	rate_change = o->sample_rate != n->sample_rate;
+	jf_config_exporter_params(n, false, &ep);
+	if (jf_exporter_stage(t->exp, &ep, err, sizeof(err))) {
+		snprintf(msg, msglen, "reload failed: %s; nothing changed", err);
+		rc = -EINVAL;
+		goto out;
+	}
+	ifaces_change = !same_ifaces(o, n);
+	if (ifaces_change) {
+		struct jf_meter_params mp;
+
+		jf_config_meter_params(n, &mp);
+		rc = jf_meter_set_ifaces(t->meter, &mp, err, sizeof(err));
+		if (rc) {
+			jf_exporter_unstage(t->exp);
+			snprintf(msg, msglen, "reload failed: %s; nothing changed", err);
+			goto out;
+		}
+	}
+
+	/* 2. The changes, none of which can fail but the meter's drain. A
+	 * new rate: every flow metered at the old one leaves now, announced
+	 * by the old options, to the old collectors; a sampled count cannot
+	 * mix two rates. The new options go out (apply) before the first
+	 * packet metered at the new rate is drained (the next tick). */
+	if (rate_change) {
+		rc = jf_meter_set_sample_rate(t->meter, n->sample_rate, cache_ms);
+		if (rc) {
+			jf_exporter_unstage(t->exp);
+			snprintf(msg, msglen, "reload failed: the meter's drain: %s", strerror(-rc));
+			goto out;
+		}
+		flushed = jf_meter_flush(t->meter, cache_ms, JF_END_FORCED);
+		flushed += jf_cache_flush(t->cache, JF_END_FORCED);
+		jf_exporter_flush(t->exp, now_ms);
+	}
+	if (ifaces_change)
+		jf_reload_announce_ifaces(n, t->meter, t->exp);
+	added = count_new(o, n);
+	removed = count_new(n, o);
+	jf_exporter_apply(t->exp, &ep, now_ms, t->drain_ms);
+	jf_cache_set_timeouts(t->cache, n->idle_ms, n->active_ms, n->fin_ms);
+	jf_meter_set_timeouts(t->meter, n->idle_ms, n->active_ms, n->fin_ms);
+	jf_log_level = n->verbosity;
+
+	snprintf(msg, msglen, "reloaded: %d collectors (%d added, %d removed), sampling 1 in %u%s, "
+		 "timeouts idle=%.3f,active=%.3f,fin=%.3f, %d interfaces%s",
+		 n->n_collectors, added, removed, n->sample_rate,
+		 rate_change ? " (changed)" : "", n->idle_ms / 1000.0, n->active_ms / 1000.0,
+		 n->fin_ms / 1000.0, n->n_ifaces, ifaces_change ? " (changed)" : "");
+	if (rate_change)
+		log_info("sampling 1 in %u -> 1 in %u: %zu flows metered at the old rate exported",
+			 o->sample_rate, n->sample_rate, flushed);
+	*o = *n;
+out:
+	free(n);
+	return rc;
+}

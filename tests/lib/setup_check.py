@@ -1,0 +1,114 @@
+#!/usr/bin/python3
+"""Every command a test asks for (need_cmd in tests/ and scripts/) must come
+from a package that scripts/setup installs, from a package those depend on,
+or from an Essential package: a fresh machine has only those. A command
+installed by hand makes the suite pass here and skip (fail) elsewhere.
+
+usage: setup_check.py SRC_DIR"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+
+def setup_packages(src):
+    text = open(os.path.join(src, "scripts", "setup")).read()
+    m = re.search(r"^PKGS=\((.*?)^\)", text, re.S | re.M)
+    if not m:
+        sys.exit("setup_check: no PKGS=( ... ) list in scripts/setup")
+    words = []
+    for line in m.group(1).splitlines():
+        words += line.split("#", 1)[0].split()
+    return set(words)
+
+
+def needed_commands(src):
+    cmds = {}
+    for top in ("tests", "scripts"):
+        for root, _, files in os.walk(os.path.join(src, top)):
+            for f in files:
+                path = os.path.join(root, f)
+                try:
+                    text = open(path, errors="replace").read()
+                except OSError:
+                    continue
+                if not (f.endswith(".sh") or re.match(r"#!.*\b(ba)?sh\b", text)):
+                    continue
+                # need_cmd as a command: at the start of a line or after ; && ||
+                for m in re.finditer(r"(?:^|[;&|])[ \t]*need_cmd((?:[ \t]+[A-Za-z0-9_.+-]+)+)",
+                                     text, re.M):
+                    for c in m.group(1).split():
+                        cmds.setdefault(c, os.path.relpath(path, src))
+    cmds.pop("need_cmd", None)
+    return cmds
+
+
+def owner(path):
+    for p in (path, os.path.realpath(path)):
+        for cand in (p, p[4:] if p.startswith("/usr/") else "/usr" + p):
+            r = subprocess.run(["dpkg", "-S", cand], capture_output=True, text=True)
+            if r.returncode == 0 and r.stdout:
+                return r.stdout.split(":", 1)[0].split(",")[0].strip()
+    return None
+
+
+def closure(pkgs):
+    """The packages of pkgs and everything they depend on, recursively."""
+    r = subprocess.run(["apt-cache", "depends", "--recurse", "--no-recommends",
+                        "--no-suggests", "--no-conflicts", "--no-breaks",
+                        "--no-replaces", "--no-enhances"] + sorted(pkgs),
+                       capture_output=True, text=True)
+    out = set(pkgs)
+    for line in r.stdout.splitlines():
+        line = line.strip()
+        if line.startswith(("Depends:", "PreDepends:")):
+            out.add(line.split()[1].strip("<>").split(":")[0])
+        elif line and not line.startswith(("|", "Depends", "PreDepends")) and ":" not in line:
+            out.add(line)
+    return out
+
+
+def essential(pkg):
+    r = subprocess.run(["dpkg-query", "-W", "-f=${Essential}", pkg],
+                       capture_output=True, text=True)
+    return r.stdout.strip() == "yes"
+
+
+def main():
+    src = sys.argv[1] if len(sys.argv) > 1 else "."
+    pkgs = setup_packages(src)
+    cmds = needed_commands(src)
+    if not cmds:
+        sys.exit("setup_check: found no need_cmd in tests/ or scripts/ (the check reads nothing)")
+    deps = None
+    bad = []
+    for c, where in sorted(cmds.items()):
+        path = shutil.which(c)
+        if not path:
+            bad.append(f"{c} (asked for in {where}) is not installed: add its Debian "
+                       "package to PKGS in scripts/setup")
+            continue
+        pkg = owner(path)
+        if pkg is None:
+            bad.append(f"{c} ({path}, asked for in {where}) belongs to no Debian package: "
+                       "a fresh machine does not have it")
+            continue
+        if pkg in pkgs or essential(pkg):
+            continue
+        if deps is None:
+            deps = closure(pkgs)
+        if pkg not in deps:
+            bad.append(f"{c} (asked for in {where}) comes from package {pkg}, which "
+                       "scripts/setup does not install, nor any package it installs "
+                       "depends on: add it to PKGS")
+    for b in bad:
+        print("FAIL: " + b)
+    if bad:
+        return 1
+    print(f"setup_check: {len(cmds)} commands the tests need, each from scripts/setup's "
+          f"{len(pkgs)} packages or their dependencies")
+    return 0
+
+
+sys.exit(main())
