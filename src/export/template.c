@@ -275,7 +275,37 @@ static void put_flow_field(uint8_t *p, uint16_t ie, unsigned len, const struct j
 	case IE_LAST_SWITCHED:
 		jf_put_be(p, jf_uptime_ms(r->last_ms, ctx), len);
 		break;
-	default:	/* AS numbers, BGP next hops: not known here */
+	case IE_BGP_SRC_AS:
+		jf_put_be(p, r->bgp.src_as, len);
+		break;
+	case IE_BGP_DST_AS:
+		jf_put_be(p, r->bgp.dst_as, len);
+		break;
+	case IE_BGP_PREV_ADJACENT_AS:
+		jf_put_be(p, r->bgp.prev_adj_as, len);
+		break;
+	case IE_BGP_NEXT_ADJACENT_AS:
+		jf_put_be(p, r->bgp.next_adj_as, len);
+		break;
+	case IE_BGP_NEXT_HOP_IPV4:
+	case IE_BGP_NEXT_HOP_IPV6:
+		put_addr(p, r->bgp.next_hop, len);
+		break;
+	case IE_POST_NAT_SRC_IPV4:
+	case IE_POST_NAT_SRC_IPV6:
+		put_addr(p, r->nat.src, len);
+		break;
+	case IE_POST_NAT_DST_IPV4:
+	case IE_POST_NAT_DST_IPV6:
+		put_addr(p, r->nat.dst, len);
+		break;
+	case IE_POST_NAPT_SRC_PORT:
+		jf_put_be(p, r->nat.sport, len);
+		break;
+	case IE_POST_NAPT_DST_PORT:
+		jf_put_be(p, r->nat.dport, len);
+		break;
+	default:	/* not known here */
 		memset(p, 0, len);
 		break;
 	}

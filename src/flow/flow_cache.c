@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "jflowd/parse.h"
 #include "jflowd/table.h"	/* jf_key_equal: the program's own compare */
+#include "flow/enrich.h"
 #include "flow/flow_cache.h"
 #include "log.h"
 #include "flow/flow_hash.h"
@@ -30,6 +31,7 @@ struct slot {
 	/* second cache line */
 	uint32_t chain;			/* next slot in the bucket, or NIL */
 	uint8_t on_fin;
+	uint8_t pending;		/* a per-flow lookup has not answered */
 	uint64_t updated_ms;		/* cache time of last update: idle timeout */
 	struct jf_flow f;		/* the flow so far */
 } __attribute__((aligned(64)));
@@ -71,6 +73,10 @@ struct jf_flow_cache {
 	void *route_arg;
 	struct jf_route *routes;	/* per slot, beside the slots: only
 					 * router mode pays for it */
+	struct jf_enrich *enrich;	/* lookups beyond the route; NULL: none */
+	uint8_t *info;			/* their answers, per slot */
+	uint32_t *pending;		/* slots whose lookups have not answered */
+	size_t n_pending, cap_pending;
 };
 
 size_t jf_cache_bytes_per_flow(void)
@@ -83,7 +89,8 @@ size_t jf_cache_bytes_per_flow(void)
 
 size_t jf_cache_slot_bytes(const struct jf_flow_cache *c)
 {
-	return jf_cache_bytes_per_flow() + (c->routes ? sizeof(*c->routes) : 0);
+	return jf_cache_bytes_per_flow() + (c->routes ? sizeof(*c->routes) : 0) +
+	       jf_enrich_info_bytes(c->enrich);
 }
 
 /* The links of slot i on list l. */
@@ -198,6 +205,8 @@ void jf_cache_free(struct jf_flow_cache *c)
 	if (c->cold)
 		munmap(c->cold, c->cold_len);
 	free(c->routes);
+	free(c->info);
+	free(c->pending);
 	free(c->buckets);
 	free(c);
 }
@@ -212,6 +221,84 @@ int jf_cache_set_route_fn(struct jf_flow_cache *c, jf_route_fn fn, void *arg)
 	c->route_fn = fn;
 	c->route_arg = arg;
 	return 0;
+}
+
+int jf_cache_set_enrich(struct jf_flow_cache *c, struct jf_enrich *e)
+{
+	size_t bytes = jf_enrich_info_bytes(e);
+
+	if (!bytes) {
+		c->enrich = NULL;
+		return 0;
+	}
+	if (!c->info) {
+		c->info = calloc(c->p.max_flows, bytes);
+		if (!c->info)
+			return -ENOMEM;
+	}
+	c->enrich = e;
+	return 0;
+}
+
+struct jf_enrich *jf_cache_get_enrich(const struct jf_flow_cache *c)
+{
+	return c->enrich;
+}
+
+static void *info_of(const struct jf_flow_cache *c, uint32_t i)
+{
+	return c->info + (size_t)i * c->enrich->info_bytes;
+}
+
+static const struct jf_route *route_at(const struct jf_flow_cache *c, uint32_t i)
+{
+	static const struct jf_route none;
+
+	return c->route_fn ? &c->routes[i] : &none;
+}
+
+/* A new flow in slot i: its lookups beyond the route; one that has not
+ * answered is asked again at each expiry run (jf_cache_expire). */
+static void enrich_new(struct jf_flow_cache *c, uint32_t i)
+{
+	struct slot *s = &c->slots[i];
+
+	memset(info_of(c, i), 0, c->enrich->info_bytes);
+	s->pending = !jf_enrich_first(c->enrich, &s->key, route_at(c, i), info_of(c, i));
+	if (!s->pending)
+		return;
+	if (c->n_pending == c->cap_pending) {
+		size_t cap = c->cap_pending ? 2 * c->cap_pending : 1024;
+		uint32_t *p = realloc(c->pending, cap * sizeof(*p));
+
+		if (!p) {	/* asked again only when its record leaves */
+			return;
+		}
+		c->pending = p;
+		c->cap_pending = cap;
+	}
+	c->pending[c->n_pending++] = i;
+}
+
+/* Ask again every flow whose lookups have not answered. A slot freed and
+ * taken by another flow since is asked as that flow (harmless: its own
+ * entry is in the list too if it is pending). */
+static void enrich_retry_pending(struct jf_flow_cache *c)
+{
+	size_t k, n = 0;
+
+	for (k = 0; k < c->n_pending; k++) {
+		uint32_t i = c->pending[k];
+		struct slot *s = &c->slots[i];
+
+		if (!s->pending)
+			continue;
+		if (jf_enrich_retry(c->enrich, &s->key, route_at(c, i), info_of(c, i), false))
+			s->pending = 0;
+		else
+			c->pending[n++] = i;
+	}
+	c->n_pending = n;
 }
 
 void jf_cache_get_hooks(const struct jf_flow_cache *c, jf_emit_fn *emit, void **emit_arg,
@@ -250,6 +337,8 @@ static void record_of(const struct jf_flow_cache *c, uint32_t i, enum jf_end_rea
 	rec->egress_ifindex = 0;
 	memset(rec->next_hop, 0, sizeof(rec->next_hop));
 	rec->src_mask = rec->dst_mask = rec->fwd_status = 0;
+	memset(&rec->bgp, 0, sizeof(rec->bgp));
+	memset(&rec->nat, 0, sizeof(rec->nat));
 	if (c->route_fn) {
 		const struct jf_route *r = &c->routes[i];
 
@@ -268,6 +357,8 @@ static void record_of(const struct jf_flow_cache *c, uint32_t i, enum jf_end_rea
 		rec->egress_ifindex = s->key.ifindex;
 		rec->key.ifindex = 0;
 	}
+	if (c->enrich)
+		jf_enrich_apply(c->enrich, info_of(c, i), rec);
 }
 
 static void count_expired(struct jf_flow_cache *c, uint32_t i, enum jf_end_reason why)
@@ -282,6 +373,18 @@ static void count_expired(struct jf_flow_cache *c, uint32_t i, enum jf_end_reaso
 	c->st.exported_octets += s->f.octets;
 }
 
+/* A flow whose lookups have not answered: the last ask, its record
+ * leaves now. */
+static void last_ask(struct jf_flow_cache *c, uint32_t i)
+{
+	struct slot *s = &c->slots[i];
+
+	if (!s->pending)
+		return;
+	jf_enrich_retry(c->enrich, &s->key, route_at(c, i), info_of(c, i), true);
+	s->pending = 0;
+}
+
 /* Hand the flow to the exporter and free its slot. */
 static void expire_slot(struct jf_flow_cache *c, uint32_t i, enum jf_end_reason why)
 {
@@ -289,6 +392,7 @@ static void expire_slot(struct jf_flow_cache *c, uint32_t i, enum jf_end_reason 
 	uint32_t *pp = &c->buckets[s->hash & c->mask];
 	struct jf_record rec;
 
+	last_ask(c, i);
 	record_of(c, i, why, &rec);
 	while (*pp != i)
 		pp = &c->slots[*pp].chain;
@@ -349,11 +453,14 @@ update_hashed(struct jf_flow_cache *c, const struct jf_key *key,
 		c->cold[i].created_ms = now_ms;
 		s->updated_ms = now_ms;
 		s->on_fin = 0;
+		s->pending = 0;
 		s->f = *u;
 		list_push_tail(c, L_IDLE, i);
 		list_push_tail(c, L_ACTIVE, i);
 		if (c->route_fn)
 			c->route_fn(key, &c->routes[i], c->route_arg);
+		if (c->enrich)
+			enrich_new(c, i);
 		c->st.flows++;
 		c->st.created++;
 	} else {
@@ -498,6 +605,8 @@ size_t jf_cache_expire(struct jf_flow_cache *c, uint64_t now_ms)
 	size_t n = 0, k;
 	uint32_t i;
 
+	if (c->n_pending)
+		enrich_retry_pending(c);
 	if (now_ms < c->next_due)
 		return 0;
 	for (k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
@@ -542,6 +651,7 @@ size_t jf_cache_flush(struct jf_flow_cache *c, enum jf_end_reason reason)
 			__builtin_prefetch((const char *)&c->slots[nn] + 64);
 			__builtin_prefetch(&c->cold[nn]);
 		}
+		last_ask(c, i);
 		record_of(c, i, reason, &rec);
 		count_expired(c, i, reason);
 		if (c->emit)
@@ -553,6 +663,7 @@ size_t jf_cache_flush(struct jf_flow_cache *c, enum jf_end_reason reason)
 		c->lists[l].head = c->lists[l].tail = NIL;
 	c->free_head = NIL;
 	c->next_unused = 0;
+	c->n_pending = 0;
 	return n;
 }
 

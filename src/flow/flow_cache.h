@@ -34,6 +34,14 @@ void jf_cache_free(struct jf_flow_cache *c);
 typedef void (*jf_route_fn)(const struct jf_key *key, struct jf_route *out, void *arg);
 int jf_cache_set_route_fn(struct jf_flow_cache *c, jf_route_fn fn, void *arg);
 
+/* The per-flow lookups beyond the route (src/flow/enrich.h): asked when a
+ * flow enters, again at each jf_cache_expire while they have not
+ * answered; answers kept per slot (e NULL or with no part: none). The XDP
+ * meter's table takes the same set (jf_cache_get_enrich). 0 or -ENOMEM. */
+struct jf_enrich;
+int jf_cache_set_enrich(struct jf_flow_cache *c, struct jf_enrich *e);
+struct jf_enrich *jf_cache_get_enrich(const struct jf_flow_cache *c);
+
 /* Where the cache's flows go and router mode's lookup (NULL: none): the
  * XDP meter's table expires its own flows and hands them to the same. */
 void jf_cache_get_hooks(const struct jf_flow_cache *c, jf_emit_fn *emit, void **emit_arg,

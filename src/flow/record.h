@@ -57,6 +57,30 @@ static inline struct jf_flow jf_flow_packet(uint32_t octets, uint8_t tcp_flags, 
 	return f;
 }
 
+/* What the router's BGP says of a flow's route (src/flow/enrich.h): its
+ * lookup fills it once per flow. 0 everywhere: no BGP route (locally
+ * originated, connected, unknown), as Juniper sends it. */
+struct jf_bgp_info {
+	uint32_t src_as;		/* IE 16: origin AS of the source's route */
+	uint32_t dst_as;		/* IE 17: origin AS of the destination's route */
+	uint32_t prev_adj_as;		/* IE 129: first AS of the source's path */
+	uint32_t next_adj_as;		/* IE 128: first AS of the destination's path */
+	uint32_t next_hop[4];		/* IE 18/63: BGP next hop, network order */
+};
+
+/* A flow's translation, from conntrack (src/flow/enrich.h): the other
+ * side of the NAT, as IE 225-228 and 281/282 carry it. Without a
+ * translation these are the flow's own addresses and ports (a record
+ * may choose 0 instead). */
+struct jf_nat_info {
+	uint32_t src[4];		/* IE 225/281, network order */
+	uint32_t dst[4];		/* IE 226/282 */
+	uint16_t sport;			/* IE 227, host order */
+	uint16_t dport;			/* IE 228 */
+	uint8_t translated;		/* conntrack had a translation for it */
+	uint8_t pad[3];
+};
+
 /* An expired flow. Its counters are members of their own (r->packets)
  * and, as a whole, r->flow: the kernel's struct_group() idiom. */
 struct jf_record {
@@ -74,6 +98,8 @@ struct jf_record {
 	uint8_t dst_mask;		/* IE 13/30 */
 	uint8_t fwd_status;		/* IE 89, RFC 7270; 0: unknown */
 	uint8_t direction;		/* IE 61: 0 ingress, 1 egress */
+	struct jf_bgp_info bgp;		/* per-flow lookups beyond the route: */
+	struct jf_nat_info nat;		/* zero unless they are configured */
 };
 
 /* forwardingStatus (RFC 7270): status in bits 7-6, reason below. */

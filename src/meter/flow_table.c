@@ -9,6 +9,7 @@
 #define JF_TABLE_SLOT(ctx, idx) (&((struct jf_slot *)(ctx))[idx])
 #define JF_TABLE_COLD(ctx, n, idx) (&((struct jf_slot_cold *)((struct jf_slot *)(ctx) + (n)))[idx])
 #include "meter/flow_table.h"
+#include "flow/enrich.h"
 #include "flow/nexthop_pool.h"
 #include "jflowd/parse.h"
 
@@ -23,6 +24,7 @@
 #define SH_CONT 0x04	/* a record was exported: the next starts at first_ms */
 #define SH_FIN 0x08	/* FIN/RST seen at fin_ms: lingering */
 #define SH_MARKED 0x10	/* marked by us, final read not done yet */
+#define SH_PENDING 0x20	/* a per-flow lookup (src/flow/enrich.h) has not answered */
 
 /* Per slot, what a flow record needs beyond the slot itself. Times are
  * agent monotonic ms modulo 2^32: every difference taken is below a
@@ -69,6 +71,8 @@ struct jf_table {
 	void *route_arg;
 	struct slot_route *routes;	/* per slot; router mode only */
 	struct jf_nh_pool *nh;		/* their next hops */
+	struct jf_enrich *enrich;	/* lookups beyond the route; NULL: none */
+	uint8_t *info;			/* their answers, enrich->info_bytes a slot */
 	uint32_t idle_ms, active_ms, fin_ms;
 	int64_t mono_to_real_ns;
 	uint64_t now_ms;		/* of the last pass or flush */
@@ -108,6 +112,7 @@ void jf_table_free(struct jf_table *t)
 	free(t->victims);
 	free(t->routes);
 	jf_nh_pool_free(t->nh);
+	free(t->info);
 	free(t);
 }
 
@@ -130,6 +135,28 @@ int jf_table_set_export(struct jf_table *t, jf_emit_fn emit, void *emit_arg, jf_
 	t->route_fn = route;
 	t->route_arg = route_arg;
 	return 0;
+}
+
+int jf_table_set_enrich(struct jf_table *t, struct jf_enrich *e)
+{
+	size_t bytes = jf_enrich_info_bytes(e);
+
+	if (!bytes) {
+		t->enrich = NULL;
+		return 0;
+	}
+	if (!t->info) {
+		t->info = calloc(t->nslots, bytes);
+		if (!t->info)
+			return -ENOMEM;
+	}
+	t->enrich = e;
+	return 0;
+}
+
+static void *info_of(const struct jf_table *t, uint32_t i)
+{
+	return t->info + (size_t)i * t->enrich->info_bytes;
 }
 
 void jf_table_set_timeouts(struct jf_table *t, uint32_t idle_ms, uint32_t active_ms,
@@ -197,6 +224,45 @@ static void fill_record(const struct jf_table *t, uint32_t i, const struct jf_co
 		rec->egress_ifindex = rec->key.ifindex;
 		rec->key.ifindex = 0;
 	}
+	if (t->enrich)
+		jf_enrich_apply(t->enrich, info_of(t, i), rec);
+}
+
+static void route_of(const struct jf_table *t, uint32_t i, struct jf_route *r)
+{
+	memset(r, 0, sizeof(*r));
+	if (t->routes) {
+		const struct slot_route *sr = &t->routes[i];
+
+		r->oif = sr->oif;
+		memcpy(r->next_hop, jf_nh_pool_get(t->nh, sr->nh), sizeof(r->next_hop));
+		r->src_len = sr->src_len;
+		r->dst_len = sr->dst_len;
+		r->fwd_status = sr->fwd_status;
+	}
+}
+
+/* The per-flow lookups of slot i: first (a new flow) or again (one that
+ * had not answered; last: its first record is leaving). */
+static void enrich_slot(struct jf_table *t, uint32_t i, bool first, bool last)
+{
+	struct shadow *sh = &t->sh[i];
+	struct jf_route r;
+	struct jf_key k;
+	bool done;
+
+	jf_slot_get_key(&t->slots[i], &t->cold[i], &k);
+	route_of(t, i, &r);
+	if (first) {
+		memset(info_of(t, i), 0, t->enrich->info_bytes);
+		done = jf_enrich_first(t->enrich, &k, &r, info_of(t, i));
+	} else {
+		done = jf_enrich_retry(t->enrich, &k, &r, info_of(t, i), last);
+	}
+	if (done)
+		sh->flags &= (uint8_t)~SH_PENDING;
+	else
+		sh->flags |= SH_PENDING;
 }
 
 /* Export what slot i gained since its last export (nothing: no record).
@@ -210,6 +276,8 @@ static bool export_slot(struct jf_table *t, uint32_t i, const struct jf_counters
 	sh->flags &= (uint8_t)~SH_OPEN;
 	if (c->packets == sh->exp_packets)
 		return false;
+	if (sh->flags & SH_PENDING)
+		enrich_slot(t, i, false, true);
 	fill_record(t, i, c, why, &rec);
 	sh->exp_packets = c->packets;
 	sh->exp_octets = c->octets;
@@ -257,8 +325,12 @@ static bool observe(struct jf_table *t, uint32_t i, uint32_t now32, struct jf_co
 			jf_slot_get_key(&t->slots[i], &t->cold[i], &k);
 			route_lookup(t, i, &k);
 		}
+		if (t->enrich)
+			enrich_slot(t, i, true, false);
 		moved = true;
 	} else {
+		if (sh->flags & SH_PENDING)
+			enrich_slot(t, i, false, false);
 		moved = (uint32_t)c->packets != sh->read_lo;
 	}
 	if (!moved)
@@ -378,6 +450,8 @@ static void release(struct jf_table *t, uint32_t i, jf_table_fn fn, void *arg)
 	memset(&t->sh[i], 0, sizeof(t->sh[i]));
 	if (t->routes)
 		memset(&t->routes[i], 0, sizeof(t->routes[i]));
+	if (t->enrich)
+		memset(info_of(t, i), 0, t->enrich->info_bytes);
 	/* A racing insert that took the successor meanwhile at worst gives
 	 * a flow a second slot (two records), never loses a packet. */
 	if (__atomic_load_n(&t->slots[next].state, __ATOMIC_ACQUIRE) == JF_SLOT_EMPTY)
@@ -595,7 +669,8 @@ void jf_table_foreach(const struct jf_table *t, jf_visit_fn visit, void *arg)
 size_t jf_table_agent_bytes(const struct jf_table *t)
 {
 	return (size_t)t->nslots * sizeof(*t->sh) + jf_table_batch_bytes(t->nslots) +
-	       (t->routes ? (size_t)t->nslots * sizeof(*t->routes) + jf_nh_pool_bytes(t->nh) : 0);
+	       (t->routes ? (size_t)t->nslots * sizeof(*t->routes) + jf_nh_pool_bytes(t->nh) : 0) +
+	       (t->enrich ? (size_t)t->nslots * t->enrich->info_bytes : 0);
 }
 
 void jf_table_get_stats(const struct jf_table *t, struct jf_table_stats *st)

@@ -92,6 +92,13 @@ long jf_table_remove_all(struct jf_table *t, jf_table_quiesce_fn quiesce, void *
 int jf_table_set_export(struct jf_table *t, jf_emit_fn emit, void *emit_arg, jf_route_fn route,
 			void *route_arg);
 
+/* The per-flow lookups beyond the route (src/flow/enrich.h): asked when a
+ * pass first sees a slot's flow, again at each pass while they have not
+ * answered, their answers kept per slot (allocated here; e NULL or with no
+ * part: none). 0 or -ENOMEM. */
+struct jf_enrich;
+int jf_table_set_enrich(struct jf_table *t, struct jf_enrich *e);
+
 void jf_table_set_timeouts(struct jf_table *t, uint32_t idle_ms, uint32_t active_ms,
 			   uint32_t fin_ms);
 

@@ -314,6 +314,8 @@ static int table_bind(struct jf_xdp_meter *m)
 	if (m->cache)
 		jf_cache_get_hooks(m->cache, &emit, &emit_arg, &route, &route_arg);
 	rc = jf_table_set_export(m->table, emit, emit_arg, route, route_arg);
+	if (!rc && m->cache)
+		rc = jf_table_set_enrich(m->table, jf_cache_get_enrich(m->cache));
 	if (m->st)
 		m->st->table_bytes = jf_table_agent_bytes(m->table);
 	return rc;
