@@ -190,7 +190,7 @@ static int64_t clear_table(struct ctx *c, enum tbl t)
 		return n + hash_clear(bpf_map__fd(c->pt->maps.stash128));
 	case TB_JFTABLE: {
 		const struct jf_slot *sl = c->jt_mem;
-		uint32_t i, ns = c->jt->data->table_slots;
+		uint32_t i, ns = c->jt->data->table_slots[0];
 
 		for (i = 0, n = 0; i < ns; i++)
 			n += sl[i].state == JF_SLOT_LIVE;
@@ -285,7 +285,7 @@ static int open_ctx(struct ctx *c, uint32_t n)
 	c->pt->bss->jiffy_off_ns = clk.off_ns;
 	slots = table_on(TB_JFTABLE) ? big_slots : 1024;
 	c->jt->rodata->table_on = 1;
-	c->jt->data->table_slots = slots;
+	c->jt->data->table_slots[0] = slots;
 	bpf_map__set_max_entries(c->jt->maps.flow_table, 2 * slots);	/* hot, cold lines */
 	bpf_map__set_max_entries(c->jt->maps.flows_a, slots / 16 > 1024 ? slots / 16 : 1024);
 	bpf_map__set_max_entries(c->jt->maps.flows_b, 1024);

@@ -680,7 +680,7 @@ void jf_table_get_stats(const struct jf_table *t, struct jf_table_stats *st)
 
 int jf_table_count(struct jf_table *t, const struct jf_pkt *p, uint64_t now_ns)
 {
-	return jf_table_count_slots(t->slots, t->nslots, p, now_ns) ? -ENOSPC : 0;
+	return jf_table_count_slots(t->slots, t->nslots, p, now_ns) < 0 ? -ENOSPC : 0;
 }
 
 uint32_t jf_table_slots_for(uint32_t flows)

@@ -384,7 +384,7 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
 		uint32_t slots = jf_table_slots_for(m->table_flows);
 
 		m->skel->rodata->table_on = 1;
-		m->skel->data->table_slots = slots;
+		m->skel->data->table_slots[0] = slots;
 		/* Two lines a slot: the hot lines, then the cold ones. */
 		bpf_map__set_max_entries(m->skel->maps.flow_table, 2 * slots);
 		m->table_len = (size_t)slots * JF_SLOT_BYTES;
