@@ -20,6 +20,7 @@
 #include "log.h"
 #include "meter/mirror.h"
 #include "service/privs.h"
+#include "meter/table_maker.h"
 #include "meter/tc_meter.h"
 #include "meter/vlan_offload.h"
 #include "meter/xdp_meter.h"
@@ -84,6 +85,7 @@ struct jf_xdp_meter {
 	size_t tab_len[2];
 	uint32_t tab_cur;
 	uint32_t max_slots;		/* what --max-flows allows */
+	struct jf_table_maker *maker;	/* makes the larger tables; NULL: no growth */
 	uint64_t grow_retry_ms;		/* a failed growth is tried again then */
 	uint64_t pass_ms;		/* the last table pass (emergency passes) */
 	uint32_t table_flows;		/* capacity asked for; 0: no table */
@@ -317,13 +319,12 @@ static int attach_one(struct jf_xdp_meter *m, int i, const char *name, bool gene
  * ordinary memory (docs/scale.md). */
 static int table_make(struct jf_xdp_meter *m, uint32_t e, uint32_t n)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_MMAPABLE | BPF_F_INNER_MAP);
 	size_t len = (size_t)n * JF_SLOT_BYTES;
 	void *mem;
 	int fd, rc;
 
-	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "flow_table", sizeof(uint32_t),
-			    sizeof(struct jf_slot), 2 * n, &o);
+	/* After start-up only the table maker has CAP_BPF. */
+	fd = m->maker ? jf_table_maker_make(m->maker, 2 * n) : jf_table_map_create(2 * n);
 	if (fd < 0)
 		return fd;
 	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -545,6 +546,15 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
 	if (m->table_flows) {
 		m->skel->rodata->table_on = 1;
 		m->max_slots = jf_table_slots_for(m->table_flows);
+		/* Before the load: the helper must map no table. Without it
+		 * the table starts at its largest size. */
+		if (m->max_slots > JF_TABLE_START_SLOTS) {
+			m->maker = jf_table_maker_start(2 * m->max_slots);
+			if (!m->maker)
+				log_warn("flow table: no helper to make larger tables (%s): the "
+					 "table starts at its largest size, %u slots", strerror(errno),
+					 m->max_slots);
+		}
 	}
 
 	/* Flow times from jiffies (a load, 1 ns a packet) converted to
@@ -576,8 +586,8 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
 	m->stats_fd = bpf_map__fd(m->skel->maps.stats);
 	if (m->table_flows) {
 		/* The first table, small; it grows with the flows. */
-		uint32_t start = m->max_slots < JF_TABLE_START_SLOTS ? m->max_slots
-								     : JF_TABLE_START_SLOTS;
+		uint32_t start = m->max_slots < JF_TABLE_START_SLOTS || !m->maker
+					 ? m->max_slots : JF_TABLE_START_SLOTS;
 
 		rc = table_make(m, 0, start);
 		if (rc) {
@@ -718,8 +728,10 @@ static int table_wait(void *arg)
 	return jf_epoch_wait_rcu();
 }
 
-/* One warning, before packets can be lost: the table is 80 % full or the
- * stash half full. Packets lost anyway are counted (JF_PKT_MAP_FULL). */
+/* One warning, before packets can be lost: the table is 80 % full (from
+ * then on idle flows leave after JF_TABLE_EMERGENCY_IDLE_MS, table_check)
+ * or the stash half full. Packets lost anyway are counted
+ * (JF_PKT_MAP_FULL) and exported as loss. */
 static void warn_full(struct jf_xdp_meter *m, uint64_t live, uint64_t stashed)
 {
 	if (m->warned_full)
@@ -727,10 +739,11 @@ static void warn_full(struct jf_xdp_meter *m, uint64_t live, uint64_t stashed)
 	if (live * 5 < (uint64_t)m->table_flows * 4 && stashed * 2 < m->map_flows)
 		return;
 	m->warned_full = true;
-	log_warn("flow table: %llu of %u flows in use, %llu of %u in the stash: when both "
-		 "are full packets are lost (counted as map_full); raise --max-flows",
+	log_warn("flow table: %llu of %u flows in use, %llu of %u in the stash: flows idle "
+		 "for %u ms now leave early (flowEndReason lack of resources); when both are "
+		 "full packets are lost (counted as map_full); raise --max-flows",
 		 (unsigned long long)live, m->table_flows, (unsigned long long)stashed,
-		 m->map_flows);
+		 m->map_flows, JF_TABLE_EMERGENCY_IDLE_MS);
 }
 
 /* The table's own expiry, one pass in slot order: each live slot read;
@@ -1051,6 +1064,7 @@ void jf_xdp_meter_close(struct jf_xdp_meter *m)
 	jf_table_free(m->table);
 	table_drop(m, 0);
 	table_drop(m, 1);
+	jf_table_maker_stop(m->maker);
 	jflowd_bpf__destroy(m->skel);
 	jf_bpf_clock_fini(&m->clock);
 	free(m->keys);
