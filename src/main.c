@@ -402,8 +402,11 @@ static int run_live(struct app *a)
 
 	a->mode = ops->name;
 	jf_log_setup_libbpf();
-	/* The cache first: the meter merges into it from the start. */
-	if (open_common(a))
+	/* The cache first: the meter merges into it from the start. The
+	 * control socket next, so that its mistakes (no directory, another
+	 * jflowd on it) stop the start before anything is attached; it is
+	 * served from the loop only. */
+	if (open_common(a) || open_control(a))
 		return EXIT_FAILURE;
 	/* Router mode: the forwarding lookup hooked into the cache before
 	 * the first flow, its netlink sockets opened before the capabilities
@@ -433,7 +436,7 @@ static int run_live(struct app *a)
 	a->now_ms = jf_wall_sample();
 	jf_exporter_start(a->exp, a->now_ms, a->now_ms);
 	a->exporter_started = true;
-	if (open_control(a) || drop_privileges(a, ops->keep_caps))
+	if (drop_privileges(a, ops->keep_caps))
 		return EXIT_FAILURE;
 	write_metrics(a);
 	/* Ready: the meter is attached and the templates are out. */
@@ -489,6 +492,9 @@ int main(int argc, char **argv)
 	a.start_s = jf_mono_s();
 	a.argc = argc;
 	a.argv = argv;
+	/* Logging first: a usage error under systemd carries its priority. */
+	jf_log_init();
+	setvbuf(stderr, NULL, _IOLBF, 0);
 	jf_config_defaults(&a.cfg);
 	rc = jf_config_load(&a.cfg, argc, argv);
 	if (rc > 0)
@@ -496,8 +502,6 @@ int main(int argc, char **argv)
 	if (rc < 0)
 		return EXIT_USAGE;
 	jf_log_level = a.cfg.verbosity;
-	jf_log_init();
-	setvbuf(stderr, NULL, _IOLBF, 0);
 	{
 		char err[512];
 
