@@ -517,6 +517,14 @@ int main(int argc, char **argv)
 		return EXIT_SUCCESS;
 	if (rc < 0)
 		return EXIT_USAGE;
+	/* Monitors and exporters of the file's sections: --check-config
+	 * reads them; running them is the next step of issue 19. */
+	if (a.cfg.n_monitors != 1 || strcmp(a.cfg.monitors[0].name, "default") ||
+	    a.cfg.n_exporters != 1) {
+		log_err("[monitor] and [exporter] sections are only checked "
+			"(--check-config) in this version; run them with -i and -n");
+		return EXIT_USAGE;
+	}
 	jf_log_level = a.cfg.verbosity;
 	{
 		char err[512];

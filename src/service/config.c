@@ -9,8 +9,10 @@
 #include <string.h>
 #include "service/config.h"
 #include "service/options.h"
+#include "service/sections.h"
 #include "export/exporter.h"
 #include "export/transport.h"
+#include "flow/fields.h"
 #include "flow/route.h"
 #include "log.h"
 #include "meter/meter.h"
@@ -144,9 +146,14 @@ static int load(struct jf_config *cfg, int argc, char **argv, FILE *errout,
 		return -1;
 	}
 
-	if (!cfg->n_ifaces && !cfg->pcap_file[0]) {
-		fprintf(errout, "jflowd: nothing to meter: give -i IFACE or -r FILE (see jflowd --help)\n");
-		return -1;
+	/* The monitors: the command line's and the file's sections. */
+	{
+		char rerr[1024];
+
+		if (jf_config_resolve(cfg, rerr, sizeof(rerr))) {
+			fprintf(errout, "jflowd: %s\n", rerr);
+			return -1;
+		}
 	}
 	if (cfg->n_ifaces && cfg->pcap_file[0]) {
 		fprintf(errout, "jflowd: -i and -r exclude each other\n");
@@ -170,10 +177,6 @@ static int load(struct jf_config *cfg, int argc, char **argv, FILE *errout,
 			return -1;
 		}
 	}
-	if (!cfg->n_collectors) {
-		fprintf(errout, "jflowd: no collector: give -n URL, e.g. -n ipfix://127.0.0.1:4739\n");
-		return -1;
-	}
 	if (cfg->active_ms < cfg->idle_ms)
 		log_warn("active timeout %.3fs is shorter than idle timeout %.3fs",
 			 cfg->active_ms / 1000.0, cfg->idle_ms / 1000.0);
@@ -188,6 +191,12 @@ static int load(struct jf_config *cfg, int argc, char **argv, FILE *errout,
 			fprintf(errout, "jflowd: %s\n", err);
 			return -1;
 		}
+	}
+	if (cfg->check_only) {
+		jf_config_print(cfg, stdout);
+		printf("%s: configuration OK\n", cfg->config_file[0] ? cfg->config_file
+									: "command line");
+		return 1;
 	}
 	return 0;
 }
@@ -292,6 +301,10 @@ void jf_config_exporter_params(const struct jf_config *cfg, bool replay,
 	p->ipfix_sequence = cfg->ipfix_sequence;
 	p->source_addr = cfg->source_addr;
 	p->tcp_buffer = cfg->tcp_buffer;
+	if (cfg->n_monitors) {
+		p->record = jf_config_record(cfg, &cfg->monitors[0]);
+		p->unmet = jf_needs_unmet(cfg, &cfg->monitors[0]);
+	}
 }
 
 void jf_config_meter_params(const struct jf_config *cfg, struct jf_meter_params *p)
