@@ -68,7 +68,7 @@ GOT=$(nfdump -R "$WORK/nf" -I | awk '/^Packets:/ { print $2 }')
 
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	expect_err 1 "root" setpriv --reuid=65534 --regid=65534 --clear-groups \
-		"$JFLOWD" -i lo -n $C
+		"$JFLOWD" -i lo -n $C -q
 fi
 if [ "$(id -u)" = 0 ]; then
 	# The metrics directory is checked as the --user jflowd becomes.
@@ -77,8 +77,12 @@ if [ "$(id -u)" = 0 ]; then
 	# (timeout: were the check missed, jflowd would run.)
 	expect_err 1 "user nobody cannot create files in $WORK/rootdir" timeout 10 "$JFLOWD" \
 		-i lo -n $C --user nobody --metrics-file "$WORK/rootdir/m.prom"
-	# The control socket before the meter: one line, nothing attached.
+	# The control socket before the meter: nothing attached ("metering lo").
 	expect_err 1 "its directory does not exist: create it (mkdir -p $WORK/nodir)" \
-		timeout 10 "$JFLOWD" -i lo -n $C --control-socket "$WORK/nodir/ctl.sock"
+		timeout 10 "$JFLOWD" -i lo -n $C -q --control-socket "$WORK/nodir/ctl.sock"
+	rc=0
+	timeout 10 "$JFLOWD" -i lo -n $C --control-socket "$WORK/nodir/ctl.sock" 2>"$WORK/err" || rc=$?
+	[ $rc = 1 ] && ! grep -q "metering lo" "$WORK/err" \
+		|| fail "control socket made after the attach (exit $rc): $(cat "$WORK/err")"
 fi
 log "ok"
