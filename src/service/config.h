@@ -245,8 +245,10 @@ int jf_config_meminfo(uint64_t *total, uint64_t *avail);
 int jf_config_read_file(struct jf_config *cfg, const char *path, FILE *errout);
 
 /* Parse a configuration file and then the command line (which overrides
- * it). Returns 0 to run, 1 when --help/--version was printed, or -1 after
- * printing a one-line error to stderr. */
+ * it; a list given there, -i or -n, replaces the file's, and the log says
+ * so). Returns 0 to run, 1 when --help/--version was printed, or -1 after
+ * logging a one-line error (jf_log_init first: under systemd it carries
+ * its priority). */
 int jf_config_load(struct jf_config *cfg, int argc, char **argv);
 
 /* Reload: the same parse from defaults (the file again, then the same
