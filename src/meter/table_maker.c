@@ -73,10 +73,10 @@ static void __attribute__((noreturn)) serve(int sock, pid_t parent, uint32_t max
 	for (fd = 3; fd < 1024; fd++)
 		if (fd != sock)
 			close(fd);
-	if (jf_privs_drop(&pp, err, sizeof(err))) {
-		fprintf(stderr, "jflowd: table maker: %s\n", err);
+	/* Without CAP_BPF to keep the agent's load fails and says why; a
+	 * request then finds the socket closed (the table cannot grow). */
+	if (jf_privs_drop(&pp, err, sizeof(err)))
 		_exit(1);
-	}
 	for (;;) {
 		uint32_t lines;
 		ssize_t n = recv(sock, &lines, sizeof(lines), 0);
@@ -97,10 +97,18 @@ static void __attribute__((noreturn)) serve(int sock, pid_t parent, uint32_t max
 
 struct jf_table_maker *jf_table_maker_start(uint32_t max_lines)
 {
-	struct jf_table_maker *tm = calloc(1, sizeof(*tm));
+	struct jf_table_maker *tm;
 	pid_t parent = getpid();
+	uint64_t eff, prm, bnd;
 	int sv[2];
 
+	/* Nothing to keep: the agent cannot load its program either. */
+	if (jf_privs_current(&eff, &prm, &bnd) ||
+	    !(eff & (JF_CAP(CAP_BPF) | JF_CAP(CAP_SYS_ADMIN)))) {
+		errno = EPERM;
+		return NULL;
+	}
+	tm = calloc(1, sizeof(*tm));
 	if (!tm)
 		return NULL;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {

@@ -550,7 +550,7 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
 		 * the table starts at its largest size. */
 		if (m->max_slots > JF_TABLE_START_SLOTS) {
 			m->maker = jf_table_maker_start(2 * m->max_slots);
-			if (!m->maker)
+			if (!m->maker && errno != EPERM)
 				log_warn("flow table: no helper to make larger tables (%s): the "
 					 "table starts at its largest size, %u slots", strerror(errno),
 					 m->max_slots);
