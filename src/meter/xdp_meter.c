@@ -396,8 +396,11 @@ static int table_grow(struct jf_xdp_meter *m, uint32_t n)
 		return rc;
 	table_drop(m, cur);
 	m->tab_cur = other;
-	if (m->st)
+	if (m->st) {
 		m->st->table_bytes = jf_table_agent_bytes(m->table);
+		m->st->table_slots = n;
+		m->st->table_moves = st.moved;
+	}
 	return 0;
 }
 
@@ -780,6 +783,8 @@ static int read_table(struct jf_xdp_meter *m, uint64_t stashed)
 	removed0 = ts.removed - removed0;
 	m->st->table_live = ts.live > removed0 ? ts.live - removed0 : 0;
 	m->st->table_removed = ts.removed;
+	m->st->table_slots = jf_table_nslots(m->table);
+	m->st->table_moves = ts.moved;
 	warn_full(m, ts.live, stashed);
 	return 0;
 }
