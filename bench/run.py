@@ -469,6 +469,39 @@ plugin_pipe_size: 102400000
                                "pmacctd_conf": open(pm_conf).read().replace(pcap,
                                                                             "replay.pcap"),
                                "runs": runs}
+        # The second capture (issue 23): the same million packets spread
+        # over 300 s, so flows time out and records leave all along.
+        pcap2 = self.rn.path("replay300.pcap")
+        gen2 = [c if c != pcap else pcap2 for c in gen]
+        gen2[gen2.index("--rate") + 1] = "3333"
+        log("offline: generating " + " ".join(gen2))
+        self.rn.run(gen2, timeout=300)
+        long_runs = {"bare libpcap loop": [], "jflowd -r": []}
+        for rep in range(self.reps_offline):
+            for name in (pair if rep % 2 == 0 else pair[::-1]):
+                d = self.rn.path(f"off300-{rep}-{name.split()[0]}")
+                os.makedirs(d)
+                metrics = os.path.join(d, "m.prom")
+                cmd = [pcap2 if c == pcap else metrics if c == "@METRICS@" else c
+                       for c in tools[name]]
+                nf = None if name == "bare libpcap loop" else \
+                    self.start_nfcapd(ns, os.path.join(d, "nf"))
+                self.warm(pcap2)
+                r, wall, cpu = self.timed(["ip", "netns", "exec", ns] + pin + cmd)
+                run = {"wall": wall, "cpu": cpu, "rc": r.returncode, "rep": rep}
+                if nf:
+                    run["collector"] = self.stop_nfcapd(ns, nf, os.path.join(d, "nf"))
+                    run["metrics"] = self.metrics_check(metrics)
+                    g = re.search(r"^jflowd_uptime_seconds ([0-9.]+)$", open(metrics).read(),
+                                  re.M) if os.path.exists(metrics) else None
+                    run["seconds"] = float(g.group(1)) if g else None
+                else:
+                    run["seconds"] = kv(r.stdout).get("seconds")
+                long_runs[name].append(run)
+                log(f"offline 300 s {name}: {run.get('seconds') or wall:.3f} s (CPU {cpu:.3f})")
+        self.res["offline"]["long"] = {
+            "gen": " ".join(gen2[1:]).replace(pcap2, "replay300.pcap"),
+            "bytes": os.path.getsize(pcap2), "runs": long_runs}
         rat = offline_pair_ratios(self.res["offline"])
         if rat and med(rat) > 1.3 and not self.quick:
             prof_cmd = ["ip", "netns", "exec", ns] + pin + [
@@ -944,6 +977,17 @@ def targets(res):
                         f"alternating pairs; {j:.3f} s vs {bare:.3f} s){cpu}, "
                         f"{pct(share, 2)} at the collector",
                         med(rat) <= 1.3 and share == 1, "offline"))
+    lg = (off or {}).get("long")
+    if lg:
+        rat = offline_pair_ratios(lg)
+        share = med([x["collector"]["packets"] / off["packets"]
+                     for x in lg["runs"]["jflowd -r"] if "collector" in x])
+        if rat:
+            out.append(("Offline replay within 1.3x of the bare libpcap loop, the same packets "
+                        "over 300 s (issue 23)",
+                        f"{med(rat):.2f}x ({min(rat):.2f}-{max(rat):.2f}, {len(rat)} "
+                        f"alternating pairs), {pct(share, 2)} at the collector",
+                        med(rat) <= 1.3 and share == 1, "offline"))
     dr = res.get("drain", {}).get("rows", [])
     if dr:
         out.append(("Drain >= 5 M flows/s on one core (issue 4)",
@@ -958,6 +1002,19 @@ def targets(res):
         r = 1e9 / enc[0]["encode_ns"]
         out.append(("Encode >= 20 M IPFIX records/s (issue 6)",
                     f"{r / 1e6:.1f} M records/s (IPv4)", r >= 20e6, "encode"))
+    fl = [r for r in res.get("flood", {}).get("runs", []) if r.get("label") == "default"
+          and r.get("pps") and "metered" in r]
+    if fl:
+        r = fl[0]
+        rate = r["metered"] / r["seconds"]
+        lost = sum(r.get("unaccounted", {}).values())
+        reached = r["delivered"] / r["sent"] if r["sent"] else 0
+        out.append(("Flood, default sizing: >= 1 M new flows/s held with no loss (issue 23)",
+                    f"{rate / 1e6:.2f} M new flows/s metered of {r['pps'] / 1e6:.2f} M/s "
+                    f"offered ({pct(reached)} reached the device), {lost:,} packets lost "
+                    f"(counted), {r.get('early', 0):,} flows left early",
+                    rate >= 0.98e6 and lost == 0 and r["metrics"]["ok"] and reached >= 0.99,
+                    None))
     mem = memory(res)
     if mem:
         out.append(("<= 300 bytes per flow in all, at 1 M flows (issue 7)",
@@ -1314,6 +1371,23 @@ def report(res, errors, profiles, args, started, elapsed):
               f"{fmt(cpu, 3)} | {off['packets'] / wm / 1e6:.2f} M | {ratio(rel)} | "
               f"{ratio(relc)} | {pct(share, 2) if coll else '-'} | "
               f"{'-' if seq is None else f'{seq:.0f}'} | {'; '.join(notes)} |")
+        lg = off.get("long")
+        if lg:
+            rat = offline_pair_ratios(lg)
+            ratc = offline_pair_ratios(lg, key=lambda r: r.get("cpu"))
+            jr = lg["runs"]["jflowd -r"]
+            share = med([x["collector"]["packets"] / off["packets"] for x in jr
+                         if "collector" in x])
+            good = sum(1 for x in jr if x.get("metrics", {}).get("ok"))
+            w(f"\nThe same million packets over 300 s (`jflowd-trafgen {lg['gen']}`, "
+              f"{lg['bytes'] / 1e6:.0f} MB): flows time out while the file plays, so records "
+              "leave all along (active and idle timeouts), not only at the end. "
+              + (f"**jflowd -r / bare loop {med(rat):.2f}x** (median of {len(rat)} alternating "
+                 f"pairs, {min(rat):.2f}-{max(rat):.2f}; by CPU time {med(ratc):.2f}x); "
+                 f"bare loop {med([off_time(x) for x in lg['runs']['bare libpcap loop']]):.3f} s, "
+                 f"jflowd -r {med([off_time(x) for x in jr]):.3f} s; {pct(share, 2)} at the "
+                 f"collector; metrics invariant, nothing unaccounted: {good}/{len(jr)} runs.\n"
+                 if rat else "Not measured.\n"))
         w("\nCommands (in the namespace, under `taskset -c 1`):\n")
         for k, v in off["cmds"].items():
             w(f"- {k}: `{v}`")
@@ -1322,6 +1396,38 @@ def report(res, errors, profiles, args, started, elapsed):
         w(f"Not measured: {errors.get('offline', 'not run')}\n")
 
     # (d)
+    fd = res.get("flood")
+    w("## 3b. A flood of new flows\n")
+    if fd:
+        w("Every packet a new flow: `jflowd-xdpgen --flows 4000000000` (source address and "
+          "port never repeat within a run), flat out or paced, into `jflowd -i brx0 --mirror` "
+          "on the end-to-end veth (section 2), pinned as there. *Metered* and *lost* from "
+          "jflowd's metrics (lost: `jflowd_packets_unaccounted_total` by reason; the "
+          "metrics invariant must hold); *left early*: records with flowEndReason lack of "
+          "resources (the emergency idle timeout and the keyed cache's emergency expiry); "
+          "*reached device*: frames the veth took (the rest it dropped at its full ring "
+          "before XDP). Agent CPU: the jflowd process over the generation and 1.5 s after.\n")
+        w("| run | jflowd options | offered | packets | reached device | metered new flows/s "
+          "| lost (counted) | left early | through the spill ring | agent CPU s | peak RSS "
+          "| warnings |")
+        w("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        for r in fd["runs"]:
+            if "metered" not in r:
+                w(f"| {r['label']} | | | | | | | | | | | not measured: "
+                  f"{r.get('error', '?')[:150]} |")
+                continue
+            off_ = "flat out" if not r.get("pps") else f"{r['pps'] / 1e6:g} M/s"
+            lost = ", ".join(f"{k} {v:,}" for k, v in r.get("unaccounted", {}).items()) or "0"
+            w(f"| {r['label']} | `{r['cmd'].split(' -n ')[0]} ...` | {off_} | {r['sent']:,} | "
+              f"{pct(r['delivered'] / r['sent'] if r['sent'] else None)} | "
+              f"{r['metered'] / r['seconds'] / 1e6:.2f} M | {lost} | {r.get('early', 0):,} | "
+              f"{r.get('spill', 0):,} | {r.get('agent_cpu_s', 0):.2f} | "
+              f"{(r.get('vmhwm') or 0) / 2**20:.0f} MiB | "
+              f"{'; '.join(x.replace('jflowd: warning: ', '')[:120] for x in r.get('log', [])) or '-'} |")
+        w("")
+    else:
+        w(f"Not measured: {errors.get('flood', 'not run')}\n")
+
     w("## 4. Drain rate: kernel flow map to the agent's cache\n")
     dr = res.get("drain")
     if dr:
