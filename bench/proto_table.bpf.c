@@ -354,20 +354,28 @@ static __always_inline int h16_update(const struct jf_pkt *p, __u64 now)
 	return h16_into(&h16, p, &k, now);
 }
 
+/* The 16-byte key of p, its two words and their hash. */
+static __always_inline __u64 key16_hash(const struct jf_pkt *p, struct pt_key16 *k, __u64 *a,
+					__u64 *b)
+{
+	__u64 h;
+
+	key16_make(k, p);
+	__builtin_memcpy(a, k, 8);
+	__builtin_memcpy(b, (__u8 *)k + 8, 8);
+	h = (*a ^ 0x9e3779b97f4a7c15ull) * 0xff51afd7ed558ccdull;
+	h = (h ^ (h >> 32) ^ *b) * 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 29);
+}
+
 static __always_inline int oa64_update(const struct jf_pkt *p, __u64 now)
 {
 	struct pt_key16 k;
-	__u64 h, a, b;
+	__u64 a, b;
 	__u32 n = oa64_slots, idx, i, st;
 	struct pt_slot64 *s;
 
-	key16_make(&k, p);
-	__builtin_memcpy(&a, &k, 8);
-	__builtin_memcpy(&b, (__u8 *)&k + 8, 8);
-	h = (a ^ 0x9e3779b97f4a7c15ull) * 0xff51afd7ed558ccdull;
-	h = (h ^ (h >> 32) ^ b) * 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 29;
-	idx = home(h, n);
+	idx = home(key16_hash(p, &k, &a, &b), n);
 	for (i = 0; i < PT_MAX_PROBE; i++) {
 		s = bpf_map_lookup_elem(&oa64, &idx);
 		if (!s)
@@ -403,18 +411,12 @@ static __always_inline int oa64_update(const struct jf_pkt *p, __u64 now)
 static __always_inline int oa32_update(const struct jf_pkt *p, __u64 now)
 {
 	struct pt_key16 k;
-	__u64 h, a, b;
+	__u64 a, b;
 	__u32 n = oa32_slots, idx, i, st;
 	struct pt_slot32 *s;
 
 	(void)now;
-	key16_make(&k, p);
-	__builtin_memcpy(&a, &k, 8);
-	__builtin_memcpy(&b, (__u8 *)&k + 8, 8);
-	h = (a ^ 0x9e3779b97f4a7c15ull) * 0xff51afd7ed558ccdull;
-	h = (h ^ (h >> 32) ^ b) * 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 29;
-	idx = home(h, n);
+	idx = home(key16_hash(p, &k, &a, &b), n);
 	for (i = 0; i < PT_MAX_PROBE; i++) {
 		s = bpf_map_lookup_elem(&oa32, &idx);
 		if (!s)

@@ -24,6 +24,7 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,37 +157,37 @@ static int64_t hash_clear(int fd)
 	}
 }
 
+/* Live slots of an open-addressing table: n slots of size bytes, the
+ * state word at offset off. */
+static int64_t count_live(const void *mem, uint32_t n, size_t size, size_t off)
+{
+	const uint8_t *b = mem;
+	int64_t live = 0;
+	uint32_t i, st;
+
+	for (i = 0; i < n; i++) {
+		memcpy(&st, b + (size_t)i * size + off, sizeof(st));
+		live += st == PT_LIVE;
+	}
+	return live;
+}
+
 static int64_t oa128_count(const struct ctx *c)
 {
-	const struct pt_slot *s = c->oa128_mem;
-	uint32_t i, n = c->pt->rodata->oa128_slots;
-	int64_t live = 0;
-
-	for (i = 0; i < n; i++)
-		live += s[i].state == PT_LIVE;
-	return live;
+	return count_live(c->oa128_mem, c->pt->rodata->oa128_slots, sizeof(struct pt_slot),
+			  offsetof(struct pt_slot, state));
 }
 
 static int64_t oa64_count(const struct ctx *c)
 {
-	const struct pt_slot64 *s = c->oa64_mem;
-	uint32_t i, n = c->pt->rodata->oa64_slots;
-	int64_t live = 0;
-
-	for (i = 0; i < n; i++)
-		live += s[i].state == PT_LIVE;
-	return live;
+	return count_live(c->oa64_mem, c->pt->rodata->oa64_slots, sizeof(struct pt_slot64),
+			  offsetof(struct pt_slot64, state));
 }
 
 static int64_t oa32_count(const struct ctx *c)
 {
-	const struct pt_slot32 *s = c->oa32_mem;
-	uint32_t i, n = c->pt->rodata->oa32_slots;
-	int64_t live = 0;
-
-	for (i = 0; i < n; i++)
-		live += s[i].state == PT_LIVE;
-	return live;
+	return count_live(c->oa32_mem, c->pt->rodata->oa32_slots, sizeof(struct pt_slot32),
+			  offsetof(struct pt_slot32, state));
 }
 
 /* Empties the variant's table; returns the flows it held. */

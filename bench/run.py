@@ -930,26 +930,19 @@ def targets(res):
                     grow <= 100, "xdp_hit_64k"))
     e2e = res.get("e2e")
     if e2e:
-        for flows, want in ((65536, 0.7), (1048576, 0.45)):
-            rs = e2e_same_run(e2e, "jflowd", "touch", flows)
+        def vs(ref, flows, want, what):
+            rs = e2e_same_run(e2e, "jflowd", ref, flows)
             j = e2e_rate(e2e, "jflowd", flows, "metered")
-            ref = e2e_rate(e2e, "touch", flows, "metered")
-            if j and ref:
+            r = e2e_rate(e2e, ref, flows, "metered")
+            if j and r:
                 rng = f"; same-run ratios {', '.join(f'{x:.2f}' for x in rs)}" if rs else ""
-                out.append((f"End to end, no sizing option, >= {want}x read headers, "
-                            f"{flows:,} flows (issue 23)",
-                            f"metered {j / 1e6:.2f} vs {ref / 1e6:.2f} Mpps = {j / ref:.2f}x"
-                            + rng, j / ref >= want, "e2e_jflowd"))
+                out.append((f"End to end, no sizing option, >= {want}x {what}, {flows:,} flows "
+                            "(issue 23)", f"metered {j / 1e6:.2f} vs {r / 1e6:.2f} Mpps = "
+                            f"{j / r:.2f}x" + rng, j / r >= want, "e2e_jflowd"))
+        vs("touch", 65536, 0.7, "read headers")
+        vs("touch", 1048576, 0.45, "read headers")
         for flows in (65536, 1048576):
-            rs = e2e_same_run(e2e, "jflowd", "floor", flows)
-            j = e2e_rate(e2e, "jflowd", flows, "metered")
-            ref = e2e_rate(e2e, "floor", flows, "metered")
-            if j and ref:
-                rng = f"; same-run ratios {', '.join(f'{x:.2f}' for x in rs)}" if rs else ""
-                out.append((f"End to end, no sizing option, >= 0.9x the one-line floor sized "
-                            f"for the flows present, {flows:,} flows (issue 23)",
-                            f"metered {j / 1e6:.2f} vs {ref / 1e6:.2f} Mpps = {j / ref:.2f}x"
-                            + rng, j / ref >= 0.9, "e2e_jflowd"))
+            vs("floor", flows, 0.9, "the one-line floor sized for the flows present")
         for flows in sorted({r["flows"] for r in e2e["runs"] if not r.get("pps")}):
             j = e2e_rate(e2e, "jflowd", flows, "metered")
             lim = e2e_rate(e2e, "drop", flows, "metered")

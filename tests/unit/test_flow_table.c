@@ -421,26 +421,6 @@ static void test_concurrent_removal(void **state)
 static int move_waits;		/* quiesce calls seen by move_wait */
 static bool move_batch_wait;	/* the batch's wait really waits */
 
-static void *move_cpu(void *arg)
-{
-	struct jf_pkt p = pkt(0);
-	uint32_t i;
-
-	(void)arg;
-	__atomic_fetch_add(&race_seq[0].seq, 1, __ATOMIC_SEQ_CST);
-	for (i = 0; i < 64; i++)
-		if (race_slots[i].state == JF_SLOT_LIVE &&
-		    jf_slot_key_equal(&race_slots[i], slot_cold(race_slots, 64, i), &p.key))
-			break;
-	assert_true(i < 64);
-	__atomic_store_n(&race_checked, 1, __ATOMIC_SEQ_CST);
-	while (!__atomic_load_n(&race_go, __ATOMIC_SEQ_CST))
-		sched_yield();
-	jf_slot_add(&race_slots[i], &p, 7);
-	__atomic_fetch_add(&race_seq[0].seq, 1, __ATOMIC_SEQ_CST);
-	return NULL;
-}
-
 /* The first wait (no insert into the old table after it) finds the CPU
  * inside already; the second is the batch's, before the final read. */
 static int move_wait(void *arg)
@@ -470,7 +450,7 @@ static uint64_t move_run(bool wait)
 	memset(race_seq, 0, sizeof(race_seq));
 	jf_table_count(race_t, &p, 1);
 	jf_table_count(race_t, &p, 2);
-	pthread_create(&th, NULL, move_cpu, NULL);
+	pthread_create(&th, NULL, race_cpu, NULL);
 	while (!__atomic_load_n(&race_checked, __ATOMIC_SEQ_CST))
 		sched_yield();
 	assert_int_equal(jf_table_move(race_t, bigger, 256, move_wait, NULL), 0);
