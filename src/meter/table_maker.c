@@ -22,6 +22,19 @@ struct jf_table_maker {
 	int sock;
 };
 
+/* The process's argument strings (contiguous): the helper writes its own
+ * name over them, so ps and pgrep tell it from the agent. */
+static char *title_area;
+static size_t title_len;
+
+void jf_table_maker_title_area(char **argv, int argc)
+{
+	if (argc < 1 || !argv[0])
+		return;
+	title_area = argv[0];
+	title_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) - argv[0]);
+}
+
 /* The map every table of flow_tables is (bpf/maps.h, struct jf_table_map). */
 int jf_table_map_create(uint32_t lines)
 {
@@ -67,6 +80,11 @@ static void __attribute__((noreturn)) serve(int sock, pid_t parent, uint32_t max
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(0);
+	prctl(PR_SET_NAME, "jflowd-tables");
+	if (title_area && title_len) {
+		memset(title_area, 0, title_len);
+		snprintf(title_area, title_len, "jflowd: table maker");
+	}
 	signal(SIGINT, SIG_IGN);	/* the agent stops, exports, then we go */
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);

@@ -20,6 +20,10 @@ struct jf_table_maker *jf_table_maker_start(uint32_t max_lines);
 /* A new table map from the helper: a descriptor, or -errno. */
 int jf_table_maker_make(struct jf_table_maker *tm, uint32_t lines);
 
+/* Where the helper may write its name (main's argument strings); not
+ * called: the helper keeps the agent's command line. */
+void jf_table_maker_title_area(char **argv, int argc);
+
 /* Close the socket and reap the helper. */
 void jf_table_maker_stop(struct jf_table_maker *tm);
 
