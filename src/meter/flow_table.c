@@ -678,7 +678,7 @@ static void merge_copy(const struct jf_table *t, uint32_t i, struct jf_slot *ns,
 	struct jf_slot *s = &ns[j];
 	struct jf_slot_cold *c = &((struct jf_slot_cold *)(ns + nn))[j];
 	struct jf_counters o;
-	uint64_t last;
+	__u64 last;
 
 	jf_slot_get_counters(&t->slots[i], &t->cold[i], &o);
 	__atomic_fetch_add(&s->packets, o.packets, __ATOMIC_SEQ_CST);
