@@ -178,8 +178,9 @@ static enum jf_send_result udp_send(struct jf_transport *t, const void *msg, siz
 			t->refused++;
 			jf_refusal_reported(&t->refusal, jf_mono_ms());
 			if (log_due(t->refused))
-				log_warn("collector %s: port unreachable (%llu times); "
-					 "still sending", t->name, (unsigned long long)t->refused);
+				log_warn("collector %s: port unreachable (%llu time%s); "
+					 "still sending", t->name, (unsigned long long)t->refused,
+					 t->refused == 1 ? "" : "s");
 			continue;
 		}
 		/* The agent never waits on a live collector; a file replay has

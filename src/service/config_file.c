@@ -3,6 +3,7 @@
  * names, read into a struct jf_config through the option table, and the
  * named sections, handed to src/service/sections.c. */
 #include <ctype.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,9 +27,40 @@ static char *trim(char *s)
 
 #define CONFIG_LINE_MAX 4096
 
+/* A line without '=': what it should have been. */
+static void bare_line(const char *path, int lineno, char *s, bool section, FILE *errout)
+{
+	size_t n = strcspn(s, " \t");
+	const struct jf_opt *o;
+	char hint[300], *rest;
+
+	rest = trim(s + n);
+	s[n] = '\0';
+	if (n > 1 && s[n - 1] == ':')		/* pmacct's "key: value" */
+		s[n - 1] = '\0';
+	o = section ? NULL : jf_opt_find(s);
+	if (o && o->set && *rest)
+		fprintf(errout, "jflowd: config %s:%d: '%s %s': write '%s = %s'\n", path, lineno,
+			s, rest, s, rest);
+	else if (o && o->set && !o->has_arg)
+		fprintf(errout, "jflowd: config %s:%d: '%s' alone: write '%s = true' (or false)\n",
+			path, lineno, s, s);
+	else if (o && o->set)
+		fprintf(errout, "jflowd: config %s:%d: option '%s' needs a value (%s = %s)\n",
+			path, lineno, s, s, o->arg);
+	else if (section)
+		fprintf(errout, "jflowd: config %s:%d: '%s%s%s': expected 'name = value'\n", path,
+			lineno, s, *rest ? " " : "", rest);
+	else {
+		jf_opt_unknown_hint(s, false, hint, sizeof(hint));
+		fprintf(errout, "jflowd: config %s:%d: unknown option '%s'%s%s\n", path, lineno, s,
+			hint, *rest ? "; lines are 'name = value'" : "");
+	}
+}
+
 int jf_config_read_file(struct jf_config *cfg, const char *path, FILE *errout)
 {
-	char *line = NULL, err[1024];
+	char *line = NULL, err[1024], hint[300];
 	struct jf_sections sec;
 	size_t cap = 0;
 	struct stat sb;
@@ -39,7 +71,14 @@ int jf_config_read_file(struct jf_config *cfg, const char *path, FILE *errout)
 	jf_sections_begin(&sec, cfg, path);
 	f = fopen(path, "r");
 	if (!f) {
-		fprintf(errout, "jflowd: config %s: %s\n", path, strerror(errno));
+		int e = errno;
+		size_t plen = strlen(path);
+
+		/* softflowd's -c is its control socket. */
+		fprintf(errout, "jflowd: config %s: %s%s\n", path, strerror(e),
+			e == ENXIO || (e == ENOENT && (plen < 5 || strcmp(path + plen - 5, ".conf")))
+			? " (-c is the configuration file; softflowd's -c control socket is "
+			  "--control-socket here)" : "");
 		return -1;
 	}
 	/* A directory reads as empty, a device (/dev/zero) never ends: only a
@@ -51,6 +90,7 @@ int jf_config_read_file(struct jf_config *cfg, const char *path, FILE *errout)
 	while ((len = getline(&line, &cap, f)) >= 0) {
 		char *s, *name, *val, *sep;
 		const struct jf_opt *o;
+		size_t n;
 
 		lineno++;
 		/* Whole lines or nothing: the tail of a cut line, or what follows
@@ -81,13 +121,25 @@ int jf_config_read_file(struct jf_config *cfg, const char *path, FILE *errout)
 			}
 			continue;
 		}
-		sep = s + strcspn(s, "= \t");
-		val = *sep ? sep + 1 : sep;
+		/* Always "name = value": a bare "mirror" or "interface eth0"
+		 * is an error that says how to write it, not a guess. */
+		sep = strchr(s, '=');
+		n = strcspn(s, " \t");
+		if (!sep || (n > 1 && s[n - 1] == ':')) {	/* pmacct's "key: value" */
+			bare_line(path, lineno, s, jf_sections_active(&sec), errout);
+			goto out;
+		}
 		*sep = '\0';
 		name = trim(s);
-		val = trim(val);
-		if (*val == '=')
-			val = trim(val + 1);
+		val = trim(sep + 1);
+		/* Values are taken as written, up to a '#': quotes would be
+		 * part of them. */
+		if (*val == '"' || *val == '\'') {
+			fprintf(errout, "jflowd: config %s:%d: option '%s': the value is in quotes; "
+				"write it without them (%s = %.*s)\n", path, lineno, name, name,
+				(int)strcspn(val + 1, "\"'"), val + 1);
+			goto out;
+		}
 		if (jf_sections_active(&sec)) {
 			if (jf_sections_line(&sec, name, val, lineno, err, sizeof(err))) {
 				fprintf(errout, "jflowd: config %s:%d: %s\n", path, lineno, err);
@@ -97,12 +149,14 @@ int jf_config_read_file(struct jf_config *cfg, const char *path, FILE *errout)
 		}
 		o = jf_opt_find(name);
 		if (!o || !o->set) {
-			fprintf(errout, "jflowd: config %s:%d: unknown option '%s'\n", path, lineno, name);
+			jf_opt_unknown_hint(name, false, hint, sizeof(hint));
+			fprintf(errout, "jflowd: config %s:%d: unknown option '%s'%s\n", path, lineno,
+				name, hint);
 			goto out;
 		}
-		if (o->has_arg && !*val) {
-			fprintf(errout, "jflowd: config %s:%d: option '%s' needs a value\n",
-				path, lineno, name);
+		if (!*val) {
+			fprintf(errout, "jflowd: config %s:%d: option '%s' needs a value (%s = %s)\n",
+				path, lineno, name, name, o->has_arg ? o->arg : "true|false");
 			goto out;
 		}
 		if (o->set(cfg, val, err)) {
