@@ -421,7 +421,8 @@ static uint64_t table_live(const struct jf_xdp_meter *m)
 static int read_table(struct jf_xdp_meter *m, uint64_t stashed);
 
 /* At every drain and every poll: grow the table past 2/3 of its slots in
- * use (to a third in use), up to what --max-flows allows; near
+ * use (to half in use: twice the slots, more if the flows came faster), up
+ * to what --max-flows allows; near
  * --max-flows (80 %), idle flows leave early (the emergency idle timeout,
  * end reason lack of resources) and the table is read every
  * JF_TABLE_PRESSURE_MS, not only at the drain. */
@@ -442,7 +443,7 @@ static int table_check(struct jf_xdp_meter *m, uint64_t now_ms)
 	}
 	if (n >= m->max_slots || live * 3 <= (uint64_t)n * 2 || now_ms < m->grow_retry_ms)
 		return 0;
-	while (want < m->max_slots && (uint64_t)want < live * 3)
+	while (want < m->max_slots && (uint64_t)want < live * 2)
 		want = want > m->max_slots / 2 ? m->max_slots : want * 2;
 	rc = table_grow(m, want);
 	if (!rc) {
