@@ -802,7 +802,8 @@ plugin_pipe_size: 102400000
                    "ipfix://127.0.0.1:4739", "--metrics-file", metrics] + extra
             p = self.rn.start(["ip", "netns", "exec", rx, "taskset", "-c", self.cpu_sut] + cmd,
                               err=os.path.join(d, "err"))
-            run = {"label": label, "pps": pps, "cmd": " ".join(cmd[1:]).replace(d + "/", "")}
+            run = {"label": label, "pps": pps, "cmd": " ".join(cmd[1:]).replace(d + "/", ""),
+                   "opts": " ".join(["-i", "brx0", "--mirror"] + extra)}
             try:
                 if not wait_for(lambda: os.path.exists(metrics), 30):
                     raise Failed("jflowd did not start: " + open(os.path.join(d, "err")).read())
@@ -1417,7 +1418,7 @@ def report(res, errors, profiles, args, started, elapsed):
                 continue
             off_ = "flat out" if not r.get("pps") else f"{r['pps'] / 1e6:g} M/s"
             lost = ", ".join(f"{k} {v:,}" for k, v in r.get("unaccounted", {}).items()) or "0"
-            w(f"| {r['label']} | `{r['cmd'].split(' -n ')[0]} ...` | {off_} | {r['sent']:,} | "
+            w(f"| {r['label']} | `{r.get('opts', '')}` | {off_} | {r['sent']:,} | "
               f"{pct(r['delivered'] / r['sent'] if r['sent'] else None)} | "
               f"{r['metered'] / r['seconds'] / 1e6:.2f} M | {lost} | {r.get('early', 0):,} | "
               f"{r.get('spill', 0):,} | {r.get('agent_cpu_s', 0):.2f} | "
