@@ -938,5 +938,6 @@ size_t jf_table_route_bytes_per_slot(void)
 
 size_t jf_table_batch_bytes(uint32_t nslots)
 {
-	return (size_t)(nslots < JF_TABLE_BATCH ? nslots : JF_TABLE_BATCH) * sizeof(uint32_t);
+	/* The marked slots, and where each one's copy went (jf_table_move). */
+	return (size_t)(nslots < JF_TABLE_BATCH ? nslots : JF_TABLE_BATCH) * 2 * sizeof(uint32_t);
 }

@@ -190,7 +190,7 @@ size_t jf_table_shadow_bytes_per_slot(void);
 size_t jf_table_route_bytes_per_slot(void);
 
 /* The removal batch's memory (at most JF_TABLE_BATCH slots per grace
- * period). */
+ * period, and in a move each one's copy). */
 #define JF_TABLE_BATCH 65536u
 size_t jf_table_batch_bytes(uint32_t nslots);
 
