@@ -167,8 +167,9 @@ uint32_t jf_table_nslots(const struct jf_table *t);
  * within JF_TABLE_MAX_PROBE had room. */
 int jf_table_count(struct jf_table *t, const struct jf_pkt *p, uint64_t now_ns);
 
-/* The program's update while the table grows (jf_table_count2: hits in
- * cur, then old, inserts into cur), on plain memory; old NULL: cur alone.
+/* The program's update while the table grows (jf_table_count2: a hit
+ * among old's live slots, else a hit or an insert in cur), on plain
+ * memory; old NULL: cur alone.
  * Returns 0 (added), 1 (inserted) or -1 (no room: the stash). */
 int jf_table_count_moving(struct jf_slot *cur, uint32_t ncur, struct jf_slot *old, uint32_t nold,
 			  const struct jf_pkt *p, uint64_t now_ns);
