@@ -277,12 +277,11 @@ static int race_wait(void *arg)
 	return 0;
 }
 
-/* Returns the packets the agent handed out for 3 counted. */
-static uint64_t race_run(bool wait)
+/* Flow 0 counted twice, and a CPU (race_cpu) stopped where it found the
+ * slot LIVE: what the agent does next races with that CPU's add. */
+static void race_start(pthread_t *th)
 {
 	struct jf_pkt p = pkt(0);
-	struct sink sk = { 0 };
-	pthread_t th;
 
 	race_slots = slots_new(64);
 	race_t = jf_table_new(race_slots, 64);
@@ -290,16 +289,30 @@ static uint64_t race_run(bool wait)
 	memset(race_seq, 0, sizeof(race_seq));
 	jf_table_count(race_t, &p, 1);
 	jf_table_count(race_t, &p, 2);
-	pthread_create(&th, NULL, race_cpu, NULL);
+	pthread_create(th, NULL, race_cpu, NULL);
 	while (!__atomic_load_n(&race_checked, __ATOMIC_SEQ_CST))
 		sched_yield();
-	jf_table_remove_all(race_t, wait ? race_wait : no_wait, NULL, collect, &sk);
+}
+
+/* The CPU adds (if it has not yet), then whatever is live is read too. */
+static void race_finish(pthread_t th, struct sink *sk)
+{
 	__atomic_store_n(&race_go, 1, __ATOMIC_SEQ_CST);
 	pthread_join(th, NULL);
-	/* Whatever is still live is read too (none should be). */
-	jf_table_remove_all(race_t, no_wait, NULL, collect, &sk);
+	jf_table_remove_all(race_t, no_wait, NULL, collect, sk);
 	jf_table_free(race_t);
 	free(race_slots);
+}
+
+/* Returns the packets the agent handed out for 3 counted. */
+static uint64_t race_run(bool wait)
+{
+	struct sink sk = { 0 };
+	pthread_t th;
+
+	race_start(&th);
+	jf_table_remove_all(race_t, wait ? race_wait : no_wait, NULL, collect, &sk);
+	race_finish(th, &sk);
 	return sk.packets;
 }
 
@@ -437,30 +450,17 @@ static int move_wait(void *arg)
 
 static uint64_t move_run(bool wait)
 {
-	struct jf_pkt p = pkt(0);
-	struct sink sk = { 0 };
 	struct jf_slot *bigger = slots_new(256);
+	struct sink sk = { 0 };
 	pthread_t th;
 
-	race_slots = slots_new(64);
-	race_t = jf_table_new(race_slots, 64);
-	race_checked = race_go = 0;
 	move_waits = 0;
 	move_batch_wait = wait;
-	memset(race_seq, 0, sizeof(race_seq));
-	jf_table_count(race_t, &p, 1);
-	jf_table_count(race_t, &p, 2);
-	pthread_create(&th, NULL, race_cpu, NULL);
-	while (!__atomic_load_n(&race_checked, __ATOMIC_SEQ_CST))
-		sched_yield();
+	race_start(&th);
 	assert_int_equal(jf_table_move(race_t, bigger, 256, move_wait, NULL), 0);
 	assert_int_equal(jf_table_nslots(race_t), 256);
-	__atomic_store_n(&race_go, 1, __ATOMIC_SEQ_CST);
-	pthread_join(th, NULL);
-	jf_table_remove_all(race_t, no_wait, NULL, collect, &sk);
+	race_finish(th, &sk);
 	assert_int_equal(sk.finals, 1);	/* one flow, one slot */
-	jf_table_free(race_t);
-	free(race_slots);
 	free(bigger);
 	return sk.packets;
 }
