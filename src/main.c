@@ -26,6 +26,9 @@
 #include "service/preflight.h"
 #include "service/privs.h"
 #include "service/reload.h"
+#include "flow/enrich.h"
+#include "flow/nat.h"
+#include "flow/nat_events.h"
 #include "flow/route.h"
 #include "service/sd_notify.h"
 #include "meter/xdp_meter.h"
@@ -33,6 +36,7 @@
 #define EXIT_USAGE 2
 #define TCP_DRAIN_MS 5000
 #define CONTROL_POLL_MS 50	/* longest wait before the control socket is served */
+#define NAT_EVENTS_POLL_MS 10	/* longest wait before conntrack's events are read */
 
 struct app {
 	struct jf_config cfg;
@@ -41,6 +45,9 @@ struct app {
 	struct jf_meter *meter;		/* live capture */
 	struct jf_pcap_meter *pcap;	/* file replay */
 	struct jf_router *router;	/* router mode: forwarding lookups */
+	struct jf_enrich enrich;	/* per-flow lookups beyond the route */
+	struct jf_nat *nat;		/* --nat-lookup: post-NAT fields per flow */
+	struct jf_nat_events *nat_events;	/* --nat-events: RFC 8158 logging */
 	struct jf_link_watch *links;	/* live capture: interfaces that go and return */
 	struct jf_meter_stats st;
 	uint64_t now_ms;		/* export clock: wall clock, or capture clock */
@@ -100,6 +107,8 @@ static void write_metrics(struct app *a)
 	in.max_flows = jf_config_cache_flows(&a->cfg);
 	in.kernel_bytes = a->meter ? jf_meter_kernel_bytes(a->meter) : 0;
 	in.links = a->links;
+	in.nat = a->nat;
+	in.nat_events = a->nat_events;
 	rc = jf_metrics_write(a->cfg.metrics_file, &in);
 	if (rc)
 		jf_metrics_write_failed(a->cfg.metrics_file, rc);
@@ -176,6 +185,61 @@ static int drop_privileges(struct app *a, uint64_t keep)
 	if (!jf_privs_current(&eff, &prm, &bnd))
 		log_debug("capabilities now: effective %#" PRIx64 ", bounding %#" PRIx64 "%s%s",
 			  eff, bnd, a->cfg.user[0] ? ", user " : "", a->cfg.user);
+	return 0;
+}
+
+/* NAT (conntrack): the per-flow lookup joins the cache's lookups before
+ * the meter opens (the XDP table takes the same set); the event logger
+ * starts once the templates are out. Both need CAP_NET_ADMIN, kept for
+ * the life of the process (drop_privileges). */
+static int open_nat_lookup(struct app *a)
+{
+	struct jf_nat_zone zones[JF_MAX_IFACES];
+	struct jf_enrich_part part;
+	struct jf_nat_params np;
+	char err[512];
+	int rc;
+
+	jf_enrich_init(&a->enrich);
+	if (!a->cfg.nat_lookup)
+		return 0;
+	jf_config_nat_params(&a->cfg, zones, &np);
+	a->nat = jf_nat_new(&np, err, sizeof(err));
+	if (!a->nat) {
+		log_err("NAT lookup: %s", err);
+		return -1;
+	}
+	jf_nat_part(a->nat, &part);
+	jf_enrich_add(&a->enrich, &part);
+	rc = jf_cache_set_enrich(a->cache, &a->enrich);
+	if (rc) {
+		log_err("NAT lookup: %s", strerror(-rc));
+		return -1;
+	}
+	log_info("NAT lookup: the other side of each flow's translation from conntrack");
+	return 0;
+}
+
+static void emit_nat_event(const struct jf_nat_event *ev, void *arg)
+{
+	struct app *a = arg;
+
+	jf_exporter_add_nat_event(a->exp, ev, jf_wall_ms());
+}
+
+static int open_nat_events(struct app *a)
+{
+	struct jf_nat_events_params p = { .rcvbuf = a->cfg.nat_events_buffer };
+	char err[512];
+
+	if (!a->cfg.nat_events)
+		return 0;
+	a->nat_events = jf_nat_events_new(&p, emit_nat_event, a, err, sizeof(err));
+	if (!a->nat_events) {
+		log_err("NAT events: %s", err);
+		return -1;
+	}
+	log_info("NAT events: logging every translated session's creation and deletion");
 	return 0;
 }
 
@@ -292,6 +356,7 @@ static void ctl_stats(FILE *f, void *arg)
 		.uptime_s = jf_mono_s() - a->start_s, .bytes_per_flow = jf_cache_slot_bytes(a->cache),
 		.max_flows = jf_config_cache_flows(&a->cfg),
 		.kernel_bytes = a->meter ? jf_meter_kernel_bytes(a->meter) : 0,
+		.nat = a->nat, .nat_events = a->nat_events,
 	};
 
 	jf_cache_get_stats(a->cache, &cs);
@@ -415,6 +480,8 @@ static int run_live(struct app *a)
 	}
 	if (a->router)
 		log_info("router mode: output interface, next hop and prefixes per flow");
+	if (open_nat_lookup(a))
+		return EXIT_FAILURE;
 	jf_config_meter_params(&a->cfg, &mp);
 	a->meter = ops->open(&mp, a->cache, &a->st, err, sizeof(err));
 	if (!a->meter) {
@@ -433,7 +500,9 @@ static int run_live(struct app *a)
 	a->now_ms = jf_wall_sample();
 	jf_exporter_start(a->exp, a->now_ms, a->now_ms);
 	a->exporter_started = true;
-	if (open_control(a) || drop_privileges(a, ops->keep_caps))
+	if (open_nat_events(a) || open_control(a) ||
+	    drop_privileges(a, ops->keep_caps | (a->nat || a->nat_events ?
+						 JF_CAP(CAP_NET_ADMIN) : 0)))
 		return EXIT_FAILURE;
 	write_metrics(a);
 	/* Ready: the meter is attached and the templates are out. */
@@ -454,9 +523,14 @@ static int run_live(struct app *a)
 			reload(a, msg, sizeof(msg));
 		}
 		jf_control_poll(a->ctl);
+		if (a->nat_events)
+			jf_nat_events_poll(a->nat_events);
 		if (wait > 0) {
-			jf_meter_poll(a->meter, a->ctl && wait > CONTROL_POLL_MS ? CONTROL_POLL_MS : wait,
-				      mono);
+			if (a->ctl && wait > CONTROL_POLL_MS)
+				wait = CONTROL_POLL_MS;
+			if (a->nat_events && wait > NAT_EVENTS_POLL_MS)
+				wait = NAT_EVENTS_POLL_MS;
+			jf_meter_poll(a->meter, wait, mono);
 			continue;
 		}
 		jf_link_watch_poll(a->links, on_link, a);
@@ -475,6 +549,8 @@ static int run_live(struct app *a)
 	jf_sd_notify("STOPPING=1\nSTATUS=exporting every flow before exit");
 	a->now_ms = jf_wall_sample();
 	rc = jf_meter_stop(a->meter, jf_mono_ms());
+	if (a->nat_events)
+		jf_nat_events_poll(a->nat_events);
 	shutdown_export(a, a->now_ms, JF_END_FORCED);
 	jf_loss_report(a->exp);
 	return rc ? EXIT_FAILURE : EXIT_SUCCESS;
@@ -514,6 +590,8 @@ int main(int argc, char **argv)
 	jf_pcap_meter_close(a.pcap);
 	jf_link_watch_free(a.links);
 	jf_cache_free(a.cache);
+	jf_nat_events_free(a.nat_events);
+	jf_nat_free(a.nat);
 	jf_router_free(a.router);
 	jf_exporter_free(a.exp);
 	return rc;

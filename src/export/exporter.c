@@ -36,6 +36,8 @@ struct collector {
 	struct jf_template opt_exporter;
 	struct jf_template opt_ifname;
 	struct pending pend[JF_DATA_TEMPLATES];	/* without templates: pend[0] */
+	struct jf_template nat_tmpl[2];	/* NAT events: IPv4, IPv6 */
+	struct pending nat_pend;
 	uint32_t sequence;		/* v9: messages; IPFIX: records (see seq_nfdump); v5: flows */
 	bool seq_nfdump;		/* IPFIX sequence counts flow records only */
 	uint64_t next_template_ms;
@@ -70,6 +72,8 @@ struct jf_exporter {
 	bool pace_local;		/* collectors on this host, always */
 	bool seq_nfdump;		/* IPFIX sequence counts flow records only */
 	bool started;
+	bool nat_fields;		/* data templates carry the post-NAT fields */
+	bool nat_events;		/* NAT event templates announced */
 	uint64_t uptime_base_ms;
 	uint64_t system_init_ms;
 	uint64_t ignored_packets, ignored_octets;
@@ -98,10 +102,13 @@ static void collector_templates(const struct jf_exporter *e, struct collector *c
 	tp.wire = c->proto->wire;
 	tp.sampling = e->sample_rate > 1;
 	tp.exporter_ipv6 = c->tr.peer.ss_family == AF_INET6;
+	tp.nat = e->nat_fields;
 	for (t = 0; t < JF_DATA_TEMPLATES; t++) {
 		jf_template_data(&c->data_tmpl[t], (uint16_t)(JF_TID_IPV4 + t), &tp);
 		c->data_tmpl[t].id = (uint16_t)(e->tid_base + t);
 	}
+	jf_template_nat_event(&c->nat_tmpl[0], JF_TID_NAT_EVENT_IPV4, &tp);
+	jf_template_nat_event(&c->nat_tmpl[1], JF_TID_NAT_EVENT_IPV6, &tp);
 	jf_template_opt_exporter(&c->opt_exporter, &tp);
 	jf_template_opt_ifname(&c->opt_ifname, &tp);
 }
@@ -160,6 +167,8 @@ struct jf_exporter *jf_exporter_new(const struct jf_exporter_params *p, char *er
 	e->system_init_ms = jf_wall_ms();
 	e->mode = p->mode;
 	e->tid_base = JF_TID_IPV4;
+	e->nat_fields = p->nat_fields;
+	e->nat_events = p->nat_events;
 
 	for (i = 0; i < p->n_collectors; i++) {
 		if (collector_open(e, &e->c[i], p, i, err, errlen)) {
@@ -290,7 +299,9 @@ static void account_sent(struct collector *c, size_t len, const struct jf_msg_me
 		c->st.records += m->flow_records;
 		c->st.packets += m->flow_packets;
 		c->st.octets += m->flow_octets;
+		c->st.event_records += m->event_records;
 	} else {
+		c->st.dropped_event_records += m->event_records;
 		c->st.dropped_messages++;
 		c->st.dropped_records += m->flow_records;
 		c->st.dropped_packets += m->flow_packets;
@@ -364,13 +375,14 @@ static void send_templates(struct jf_exporter *e, struct collector *c, uint64_t 
 	if (!c->proto->templates)
 		return;
 	exporter_values(e, c, &ev);
-	/* Steps: data templates, options templates, exporter record, ifnames. */
+	/* Steps: data templates, NAT event templates, options templates,
+	 * exporter record, ifnames. */
 	do {
 		c->proto->init(&out, c->proto->wire, buf, e->mtu);
 		memset(&meta, 0, sizeof(meta));
 		meta.session = 1;	/* TCP: never resent on another connection */
 		again = false;
-		for (; step < 4 && !again; step++) {
+		for (; step < 5 && !again; step++) {
 			if (step == 0 && with_templates) {
 				for (t = 0; t < JF_DATA_TEMPLATES; t++)
 					if (jf_msg_add_template(m, &c->data_tmpl[t]))
@@ -379,18 +391,24 @@ static void send_templates(struct jf_exporter *e, struct collector *c, uint64_t 
 					again = true;
 					break;
 				}
-			} else if (step == 1 && with_templates) {
+			} else if (step == 1 && with_templates && e->nat_events) {
+				if (jf_msg_add_template(m, &c->nat_tmpl[0]) ||
+				    jf_msg_add_template(m, &c->nat_tmpl[1])) {
+					again = true;
+					break;
+				}
+			} else if (step == 2 && with_templates) {
 				if (jf_msg_add_template(m, &c->opt_exporter) ||
 				    (e->n_ifnames && jf_msg_add_template(m, &c->opt_ifname))) {
 					again = true;
 					break;
 				}
-			} else if (step == 2) {
+			} else if (step == 3) {
 				if (jf_msg_add_opt_exporter(m, &c->opt_exporter, &ev)) {
 					again = true;
 					break;
 				}
-			} else if (step == 3) {
+			} else if (step == 4) {
 				for (; i < e->n_ifnames; i++)
 					if (jf_msg_add_opt_ifname(m, &c->opt_ifname, &e->ifnames[i]))
 						break;
@@ -428,10 +446,9 @@ void jf_exporter_start(struct jf_exporter *e, uint64_t now_ms, uint64_t uptime_b
 	}
 }
 
-static void send_pending(struct jf_exporter *e, struct collector *c, int t, uint64_t now_ms)
+static void send_pending_msg(struct jf_exporter *e, struct collector *c, struct pending *p,
+			     uint64_t now_ms)
 {
-	struct pending *p = &c->pend[t];
-
 	if (!p->open)
 		return;
 	/* A UDP collector that refused since the templates went out may be
@@ -443,6 +460,11 @@ static void send_pending(struct jf_exporter *e, struct collector *c, int t, uint
 	c->msgs_since_template++;
 	if (e->tmpl_packets && !c->proto->tcp && c->msgs_since_template >= e->tmpl_packets)
 		send_templates(e, c, now_ms, true, false);
+}
+
+static void send_pending(struct jf_exporter *e, struct collector *c, int t, uint64_t now_ms)
+{
+	send_pending_msg(e, c, &c->pend[t], now_ms);
 }
 
 static struct jf_enc_ctx enc_ctx(const struct jf_exporter *e, uint64_t now_ms)
@@ -530,6 +552,34 @@ void jf_exporter_add(struct jf_exporter *e, const struct jf_record *r, uint64_t 
 			add_flow(e, &e->c[i], t, r, &ctx, now_ms);
 }
 
+void jf_exporter_add_nat_event(struct jf_exporter *e, const struct jf_nat_event *ev,
+			       uint64_t now_ms)
+{
+	int i;
+
+	rebase_uptime(e, now_ms);
+	for (i = 0; i < e->n; i++) {
+		struct collector *c = &e->c[i];
+		const struct jf_template *t = &c->nat_tmpl[ev->family == 6];
+		struct pending *p = &c->nat_pend;
+
+		if (c->retiring)
+			continue;
+		if (!c->proto->templates || !e->nat_events) {
+			c->st.unexportable_events++;
+			continue;
+		}
+		if (!p->open)
+			open_pending(e, c, p);
+		if (jf_msg_add_nat_event(&p->out.msg, t, ev) == -ENOSPC) {
+			send_pending_msg(e, c, p, now_ms);
+			open_pending(e, c, p);
+			jf_msg_add_nat_event(&p->out.msg, t, ev);
+		}
+		p->meta.event_records++;
+	}
+}
+
 static void refresh_tcp_stats(struct collector *c)
 {
 	c->st.up = jf_transport_ready(&c->tr);
@@ -611,6 +661,7 @@ void jf_exporter_flush(struct jf_exporter *e, uint64_t now_ms)
 			tcp_service(e, c, now_ms);
 		for (t = 0; t < JF_DATA_TEMPLATES; t++)
 			send_pending(e, c, t, now_ms);
+		send_pending_msg(e, c, &c->nat_pend, now_ms);
 		/* A deadline more than an interval ahead means the wall clock
 		 * stepped back: due now, not after the step is made up. */
 		if (c->next_template_ms > now_ms + e->tmpl_interval_ms + 1000)
@@ -803,6 +854,7 @@ void jf_exporter_apply(struct jf_exporter *e, const struct jf_exporter_params *p
 			continue;
 		for (t = 0; t < JF_DATA_TEMPLATES; t++)
 			send_pending(e, c, t, now_ms);
+		send_pending_msg(e, c, &c->nat_pend, now_ms);
 		c->retiring = true;
 		/* Monotonic: a step of the wall clock neither cuts nor stretches it. */
 		c->retire_deadline_ms = jf_mono_ms() + (uint64_t)(drain_ms > 0 ? drain_ms : 0);

@@ -6,6 +6,7 @@
 #include "export/template.h"
 
 static void compile(struct jf_template *t);
+static void put_addr(uint8_t *p, const uint32_t *a, unsigned len);
 
 static void add(struct jf_template *t, uint16_t ie, uint16_t len)
 {
@@ -73,6 +74,12 @@ void jf_template_data(struct jf_template *t, uint16_t id, const struct jf_tmpl_p
 		add(t, IE_MPLS_LABEL_2, 3);
 		add(t, IE_MPLS_LABEL_3, 3);
 	}
+	if (p->nat) {
+		add(t, v6 ? IE_POST_NAT_SRC_IPV6 : IE_POST_NAT_SRC_IPV4, v6 ? 16 : 4);
+		add(t, v6 ? IE_POST_NAT_DST_IPV6 : IE_POST_NAT_DST_IPV4, v6 ? 16 : 4);
+		add(t, IE_POST_NAPT_SRC_PORT, 2);
+		add(t, IE_POST_NAPT_DST_PORT, 2);
+	}
 	if (p->sampling) {
 		add(t, IE_SAMPLING_INTERVAL, 4);
 		add(t, IE_SAMPLING_ALGORITHM, 1);
@@ -138,6 +145,59 @@ void jf_template_opt_ifname(struct jf_template *t, const struct jf_tmpl_params *
 	add(t, IE_INGRESS_IF, 4);
 	add(t, IE_INTERFACE_DESCRIPTION, 64);
 	add(t, IE_INTERFACE_NAME, 32);
+}
+
+/* RFC 8158's NAT44 session create/delete record, with the interfaces:
+ * every element nfdump (EXnelCommon, EXnselXlate*) and Wireshark decode
+ * as NEL. */
+void jf_template_nat_event(struct jf_template *t, uint16_t id, const struct jf_tmpl_params *p)
+{
+	bool v6 = id == JF_TID_NAT_EVENT_IPV6;
+	uint16_t alen = v6 ? 16 : 4;
+
+	init(t, id, JF_TMPL_DATA, p->wire);
+	add(t, IE_OBSERVATION_TIME_MS, 8);
+	add(t, IE_NAT_EVENT, 1);
+	add(t, IE_PROTOCOL, 1);
+	add(t, v6 ? IE_SRC_IPV6 : IE_SRC_IPV4, alen);
+	add(t, IE_SRC_PORT, 2);
+	add(t, v6 ? IE_POST_NAT_SRC_IPV6 : IE_POST_NAT_SRC_IPV4, alen);
+	add(t, IE_POST_NAPT_SRC_PORT, 2);
+	add(t, v6 ? IE_DST_IPV6 : IE_DST_IPV4, alen);
+	add(t, IE_DST_PORT, 2);
+	add(t, v6 ? IE_POST_NAT_DST_IPV6 : IE_POST_NAT_DST_IPV4, alen);
+	add(t, IE_POST_NAPT_DST_PORT, 2);
+	add(t, IE_INGRESS_IF, 4);
+	add(t, IE_EGRESS_IF, 4);
+}
+
+void jf_write_nat_event(uint8_t *out, const struct jf_template *t,
+			const struct jf_nat_event *ev)
+{
+	uint16_t i;
+	uint8_t *p = out;
+
+	for (i = 0; i < t->nfields; i++) {
+		unsigned len = t->f[i].len;
+
+		switch (t->f[i].ie) {
+		case IE_OBSERVATION_TIME_MS: jf_put_be(p, ev->time_ms, len); break;
+		case IE_NAT_EVENT: *p = ev->event; break;
+		case IE_PROTOCOL: *p = ev->proto; break;
+		case IE_SRC_IPV4: case IE_SRC_IPV6: put_addr(p, ev->src, len); break;
+		case IE_DST_IPV4: case IE_DST_IPV6: put_addr(p, ev->dst, len); break;
+		case IE_POST_NAT_SRC_IPV4: case IE_POST_NAT_SRC_IPV6: put_addr(p, ev->xsrc, len); break;
+		case IE_POST_NAT_DST_IPV4: case IE_POST_NAT_DST_IPV6: put_addr(p, ev->xdst, len); break;
+		case IE_SRC_PORT: jf_put_be(p, ev->sport, len); break;
+		case IE_DST_PORT: jf_put_be(p, ev->dport, len); break;
+		case IE_POST_NAPT_SRC_PORT: jf_put_be(p, ev->xsport, len); break;
+		case IE_POST_NAPT_DST_PORT: jf_put_be(p, ev->xdport, len); break;
+		case IE_INGRESS_IF: jf_put_be(p, ev->in_if, len); break;
+		case IE_EGRESS_IF: jf_put_be(p, ev->out_if, len); break;
+		default: memset(p, 0, len); break;
+		}
+		p += len;
+	}
 }
 
 uint32_t jf_uptime_ms(uint64_t t_ms, const struct jf_enc_ctx *ctx)

@@ -236,6 +236,12 @@ static void write_collectors(FILE *f, const struct jf_exporter *e)
 		F("reconnects_total", reconnects, "TCP connections established after a lost one."),
 		F("resent_messages_total", resent_messages,
 		  "TCP: messages unacknowledged when a connection broke, sent again."),
+		F("nat_event_records_total", event_records,
+		  "NAT event records handed to the socket."),
+		F("dropped_nat_event_records_total", dropped_event_records,
+		  "NAT event records in dropped messages."),
+		F("unexportable_nat_event_records_total", unexportable_events,
+		  "NAT event records the protocol cannot carry (v5)."),
 #undef F
 	};
 	size_t k;
@@ -268,9 +274,55 @@ static void write_collectors(FILE *f, const struct jf_exporter *e)
 	}
 }
 
+/* NAT: the per-flow lookups and the event logger (docs/nat.md). */
+static void write_nat(FILE *f, const struct jf_metrics_input *in)
+{
+	if (in->nat) {
+		struct jf_nat_stats ns;
+
+		jf_nat_get_stats(in->nat, &ns);
+		metric(f, "jflowd_nat_lookups_total", "counter",
+		       "Conntrack lookups of flows, by answer (not_yet: asked again at the next drain).");
+		fprintf(f, "jflowd_nat_lookups_total{answer=\"translated\"} %llu\n",
+			(unsigned long long)ns.translated);
+		fprintf(f, "jflowd_nat_lookups_total{answer=\"untranslated\"} %llu\n",
+			(unsigned long long)(ns.found - ns.translated));
+		fprintf(f, "jflowd_nat_lookups_total{answer=\"not_yet\"} %llu\n",
+			(unsigned long long)ns.not_yet);
+		fprintf(f, "jflowd_nat_lookups_total{answer=\"untracked\"} %llu\n",
+			(unsigned long long)ns.untracked);
+		fprintf(f, "jflowd_nat_lookups_total{answer=\"error\"} %llu\n",
+			(unsigned long long)ns.errors);
+	}
+	if (in->nat_events) {
+		struct jf_nat_events_stats es;
+
+		jf_nat_events_get_stats(in->nat_events, &es);
+		metric(f, "jflowd_nat_events_total", "counter",
+		       "NAT session events handed to the exporter (RFC 8158), by event.");
+		fprintf(f, "jflowd_nat_events_total{event=\"create\"} %llu\n",
+			(unsigned long long)es.created);
+		fprintf(f, "jflowd_nat_events_total{event=\"delete\"} %llu\n",
+			(unsigned long long)es.deleted);
+		metric(f, "jflowd_nat_events_lost_total", "counter",
+		       "Events conntrack could not deliver (socket overflow), rebuilt from a re-read of the table or from the session's delete.");
+		fprintf(f, "jflowd_nat_events_lost_total %llu\n", (unsigned long long)es.lost);
+		metric(f, "jflowd_nat_event_overflows_total", "counter",
+		       "Overflows (ENOBUFS) of the conntrack event socket: raise nat-events-buffer.");
+		fprintf(f, "jflowd_nat_event_overflows_total %llu\n",
+			(unsigned long long)es.overflows);
+		metric(f, "jflowd_nat_resyncs_total", "counter",
+		       "Re-reads of the conntrack table (at start, after an overflow).");
+		fprintf(f, "jflowd_nat_resyncs_total %llu\n", (unsigned long long)es.resyncs);
+		metric(f, "jflowd_nat_sessions", "gauge", "Translated sessions open.");
+		fprintf(f, "jflowd_nat_sessions %llu\n", (unsigned long long)es.sessions);
+	}
+}
+
 int jf_metrics_fprint(FILE *f, const struct jf_metrics_input *in)
 {
 	write_meter(f, in);
+	write_nat(f, in);
 	if (in->exporter)
 		write_collectors(f, in->exporter);
 	return ferror(f) ? -EIO : 0;
@@ -314,6 +366,7 @@ int jf_metrics_write(const char *path, const struct jf_metrics_input *in)
 		return rc;
 	}
 	write_meter(f, in);
+	write_nat(f, in);
 	if (in->exporter)
 		write_collectors(f, in->exporter);
 	if (fflush(f) || ferror(f))
