@@ -28,9 +28,12 @@
 /* A translated session: how it became known. */
 enum {
 	S_EMPTY = 0,
-	S_EVENT,	/* from its NEW (or its DESTROY will come: it has events) */
-	S_DUMP,		/* from a re-read: its DESTROY may never come */
-	S_GONE,		/* a re-read missed it: its delete is out, its DESTROY may follow */
+	S_EVENT,	/* began while the events were followed: its DESTROY will come */
+	S_DUMP,		/* found by the first read: its DESTROY may never come (the
+			 * kernel gives events only to entries made while someone
+			 * listens, nf_conntrack_events=2) */
+	S_GONE,		/* a later read missed it: its delete is out, its DESTROY
+			 * may follow (swallowed) */
 };
 #define S_SEEN 0x80	/* found by the re-read in progress */
 
@@ -244,6 +247,16 @@ static int on_dumped(const struct jf_ct_entry *e, void *arg)
 		s->state |= S_SEEN;
 		return 0;
 	}
+	/* A session that began after the events were followed sends its
+	 * DESTROY (reliably); only those found by the first read may not. */
+	if (n->st.resyncs > 1) {
+		if (!sess_add(n, e->id, S_EVENT | S_SEEN))
+			return -ENOMEM;
+		if (n->rebuilding)
+			n->st.lost++;
+		emit(n, e, JF_NAT44_SESSION_CREATE, e->start_ns);
+		return 0;
+	}
 	s = sess_add(n, e->id, S_DUMP | S_SEEN);
 	if (!s || !(s->ent = malloc(sizeof(*s->ent)))) {
 		if (s)
@@ -252,13 +265,11 @@ static int on_dumped(const struct jf_ct_entry *e, void *arg)
 	}
 	*s->ent = *e;
 	n->from_dump++;
-	if (n->rebuilding)
-		n->st.lost++;
 	emit(n, e, JF_NAT44_SESSION_CREATE, e->start_ns);
 	return 0;
 }
 
-/* Sessions learned from a re-read that this one did not find are gone:
+/* Sessions found by the first read that this one did not find are gone:
  * their delete goes out now (their DESTROY, if it comes, is swallowed);
  * those already gone at the previous re-read are forgotten. */
 static void sweep(struct jf_nat_events *n)
@@ -281,8 +292,6 @@ static void sweep(struct jf_nat_events *n)
 			s->ent = NULL;
 			s->state = S_GONE;
 			n->gone++;
-			if (n->rebuilding)
-				n->st.lost++;
 			emit(n, &e, JF_NAT44_SESSION_DELETE, 0);
 		}
 	}

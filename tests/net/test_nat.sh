@@ -1,0 +1,121 @@
+#!/bin/bash
+# Pins NAT-aware flows and NAT event logging on a Linux NAT router: client,
+# router (nftables masquerade to the server side, one TCP/UDP port forward
+# and one ICMP forward back to the client) and server; jflowd on both
+# router interfaces with --nat-lookup and --nat-events. For TCP, UDP and
+# ICMP, outbound and forwarded inbound, the flow records at nfcapd carry in
+# IE 225-228 the other side of the translation that `conntrack -L` shows
+# while the traffic flows, in both directions; every session has exactly one
+# create and one delete event with that translation, created within the
+# session and deleted after its last packet. Then a burst of sessions while
+# jflowd is stopped overflows its event socket: the kernel's drops show as
+# jflowd_nat_event_overflows_total, logged once, and after the re-read every
+# burst session still has exactly one create and one delete.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/router_lib.sh"
+need_root
+need_cmd nfcapd nfdump nft conntrack ping
+
+SEND="/usr/bin/python3 $SRC/tests/lib/sendflows.py"
+CHECK="/usr/bin/python3 $SRC/tests/lib/nat_check.py"
+now_ms() { date +%s%3N; }
+
+router_topology
+R=$(ns r)
+# 10.2.0.3: a second public address, forwarded whole (ICMP included) to
+# the client; 10.2.0.1:8080 (TCP and UDP) to the client's port 80.
+ip -n "$R" addr add 10.2.0.3/32 dev r1
+ip -n "$(ns s)" neigh replace 10.2.0.3 lladdr 02:00:00:00:02:01 dev vs nud permanent
+in_ns r nft -f - <<'EOF'
+table ip nat {
+	chain prerouting {
+		type nat hook prerouting priority dstnat;
+		iifname "r1" ip daddr 10.2.0.1 tcp dport 8080 dnat to 10.1.0.2:80
+		iifname "r1" ip daddr 10.2.0.1 udp dport 8080 dnat to 10.1.0.2:80
+		iifname "r1" ip daddr 10.2.0.3 dnat to 10.1.0.2
+	}
+	chain postrouting {
+		type nat hook postrouting priority srcnat;
+		oifname "r1" masquerade
+	}
+}
+EOF
+# Sessions end within seconds of their last packet, so the test sees
+# their delete; TCP keeps its entry a little after the close, for the
+# lookup at the next drain.
+in_ns r sysctl -qw net.netfilter.nf_conntrack_udp_timeout=3 \
+	net.netfilter.nf_conntrack_udp_timeout_stream=3 \
+	net.netfilter.nf_conntrack_icmp_timeout=3 \
+	net.netfilter.nf_conntrack_tcp_timeout_time_wait=3 \
+	net.netfilter.nf_conntrack_tcp_timeout_fin_wait=3 \
+	net.netfilter.nf_conntrack_tcp_timeout_close_wait=3 \
+	net.netfilter.nf_conntrack_tcp_timeout_last_ack=3 \
+	net.netfilter.nf_conntrack_tcp_timeout_close=3
+
+bg_ns s $SEND tcp-server 9000
+bg_ns s $SEND udp-echo 5001
+bg_ns c $SEND tcp-server 80
+bg_ns c $SEND udp-echo 80
+start_nfcapd r 4739 "$WORK/nf"; NF=$NFCAPD_PID
+# The smallest event buffer: the burst below must overflow it.
+bg_ns r "$JFLOWD" -i r0 -i r1 -n ipfix://127.0.0.1:4739 --ipfix-sequence nfdump \
+	--nat-lookup --nat-events --nat-events-buffer 65536 -t idle=2,active=60 \
+	--metrics-file "$WORK/m.prom" 2>"$WORK/jflowd.log"
+JF=$LAST_PID
+wait_for 15 test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd.log")"
+grep -q "NAT events" "$WORK/jflowd.log" || fail "NAT events not on: $(cat "$WORK/jflowd.log")"
+
+# One session, with the conntrack table read while it flows.
+SNAP="$WORK/conntrack.txt"
+session() {
+	local t0 t1
+	t0=$(now_ms)
+	"$@" || fail "traffic: $* exited $?"
+	t1=$(now_ms)
+	echo "WINDOW $t0 $t1" >> "$SNAP"
+	in_ns r conntrack -L 2>/dev/null >> "$SNAP"
+}
+session in_ns c $SEND tcp 10.2.0.2 9000 40010 200000
+session in_ns c $SEND udp 10.2.0.2 5001 40001 5 200
+session in_ns c ping -q -c 3 -i 0.2 10.2.0.2
+session in_ns s $SEND tcp 10.2.0.1 8080 41000 50000
+session in_ns s $SEND udp 10.2.0.1 8080 41001 5 200
+session in_ns s ping -q -c 3 -i 0.2 10.2.0.3
+log "conntrack showed $(grep -c '^[a-z]' "$SNAP") entries while the traffic flowed"
+
+# Every session ends: its entry expires; listing the table reaps expired
+# entries now rather than at the kernel's next garbage collection pass.
+gone() { [ "$(in_ns r conntrack -L 2>/dev/null | grep -c -e '^tcp' -e '^udp.*dport=\(5001\|80\|8080\) ' -e '^icmp')" = 0 ]; }
+wait_for 30 gone || fail "conntrack entries still there: $(in_ns r conntrack -L 2>&1)"
+T_GONE=$(now_ms)
+
+# The burst: jflowd stopped, 300 new sessions fill its 64 KiB event socket.
+kill -STOP "$JF"
+in_ns c $SEND udp-many 10.2.0.2 5001 50000 300 || { kill -CONT "$JF"; fail "burst"; }
+sleep 0.5
+DROPS=$(in_ns r awk 'NR > 1 && $2 == 12 && $4 != "00000000" { d += $9 } END { print d + 0 }' /proc/net/netlink)
+kill -CONT "$JF"
+log "kernel drops on conntrack event sockets during the burst: $DROPS"
+[ "$DROPS" -gt 0 ] || fail "the burst did not overflow the event socket (no kernel drops)"
+wait_for 10 sh -c "[ \$(awk '/^jflowd_nat_event_overflows_total/ {print \$2}' $WORK/m.prom) -gt 0 ]" ||
+	fail "the kernel dropped $DROPS events, jflowd_nat_event_overflows_total says $(grep ^jflowd_nat_event_overflows_total "$WORK/m.prom")"
+wait_for 30 gone || fail "burst entries still there"
+burst_done() {
+	local c d
+	c=$(awk -F'[ }]' '/^jflowd_nat_events_total\{event="create"\}/ {print $NF}' "$WORK/m.prom")
+	d=$(awk -F'[ }]' '/^jflowd_nat_events_total\{event="delete"\}/ {print $NF}' "$WORK/m.prom")
+	[ -n "$c" ] && [ "$c" = "$d" ]
+}
+wait_for 15 burst_done || fail "creates and deletes differ: $(grep nat_events_total "$WORK/m.prom")"
+
+stop_jflowd "$JF" "$WORK/jflowd.log"
+settle r 4739
+stop_nfcapd "$NF"
+[ "$(grep -c 'conntrack sent more events than the socket holds' "$WORK/jflowd.log")" = 1 ] ||
+	fail "the overflow was not logged once: $(cat "$WORK/jflowd.log")"
+grep nat_ "$WORK/m.prom" | grep -v '^#' | sed 's/^/[nat] /'
+LOST=$(metric "$WORK/m.prom" jflowd_nat_events_lost_total)
+[ "$LOST" -gt 0 ] || fail "events were dropped but none counted lost"
+nfdump -R "$WORK/nf" -o raw > "$WORK/raw.txt"
+$CHECK "$SNAP" "$WORK/raw.txt" "$T_GONE" 50000 300 || fail "records do not match conntrack"
+log "post-NAT fields and NAT events match conntrack; $LOST lost events rebuilt"
