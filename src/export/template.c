@@ -375,10 +375,6 @@ static void put_flow_field(uint8_t *p, uint16_t ie, unsigned len, const struct j
 static bool constant_field(uint16_t ie)
 {
 	switch (ie) {
-	case IE_BGP_SRC_AS:
-	case IE_BGP_DST_AS:
-	case IE_BGP_NEXT_HOP_IPV4:
-	case IE_BGP_NEXT_HOP_IPV6:
 	case IE_IP_VERSION:	/* the template's family */
 		return true;
 	default:
