@@ -72,7 +72,6 @@ struct jf_exporter {
 	bool pace_local;		/* collectors on this host, always */
 	bool seq_nfdump;		/* IPFIX sequence counts flow records only */
 	bool started;
-	bool nat_fields;		/* data templates carry the post-NAT fields */
 	bool nat_events;		/* NAT event templates announced */
 	uint64_t uptime_base_ms;
 	uint64_t system_init_ms;
@@ -89,6 +88,8 @@ struct jf_exporter {
 	 * IDs, so no ID is ever redefined (collectors keep the first
 	 * definition of an ID; IPFIX over TCP forbids redefining one). */
 	uint16_t tid_base;
+	const struct jf_record_def *record;	/* NULL: default */
+	uint32_t unmet;			/* needs the monitor does not meet */
 };
 
 _Static_assert(JF_TID_IPV4 + 2 * JF_DATA_TEMPLATES <= JF_TID_OPT_EXPORTER,
@@ -96,13 +97,14 @@ _Static_assert(JF_TID_IPV4 + 2 * JF_DATA_TEMPLATES <= JF_TID_OPT_EXPORTER,
 
 static void collector_templates(const struct jf_exporter *e, struct collector *c)
 {
-	struct jf_tmpl_params tp;
+	struct jf_tmpl_params tp = { 0 };
 	int t;
 
 	tp.wire = c->proto->wire;
 	tp.sampling = e->sample_rate > 1;
 	tp.exporter_ipv6 = c->tr.peer.ss_family == AF_INET6;
-	tp.nat = e->nat_fields;
+	tp.record = e->record;
+	tp.unmet = e->unmet;
 	for (t = 0; t < JF_DATA_TEMPLATES; t++) {
 		jf_template_data(&c->data_tmpl[t], (uint16_t)(JF_TID_IPV4 + t), &tp);
 		c->data_tmpl[t].id = (uint16_t)(e->tid_base + t);
@@ -167,7 +169,8 @@ struct jf_exporter *jf_exporter_new(const struct jf_exporter_params *p, char *er
 	e->system_init_ms = jf_wall_ms();
 	e->mode = p->mode;
 	e->tid_base = JF_TID_IPV4;
-	e->nat_fields = p->nat_fields;
+	e->record = p->record;
+	e->unmet = p->unmet;
 	e->nat_events = p->nat_events;
 
 	for (i = 0; i < p->n_collectors; i++) {

@@ -35,7 +35,10 @@ struct jf_exporter_params {
 	enum jf_ipfix_seq ipfix_sequence;
 	const char *source_addr;	/* "" or NULL: the kernel's choice */
 	uint32_t tcp_buffer;		/* IPFIX over TCP: bytes queued while down */
-	bool nat_fields;		/* data templates carry IE 225-228 (281/282) */
+	/* The record its data templates carry (NULL: default), and the needs
+	 * (JF_NEED_*) the monitor does not meet: src/export/template.h. */
+	const struct jf_record_def *record;
+	uint32_t unmet;
 	bool nat_events;		/* announce the NAT event templates (264, 265) */
 };
 

@@ -175,6 +175,16 @@ static int set_nat_events_buffer(struct jf_config *cfg, const char *val, char *e
 		       "bytes in 65536..1073741824");
 }
 
+static int set_record(struct jf_config *cfg, const char *val, char *err)
+{
+	if (!*val || strlen(val) >= sizeof(cfg->record)) {
+		snprintf(err, ERRLEN, "record name '%s' is empty or too long", val);
+		return -1;
+	}
+	strcpy(cfg->record, val);
+	return 0;
+}
+
 static int set_read(struct jf_config *cfg, const char *val, char *err)
 {
 	if (!*val || strlen(val) >= sizeof(cfg->pcap_file)) {
@@ -479,6 +489,14 @@ static int set_control_socket(struct jf_config *cfg, const char *val, char *err)
 	return 0;
 }
 
+static int set_check_config(struct jf_config *cfg, const char *val, char *err)
+{
+	(void)val;
+	(void)err;
+	cfg->check_only = true;
+	return 0;
+}
+
 static int set_verbose(struct jf_config *cfg, const char *val, char *err)
 {
 	bool on;
@@ -508,6 +526,10 @@ const struct jf_opt jf_opts[] = {
 	{ "route-lookup", 0, 1, set_route_lookup, "auto|on|off",
 	  "output interface, next hop, prefixes and forwarding status of\n"
 	  "each flow from the kernel's routing (auto: on where forwarding is)" },
+	{ "record", 0, 1, set_record, "NAME",
+	  "the record that -i and -n export: a built-in one (default, juniper,\n"
+	  "as, protocol-port, source-prefix, destination-prefix, prefix) or a\n"
+	  "[record NAME] section of the configuration file (default: default)" },
 	{ "nat-lookup", 0, 0, set_nat_lookup, NULL,
 	  "NAT router: the other side of each flow's translation from\n"
 	  "conntrack (IE 225-228, 281/282), looked up once per flow; flows\n"
@@ -600,6 +622,10 @@ const struct jf_opt jf_opts[] = {
 	{ "config", JF_OPT_CONFIG, 1, NULL, "FILE",
 	  "read options from FILE ('name = value' lines, long option names);\n"
 	  "the command line overrides it" },
+	{ "check-config", 0, 0, set_check_config, NULL,
+	  "read the configuration (-c FILE and the command line), resolve\n"
+	  "every name, build every template, print the monitors, their\n"
+	  "interfaces and templates, and exit: 0 if it is good, 2 if not" },
 	{ "verbose", 'v', 0, set_verbose, NULL,
 	  "more log output: -v adds debug and libbpf's warnings, -vv libbpf's details" },
 	{ "quiet", 'q', 0, set_quiet, NULL, "only warnings and errors" },

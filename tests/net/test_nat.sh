@@ -57,10 +57,25 @@ bg_ns s $SEND udp-echo 5001
 bg_ns c $SEND tcp-server 80
 bg_ns c $SEND udp-echo 80
 start_nfcapd r 4739 "$WORK/nf"; NF=$NFCAPD_PID
-# The smallest event buffer: the burst below must overflow it.
-bg_ns r "$JFLOWD" -i r0 -i r1 -n ipfix://127.0.0.1:4739 --ipfix-sequence nfdump \
-	--nat-lookup --nat-events --nat-events-buffer 65536 -t idle=2,active=60 \
-	--metrics-file "$WORK/m.prom" 2>"$WORK/jflowd.log"
+# A record with the post-NAT fields; the smallest event buffer: the burst
+# below must overflow it.
+cat > "$WORK/jflowd.conf" <<EOF
+interface = r0
+interface = r1
+collector = ipfix://127.0.0.1:4739
+ipfix-sequence = nfdump
+timeouts = idle=2,active=60
+metrics-file = $WORK/m.prom
+nat-lookup = on
+nat-events = on
+nat-events-buffer = 65536
+record = nat
+[record nat]
+key = sourceIPv4Address, destinationIPv4Address, ipClassOfService, protocolIdentifier, sourceTransportPort, destinationTransportPort, icmpTypeCodeIPv4, ingressInterface, vlanId
+fields = postNATSourceIPv4Address, postNATDestinationIPv4Address, postNAPTSourceTransportPort, postNAPTDestinationTransportPort, egressInterface, octetDeltaCount, packetDeltaCount, flowStartMilliseconds, flowEndMilliseconds
+nat-untranslated = own
+EOF
+bg_ns r "$JFLOWD" -c "$WORK/jflowd.conf" 2>"$WORK/jflowd.log"
 JF=$LAST_PID
 wait_for 15 test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd.log")"
 grep -q "NAT events" "$WORK/jflowd.log" || fail "NAT events not on: $(cat "$WORK/jflowd.log")"
