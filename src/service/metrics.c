@@ -274,48 +274,63 @@ static void write_collectors(FILE *f, const struct jf_exporter *e)
 	}
 }
 
-/* NAT: the per-flow lookups and the event logger (docs/nat.md). */
+/* NAT: the per-flow lookups and the event logger (docs/nat.md), one
+ * series a row. */
 static void write_nat(FILE *f, const struct jf_metrics_input *in)
 {
-	if (in->nat) {
-		struct jf_nat_stats ns;
+	struct jf_nat_stats ns = { 0 };
+	struct jf_nat_events_stats es = { 0 };
+	size_t i;
 
+	if (in->nat)
 		jf_nat_get_stats(in->nat, &ns);
-		metric(f, "jflowd_nat_lookups_total", "counter",
-		       "Conntrack lookups of flows, by answer (not_yet: asked again at the next drain).");
-		fprintf(f, "jflowd_nat_lookups_total{answer=\"translated\"} %llu\n",
-			(unsigned long long)ns.translated);
-		fprintf(f, "jflowd_nat_lookups_total{answer=\"untranslated\"} %llu\n",
-			(unsigned long long)(ns.found - ns.translated));
-		fprintf(f, "jflowd_nat_lookups_total{answer=\"not_yet\"} %llu\n",
-			(unsigned long long)ns.not_yet);
-		fprintf(f, "jflowd_nat_lookups_total{answer=\"untracked\"} %llu\n",
-			(unsigned long long)ns.untracked);
-		fprintf(f, "jflowd_nat_lookups_total{answer=\"error\"} %llu\n",
-			(unsigned long long)ns.errors);
-	}
-	if (in->nat_events) {
-		struct jf_nat_events_stats es;
-
+	if (in->nat_events)
 		jf_nat_events_get_stats(in->nat_events, &es);
-		metric(f, "jflowd_nat_events_total", "counter",
-		       "NAT session events handed to the exporter (RFC 8158), by event.");
-		fprintf(f, "jflowd_nat_events_total{event=\"create\"} %llu\n",
-			(unsigned long long)es.created);
-		fprintf(f, "jflowd_nat_events_total{event=\"delete\"} %llu\n",
-			(unsigned long long)es.deleted);
-		metric(f, "jflowd_nat_events_lost_total", "counter",
-		       "Events conntrack could not deliver (socket overflow), rebuilt from a re-read of the table or from the session's delete.");
-		fprintf(f, "jflowd_nat_events_lost_total %llu\n", (unsigned long long)es.lost);
-		metric(f, "jflowd_nat_event_overflows_total", "counter",
-		       "Overflows (ENOBUFS) of the conntrack event socket: raise nat-events-buffer.");
-		fprintf(f, "jflowd_nat_event_overflows_total %llu\n",
-			(unsigned long long)es.overflows);
-		metric(f, "jflowd_nat_resyncs_total", "counter",
-		       "Re-reads of the conntrack table (at start, after an overflow).");
-		fprintf(f, "jflowd_nat_resyncs_total %llu\n", (unsigned long long)es.resyncs);
-		metric(f, "jflowd_nat_sessions", "gauge", "Translated sessions open.");
-		fprintf(f, "jflowd_nat_sessions %llu\n", (unsigned long long)es.sessions);
+	{
+		const struct {
+			const char *name, *type, *help;	/* help: NULL, the name's next series */
+			const char *label;		/* NULL: none */
+			uint64_t v;
+			bool shown;
+		} rows[] = {
+			{ "jflowd_nat_lookups_total", "counter", "Conntrack lookups of flows, by "
+			  "answer (not_yet: asked again at the next drain).",
+			  "answer=\"translated\"", ns.translated, in->nat },
+			{ "jflowd_nat_lookups_total", NULL, NULL, "answer=\"untranslated\"",
+			  ns.found - ns.translated, in->nat },
+			{ "jflowd_nat_lookups_total", NULL, NULL, "answer=\"not_yet\"", ns.not_yet,
+			  in->nat },
+			{ "jflowd_nat_lookups_total", NULL, NULL, "answer=\"untracked\"",
+			  ns.untracked, in->nat },
+			{ "jflowd_nat_lookups_total", NULL, NULL, "answer=\"error\"", ns.errors,
+			  in->nat },
+			{ "jflowd_nat_events_total", "counter", "NAT session events handed to the "
+			  "exporter (RFC 8158), by event.", "event=\"create\"", es.created,
+			  in->nat_events },
+			{ "jflowd_nat_events_total", NULL, NULL, "event=\"delete\"", es.deleted,
+			  in->nat_events },
+			{ "jflowd_nat_events_lost_total", "counter", "Events conntrack could not "
+			  "deliver (socket overflow), rebuilt from a re-read of the table or from "
+			  "the session's delete.", NULL, es.lost, in->nat_events },
+			{ "jflowd_nat_event_overflows_total", "counter", "Overflows (ENOBUFS) of "
+			  "the conntrack event socket: raise nat-events-buffer.", NULL,
+			  es.overflows, in->nat_events },
+			{ "jflowd_nat_resyncs_total", "counter", "Re-reads of the conntrack table "
+			  "(at start, after an overflow, while sessions found at start are open).",
+			  NULL, es.resyncs, in->nat_events },
+			{ "jflowd_nat_sessions", "gauge", "Translated sessions open.", NULL,
+			  es.sessions, in->nat_events },
+		};
+
+		for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+			if (!rows[i].shown)
+				continue;
+			if (rows[i].help)
+				metric(f, rows[i].name, rows[i].type, rows[i].help);
+			fprintf(f, "%s%s%s%s %llu\n", rows[i].name, rows[i].label ? "{" : "",
+				rows[i].label ? rows[i].label : "", rows[i].label ? "}" : "",
+				(unsigned long long)rows[i].v);
+		}
 	}
 }
 

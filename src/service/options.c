@@ -175,14 +175,20 @@ static int set_nat_events_buffer(struct jf_config *cfg, const char *val, char *e
 		       "bytes in 65536..1073741824");
 }
 
-static int set_record(struct jf_config *cfg, const char *val, char *err)
+/* A string option into dst (n bytes): "WHAT 'VAL' is empty or too long". */
+static int set_string(char *dst, size_t n, const char *val, const char *what, char *err)
 {
-	if (!*val || strlen(val) >= sizeof(cfg->record)) {
-		snprintf(err, ERRLEN, "record name '%s' is empty or too long", val);
+	if (!*val || strlen(val) >= n) {
+		snprintf(err, ERRLEN, "%s '%s' is empty or too long", what, val);
 		return -1;
 	}
-	strcpy(cfg->record, val);
+	strcpy(dst, val);
 	return 0;
+}
+
+static int set_record(struct jf_config *cfg, const char *val, char *err)
+{
+	return set_string(cfg->record, sizeof(cfg->record), val, "record name", err);
 }
 
 static int set_read(struct jf_config *cfg, const char *val, char *err)
@@ -419,12 +425,8 @@ static int set_mtu(struct jf_config *cfg, const char *val, char *err)
 
 static int set_source(struct jf_config *cfg, const char *val, char *err)
 {
-	if (!*val || strlen(val) >= sizeof(cfg->source_addr)) {
-		snprintf(err, ERRLEN, "source address '%s' is empty or too long", val);
-		return -1;
-	}
-	strcpy(cfg->source_addr, val);
-	return 0;
+	return set_string(cfg->source_addr, sizeof(cfg->source_addr), val, "source address",
+			  err);
 }
 
 static int set_export_rate(struct jf_config *cfg, const char *val, char *err)

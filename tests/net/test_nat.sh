@@ -134,3 +134,24 @@ LOST=$(metric "$WORK/m.prom" jflowd_nat_events_lost_total)
 nfdump -R "$WORK/nf" -o raw > "$WORK/raw.txt"
 $CHECK "$SNAP" "$WORK/raw.txt" "$T_GONE" 50000 300 || fail "records do not match conntrack"
 log "post-NAT fields and NAT events match conntrack; $LOST lost events rebuilt"
+
+# Privileges: with --nat-lookup the libpcap backend, which keeps only
+# CAP_NET_RAW otherwise (test_privs), keeps CAP_NET_ADMIN too, and as
+# --user nobody its lookups still get conntrack's answer.
+mkdir -p "$WORK/p"
+chown nobody "$WORK/p"
+chmod o+x "$WORK"
+start_nfcapd r 4740 "$WORK/nf2"; NF=$NFCAPD_PID
+bg_ns r "$JFLOWD" -m pcap -i r0 -n ipfix://127.0.0.1:4740 --nat-lookup --user nobody \
+	-t idle=1 --metrics-file "$WORK/p/m.prom" 2>"$WORK/pcap.log"
+JF=$LAST_PID
+wait_for 15 test -s "$WORK/p/m.prom" || fail "jflowd (pcap) did not start: $(cat "$WORK/pcap.log")"
+JPID=$(pgrep -f "^$JFLOWD -m pcap -i r0" | head -1)
+CAPS=$(awk '/^CapEff/ {print $2}' "/proc/$JPID/status")
+expect_eq "pcap with --nat-lookup: CapEff" "$CAPS" 0000000000003000
+in_ns c ping -q -c 3 -i 0.2 10.2.0.2 >/dev/null || fail "ping through the NAT"
+translated() { [ "$(awk -F'[ }]' '/^jflowd_nat_lookups_total\{answer="translated"\}/ {print $NF}' "$WORK/p/m.prom")" -gt 0 ]; }
+wait_for 10 translated || fail "as nobody, no lookup answered: $(grep nat_lookups "$WORK/p/m.prom")"
+stop_jflowd "$JF" "$WORK/pcap.log"
+stop_nfcapd "$NF"
+log "pcap as nobody keeps CAP_NET_ADMIN and its lookups answer"
