@@ -223,7 +223,16 @@ struct walk {
 	int rc;			/* of cb, or a parse error */
 	bool found;
 	struct jf_ct_entry *one;	/* a GET: the first entry only */
+	/* An IPv6 ICMP search: the first entry with these addresses in that
+	 * direction (the kernel's filter cannot say it, icmp_find). */
+	const struct jf_ct_tuple *addrs;
+	bool addrs_reply;
 };
+
+static bool same_addrs(const struct jf_ct_tuple *a, const struct jf_ct_tuple *b)
+{
+	return !memcmp(a->src, b->src, sizeof(a->src)) && !memcmp(a->dst, b->dst, sizeof(a->dst));
+}
 
 static int on_msg(const struct nlmsghdr *nlh, void *data)
 {
@@ -235,6 +244,8 @@ static int on_msg(const struct nlmsghdr *nlh, void *data)
 	if (jf_ct_parse(nlh, &e))
 		return MNL_CB_OK;	/* not an entry we can read: skipped */
 	if (w->one) {
+		if (w->addrs && !same_addrs(w->addrs, w->addrs_reply ? &e.reply : &e.orig))
+			return MNL_CB_OK;
 		if (!w->found)
 			*w->one = e;
 		w->found = true;
@@ -270,17 +281,22 @@ static int transact(struct jf_ct_sock *s, struct nlmsghdr *req, struct walk *w)
 }
 
 /* An ICMP tuple without its echo identifier: the kernel filters a dump on
- * addresses, protocol, type and code of one direction. */
+ * addresses, protocol, type and code of one direction. For IPv6 it is
+ * told protocol, type and code only, and jflowd compares the addresses:
+ * the kernel's IPv6 address filter is inverted (ctnetlink_filter_match_tuple
+ * drops the entries whose address equals the filter's, !ipv6_addr_cmp, up
+ * to Linux 6.18 at least). */
 static int icmp_find(struct jf_ct_sock *s, const struct jf_ct_tuple *t, uint16_t zone,
 		     bool reply, struct jf_ct_entry *out)
 {
 	uint8_t req[512];
 	struct nlmsghdr *nlh;
 	struct nlattr *filter;
-	uint32_t flags = FILTER_IP_SRC | FILTER_IP_DST | FILTER_PROTO_NUM |
-			 (t->family == 6 ? FILTER_ICMPV6_TYPE | FILTER_ICMPV6_CODE
-					 : FILTER_ICMP_TYPE | FILTER_ICMP_CODE);
-	struct walk w = { .one = out };
+	bool v6 = t->family == 6;
+	uint32_t flags = FILTER_PROTO_NUM | (v6 ? FILTER_ICMPV6_TYPE | FILTER_ICMPV6_CODE
+						: FILTER_IP_SRC | FILTER_IP_DST |
+						  FILTER_ICMP_TYPE | FILTER_ICMP_CODE);
+	struct walk w = { .one = out, .addrs = v6 ? t : NULL, .addrs_reply = reply };
 	int rc;
 
 	nlh = put_request(req, IPCTNL_MSG_CT_GET, NLM_F_DUMP, t->family, ++s->seq);

@@ -1,11 +1,13 @@
 #!/usr/bin/python3
 """Check what nfcapd stored from a NAT router against what conntrack showed.
 
-Usage: nat_check.py SNAPSHOTS NFDUMP_RAW T_GONE [STORM_SPORT STORM_N]
+Usage: nat_check.py SNAPSHOTS NFDUMP_RAW NFDUMP_RAW6 T_GONE [STORM_SPORT STORM_N]
 
 SNAPSHOTS: blocks "WINDOW T0 T1" (ms: before the session's first packet,
 after its last), each followed by the `conntrack -L` lines taken while it
-flowed. NFDUMP_RAW: `nfdump -o raw` of everything stored. T_GONE: ms when
+flowed. NFDUMP_RAW: `nfdump -o raw` of everything stored, checked for IPv4;
+NFDUMP_RAW6 the same for IPv6 (nfdump 1.7.1 stores IE 281/282 from v9 only,
+not from IPFIX). T_GONE: ms when
 conntrack had no entry left. STORM_*: the burst of UDP sessions from source
 ports STORM_SPORT.. (create and delete each, times not checked).
 
@@ -35,6 +37,8 @@ def conntrack_entries(path):
             continue
         kv = [tok.split("=", 1) for tok in f if "=" in tok]
         proto = int(f[1])
+        if proto == 58:
+            proto = 1  # ICMPv6: checked as ICMP (type * 256 + code)
         dirs, cur = [], None
         for k, v in kv:
             if k == "src":
@@ -77,6 +81,8 @@ def nfdump_records(path):
         if "src addr" not in r or "proto" not in r:
             continue
         proto = int(r["proto"])
+        if proto == 58:
+            proto = 1  # ICMPv6, checked as ICMP
         if proto == 1:
             t, c = r.get("ICMP", "0.0").split(".")
             sport, dport = 0, int(t) * 256 + int(c)
@@ -88,18 +94,22 @@ def nfdump_records(path):
             "xsport": int(r.get("src xlt port", -1)), "xdport": int(r.get("dst xlt port", -1)),
             "event": int(r["nat event"].rstrip(":")) if "nat event" in r else None,
             "time": int(r["Event time"]) if "Event time" in r else None,
-            "in": r.get("input"), "out": r.get("output"),
+            "in": int(r["input"]) if "input" in r else None,
+            "out": int(r["output"]) if "output" in r else None,
         })
     return out
 
 
 def main():
-    snap, raw, t_gone = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    storm = (int(sys.argv[4]), int(sys.argv[5])) if len(sys.argv) > 5 else None
+    snap, raw, raw6, t_gone = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    storm = (int(sys.argv[5]), int(sys.argv[6])) if len(sys.argv) > 6 else None
     entries = conntrack_entries(snap)
-    recs = nfdump_records(raw)
-    flows = [r for r in recs if r["event"] is None]
-    events = [r for r in recs if r["event"] is not None]
+    stores = {}
+    for fam, path in ((4, raw), (6, raw6)):
+        recs = [r for r in nfdump_records(path) if (":" in r["src"]) == (fam == 6)]
+        stores[fam] = ([r for r in recs if r["event"] is None],
+                       [r for r in recs if r["event"] is not None])
+    flows, events = stores[4]
     errors = []
     names = {1: "icmp", 6: "tcp", 17: "udp"}
     if not entries:
@@ -109,6 +119,7 @@ def main():
                                              "ok"))
     for proto, o, r, t0, t1 in entries:
         icmp = proto == 1
+        flows, events = stores[6 if ":" in o[0] else 4]
         for name, me, other in (("orig", o, r), ("reply", r, o)):
             want = (other[1], other[0], me[2] if icmp else other[3], me[3] if icmp else other[2])
             got = [f for f in flows if f["proto"] == proto and (f["src"], f["dst"]) == me[:2]
@@ -128,9 +139,17 @@ def main():
                                   (names.get(proto), me, x, want))
         # Events: one create, one delete, with the translation, in time.
         want_x = (r[1], r[0], o[4] if icmp else r[3], o[3] if icmp else r[2])
+        # The interfaces: toward the source, where the original direction
+        # came in; toward the destination, where the reply came in.
+        ins = {f["in"] for f in flows if f["proto"] == proto and (f["src"], f["dst"]) == o[:2]
+               and (f["sport"], f["dport"]) == o[2:4]}
+        outs = {f["in"] for f in flows if f["proto"] == proto and (f["src"], f["dst"]) == r[:2]
+                and (f["sport"], f["dport"]) == r[2:4]}
+        # ICMP: nfdump keeps an event's type and code only from IPFIX; the
+        # post-NAPT ports carry identifier and type/code in both formats.
         mine = [e for e in events if e["proto"] == proto and (e["src"], e["dst"]) == o[:2]
-                and (e["sport"], e["dport"]) == o[2:4]
-                and (not icmp or e["xsport"] == o[4])]
+                and ((e["xsport"], e["xdport"]) == (o[4], o[3]) if icmp
+                     else (e["sport"], e["dport"]) == o[2:4])]
         for code, what in ((4, "create"), (5, "delete")):
             ev = [e for e in mine if e["event"] == code]
             if len(ev) != 1:
@@ -142,6 +161,9 @@ def main():
             if x != want_x:
                 errors.append("%s event %s: translation %s, conntrack says %s" %
                               (what, o, x, want_x))
+            if ins and outs and (e["in"], e["out"]) not in {(i, j) for i in ins for j in outs}:
+                errors.append("%s event %s: interfaces in %s out %s, the flows came in on "
+                              "%s and %s" % (what, o, e["in"], e["out"], ins, outs))
             if code == 4 and not (t0 - 50 <= e["time"] <= t1 + SLACK_MS):
                 errors.append("create of %s at %d, outside its session %d..%d" %
                               (o, e["time"], t0, t1))
@@ -151,6 +173,7 @@ def main():
         print("%-5s event %-28s create %s delete %s" % (
             names.get(proto), "%s:%d>%s:%d" % (o[0], o[2], o[1], o[3]),
             sum(1 for e in mine if e["event"] == 4), sum(1 for e in mine if e["event"] == 5)))
+    flows, events = stores[4]
     if storm:
         base, n = storm
         bad = 0
@@ -168,8 +191,10 @@ def main():
         for e in errors:
             print("FAIL:", e)
         sys.exit(1)
-    print("nat_check: %d sessions, %d flow records, %d events: all as conntrack showed" %
-          (len(entries), len(flows), len(events)))
+    print("nat_check: %d sessions (%d IPv6), %d flow records, %d events: all as conntrack "
+          "showed" % (len(entries), sum(1 for e in entries if ":" in e[1][0]),
+                      len(stores[4][0]) + len(stores[6][0]),
+                      len(stores[4][1]) + len(stores[6][1])))
 
 
 if __name__ == "__main__":
