@@ -32,7 +32,9 @@ static void usage(FILE *out)
 		"                        the active flows (--top alone sorts by octets)\n"
 		"  expire                export every active flow now\n"
 		"  reload                read the configuration again and apply it\n"
-		"  collectors            state, sent and dropped per collector\n");
+		"  collectors            state, sent and dropped per collector\n"
+		"  bgp                   BMP sessions, BGP peers, their state, routes and\n"
+		"                        last update; lookup hits and misses\n");
 }
 
 int main(int argc, char **argv)

@@ -14,6 +14,8 @@
 #include "service/config.h"
 #include "service/control.h"
 #include "export/exporter.h"
+#include "flow/bgp.h"
+#include "flow/enrich.h"
 #include "flow/flow_cache.h"
 #include "meter/link_watch.h"
 #include "log.h"
@@ -33,6 +35,8 @@
 #define EXIT_USAGE 2
 #define TCP_DRAIN_MS 5000
 #define CONTROL_POLL_MS 50	/* longest wait before the control socket is served */
+#define BGP_POLL_MS 20		/* ... and the BMP sessions */
+#define BGP_BUDGET_MS 10	/* BMP work per loop turn: a dump never holds up a drain */
 
 struct app {
 	struct jf_config cfg;
@@ -42,6 +46,8 @@ struct app {
 	struct jf_pcap_meter *pcap;	/* file replay */
 	struct jf_router *router;	/* router mode: forwarding lookups */
 	struct jf_link_watch *links;	/* live capture: interfaces that go and return */
+	struct jf_bgp *bgp;		/* BMP station and as-file, if configured */
+	struct jf_enrich enrich;	/* per-flow lookups beyond the route */
 	struct jf_meter_stats st;
 	uint64_t now_ms;		/* export clock: wall clock, or capture clock */
 	double start_s;
@@ -100,6 +106,7 @@ static void write_metrics(struct app *a)
 	in.max_flows = jf_config_cache_flows(&a->cfg);
 	in.kernel_bytes = a->meter ? jf_meter_kernel_bytes(a->meter) : 0;
 	in.links = a->links;
+	in.bgp = a->bgp;
 	rc = jf_metrics_write(a->cfg.metrics_file, &in);
 	if (rc)
 		jf_metrics_write_failed(a->cfg.metrics_file, rc);
@@ -158,6 +165,36 @@ static int open_common(struct app *a)
 	return 0;
 }
 
+/* BGP-aware flows: the BMP station and the as-file, their lookup part
+ * added to the cache's set before the first flow (the XDP meter's table
+ * takes the same set when it opens). */
+static int open_bgp(struct app *a)
+{
+	struct jf_bgp_params bp;
+	struct jf_enrich_part part;
+	char err[512];
+	int rc;
+
+	jf_enrich_init(&a->enrich);
+	jf_config_bgp_params(&a->cfg, &bp);
+	if (!jf_bgp_wanted(&bp))
+		return 0;
+	a->bgp = jf_bgp_open(&bp, err, sizeof(err));
+	if (!a->bgp) {
+		log_err("%s", err);
+		return -1;
+	}
+	jf_bgp_part(a->bgp, &part);
+	rc = jf_enrich_add(&a->enrich, &part);
+	if (!rc)
+		rc = jf_cache_set_enrich(a->cache, &a->enrich);
+	if (rc) {
+		log_err("bgp: per-flow lookups: %s", strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
 /* Once the meter is attached and the exporter's sockets are open, keep
  * only what later work needs: what the meter says it needs to attach or
  * capture again (jf_meter_ops.keep_caps); a replay needs nothing. Reading the maps,
@@ -205,7 +242,12 @@ static int run_file(struct app *a)
 		log_err("%s", err);
 		return EXIT_FAILURE;
 	}
-	if (open_common(a) || drop_privileges(a, 0))
+	if (a->cfg.bmp_listen[0]) {
+		log_err("bmp-listen needs a live capture (-i): a capture file has no BGP "
+			"speaker to follow; as-file works with -r");
+		return EXIT_FAILURE;
+	}
+	if (open_common(a) || open_bgp(a) || drop_privileges(a, 0))
 		return EXIT_FAILURE;
 	rc = jf_pcap_meter_run_file(a->pcap, a->cache, &a->st, a->cfg.tick_ms, file_tick, a,
 				    err, sizeof(err));
@@ -262,7 +304,7 @@ static int reload(struct app *a, char *msg, size_t msglen)
 {
 	struct jf_reload_target t = {
 		.cfg = &a->cfg, .argc = a->argc, .argv = a->argv, .meter = a->meter,
-		.cache = a->cache, .exp = a->exp, .drain_ms = TCP_DRAIN_MS,
+		.cache = a->cache, .exp = a->exp, .drain_ms = TCP_DRAIN_MS, .bgp = a->bgp,
 	};
 	int rc;
 
@@ -292,6 +334,7 @@ static void ctl_stats(FILE *f, void *arg)
 		.uptime_s = jf_mono_s() - a->start_s, .bytes_per_flow = jf_cache_slot_bytes(a->cache),
 		.max_flows = jf_config_cache_flows(&a->cfg),
 		.kernel_bytes = a->meter ? jf_meter_kernel_bytes(a->meter) : 0,
+		.bgp = a->bgp,
 	};
 
 	jf_cache_get_stats(a->cache, &cs);
@@ -318,6 +361,13 @@ static size_t ctl_expire(void *arg)
 	return n;
 }
 
+static void ctl_bgp(FILE *f, void *arg)
+{
+	struct app *a = arg;
+
+	jf_bgp_print(a->bgp, f);
+}
+
 static int ctl_reload(void *arg, char *msg, size_t msglen)
 {
 	return reload(arg, msg, msglen);
@@ -337,6 +387,7 @@ static int open_control(struct app *a)
 	struct jf_control_env env = {
 		.cache = a->cache, .exp = a->exp, .stats = ctl_stats, .expire = ctl_expire,
 		.reload = ctl_reload, .foreach_more = ctl_foreach_more, .arg = a,
+		.bgp = a->bgp ? ctl_bgp : NULL,
 	};
 	uid_t uid = (uid_t)-1;
 	gid_t gid = (gid_t)-1;
@@ -415,6 +466,8 @@ static int run_live(struct app *a)
 	}
 	if (a->router)
 		log_info("router mode: output interface, next hop and prefixes per flow");
+	if (open_bgp(a))
+		return EXIT_FAILURE;
 	jf_config_meter_params(&a->cfg, &mp);
 	a->meter = ops->open(&mp, a->cache, &a->st, err, sizeof(err));
 	if (!a->meter) {
@@ -454,9 +507,13 @@ static int run_live(struct app *a)
 			reload(a, msg, sizeof(msg));
 		}
 		jf_control_poll(a->ctl);
+		/* BMP input left over: the meter is polled without waiting. */
+		if (jf_bgp_poll(a->bgp, mono, BGP_BUDGET_MS))
+			wait = 0;
 		if (wait > 0) {
-			jf_meter_poll(a->meter, a->ctl && wait > CONTROL_POLL_MS ? CONTROL_POLL_MS : wait,
-				      mono);
+			int most = a->bgp ? BGP_POLL_MS : a->ctl ? CONTROL_POLL_MS : wait;
+
+			jf_meter_poll(a->meter, wait > most ? most : wait, mono);
 			continue;
 		}
 		jf_link_watch_poll(a->links, on_link, a);
@@ -515,6 +572,7 @@ int main(int argc, char **argv)
 	jf_link_watch_free(a.links);
 	jf_cache_free(a.cache);
 	jf_router_free(a.router);
+	jf_bgp_free(a.bgp);
 	jf_exporter_free(a.exp);
 	return rc;
 }

@@ -65,6 +65,7 @@ struct jf_exporter {
 	uint32_t tmpl_interval_ms;
 	uint32_t tmpl_packets;
 	uint32_t sample_rate;
+	bool bgp;			/* BGP fields per flow, else constant 0 */
 	uint16_t active_s, idle_s;
 	uint32_t export_rate;		/* remote collectors, file replay only */
 	bool pace_local;		/* collectors on this host, always */
@@ -97,6 +98,7 @@ static void collector_templates(const struct jf_exporter *e, struct collector *c
 
 	tp.wire = c->proto->wire;
 	tp.sampling = e->sample_rate > 1;
+	tp.bgp = e->bgp;
 	tp.exporter_ipv6 = c->tr.peer.ss_family == AF_INET6;
 	for (t = 0; t < JF_DATA_TEMPLATES; t++) {
 		jf_template_data(&c->data_tmpl[t], (uint16_t)(JF_TID_IPV4 + t), &tp);
@@ -148,6 +150,7 @@ struct jf_exporter *jf_exporter_new(const struct jf_exporter_params *p, char *er
 	e->tmpl_interval_ms = p->template_interval_s * 1000;
 	e->tmpl_packets = p->template_packets;
 	e->sample_rate = p->sample_rate ? p->sample_rate : 1;
+	e->bgp = p->bgp;
 	e->active_s = (uint16_t)((p->active_ms + 999) / 1000);
 	e->idle_s = (uint16_t)((p->idle_ms + 999) / 1000);
 	/* A collector on this host is paced on its socket in every mode (a
@@ -813,6 +816,7 @@ void jf_exporter_apply(struct jf_exporter *e, const struct jf_exporter_params *p
 	e->tmpl_interval_ms = p->template_interval_s * 1000;
 	e->tmpl_packets = p->template_packets;
 	e->sample_rate = rate;
+	e->bgp = p->bgp;
 	if (relayout)
 		e->tid_base = e->tid_base == JF_TID_IPV4 ? JF_TID_IPV4 + JF_DATA_TEMPLATES
 							  : JF_TID_IPV4;

@@ -35,6 +35,7 @@ struct jf_exporter_params {
 	enum jf_ipfix_seq ipfix_sequence;
 	const char *source_addr;	/* "" or NULL: the kernel's choice */
 	uint32_t tcp_buffer;		/* IPFIX over TCP: bytes queued while down */
+	bool bgp;			/* a BGP source: IE 16/17/18/63 are per flow */
 };
 
 struct jf_collector_stats {

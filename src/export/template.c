@@ -5,7 +5,7 @@
 #include "export/ie.h"
 #include "export/template.h"
 
-static void compile(struct jf_template *t);
+static void compile(struct jf_template *t, bool bgp);
 
 static void add(struct jf_template *t, uint16_t ie, uint16_t len)
 {
@@ -86,7 +86,7 @@ void jf_template_data(struct jf_template *t, uint16_t id, const struct jf_tmpl_p
 		add(t, IE_FIRST_SWITCHED, 4);
 		add(t, IE_LAST_SWITCHED, 4);
 	}
-	compile(t);
+	compile(t, p->bgp);
 }
 
 void jf_template_opt_exporter(struct jf_template *t, const struct jf_tmpl_params *p)
@@ -311,14 +311,16 @@ static void put_flow_field(uint8_t *p, uint16_t ie, unsigned len, const struct j
 	}
 }
 
-/* Fields whose value is the same in every record of a template. */
-static bool constant_field(uint16_t ie)
+/* Fields whose value is the same in every record of a template: the BGP
+ * fields without a BGP source (always 0 then). */
+static bool constant_field(uint16_t ie, bool bgp)
 {
 	switch (ie) {
 	case IE_BGP_SRC_AS:
 	case IE_BGP_DST_AS:
 	case IE_BGP_NEXT_HOP_IPV4:
 	case IE_BGP_NEXT_HOP_IPV6:
+		return !bgp;
 	case IE_IP_VERSION:	/* the template's family */
 		return true;
 	default:
@@ -385,7 +387,7 @@ static uint16_t op_for(uint16_t ie, uint16_t len)
 }
 
 /* Split a data template into its constant image and its patches. */
-static void compile(struct jf_template *t)
+static void compile(struct jf_template *t, bool bgp)
 {
 	bool v6 = t->id == JF_TID_IPV6 || t->id == JF_TID_MPLS_IPV6;
 	uint16_t i, j, off = 0;
@@ -395,7 +397,7 @@ static void compile(struct jf_template *t)
 	for (i = 0; i < t->nfields; i++) {
 		uint16_t ie = t->f[i].ie, len = t->f[i].len;
 
-		if (!constant_field(ie)) {
+		if (!constant_field(ie, bgp)) {
 			t->patch[t->npatch].op = op_for(ie, len);
 			t->patch[t->npatch].ie = ie;
 			t->patch[t->npatch].off = off;

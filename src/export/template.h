@@ -71,6 +71,7 @@ struct jf_tmpl_params {
 	enum jf_wire wire;
 	bool sampling;		/* add 34/35 to data templates */
 	bool exporter_ipv6;	/* options: 131 instead of 130 */
+	bool bgp;		/* a BGP source: 16, 17, 18/63 per record, else 0 */
 };
 
 /* Values of the exporter options record (template 512). */

@@ -11,6 +11,7 @@
 #include "service/options.h"
 #include "export/exporter.h"
 #include "export/transport.h"
+#include "flow/bgp.h"
 #include "flow/route.h"
 #include "log.h"
 #include "meter/meter.h"
@@ -36,6 +37,7 @@ void jf_config_defaults(struct jf_config *cfg)
 	cfg->mtu = 1400;
 	cfg->export_rate = 10000;
 	cfg->tcp_buffer = JF_TCP_BUF_DEFAULT;
+	cfg->bgp_memory_mb = JF_BGP_DEFAULT_MEMORY_MB;
 	cfg->verbosity = JF_LOG_INFO;
 }
 
@@ -215,6 +217,7 @@ void jf_config_exporter_params(const struct jf_config *cfg, bool replay,
 	p->ipfix_sequence = cfg->ipfix_sequence;
 	p->source_addr = cfg->source_addr;
 	p->tcp_buffer = cfg->tcp_buffer;
+	p->bgp = cfg->bmp_listen[0] || cfg->as_file[0];
 }
 
 void jf_config_meter_params(const struct jf_config *cfg, struct jf_meter_params *p)
@@ -250,4 +253,12 @@ void jf_config_router_params(const struct jf_config *cfg, struct jf_router_param
 		p->ifaces[i] = cfg->ifaces[i];
 	p->n_ifaces = cfg->n_ifaces;
 	p->lookup = cfg->route_lookup;
+}
+
+void jf_config_bgp_params(const struct jf_config *cfg, struct jf_bgp_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->bmp_listen = cfg->bmp_listen;
+	p->as_file = cfg->as_file;
+	p->memory_mb = cfg->bgp_memory_mb;
 }

@@ -308,13 +308,21 @@ void jf_control_run(const struct jf_control_env *env, const char *line, FILE *f)
 		argv[argc++] = tok;
 	if (!argc) {
 		fprintf(f, "error: empty request (commands: stats, flows, expire, reload, "
-			"collectors)\n");
+			"collectors, bgp)\n");
 	} else if (!strcmp(argv[0], "stats") && argc == 1) {
 		cmd_stats(env, f);
 	} else if (!strcmp(argv[0], "flows")) {
 		cmd_flows(env, argv, argc, f);
 	} else if (!strcmp(argv[0], "collectors") && argc == 1) {
 		cmd_collectors(env, f);
+	} else if (!strcmp(argv[0], "bgp") && argc == 1) {
+		if (env->bgp) {
+			fprintf(f, "ok\n");
+			env->bgp(f, env->arg);
+		} else {
+			fprintf(f, "error: bgp: no BGP source (start jflowd with bmp-listen or "
+				"as-file)\n");
+		}
 	} else if (!strcmp(argv[0], "expire") && argc == 1) {
 		size_t n = env->expire(env->arg);
 
@@ -328,7 +336,7 @@ void jf_control_run(const struct jf_control_env *env, const char *line, FILE *f)
 			fprintf(f, "ok\n%s\n", msg);
 	} else {
 		fprintf(f, "error: unknown request '%s' (commands: stats, flows [--sort "
-			"octets|packets] [--top N] [--json], expire, reload, collectors)\n", line);
+			"octets|packets] [--top N] [--json], expire, reload, collectors, bgp)\n", line);
 	}
 }
 
