@@ -49,6 +49,12 @@ void jf_template_data(struct jf_template *t, uint16_t id, const struct jf_tmpl_p
 	add(t, v6 ? IE_DST_IPV6_MASK : IE_DST_MASK, 1);
 	add(t, IE_BGP_SRC_AS, 4);
 	add(t, IE_BGP_DST_AS, 4);
+	/* With a BGP source the neighbour ASes too (docs/bgp.md); without
+	 * one the layout is Juniper's, byte for byte. */
+	if (p->bgp) {
+		add(t, IE_BGP_NEXT_ADJACENT_AS, 4);
+		add(t, IE_BGP_PREV_ADJACENT_AS, 4);
+	}
 	if (v6)
 		add(t, IE_NEXT_HOP_IPV6, 16);
 	else

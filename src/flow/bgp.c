@@ -138,10 +138,6 @@ static bool lookup(void *arg, const struct jf_key *key, const struct jf_route *r
 	g->st.lookups++;
 	if (fam != 4 && fam != 6)
 		return true;
-	if (g->bmp && !jf_bmp_synced(g->bmp, jf_mono_ms())) {
-		g->st.not_synced++;
-		return false;
-	}
 	memset(bi, 0, sizeof(*bi));
 	/* The destination: in router mode the kernel's prefix and next hop
 	 * (connected, local and dropped flows have no BGP route). */
@@ -176,6 +172,13 @@ static bool lookup(void *arg, const struct jf_key *key, const struct jf_route *r
 			g->st.file_hits++;
 		if (!bi->src_as && (bi->src_as = jf_as_file_lookup(g->file, fam, key->src)))
 			g->st.file_hits++;
+	}
+	/* Until the feed is synced the answer is what the RIB has so far:
+	 * asked again at the next drain, it stays if the flow's first
+	 * record leaves before. */
+	if (g->bmp && !jf_bmp_synced(g->bmp, jf_mono_ms())) {
+		g->st.not_synced++;
+		return false;
 	}
 	return true;
 }

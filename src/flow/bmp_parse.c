@@ -165,7 +165,7 @@ static bool same_peer(const struct jf_bmp_peer *a, const struct jf_bmp_peer *b)
 	       !memcmp(a->addr, b->addr, sizeof(a->addr));
 }
 
-static struct jf_bmp_addpath *addpath_find(struct jf_bmp_parser *ps, const struct jf_bmp_peer *p)
+static struct jf_bmp_peer_state *peer_state(struct jf_bmp_parser *ps, const struct jf_bmp_peer *p)
 {
 	size_t i;
 
@@ -175,9 +175,11 @@ static struct jf_bmp_addpath *addpath_find(struct jf_bmp_parser *ps, const struc
 	return NULL;
 }
 
-/* ADD-PATH capabilities of one OPEN: bit 0 of out[f]: it receives path
- * ids for family f (4: 0, 6: 1), bit 1: it sends them. */
-static int open_addpath(struct jf_bmp_parser *ps, struct cur *c, uint8_t out[2])
+/* What one OPEN says: ADD-PATH (bit 0 of out[f]: it receives path ids
+ * for family f (4: 0, 6: 1), bit 1: it sends them) and its AS (the
+ * 4-octet capability's, else My AS; 0 for a bare header). */
+#define CAP_AS4 65
+static int open_caps(struct jf_bmp_parser *ps, struct cur *c, uint8_t out[2], uint32_t *as)
 {
 	uint8_t marker[16], type, ver, optlen8;
 	uint16_t len, myas, hold, optlen;
@@ -187,6 +189,7 @@ static int open_addpath(struct jf_bmp_parser *ps, struct cur *c, uint8_t out[2])
 	const uint8_t *m;
 
 	out[0] = out[1] = 0;
+	*as = 0;
 	if (!take(c, 16, &m))
 		return bad(ps, "Peer Up: OPEN truncated");
 	memset(marker, 0xff, sizeof(marker));
@@ -194,13 +197,18 @@ static int open_addpath(struct jf_bmp_parser *ps, struct cur *c, uint8_t out[2])
 		return bad(ps, "Peer Up: OPEN without the BGP marker");
 	if (!get16(c, &len) || !get8(c, &type))
 		return bad(ps, "Peer Up: OPEN truncated");
-	if (type != BGP_OPEN || len < 29 || len - 19u > c->n)
+	/* FRR sends a bare header (length 19) for an OPEN it did not keep:
+	 * no capabilities then. */
+	if (type != BGP_OPEN || len < 19 || (len > 19 && len < 29) || len - 19u > c->n)
 		return bad(ps, "Peer Up: BGP message type %u length %u is not an OPEN that fits",
 			   type, len);
+	if (len == 19)
+		return 0;
 	sub(c, len - 19u, &all);
 	if (!get8(&all, &ver) || !get16(&all, &myas) || !get16(&all, &hold) ||
 	    !get32(&all, &id) || !get8(&all, &optlen8))
 		return bad(ps, "Peer Up: OPEN truncated");
+	*as = myas;
 	optlen = optlen8;
 	/* RFC 9072: extended optional parameters (length 255, type 255). */
 	if (optlen8 == 255 && all.n >= 3 && all.p[0] == 255) {
@@ -236,6 +244,8 @@ static int open_addpath(struct jf_bmp_parser *ps, struct cur *c, uint8_t out[2])
 
 			if (!get8(&pv, &ccode) || !get8(&pv, &clen) || !sub(&pv, clen, &cv))
 				return bad(ps, "Peer Up: OPEN capability truncated");
+			if (ccode == CAP_AS4 && clen == 4)
+				get32(&cv, as);
 			if (ccode != CAP_ADDPATH)
 				continue;
 			while (cv.n >= 4) {
@@ -257,26 +267,27 @@ static int parse_peer_up(struct jf_bmp_parser *ps, struct cur *c, const struct j
 			 const struct jf_bmp_handler *h)
 {
 	uint8_t sent[2], rcvd[2];
-	struct jf_bmp_addpath *ap;
+	uint32_t local_as, remote_as;
+	struct jf_bmp_peer_state *ap;
 	const uint8_t *b;
 	int rc, f;
 
 	if (!take(c, 20, &b))	/* local address and ports */
 		return bad(ps, "Peer Up truncated");
-	rc = open_addpath(ps, c, sent);
+	rc = open_caps(ps, c, sent, &local_as);
 	if (!rc)
-		rc = open_addpath(ps, c, rcvd);
+		rc = open_caps(ps, c, rcvd, &remote_as);
 	if (rc)
 		return rc;
 	/* Information TLVs follow (and, for Loc-RIB, the table name): not
 	 * needed here. */
-	ap = addpath_find(ps, p);
+	ap = peer_state(ps, p);
 	if (!ap) {
 		if (ps->n_peers >= JF_BMP_MAX_PEERS)
 			return bad(ps, "more than %d peers in one session", JF_BMP_MAX_PEERS);
 		if (ps->n_peers == ps->cap_peers) {
 			size_t cap = ps->cap_peers ? 2 * ps->cap_peers : 16;
-			struct jf_bmp_addpath *n = realloc(ps->peers, cap * sizeof(*n));
+			struct jf_bmp_peer_state *n = realloc(ps->peers, cap * sizeof(*n));
 
 			if (!n)
 				return -ENOMEM;
@@ -292,12 +303,13 @@ static int parse_peer_up(struct jf_bmp_parser *ps, struct cur *c, const struct j
 	 * sent one), RFC 7911 section 4. */
 	for (f = 0; f < 2; f++)
 		ap->rx[f] = (rcvd[f] & 2) && (sent[f] & 1);
+	ap->local_as = local_as;
 	return h->peer_up ? h->peer_up(h->arg, p) : 0;
 }
 
 static bool has_path_ids(struct jf_bmp_parser *ps, const struct jf_bmp_peer *p, int family)
 {
-	struct jf_bmp_addpath *ap = addpath_find(ps, p);
+	struct jf_bmp_peer_state *ap = peer_state(ps, p);
 
 	return ap && ap->rx[family == 6];
 }
@@ -474,6 +486,24 @@ static void reduce_path(const struct path *p, struct jf_bgp_attrs *a)
 	}
 	a->first_as = p->seg[first] == SEG_SET ? set_as(p, (unsigned)first) : p->as[first];
 	a->origin_as = p->seg[last] == SEG_SET ? set_as(p, (unsigned)last) : p->as[last];
+}
+
+/* FRR 8 encodes the routes it monitors as if it sent them to the peer:
+ * its own AS before an eBGP peer's path. An Adj-RIB-In path of an eBGP
+ * peer starts with the peer's AS (RFC 4271 6.3), so the speaker's own AS
+ * in front of it is removed (docs/bgp.md). */
+static void strip_own_as(struct path *p, uint32_t local_as, uint32_t peer_as)
+{
+	unsigned k = 0;
+
+	while (k < p->n && p->seg[k] == SEG_SEQUENCE && p->as[k] == local_as)
+		k++;
+	if (!k || k == p->n || p->seg[k] != SEG_SEQUENCE || p->as[k] != peer_as)
+		return;
+	memmove(p->as, p->as + k, (p->n - k) * sizeof(p->as[0]));
+	memmove(p->seg, p->seg + k, (p->n - k) * sizeof(p->seg[0]));
+	memmove(p->segno, p->segno + k, (p->n - k) * sizeof(p->segno[0]));
+	p->n -= k;
 }
 
 struct update {
@@ -664,6 +694,12 @@ static int parse_update(struct jf_bmp_parser *ps, struct cur c, const struct jf_
 		return rc;
 	if (asn_bytes == 2)
 		merge_as4(&path, &path4);
+	if (p->type != JF_BMP_PEER_LOC_RIB) {
+		const struct jf_bmp_peer_state *st = peer_state(ps, p);
+
+		if (st && st->local_as && st->local_as != p->as)
+			strip_own_as(&path, st->local_as, p->as);
+	}
 	reduce_path(&path, &u.a);
 
 	/* End-of-RIB (RFC 4724): an empty UPDATE for IPv4, an MP_UNREACH of

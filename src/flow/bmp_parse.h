@@ -95,12 +95,13 @@ struct jf_bmp_handler {
 	void *arg;
 };
 
-/* One session's parser state: the add-path flags of its peers (from their
- * Peer Up), and the reason of the last error. */
+/* One session's parser state: what each peer's Peer Up said (add-path,
+ * the speaker's own AS), and the reason of the last error. */
 struct jf_bmp_parser {
-	struct jf_bmp_addpath {
+	struct jf_bmp_peer_state {
 		struct jf_bmp_peer key;	/* type, flags (V only), rd, addr */
 		uint8_t rx[2];		/* path ids in NLRI: IPv4, IPv6 unicast */
+		uint32_t local_as;	/* the speaker's AS in its OPEN, 0: unknown */
 	} *peers;
 	size_t n_peers, cap_peers;
 	char err[160];
