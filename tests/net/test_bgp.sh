@@ -123,6 +123,9 @@ wait_for 10 synced 5 || fail "withdrawal not seen by jflowd: $($CTL bgp)"
 P2_UP="u1"
 want 41011 5001 P2 "$P2_UP" - "" 4; in_ns c $SEND udp 203.0.113.1 5001 41011 3 100
 log "withdrawal of $P2 at u2: followed"
+# A flow is looked up when the agent first sees it, within a drain
+# interval (1 s) of its first packet: the next event waits for that.
+sleep 1.5
 
 # Event 2, peer down: u1's bgpd stops; its routes go (P1 from u2 now,
 # P2 from nobody: the router drops it).
