@@ -65,7 +65,6 @@ struct jf_exporter {
 	uint32_t tmpl_interval_ms;
 	uint32_t tmpl_packets;
 	uint32_t sample_rate;
-	bool bgp;			/* BGP fields per flow, else constant 0 */
 	uint16_t active_s, idle_s;
 	uint32_t export_rate;		/* remote collectors, file replay only */
 	bool pace_local;		/* collectors on this host, always */
@@ -86,6 +85,8 @@ struct jf_exporter {
 	 * IDs, so no ID is ever redefined (collectors keep the first
 	 * definition of an ID; IPFIX over TCP forbids redefining one). */
 	uint16_t tid_base;
+	const struct jf_record_def *record;	/* NULL: default */
+	uint32_t unmet;			/* needs the monitor does not meet */
 };
 
 _Static_assert(JF_TID_IPV4 + 2 * JF_DATA_TEMPLATES <= JF_TID_OPT_EXPORTER,
@@ -93,13 +94,14 @@ _Static_assert(JF_TID_IPV4 + 2 * JF_DATA_TEMPLATES <= JF_TID_OPT_EXPORTER,
 
 static void collector_templates(const struct jf_exporter *e, struct collector *c)
 {
-	struct jf_tmpl_params tp;
+	struct jf_tmpl_params tp = { 0 };
 	int t;
 
 	tp.wire = c->proto->wire;
 	tp.sampling = e->sample_rate > 1;
-	tp.bgp = e->bgp;
 	tp.exporter_ipv6 = c->tr.peer.ss_family == AF_INET6;
+	tp.record = e->record;
+	tp.unmet = e->unmet;
 	for (t = 0; t < JF_DATA_TEMPLATES; t++) {
 		jf_template_data(&c->data_tmpl[t], (uint16_t)(JF_TID_IPV4 + t), &tp);
 		c->data_tmpl[t].id = (uint16_t)(e->tid_base + t);
@@ -150,7 +152,6 @@ struct jf_exporter *jf_exporter_new(const struct jf_exporter_params *p, char *er
 	e->tmpl_interval_ms = p->template_interval_s * 1000;
 	e->tmpl_packets = p->template_packets;
 	e->sample_rate = p->sample_rate ? p->sample_rate : 1;
-	e->bgp = p->bgp;
 	e->active_s = (uint16_t)((p->active_ms + 999) / 1000);
 	e->idle_s = (uint16_t)((p->idle_ms + 999) / 1000);
 	/* A collector on this host is paced on its socket in every mode (a
@@ -163,6 +164,8 @@ struct jf_exporter *jf_exporter_new(const struct jf_exporter_params *p, char *er
 	e->system_init_ms = jf_wall_ms();
 	e->mode = p->mode;
 	e->tid_base = JF_TID_IPV4;
+	e->record = p->record;
+	e->unmet = p->unmet;
 
 	for (i = 0; i < p->n_collectors; i++) {
 		if (collector_open(e, &e->c[i], p, i, err, errlen)) {
@@ -816,7 +819,6 @@ void jf_exporter_apply(struct jf_exporter *e, const struct jf_exporter_params *p
 	e->tmpl_interval_ms = p->template_interval_s * 1000;
 	e->tmpl_packets = p->template_packets;
 	e->sample_rate = rate;
-	e->bgp = p->bgp;
 	if (relayout)
 		e->tid_base = e->tid_base == JF_TID_IPV4 ? JF_TID_IPV4 + JF_DATA_TEMPLATES
 							  : JF_TID_IPV4;

@@ -35,7 +35,10 @@ struct jf_exporter_params {
 	enum jf_ipfix_seq ipfix_sequence;
 	const char *source_addr;	/* "" or NULL: the kernel's choice */
 	uint32_t tcp_buffer;		/* IPFIX over TCP: bytes queued while down */
-	bool bgp;			/* a BGP source: IE 16/17/18/63 are per flow */
+	/* The record its data templates carry (NULL: default), and the needs
+	 * (JF_NEED_*) the monitor does not meet: src/export/template.h. */
+	const struct jf_record_def *record;
+	uint32_t unmet;
 };
 
 struct jf_collector_stats {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The configuration file: "name = value" lines with the options' long
- * names, read into a struct jf_config through the option table. */
+ * names, read into a struct jf_config through the option table, and the
+ * named sections, handed to src/service/sections.c. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <sys/stat.h>
 #include "service/config.h"
 #include "service/options.h"
+#include "service/sections.h"
 
 static char *trim(char *s)
 {
@@ -26,13 +28,15 @@ static char *trim(char *s)
 
 int jf_config_read_file(struct jf_config *cfg, const char *path, FILE *errout)
 {
-	char *line = NULL, err[JF_OPT_ERRLEN];
+	char *line = NULL, err[1024];
+	struct jf_sections sec;
 	size_t cap = 0;
 	struct stat sb;
-	int lineno = 0, rc = -1;
+	int lineno = 0, rc = -1, at;
 	ssize_t len;
 	FILE *f;
 
+	jf_sections_begin(&sec, cfg, path);
 	f = fopen(path, "r");
 	if (!f) {
 		fprintf(errout, "jflowd: config %s: %s\n", path, strerror(errno));
@@ -67,6 +71,16 @@ int jf_config_read_file(struct jf_config *cfg, const char *path, FILE *errout)
 		s = trim(line);
 		if (!*s)
 			continue;
+		/* [record NAME], [exporter NAME], [monitor NAME]: the lines
+		 * up to the next one are that section's (sections.c). */
+		if (*s == '[') {
+			at = lineno;
+			if (jf_sections_header(&sec, s, &at, err, sizeof(err))) {
+				fprintf(errout, "jflowd: config %s:%d: %s\n", path, at, err);
+				goto out;
+			}
+			continue;
+		}
 		sep = s + strcspn(s, "= \t");
 		val = *sep ? sep + 1 : sep;
 		*sep = '\0';
@@ -74,6 +88,13 @@ int jf_config_read_file(struct jf_config *cfg, const char *path, FILE *errout)
 		val = trim(val);
 		if (*val == '=')
 			val = trim(val + 1);
+		if (jf_sections_active(&sec)) {
+			if (jf_sections_line(&sec, name, val, lineno, err, sizeof(err))) {
+				fprintf(errout, "jflowd: config %s:%d: %s\n", path, lineno, err);
+				goto out;
+			}
+			continue;
+		}
 		o = jf_opt_find(name);
 		if (!o || !o->set) {
 			fprintf(errout, "jflowd: config %s:%d: unknown option '%s'\n", path, lineno, name);
@@ -93,8 +114,13 @@ int jf_config_read_file(struct jf_config *cfg, const char *path, FILE *errout)
 		fprintf(errout, "jflowd: config %s: %s\n", path, strerror(errno));
 		goto out;
 	}
+	if (jf_sections_end(&sec, &at, err, sizeof(err))) {
+		fprintf(errout, "jflowd: config %s:%d: %s\n", path, at, err);
+		goto out;
+	}
 	rc = 0;
 out:
+	jf_sections_free(&sec);
 	free(line);
 	fclose(f);
 	return rc;

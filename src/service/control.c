@@ -83,6 +83,12 @@ struct jf_control *jf_control_open(const char *path, uid_t uid, gid_t gid,
 	old_mask = umask(0177);	/* 0600 from the start: no window */
 	rc = bind(c->fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old_mask);
+	if (rc && errno == ENOENT) {
+		snprintf(err, errlen, "control socket %s: its directory does not exist: create it "
+			 "(mkdir -p %.*s); under systemd the units' RuntimeDirectory= makes "
+			 "/run/jflowd", c->path, (int)(strrchr(c->path, '/') - c->path), c->path);
+		goto fail;
+	}
 	if (rc) {
 		snprintf(err, errlen, "control socket %s: %s", c->path, strerror(errno));
 		goto fail;

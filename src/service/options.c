@@ -467,6 +467,14 @@ static int set_control_socket(struct jf_config *cfg, const char *val, char *err)
 	return 0;
 }
 
+static int set_check_config(struct jf_config *cfg, const char *val, char *err)
+{
+	(void)val;
+	(void)err;
+	cfg->check_only = true;
+	return 0;
+}
+
 static int set_verbose(struct jf_config *cfg, const char *val, char *err)
 {
 	bool on;
@@ -584,6 +592,10 @@ const struct jf_opt jf_opts[] = {
 	{ "config", JF_OPT_CONFIG, 1, NULL, "FILE",
 	  "read options from FILE ('name = value' lines, long option names);\n"
 	  "the command line overrides it" },
+	{ "check-config", 0, 0, set_check_config, NULL,
+	  "read the configuration (-c FILE and the command line), resolve\n"
+	  "every name, build every template, print the monitors, their\n"
+	  "interfaces and templates, and exit: 0 if it is good, 2 if not" },
 	{ "verbose", 'v', 0, set_verbose, NULL,
 	  "more log output: -v adds debug and libbpf's warnings, -vv libbpf's details" },
 	{ "quiet", 'q', 0, set_quiet, NULL, "only warnings and errors" },

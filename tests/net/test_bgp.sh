@@ -2,8 +2,8 @@
 # Pins BGP-aware flows: FRR's bgpd on the router streams BMP to jflowd, zebra
 # installs its routes, two eBGP upstreams announce overlapping prefixes with
 # different AS paths (a 4-byte ASN, a prepended path); every flow's IE 16,
-# 17, 18/63, 128 and 129 at nfcapd (v9 and IPFIX) and tshark equal what the
-# test computes from its own announcements, before and after a withdrawal,
+# 17 and 18/63 at nfcapd (v9 and IPFIX) and tshark equal what the test
+# computes from its own announcements, before and after a withdrawal,
 # a peer down and a BMP reconnect; the RIB's memory comes back to its level;
 # malformed BMP closes that session with a log line and nothing else.
 . "$(dirname "$0")/lib.sh"
@@ -60,6 +60,9 @@ router_conf $BMP_PORT
 start_nfcapd r 2055 "$WORK/v9";    NF_V9=$NFCAPD_PID
 start_nfcapd r 4739 "$WORK/ipfix"; NF_IPFIX=$NFCAPD_PID
 capture_start r "udp port 2055 or udp port 4739" "$WORK/export.pcapng"
+# The default record carries 16, 17 and 18/63. IE 128/129 go out in a
+# record that names them ([record] sections run from records milestone 2
+# on; till then the lookup's 128/129 are pinned by the unit test bgp).
 bg_ns r "$JFLOWD" -i r0 -i r1 -i r2 -n v9://127.0.0.1:2055 -n ipfix://127.0.0.1:4739 \
 	--ipfix-sequence nfdump -t idle=2,active=60 --metrics-file "$M" \
 	--bmp-listen 127.0.0.1:$BMP_PORT --control-socket "$WORK/ctl.sock" 2>"$WORK/jflowd.log"
@@ -205,10 +208,9 @@ stop_nfcapd "$NF_IPFIX"
 sort -u "$E" > "$WORK/want.txt"
 log "per-flow table (sport dport srcAS dstAS nextAS prevAS bgpNextHop), from the announcements:"
 sed "s/^/[$TEST_NAME]   /" "$WORK/want.txt"
-# nfdump 1.7.1 stores IE 128/129 from v9 only: tshark checks them in IPFIX.
+# Columns 5 and 6 (128, 129) are not in the default record.
+cols='{ $5 = "-"; $6 = "-"; print }'
 for w in v9 ipfix; do
-	cols='{ $1 = $1; print }'
-	[ $w = ipfix ] && cols='{ $5 = "-"; $6 = "-"; print }'
 	nfdump -R "$WORK/$w" -q -N -o 'fmt:%sp %dp %sas %das %nas %pas %nhb' 'dst port 5001' \
 		| awk "$cols" | sort -u > "$WORK/$w.got"
 	awk "$cols" "$WORK/want.txt" > "$WORK/$w.want"
@@ -217,28 +219,32 @@ for w in v9 ipfix; do
 	log "$w: $(wc -l < "$WORK/$w.got") flows, BGP fields as announced"
 done
 
-# tshark decodes the same values from the wire (v9 and IPFIX).
+# tshark decodes the same values from the wire (v9 and IPFIX). A message
+# may carry IPv4 and IPv6 records: the BGP next hop is taken per record
+# from the field of its family, in order.
 tshark -r "$WORK/export.pcapng" -d udp.port==2055,cflow -d udp.port==4739,cflow -T fields \
 	-E separator=' ' -E occurrence=a -E aggregator=, \
-	-e cflow.srcport -e cflow.dstport -e cflow.srcas -e cflow.dstas -e cflow.peer_dstas \
-	-e cflow.peer_srcas -e cflow.bgpnexthop -e cflow.bgpnexthopv6 2>/dev/null \
-	| /usr/bin/python3 -c '
+	-e cflow.srcport -e cflow.dstport -e cflow.srcas -e cflow.dstas \
+	-e cflow.bgpnexthop -e cflow.bgpnexthopv6 -e cflow.srcaddr -e cflow.srcaddrv6 \
+	2>/dev/null | /usr/bin/python3 -c '
 import sys
 rows = set()
 for line in sys.stdin:
-    f = line.split(" ")
-    if len(f) < 8 or not f[0].strip():
+    f = [c.split(",") if c else [] for c in line.rstrip("\n").split(" ")]
+    if len(f) < 8 or not f[0]:
         continue
-    cols = [c.split(",") for c in f[:6]]
-    v4, v6 = f[6].strip().split(","), f[7].strip().split(",")
-    n = len(cols[0])
-    # one message carries one family (the records of one template)
-    nh = v4 if v4 != [""] else v6
-    for i in range(n):
-        if cols[1][i] == "5001":
-            rows.add(" ".join(c[i] for c in cols) + " " + nh[i])
-print("\n".join(sorted(rows)))' > "$WORK/tshark.got"
-sort -u "$WORK/tshark.got" -o "$WORK/tshark.got"
-diff "$WORK/want.txt" "$WORK/tshark.got" > "$WORK/tshark.diff" \
+    sp, dp, sas, das, nh4, nh6, a4, a6 = f
+    # records in order: IPv4 ones take nh4 in turn, IPv6 ones nh6; the
+    # family of record i from the count of addresses seen so far is not
+    # known here, so a message of one family only is required.
+    if a4 and a6:
+        continue
+    nh = nh4 if a4 else nh6
+    for i in range(len(sp)):
+        if dp[i] == "5001":
+            rows.add(" ".join([sp[i], dp[i], sas[i], das[i], "-", "-", nh[i]]))
+print("\n".join(sorted(rows)))' | sort -u > "$WORK/tshark.got"
+awk "$cols" "$WORK/want.txt" > "$WORK/tshark.want"
+diff "$WORK/tshark.want" "$WORK/tshark.got" > "$WORK/tshark.diff" \
 	|| fail "tshark: BGP fields differ (< expected, > tshark): $(cat "$WORK/tshark.diff")"
 log "tshark: the same values in v9 and IPFIX"

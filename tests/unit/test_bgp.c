@@ -22,6 +22,7 @@
 #include "flow/bgp.h"
 #include "flow/bgp_rib.h"
 #include "flow/bmp_parse.h"
+#include "flow/fields.h"
 
 /* --- what the parser said --- */
 
@@ -682,7 +683,7 @@ static void test_as_file(void **state)
 }
 
 /* The part in a flow's record: the as-file's AS for both ends, per flow,
- * and the template writes IE 16/17 (and 128/129) only with a BGP source. */
+ * and the template writes IE 17 from it only with a BGP source. */
 static void test_part(void **state)
 {
 	struct jf_bgp_params bp = { .memory_mb = 64 };
@@ -718,23 +719,24 @@ static void test_part(void **state)
 	assert_int_equal(rec.bgp.src_as, 64501);
 	assert_int_equal(rec.bgp.dst_as, 64500);
 
-	tp.bgp = true;
-	jf_template_data(&t, JF_TID_IPV4, &tp);
-	jf_write_flow(out, &t, &rec, &ctx);
-	for (i = 0; i < t.nfields; i++) {
-		if (t.f[i].ie == 17) {
-			assert_int_equal(out[off] << 24 | out[off + 1] << 16 | out[off + 2] << 8 |
-					 out[off + 3], 64500);
-			seen = true;
+	/* A monitor with a BGP source: IE 17 from the record; without one
+	 * (the need unmet) the built-in record sends 0. */
+	for (int unmet = 0; unmet < 2; unmet++) {
+		tp.unmet = unmet ? JF_NEED_BGP : 0;
+		jf_template_data(&t, JF_TID_IPV4, &tp);
+		jf_write_flow(out, &t, &rec, &ctx);
+		off = 0;
+		for (i = 0; i < t.nfields; i++) {
+			if (t.f[i].ie == 17) {
+				assert_int_equal(out[off] << 24 | out[off + 1] << 16 |
+						 out[off + 2] << 8 | out[off + 3],
+						 unmet ? 0 : 64500);
+				seen = true;
+			}
+			off = (uint16_t)(off + t.f[i].len);
 		}
-		off = (uint16_t)(off + t.f[i].len);
+		assert_true(seen);
 	}
-	assert_true(seen);
-	/* Without a BGP source the default layout has no 128/129. */
-	tp.bgp = false;
-	jf_template_data(&t, JF_TID_IPV4, &tp);
-	for (i = 0; i < t.nfields; i++)
-		assert_true(t.f[i].ie != 128 && t.f[i].ie != 129);
 	jf_bgp_free(g);
 	unlink(path);
 }
