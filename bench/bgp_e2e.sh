@@ -34,12 +34,14 @@ for i in $(seq 100); do [ -S "$W/ctl.sock" ] && break; sleep 0.1; done
 cpu() { awk '{ print $14 + $15 }' "/proc/$JF/stat"; }
 routes() { "$BUILD/src/jflowctl" -s "$W/ctl.sock" bgp | awk '/^routes/ { gsub(",", "", $2); print $2 }'; }
 tck=$(getconf CLK_TCK)
-c0=$(cpu)
-t0=$(date +%s.%N)
 mkfifo "$W/hold"
 ip netns exec "$NS" "$BUILD/bench/bench_bgp_scale" send 127.0.0.1 11019 2 < "$W/hold" > "$W/send.log" &
 SENDER=$!
 exec 3>"$W/hold"
+# The stream is made first; the clock starts when it is sent.
+until grep -q sending "$W/send.log"; do sleep 0.01; done
+c0=$(cpu)
+t0=$(date +%s.%N)
 until [ "$(routes)" = 2400000 ]; do
 	kill -0 "$JF" || { cat "$W/jflowd.log"; exit 1; }
 	sleep 0.2

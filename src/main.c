@@ -516,6 +516,7 @@ static int run_live(struct app *a)
 	while (!stop_requested) {
 		uint64_t mono = jf_mono_ms();
 		int wait = mono >= next_tick ? 0 : (int)(next_tick - mono);
+		bool more;
 
 		if (reload_requested) {
 			char msg[1024];
@@ -524,11 +525,11 @@ static int run_live(struct app *a)
 			reload(a, msg, sizeof(msg));
 		}
 		jf_control_poll(a->ctl);
-		/* BMP input left over: the meter is polled without waiting. */
-		if (jf_bgp_poll(a->bgp, mono, BGP_BUDGET_MS))
-			wait = 0;
+		/* BMP input under way: the meter is polled without waiting,
+		 * the tick comes at its time. */
+		more = jf_bgp_poll(a->bgp, mono, BGP_BUDGET_MS);
 		if (wait > 0) {
-			int most = a->bgp ? BGP_POLL_MS : a->ctl ? CONTROL_POLL_MS : wait;
+			int most = more ? 0 : a->bgp ? BGP_POLL_MS : a->ctl ? CONTROL_POLL_MS : wait;
 
 			jf_meter_poll(a->meter, wait > most ? most : wait, mono);
 			continue;

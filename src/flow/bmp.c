@@ -421,7 +421,8 @@ bad:
 	return false;
 }
 
-/* Read and parse what s has, within the deadline. true: input is left. */
+/* Read and parse what s has, within the deadline. true: input is left,
+ * or came in this turn (more is likely on its way). */
 static bool session_poll(struct jf_bmp *b, struct session *s, uint64_t deadline_ms)
 {
 	bool more = false;
@@ -461,6 +462,8 @@ static bool session_poll(struct jf_bmp *b, struct session *s, uint64_t deadline_
 		}
 		s->len += (size_t)n;
 		b->st.bytes += (uint64_t)n;
+		/* A stream under way: come back without sleeping. */
+		more = true;
 	}
 	/* A buffer grown for a dump shrinks back once drained. */
 	if (!s->len && s->cap > 2 * READ_CHUNK) {

@@ -29,7 +29,8 @@ struct jf_bmp *jf_bmp_open(const char *listen, struct jf_rib *rib, char *err, si
 void jf_bmp_close(struct jf_bmp *b);
 
 /* Accept and read what is ready, for at most budget_ms of work; never
- * waits. Returns true when input is left over (call again soon). */
+ * waits. Returns true when input is left over or a stream is under way
+ * (call again without sleeping). */
 bool jf_bmp_poll(struct jf_bmp *b, uint64_t now_ms, unsigned budget_ms);
 
 /* Whether the feed has said what it has (every peer sent End-of-RIB or is
