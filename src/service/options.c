@@ -579,8 +579,8 @@ const struct jf_opt jf_opts[] = {
 	  "prefix-to-AS file (PREFIX,ASN lines, as pmacct's networks_file): source\n"
 	  "and destination AS where BGP has none; read again on reload" },
 	{ "bgp-memory", 0, 1, set_bgp_memory, "MIB",
-	  "bound of the BGP RIB (default 1024 MiB, about 8 full tables); past it\n"
-	  "new routes are refused, logged and counted" },
+	  "bound of the BGP RIB (default 1024 MiB, about 11 peers' full tables);\n"
+	  "past it new routes are refused, logged and counted" },
 	{ "metrics-file", 0, 1, set_metrics, "PATH",
 	  "write Prometheus metrics to PATH every drain interval and at exit" },
 	{ "user", 0, 1, set_user, "NAME",
