@@ -347,12 +347,38 @@ static void ctl_stats(FILE *f, void *arg)
 		.uptime_s = jf_mono_s() - a->start_s, .bytes_per_flow = jf_cache_slot_bytes(a->cache),
 		.max_flows = jf_config_cache_flows(&a->cfg),
 		.kernel_bytes = a->meter ? jf_meter_kernel_bytes(a->meter) : 0,
+		.links = a->links,
 		.bgp = a->bgp,
 	};
 
 	jf_cache_get_stats(a->cache, &cs);
 	jf_meter_add_flow_stats(a->meter, &cs);
 	jf_metrics_fprint(f, &in);
+}
+
+static void ctl_config(FILE *f, bool json, void *arg)
+{
+	struct app *a = arg;
+
+	jf_config_print_settings(&a->cfg, f, json);
+}
+
+/* softflowctl's send-template: due now, sent by this tick's flush. */
+static int ctl_send_templates(void *arg)
+{
+	struct app *a = arg;
+
+	jf_exporter_templates_now(a->exp);
+	tick(a, jf_mono_ms(), jf_wall_sample());
+	return jf_exporter_count(a->exp);
+}
+
+/* softflowctl's shutdown: as SIGTERM, after this answer. */
+static void ctl_shutdown(void *arg)
+{
+	(void)arg;
+	log_info("shutdown asked for over the control socket");
+	stop_requested = 1;
 }
 
 /* softflowd's expire-all: what the meter holds is read, and every flow,
@@ -399,7 +425,8 @@ static int open_control(struct app *a)
 {
 	struct jf_control_env env = {
 		.cache = a->cache, .exp = a->exp, .stats = ctl_stats, .expire = ctl_expire,
-		.reload = ctl_reload, .foreach_more = ctl_foreach_more, .arg = a,
+		.reload = ctl_reload, .foreach_more = ctl_foreach_more, .config = ctl_config,
+		.send_templates = ctl_send_templates, .shutdown = ctl_shutdown, .arg = a,
 		.bgp = a->bgp ? ctl_bgp : NULL,
 	};
 	uid_t uid = (uid_t)-1;

@@ -64,6 +64,7 @@ static int load(struct jf_config *cfg, int argc, char **argv, FILE *errout,
 {
 	struct option longopts[jf_n_opts + 1];
 	char shortopts[3 * jf_n_opts + 2], *sp = shortopts, err[JF_OPT_ERRLEN];
+	char *orig[argc > 0 ? argc : 1];
 	bool cli_ifaces = false, cli_collectors = false;
 	size_t i;
 	int c, idx;
@@ -81,6 +82,10 @@ static int load(struct jf_config *cfg, int argc, char **argv, FILE *errout,
 		}
 	}
 	*sp = '\0';
+
+	/* getopt permutes argv: the order as given, for the error hints. */
+	for (i = 0; i < (size_t)argc && i < sizeof(orig) / sizeof(orig[0]); i++)
+		orig[i] = argv[i];
 
 	/* First pass: only -c, so the file is read before the command line. */
 	opterr = 0;
@@ -107,13 +112,24 @@ static int load(struct jf_config *cfg, int argc, char **argv, FILE *errout,
 			return 1;
 		case JF_OPT_CONFIG:
 			continue;
-		case '?':
+		case '?': {
+			char name[64], hint[300];
+
 			if (optopt)
-				fprintf(errout, "jflowd: unknown option '-%c' (see jflowd --help)\n", optopt);
+				snprintf(name, sizeof(name), "%c", optopt);
 			else
-				fprintf(errout, "jflowd: unknown option '%s' (see jflowd --help)\n",
-					argv[optind - 1]);
+				snprintf(name, sizeof(name), "%.*s",
+					 (int)strcspn(argv[optind - 1] + 2, "="), argv[optind - 1] + 2);
+			jf_opt_unknown_hint(name, true, hint, sizeof(hint));
+			if (!hint[0])
+				snprintf(hint, sizeof(hint), " (see jflowd --help)");
+			if (optopt)
+				fprintf(errout, "jflowd: unknown option '-%c'%s\n", optopt, hint);
+			else
+				fprintf(errout, "jflowd: unknown option '%s'%s\n", argv[optind - 1],
+					hint);
 			return -1;
+		}
 		case ':':
 			fprintf(errout, "jflowd: option '%s' needs a value (see jflowd --help)\n",
 				argv[optind - 1]);
@@ -144,7 +160,15 @@ static int load(struct jf_config *cfg, int argc, char **argv, FILE *errout,
 		}
 	}
 	if (optind < argc) {
-		fprintf(errout, "jflowd: unexpected argument '%s' (see jflowd --help)\n", argv[optind]);
+		/* softflowd's -v VERSION: here -v takes no value. */
+		bool version = false;
+
+		for (i = 1; i < (size_t)argc; i++)
+			if (orig[i] == argv[optind] && !strcmp(orig[i - 1], "-v"))
+				version = true;
+		fprintf(errout, "jflowd: unexpected argument '%s' (%s)\n", argv[optind],
+			version ? "-v is more logging; softflowd's -v VERSION is the collector "
+			"URL's scheme here: -n v5://, v9://, ipfix://HOST:PORT" : "see jflowd --help");
 		return -1;
 	}
 

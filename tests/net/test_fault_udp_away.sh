@@ -58,4 +58,6 @@ if $METRICS_CHECK "$WORK/m.prom" --no-loss; then
 	fail "the no-loss check passed although the collector missed packets"
 fi
 grep -q "not delivered" "$WORK/jflowd.log" || fail "no loss summary at exit"
+grep -q "port unreachable (1 time); still sending" "$WORK/jflowd.log" \
+	|| fail "no first refusal warning, in English: $(grep unreachable "$WORK/jflowd.log")"
 log "ok: what a refusing UDP collector missed is in the metrics"
