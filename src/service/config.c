@@ -13,6 +13,7 @@
 #include "service/sections.h"
 #include "export/exporter.h"
 #include "export/transport.h"
+#include "flow/bgp.h"
 #include "flow/fields.h"
 #include "flow/nat.h"
 #include "flow/route.h"
@@ -36,6 +37,7 @@ void jf_config_defaults(struct jf_config *cfg)
 	cfg->export_rate = 10000;
 	cfg->tcp_buffer = JF_TCP_BUF_DEFAULT;
 	cfg->nat_events_buffer = 16u << 20;
+	cfg->bgp_memory_mb = JF_BGP_DEFAULT_MEMORY_MB;
 	cfg->verbosity = JF_LOG_INFO;
 }
 
@@ -401,4 +403,12 @@ void jf_config_nat_params(const struct jf_config *cfg, struct jf_nat_zone *zones
 	}
 	p->zones = zones;
 	p->n_zones = cfg->n_nat_zones;
+}
+
+void jf_config_bgp_params(const struct jf_config *cfg, struct jf_bgp_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->bmp_listen = cfg->bmp_listen;
+	p->as_file = cfg->as_file;
+	p->memory_mb = cfg->bgp_memory_mb;
 }

@@ -178,6 +178,10 @@ struct jf_config {
 	enum jf_ipfix_seq ipfix_sequence;
 	uint32_t tcp_buffer;		/* IPFIX over TCP: bytes queued while down */
 
+	char bmp_listen[128];		/* BMP station: ADDR[:PORT]; "": none */
+	char as_file[4096];		/* prefix-to-AS file; "": none */
+	uint32_t bgp_memory_mb;		/* the BGP RIB's bound */
+
 	char metrics_file[4096];
 	char user[64];			/* --user: run as this user after start-up */
 	char control_socket[108];	/* --control-socket: jflowctl's Unix socket */
@@ -210,6 +214,8 @@ void jf_config_router_params(const struct jf_config *cfg, struct jf_router_param
 /* The NAT lookup's zones by interface index (zones: JF_MAX_IFACES). */
 void jf_config_nat_params(const struct jf_config *cfg, struct jf_nat_zone *zones,
 			  struct jf_nat_params *p);
+struct jf_bgp_params;
+void jf_config_bgp_params(const struct jf_config *cfg, struct jf_bgp_params *p);
 
 /* Entries of each kernel flow map: --map-flows, or by default, with the
  * persistent table, its stash: a 64th of the table (at least 1024); without

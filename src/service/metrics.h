@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include "export/exporter.h"
+#include "flow/bgp.h"
 #include "flow/flow_cache.h"
 #include "flow/nat.h"
 #include "flow/nat_events.h"
@@ -24,6 +25,7 @@ struct jf_metrics_input {
 	const struct jf_link_watch *links;	/* live capture, else NULL */
 	const struct jf_nat *nat;		/* --nat-lookup, else NULL */
 	const struct jf_nat_events *nat_events;	/* --nat-events, else NULL */
+	const struct jf_bgp *bgp;	/* BGP source, else NULL */
 };
 
 /* The same text to f (jflowctl stats); 0 or -EIO. */
