@@ -606,9 +606,9 @@ const struct jf_opt jf_opts[] = {
 	  "[record NAME] section of the configuration file (default: default)" },
 	{ "nat-lookup", 0, 0, set_nat_lookup, NULL,
 	  "NAT router: the other side of each flow's translation from\n"
-	  "conntrack (IE 225-228, 281/282), looked up once per flow; flows\n"
-	  "without one carry their own addresses (in a configuration file:\n"
-	  "nat-lookup = on|off)" },
+	  "conntrack, looked up once per flow, for records that collect\n"
+	  "IE 225-228 or 281/282 (--record); flows without one carry their\n"
+	  "own addresses (in a configuration file: nat-lookup = on|off)" },
 	{ "nat-zone", 0, 1, set_nat_zone, "IFACE=ZONE",
 	  "look the flows of IFACE up in conntrack zone ZONE (default 0)" },
 	{ "nat-events", 0, 0, set_nat_events, NULL,
