@@ -3,6 +3,7 @@
  * flow collectors. Wires the modules together and runs the tick loop. */
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -81,6 +82,24 @@ static void emit(const struct jf_record *rec, void *arg)
 	jf_exporter_add(a->exp, rec, now);
 }
 
+/* What the metrics file and jflowctl stats show, read now. */
+static void metrics_input(struct app *a, struct jf_metrics_input *in, struct jf_cache_stats *cs)
+{
+	jf_cache_get_stats(a->cache, cs);
+	jf_meter_add_flow_stats(a->meter, cs);
+	memset(in, 0, sizeof(*in));
+	in->meter = &a->st;
+	in->cache = cs;
+	in->exporter = a->exp;
+	in->mode = a->mode;
+	in->uptime_s = jf_mono_s() - a->start_s;
+	in->bytes_per_flow = jf_cache_slot_bytes(a->cache);
+	in->max_flows = jf_config_cache_flows(&a->cfg);
+	in->kernel_bytes = a->meter ? jf_meter_kernel_bytes(a->meter) : 0;
+	in->links = a->links;
+	in->control = a->ctl;
+}
+
 static void write_metrics(struct app *a)
 {
 	struct jf_cache_stats cs;
@@ -89,17 +108,7 @@ static void write_metrics(struct app *a)
 
 	if (!a->cfg.metrics_file[0])
 		return;
-	jf_cache_get_stats(a->cache, &cs);
-	jf_meter_add_flow_stats(a->meter, &cs);
-	in.meter = &a->st;
-	in.cache = &cs;
-	in.exporter = a->exp;
-	in.mode = a->mode;
-	in.uptime_s = jf_mono_s() - a->start_s;
-	in.bytes_per_flow = jf_cache_slot_bytes(a->cache);
-	in.max_flows = jf_config_cache_flows(&a->cfg);
-	in.kernel_bytes = a->meter ? jf_meter_kernel_bytes(a->meter) : 0;
-	in.links = a->links;
+	metrics_input(a, &in, &cs);
 	rc = jf_metrics_write(a->cfg.metrics_file, &in);
 	if (rc)
 		jf_metrics_write_failed(a->cfg.metrics_file, rc);
@@ -287,15 +296,9 @@ static void ctl_stats(FILE *f, void *arg)
 {
 	struct app *a = arg;
 	struct jf_cache_stats cs;
-	struct jf_metrics_input in = {
-		.meter = &a->st, .cache = &cs, .exporter = a->exp, .mode = a->mode,
-		.uptime_s = jf_mono_s() - a->start_s, .bytes_per_flow = jf_cache_slot_bytes(a->cache),
-		.max_flows = jf_config_cache_flows(&a->cfg),
-		.kernel_bytes = a->meter ? jf_meter_kernel_bytes(a->meter) : 0,
-	};
+	struct jf_metrics_input in;
 
-	jf_cache_get_stats(a->cache, &cs);
-	jf_meter_add_flow_stats(a->meter, &cs);
+	metrics_input(a, &in, &cs);
 	jf_metrics_fprint(f, &in);
 }
 
@@ -324,12 +327,13 @@ static int ctl_reload(void *arg, char *msg, size_t msglen)
 }
 
 /* jflowctl flows: the meter's own flows (the XDP table's) besides the
- * cache's. */
-static void ctl_foreach_more(jf_visit_fn visit, void *varg, void *arg)
+ * cache's, in steps. */
+static bool ctl_foreach_more(uint64_t *cursor, size_t max, jf_visit_fn visit, void *varg,
+			     void *arg)
 {
 	struct app *a = arg;
 
-	jf_meter_foreach_flow(a->meter, visit, varg);
+	return jf_meter_foreach_flow(a->meter, cursor, max, visit, varg);
 }
 
 static int open_control(struct app *a)
@@ -388,6 +392,49 @@ static void on_link(int i, uint32_t ifindex, void *arg)
 	}
 	jf_reload_announce_iface(a->exp, ifindex, name);
 	jf_link_watch_set_attached(a->links, i, true);
+}
+
+#define WAIT_FDS (JF_MAX_IFACES + 1 + 1 + JF_CONTROL_MAX_CLIENTS)
+
+/* Wait, until the next tick at most, for what comes first: packets, an
+ * interface event, a jflowctl client; then serve it. Nothing here waits
+ * on a client: each is served a bounded share of the turn. */
+static void wait_and_serve(struct app *a, int wait, uint64_t next_tick)
+{
+	struct pollfd pfd[WAIT_FDS];
+	int n, nm, nl, w, i;
+	bool packets = false;
+
+	w = jf_control_wait_ms(a->ctl);
+	if (w >= 0 && w < wait)
+		wait = w;
+	nm = jf_meter_pollfds(a->meter, pfd, JF_MAX_IFACES);
+	n = nm;
+	nl = a->links ? n++ : -1;
+	if (nl >= 0) {
+		pfd[nl].fd = jf_link_watch_fd(a->links);
+		pfd[nl].events = POLLIN;
+	}
+	n += jf_control_pollfds(a->ctl, pfd + n, WAIT_FDS - n);
+	for (i = 0; i < n; i++)
+		pfd[i].revents = 0;
+	if (!nm) {
+		/* The backend waits itself: briefly, so the rest is served. */
+		jf_meter_poll(a->meter, a->ctl && wait > CONTROL_POLL_MS ? CONTROL_POLL_MS : wait,
+			      jf_mono_ms());
+		wait = 0;
+	}
+	if (poll(pfd, (nfds_t)n, wait) < 0 && errno != EINTR)
+		log_debug("poll: %s", strerror(errno));
+	for (i = 0; i < nm; i++)
+		packets |= pfd[i].revents != 0;
+	if (packets)
+		jf_meter_poll(a->meter, 0, jf_mono_ms());
+	/* An interface deleted or created again: followed at once, not at
+	 * the next tick, so little arrives before it is metered again. */
+	if (nl >= 0 && pfd[nl].revents)
+		jf_link_watch_poll(a->links, on_link, a);
+	jf_control_poll(a->ctl, next_tick);
 }
 
 static int run_live(struct app *a)
@@ -453,10 +500,8 @@ static int run_live(struct app *a)
 			reload_requested = 0;
 			reload(a, msg, sizeof(msg));
 		}
-		jf_control_poll(a->ctl);
 		if (wait > 0) {
-			jf_meter_poll(a->meter, a->ctl && wait > CONTROL_POLL_MS ? CONTROL_POLL_MS : wait,
-				      mono);
+			wait_and_serve(a, wait, next_tick);
 			continue;
 		}
 		jf_link_watch_poll(a->links, on_link, a);

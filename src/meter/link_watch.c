@@ -92,6 +92,11 @@ void jf_link_watch_poll(struct jf_link_watch *w, jf_link_change_fn fn, void *arg
 	}
 }
 
+int jf_link_watch_fd(const struct jf_link_watch *w)
+{
+	return w->fd;
+}
+
 void jf_link_watch_set_attached(struct jf_link_watch *w, int i, bool attached)
 {
 	w->attached[i] = attached;

@@ -24,6 +24,9 @@ struct jf_link_watch *jf_link_watch_new(const char *const *names, int n, const u
  * interface that went or came back. */
 void jf_link_watch_poll(struct jf_link_watch *w, jf_link_change_fn fn, void *arg);
 
+/* Readable when the kernel reported something: poll then. */
+int jf_link_watch_fd(const struct jf_link_watch *w);
+
 /* jflowd_interface_attached{ifname=...} for the metrics file. */
 void jf_link_watch_metrics(const struct jf_link_watch *w, FILE *f);
 

@@ -461,17 +461,26 @@ uint64_t jf_pcap_meter_clock_ms(const struct jf_pcap_meter *m)
 	return m->clock_ms;
 }
 
+/* One per capture, in order; a capture closed while its interface is
+ * gone is -1, which poll skips. */
+static int capture_fds(const struct jf_pcap_meter *m, struct pollfd *pfd, int max)
+{
+	int i;
+
+	for (i = 0; i < m->n && i < max; i++) {
+		pfd[i].fd = m->src[i].p ? pcap_get_selectable_fd(m->src[i].p) : -1;
+		pfd[i].events = POLLIN;
+		pfd[i].revents = 0;
+	}
+	return i;
+}
+
 int jf_pcap_meter_poll(struct jf_pcap_meter *m, int timeout_ms)
 {
 	struct pollfd pfd[JF_MAX_IFACES];
 	int i, rc, total = 0;
 
-	for (i = 0; i < m->n; i++) {
-		/* A capture closed while its interface is gone: poll skips -1. */
-		pfd[i].fd = m->src[i].p ? pcap_get_selectable_fd(m->src[i].p) : -1;
-		pfd[i].events = POLLIN;
-		pfd[i].revents = 0;
-	}
+	capture_fds(m, pfd, JF_MAX_IFACES);
 	rc = poll(pfd, (nfds_t)m->n, timeout_ms);
 	if (rc < 0)
 		return errno == EINTR ? 0 : -1;
@@ -646,6 +655,11 @@ static void ops_close(struct jf_meter *m)
 	jf_pcap_meter_close(pcap_of(m));
 }
 
+static int ops_pollfds(const struct jf_meter *m, struct pollfd *pfd, int max)
+{
+	return capture_fds(pcap_of(m), pfd, max);
+}
+
 const struct jf_meter_ops jf_pcap_meter_ops = {
 	.name = "pcap",
 	.keep_caps = 1ULL << CAP_NET_RAW,	/* open a capture socket again */
@@ -660,4 +674,5 @@ const struct jf_meter_ops jf_pcap_meter_ops = {
 	.ifindex = ops_ifindex,
 	.kernel_bytes = ops_kernel_bytes,
 	.close = ops_close,
+	.pollfds = ops_pollfds,
 };

@@ -1043,12 +1043,24 @@ static void ops_add_flow_stats(const struct jf_meter *m, struct jf_cache_stats *
 		jf_table_add_flow_stats(x->table, st);
 }
 
-static void ops_foreach_flow(const struct jf_meter *m, jf_visit_fn visit, void *arg)
+static bool ops_foreach_flow(const struct jf_meter *m, uint64_t *cursor, size_t max,
+			     jf_visit_fn visit, void *arg)
 {
 	const struct jf_xdp_meter *x = xdp_of(m);
 
-	if (x->table)
-		jf_table_foreach(x->table, visit, arg);
+	return !x->table || jf_table_foreach_from(x->table, cursor, max, visit, arg);
+}
+
+/* The spill ring's epoll descriptor: readable when records wait. */
+static int ops_pollfds(const struct jf_meter *m, struct pollfd *pfd, int max)
+{
+	const struct jf_xdp_meter *x = xdp_of(m);
+
+	if (max < 1 || !x->ring)
+		return 0;
+	pfd->fd = ring_buffer__epoll_fd(x->ring);
+	pfd->events = POLLIN;
+	return 1;
 }
 
 static void ops_iface_gone(struct jf_meter *m, int i)
@@ -1079,4 +1091,5 @@ const struct jf_meter_ops jf_xdp_meter_ops = {
 	.set_timeouts = ops_set_timeouts,
 	.add_flow_stats = ops_add_flow_stats,
 	.foreach_flow = ops_foreach_flow,
+	.pollfds = ops_pollfds,
 };

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The control socket: accepts jflowctl's requests and answers them from
- * the main loop. Every socket is non-blocking and every client has a
- * deadline, so a flood of connections costs a few syscalls per loop turn
- * and never delays a drain. */
+ * the main loop, in bounded steps. Every socket is non-blocking, every
+ * client has a deadline, an answer is produced only as fast as its client
+ * takes it (a listing walks the flows in steps, with a cursor), and each
+ * loop turn gives a client a bounded share: neither a flood of
+ * connections nor a large table delays a drain (docs/control.md). */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,14 +24,28 @@
 #include "log.h"
 
 #define ACCEPTS_PER_POLL 64	/* a flood is worked off over several turns */
+#define OUT_HIGH ((size_t)1 << 40)	/* an answer is produced while less waits to go */
+#define STEP_SLOTS 4096		/* slots a listing visits per step */
+#define STEP_ROWS 256		/* sorted rows written per step */
+#define TURN_STEPS 16		/* steps per client per loop turn */
+#define TURN_BYTES (256 * 1024)	/* bytes sent per client per loop turn */
+#define FD_PAUSE_MS 100		/* out of descriptors: accept again after */
+#define FD_WARN_S 60.0		/* out of descriptors: warned once a minute */
+
+struct listing;
 
 struct client {
 	int fd;			/* -1: free */
 	char req[JF_CONTROL_LINE_MAX];
 	size_t rlen;
-	char *out;		/* the response, once the request is in */
-	size_t olen, opos;
-	uint64_t deadline_ms;	/* monotonic */
+	bool answering;		/* the request is in */
+	bool done;		/* the whole answer, end marker too, is in out */
+	FILE *f;		/* writes into out, dot-stuffed */
+	char *out;		/* what waits to be sent: out[opos..olen) */
+	size_t olen, opos, ocap;
+	bool bol;		/* the next byte written starts a line */
+	struct listing *list;	/* a flow listing still being produced */
+	uint64_t deadline_ms;	/* monotonic: the request, or the next progress */
 };
 
 struct jf_control {
@@ -35,7 +53,11 @@ struct jf_control {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct jf_control_env env;
 	struct client cl[JF_CONTROL_MAX_CLIENTS];
-	uint64_t rejected;
+	uint64_t rejected[JF_CONTROL_REJECT_MAX];
+	int spare_fd;		/* given up to answer when descriptors run out */
+	uint64_t accept_paused_until;	/* monotonic ms */
+	double next_fd_warn_s;
+	int next;		/* the client served first next turn */
 };
 
 struct jf_control *jf_control_open(const char *path, uid_t uid, gid_t gid,
@@ -58,6 +80,9 @@ struct jf_control *jf_control_open(const char *path, uid_t uid, gid_t gid,
 	c->env = *env;
 	for (i = 0; i < JF_CONTROL_MAX_CLIENTS; i++)
 		c->cl[i].fd = -1;
+	/* Kept for the day descriptors run out: closed, it lets one more
+	 * connection in to be told so, instead of leaving it hanging. */
+	c->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	snprintf(c->path, sizeof(c->path), "%s", path);
 	strcpy(sa.sun_path, path);
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -100,16 +125,92 @@ struct jf_control *jf_control_open(const char *path, uid_t uid, gid_t gid,
 	return c;
 fail:
 	close(c->fd);
+	if (c->spare_fd >= 0)
+		close(c->spare_fd);
 	free(c);
 	return NULL;
 }
 
+static void listing_free(struct listing *l);
+
 static void client_close(struct client *cl)
 {
 	close(cl->fd);
+	if (cl->f)
+		fclose(cl->f);
 	free(cl->out);
+	listing_free(cl->list);
 	memset(cl, 0, sizeof(*cl));
 	cl->fd = -1;
+}
+
+/* --- the answer's stream ---
+ * Lines as the commands print them; a line that starts with "." gets one
+ * more in front, and a line of one "." ends the answer (as SMTP's DATA),
+ * so a client tells a whole answer from a cut one. */
+
+static int out_reserve(struct client *cl, size_t n)
+{
+	if (cl->opos && cl->opos == cl->olen)
+		cl->opos = cl->olen = 0;
+	if (cl->olen + n <= cl->ocap)
+		return 0;
+	if (cl->opos) {
+		memmove(cl->out, cl->out + cl->opos, cl->olen - cl->opos);
+		cl->olen -= cl->opos;
+		cl->opos = 0;
+		if (cl->olen + n <= cl->ocap)
+			return 0;
+	}
+	{
+		size_t cap = cl->ocap ? cl->ocap : 4096;
+		char *p;
+
+		while (cap < cl->olen + n)
+			cap *= 2;
+		p = realloc(cl->out, cap);
+		if (!p)
+			return -ENOMEM;
+		cl->out = p;
+		cl->ocap = cap;
+	}
+	return 0;
+}
+
+static ssize_t out_write(void *cookie, const char *buf, size_t n)
+{
+	struct client *cl = cookie;
+	size_t i;
+
+	if (out_reserve(cl, 2 * n))
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (cl->bol && buf[i] == '.')
+			cl->out[cl->olen++] = '.';
+		cl->out[cl->olen++] = buf[i];
+		cl->bol = buf[i] == '\n';
+	}
+	return (ssize_t)n;
+}
+
+static size_t out_pending(const struct client *cl)
+{
+	return cl->olen - cl->opos;
+}
+
+/* The end marker, on a line of its own. */
+static void answer_end(struct client *cl)
+{
+	static const char end[] = "\n.\n";
+	size_t skip = cl->bol ? 1 : 0;
+
+	fflush(cl->f);
+	if (out_reserve(cl, sizeof(end)))
+		return;		/* no end marker: the client sees a cut answer */
+	memcpy(cl->out + cl->olen, end + skip, sizeof(end) - 1 - skip);
+	cl->olen += sizeof(end) - 1 - skip;
+	cl->bol = true;
+	cl->done = true;
 }
 
 /* --- commands --- */
@@ -118,32 +219,6 @@ struct flow_row {
 	struct jf_key key;
 	struct jf_flow f;
 };
-
-struct flow_list {
-	struct flow_row *rows;
-	size_t n, cap;
-};
-
-static void collect(const struct jf_key *key, const struct jf_flow *f, void *arg)
-{
-	struct flow_list *l = arg;
-
-	if (l->n == l->cap) {
-		/* The meter's flows come on top of the cache's counted ones. */
-		size_t cap = l->cap ? 2 * l->cap : 1024;
-		struct flow_row *r = realloc(l->rows, cap * sizeof(*r));
-
-		if (r) {
-			l->rows = r;
-			l->cap = cap;
-		}
-	}
-	if (l->n < l->cap) {
-		l->rows[l->n].key = *key;
-		l->rows[l->n].f = *f;
-		l->n++;
-	}
-}
 
 static int by_octets(const void *a, const void *b)
 {
@@ -171,14 +246,180 @@ static void addr_str(const struct jf_key *k, const uint32_t *a, char *out, size_
 		inet_ntop(AF_INET, a, out, (socklen_t)n);
 }
 
-static void cmd_flows(const struct jf_control_env *env, char **argv, int argc, FILE *f)
+static void flows_header(FILE *f, bool json)
+{
+	if (json)
+		fprintf(f, "[");
+	else
+		fprintf(f, "%-5s %-39s %5s  %-39s %5s %7s %12s %16s %8s\n", "proto", "source", "sport",
+			"destination", "dport", "ifindex", "packets", "octets", "seconds");
+}
+
+static void flows_footer(FILE *f, bool json, uint64_t rows)
+{
+	if (json)
+		fprintf(f, "%s]\n", rows ? "\n" : "");
+}
+
+static void flow_row_print(FILE *f, const struct jf_key *k, const struct jf_flow *fl, bool json,
+			   bool first)
+{
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+	double secs = (double)(fl->last_ms - fl->first_ms) / 1000.0;
+
+	addr_str(k, k->src, src, sizeof(src));
+	addr_str(k, k->dst, dst, sizeof(dst));
+	if (json)
+		fprintf(f, "%s\n {\"proto\":%u,\"src\":\"%s\",\"sport\":%u,\"dst\":\"%s\","
+			"\"dport\":%u,\"ifindex\":%u,\"vlan\":%u,\"packets\":%llu,"
+			"\"octets\":%llu,\"first_ms\":%llu,\"last_ms\":%llu}",
+			first ? "" : ",", k->proto, src, k->sport, dst, k->dport,
+			k->ifindex, k->vlan, (unsigned long long)fl->packets,
+			(unsigned long long)fl->octets, (unsigned long long)fl->first_ms,
+			(unsigned long long)fl->last_ms);
+	else
+		fprintf(f, "%-5u %-39s %5u  %-39s %5u %7u %12llu %16llu %8.3f\n",
+			k->proto, src, k->sport, dst, k->dport, k->ifindex,
+			(unsigned long long)fl->packets, (unsigned long long)fl->octets, secs);
+}
+
+/* A flow listing, produced in steps as the client takes it: the cache's
+ * slots, then the meter's, each walked with a cursor. Unsorted, each row
+ * is written as its slot is visited; sorted, a heap keeps the best rows
+ * (--top N, else up to JF_CONTROL_SORT_MAX), written once the walk ends.
+ * Its memory is bounded whatever the number of flows. */
+enum { LS_CACHE, LS_METER, LS_ROWS, LS_DONE };
+
+struct listing {
+	const struct jf_control_env *env;
+	FILE *f;
+	int (*cmp)(const void *, const void *);	/* NULL: unsorted */
+	bool json;
+	bool top;		/* --top given: keep the best `keep`, say nothing of others */
+	int phase;
+	uint64_t cursor;
+	uint64_t seen;		/* flows visited */
+	uint64_t rows;		/* rows written */
+	struct flow_row *heap;	/* sorted: its root sorts last */
+	size_t keep, n, next;
+};
+
+static void listing_free(struct listing *l)
+{
+	if (!l)
+		return;
+	free(l->heap);
+	free(l);
+}
+
+static void heap_down(struct listing *l, size_t i)
+{
+	for (;;) {
+		size_t c = 2 * i + 1, w = i;
+		struct flow_row t;
+
+		if (c < l->n && l->cmp(&l->heap[c], &l->heap[w]) > 0)
+			w = c;
+		if (c + 1 < l->n && l->cmp(&l->heap[c + 1], &l->heap[w]) > 0)
+			w = c + 1;
+		if (w == i)
+			return;
+		t = l->heap[i];
+		l->heap[i] = l->heap[w];
+		l->heap[w] = t;
+		i = w;
+	}
+}
+
+static void heap_offer(struct listing *l, const struct flow_row *r)
+{
+	size_t i;
+
+	if (l->n < l->keep) {
+		/* Up: a parent sorts after its children. */
+		for (i = l->n++; i && l->cmp(&l->heap[(i - 1) / 2], r) < 0; i = (i - 1) / 2)
+			l->heap[i] = l->heap[(i - 1) / 2];
+		l->heap[i] = *r;
+		return;
+	}
+	if (l->cmp(r, &l->heap[0]) >= 0)
+		return;		/* sorts after every row kept */
+	l->heap[0] = *r;
+	heap_down(l, 0);
+}
+
+static void listing_visit(const struct jf_key *key, const struct jf_flow *f, void *arg)
+{
+	struct listing *l = arg;
+	struct flow_row r;
+
+	l->seen++;
+	if (!l->cmp) {
+		flow_row_print(l->f, key, f, l->json, l->rows++ == 0);
+		return;
+	}
+	r.key = *key;
+	r.f = *f;
+	heap_offer(l, &r);
+}
+
+/* One step: up to STEP_SLOTS slots visited, or STEP_ROWS sorted rows
+ * written. True when the listing is complete (or refused). */
+static bool listing_step(struct listing *l)
+{
+	const struct jf_control_env *env = l->env;
+
+	switch (l->phase) {
+	case LS_CACHE:
+		if (jf_cache_foreach_from(env->cache, &l->cursor, STEP_SLOTS, listing_visit, l)) {
+			l->phase = LS_METER;
+			l->cursor = 0;
+		}
+		return false;
+	case LS_METER:
+		if (env->foreach_more &&
+		    !env->foreach_more(&l->cursor, STEP_SLOTS, listing_visit, l, env->arg))
+			return false;
+		if (!l->cmp) {
+			flows_footer(l->f, l->json, l->rows);
+			return true;
+		}
+		if (!l->top && l->seen > l->keep) {
+			fprintf(l->f, "error: flows: %llu flows to sort, at most %u can be: add "
+				"--top N (N <= %u), or list them unsorted\n",
+				(unsigned long long)l->seen, JF_CONTROL_SORT_MAX,
+				JF_CONTROL_SORT_MAX);
+			return true;
+		}
+		qsort(l->heap, l->n, sizeof(*l->heap), l->cmp);
+		fprintf(l->f, "ok\n");
+		flows_header(l->f, l->json);
+		l->phase = LS_ROWS;
+		return false;
+	case LS_ROWS: {
+		size_t end = l->next + STEP_ROWS < l->n ? l->next + STEP_ROWS : l->n;
+
+		for (; l->next < end; l->next++, l->rows++)
+			flow_row_print(l->f, &l->heap[l->next].key, &l->heap[l->next].f, l->json,
+				       l->rows == 0);
+		if (l->next < l->n)
+			return false;
+		flows_footer(l->f, l->json, l->rows);
+		return true;
+	}
+	default:
+		return true;
+	}
+}
+
+/* Parse the arguments of "flows" into a new listing; NULL with the error
+ * line written to f. */
+static struct listing *cmd_flows(const struct jf_control_env *env, char **argv, int argc, FILE *f)
 {
 	int (*cmp)(const void *, const void *) = NULL;
-	struct jf_cache_stats cs;
-	struct flow_list l = { 0 };
 	unsigned long top = 0;
+	struct listing *l;
 	bool json = false;
-	size_t i;
 	int a;
 
 	for (a = 1; a < argc; a++) {
@@ -193,69 +434,46 @@ static void cmd_flows(const struct jf_control_env *env, char **argv, int argc, F
 			else {
 				fprintf(f, "error: flows: --sort '%s': expected octets or packets\n",
 					argv[a]);
-				return;
+				return NULL;
 			}
 		} else if (!strcmp(argv[a], "--top") && a + 1 < argc) {
 			char *end;
 
 			top = strtoul(argv[++a], &end, 10);
-			if (*end || !top) {
-				fprintf(f, "error: flows: --top '%s': expected a number >= 1\n", argv[a]);
-				return;
+			if (*end || !top || top > JF_CONTROL_SORT_MAX) {
+				fprintf(f, "error: flows: --top '%s': expected a number from 1 to "
+					"%u\n", argv[a], JF_CONTROL_SORT_MAX);
+				return NULL;
 			}
 		} else {
 			fprintf(f, "error: flows: unknown argument '%s' (--sort octets|packets, "
 				"--top N, --json)\n", argv[a]);
-			return;
+			return NULL;
 		}
 	}
 	/* --top without --sort: the largest by octets. */
 	if (top && !cmp)
 		cmp = by_octets;
-	jf_cache_get_stats(env->cache, &cs);
-	l.cap = cs.flows;
-	l.rows = l.cap ? calloc(l.cap, sizeof(*l.rows)) : NULL;
-	if (l.cap && !l.rows) {
+	l = calloc(1, sizeof(*l));
+	if (l && cmp) {
+		l->keep = top ? top : JF_CONTROL_SORT_MAX;
+		l->heap = malloc(l->keep * sizeof(*l->heap));
+	}
+	if (!l || (cmp && !l->heap)) {
+		listing_free(l);
 		fprintf(f, "error: out of memory\n");
-		return;
+		return NULL;
 	}
-	jf_cache_foreach(env->cache, collect, &l);
-	if (env->foreach_more)
-		env->foreach_more(collect, &l, env->arg);
-	if (cmp)
-		qsort(l.rows, l.n, sizeof(*l.rows), cmp);
-	if (top && top < l.n)
-		l.n = top;
-	fprintf(f, "ok\n");
-	if (json)
-		fprintf(f, "[");
-	else
-		fprintf(f, "%-5s %-39s %5s  %-39s %5s %7s %12s %16s %8s\n", "proto", "source", "sport",
-			"destination", "dport", "ifindex", "packets", "octets", "seconds");
-	for (i = 0; i < l.n; i++) {
-		const struct flow_row *r = &l.rows[i];
-		char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
-		double secs = (double)(r->f.last_ms - r->f.first_ms) / 1000.0;
-
-		addr_str(&r->key, r->key.src, src, sizeof(src));
-		addr_str(&r->key, r->key.dst, dst, sizeof(dst));
-		if (json)
-			fprintf(f, "%s\n {\"proto\":%u,\"src\":\"%s\",\"sport\":%u,\"dst\":\"%s\","
-				"\"dport\":%u,\"ifindex\":%u,\"vlan\":%u,\"packets\":%llu,"
-				"\"octets\":%llu,\"first_ms\":%llu,\"last_ms\":%llu}",
-				i ? "," : "", r->key.proto, src, r->key.sport, dst, r->key.dport,
-				r->key.ifindex, r->key.vlan, (unsigned long long)r->f.packets,
-				(unsigned long long)r->f.octets, (unsigned long long)r->f.first_ms,
-				(unsigned long long)r->f.last_ms);
-		else
-			fprintf(f, "%-5u %-39s %5u  %-39s %5u %7u %12llu %16llu %8.3f\n",
-				r->key.proto, src, r->key.sport, dst, r->key.dport, r->key.ifindex,
-				(unsigned long long)r->f.packets, (unsigned long long)r->f.octets,
-				secs);
+	l->env = env;
+	l->f = f;
+	l->cmp = cmp;
+	l->json = json;
+	l->top = top != 0;
+	if (!cmp) {
+		fprintf(f, "ok\n");
+		flows_header(f, json);
 	}
-	if (json)
-		fprintf(f, "%s]\n", l.n ? "\n" : "");
-	free(l.rows);
+	return l;
 }
 
 static void cmd_collectors(const struct jf_control_env *env, FILE *f)
@@ -297,7 +515,9 @@ static void cmd_stats(const struct jf_control_env *env, FILE *f)
 	free(text);
 }
 
-void jf_control_run(const struct jf_control_env *env, const char *line, FILE *f)
+/* Run one request: the whole answer into f, or for "flows" its first
+ * lines and the listing that produces the rest. */
+static struct listing *run(const struct jf_control_env *env, const char *line, FILE *f)
 {
 	char buf[JF_CONTROL_LINE_MAX], *argv[16], *save = NULL, *tok;
 	int argc = 0;
@@ -312,7 +532,7 @@ void jf_control_run(const struct jf_control_env *env, const char *line, FILE *f)
 	} else if (!strcmp(argv[0], "stats") && argc == 1) {
 		cmd_stats(env, f);
 	} else if (!strcmp(argv[0], "flows")) {
-		cmd_flows(env, argv, argc, f);
+		return cmd_flows(env, argv, argc, f);
 	} else if (!strcmp(argv[0], "collectors") && argc == 1) {
 		cmd_collectors(env, f);
 	} else if (!strcmp(argv[0], "expire") && argc == 1) {
@@ -330,38 +550,64 @@ void jf_control_run(const struct jf_control_env *env, const char *line, FILE *f)
 		fprintf(f, "error: unknown request '%s' (commands: stats, flows [--sort "
 			"octets|packets] [--top N] [--json], expire, reload, collectors)\n", line);
 	}
+	return NULL;
 }
 
 /* --- the socket --- */
 
 static void answer(struct jf_control *c, struct client *cl)
 {
-	FILE *f;
+	cookie_io_functions_t io = { .write = out_write };
 
 	cl->req[cl->rlen] = '\0';
 	cl->req[strcspn(cl->req, "\r\n")] = '\0';
-	f = open_memstream(&cl->out, &cl->olen);
-	if (!f) {
+	cl->bol = true;
+	cl->f = fopencookie(cl, "w", io);
+	if (!cl->f) {
 		client_close(cl);
 		return;
 	}
+	/* Unbuffered: one write a printf, so out_pending() is up to date. */
+	setvbuf(cl->f, NULL, _IONBF, 0);
+	cl->answering = true;
 	log_debug("control: %s", cl->req);
-	jf_control_run(&c->env, cl->req, f);
-	fclose(f);
-	cl->opos = 0;
+	cl->list = run(&c->env, cl->req, cl->f);
+	if (!cl->list)
+		answer_end(cl);
+}
+
+/* More of the answer while little of it waits: a step of the listing. */
+static void produce(struct client *cl)
+{
+	if (cl->done || out_pending(cl) >= OUT_HIGH)
+		return;
+	/* Our own progress: the deadline is for waiting on the client. */
 	cl->deadline_ms = jf_mono_ms() + JF_CONTROL_RESPONSE_MS;
+	if (listing_step(cl->list)) {
+		listing_free(cl->list);
+		cl->list = NULL;
+		answer_end(cl);
+	}
+}
+
+/* Whether serve() has work it can do without waiting on the client. */
+static bool can_produce(const struct client *cl)
+{
+	return cl->answering && !cl->done && out_pending(cl) < OUT_HIGH;
 }
 
 static void serve(struct jf_control *c, struct client *cl, uint64_t now)
 {
+	size_t sent = 0;
+	int steps = 0;
 	ssize_t n;
 
 	if (now >= cl->deadline_ms) {
-		c->rejected++;
+		c->rejected[JF_CONTROL_REJECT_TIMEOUT]++;
 		client_close(cl);
 		return;
 	}
-	if (!cl->out) {
+	if (!cl->answering) {
 		n = recv(cl->fd, cl->req + cl->rlen, sizeof(cl->req) - 1 - cl->rlen, MSG_DONTWAIT);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
@@ -373,55 +619,169 @@ static void serve(struct jf_control *c, struct client *cl, uint64_t now)
 		if (!memchr(cl->req, '\n', cl->rlen) && cl->rlen < sizeof(cl->req) - 1)
 			return;
 		answer(c, cl);
-		if (!cl->out)
+		if (cl->fd < 0)
 			return;
+		cl->deadline_ms = jf_mono_ms() + JF_CONTROL_RESPONSE_MS;
 	}
-	while (cl->opos < cl->olen) {
-		n = send(cl->fd, cl->out + cl->opos, cl->olen - cl->opos,
-			 MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	/* A bounded share of this turn: some steps, some bytes. */
+	while (sent < TURN_BYTES && !(cl->done && !out_pending(cl))) {
+		if (out_pending(cl)) {
+			n = send(cl->fd, cl->out + cl->opos, out_pending(cl),
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+			if (n < 0 && (errno == EAGAIN || errno == EINTR))
+				return;
+			if (n <= 0) {
+				client_close(cl);	/* gone: the answer is cut */
+				return;
+			}
+			cl->opos += (size_t)n;
+			sent += (size_t)n;
+			/* A client that takes its answer has time for the rest. */
+			cl->deadline_ms = jf_mono_ms() + JF_CONTROL_RESPONSE_MS;
+			continue;
+		}
+		if (steps++ == TURN_STEPS)
 			return;
-		if (n <= 0)
-			break;
-		cl->opos += (size_t)n;
+		produce(cl);
 	}
-	client_close(cl);
+	/* All sent: the slot is free before the next turn accepts. */
+	if (cl->done && !out_pending(cl))
+		client_close(cl);
 }
 
-void jf_control_poll(struct jf_control *c)
+static void reject(int fd, const char *msg)
 {
-	uint64_t now = jf_mono_ms();
+	if (send(fd, msg, strlen(msg), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		log_debug("control: %s", strerror(errno));
+	close(fd);
+}
+
+/* Out of descriptors: the connection waits in the backlog. Let it in on
+ * the spare descriptor to be told so, log (once a minute) and count, and
+ * leave the socket alone for a moment (it stays readable). */
+static void out_of_fds(struct jf_control *c, int err, uint64_t now)
+{
+	double t = jf_mono_s();
+
+	c->rejected[JF_CONTROL_REJECT_FDS]++;
+	c->accept_paused_until = now + FD_PAUSE_MS;
+	if (c->spare_fd >= 0) {
+		int fd;
+
+		close(c->spare_fd);
+		fd = accept4(c->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0)
+			reject(fd, "error: jflowd is out of file descriptors, try again\n.\n");
+		c->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	if (t < c->next_fd_warn_s)
+		return;
+	c->next_fd_warn_s = t + FD_WARN_S;
+	log_warn("control socket %s: accept: %s: jflowctl refused (%llu times so far; raise "
+		 "LimitNOFILE / ulimit -n)", c->path, strerror(err),
+		 (unsigned long long)c->rejected[JF_CONTROL_REJECT_FDS]);
+}
+
+static void accept_clients(struct jf_control *c, uint64_t now)
+{
 	int i, k;
 
-	if (!c)
+	if (now < c->accept_paused_until)
 		return;
 	for (k = 0; k < ACCEPTS_PER_POLL; k++) {
 		int fd = accept4(c->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		static const char busy[] = "error: busy, try again\n";
 
-		if (fd < 0)
-			break;
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM)
+				out_of_fds(c, errno, now);
+			return;
+		}
 		for (i = 0; i < JF_CONTROL_MAX_CLIENTS && c->cl[i].fd >= 0; i++)
 			;
 		if (i == JF_CONTROL_MAX_CLIENTS) {
 			/* Every slot taken: say so and close, never queue. */
-			if (send(fd, busy, sizeof(busy) - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-				log_debug("control: busy: %s", strerror(errno));
-			close(fd);
-			c->rejected++;
+			reject(fd, "error: busy, try again\n.\n");
+			c->rejected[JF_CONTROL_REJECT_BUSY]++;
 			continue;
 		}
 		c->cl[i].fd = fd;
 		c->cl[i].deadline_ms = now + JF_CONTROL_REQUEST_MS;
 	}
-	for (i = 0; i < JF_CONTROL_MAX_CLIENTS; i++)
-		if (c->cl[i].fd >= 0)
-			serve(c, &c->cl[i], now);
 }
 
-uint64_t jf_control_rejected(const struct jf_control *c)
+void jf_control_poll(struct jf_control *c, uint64_t until_ms)
 {
-	return c ? c->rejected : 0;
+	uint64_t now = jf_mono_ms();
+	int k;
+
+	if (!c)
+		return;
+	/* Round robin from where the last turn stopped: a turn cut short
+	 * by the drain's deadline serves the others first next time. */
+	for (k = 0; k < JF_CONTROL_MAX_CLIENTS; k++) {
+		int i = (c->next + k) % JF_CONTROL_MAX_CLIENTS;
+
+		if (c->cl[i].fd < 0)
+			continue;
+		if (jf_mono_ms() >= until_ms) {
+			c->next = i;
+			return;
+		}
+		serve(c, &c->cl[i], now);
+	}
+	accept_clients(c, now);
+}
+
+int jf_control_pollfds(const struct jf_control *c, struct pollfd *pfd, int max)
+{
+	int i, n = 0;
+
+	if (!c || max < 1)
+		return 0;
+	if (jf_mono_ms() >= c->accept_paused_until) {
+		pfd[n].fd = c->fd;
+		pfd[n++].events = POLLIN;
+	}
+	for (i = 0; i < JF_CONTROL_MAX_CLIENTS && n < max; i++) {
+		const struct client *cl = &c->cl[i];
+
+		if (cl->fd < 0)
+			continue;
+		pfd[n].fd = cl->fd;
+		pfd[n++].events = cl->answering ? POLLOUT : POLLIN;
+	}
+	return n;
+}
+
+int jf_control_wait_ms(const struct jf_control *c)
+{
+	uint64_t now, first = UINT64_MAX;
+	int i;
+
+	if (!c)
+		return -1;
+	now = jf_mono_ms();
+	if (c->accept_paused_until > now)
+		first = c->accept_paused_until;
+	for (i = 0; i < JF_CONTROL_MAX_CLIENTS; i++) {
+		const struct client *cl = &c->cl[i];
+
+		if (cl->fd < 0)
+			continue;
+		if (can_produce(cl))
+			return 0;
+		if (cl->deadline_ms < first)
+			first = cl->deadline_ms;
+	}
+	if (first == UINT64_MAX)
+		return -1;
+	return first <= now ? 0 : (int)(first - now);
+}
+
+uint64_t jf_control_rejected(const struct jf_control *c, enum jf_control_reject why)
+{
+	return c ? c->rejected[why] : 0;
 }
 
 void jf_control_close(struct jf_control *c)
@@ -434,6 +794,8 @@ void jf_control_close(struct jf_control *c)
 		if (c->cl[i].fd >= 0)
 			client_close(&c->cl[i]);
 	close(c->fd);
+	if (c->spare_fd >= 0)
+		close(c->spare_fd);
 	/* After --user the directory may not be ours: the next start replaces
 	 * a stale socket anyway. */
 	if (unlink(c->path) && errno != ENOENT)

@@ -96,6 +96,20 @@ static void write_meter(FILE *f, const struct jf_metrics_input *in)
 		(unsigned long long)write_failures);
 	if (in->links)
 		jf_link_watch_metrics(in->links, f);
+	if (in->control) {
+		static const char *const why[JF_CONTROL_REJECT_MAX] = {
+			[JF_CONTROL_REJECT_BUSY] = "busy",
+			[JF_CONTROL_REJECT_TIMEOUT] = "timeout",
+			[JF_CONTROL_REJECT_FDS] = "no_fd",
+		};
+
+		metric(f, "jflowd_control_rejected_total", "counter",
+		       "jflowctl connections closed unanswered: every slot busy, no request or "
+		       "answer taken in time, jflowd out of file descriptors.");
+		for (r = 0; r < JF_CONTROL_REJECT_MAX; r++)
+			fprintf(f, "jflowd_control_rejected_total{reason=\"%s\"} %llu\n", why[r],
+				(unsigned long long)jf_control_rejected(in->control, r));
+	}
 
 	metric(f, "jflowd_packets_observed_total", "counter",
 	       "Frames seen at the observation point, sampled or not.");

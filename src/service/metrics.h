@@ -9,6 +9,7 @@
 #include "flow/flow_cache.h"
 #include "meter/link_watch.h"
 #include "meter/meter_stats.h"
+#include "service/control.h"
 
 struct jf_metrics_input {
 	const struct jf_meter_stats *meter;
@@ -20,6 +21,7 @@ struct jf_metrics_input {
 	uint32_t max_flows;
 	uint64_t kernel_bytes;		/* flow maps and spill ring (XDP) */
 	const struct jf_link_watch *links;	/* live capture, else NULL */
+	const struct jf_control *control;	/* the control socket, else NULL */
 };
 
 /* The same text to f (jflowctl stats); 0 or -EIO. */
