@@ -397,8 +397,9 @@ static void on_link(int i, uint32_t ifindex, void *arg)
 #define WAIT_FDS (JF_MAX_IFACES + 1 + 1 + JF_CONTROL_MAX_CLIENTS)
 
 /* Wait, until the next tick at most, for what comes first: packets, an
- * interface event, a jflowctl client; then serve it. Nothing here waits
- * on a client: each is served a bounded share of the turn. */
+ * interface event, a jflowctl client, a collector that can take what
+ * waits for it; then serve it. Nothing here waits on a client or a
+ * collector: each is served a bounded share of the turn. */
 static void wait_and_serve(struct app *a, int wait, uint64_t next_tick)
 {
 	struct pollfd pfd[WAIT_FDS];
@@ -406,6 +407,9 @@ static void wait_and_serve(struct app *a, int wait, uint64_t next_tick)
 	bool packets = false;
 
 	w = jf_control_wait_ms(a->ctl);
+	if (w >= 0 && w < wait)
+		wait = w;
+	w = jf_exporter_wait_ms(a->exp);
 	if (w >= 0 && w < wait)
 		wait = w;
 	nm = jf_meter_pollfds(a->meter, pfd, JF_MAX_IFACES);
@@ -435,6 +439,10 @@ static void wait_and_serve(struct app *a, int wait, uint64_t next_tick)
 	if (nl >= 0 && pfd[nl].revents)
 		jf_link_watch_poll(a->links, on_link, a);
 	jf_control_poll(a->ctl, next_tick);
+	/* Collectors that can take more now (the tick's wall clock dates
+	 * whatever the transport has to write fresh: a TCP session's
+	 * templates). */
+	jf_exporter_poll(a->exp, a->now_ms);
 }
 
 static int run_live(struct app *a)

@@ -13,7 +13,6 @@
 #include "export/export_proto.h"
 #include "export/exporter.h"
 #include "log.h"
-#include "export/peer_queue.h"
 #include "export/transport.h"
 
 #define MAX_IFNAMES 64
@@ -43,13 +42,10 @@ struct collector {
 	uint32_t msgs_since_template;
 	bool templates_due;
 	uint64_t refused_seen;		/* UDP refusals when templates last went */
-	/* pacing: by rate (remote, file replay) or by its socket (local) */
+	/* pacing by rate (remote, file replay); one on this host is paced
+	 * on its socket by the transport */
 	double tokens;
 	double last_refill_s;
-	bool local_peer;		/* collector on this host: pace on its queue */
-	int64_t room;			/* bytes it can still take, estimated */
-	bool stuck;			/* it stopped reading: do not wait */
-	double stuck_recheck_s;		/* when to look at its queue again */
 	struct jf_collector_stats st;
 	/* Reload: removed, it takes no new flow and leaves once its TCP queue
 	 * is empty or the deadline passed (never blocking the meter). */
@@ -125,9 +121,9 @@ static int collector_open(struct jf_exporter *e, struct collector *c,
 		return -1;
 	}
 	c->tr.may_block = p->mode == JF_EXPORT_REPLAY;
+	jf_transport_set_paced(&c->tr, e->pace_local);
 	collector_templates(e, c);
 	c->st.up = !c->proto->tcp;
-	c->local_peer = !c->proto->tcp && jf_peer_is_local(&c->tr.peer);
 	c->tokens = 1;
 	c->last_refill_s = jf_mono_s();
 	return 0;
@@ -205,64 +201,17 @@ void jf_exporter_set_ignored(struct jf_exporter *e, uint64_t packets, uint64_t o
 	e->ignored_octets = octets;
 }
 
-/* The collector must keep up, in every mode. On this host we can see
- * how full its socket is (sock_diag) and send only while it is under half
- * full: as fast as it reads, never faster. A datagram costs the receiver
- * its truesize, about len + 900 bytes on loopback; 2 * len is safe. */
-#define PACE_STUCK_S 1.0
-static bool pace_local(struct collector *c, size_t len)
-{
-	uint32_t queued, rcvbuf;
-	bool looked = false;
-	double start = 0;
-
-	/* Stuck: look again every 10 ms, not for every message. */
-	if (c->stuck && c->room < (int64_t)(2 * len) && jf_mono_s() < c->stuck_recheck_s)
-		return true;
-	while (c->room < (int64_t)(2 * len)) {
-		if (jf_peer_queue(&c->tr.local, &c->tr.peer, &queued, &rcvbuf)) {
-			c->local_peer = false;	/* nobody there yet: pace by rate */
-			return false;
-		}
-		c->room = (int64_t)rcvbuf / 2 - queued;
-		looked = true;
-		if (c->room >= (int64_t)(2 * len))
-			break;
-		/* A collector that stopped reading is not waited for again
-		 * until it drains: the agent must go on draining its maps. */
-		if (c->stuck) {
-			c->stuck_recheck_s = jf_mono_s() + 0.01;
-			return true;
-		}
-		if (!start)
-			start = jf_mono_s();
-		else if (jf_mono_s() - start >= PACE_STUCK_S) {
-			log_warn("collector %s does not read its socket; sending without waiting "
-				 "until it does", c->name);
-			c->stuck = true;
-			c->stuck_recheck_s = jf_mono_s() + 0.01;
-			return true;
-		}
-		usleep(50);
-	}
-	if (c->stuck && looked) {
-		log_info("collector %s reads again", c->name);
-		c->stuck = false;
-	}
-	c->room -= (int64_t)(2 * len);
-	return true;
-}
-
-/* Elsewhere: at most export_rate messages per second, in bursts of at
- * most 8 (a default 212 KB socket buffer holds about 90 datagrams). */
+/* A remote collector, replaying a file: at most export_rate messages per
+ * second, in bursts of at most 8 (a default 212 KB socket buffer holds
+ * about 90 datagrams). */
 #define PACE_BURST 8.0
 static void pace(struct jf_exporter *e, struct collector *c, size_t len)
 {
 	double now;
 
-	if (e->pace_local && c->local_peer && pace_local(c, len))
-		return;
-	if (!e->export_rate)
+	(void)len;
+	/* One on this host: its transport paces it on its socket. */
+	if (!e->export_rate || c->tr.watch)
 		return;
 	for (;;) {
 		now = jf_mono_s();
@@ -530,9 +479,10 @@ void jf_exporter_add(struct jf_exporter *e, const struct jf_record *r, uint64_t 
 			add_flow(e, &e->c[i], t, r, &ctx, now_ms);
 }
 
-static void refresh_tcp_stats(struct collector *c)
+static void refresh_transport_stats(struct collector *c)
 {
 	c->st.up = jf_transport_ready(&c->tr);
+	c->st.socket_drops = c->tr.socket_drops;
 	c->st.connects = c->tr.connects;
 	c->st.reconnects = c->tr.connects ? c->tr.connects - 1 : 0;
 	c->st.resent_messages = c->tr.resent_messages;
@@ -542,18 +492,21 @@ static void refresh_tcp_stats(struct collector *c)
 	c->st.queued_octets = c->tr.queued.flow_octets;
 }
 
-/* A new TCP connection gets templates and options before anything else. */
-static void tcp_session_start(struct jf_exporter *e, struct collector *c, uint64_t now_ms)
+/* A new TCP connection, or a new socket of a UDP collector on this host,
+ * gets templates and options before anything else. */
+static void session_start(struct jf_exporter *e, struct collector *c, uint64_t now_ms)
 {
 	jf_transport_session_start(&c->tr);
 	send_templates(e, c, now_ms, true, true);
 	c->next_template_ms = now_ms + e->tmpl_interval_ms;
 }
 
-static void tcp_service(struct jf_exporter *e, struct collector *c, uint64_t now_ms)
+/* Advance the transport: TCP connecting and writing (a new connection
+ * gets its templates), UDP to a collector on this host what waits. */
+static void transport_service(struct jf_exporter *e, struct collector *c, uint64_t now_ms)
 {
 	if (jf_transport_poll(&c->tr, now_ms))
-		tcp_session_start(e, c, now_ms);
+		session_start(e, c, now_ms);
 }
 
 /* A removed collector whose queue is empty, or whose time is up: what it
@@ -563,10 +516,10 @@ static bool retire_done(struct jf_exporter *e, struct collector *c)
 	struct jf_collector_stats st;
 	int i = (int)(c - e->c);
 
-	if (c->proto->tcp && jf_transport_queued(&c->tr) && jf_mono_ms() < c->retire_deadline_ms)
+	if (jf_transport_queued(&c->tr) && jf_mono_ms() < c->retire_deadline_ms)
 		return false;
 	jf_transport_abandon(&c->tr);
-	refresh_tcp_stats(c);
+	refresh_transport_stats(c);
 	jf_exporter_stats(e, i, &st);
 	log_info("collector %s removed: %llu flow records (%llu packets) sent, %llu dropped",
 		 c->name, (unsigned long long)st.records, (unsigned long long)st.packets,
@@ -601,14 +554,13 @@ void jf_exporter_flush(struct jf_exporter *e, uint64_t now_ms)
 		struct collector *c = &e->c[i];
 
 		if (c->retiring) {
-			if (c->proto->tcp)
-				tcp_service(e, c, now_ms);
+			transport_service(e, c, now_ms);
 			gone[i] = retire_done(e, c);
 			any_gone |= gone[i];
 			continue;
 		}
 		if (c->proto->tcp)
-			tcp_service(e, c, now_ms);
+			transport_service(e, c, now_ms);
 		for (t = 0; t < JF_DATA_TEMPLATES; t++)
 			send_pending(e, c, t, now_ms);
 		/* A deadline more than an interval ahead means the wall clock
@@ -630,9 +582,8 @@ void jf_exporter_flush(struct jf_exporter *e, uint64_t now_ms)
 				c->next_template_ms = now_ms + e->tmpl_interval_ms;
 			}
 		}
-		if (c->proto->tcp)
-			tcp_service(e, c, now_ms);
-		refresh_tcp_stats(c);
+		transport_service(e, c, now_ms);
+		refresh_transport_stats(c);
 		c->st.refused = c->tr.refused;
 		c->st.refused_messages = c->tr.refusal.messages;
 		c->st.refused_records = c->tr.refusal.records;
@@ -652,14 +603,33 @@ void jf_exporter_finish(struct jf_exporter *e, uint64_t now_ms, int timeout_ms)
 		struct collector *c = &e->c[i];
 		int left = timeout_ms;
 
-		if (!c->proto->tcp)
-			continue;
 		while (jf_transport_drain(&c->tr, &left))
-			tcp_session_start(e, c, now_ms);
+			session_start(e, c, now_ms);
 		/* What the collector never took is lost: dropped, not sent. */
 		jf_transport_abandon(&c->tr);
-		refresh_tcp_stats(c);
+		refresh_transport_stats(c);
 	}
+}
+
+void jf_exporter_poll(struct jf_exporter *e, uint64_t now_ms)
+{
+	int i;
+
+	for (i = 0; i < e->n; i++)
+		if (jf_transport_wait_ms(&e->c[i].tr) == 0)
+			transport_service(e, &e->c[i], now_ms);
+}
+
+int jf_exporter_wait_ms(const struct jf_exporter *e)
+{
+	int i, w, first = -1;
+
+	for (i = 0; i < e->n; i++) {
+		w = jf_transport_wait_ms(&e->c[i].tr);
+		if (w >= 0 && (first < 0 || w < first))
+			first = w;
+	}
+	return first;
 }
 
 int jf_exporter_count(const struct jf_exporter *e)
@@ -677,31 +647,43 @@ const char *jf_exporter_proto(const struct jf_exporter *e, int i)
 	return e->c[i].proto->name;
 }
 
+/* Messages counted sent that were not: out of the sent figures; into the
+ * dropped ones if they carried flows (dropped), else they were a lost TCP
+ * connection's templates. */
+static void not_sent(struct jf_collector_stats *st, const struct jf_msg_tally *t, bool dropped)
+{
+	const struct jf_msg_meta *m = &t->meta;
+
+	st->messages -= t->messages;
+	st->message_octets -= t->octets;
+	st->template_records -= m->tmpl_records;
+	st->options_records -= m->opt_records;
+	if (!dropped) {
+		st->template_messages -= t->messages;
+		return;
+	}
+	st->dropped_messages += t->messages;
+	st->dropped_records += m->flow_records;
+	st->dropped_packets += m->flow_packets;
+	st->dropped_octets += m->flow_octets;
+	st->records -= m->flow_records;
+	st->packets -= m->flow_packets;
+	st->octets -= m->flow_octets;
+}
+
 void jf_exporter_stats(const struct jf_exporter *e, int i, struct jf_collector_stats *st)
 {
 	const struct collector *c = &e->c[i];
 
 	*st = c->st;
 	st->retiring = c->retiring;
-	if (c->proto->tcp) {
-		const struct jf_msg_tally *at = &c->tr.abandoned, *dt = &c->tr.discarded;
-		const struct jf_msg_meta *a = &at->meta, *d = &dt->meta;
-
-		/* Counted when queued: templates of a lost connection never
-		 * went out, and what was still queued at exit is dropped. */
-		st->messages -= dt->messages + at->messages;
-		st->message_octets -= dt->octets + at->octets;
-		st->template_messages -= dt->messages;
-		st->template_records -= d->tmpl_records + a->tmpl_records;
-		st->options_records -= d->opt_records + a->opt_records;
-		st->dropped_messages += at->messages;
-		st->dropped_records += a->flow_records;
-		st->dropped_packets += a->flow_packets;
-		st->dropped_octets += a->flow_octets;
-		st->records -= a->flow_records;
-		st->packets -= a->flow_packets;
-		st->octets -= a->flow_octets;
-	}
+	/* Counted when queued (TCP; UDP to a collector on this host): the
+	 * templates of a lost TCP connection never went out, and what was
+	 * still queued at exit is dropped. */
+	not_sent(st, &c->tr.discarded, false);
+	not_sent(st, &c->tr.abandoned, true);
+	/* Sent, then dropped by the full socket of a collector on this host. */
+	not_sent(st, &c->tr.lost, true);
 }
 
 void jf_exporter_clear_ifnames(struct jf_exporter *e)
@@ -807,7 +789,7 @@ void jf_exporter_apply(struct jf_exporter *e, const struct jf_exporter_params *p
 		/* Monotonic: a step of the wall clock neither cuts nor stretches it. */
 		c->retire_deadline_ms = jf_mono_ms() + (uint64_t)(drain_ms > 0 ? drain_ms : 0);
 		log_info("collector %s: removed by reload%s", c->name,
-			 c->proto->tcp && jf_transport_queued(&c->tr) ? ", draining its queue" : "");
+			 jf_transport_queued(&c->tr) ? ", draining its queue" : "");
 	}
 
 	e->tmpl_interval_ms = p->template_interval_s * 1000;
@@ -820,6 +802,8 @@ void jf_exporter_apply(struct jf_exporter *e, const struct jf_exporter_params *p
 	e->idle_s = (uint16_t)((p->idle_ms + 999) / 1000);
 	e->pace_local = p->export_rate != 0;
 	e->export_rate = e->mode == JF_EXPORT_REPLAY ? p->export_rate : 0;
+	for (i = 0; i < e->n; i++)
+		jf_transport_set_paced(&e->c[i].tr, e->pace_local);
 
 	/* Kept: the new templates (sampling on or off changes them) and the
 	 * options announcing the rate and timeouts, before any new record. */

@@ -223,7 +223,8 @@ static void write_collectors(FILE *f, const struct jf_exporter *e)
 		F("packets_total", packets, "Packets in those records."),
 		F("octets_total", octets, "Octets in those records."),
 		F("dropped_messages_total", dropped_messages,
-		  "Messages not delivered: send error, TCP queue full, cut by a lost connection."),
+		  "Messages not delivered: send error, queue full, cut by a lost connection, "
+		  "dropped by the full socket of a collector on this host."),
 		F("dropped_records_total", dropped_records, "Flow records in dropped messages."),
 		F("dropped_packets_total", dropped_packets, "Packets in dropped records."),
 		F("dropped_octets_total", dropped_octets, "Octets in dropped records."),
@@ -235,8 +236,13 @@ static void write_collectors(FILE *f, const struct jf_exporter *e)
 		  "Octets in unexportable records."),
 		F("absent_packets_total", absent_packets,
 		  "Packets exported before a reload added this collector."),
-		F("queued_records", queued_records, "TCP: flow records waiting to be written."),
-		F("queued_packets", queued_packets, "TCP: packets in those records."),
+		F("queued_records", queued_records,
+		  "Flow records waiting to be written: TCP, or UDP to a collector on this host "
+		  "whose socket is full."),
+		F("queued_packets", queued_packets, "Packets in those records."),
+		F("socket_drops_total", socket_drops,
+		  "UDP, collector on this host: datagrams its socket dropped (full) after jflowd "
+		  "sent them (sock_diag); the latest sent are counted in dropped_*."),
 		F("send_errors_total", send_errors, "Failed sends (socket buffer or TCP queue full)."),
 		F("refused_total", refused,
 		  "UDP: ICMP port unreachable reports from the collector (send retried)."),

@@ -8,8 +8,8 @@ Usage: metrics_watch.py METRICS.prom --until FILE [--every MS] [--check]
 Reads the file every MS milliseconds (20) until FILE exists. Each copy
 jflowd wrote (a new jflowd_uptime_seconds) is one sample; between two
 samples whose jflowd_drains_total differ by one, the uptime difference is
-one drain interval. Prints the samples, the drains and the intervals (max,
-mean). Exits 1 when the longest interval exceeds --max-interval, when
+one drain interval, and so is the time since the last copy when FILE
+appears. Prints the samples, the drains and the intervals (max, mean). Exits 1 when the longest interval exceeds --max-interval, when
 fewer than --min-samples copies were seen, or with --check when any copy
 fails the invariants of metrics_check.py (strict parse included).
 """
@@ -33,6 +33,7 @@ def main():
     args = ap.parse_args()
 
     last_up = None
+    last_seen = time.monotonic()
     samples, bad = [], 0
     while not os.path.exists(args.until):
         try:
@@ -45,6 +46,7 @@ def main():
             up = metrics_check.series(m, "jflowd_uptime_seconds")[()]
             if up != last_up:
                 last_up = up
+                last_seen = time.monotonic()
                 drains = metrics_check.one(m, "jflowd_drains_total")
                 samples.append((up, drains))
                 if args.check:
@@ -55,6 +57,11 @@ def main():
         time.sleep(args.every / 1000)
 
     intervals = [b[0] - a[0] for a, b in zip(samples, samples[1:]) if b[1] - a[1] == 1]
+    # The drain still under way at the end counts too: the time since the
+    # last copy appeared (within a sampling period).
+    silence = time.monotonic() - last_seen - args.every / 1000
+    if samples and silence > 0:
+        intervals.append(silence)
     ok = True
     print(f"metrics_watch: {len(samples)} copies, "
           f"{samples[-1][1] - samples[0][1] if samples else 0} drains")
