@@ -81,6 +81,8 @@ struct jf_exporter {
 	 * IDs, so no ID is ever redefined (collectors keep the first
 	 * definition of an ID; IPFIX over TCP forbids redefining one). */
 	uint16_t tid_base;
+	const struct jf_record_def *record;	/* NULL: default */
+	uint32_t unmet;			/* needs the monitor does not meet */
 };
 
 _Static_assert(JF_TID_IPV4 + 2 * JF_DATA_TEMPLATES <= JF_TID_OPT_EXPORTER,
@@ -88,12 +90,14 @@ _Static_assert(JF_TID_IPV4 + 2 * JF_DATA_TEMPLATES <= JF_TID_OPT_EXPORTER,
 
 static void collector_templates(const struct jf_exporter *e, struct collector *c)
 {
-	struct jf_tmpl_params tp;
+	struct jf_tmpl_params tp = { 0 };
 	int t;
 
 	tp.wire = c->proto->wire;
 	tp.sampling = e->sample_rate > 1;
 	tp.exporter_ipv6 = c->tr.peer.ss_family == AF_INET6;
+	tp.record = e->record;
+	tp.unmet = e->unmet;
 	for (t = 0; t < JF_DATA_TEMPLATES; t++) {
 		jf_template_data(&c->data_tmpl[t], (uint16_t)(JF_TID_IPV4 + t), &tp);
 		c->data_tmpl[t].id = (uint16_t)(e->tid_base + t);
@@ -156,6 +160,8 @@ struct jf_exporter *jf_exporter_new(const struct jf_exporter_params *p, char *er
 	e->system_init_ms = jf_wall_ms();
 	e->mode = p->mode;
 	e->tid_base = JF_TID_IPV4;
+	e->record = p->record;
+	e->unmet = p->unmet;
 
 	for (i = 0; i < p->n_collectors; i++) {
 		if (collector_open(e, &e->c[i], p, i, err, errlen)) {
@@ -671,12 +677,27 @@ static void not_sent(struct jf_collector_stats *st, const struct jf_msg_tally *t
 	st->octets -= m->flow_octets;
 }
 
+static const char *collector_state(const struct collector *c)
+{
+	if (c->retiring)
+		return "removed";
+	if (c->proto->tcp)
+		return c->tr.up ? "up" : "down";
+	/* On this host, paced, and not there: what is exported waits. */
+	if (c->tr.paced && !c->tr.peer_up)
+		return "away";
+	if (c->tr.unreachable)
+		return "unreachable";
+	return c->tr.refusing ? "refused" : "up";
+}
+
 void jf_exporter_stats(const struct jf_exporter *e, int i, struct jf_collector_stats *st)
 {
 	const struct collector *c = &e->c[i];
 
 	*st = c->st;
 	st->retiring = c->retiring;
+	st->state = collector_state(c);
 	/* Counted when queued (TCP; UDP to a collector on this host): the
 	 * templates of a lost TCP connection never went out, and what was
 	 * still queued at exit is dropped. */
@@ -684,6 +705,14 @@ void jf_exporter_stats(const struct jf_exporter *e, int i, struct jf_collector_s
 	not_sent(st, &c->tr.abandoned, true);
 	/* Sent, then dropped by the full socket of a collector on this host. */
 	not_sent(st, &c->tr.lost, true);
+}
+
+void jf_exporter_templates_now(struct jf_exporter *e)
+{
+	int i;
+
+	for (i = 0; i < e->n; i++)
+		e->c[i].next_template_ms = 0;
 }
 
 void jf_exporter_clear_ifnames(struct jf_exporter *e)

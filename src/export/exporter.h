@@ -35,6 +35,10 @@ struct jf_exporter_params {
 	enum jf_ipfix_seq ipfix_sequence;
 	const char *source_addr;	/* "" or NULL: the kernel's choice */
 	uint32_t tcp_buffer;		/* IPFIX over TCP: bytes queued while down */
+	/* The record its data templates carry (NULL: default), and the needs
+	 * (JF_NEED_*) the monitor does not meet: src/export/template.h. */
+	const struct jf_record_def *record;
+	uint32_t unmet;
 };
 
 struct jf_collector_stats {
@@ -69,6 +73,12 @@ struct jf_collector_stats {
 	uint64_t resent_messages;	/* TCP: unacknowledged at a loss, sent again */
 	uint64_t absent_packets;	/* exported before a reload added it */
 	int up;				/* TCP connected (UDP: always 1) */
+	/* up, down (TCP not connected), away (UDP on this host: nothing
+	 * listens on its port, what is exported waits for it), refused (UDP:
+	 * ICMP port unreachable for the last datagram it answered),
+	 * unreachable (UDP: no route, or host unreachable), removed (by a
+	 * reload, draining its queue). */
+	const char *state;
 	int retiring;			/* removed by a reload, draining its queue */
 };
 
@@ -120,6 +130,11 @@ void jf_exporter_unstage(struct jf_exporter *e);
 void jf_exporter_apply(struct jf_exporter *e, const struct jf_exporter_params *p,
 		       uint64_t now_ms, int drain_ms);
 void jf_exporter_clear_ifnames(struct jf_exporter *e);
+
+/* Templates and options due now for every collector (softflowctl's
+ * send-template): sent by the next jf_exporter_flush (over TCP, the
+ * options data). */
+void jf_exporter_templates_now(struct jf_exporter *e);
 
 int jf_exporter_count(const struct jf_exporter *e);
 const char *jf_exporter_name(const struct jf_exporter *e, int i);

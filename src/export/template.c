@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Default template layouts (docs/protocol.md) and the record writers. */
+/* Data templates from record definitions (src/flow/records.h; the default
+ * record gives docs/protocol.md's layouts), the options templates, and
+ * the record writers. */
+#include <errno.h>
 #include <string.h>
 #include "jflowd/parse.h"
 #include "export/ie.h"
 #include "export/template.h"
+#include "flow/records.h"
 
 static void compile(struct jf_template *t);
 
@@ -24,69 +28,60 @@ static void init(struct jf_template *t, uint16_t id, enum jf_tmpl_kind kind,
 	t->wire = (uint8_t)wire;
 }
 
-void jf_template_data(struct jf_template *t, uint16_t id, const struct jf_tmpl_params *p)
+/* What a record's element is in this template: from the flow, or fixed
+ * (its family's IP version, N of a /N key, 0 for what the monitor cannot
+ * know). */
+static bool fixed_value(const struct jf_record_def *d, const struct jf_record_elem *e,
+			int layout, uint32_t unmet, uint32_t *value)
 {
-	bool v6 = id == JF_TID_IPV6 || id == JF_TID_MPLS_IPV6;
-	bool mpls = id == JF_TID_MPLS_IPV4 || id == JF_TID_MPLS_IPV6;
-	bool ipfix = p->wire == JF_WIRE_IPFIX;
+	int n = jf_record_key_prefix(d, e->ie);
+
+	if (e->ie->id == IE_IP_VERSION) {
+		*value = layout == JF_LAYOUT_IPV6 || layout == JF_LAYOUT_MPLS_IPV6 ? 6 : 4;
+		return true;
+	}
+	if (n >= 0) {
+		*value = (uint32_t)n;
+		return true;
+	}
+	if (e->ie->needs & unmet) {
+		*value = 0;
+		return true;
+	}
+	return false;
+}
+
+int jf_template_record(struct jf_template *t, uint16_t id, int layout,
+		       const struct jf_tmpl_params *p)
+{
+	const struct jf_record_def *d = p->record ? p->record : jf_record_builtin("default");
+	bool v9 = p->wire == JF_WIRE_V9;
+	unsigned rec_len = 0;
+	int i;
 
 	init(t, id, JF_TMPL_DATA, p->wire);
-	if (v6) {
-		add(t, IE_SRC_IPV6, 16);
-		add(t, IE_DST_IPV6, 16);
-	} else {
-		add(t, IE_SRC_IPV4, 4);
-		add(t, IE_DST_IPV4, 4);
-	}
-	add(t, IE_TOS, 1);
-	add(t, IE_PROTOCOL, 1);
-	add(t, IE_SRC_PORT, 2);
-	add(t, IE_DST_PORT, 2);
-	add(t, v6 && ipfix ? IE_ICMP_TYPE_CODE_V6 : IE_ICMP_TYPE_CODE_V4, 2);
-	add(t, IE_INGRESS_IF, 4);
-	add(t, IE_VLAN_ID, 2);
-	add(t, v6 ? IE_SRC_IPV6_MASK : IE_SRC_MASK, 1);
-	add(t, v6 ? IE_DST_IPV6_MASK : IE_DST_MASK, 1);
-	add(t, IE_BGP_SRC_AS, 4);
-	add(t, IE_BGP_DST_AS, 4);
-	if (v6)
-		add(t, IE_NEXT_HOP_IPV6, 16);
-	else
-		add(t, IE_NEXT_HOP_IPV4, 4);
-	add(t, IE_TCP_FLAGS, 1);
-	add(t, IE_EGRESS_IF, 4);
-	if (v6)
-		add(t, IE_BGP_NEXT_HOP_IPV6, 16);
-	else
-		add(t, IE_BGP_NEXT_HOP_IPV4, 4);
-	add(t, IE_TTL_MIN, 1);
-	add(t, IE_TTL_MAX, 1);
-	add(t, IE_FLOW_END_REASON, 1);
-	add(t, IE_IP_VERSION, 1);
-	add(t, IE_DIRECTION, 1);
-	add(t, IE_FORWARDING_STATUS, 1);
-	add(t, IE_DOT1Q_CUSTOMER_VLAN_ID, 2);
-	if (v6)
-		add(t, IE_FLOW_LABEL, 4);
-	if (mpls) {
-		add(t, IE_MPLS_LABEL_1, 3);
-		add(t, IE_MPLS_LABEL_2, 3);
-		add(t, IE_MPLS_LABEL_3, 3);
-	}
-	if (p->sampling) {
-		add(t, IE_SAMPLING_INTERVAL, 4);
-		add(t, IE_SAMPLING_ALGORITHM, 1);
-	}
-	add(t, IE_OCTET_DELTA, 8);
-	add(t, IE_PACKET_DELTA, 8);
-	if (ipfix) {
-		add(t, IE_FLOW_START_MS, 8);
-		add(t, IE_FLOW_END_MS, 8);
-	} else {
-		add(t, IE_FIRST_SWITCHED, 4);
-		add(t, IE_LAST_SWITCHED, 4);
+	for (i = 0; i < d->n; i++) {
+		const struct jf_record_elem *e = &d->e[i];
+		uint8_t len = jf_ie_wire_len(e->ie, e->len, v9);
+
+		if (!jf_record_elem_in(e, layout, p->sampling))
+			continue;
+		rec_len += len;
+		if (rec_len > JF_TMPL_MAX_REC || t->nfields >= JF_TMPL_MAX_FIELDS) {
+			init(t, id, JF_TMPL_DATA, p->wire);
+			return -E2BIG;
+		}
+		t->f[t->nfields].fixed = fixed_value(d, e, layout, p->unmet,
+						     &t->f[t->nfields].value);
+		add(t, jf_ie_wire_id(e->ie, v9), len);
 	}
 	compile(t);
+	return 0;
+}
+
+void jf_template_data(struct jf_template *t, uint16_t id, const struct jf_tmpl_params *p)
+{
+	jf_template_record(t, id, id - JF_TID_IPV4, p);
 }
 
 void jf_template_opt_exporter(struct jf_template *t, const struct jf_tmpl_params *p)
@@ -124,20 +119,28 @@ void jf_template_opt_exporter(struct jf_template *t, const struct jf_tmpl_params
 	}
 }
 
-/* Interface names. The index is a plain field right after the scope and
- * the description right after it: the layout nfdump reads (it takes the
- * name from IE 83 and ignores IE 82, which follows for everyone else). */
+/* Interface names. nfdump takes the index from a plain IE 10 (not a
+ * scope) and the name from IE 83; in IPFIX it sizes a record by its scope
+ * and the fields it knows, so IE 82 (interfaceName, for everyone else)
+ * goes in the scope beside the domain: after IE 83 it was 32 bytes nfdump
+ * called extra on every record (docs/protocol.md). v9 has scope types of
+ * its own, and nfdump sizes v9 records whole. */
 void jf_template_opt_ifname(struct jf_template *t, const struct jf_tmpl_params *p)
 {
 	init(t, JF_TID_OPT_IFNAME, JF_TMPL_OPT_IFNAME, p->wire);
-	t->scope_count = 1;
-	if (p->wire == JF_WIRE_IPFIX)
+	if (p->wire == JF_WIRE_IPFIX) {
+		t->scope_count = 2;
 		add(t, IE_OBSERVATION_DOMAIN_ID, 4);
-	else
+		add(t, IE_INTERFACE_NAME, 32);
+		add(t, IE_INGRESS_IF, 4);
+		add(t, IE_INTERFACE_DESCRIPTION, 64);
+	} else {
+		t->scope_count = 1;
 		add(t, V9_SCOPE_SYSTEM, 4);
-	add(t, IE_INGRESS_IF, 4);
-	add(t, IE_INTERFACE_DESCRIPTION, 64);
-	add(t, IE_INTERFACE_NAME, 32);
+		add(t, IE_INGRESS_IF, 4);
+		add(t, IE_INTERFACE_DESCRIPTION, 64);
+		add(t, IE_INTERFACE_NAME, 32);
+	}
 }
 
 uint32_t jf_uptime_ms(uint64_t t_ms, const struct jf_enc_ctx *ctx)
@@ -201,6 +204,7 @@ static void put_flow_field(uint8_t *p, uint16_t ie, unsigned len, const struct j
 		jf_put_be(p, r->egress_ifindex, len);
 		break;
 	case IE_VLAN_ID:
+	case IE_DOT1Q_VLAN_ID:
 		jf_put_be(p, k->vlan, len);
 		break;
 	case IE_DOT1Q_CUSTOMER_VLAN_ID:
@@ -269,6 +273,18 @@ static void put_flow_field(uint8_t *p, uint16_t ie, unsigned len, const struct j
 	case IE_FLOW_END_MS:
 		jf_put_be(p, r->last_ms, len);
 		break;
+	case IE_FLOW_START_SECONDS:
+		jf_put_be(p, r->first_ms / 1000, len);
+		break;
+	case IE_FLOW_END_SECONDS:
+		jf_put_be(p, r->last_ms / 1000, len);
+		break;
+	case IE_FLOW_DURATION_MS:
+		jf_put_be(p, r->last_ms > r->first_ms ? r->last_ms - r->first_ms : 0, len);
+		break;
+	case IE_FRAGMENT_ID:
+		jf_put_be(p, r->frag_id, len);
+		break;
 	case IE_FIRST_SWITCHED:
 		jf_put_be(p, jf_uptime_ms(r->first_ms, ctx), len);
 		break;
@@ -308,21 +324,6 @@ static void put_flow_field(uint8_t *p, uint16_t ie, unsigned len, const struct j
 	default:	/* not known here */
 		memset(p, 0, len);
 		break;
-	}
-}
-
-/* Fields whose value is the same in every record of a template. */
-static bool constant_field(uint16_t ie)
-{
-	switch (ie) {
-	case IE_BGP_SRC_AS:
-	case IE_BGP_DST_AS:
-	case IE_BGP_NEXT_HOP_IPV4:
-	case IE_BGP_NEXT_HOP_IPV6:
-	case IE_IP_VERSION:	/* the template's family */
-		return true;
-	default:
-		return false;
 	}
 }
 
@@ -384,10 +385,10 @@ static uint16_t op_for(uint16_t ie, uint16_t len)
 	return OP_GENERIC;
 }
 
-/* Split a data template into its constant image and its patches. */
+/* Split a data template into its constant image (the fixed fields) and
+ * its patches. */
 static void compile(struct jf_template *t)
 {
-	bool v6 = t->id == JF_TID_IPV6 || t->id == JF_TID_MPLS_IPV6;
 	uint16_t i, j, off = 0;
 
 	memset(t->image, 0, sizeof(t->image));
@@ -395,15 +396,15 @@ static void compile(struct jf_template *t)
 	for (i = 0; i < t->nfields; i++) {
 		uint16_t ie = t->f[i].ie, len = t->f[i].len;
 
-		if (!constant_field(ie)) {
+		if (t->f[i].fixed) {
+			jf_put_be(t->image + off, t->f[i].value, len);
+		} else {
 			t->patch[t->npatch].op = op_for(ie, len);
 			t->patch[t->npatch].ie = ie;
 			t->patch[t->npatch].off = off;
 			t->patch[t->npatch].len = len;
 			t->npatch++;
-		} else if (ie == IE_IP_VERSION) {
-			t->image[off] = v6 ? 6 : 4;
-		}	/* the others: 0 */
+		}
 		off = (uint16_t)(off + len);
 	}
 	/* Fuse neighbours: fewer dispatches per record. */
@@ -431,7 +432,10 @@ void jf_write_flow(uint8_t *out, const struct jf_template *t,
 
 	if (!t->compiled) {	/* built by hand: field by field */
 		for (i = 0; i < t->nfields; i++) {
-			put_flow_field(out, t->f[i].ie, t->f[i].len, r, ctx);
+			if (t->f[i].fixed)
+				jf_put_be(out, t->f[i].value, t->f[i].len);
+			else
+				put_flow_field(out, t->f[i].ie, t->f[i].len, r, ctx);
 			out += t->f[i].len;
 		}
 		return;
@@ -568,7 +572,7 @@ void jf_write_opt_ifname(uint8_t *out, const struct jf_template *t,
 	for (i = 0; i < t->nfields; i++) {
 		unsigned len = t->f[i].len;
 
-		if (i < t->scope_count)
+		if (t->f[i].ie == IE_OBSERVATION_DOMAIN_ID || t->f[i].ie == V9_SCOPE_SYSTEM)
 			jf_put_be(p, v->domain, len);
 		else if (t->f[i].ie == IE_INGRESS_IF)
 			jf_put_be(p, v->ifindex, len);

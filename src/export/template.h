@@ -43,6 +43,11 @@ enum jf_tmpl_id {
 struct jf_field {
 	uint16_t ie;		/* IANA element id / v9 field type */
 	uint16_t len;
+	/* The same in every record of the template: the family's IP
+	 * version, N of a /N key's prefix length, 0 for what the monitor
+	 * cannot know (built-in records). */
+	uint8_t fixed;
+	uint32_t value;
 };
 
 struct jf_template {
@@ -66,11 +71,19 @@ struct jf_template {
 	uint8_t image[JF_TMPL_MAX_REC];
 };
 
+struct jf_record_def;
+
 /* What the data templates announce besides the flow itself. */
 struct jf_tmpl_params {
 	enum jf_wire wire;
 	bool sampling;		/* add 34/35 to data templates */
 	bool exporter_ipv6;	/* options: 131 instead of 130 */
+	/* The record (src/flow/records.h); NULL: default. */
+	const struct jf_record_def *record;
+	/* Needs (JF_NEED_*) the monitor does not meet: a built-in record's
+	 * elements that need them go out as 0, written once into the
+	 * template's image. 0: every element from the flow record. */
+	uint32_t unmet;
 };
 
 /* Values of the exporter options record (template 512). */
@@ -106,7 +119,15 @@ struct jf_enc_ctx {
 	uint8_t sampling_algorithm;
 };
 
-/* Fill the default templates for a wire format. */
+/* The data template of a record's layout (JF_LAYOUT_*, src/flow/records.h)
+ * with template id, from p->record (NULL: default): 0, or -E2BIG when a
+ * record of it would not fit JF_TMPL_MAX_REC bytes (t then has no
+ * field). */
+int jf_template_record(struct jf_template *t, uint16_t id, int layout,
+		       const struct jf_tmpl_params *p);
+
+/* Fill the default templates for a wire format: the layout of id
+ * (JF_TID_IPV4..JF_TID_MPLS_IPV6) of p->record. */
 void jf_template_data(struct jf_template *t, uint16_t id, const struct jf_tmpl_params *p);
 void jf_template_opt_exporter(struct jf_template *t, const struct jf_tmpl_params *p);
 void jf_template_opt_ifname(struct jf_template *t, const struct jf_tmpl_params *p);

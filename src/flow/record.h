@@ -31,7 +31,8 @@ enum jf_end_reason {
 	uint8_t tcp_flags; \
 	uint8_t ttl_min; \
 	uint8_t ttl_max; \
-	uint32_t out_ifindex;	/* mirror mapping: output interface, 0: none */
+	uint32_t out_ifindex;	/* mirror mapping: output interface, 0: none */ \
+	uint32_t frag_id;	/* IP identification of the last packet (IE 54) */
 
 struct jf_flow {
 	JF_FLOW_MEMBERS

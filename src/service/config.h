@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "export/url.h"
+#include "flow/records.h"
 
 #define JF_MAX_IFACES 32
 #define JF_MAX_COLLECTORS 16
@@ -66,6 +67,72 @@ struct jf_if_map {
 	char descr[64];
 };
 
+/* Records, exporters and monitors (docs/records.md). */
+#define JF_NAME_MAX 32			/* of a record, exporter or monitor */
+#define JF_MAX_RECORDS 16		/* [record] sections */
+#define JF_MAX_EXPORTERS 8		/* [exporter] sections, and the default */
+#define JF_MAX_MONITORS 16		/* include/jflowd/flow.h: JF_KEY_MON_MAX */
+#define JF_MON_EXPORTERS 4		/* exporters of one monitor */
+
+/* An [exporter NAME] section, or the default exporter the global options
+ * make (-n, --source, --mtu, ...): where records go and how. */
+struct jf_exporter_conf {
+	char name[JF_NAME_MAX];
+	int line;			/* of [exporter NAME]; 0: the default */
+	struct jf_collector_url collectors[JF_MAX_COLLECTORS];
+	char collector_urls[JF_MAX_COLLECTORS][300];
+	int n_collectors;
+	uint32_t template_interval_s;
+	uint32_t template_packets;
+	uint32_t mtu;
+	char source_addr[64];
+	uint32_t export_rate;
+	enum jf_ipfix_seq ipfix_sequence;
+	uint32_t tcp_buffer;
+	uint32_t set;			/* JF_EXP_SET_*: what the section gave */
+};
+
+#define JF_EXP_SET_TMPL_INTERVAL 0x01
+#define JF_EXP_SET_TMPL_PACKETS 0x02
+#define JF_EXP_SET_MTU 0x04
+#define JF_EXP_SET_SOURCE 0x08
+#define JF_EXP_SET_EXPORT_RATE 0x10
+#define JF_EXP_SET_IPFIX_SEQ 0x20
+#define JF_EXP_SET_TCP_BUFFER 0x40
+
+/* How a monitor's records are made coarser than the packet's key. */
+enum jf_aggregation {
+	JF_AGG_PROGRAM = 0,	/* the meter masks the key (the kernel holds
+				 * one flow per record), the agent where a
+				 * lookup needs the whole flow */
+	JF_AGG_AGENT,		/* always in the agent, at export */
+};
+
+/* A [monitor NAME] section, or the default monitor the command line makes
+ * (-i, -n, -t, -s): a record, its exporters, timeouts and sampling,
+ * bound to interfaces and directions. */
+struct jf_monitor_conf {
+	char name[JF_NAME_MAX];
+	int line;			/* of [monitor NAME]; 0: the default */
+	char record[JF_NAME_MAX];	/* "": default */
+	int record_line;
+	char exporters[JF_MON_EXPORTERS][JF_NAME_MAX];
+	int exporter_lines[JF_MON_EXPORTERS];
+	int n_exporters;
+	char ifaces[JF_MAX_IFACES][JF_IFNAME_MAX];
+	uint8_t iface_dir[JF_MAX_IFACES];	/* JF_DIR_* */
+	int n_ifaces;
+	uint32_t idle_ms, active_ms, fin_ms;
+	uint32_t sample_rate;
+	uint32_t domain;		/* IPFIX ODID / v9 Source ID; 0: assigned */
+	enum jf_aggregation aggregation;
+	uint32_t set;			/* JF_MON_SET_*: what the section gave */
+};
+
+#define JF_MON_SET_TIMEOUTS 0x01
+#define JF_MON_SET_SAMPLE 0x02
+#define JF_MON_SET_DOMAIN 0x04
+
 struct jf_config {
 	char ifaces[JF_MAX_IFACES][JF_IFNAME_MAX];
 	uint8_t iface_dir[JF_MAX_IFACES];	/* JF_DIR_* */
@@ -108,6 +175,16 @@ struct jf_config {
 	char user[64];			/* --user: run as this user after start-up */
 	char control_socket[108];	/* --control-socket: jflowctl's Unix socket */
 	int verbosity;			/* log level */
+
+	/* The configuration file's sections (src/service/sections.c). */
+	char config_file[4096];		/* -c, for FILE:LINE in errors */
+	struct jf_record_def records[JF_MAX_RECORDS];	/* [record] sections */
+	int n_records;
+	struct jf_exporter_conf exporters[JF_MAX_EXPORTERS];
+	int n_exporters;
+	struct jf_monitor_conf monitors[JF_MAX_MONITORS];
+	int n_monitors;
+	bool check_only;		/* --check-config */
 };
 
 void jf_config_defaults(struct jf_config *cfg);
@@ -167,9 +244,17 @@ int jf_config_meminfo(uint64_t *total, uint64_t *avail);
  * "jflowd: config PATH:LINE: what is wrong" to errout. 0 or -1. */
 int jf_config_read_file(struct jf_config *cfg, const char *path, FILE *errout);
 
+/* The settings in effect as jflowd.conf lines (reading them back gives
+ * the same settings; sizes as they are after sizing, unset paths as
+ * comments) or as a JSON object of the same names (lists as arrays, values
+ * as strings, unset as null). */
+void jf_config_print_settings(const struct jf_config *cfg, FILE *f, bool json);
+
 /* Parse a configuration file and then the command line (which overrides
- * it). Returns 0 to run, 1 when --help/--version was printed, or -1 after
- * printing a one-line error to stderr. */
+ * it; a list given there, -i or -n, replaces the file's, and the log says
+ * so). Returns 0 to run, 1 when --help/--version was printed, or -1 after
+ * logging a one-line error (jf_log_init first: under systemd it carries
+ * its priority). */
 int jf_config_load(struct jf_config *cfg, int argc, char **argv);
 
 /* Reload: the same parse from defaults (the file again, then the same

@@ -4,8 +4,8 @@
  * client has a deadline, an answer is produced only as fast as its client
  * takes it (a listing walks the flows in steps, with a cursor), and each
  * loop turn gives a client a bounded share: neither a flood of
- * connections nor a large table delays a drain (docs/control.md). */
-#include <arpa/inet.h>
+ * connections nor a large table delays a drain (docs/control.md). The
+ * commands themselves are control_cmds.c's. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -24,15 +24,11 @@
 #include "log.h"
 
 #define ACCEPTS_PER_POLL 64	/* a flood is worked off over several turns */
-#define OUT_HIGH ((size_t)1 << 40)	/* an answer is produced while less waits to go */
-#define STEP_SLOTS 4096		/* slots a listing visits per step */
-#define STEP_ROWS 256		/* sorted rows written per step */
+#define OUT_HIGH (64 * 1024)	/* an answer is produced while less waits to go */
 #define TURN_STEPS 16		/* steps per client per loop turn */
 #define TURN_BYTES (256 * 1024)	/* bytes sent per client per loop turn */
 #define FD_PAUSE_MS 100		/* out of descriptors: accept again after */
 #define FD_WARN_S 60.0		/* out of descriptors: warned once a minute */
-
-struct listing;
 
 struct client {
 	int fd;			/* -1: free */
@@ -44,7 +40,7 @@ struct client {
 	char *out;		/* what waits to be sent: out[opos..olen) */
 	size_t olen, opos, ocap;
 	bool bol;		/* the next byte written starts a line */
-	struct listing *list;	/* a flow listing still being produced */
+	struct jf_control_listing *list;	/* a flow listing still being produced */
 	uint64_t deadline_ms;	/* monotonic: the request, or the next progress */
 };
 
@@ -108,6 +104,12 @@ struct jf_control *jf_control_open(const char *path, uid_t uid, gid_t gid,
 	old_mask = umask(0177);	/* 0600 from the start: no window */
 	rc = bind(c->fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old_mask);
+	if (rc && errno == ENOENT) {
+		snprintf(err, errlen, "control socket %s: its directory does not exist: create it "
+			 "(mkdir -p %.*s); under systemd the units' RuntimeDirectory= makes "
+			 "/run/jflowd", c->path, (int)(strrchr(c->path, '/') - c->path), c->path);
+		goto fail;
+	}
 	if (rc) {
 		snprintf(err, errlen, "control socket %s: %s", c->path, strerror(errno));
 		goto fail;
@@ -131,15 +133,13 @@ fail:
 	return NULL;
 }
 
-static void listing_free(struct listing *l);
-
 static void client_close(struct client *cl)
 {
 	close(cl->fd);
 	if (cl->f)
 		fclose(cl->f);
 	free(cl->out);
-	listing_free(cl->list);
+	jf_control_listing_free(cl->list);
 	memset(cl, 0, sizeof(*cl));
 	cl->fd = -1;
 }
@@ -184,11 +184,16 @@ static ssize_t out_write(void *cookie, const char *buf, size_t n)
 
 	if (out_reserve(cl, 2 * n))
 		return -1;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n;) {
+		const char *nl = memchr(buf + i, '\n', n - i);
+		size_t end = nl ? (size_t)(nl - buf) + 1 : n;
+
 		if (cl->bol && buf[i] == '.')
 			cl->out[cl->olen++] = '.';
-		cl->out[cl->olen++] = buf[i];
-		cl->bol = buf[i] == '\n';
+		memcpy(cl->out + cl->olen, buf + i, end - i);
+		cl->olen += end - i;
+		cl->bol = nl != NULL;
+		i = end;
 	}
 	return (ssize_t)n;
 }
@@ -213,346 +218,6 @@ static void answer_end(struct client *cl)
 	cl->done = true;
 }
 
-/* --- commands --- */
-
-struct flow_row {
-	struct jf_key key;
-	struct jf_flow f;
-};
-
-static int by_octets(const void *a, const void *b)
-{
-	const struct flow_row *x = a, *y = b;
-
-	if (x->f.octets != y->f.octets)
-		return x->f.octets < y->f.octets ? 1 : -1;
-	return x->f.packets < y->f.packets ? 1 : x->f.packets > y->f.packets ? -1 : 0;
-}
-
-static int by_packets(const void *a, const void *b)
-{
-	const struct flow_row *x = a, *y = b;
-
-	if (x->f.packets != y->f.packets)
-		return x->f.packets < y->f.packets ? 1 : -1;
-	return x->f.octets < y->f.octets ? 1 : x->f.octets > y->f.octets ? -1 : 0;
-}
-
-static void addr_str(const struct jf_key *k, const uint32_t *a, char *out, size_t n)
-{
-	if (k->family == JF_FAMILY_IPV6)
-		inet_ntop(AF_INET6, a, out, (socklen_t)n);
-	else
-		inet_ntop(AF_INET, a, out, (socklen_t)n);
-}
-
-static void flows_header(FILE *f, bool json)
-{
-	if (json)
-		fprintf(f, "[");
-	else
-		fprintf(f, "%-5s %-39s %5s  %-39s %5s %7s %12s %16s %8s\n", "proto", "source", "sport",
-			"destination", "dport", "ifindex", "packets", "octets", "seconds");
-}
-
-static void flows_footer(FILE *f, bool json, uint64_t rows)
-{
-	if (json)
-		fprintf(f, "%s]\n", rows ? "\n" : "");
-}
-
-static void flow_row_print(FILE *f, const struct jf_key *k, const struct jf_flow *fl, bool json,
-			   bool first)
-{
-	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
-	double secs = (double)(fl->last_ms - fl->first_ms) / 1000.0;
-
-	addr_str(k, k->src, src, sizeof(src));
-	addr_str(k, k->dst, dst, sizeof(dst));
-	if (json)
-		fprintf(f, "%s\n {\"proto\":%u,\"src\":\"%s\",\"sport\":%u,\"dst\":\"%s\","
-			"\"dport\":%u,\"ifindex\":%u,\"vlan\":%u,\"packets\":%llu,"
-			"\"octets\":%llu,\"first_ms\":%llu,\"last_ms\":%llu}",
-			first ? "" : ",", k->proto, src, k->sport, dst, k->dport,
-			k->ifindex, k->vlan, (unsigned long long)fl->packets,
-			(unsigned long long)fl->octets, (unsigned long long)fl->first_ms,
-			(unsigned long long)fl->last_ms);
-	else
-		fprintf(f, "%-5u %-39s %5u  %-39s %5u %7u %12llu %16llu %8.3f\n",
-			k->proto, src, k->sport, dst, k->dport, k->ifindex,
-			(unsigned long long)fl->packets, (unsigned long long)fl->octets, secs);
-}
-
-/* A flow listing, produced in steps as the client takes it: the cache's
- * slots, then the meter's, each walked with a cursor. Unsorted, each row
- * is written as its slot is visited; sorted, a heap keeps the best rows
- * (--top N, else up to JF_CONTROL_SORT_MAX), written once the walk ends.
- * Its memory is bounded whatever the number of flows. */
-enum { LS_CACHE, LS_METER, LS_ROWS, LS_DONE };
-
-struct listing {
-	const struct jf_control_env *env;
-	FILE *f;
-	int (*cmp)(const void *, const void *);	/* NULL: unsorted */
-	bool json;
-	bool top;		/* --top given: keep the best `keep`, say nothing of others */
-	int phase;
-	uint64_t cursor;
-	uint64_t seen;		/* flows visited */
-	uint64_t rows;		/* rows written */
-	struct flow_row *heap;	/* sorted: its root sorts last */
-	size_t keep, n, next;
-};
-
-static void listing_free(struct listing *l)
-{
-	if (!l)
-		return;
-	free(l->heap);
-	free(l);
-}
-
-static void heap_down(struct listing *l, size_t i)
-{
-	for (;;) {
-		size_t c = 2 * i + 1, w = i;
-		struct flow_row t;
-
-		if (c < l->n && l->cmp(&l->heap[c], &l->heap[w]) > 0)
-			w = c;
-		if (c + 1 < l->n && l->cmp(&l->heap[c + 1], &l->heap[w]) > 0)
-			w = c + 1;
-		if (w == i)
-			return;
-		t = l->heap[i];
-		l->heap[i] = l->heap[w];
-		l->heap[w] = t;
-		i = w;
-	}
-}
-
-static void heap_offer(struct listing *l, const struct flow_row *r)
-{
-	size_t i;
-
-	if (l->n < l->keep) {
-		/* Up: a parent sorts after its children. */
-		for (i = l->n++; i && l->cmp(&l->heap[(i - 1) / 2], r) < 0; i = (i - 1) / 2)
-			l->heap[i] = l->heap[(i - 1) / 2];
-		l->heap[i] = *r;
-		return;
-	}
-	if (l->cmp(r, &l->heap[0]) >= 0)
-		return;		/* sorts after every row kept */
-	l->heap[0] = *r;
-	heap_down(l, 0);
-}
-
-static void listing_visit(const struct jf_key *key, const struct jf_flow *f, void *arg)
-{
-	struct listing *l = arg;
-	struct flow_row r;
-
-	l->seen++;
-	if (!l->cmp) {
-		flow_row_print(l->f, key, f, l->json, l->rows++ == 0);
-		return;
-	}
-	r.key = *key;
-	r.f = *f;
-	heap_offer(l, &r);
-}
-
-/* One step: up to STEP_SLOTS slots visited, or STEP_ROWS sorted rows
- * written. True when the listing is complete (or refused). */
-static bool listing_step(struct listing *l)
-{
-	const struct jf_control_env *env = l->env;
-
-	switch (l->phase) {
-	case LS_CACHE:
-		if (jf_cache_foreach_from(env->cache, &l->cursor, STEP_SLOTS, listing_visit, l)) {
-			l->phase = LS_METER;
-			l->cursor = 0;
-		}
-		return false;
-	case LS_METER:
-		if (env->foreach_more &&
-		    !env->foreach_more(&l->cursor, STEP_SLOTS, listing_visit, l, env->arg))
-			return false;
-		if (!l->cmp) {
-			flows_footer(l->f, l->json, l->rows);
-			return true;
-		}
-		if (!l->top && l->seen > l->keep) {
-			fprintf(l->f, "error: flows: %llu flows to sort, at most %u can be: add "
-				"--top N (N <= %u), or list them unsorted\n",
-				(unsigned long long)l->seen, JF_CONTROL_SORT_MAX,
-				JF_CONTROL_SORT_MAX);
-			return true;
-		}
-		qsort(l->heap, l->n, sizeof(*l->heap), l->cmp);
-		fprintf(l->f, "ok\n");
-		flows_header(l->f, l->json);
-		l->phase = LS_ROWS;
-		return false;
-	case LS_ROWS: {
-		size_t end = l->next + STEP_ROWS < l->n ? l->next + STEP_ROWS : l->n;
-
-		for (; l->next < end; l->next++, l->rows++)
-			flow_row_print(l->f, &l->heap[l->next].key, &l->heap[l->next].f, l->json,
-				       l->rows == 0);
-		if (l->next < l->n)
-			return false;
-		flows_footer(l->f, l->json, l->rows);
-		return true;
-	}
-	default:
-		return true;
-	}
-}
-
-/* Parse the arguments of "flows" into a new listing; NULL with the error
- * line written to f. */
-static struct listing *cmd_flows(const struct jf_control_env *env, char **argv, int argc, FILE *f)
-{
-	int (*cmp)(const void *, const void *) = NULL;
-	unsigned long top = 0;
-	struct listing *l;
-	bool json = false;
-	int a;
-
-	for (a = 1; a < argc; a++) {
-		if (!strcmp(argv[a], "--json")) {
-			json = true;
-		} else if (!strcmp(argv[a], "--sort") && a + 1 < argc) {
-			a++;
-			if (!strcmp(argv[a], "octets") || !strcmp(argv[a], "bytes"))
-				cmp = by_octets;
-			else if (!strcmp(argv[a], "packets"))
-				cmp = by_packets;
-			else {
-				fprintf(f, "error: flows: --sort '%s': expected octets or packets\n",
-					argv[a]);
-				return NULL;
-			}
-		} else if (!strcmp(argv[a], "--top") && a + 1 < argc) {
-			char *end;
-
-			top = strtoul(argv[++a], &end, 10);
-			if (*end || !top || top > JF_CONTROL_SORT_MAX) {
-				fprintf(f, "error: flows: --top '%s': expected a number from 1 to "
-					"%u\n", argv[a], JF_CONTROL_SORT_MAX);
-				return NULL;
-			}
-		} else {
-			fprintf(f, "error: flows: unknown argument '%s' (--sort octets|packets, "
-				"--top N, --json)\n", argv[a]);
-			return NULL;
-		}
-	}
-	/* --top without --sort: the largest by octets. */
-	if (top && !cmp)
-		cmp = by_octets;
-	l = calloc(1, sizeof(*l));
-	if (l && cmp) {
-		l->keep = top ? top : JF_CONTROL_SORT_MAX;
-		l->heap = malloc(l->keep * sizeof(*l->heap));
-	}
-	if (!l || (cmp && !l->heap)) {
-		listing_free(l);
-		fprintf(f, "error: out of memory\n");
-		return NULL;
-	}
-	l->env = env;
-	l->f = f;
-	l->cmp = cmp;
-	l->json = json;
-	l->top = top != 0;
-	if (!cmp) {
-		fprintf(f, "ok\n");
-		flows_header(f, json);
-	}
-	return l;
-}
-
-static void cmd_collectors(const struct jf_control_env *env, FILE *f)
-{
-	int i, n = jf_exporter_count(env->exp);
-
-	fprintf(f, "ok\n%-40s %-9s %-8s %12s %14s %12s %14s %10s\n", "collector", "protocol",
-		"state", "records", "packets", "dropped_rec", "dropped_pkts", "queued_rec");
-	for (i = 0; i < n; i++) {
-		struct jf_collector_stats st;
-
-		jf_exporter_stats(env->exp, i, &st);
-		fprintf(f, "%-40s %-9s %-8s %12llu %14llu %12llu %14llu %10llu\n",
-			jf_exporter_name(env->exp, i), jf_exporter_proto(env->exp, i),
-			st.retiring ? "removed" : st.up ? "up" : "down",
-			(unsigned long long)st.records, (unsigned long long)st.packets,
-			(unsigned long long)st.dropped_records, (unsigned long long)st.dropped_packets,
-			(unsigned long long)st.queued_records);
-	}
-}
-
-/* The metrics without their comments: one "name{labels} value" a line. */
-static void cmd_stats(const struct jf_control_env *env, FILE *f)
-{
-	char *text = NULL, *line, *save = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&text, &len);
-
-	if (!m) {
-		fprintf(f, "error: out of memory\n");
-		return;
-	}
-	env->stats(m, env->arg);
-	fclose(m);
-	fprintf(f, "ok\n");
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (*line != '#')
-			fprintf(f, "%s\n", line);
-	free(text);
-}
-
-/* Run one request: the whole answer into f, or for "flows" its first
- * lines and the listing that produces the rest. */
-static struct listing *run(const struct jf_control_env *env, const char *line, FILE *f)
-{
-	char buf[JF_CONTROL_LINE_MAX], *argv[16], *save = NULL, *tok;
-	int argc = 0;
-
-	snprintf(buf, sizeof(buf), "%s", line);
-	for (tok = strtok_r(buf, " \t\r\n", &save); tok && argc < 16;
-	     tok = strtok_r(NULL, " \t\r\n", &save))
-		argv[argc++] = tok;
-	if (!argc) {
-		fprintf(f, "error: empty request (commands: stats, flows, expire, reload, "
-			"collectors)\n");
-	} else if (!strcmp(argv[0], "stats") && argc == 1) {
-		cmd_stats(env, f);
-	} else if (!strcmp(argv[0], "flows")) {
-		return cmd_flows(env, argv, argc, f);
-	} else if (!strcmp(argv[0], "collectors") && argc == 1) {
-		cmd_collectors(env, f);
-	} else if (!strcmp(argv[0], "expire") && argc == 1) {
-		size_t n = env->expire(env->arg);
-
-		fprintf(f, "ok\n%zu flows exported\n", n);
-	} else if (!strcmp(argv[0], "reload") && argc == 1) {
-		char msg[1024];
-
-		if (env->reload(env->arg, msg, sizeof(msg)))
-			fprintf(f, "error: %s\n", msg);
-		else
-			fprintf(f, "ok\n%s\n", msg);
-	} else {
-		fprintf(f, "error: unknown request '%s' (commands: stats, flows [--sort "
-			"octets|packets] [--top N] [--json], expire, reload, collectors)\n", line);
-	}
-	return NULL;
-}
-
 /* --- the socket --- */
 
 static void answer(struct jf_control *c, struct client *cl)
@@ -571,7 +236,7 @@ static void answer(struct jf_control *c, struct client *cl)
 	setvbuf(cl->f, NULL, _IONBF, 0);
 	cl->answering = true;
 	log_debug("control: %s", cl->req);
-	cl->list = run(&c->env, cl->req, cl->f);
+	cl->list = jf_control_run(&c->env, cl->req, cl->f);
 	if (!cl->list)
 		answer_end(cl);
 }
@@ -583,8 +248,8 @@ static void produce(struct client *cl)
 		return;
 	/* Our own progress: the deadline is for waiting on the client. */
 	cl->deadline_ms = jf_mono_ms() + JF_CONTROL_RESPONSE_MS;
-	if (listing_step(cl->list)) {
-		listing_free(cl->list);
+	if (jf_control_listing_step(cl->list)) {
+		jf_control_listing_free(cl->list);
 		cl->list = NULL;
 		answer_end(cl);
 	}
@@ -625,24 +290,26 @@ static void serve(struct jf_control *c, struct client *cl, uint64_t now)
 	}
 	/* A bounded share of this turn: some steps, some bytes. */
 	while (sent < TURN_BYTES && !(cl->done && !out_pending(cl))) {
-		if (out_pending(cl)) {
-			n = send(cl->fd, cl->out + cl->opos, out_pending(cl),
-				 MSG_DONTWAIT | MSG_NOSIGNAL);
-			if (n < 0 && (errno == EAGAIN || errno == EINTR))
-				return;
-			if (n <= 0) {
-				client_close(cl);	/* gone: the answer is cut */
-				return;
-			}
-			cl->opos += (size_t)n;
-			sent += (size_t)n;
-			/* A client that takes its answer has time for the rest. */
-			cl->deadline_ms = jf_mono_ms() + JF_CONTROL_RESPONSE_MS;
-			continue;
+		while (can_produce(cl) && steps < TURN_STEPS) {
+			produce(cl);
+			steps++;
 		}
-		if (steps++ == TURN_STEPS)
+		if (!out_pending(cl)) {
+			if (steps < TURN_STEPS)
+				continue;
 			return;
-		produce(cl);
+		}
+		n = send(cl->fd, cl->out + cl->opos, out_pending(cl), MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0) {
+			client_close(cl);	/* gone: the answer is cut */
+			return;
+		}
+		cl->opos += (size_t)n;
+		sent += (size_t)n;
+		/* A client that takes its answer has time for the rest. */
+		cl->deadline_ms = jf_mono_ms() + JF_CONTROL_RESPONSE_MS;
 	}
 	/* All sent: the slot is free before the next turn accepts. */
 	if (cl->done && !out_pending(cl))

@@ -7,6 +7,7 @@
 #ifndef JFLOWD_CONTROL_H
 #define JFLOWD_CONTROL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <poll.h>
@@ -22,7 +23,6 @@ struct jf_control;
 #define JF_CONTROL_REQUEST_MS 1000	/* to send the request line */
 #define JF_CONTROL_RESPONSE_MS 5000	/* to take more of the response */
 #define JF_CONTROL_LINE_MAX 256
-#define JF_CONTROL_SORT_MAX 16384	/* flows a sorted listing may hold */
 
 /* Why a connection was closed unanswered (or answered only with that). */
 enum jf_control_reject {
@@ -39,6 +39,10 @@ struct jf_control_env {
 	void (*stats)(FILE *f, void *arg);	/* the metrics text */
 	size_t (*expire)(void *arg);		/* export every flow now; how many */
 	int (*reload)(void *arg, char *msg, size_t msglen);
+	/* The settings in effect, as jflowd.conf lines or a JSON object. */
+	void (*config)(FILE *f, bool json, void *arg);
+	int (*send_templates)(void *arg);	/* now, to every collector; how many */
+	void (*shutdown)(void *arg);		/* export everything and exit */
 	/* Flows held outside the cache (the XDP table's), in steps as
 	 * jf_cache_foreach_from; NULL: none. */
 	bool (*foreach_more)(uint64_t *cursor, size_t max, jf_visit_fn visit, void *visit_arg,
@@ -61,6 +65,17 @@ void jf_control_poll(struct jf_control *c, uint64_t until_ms);
  * them (0: now, -1: none). */
 int jf_control_pollfds(const struct jf_control *c, struct pollfd *pfd, int max);
 int jf_control_wait_ms(const struct jf_control *c);
+
+/* The commands (src/service/control_cmds.c). Run one request line into f:
+ * the whole answer, or for a flow listing its first lines and the listing
+ * that writes the rest to f in steps (jf_control_listing_step, true once
+ * the listing is complete; then jf_control_listing_free). NULL: f has the
+ * whole answer. */
+struct jf_control_listing;
+struct jf_control_listing *jf_control_run(const struct jf_control_env *env, const char *line,
+					  FILE *f);
+bool jf_control_listing_step(struct jf_control_listing *l);
+void jf_control_listing_free(struct jf_control_listing *l);
 
 /* Connections closed for reason why since start. */
 uint64_t jf_control_rejected(const struct jf_control *c, enum jf_control_reject why);

