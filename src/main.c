@@ -571,6 +571,10 @@ static int run_live(struct app *a)
 	log_info("stopping: exporting every flow");
 	jf_sd_notify("STOPPING=1\nSTATUS=exporting every flow before exit");
 	a->now_ms = jf_wall_sample();
+	/* Once the program is detached (jf_meter_stop), nothing is lost by
+	 * waiting for a collector on this host to take the last records (a
+	 * while: a slow one must not hold up the exit for long). */
+	jf_exporter_may_wait(a->exp, TCP_DRAIN_MS);
 	rc = jf_meter_stop(a->meter, jf_mono_ms());
 	shutdown_export(a, a->now_ms, JF_END_FORCED);
 	log_totals(a);

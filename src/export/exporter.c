@@ -617,6 +617,17 @@ void jf_exporter_finish(struct jf_exporter *e, uint64_t now_ms, int timeout_ms)
 	}
 }
 
+void jf_exporter_may_wait(struct jf_exporter *e, int timeout_ms)
+{
+	uint64_t until = jf_mono_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
+	int i;
+
+	for (i = 0; i < e->n; i++) {
+		e->c[i].tr.may_block = true;
+		e->c[i].tr.wait_until_ms = until;
+	}
+}
+
 void jf_exporter_poll(struct jf_exporter *e, uint64_t now_ms)
 {
 	int i;

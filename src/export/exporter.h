@@ -110,6 +110,12 @@ void jf_exporter_flush(struct jf_exporter *e, uint64_t now_ms);
 void jf_exporter_poll(struct jf_exporter *e, uint64_t now_ms);
 int jf_exporter_wait_ms(const struct jf_exporter *e);
 
+/* The meter is stopping: for up to timeout_ms from now, sending may wait
+ * for a collector on this host to take what is exported (as a replay's),
+ * nothing being lost by waiting; then what it has no room for is queued,
+ * for jf_exporter_finish. */
+void jf_exporter_may_wait(struct jf_exporter *e, int timeout_ms);
+
 /* Loss counters of the meter, announced as IE 164/165. */
 void jf_exporter_set_ignored(struct jf_exporter *e, uint64_t packets, uint64_t octets);
 

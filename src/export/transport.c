@@ -170,8 +170,12 @@ static bool log_due(uint64_t n)
 	return n == 1;
 }
 
-static void warn_absent(const struct jf_transport *t)
+/* Once per absence, when the first message waits for it. */
+static void warn_absent(struct jf_transport *t)
 {
+	if (t->warned_absent)
+		return;
+	t->warned_absent = true;
 	log_warn("collector %s: nothing listens on its port; messages wait in jflowd (up to "
 		 "%zu bytes), then are dropped and counted", t->name, t->qmax);
 }
@@ -212,7 +216,6 @@ static int udp_send(struct jf_transport *t, const void *msg, size_t len)
 				t->peer_up = false;
 				t->room = 0;
 				t->next_look_ms = jf_mono_ms() + LOOK_ABSENT_MS;
-				warn_absent(t);
 				return -ECONNREFUSED;
 			}
 			if (log_due(t->refused))
@@ -466,11 +469,7 @@ static void udp_watch_setup(struct jf_transport *t)
 
 void jf_transport_set_paced(struct jf_transport *t, bool paced)
 {
-	bool was = t->paced;
-
 	t->paced = t->watch && paced;
-	if (t->paced && !was && !t->peer_up)
-		warn_absent(t);
 }
 
 static void entry_put(struct jf_transport *t, size_t off, const void *msg, size_t len,
@@ -569,8 +568,6 @@ static void look(struct jf_transport *t, uint64_t now)
 
 	rc = jf_peer_queue(&t->local, &t->peer, &pm);
 	if (rc == -ENOENT) {
-		if (t->peer_up && t->paced)
-			warn_absent(t);
 		t->looked = true;
 		t->peer_up = false;
 		t->room = 0;
@@ -600,6 +597,7 @@ static void look(struct jf_transport *t, uint64_t now)
 		}
 	}
 	t->peer_up = true;
+	t->warned_absent = false;
 	t->peer_inode = pm.inode;
 	t->peer_drops = pm.drops;
 	t->peer_queued = pm.queued;
@@ -702,6 +700,8 @@ static void udp_wait_room(struct jf_transport *t, size_t len)
 {
 	uint64_t start = jf_mono_ms();
 
+	if (t->wait_until_ms && start >= t->wait_until_ms)
+		return;
 	while (!udpq_empty(t) || t->room < need(len)) {
 		if (udp_step(t)) {
 			if (t->stuck)
@@ -711,6 +711,8 @@ static void udp_wait_room(struct jf_transport *t, size_t len)
 		}
 		if (!t->peer_up || t->stuck || t->session_new ||
 		    (udpq_empty(t) && t->room >= need(len)))
+			return;
+		if (t->wait_until_ms && jf_mono_ms() >= t->wait_until_ms)
 			return;
 		if (jf_mono_ms() - start >= REPLAY_STUCK_MS) {
 			t->stuck = true;
@@ -745,6 +747,8 @@ static enum jf_send_result udp_paced_send(struct jf_transport *t, const void *ms
 		if (rc != -ECONNREFUSED)
 			return JF_DROPPED;
 	}
+	if (!t->peer_up)
+		warn_absent(t);
 	if (udpq_push(t, msg, len, meta, first)) {
 		t->tail_drops++;
 		t->send_errors++;

@@ -53,6 +53,7 @@ struct jf_transport {
 	int fd;
 	bool tcp;
 	bool may_block;			/* UDP: brief waits on a full socket (file replay) */
+	uint64_t wait_until_ms;		/* ... until then (monotonic; 0: no end) */
 	struct sockaddr_storage peer;
 	socklen_t peer_len;
 	struct sockaddr_storage src;	/* --source, if given */
@@ -96,6 +97,7 @@ struct jf_transport {
 	bool looked;			/* a look was made since open */
 	bool peer_up;			/* its socket was there at the last look */
 	bool warned_slow;		/* "reads slower than we export" is out */
+	bool warned_absent;		/* "nothing listens" is out, for this absence */
 	uint64_t peer_inode;		/* that socket */
 	uint32_t peer_drops;		/* its SK_MEMINFO_DROPS at the last look */
 	uint32_t peer_queued;		/* bytes its socket held then */

@@ -13,6 +13,11 @@ struct jf_meter_stats {
 	uint64_t capture_drops;		/* pcap: dropped by the kernel before us */
 	uint64_t spill_merged;		/* spilled packets merged into the cache */
 	uint64_t spill_mismatch;	/* spill counter vs ring records: must stay 0 */
+	/* XDP: packets[JF_PKT_OK] is what the agent read from the stash maps
+	 * and the table; the program's own count, harvested per epoch parity,
+	 * is here. At stop both must agree. */
+	uint64_t counted_packets, counted_octets;
+	uint64_t count_mismatch;	/* they did not: a bug if not 0 */
 	uint64_t drains;		/* epoch switches */
 	uint64_t drained_flows;		/* map entries and table deltas merged */
 	uint64_t table_live;		/* XDP: live slots of the flow table */

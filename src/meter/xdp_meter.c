@@ -70,6 +70,8 @@ struct jf_xdp_meter {
 	uint64_t spill_seen[2];		/* ring records per epoch parity */
 	uint64_t spill_merged;
 	uint64_t spill_merged_octets;
+	uint64_t stash_packets;		/* read from the stash maps, since start */
+	uint64_t stash_octets;
 	/* The persistent flow table, mapped once for the meter's life. */
 	struct jf_table *table;
 	struct jf_slot *table_mem;
@@ -82,6 +84,7 @@ struct jf_xdp_meter {
 	struct jf_bpf_clock clock;
 	uint64_t clock_checked_ms;	/* agent time of the last check */
 	bool stopping;			/* detached: every slot goes */
+	int stop_drains;		/* drains since: both parities after 2 */
 };
 
 static int64_t mono_to_real_offset(void)
@@ -486,10 +489,18 @@ void jf_xdp_meter_bind(struct jf_xdp_meter *m, struct jf_flow_cache *cache,
 		log_err("flow table route answers: out of memory");
 }
 
+static void sync_spill(struct jf_xdp_meter *m, struct jf_meter_stats *st);
+
 int jf_xdp_meter_poll(struct jf_xdp_meter *m, int timeout_ms, uint64_t now_ms)
 {
+	int rc;
+
 	m->now_ms = now_ms;
-	return ring_buffer__poll(m->ring, timeout_ms);
+	rc = ring_buffer__poll(m->ring, timeout_ms);
+	/* In the counters as soon as in the cache: jflowctl stats balances
+	 * between drains too. */
+	sync_spill(m, m->st);
+	return rc;
 }
 
 static int drain_map(struct jf_xdp_meter *m, int fd, struct jf_flow_cache *cache,
@@ -520,6 +531,10 @@ static int drain_map(struct jf_xdp_meter *m, int fd, struct jf_flow_cache *cache
 			u->ttl_min = (uint8_t)c->ttl;
 			u->ttl_max = (uint8_t)(c->ttl >> 8);
 			u->out_ifindex = c->out_ifindex;
+		}
+		for (i = 0; i < count; i++) {
+			m->stash_packets += m->updates[i].packets;
+			m->stash_octets += m->updates[i].octets;
 		}
 		jf_cache_update_batch(cache, m->keys, m->updates, count, now_ms);
 		*flows += count;
@@ -634,12 +649,16 @@ static int harvest(struct jf_xdp_meter *m, uint32_t parity, struct jf_meter_stat
 		for (cpu = 0; cpu < m->ncpus; cpu++) {
 			if (cpu < JF_MAX_CPUS)
 				st->cpu_packets[cpu] += m->percpu[cpu].packets;
-			/* Spilled packets count when merged (on_spill). */
-			if (r != JF_PKT_SPILLED) {
+			/* Spilled packets count when merged (on_spill), those
+			 * in flows as read (count_in_flows). */
+			if (r == JF_PKT_SPILLED) {
+				m->spill_seen[parity] -= m->percpu[cpu].packets;
+			} else if (r == JF_PKT_OK) {
+				st->counted_packets += m->percpu[cpu].packets;
+				st->counted_octets += m->percpu[cpu].octets;
+			} else {
 				st->packets[r] += m->percpu[cpu].packets;
 				st->octets[r] += m->percpu[cpu].octets;
-			} else {
-				m->spill_seen[parity] -= m->percpu[cpu].packets;
 			}
 		}
 		memset(m->percpu, 0, (size_t)m->ncpus * sizeof(*m->percpu));
@@ -655,6 +674,33 @@ static int harvest(struct jf_xdp_meter *m, uint32_t parity, struct jf_meter_stat
 		m->spill_seen[parity] = 0;
 	}
 	return 0;
+}
+
+/* Packets metered into flows, as the agent read them: from the stash maps
+ * and from the table (exported or still open there), never the program's
+ * per-parity count: a table read sees packets counted after the epoch
+ * flip, whose parity is harvested one drain later, so that count would
+ * lag what the flows hold and the metrics would not balance between
+ * drains (docs/design.md). Once the program is detached and both parities
+ * harvested, the two must be equal. */
+static void count_in_flows(struct jf_xdp_meter *m, struct jf_meter_stats *st)
+{
+	struct jf_cache_stats ts = { 0 };
+
+	if (m->table)
+		jf_table_add_flow_stats(m->table, &ts);
+	st->packets[JF_PKT_OK] = m->stash_packets + ts.exported_packets + ts.packets;
+	st->octets[JF_PKT_OK] = m->stash_octets + ts.exported_octets + ts.octets;
+	if (m->stopping && m->stop_drains == 2 &&
+	    (st->packets[JF_PKT_OK] != st->counted_packets ||
+	     st->octets[JF_PKT_OK] != st->counted_octets)) {
+		log_err("flows hold %llu packets (%llu octets), the program counted %llu "
+			"(%llu octets)", (unsigned long long)st->packets[JF_PKT_OK],
+			(unsigned long long)st->octets[JF_PKT_OK],
+			(unsigned long long)st->counted_packets,
+			(unsigned long long)st->counted_octets);
+		st->count_mismatch++;
+	}
 }
 
 static void sync_spill(struct jf_xdp_meter *m, struct jf_meter_stats *st)
@@ -714,6 +760,9 @@ int jf_xdp_meter_drain(struct jf_xdp_meter *m, uint64_t now_ms)
 		rc = read_table(m, st->drained_flows - flows0);
 	if (!rc)
 		rc = harvest(m, (uint32_t)(old & 1), st);
+	if (m->stopping)
+		m->stop_drains++;
+	count_in_flows(m, st);
 	sync_spill(m, st);
 	st->packets[JF_PKT_NO_CPU_SLOT] = bss->no_cpu_slot_packets;
 	st->ncpus = m->ncpus < JF_MAX_CPUS ? m->ncpus : JF_MAX_CPUS;

@@ -127,7 +127,8 @@ static void write_meter(FILE *f, const struct jf_metrics_input *in)
 	fprintf(f, "jflowd_octets_metered_total %llu\n",
 		(unsigned long long)(obs_o - st->octets[JF_PKT_NOT_SAMPLED]));
 	metric(f, "jflowd_packets_in_flows_total", "counter",
-	       "Metered packets counted into flows, by path (flow map or spill ring).");
+	       "Metered packets counted into flows, by path (flow table and maps as the agent "
+	       "read them, or spill ring).");
 	fprintf(f, "jflowd_packets_in_flows_total{path=\"map\"} %llu\n",
 		(unsigned long long)st->packets[JF_PKT_OK]);
 	fprintf(f, "jflowd_packets_in_flows_total{path=\"spill\"} %llu\n",
@@ -203,6 +204,10 @@ static void write_meter(FILE *f, const struct jf_metrics_input *in)
 	metric(f, "jflowd_spill_mismatch_total", "counter",
 	       "Drains where the spill counter and the spill ring disagreed (a bug if not 0).");
 	fprintf(f, "jflowd_spill_mismatch_total %llu\n", (unsigned long long)st->spill_mismatch);
+	metric(f, "jflowd_count_mismatch_total", "counter",
+	       "Stops where the program's count of packets in flows and what the agent read "
+	       "from its table and maps disagreed (a bug if not 0).");
+	fprintf(f, "jflowd_count_mismatch_total %llu\n", (unsigned long long)st->count_mismatch);
 }
 
 static void write_collectors(FILE *f, const struct jf_exporter *e)

@@ -82,6 +82,9 @@ def check(m, no_loss=False, expect_metered=None, out=print):
     if one(m, "jflowd_spill_mismatch_total"):
         out("metrics: spill counter and spill ring disagree")
         ok = False
+    if one(m, "jflowd_count_mismatch_total"):
+        out("metrics: the program's count of packets in flows and the agent's reads disagree")
+        ok = False
     if expect_metered is not None and metered != expect_metered:
         out(f"metrics: metered {metered}, expected {expect_metered}")
         ok = False

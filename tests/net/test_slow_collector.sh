@@ -3,7 +3,8 @@
 # datagrams/s) beside a healthy one: the drain interval holds, the healthy
 # nfcapd gets every packet, and the slow one gets exactly the messages the
 # metrics say it was sent; what did not fit in its bounded queue is counted
-# dropped (the per-collector invariant holds in every copy of the file).
+# dropped. And the live invariant: every copy of the metrics file written
+# under this traffic balances exactly (tests/lib/metrics_check.py).
 . "$(dirname "$0")/lib.sh"
 need_root
 need_cmd nfcapd nfdump
@@ -22,7 +23,7 @@ JF=$LAST_PID
 wait_for 10 test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd.log")"
 
 rm -f "$WORK/stop"
-$WATCH "$WORK/m.prom" --until "$WORK/stop" --max-interval 1.25 --min-samples 6 \
+$WATCH "$WORK/m.prom" --until "$WORK/stop" --check --max-interval 1.25 --min-samples 6 \
 	> "$WORK/watch.txt" &
 W=$!
 in_ns tx "$TRAFGEN" --iface veth0 --flows 5000 --packets 50000 --pps 10000 --duration 8 \
