@@ -18,6 +18,10 @@ struct jf_meter_stats {
 	 * is here. At stop both must agree. */
 	uint64_t counted_packets, counted_octets;
 	uint64_t count_mismatch;	/* they did not: a bug if not 0 */
+	/* Beside the fates: packets whose IP header claimed more than their
+	 * frame holds (counted in flows with what it holds), and the octets
+	 * claimed beyond it. */
+	uint64_t trimmed_packets, trimmed_octets;
 	uint64_t drains;		/* epoch switches */
 	uint64_t drained_flows;		/* map entries and table deltas merged */
 	uint64_t table_live;		/* XDP: live slots of the flow table */

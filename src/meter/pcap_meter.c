@@ -199,6 +199,10 @@ static void meter_batch(struct jf_pcap_meter *m, unsigned int n)
 		}
 		st->packets[q->reason]++;
 		st->octets[q->reason] += q->pkt.octets ? q->pkt.octets : q->len;
+		if (q->pkt.trimmed && q->reason == JF_PKT_OK) {
+			st->trimmed_packets++;
+			st->trimmed_octets += q->pkt.claimed - q->pkt.octets;
+		}
 	}
 	if (n < all)
 		memmove(m->pend, m->pend + n, (all - n) * sizeof(m->pend[0]));
@@ -217,6 +221,8 @@ static void on_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *da
 	q->len = h->len;
 	m->got++;
 	memset(&q->pkt, 0, sizeof(q->pkt));
+	/* Cut by the snap length: on the wire it was all there. */
+	q->pkt.tail_len = h->len > h->caplen ? h->len - h->caplen : 0;
 	if (m->sample_rate > 1 && rng_next(&m->rng) % m->sample_rate) {
 		q->reason = JF_PKT_NOT_SAMPLED;
 	} else {

@@ -640,13 +640,18 @@ static int harvest(struct jf_xdp_meter *m, uint32_t parity, struct jf_meter_stat
 	uint32_t r;
 	int cpu, rc;
 
-	for (r = 0; r < JF_PKT_REASON_MAX; r++) {
+	for (r = 0; r <= JF_STAT_TRIMMED; r++) {
 		uint32_t idx = JF_STAT_IDX(parity, r);
 
 		rc = bpf_map_lookup_elem(m->stats_fd, &idx, m->percpu);
 		if (rc)
 			return rc;
 		for (cpu = 0; cpu < m->ncpus; cpu++) {
+			if (r == JF_STAT_TRIMMED) {	/* not a fate */
+				st->trimmed_packets += m->percpu[cpu].packets;
+				st->trimmed_octets += m->percpu[cpu].octets;
+				continue;
+			}
 			if (cpu < JF_MAX_CPUS)
 				st->cpu_packets[cpu] += m->percpu[cpu].packets;
 			/* Spilled packets count when merged (on_spill), those

@@ -147,6 +147,16 @@ static void write_meter(FILE *f, const struct jf_metrics_input *in)
 		fprintf(f, "jflowd_octets_unaccounted_total{reason=\"%s\"} %llu\n",
 			jf_reason_name(r), (unsigned long long)st->octets[r]);
 
+	metric(f, "jflowd_packets_trimmed_total", "counter",
+	       "Packets whose IP header claimed more octets than their frame holds: counted "
+	       "in their flow with what the frame holds (not another fate: also in the above).");
+	fprintf(f, "jflowd_packets_trimmed_total{reason=\"ip_length\"} %llu\n",
+		(unsigned long long)st->trimmed_packets);
+	metric(f, "jflowd_octets_trimmed_total", "counter",
+	       "Octets those IP headers claimed beyond their frames (not counted anywhere else).");
+	fprintf(f, "jflowd_octets_trimmed_total{reason=\"ip_length\"} %llu\n",
+		(unsigned long long)st->trimmed_octets);
+
 	metric(f, "jflowd_packets_exported_total", "counter",
 	       "Packets in flow records that left the cache for the collectors.");
 	fprintf(f, "jflowd_packets_exported_total %llu\n",
