@@ -44,6 +44,7 @@ struct app {
 	struct jf_pcap_meter *pcap;	/* file replay */
 	struct jf_router *router;	/* router mode: forwarding lookups */
 	struct jf_link_watch *links;	/* live capture: interfaces that go and return */
+	bool back_failed[JF_MAX_IFACES];	/* back, but its attach failed (said once) */
 	struct jf_meter_stats st;
 	uint64_t now_ms;		/* export clock: wall clock, or capture clock */
 	double start_s;
@@ -403,6 +404,23 @@ static int open_control(struct app *a)
 	return 0;
 }
 
+/* What interface i's device received while it was there but not metered
+ * (before jflowd attached to it again, or since attaching failed): counted
+ * from its own rx counters, as not_attached. Read before attaching, so
+ * nothing the meter also counts is counted here; what arrives between the
+ * read and the attach (microseconds) is in neither. */
+static void count_unmetered(struct app *a, int i)
+{
+	uint64_t p, o;
+
+	if (jf_link_watch_unmetered(a->links, i, &p, &o) || !p)
+		return;
+	a->st.packets[JF_PKT_NOT_ATTACHED] += p;
+	a->st.octets[JF_PKT_NOT_ATTACHED] += o;
+	log_warn("interface %s: %llu frames arrived while it was not metered (counted as "
+		 "not_attached)", a->cfg.ifaces[i], (unsigned long long)p);
+}
+
 /* An interface went (ifindex 0) or came back: say so, and meter it again. */
 static void on_link(int i, uint32_t ifindex, void *arg)
 {
@@ -417,18 +435,27 @@ static void on_link(int i, uint32_t ifindex, void *arg)
 		if (ops->iface_gone)
 			ops->iface_gone(a->meter, i);
 		jf_link_watch_set_attached(a->links, i, false);
+		a->back_failed[i] = false;
 		return;
 	}
+	/* Back, or tried again (its attach failed before): said once. */
+	count_unmetered(a, i);
 	if (!ops->iface_back) {
-		log_err("interface %s is back (ifindex %u), but a %s capture cannot "
-			"follow it: restart jflowd to meter it", name, ifindex,
-			ops->name);
+		if (!a->back_failed[i])
+			log_err("interface %s is back (ifindex %u), but a %s capture cannot "
+				"follow it: restart jflowd to meter it", name, ifindex,
+				ops->name);
+		a->back_failed[i] = true;
 		return;
 	}
 	if (ops->iface_back(a->meter, i, ifindex, err, sizeof(err))) {
-		log_err("interface %s is back (ifindex %u), but: %s", name, ifindex, err);
+		if (!a->back_failed[i])
+			log_err("interface %s is back (ifindex %u), but: %s (tried again at each "
+				"change of it and each drain interval)", name, ifindex, err);
+		a->back_failed[i] = true;
 		return;
 	}
+	a->back_failed[i] = false;
 	jf_reload_announce_iface(a->exp, ifindex, name);
 	jf_link_watch_set_attached(a->links, i, true);
 }
@@ -557,6 +584,8 @@ static int run_live(struct app *a)
 			continue;
 		}
 		jf_link_watch_poll(a->links, on_link, a);
+		/* There but not metered: attach again, or count what it got. */
+		jf_link_watch_retry(a->links, on_link, a);
 		mono = jf_mono_ms();
 		a->now_ms = jf_wall_sample();
 		rc = jf_meter_tick(a->meter, mono);

@@ -86,6 +86,9 @@ enum jf_pkt_reason {
 	JF_PKT_DEEP_STACK,	/* more tags/labels/extensions than we walk */
 	JF_PKT_MAP_FULL,	/* map full and spill ring full: lost */
 	JF_PKT_NO_CPU_SLOT,	/* CPU id beyond JF_MAX_CPUS: lost */
+	JF_PKT_NOT_ATTACHED,	/* received by a metered interface's device before
+				 * jflowd attached to it again (its rx counters;
+				 * never counted by the program) */
 	JF_PKT_REASON_MAX,
 };
 

@@ -55,6 +55,7 @@ static inline const char *jf_reason_name(int r)
 		[JF_PKT_DEEP_STACK] = "deep_stack",
 		[JF_PKT_MAP_FULL] = "map_full",
 		[JF_PKT_NO_CPU_SLOT] = "no_cpu_slot",
+		[JF_PKT_NOT_ATTACHED] = "not_attached",
 	};
 	return r >= 0 && r < JF_PKT_REASON_MAX ? names[r] : "?";
 }

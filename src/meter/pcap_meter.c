@@ -635,13 +635,13 @@ static int ops_iface_back(struct jf_meter *mm, int i, uint32_t ifindex, char *er
 	char name[JF_IFNAME_MAX];
 
 	snprintf(name, sizeof(name), "%s", m->src[i].name);
-	log_info("interface %s is back (ifindex %u): capturing on it again", name, ifindex);
 	close_source(&m->src[i]);
 	if (open_source(&m->src[i], name, err, errlen)) {
 		close_source(&m->src[i]);
 		snprintf(m->src[i].name, sizeof(m->src[i].name), "%s", name);
 		return -ENODEV;
 	}
+	log_info("interface %s is back (ifindex %u): capturing on it again", name, ifindex);
 	return 0;
 }
 
