@@ -3,10 +3,11 @@
 # 100,000 flows (text and JSON) ending in the end marker; eight listings at
 # once neither stretch the drain interval nor grow
 # jflowd's memory; --sort beyond its bound is refused, --top works; and a
-# client that stops reading gets a cut answer that jflowctl reports (exit 1).
+# client that stops reading gets a cut answer that jflowctl reports (exit 1);
+# out of file descriptors, a client is told so at once, logged and counted.
 . "$(dirname "$0")/lib.sh"
 need_root
-need_cmd pgrep
+need_cmd pgrep prlimit
 
 FLOWS=100000
 JFLOWCTL="$BUILD/src/jflowctl"
@@ -77,5 +78,22 @@ grep -q "cut short" "$WORK/cut.err" || fail "jflowctl did not say the answer was
 expect_eq "rejected for not reading" \
 	"$(metric "$WORK/m.prom" 'jflowd_control_rejected_total{reason="timeout"}')" 1
 ctl stats > /dev/null || fail "jflowctl after the cut listing"
+
+# Out of file descriptors: a client is told so at once (a descriptor kept
+# spare for it), the warning is logged once and the refusal counted.
+nfd=$(ls "/proc/$JPID/fd" | wc -l)
+prlimit --pid "$JPID" --nofile="$nfd:" || fail "prlimit"
+for i in 1 2 3; do
+	rc=0
+	timeout 5 "$JFLOWCTL" -s "$SOCK" stats >/dev/null 2>"$WORK/fd.err" || rc=$?
+	[ "$rc" = 1 ] || fail "jflowctl out of descriptors: exit $rc: $(cat "$WORK/fd.err")"
+	grep -q "out of file descriptors" "$WORK/fd.err" || fail "no reason: $(cat "$WORK/fd.err")"
+done
+prlimit --pid "$JPID" --nofile=1024: || fail "prlimit"
+wait_for 5 ctl stats >/dev/null || fail "jflowctl after descriptors came back"
+expect_eq "out of descriptors: warned once" "$(grep -c "accept: Too many open files" "$WORK/jflowd.log")" 1
+ctl stats > "$WORK/fd.stats"
+[ "$(metric "$WORK/fd.stats" 'jflowd_control_rejected_total{reason="no_fd"}')" -ge 3 ] ||
+	fail "refusals out of descriptors not counted: $(grep rejected "$WORK/fd.stats")"
 stop_jflowd "$JF" "$WORK/jflowd.log"
 $METRICS_CHECK "$WORK/m.prom" > /dev/null || fail "metrics invariant"
