@@ -128,8 +128,8 @@ int jf_config_check_memory(const struct jf_config *cfg, uint64_t mem_avail, char
 	}
 	snprintf(err, errlen, "the flow tables would take %.1f GiB (--max-flows %u, "
 		 "--table-flows %u, --map-flows %u), more than the %.1f GiB of memory "
-		 "available (MemAvailable, under the memory cgroup's limits): lower %s",
-		 need / 1073741824.0, cfg->max_flows,
+		 "available: lower %s (available: MemAvailable, under every memory cgroup "
+		 "limit above jflowd)", need / 1073741824.0, cfg->max_flows,
 		 jf_config_table_flows(cfg), jf_config_map_flows(cfg),
 		 mem_avail / 1073741824.0, lower);
 	return -1;
