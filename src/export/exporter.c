@@ -51,6 +51,7 @@ struct collector {
 	 * is empty or the deadline passed (never blocking the meter). */
 	bool retiring;
 	uint64_t retire_deadline_ms;	/* monotonic */
+	uint64_t retired_handed;	/* e->handed_packets when it was removed */
 };
 
 struct jf_exporter {
@@ -731,12 +732,14 @@ void jf_exporter_clear_ifnames(struct jf_exporter *e)
 	e->n_ifnames = 0;
 }
 
+/* The collector of that name, retiring or not: there is one at most (a
+ * name added back while it drains is that collector again). */
 static int find_collector(const struct jf_exporter *e, const char *name)
 {
 	int i;
 
 	for (i = 0; i < e->n; i++)
-		if (!e->c[i].retiring && !strcmp(e->c[i].name, name))
+		if (!strcmp(e->c[i].name, name))
 			return i;
 	return -1;
 }
@@ -769,7 +772,7 @@ int jf_exporter_stage(struct jf_exporter *e, const struct jf_exporter_params *p,
 
 	jf_exporter_unstage(e);
 	for (i = 0; i < e->n; i++)
-		if (e->c[i].retiring)
+		if (e->c[i].retiring && !in_params(p, e->c[i].name))
 			slots++;
 	if (slots + p->n_collectors > JF_MAX_COLLECTORS) {
 		snprintf(err, errlen, "%d collectors while %d removed ones still drain: "
@@ -826,10 +829,24 @@ void jf_exporter_apply(struct jf_exporter *e, const struct jf_exporter_params *p
 		for (t = 0; t < JF_DATA_TEMPLATES; t++)
 			send_pending(e, c, t, now_ms);
 		c->retiring = true;
+		c->retired_handed = e->handed_packets;
 		/* Monotonic: a step of the wall clock neither cuts nor stretches it. */
 		c->retire_deadline_ms = jf_mono_ms() + (uint64_t)(drain_ms > 0 ? drain_ms : 0);
 		log_info("collector %s: removed by reload%s", c->name,
 			 jf_transport_queued(&c->tr) ? ", draining its queue" : "");
+	}
+	/* Added back while it drains: the same collector goes on, its queue,
+	 * connection and counters with it (one series in the metrics); what
+	 * was exported while it was out is its "absent" share. */
+	for (i = 0; i < e->n; i++) {
+		struct collector *c = &e->c[i];
+
+		if (!c->retiring || !in_params(p, c->name))
+			continue;
+		c->retiring = false;
+		c->st.absent_packets += e->handed_packets - c->retired_handed;
+		log_info("collector %s: added back by reload%s", c->name,
+			 jf_transport_queued(&c->tr) ? ", its queue kept" : "");
 	}
 
 	e->tmpl_interval_ms = p->template_interval_s * 1000;

@@ -1039,6 +1039,86 @@ static void test_tcp_queue_bound(void **state)
 /* Reload: a removed collector leaves after a last flush and gets nothing
  * more; an added one counts what was exported before it as absent; sampling
  * turned on moves the data templates to the other set of IDs. */
+/* A TCP collector removed by a reload while its queue drains, then added
+ * back within the drain time: the same collector goes on (one name in the
+ * exporter, so one series per metric), its queue kept and delivered when
+ * the collector is up; what was exported while it was out is absent. */
+static void test_reload_removed_added_back(void **state)
+{
+	struct jf_collector_stats st;
+	struct jf_exporter_params p;
+	struct jf_config cfg;
+	struct stream s = { 0 };
+	static unsigned seen[300];
+	uint64_t now = T0, out = 0;
+	char url[64], err[256];
+	struct jf_exporter *e;
+	unsigned i, got;
+	int lfd, port, c;
+
+	(void)state;
+	memset(seen, 0, sizeof(seen));
+	lfd = tcp_listen(0);
+	port = sock_port(lfd);
+	close(lfd);		/* away: what it is sent waits in its queue */
+	snprintf(url, sizeof(url), "ipfix+tcp://127.0.0.1:%d", port);
+	e = exporter(&cfg, url);
+	jf_exporter_start(e, now, now);
+	for (i = 0; i < 100; i++) {
+		struct jf_record x = rec(i, 0);
+
+		jf_exporter_add(e, &x, now);
+	}
+	jf_exporter_flush(e, now += 100);
+	/* Removed: it drains (5 s at most). */
+	cfg.n_collectors = 0;
+	jf_config_exporter_params(&cfg, false, &p);
+	assert_int_equal(jf_exporter_stage(e, &p, err, sizeof(err)), 0);
+	jf_exporter_apply(e, &p, now, 5000);
+	for (i = 100; i < 150; i++) {	/* exported while it is out */
+		struct jf_record x = rec(i, 0);
+
+		jf_exporter_add(e, &x, now);
+		out += x.packets;
+	}
+	jf_exporter_flush(e, now += 100);
+	/* Added back within the drain time: the same collector. */
+	cfg.n_collectors = 1;
+	jf_config_exporter_params(&cfg, false, &p);
+	assert_int_equal(jf_exporter_stage(e, &p, err, sizeof(err)), 0);
+	jf_exporter_apply(e, &p, now, 5000);
+	assert_int_equal(jf_exporter_count(e), 1);
+	assert_string_equal(jf_exporter_name(e, 0), url);
+	jf_exporter_stats(e, 0, &st);
+	assert_false(st.retiring);
+	assert_int_equal(st.queued_records, 100);
+	assert_int_equal(st.absent_packets, out);
+	for (i = 150; i < 200; i++) {
+		struct jf_record x = rec(i, 0);
+
+		jf_exporter_add(e, &x, now);
+	}
+	lfd = tcp_listen(port);
+	c = accept_wait(lfd, e, &now);
+	for (i = 0; i < 100; i++, now += 10) {
+		jf_exporter_flush(e, now);
+		usleep(2000);
+		stream_read(c, &s);
+	}
+	got = stream_check(&s, seen, 300);
+	jf_exporter_stats(e, 0, &st);
+	assert_int_equal(jf_exporter_count(e), 1);
+	assert_int_equal(got, 150);		/* the 100 queued and the 50 after */
+	assert_int_equal(st.records, 150);
+	assert_int_equal(st.dropped_records, 0);
+	assert_int_equal(st.packets + st.dropped_packets + st.absent_packets,
+			 200 * 201 / 2);	/* rec(i): i + 1 packets */
+	close(c);
+	close(lfd);
+	free(s.b);
+	jf_exporter_free(e);
+}
+
 static void test_reload_collectors(void **state)
 {
 	struct rx r1 = rx_open(), r2 = rx_open();
@@ -1139,6 +1219,7 @@ int main(void)
 		cmocka_unit_test(test_tcp_queue_bound),
 		cmocka_unit_test(test_tcp_full_queue_then_up),
 		cmocka_unit_test(test_reload_collectors),
+		cmocka_unit_test(test_reload_removed_added_back),
 	};
 	return cmocka_run_group_tests_name("exporter", tests, NULL, NULL);
 }
