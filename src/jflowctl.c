@@ -87,7 +87,7 @@ static void take_line(struct reader *r, bool whole)
 	r->len = 0;
 }
 
-static int read_answer(int fd)
+static int read_answer(int fd, int send_errno)
 {
 	struct reader r = { .status = -1 };
 	char buf[65536];
@@ -128,7 +128,10 @@ static int read_answer(int fd)
 		return 1;
 	}
 	if (r.status < 0) {
-		fprintf(stderr, "jflowctl: jflowd closed the connection without an answer\n");
+		if (send_errno)
+			fprintf(stderr, "jflowctl: send: %s\n", strerror(send_errno));
+		else
+			fprintf(stderr, "jflowctl: jflowd closed the connection without an answer\n");
 		return 1;
 	}
 	if (!r.done) {
@@ -151,7 +154,7 @@ int main(int argc, char **argv)
 	const char *path = DEFAULT_SOCKET;
 	char req[LINE_MAX_LEN + 2] = "", err[256];
 	struct jf_ctl_req r;
-	int i, c, fd;
+	int i, c, fd, send_errno = 0;
 
 	opterr = 0;
 	/* '+': the options end at the command, whose own arguments follow. */
@@ -215,9 +218,9 @@ int main(int argc, char **argv)
 				"/run/jflowd/NAME.sock)\n", path, strerror(e), path);
 		return 1;
 	}
-	if (send(fd, req, strlen(req), MSG_NOSIGNAL) != (ssize_t)strlen(req)) {
-		fprintf(stderr, "jflowctl: send: %s\n", strerror(errno));
-		return 1;
-	}
-	return read_answer(fd);
+	/* jflowd may answer and close before it reads (busy, out of
+	 * descriptors): what it said is read even if the request did not go. */
+	if (send(fd, req, strlen(req), MSG_NOSIGNAL) != (ssize_t)strlen(req))
+		send_errno = errno;
+	return read_answer(fd, send_errno);
 }

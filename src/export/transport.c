@@ -606,17 +606,17 @@ static void look(struct jf_transport *t, uint64_t now)
 	t->next_look_ms = now + (udpq_empty(t) ? LOOK_IDLE_MS : LOOK_AGAIN_MS);
 }
 
+/* A datagram went: for the refusal slots, and (on this host) remembered
+ * until the next look tells whether its socket dropped it. */
 static void note_sent(struct jf_transport *t, const struct jf_msg_meta *m, size_t len)
 {
 	struct jf_sent *s;
-
 
 	jf_refusal_sent(&t->refusal, jf_mono_ms(), m->flow_records, m->flow_packets,
 			m->flow_octets);
 	if (!t->watch)
 		return;
 	s = &t->recent[t->recent_at];
-
 	s->meta = *m;
 	s->len = (uint32_t)len;
 	t->recent_at = (t->recent_at + 1) % RECENT_MAX;
@@ -638,7 +638,6 @@ static void udpq_send(struct jf_transport *t)
 	while (!udpq_empty(t)) {
 		uint32_t mlen = rd32(t->obuf + t->qhead);
 		struct jf_msg_meta m;
-
 		int rc;
 
 		if (t->session_new || (t->paced && t->room < need(mlen)))

@@ -28,6 +28,11 @@
 #define TURN_STEPS 16		/* steps per client per loop turn */
 #define TURN_BYTES (256 * 1024)	/* bytes sent per client per loop turn */
 #define FD_PAUSE_MS 100		/* out of descriptors: accept again after */
+/* Answers take at most this share of the time: between its bursts jflowd
+ * sleeps, so the scheduler runs the next drain at once, not at the share a
+ * process that never sleeps gets (measured: docs/control.md). */
+#define DUTY 0.5
+#define DUTY_BURST_S 0.02
 #define FD_WARN_S 60.0		/* out of descriptors: warned once a minute */
 
 struct client {
@@ -54,6 +59,8 @@ struct jf_control {
 	uint64_t accept_paused_until;	/* monotonic ms */
 	double next_fd_warn_s;
 	int next;		/* the client served first next turn */
+	double budget_s;	/* time answers may still take now (DUTY) */
+	double budget_at_s;	/* monotonic, when it was last topped up */
 };
 
 struct jf_control *jf_control_open(const char *path, uid_t uid, gid_t gid,
@@ -74,6 +81,7 @@ struct jf_control *jf_control_open(const char *path, uid_t uid, gid_t gid,
 		return NULL;
 	}
 	c->env = *env;
+	c->budget_at_s = jf_mono_s();
 	for (i = 0; i < JF_CONTROL_MAX_CLIENTS; i++)
 		c->cl[i].fd = -1;
 	/* Kept for the day descriptors run out: closed, it lets one more
@@ -377,26 +385,42 @@ static void accept_clients(struct jf_control *c, uint64_t now)
 	}
 }
 
+/* The time answers may take, topped up at DUTY of the time passed. */
+static double budget(struct jf_control *c, double now_s)
+{
+	c->budget_s += (now_s - c->budget_at_s) * DUTY;
+	if (c->budget_s > DUTY_BURST_S)
+		c->budget_s = DUTY_BURST_S;
+	c->budget_at_s = now_s;
+	return c->budget_s;
+}
+
 void jf_control_poll(struct jf_control *c, uint64_t until_ms)
 {
 	uint64_t now = jf_mono_ms();
+	double t0 = jf_mono_s();
+	bool answers;
 	int k;
 
 	if (!c)
 		return;
+	answers = budget(c, t0) > 0;
 	/* Round robin from where the last turn stopped: a turn cut short
-	 * by the drain's deadline serves the others first next time. */
+	 * by the drain's deadline serves the others first next time. A
+	 * client being answered waits while answers have had their share. */
 	for (k = 0; k < JF_CONTROL_MAX_CLIENTS; k++) {
 		int i = (c->next + k) % JF_CONTROL_MAX_CLIENTS;
+		struct client *cl = &c->cl[i];
 
-		if (c->cl[i].fd < 0)
+		if (cl->fd < 0 || (cl->answering && !answers && now < cl->deadline_ms))
 			continue;
 		if (jf_mono_ms() >= until_ms) {
 			c->next = i;
-			return;
+			break;
 		}
-		serve(c, &c->cl[i], now);
+		serve(c, cl, now);
 	}
+	c->budget_s -= jf_mono_s() - t0;
 	accept_clients(c, now);
 }
 
@@ -413,7 +437,8 @@ int jf_control_pollfds(const struct jf_control *c, struct pollfd *pfd, int max)
 	for (i = 0; i < JF_CONTROL_MAX_CLIENTS && n < max; i++) {
 		const struct client *cl = &c->cl[i];
 
-		if (cl->fd < 0)
+		/* Answers out of their share: woken by jf_control_wait_ms. */
+		if (cl->fd < 0 || (cl->answering && c->budget_s <= 0))
 			continue;
 		pfd[n].fd = cl->fd;
 		pfd[n++].events = cl->answering ? POLLOUT : POLLIN;
@@ -436,6 +461,14 @@ int jf_control_wait_ms(const struct jf_control *c)
 
 		if (cl->fd < 0)
 			continue;
+		if (cl->answering && c->budget_s <= 0) {
+			/* Its share comes back: then it may go on. */
+			uint64_t at = now + (uint64_t)(-c->budget_s / DUTY * 1000) + 1;
+
+			if (at < first)
+				first = at;
+			continue;
+		}
 		if (can_produce(cl))
 			return 0;
 		if (cl->deadline_ms < first)

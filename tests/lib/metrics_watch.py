@@ -14,6 +14,7 @@ fewer than --min-samples copies were seen, or with --check when any copy
 fails the invariants of metrics_check.py (strict parse included).
 """
 import argparse
+import json
 import os
 import sys
 import time
@@ -30,6 +31,7 @@ def main():
     ap.add_argument("--check", action="store_true")
     ap.add_argument("--max-interval", type=float)
     ap.add_argument("--min-samples", type=int, default=1)
+    ap.add_argument("--json", help="write the figures to this file")
     args = ap.parse_args()
 
     last_up = None
@@ -66,8 +68,19 @@ def main():
     print(f"metrics_watch: {len(samples)} copies, "
           f"{samples[-1][1] - samples[0][1] if samples else 0} drains")
     if intervals:
+        srt = sorted(intervals)
+        p99 = srt[min(len(srt) - 1, int(0.99 * len(srt)))]
         print(f"metrics_watch: drain interval max {max(intervals):.3f} s, "
-              f"mean {sum(intervals) / len(intervals):.3f} s over {len(intervals)}")
+              f"p99 {p99:.3f} s, mean {sum(intervals) / len(intervals):.3f} s "
+              f"over {len(intervals)}")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"copies": len(samples),
+                       "drains": samples[-1][1] - samples[0][1] if samples else 0,
+                       "max": max(intervals) if intervals else None,
+                       "p99": p99 if intervals else None,
+                       "mean": sum(intervals) / len(intervals) if intervals else None,
+                       "bad": bad}, f)
     if len(samples) < args.min_samples:
         print(f"metrics_watch: only {len(samples)} copies, expected {args.min_samples}")
         ok = False
