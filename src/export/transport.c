@@ -273,6 +273,7 @@ static void meta_add(struct jf_msg_meta *a, const struct jf_msg_meta *b, int sig
 	a->flow_octets += (uint64_t)(sign * (int64_t)b->flow_octets);
 	a->tmpl_records += (uint32_t)(sign * (int64_t)b->tmpl_records);
 	a->opt_records += (uint32_t)(sign * (int64_t)b->opt_records);
+	a->event_records += (uint32_t)(sign * (int64_t)b->event_records);
 }
 
 /* Remove the entry at off; keeps the cursors on the same entries. */

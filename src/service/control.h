@@ -47,6 +47,8 @@ struct jf_control_env {
 	 * jf_cache_foreach_from; NULL: none. */
 	bool (*foreach_more)(uint64_t *cursor, size_t max, jf_visit_fn visit, void *visit_arg,
 			     void *arg);
+	/* jflowctl bgp: peers, routes, lookups; NULL: no BGP source. */
+	void (*bgp)(FILE *f, void *arg);
 	void *arg;
 };
 

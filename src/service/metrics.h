@@ -6,7 +6,10 @@
 
 #include <stdio.h>
 #include "export/exporter.h"
+#include "flow/bgp.h"
 #include "flow/flow_cache.h"
+#include "flow/nat.h"
+#include "flow/nat_events.h"
 #include "meter/link_watch.h"
 #include "meter/meter_stats.h"
 #include "service/control.h"
@@ -22,6 +25,9 @@ struct jf_metrics_input {
 	uint64_t kernel_bytes;		/* flow maps and spill ring (XDP) */
 	const struct jf_link_watch *links;	/* live capture, else NULL */
 	const struct jf_control *control;	/* the control socket, else NULL */
+	const struct jf_nat *nat;		/* --nat-lookup, else NULL */
+	const struct jf_nat_events *nat_events;	/* --nat-events, else NULL */
+	const struct jf_bgp *bgp;	/* BGP source, else NULL */
 };
 
 /* The same text to f (jflowctl stats); 0 or -EIO. */
