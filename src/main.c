@@ -34,6 +34,7 @@
 #include "flow/route.h"
 #include "service/sd_notify.h"
 #include "service/summary.h"
+#include "meter/table_maker.h"
 #include "meter/xdp_meter.h"
 
 #define EXIT_USAGE 2
@@ -589,7 +590,6 @@ static void wait_and_serve(struct app *a, int wait, uint64_t next_tick)
 {
 	struct pollfd pfd[WAIT_FDS];
 	int n, nm, nl, w, i;
-	bool packets = false;
 
 	w = jf_control_wait_ms(a->ctl);
 	if (w >= 0 && w < wait)
@@ -597,7 +597,7 @@ static void wait_and_serve(struct app *a, int wait, uint64_t next_tick)
 	w = jf_exporter_wait_ms(a->exp);
 	if (w >= 0 && w < wait)
 		wait = w;
-	nm = jf_meter_pollfds(a->meter, pfd, JF_MAX_IFACES);
+	nm = jf_meter_pollfds(a->meter, pfd, JF_MAX_IFACES, &wait);
 	n = nm;
 	nl = a->links ? n++ : -1;
 	if (nl >= 0) {
@@ -615,9 +615,8 @@ static void wait_and_serve(struct app *a, int wait, uint64_t next_tick)
 	}
 	if (poll(pfd, (nfds_t)n, wait) < 0 && errno != EINTR)
 		log_debug("poll: %s", strerror(errno));
-	for (i = 0; i < nm; i++)
-		packets |= pfd[i].revents != 0;
-	if (packets)
+	/* What arrived, and the meter's own look (its table's fill). */
+	if (nm)
 		jf_meter_poll(a->meter, 0, jf_mono_ms());
 	/* An interface deleted or created again: followed at once, not at
 	 * the next tick, so little arrives before it is metered again. */
@@ -757,6 +756,9 @@ int main(int argc, char **argv)
 	a.start_s = jf_mono_s();
 	a.argc = argc;
 	a.argv = argv;
+	/* The table maker (a child: its own copy of them) writes its name
+	 * over the argument strings, so ps tells it from jflowd. */
+	jf_table_maker_title_area(argv, argc);
 	/* Logging first: a usage error under systemd carries its priority. */
 	jf_log_init();
 	setvbuf(stderr, NULL, _IOLBF, 0);

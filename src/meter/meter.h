@@ -107,8 +107,10 @@ struct jf_meter_ops {
 	bool (*foreach_flow)(const struct jf_meter *m, uint64_t *cursor, size_t max,
 			     jf_visit_fn visit, void *arg);
 	/* The descriptors poll waits on, for the agent's own wait (up to
-	 * max into pfd; how many). NULL or 0: call poll with the timeout. */
-	int (*pollfds)(const struct jf_meter *m, struct pollfd *pfd, int max);
+	 * max into pfd; how many), and the longest the agent may wait before
+	 * it calls poll again anyway (lowered in *wait_ms). NULL or 0: call
+	 * poll with the timeout. */
+	int (*pollfds)(const struct jf_meter *m, struct pollfd *pfd, int max, int *wait_ms);
 };
 
 static inline int jf_meter_poll(struct jf_meter *m, int timeout_ms, uint64_t now_ms)
@@ -173,9 +175,10 @@ static inline bool jf_meter_foreach_flow(const struct jf_meter *m, uint64_t *cur
 	return true;
 }
 
-static inline int jf_meter_pollfds(const struct jf_meter *m, struct pollfd *pfd, int max)
+static inline int jf_meter_pollfds(const struct jf_meter *m, struct pollfd *pfd, int max,
+				   int *wait_ms)
 {
-	return m && m->ops->pollfds ? m->ops->pollfds(m, pfd, max) : 0;
+	return m && m->ops->pollfds ? m->ops->pollfds(m, pfd, max, wait_ms) : 0;
 }
 
 static inline void jf_meter_close(struct jf_meter *m)
