@@ -28,8 +28,9 @@ extern int bpf_xdp_metadata_rx_vlan_tag(const struct xdp_md *ctx, __be16 *vlan_p
 					__u16 *vlan_tci) __ksym __weak;
 
 /* xdp.frags: multi-buffer aware, so native XDP attaches to jumbo-MTU links.
- * Headers are read from the first buffer; octets come from the IP header,
- * or the whole frame's length where there is none. hw_vlan is a constant
+ * Headers are read from the first buffer; octets come from the IP header
+ * (at most what the whole frame holds), or the whole frame's length where
+ * there is none. hw_vlan is a constant
  * per program: the plain program has no trace of the kfunc, which the
  * verifier refuses in a program not bound to a device even on a dead
  * branch. */
@@ -66,6 +67,8 @@ static __always_inline int jf_xdp_meter(struct xdp_md *ctx, const int hw_vlan)
 	}
 
 	__builtin_memset(&pkt, 0, sizeof(pkt));
+	/* The frame's other buffers (xdp.frags): on the wire all the same. */
+	pkt.tail_len = (__u32)(bpf_xdp_get_buff_len(ctx) - (__u64)(end - data));
 	/* Asked for every frame, not only untagged ones: the NIC strips the
 	 * outer tag of a double-tagged frame and leaves the inner one inline. */
 	if (hw_vlan && !bpf_xdp_metadata_rx_vlan_tag(ctx, &vlan_proto, &vlan_tci))
@@ -102,6 +105,9 @@ static __always_inline int jf_xdp_meter(struct xdp_md *ctx, const int hw_vlan)
 	} else {
 		jf_stat_add(parity, reason, pkt.octets ? pkt.octets : bpf_xdp_get_buff_len(ctx));
 	}
+	/* In a flow with what its frame holds: said beside the fate. */
+	if (pkt.trimmed && (reason == JF_PKT_OK || reason == JF_PKT_SPILLED))
+		jf_stat_add(parity, JF_STAT_TRIMMED, pkt.claimed - pkt.octets);
 out:
 	if (quiesce_seq)
 		__sync_fetch_and_add(&cpu_seq[cpu].seq, 1);

@@ -104,6 +104,7 @@ int jflowd_tc_egress(struct __sk_buff *skb)
 		goto out;
 	}
 	__builtin_memset(&pkt, 0, sizeof(pkt));
+	pkt.tail_len = skb->len - (__u32)(end - data);	/* the skb's paged part */
 	reason = jf_parse_eth(data, end, &pkt);
 	octets = pkt.octets;
 	if (reason == JF_PKT_OK) {
@@ -132,6 +133,9 @@ int jflowd_tc_egress(struct __sk_buff *skb)
 	} else {
 		jf_stat_add(parity, reason, octets ? octets : skb->len);
 	}
+	/* In a flow with what its frame holds: said beside the fate. */
+	if (pkt.trimmed && (reason == JF_PKT_OK || reason == JF_PKT_SPILLED))
+		jf_stat_add(parity, JF_STAT_TRIMMED, pkt.claimed - pkt.octets);
 out:
 	if (quiesce_seq)
 		__sync_fetch_and_add(&cpu_seq[cpu].seq, 1);

@@ -3,6 +3,7 @@
  * flow collectors. Wires the modules together and runs the tick loop. */
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -53,6 +54,7 @@ struct app {
 	struct jf_nat *nat;		/* --nat-lookup: post-NAT fields per flow */
 	struct jf_nat_events *nat_events;	/* --nat-events: RFC 8158 logging */
 	struct jf_link_watch *links;	/* live capture: interfaces that go and return */
+	bool back_failed[JF_MAX_IFACES];	/* back, but its attach failed (said once) */
 	struct jf_bgp *bgp;		/* BMP station and as-file, if configured */
 	struct jf_enrich enrich;	/* per-flow lookups beyond the route */
 	struct jf_meter_stats st;
@@ -94,6 +96,27 @@ static void emit(const struct jf_record *rec, void *arg)
 	jf_exporter_add(a->exp, rec, now);
 }
 
+/* What the metrics file and jflowctl stats show, read now. */
+static void metrics_input(struct app *a, struct jf_metrics_input *in, struct jf_cache_stats *cs)
+{
+	jf_cache_get_stats(a->cache, cs);
+	jf_meter_add_flow_stats(a->meter, cs);
+	memset(in, 0, sizeof(*in));
+	in->meter = &a->st;
+	in->cache = cs;
+	in->exporter = a->exp;
+	in->mode = a->mode;
+	in->uptime_s = jf_mono_s() - a->start_s;
+	in->bytes_per_flow = jf_cache_slot_bytes(a->cache);
+	in->max_flows = jf_config_cache_flows(&a->cfg);
+	in->kernel_bytes = a->meter ? jf_meter_kernel_bytes(a->meter) : 0;
+	in->links = a->links;
+	in->control = a->ctl;
+	in->nat = a->nat;
+	in->nat_events = a->nat_events;
+	in->bgp = a->bgp;
+}
+
 static void write_metrics(struct app *a)
 {
 	struct jf_cache_stats cs;
@@ -102,20 +125,7 @@ static void write_metrics(struct app *a)
 
 	if (!a->cfg.metrics_file[0])
 		return;
-	jf_cache_get_stats(a->cache, &cs);
-	jf_meter_add_flow_stats(a->meter, &cs);
-	in.meter = &a->st;
-	in.cache = &cs;
-	in.exporter = a->exp;
-	in.mode = a->mode;
-	in.uptime_s = jf_mono_s() - a->start_s;
-	in.bytes_per_flow = jf_cache_slot_bytes(a->cache);
-	in.max_flows = jf_config_cache_flows(&a->cfg);
-	in.kernel_bytes = a->meter ? jf_meter_kernel_bytes(a->meter) : 0;
-	in.links = a->links;
-	in.nat = a->nat;
-	in.nat_events = a->nat_events;
-	in.bgp = a->bgp;
+	metrics_input(a, &in, &cs);
 	rc = jf_metrics_write(a->cfg.metrics_file, &in);
 	if (rc)
 		jf_metrics_write_failed(a->cfg.metrics_file, rc);
@@ -412,18 +422,9 @@ static void ctl_stats(FILE *f, void *arg)
 {
 	struct app *a = arg;
 	struct jf_cache_stats cs;
-	struct jf_metrics_input in = {
-		.meter = &a->st, .cache = &cs, .exporter = a->exp, .mode = a->mode,
-		.uptime_s = jf_mono_s() - a->start_s, .bytes_per_flow = jf_cache_slot_bytes(a->cache),
-		.max_flows = jf_config_cache_flows(&a->cfg),
-		.kernel_bytes = a->meter ? jf_meter_kernel_bytes(a->meter) : 0,
-		.links = a->links,
-		.nat = a->nat, .nat_events = a->nat_events,
-		.bgp = a->bgp,
-	};
+	struct jf_metrics_input in;
 
-	jf_cache_get_stats(a->cache, &cs);
-	jf_meter_add_flow_stats(a->meter, &cs);
+	metrics_input(a, &in, &cs);
 	jf_metrics_fprint(f, &in);
 }
 
@@ -484,12 +485,13 @@ static int ctl_reload(void *arg, char *msg, size_t msglen)
 }
 
 /* jflowctl flows: the meter's own flows (the XDP table's) besides the
- * cache's. */
-static void ctl_foreach_more(jf_visit_fn visit, void *varg, void *arg)
+ * cache's, in steps. */
+static bool ctl_foreach_more(uint64_t *cursor, size_t max, jf_visit_fn visit, void *varg,
+			     void *arg)
 {
 	struct app *a = arg;
 
-	jf_meter_foreach_flow(a->meter, visit, varg);
+	return jf_meter_foreach_flow(a->meter, cursor, max, visit, varg);
 }
 
 static int open_control(struct app *a)
@@ -522,6 +524,23 @@ static int open_control(struct app *a)
 	return 0;
 }
 
+/* What interface i's device received while it was there but not metered
+ * (before jflowd attached to it again, or since attaching failed): counted
+ * from its own rx counters, as not_attached. Read before attaching, so
+ * nothing the meter also counts is counted here; what arrives between the
+ * read and the attach (microseconds) is in neither. */
+static void count_unmetered(struct app *a, int i)
+{
+	uint64_t p, o;
+
+	if (jf_link_watch_unmetered(a->links, i, &p, &o) || !p)
+		return;
+	a->st.packets[JF_PKT_NOT_ATTACHED] += p;
+	a->st.octets[JF_PKT_NOT_ATTACHED] += o;
+	log_warn("interface %s: %llu frames arrived while it was not metered (counted as "
+		 "not_attached)", a->cfg.ifaces[i], (unsigned long long)p);
+}
+
 /* An interface went (ifindex 0) or came back: say so, and meter it again. */
 static void on_link(int i, uint32_t ifindex, void *arg)
 {
@@ -536,20 +555,78 @@ static void on_link(int i, uint32_t ifindex, void *arg)
 		if (ops->iface_gone)
 			ops->iface_gone(a->meter, i);
 		jf_link_watch_set_attached(a->links, i, false);
+		a->back_failed[i] = false;
 		return;
 	}
+	/* Back, or tried again (its attach failed before): said once. */
+	count_unmetered(a, i);
 	if (!ops->iface_back) {
-		log_err("interface %s is back (ifindex %u), but a %s capture cannot "
-			"follow it: restart jflowd to meter it", name, ifindex,
-			ops->name);
+		if (!a->back_failed[i])
+			log_err("interface %s is back (ifindex %u), but a %s capture cannot "
+				"follow it: restart jflowd to meter it", name, ifindex,
+				ops->name);
+		a->back_failed[i] = true;
 		return;
 	}
 	if (ops->iface_back(a->meter, i, ifindex, err, sizeof(err))) {
-		log_err("interface %s is back (ifindex %u), but: %s", name, ifindex, err);
+		if (!a->back_failed[i])
+			log_err("interface %s is back (ifindex %u), but: %s (tried again at each "
+				"change of it and each drain interval)", name, ifindex, err);
+		a->back_failed[i] = true;
 		return;
 	}
+	a->back_failed[i] = false;
 	jf_reload_announce_iface(a->exp, ifindex, name);
 	jf_link_watch_set_attached(a->links, i, true);
+}
+
+#define WAIT_FDS (JF_MAX_IFACES + 1 + 1 + JF_CONTROL_MAX_CLIENTS)
+
+/* Wait, until the next tick at most, for what comes first: packets, an
+ * interface event, a jflowctl client, a collector that can take what
+ * waits for it; then serve it. Nothing here waits on a client or a
+ * collector: each is served a bounded share of the turn. */
+static void wait_and_serve(struct app *a, int wait, uint64_t next_tick)
+{
+	struct pollfd pfd[WAIT_FDS];
+	int n, nm, nl, w, i;
+
+	w = jf_control_wait_ms(a->ctl);
+	if (w >= 0 && w < wait)
+		wait = w;
+	w = jf_exporter_wait_ms(a->exp);
+	if (w >= 0 && w < wait)
+		wait = w;
+	nm = jf_meter_pollfds(a->meter, pfd, JF_MAX_IFACES, &wait);
+	n = nm;
+	nl = a->links ? n++ : -1;
+	if (nl >= 0) {
+		pfd[nl].fd = jf_link_watch_fd(a->links);
+		pfd[nl].events = POLLIN;
+	}
+	n += jf_control_pollfds(a->ctl, pfd + n, WAIT_FDS - n);
+	for (i = 0; i < n; i++)
+		pfd[i].revents = 0;
+	if (!nm) {
+		/* The backend waits itself: briefly, so the rest is served. */
+		jf_meter_poll(a->meter, a->ctl && wait > CONTROL_POLL_MS ? CONTROL_POLL_MS : wait,
+			      jf_mono_ms());
+		wait = 0;
+	}
+	if (poll(pfd, (nfds_t)n, wait) < 0 && errno != EINTR)
+		log_debug("poll: %s", strerror(errno));
+	/* What arrived, and the meter's own look (its table's fill). */
+	if (nm)
+		jf_meter_poll(a->meter, 0, jf_mono_ms());
+	/* An interface deleted or created again: followed at once, not at
+	 * the next tick, so little arrives before it is metered again. */
+	if (nl >= 0 && pfd[nl].revents)
+		jf_link_watch_poll(a->links, on_link, a);
+	jf_control_poll(a->ctl, next_tick);
+	/* Collectors that can take more now (the tick's wall clock dates
+	 * whatever the transport has to write fresh: a TCP session's
+	 * templates). */
+	jf_exporter_poll(a->exp, a->now_ms);
 }
 
 static int run_live(struct app *a)
@@ -626,21 +703,23 @@ static int run_live(struct app *a)
 			reload_requested = 0;
 			reload(a, msg, sizeof(msg));
 		}
-		jf_control_poll(a->ctl);
 		if (a->nat_events)
 			jf_nat_events_poll(a->nat_events);
 		/* BMP input under way: the meter is polled without waiting,
 		 * the tick comes at its time. */
 		more = jf_bgp_poll(a->bgp, mono, BGP_BUDGET_MS);
 		if (wait > 0) {
-			int most = more ? 0 : a->bgp ? BGP_POLL_MS : a->ctl ? CONTROL_POLL_MS : wait;
+			/* BMP and conntrack's events are read on a timer. */
+			int most = more ? 0 : a->bgp ? BGP_POLL_MS : wait;
 
 			if (a->nat_events && most > NAT_EVENTS_POLL_MS)
 				most = NAT_EVENTS_POLL_MS;
-			jf_meter_poll(a->meter, wait > most ? most : wait, mono);
+			wait_and_serve(a, wait > most ? most : wait, next_tick);
 			continue;
 		}
 		jf_link_watch_poll(a->links, on_link, a);
+		/* There but not metered: attach again, or count what it got. */
+		jf_link_watch_retry(a->links, on_link, a);
 		mono = jf_mono_ms();
 		a->now_ms = jf_wall_sample();
 		rc = jf_meter_tick(a->meter, mono);
@@ -655,6 +734,10 @@ static int run_live(struct app *a)
 	log_info("stopping: exporting every flow");
 	jf_sd_notify("STOPPING=1\nSTATUS=exporting every flow before exit");
 	a->now_ms = jf_wall_sample();
+	/* Once the program is detached (jf_meter_stop), nothing is lost by
+	 * waiting for a collector on this host to take the last records (a
+	 * while: a slow one must not hold up the exit for long). */
+	jf_exporter_may_wait(a->exp, TCP_DRAIN_MS);
 	rc = jf_meter_stop(a->meter, jf_mono_ms());
 	if (a->nat_events)
 		jf_nat_events_poll(a->nat_events);

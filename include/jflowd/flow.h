@@ -9,7 +9,7 @@
 
 #define JF_MPLS_DEPTH_KEY 3	/* labels kept for IE 70-72 */
 #define JF_MPLS_DEPTH_MAX 8	/* labels walked before giving up */
-#define JF_IPV6_EXT_MAX 8	/* IPv6 extension headers walked */
+#define JF_IPV6_EXT_MAX 8	/* IPv6 extension headers walked (a 9th is too deep) */
 #define JF_MAX_CPUS 1024	/* size of the per-CPU quiescence array */
 
 /* Address family in the key: the record template follows from it. */
@@ -86,6 +86,9 @@ enum jf_pkt_reason {
 	JF_PKT_DEEP_STACK,	/* more tags/labels/extensions than we walk */
 	JF_PKT_MAP_FULL,	/* map full and spill ring full: lost */
 	JF_PKT_NO_CPU_SLOT,	/* CPU id beyond JF_MAX_CPUS: lost */
+	JF_PKT_NOT_ATTACHED,	/* received by a metered interface's device before
+				 * jflowd attached to it again (its rx counters;
+				 * never counted by the program) */
 	JF_PKT_REASON_MAX,
 };
 
@@ -94,9 +97,16 @@ struct jf_stat {
 	__u64 octets;
 };
 
-/* Index into the per-CPU stats array: epoch parity, then reason. */
-#define JF_STAT_IDX(parity, reason) ((parity) * JF_PKT_REASON_MAX + (reason))
-#define JF_STAT_ENTRIES (2 * JF_PKT_REASON_MAX)
+/* Beside the fates, not one of them: packets counted into a flow (JF_PKT_OK,
+ * JF_PKT_SPILLED) whose IP header claimed more octets than their frame
+ * holds, counted with what the frame holds; its octets are those claimed
+ * beyond the frame. */
+#define JF_STAT_TRIMMED JF_PKT_REASON_MAX
+
+/* Index into the per-CPU stats array: epoch parity, then reason (or
+ * JF_STAT_TRIMMED). */
+#define JF_STAT_IDX(parity, reason) ((parity) * (JF_PKT_REASON_MAX + 1) + (reason))
+#define JF_STAT_ENTRIES (2 * (JF_PKT_REASON_MAX + 1))
 
 /* One per CPU, in .bss: seq is odd while the program runs on that CPU;
  * inserts counts the table slots the CPU claimed (the agent's live count

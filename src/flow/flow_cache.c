@@ -32,6 +32,7 @@ struct slot {
 	uint32_t chain;			/* next slot in the bucket, or NIL */
 	uint8_t on_fin;
 	uint8_t pending;		/* a per-flow lookup has not answered */
+	uint8_t live;			/* holds a flow (jf_cache_foreach_from) */
 	uint64_t updated_ms;		/* cache time of last update: idle timeout */
 	struct jf_flow f;		/* the flow so far */
 } __attribute__((aligned(64)));
@@ -403,6 +404,7 @@ static void expire_slot(struct jf_flow_cache *c, uint32_t i, enum jf_end_reason 
 		list_remove(c, L_FIN, i);
 	count_expired(c, i, why);
 
+	s->live = 0;
 	s->chain = c->free_head;
 	c->free_head = i;
 
@@ -454,6 +456,7 @@ update_hashed(struct jf_flow_cache *c, const struct jf_key *key,
 		s->updated_ms = now_ms;
 		s->on_fin = 0;
 		s->pending = 0;
+		s->live = 1;
 		s->f = *u;
 		list_push_tail(c, L_IDLE, i);
 		list_push_tail(c, L_ACTIVE, i);
@@ -678,12 +681,18 @@ void jf_cache_set_timeouts(struct jf_flow_cache *c, uint32_t idle_ms, uint32_t a
 	c->next_due = 0;	/* the heads' deadlines moved */
 }
 
-void jf_cache_foreach(const struct jf_flow_cache *c, jf_visit_fn visit, void *arg)
+bool jf_cache_foreach_from(const struct jf_flow_cache *c, uint64_t *cursor, size_t max,
+			   jf_visit_fn visit, void *arg)
 {
-	uint32_t i;
+	uint64_t i = *cursor, end = c->next_unused;
 
-	for (i = c->lists[L_ACTIVE].head; i != NIL; i = c->cold[i].active.next)
-		visit(&c->slots[i].key, &c->slots[i].f, arg);
+	/* Slot order: a flow keeps its slot for its life, so a listing in
+	 * steps sees each flow that lives through it exactly once. */
+	for (; i < end && max; i++, max--)
+		if (c->slots[i].live)
+			visit(&c->slots[i].key, &c->slots[i].f, arg);
+	*cursor = i;
+	return i >= end;
 }
 
 void jf_cache_get_stats(const struct jf_flow_cache *c, struct jf_cache_stats *st)

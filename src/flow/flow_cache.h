@@ -80,9 +80,14 @@ size_t jf_cache_flush(struct jf_flow_cache *c, enum jf_end_reason reason);
 void jf_cache_set_timeouts(struct jf_flow_cache *c, uint32_t idle_ms, uint32_t active_ms,
 			   uint32_t fin_ms);
 
-/* Visit every flow in the cache, oldest first (jflowctl flows). */
+/* Visit the cache's flows in slot order, in steps (jflowctl flows):
+ * from *cursor (0 at first), at most max slots; *cursor moves on.
+ * Returns true once every slot was visited. Between steps flows come and
+ * go: a flow that lives through the whole listing is visited once, one
+ * created or expired meanwhile at most once per slot it held. */
 typedef void (*jf_visit_fn)(const struct jf_key *key, const struct jf_flow *f, void *arg);
-void jf_cache_foreach(const struct jf_flow_cache *c, jf_visit_fn visit, void *arg);
+bool jf_cache_foreach_from(const struct jf_flow_cache *c, uint64_t *cursor, size_t max,
+			   jf_visit_fn visit, void *arg);
 
 struct jf_cache_stats {
 	uint64_t flows;		/* in the cache now */

@@ -867,11 +867,12 @@ void jf_table_add_flow_stats(const struct jf_table *t, struct jf_cache_stats *st
 	st->exported_octets += t->fs.exported_octets;
 }
 
-void jf_table_foreach(const struct jf_table *t, jf_visit_fn visit, void *arg)
+bool jf_table_foreach_from(const struct jf_table *t, uint64_t *cursor, size_t max,
+			   jf_visit_fn visit, void *arg)
 {
-	uint32_t i;
+	uint64_t i = *cursor;
 
-	for (i = 0; i < t->nslots; i++) {
+	for (; i < t->nslots && max; i++, max--) {
 		const struct shadow *sh = &t->sh[i];
 		struct jf_record rec;
 		struct jf_counters c;
@@ -880,9 +881,11 @@ void jf_table_foreach(const struct jf_table *t, jf_visit_fn visit, void *arg)
 		    __atomic_load_n(&t->slots[i].state, __ATOMIC_ACQUIRE) != JF_SLOT_LIVE)
 			continue;
 		jf_slot_get_counters(&t->slots[i], &t->cold[i], &c);
-		fill_record(t, i, &c, 0, &rec);
+		fill_record(t, (uint32_t)i, &c, 0, &rec);
 		visit(&rec.key, &rec.flow, arg);
 	}
+	*cursor = i;
+	return i >= t->nslots;
 }
 
 size_t jf_table_agent_bytes(const struct jf_table *t)

@@ -132,9 +132,13 @@ size_t jf_table_flush(struct jf_table *t, uint64_t now_ms, enum jf_end_reason wh
  * records by end reason, packets and octets exported, flows created. */
 void jf_table_add_flow_stats(const struct jf_table *t, struct jf_cache_stats *st);
 
-/* Visit every flow with packets not yet exported (jflowctl flows): its
- * record so far, read now. */
-void jf_table_foreach(const struct jf_table *t, jf_visit_fn visit, void *arg);
+/* Visit the flows with packets not yet exported (jflowctl flows), their
+ * records so far, read now: in slot order from *cursor (0 at first), at
+ * most max slots, *cursor moved on; true once every slot was visited. A
+ * flow keeps its slot for its life, so one that lives through a listing
+ * in steps is visited once. */
+bool jf_table_foreach_from(const struct jf_table *t, uint64_t *cursor, size_t max,
+			   jf_visit_fn visit, void *arg);
 
 /* Agent memory of this table: the shadow, the removal batch and, in
  * router mode, the route answers. */

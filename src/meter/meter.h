@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <poll.h>
 #include "service/config.h"
 #include "flow/flow_cache.h"
 
@@ -101,7 +102,15 @@ struct jf_meter_ops {
 			     uint32_t fin_ms);
 	/* Add the backend's flows to the cache's figures. */
 	void (*add_flow_stats)(const struct jf_meter *m, struct jf_cache_stats *st);
-	void (*foreach_flow)(const struct jf_meter *m, jf_visit_fn visit, void *arg);
+	/* Visit its flows in steps: from *cursor (0 at first), at most max
+	 * slots; true once all were visited (jf_cache_foreach_from). */
+	bool (*foreach_flow)(const struct jf_meter *m, uint64_t *cursor, size_t max,
+			     jf_visit_fn visit, void *arg);
+	/* The descriptors poll waits on, for the agent's own wait (up to
+	 * max into pfd; how many), and the longest the agent may wait before
+	 * it calls poll again anyway (lowered in *wait_ms). NULL or 0: call
+	 * poll with the timeout. */
+	int (*pollfds)(const struct jf_meter *m, struct pollfd *pfd, int max, int *wait_ms);
 };
 
 static inline int jf_meter_poll(struct jf_meter *m, int timeout_ms, uint64_t now_ms)
@@ -158,10 +167,18 @@ static inline void jf_meter_add_flow_stats(const struct jf_meter *m, struct jf_c
 		m->ops->add_flow_stats(m, st);
 }
 
-static inline void jf_meter_foreach_flow(const struct jf_meter *m, jf_visit_fn visit, void *arg)
+static inline bool jf_meter_foreach_flow(const struct jf_meter *m, uint64_t *cursor, size_t max,
+					 jf_visit_fn visit, void *arg)
 {
 	if (m && m->ops->foreach_flow)
-		m->ops->foreach_flow(m, visit, arg);
+		return m->ops->foreach_flow(m, cursor, max, visit, arg);
+	return true;
+}
+
+static inline int jf_meter_pollfds(const struct jf_meter *m, struct pollfd *pfd, int max,
+				   int *wait_ms)
+{
+	return m && m->ops->pollfds ? m->ops->pollfds(m, pfd, max, wait_ms) : 0;
 }
 
 static inline void jf_meter_close(struct jf_meter *m)

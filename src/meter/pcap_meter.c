@@ -205,6 +205,10 @@ static void meter_batch(struct jf_pcap_meter *m, unsigned int n)
 		}
 		st->packets[q->reason]++;
 		st->octets[q->reason] += q->pkt.octets ? q->pkt.octets : q->len;
+		if (q->pkt.trimmed && q->reason == JF_PKT_OK) {
+			st->trimmed_packets++;
+			st->trimmed_octets += q->pkt.claimed - q->pkt.octets;
+		}
 	}
 	if (n < all)
 		memmove(m->pend, m->pend + n, (all - n) * sizeof(m->pend[0]));
@@ -223,6 +227,8 @@ static void on_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *da
 	q->len = h->len;
 	m->got++;
 	memset(&q->pkt, 0, sizeof(q->pkt));
+	/* Cut by the snap length: on the wire it was all there. */
+	q->pkt.tail_len = h->len > h->caplen ? h->len - h->caplen : 0;
 	if (m->sample_rate > 1 && rng_next(&m->rng) % m->sample_rate) {
 		q->reason = JF_PKT_NOT_SAMPLED;
 	} else {
@@ -564,17 +570,26 @@ uint64_t jf_pcap_meter_clock_ms(const struct jf_pcap_meter *m)
 	return m->clock_ms;
 }
 
+/* One per capture, in order; a capture closed while its interface is
+ * gone is -1, which poll skips. */
+static int capture_fds(const struct jf_pcap_meter *m, struct pollfd *pfd, int max)
+{
+	int i;
+
+	for (i = 0; i < m->n && i < max; i++) {
+		pfd[i].fd = m->src[i].p ? pcap_get_selectable_fd(m->src[i].p) : -1;
+		pfd[i].events = POLLIN;
+		pfd[i].revents = 0;
+	}
+	return i;
+}
+
 int jf_pcap_meter_poll(struct jf_pcap_meter *m, int timeout_ms)
 {
 	struct pollfd pfd[JF_MAX_IFACES];
 	int i, rc, total = 0;
 
-	for (i = 0; i < m->n; i++) {
-		/* A capture closed while its interface is gone: poll skips -1. */
-		pfd[i].fd = m->src[i].p ? pcap_get_selectable_fd(m->src[i].p) : -1;
-		pfd[i].events = POLLIN;
-		pfd[i].revents = 0;
-	}
+	capture_fds(m, pfd, JF_MAX_IFACES);
 	rc = poll(pfd, (nfds_t)m->n, timeout_ms);
 	if (rc < 0)
 		return errno == EINTR ? 0 : -1;
@@ -723,13 +738,13 @@ static int ops_iface_back(struct jf_meter *mm, int i, uint32_t ifindex, char *er
 	char name[JF_IFNAME_MAX];
 
 	snprintf(name, sizeof(name), "%s", m->src[i].name);
-	log_info("interface %s is back (ifindex %u): capturing on it again", name, ifindex);
 	close_source(&m->src[i]);
 	if (open_source(&m->src[i], name, err, errlen)) {
 		close_source(&m->src[i]);
 		snprintf(m->src[i].name, sizeof(m->src[i].name), "%s", name);
 		return -ENODEV;
 	}
+	log_info("interface %s is back (ifindex %u): capturing on it again", name, ifindex);
 	return 0;
 }
 
@@ -749,6 +764,12 @@ static void ops_close(struct jf_meter *m)
 	jf_pcap_meter_close(pcap_of(m));
 }
 
+static int ops_pollfds(const struct jf_meter *m, struct pollfd *pfd, int max, int *wait_ms)
+{
+	(void)wait_ms;
+	return capture_fds(pcap_of(m), pfd, max);
+}
+
 const struct jf_meter_ops jf_pcap_meter_ops = {
 	.name = "pcap",
 	.keep_caps = 1ULL << CAP_NET_RAW,	/* open a capture socket again */
@@ -763,4 +784,5 @@ const struct jf_meter_ops jf_pcap_meter_ops = {
 	.ifindex = ops_ifindex,
 	.kernel_bytes = ops_kernel_bytes,
 	.close = ops_close,
+	.pollfds = ops_pollfds,
 };

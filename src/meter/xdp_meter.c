@@ -75,6 +75,8 @@ struct jf_xdp_meter {
 	uint64_t spill_seen[2];		/* ring records per epoch parity */
 	uint64_t spill_merged;
 	uint64_t spill_merged_octets;
+	uint64_t stash_packets;		/* read from the stash maps, since start */
+	uint64_t stash_octets;
 	/* The persistent flow table. It grows with its flows (docs/scale.md,
 	 * "Growing"): each table is an array map made here, mapped once, in
 	 * entry tab_cur of flow_tables; the other entry holds the old table
@@ -96,6 +98,7 @@ struct jf_xdp_meter {
 	struct jf_bpf_clock clock;
 	uint64_t clock_checked_ms;	/* agent time of the last check */
 	bool stopping;			/* detached: every slot goes */
+	int stop_drains;		/* drains since: both parities after 2 */
 };
 
 static int64_t mono_to_real_offset(void)
@@ -657,16 +660,24 @@ void jf_xdp_meter_bind(struct jf_xdp_meter *m, struct jf_flow_cache *cache,
 		log_err("flow table route answers: out of memory");
 }
 
+static void sync_spill(struct jf_xdp_meter *m, struct jf_meter_stats *st);
+
 int jf_xdp_meter_poll(struct jf_xdp_meter *m, int timeout_ms, uint64_t now_ms)
 {
 	int rc;
 
 	m->now_ms = now_ms;
-	if (!m->table)
-		return ring_buffer__poll(m->ring, timeout_ms);
+	if (!m->table) {
+		rc = ring_buffer__poll(m->ring, timeout_ms);
+		/* In the counters as soon as in the cache: jflowctl stats
+		 * balances between drains too. */
+		sync_spill(m, m->st);
+		return rc;
+	}
 	/* A flood fills a small table in milliseconds: look at it often. */
 	rc = ring_buffer__poll(m->ring, timeout_ms < 0 || timeout_ms > JF_TABLE_CHECK_MS ?
 					JF_TABLE_CHECK_MS : timeout_ms);
+	sync_spill(m, m->st);
 	if (rc >= 0 && !m->stopping) {
 		int trc = table_check(m, now_ms);
 
@@ -704,6 +715,10 @@ static int drain_map(struct jf_xdp_meter *m, int fd, struct jf_flow_cache *cache
 			u->ttl_min = (uint8_t)c->ttl;
 			u->ttl_max = (uint8_t)(c->ttl >> 8);
 			u->out_ifindex = c->out_ifindex;
+		}
+		for (i = 0; i < count; i++) {
+			m->stash_packets += m->updates[i].packets;
+			m->stash_octets += m->updates[i].octets;
 		}
 		jf_cache_update_batch(cache, m->keys, m->updates, count, now_ms);
 		*flows += count;
@@ -815,21 +830,30 @@ static int harvest(struct jf_xdp_meter *m, uint32_t parity, struct jf_meter_stat
 	uint32_t r;
 	int cpu, rc;
 
-	for (r = 0; r < JF_PKT_REASON_MAX; r++) {
+	for (r = 0; r <= JF_STAT_TRIMMED; r++) {
 		uint32_t idx = JF_STAT_IDX(parity, r);
 
 		rc = bpf_map_lookup_elem(m->stats_fd, &idx, m->percpu);
 		if (rc)
 			return rc;
 		for (cpu = 0; cpu < m->ncpus; cpu++) {
+			if (r == JF_STAT_TRIMMED) {	/* not a fate */
+				st->trimmed_packets += m->percpu[cpu].packets;
+				st->trimmed_octets += m->percpu[cpu].octets;
+				continue;
+			}
 			if (cpu < JF_MAX_CPUS)
 				st->cpu_packets[cpu] += m->percpu[cpu].packets;
-			/* Spilled packets count when merged (on_spill). */
-			if (r != JF_PKT_SPILLED) {
+			/* Spilled packets count when merged (on_spill), those
+			 * in flows as read (count_in_flows). */
+			if (r == JF_PKT_SPILLED) {
+				m->spill_seen[parity] -= m->percpu[cpu].packets;
+			} else if (r == JF_PKT_OK) {
+				st->counted_packets += m->percpu[cpu].packets;
+				st->counted_octets += m->percpu[cpu].octets;
+			} else {
 				st->packets[r] += m->percpu[cpu].packets;
 				st->octets[r] += m->percpu[cpu].octets;
-			} else {
-				m->spill_seen[parity] -= m->percpu[cpu].packets;
 			}
 		}
 		memset(m->percpu, 0, (size_t)m->ncpus * sizeof(*m->percpu));
@@ -845,6 +869,33 @@ static int harvest(struct jf_xdp_meter *m, uint32_t parity, struct jf_meter_stat
 		m->spill_seen[parity] = 0;
 	}
 	return 0;
+}
+
+/* Packets metered into flows, as the agent read them: from the stash maps
+ * and from the table (exported or still open there), never the program's
+ * per-parity count: a table read sees packets counted after the epoch
+ * flip, whose parity is harvested one drain later, so that count would
+ * lag what the flows hold and the metrics would not balance between
+ * drains (docs/design.md). Once the program is detached and both parities
+ * harvested, the two must be equal. */
+static void count_in_flows(struct jf_xdp_meter *m, struct jf_meter_stats *st)
+{
+	struct jf_cache_stats ts = { 0 };
+
+	if (m->table)
+		jf_table_add_flow_stats(m->table, &ts);
+	st->packets[JF_PKT_OK] = m->stash_packets + ts.exported_packets + ts.packets;
+	st->octets[JF_PKT_OK] = m->stash_octets + ts.exported_octets + ts.octets;
+	if (m->stopping && m->stop_drains == 2 &&
+	    (st->packets[JF_PKT_OK] != st->counted_packets ||
+	     st->octets[JF_PKT_OK] != st->counted_octets)) {
+		log_err("flows hold %llu packets (%llu octets), the program counted %llu "
+			"(%llu octets)", (unsigned long long)st->packets[JF_PKT_OK],
+			(unsigned long long)st->octets[JF_PKT_OK],
+			(unsigned long long)st->counted_packets,
+			(unsigned long long)st->counted_octets);
+		st->count_mismatch++;
+	}
 }
 
 static void sync_spill(struct jf_xdp_meter *m, struct jf_meter_stats *st)
@@ -906,6 +957,9 @@ int jf_xdp_meter_drain(struct jf_xdp_meter *m, uint64_t now_ms)
 		rc = table_check(m, now_ms);
 	if (!rc)
 		rc = harvest(m, (uint32_t)(old & 1), st);
+	if (m->stopping)
+		m->stop_drains++;
+	count_in_flows(m, st);
 	sync_spill(m, st);
 	st->packets[JF_PKT_NO_CPU_SLOT] = bss->no_cpu_slot_packets;
 	st->ncpus = m->ncpus < JF_MAX_CPUS ? m->ncpus : JF_MAX_CPUS;
@@ -1237,12 +1291,27 @@ static void ops_add_flow_stats(const struct jf_meter *m, struct jf_cache_stats *
 		jf_table_add_flow_stats(x->table, st);
 }
 
-static void ops_foreach_flow(const struct jf_meter *m, jf_visit_fn visit, void *arg)
+static bool ops_foreach_flow(const struct jf_meter *m, uint64_t *cursor, size_t max,
+			     jf_visit_fn visit, void *arg)
 {
 	const struct jf_xdp_meter *x = xdp_of(m);
 
-	if (x->table)
-		jf_table_foreach(x->table, visit, arg);
+	return !x->table || jf_table_foreach_from(x->table, cursor, max, visit, arg);
+}
+
+/* The spill ring's epoll descriptor: readable when records wait; with a
+ * table, poll comes every JF_TABLE_CHECK_MS to look at its fill. */
+static int ops_pollfds(const struct jf_meter *m, struct pollfd *pfd, int max, int *wait_ms)
+{
+	const struct jf_xdp_meter *x = xdp_of(m);
+
+	if (x->table && *wait_ms > JF_TABLE_CHECK_MS)
+		*wait_ms = JF_TABLE_CHECK_MS;
+	if (max < 1 || !x->ring)
+		return 0;
+	pfd->fd = ring_buffer__epoll_fd(x->ring);
+	pfd->events = POLLIN;
+	return 1;
 }
 
 static void ops_iface_gone(struct jf_meter *m, int i)
@@ -1273,4 +1342,5 @@ const struct jf_meter_ops jf_xdp_meter_ops = {
 	.set_timeouts = ops_set_timeouts,
 	.add_flow_stats = ops_add_flow_stats,
 	.foreach_flow = ops_foreach_flow,
+	.pollfds = ops_pollfds,
 };

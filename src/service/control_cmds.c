@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The control socket's commands: one request line in, the answer ("ok"
- * and the body, or "error: REASON") out. The socket itself, and how the
- * answer travels, are src/service/control.c's. */
+ * and the body, or "error: REASON") out; a flow listing in steps. The
+ * socket itself, and how the answer travels, are src/service/control.c's. */
 #include <arpa/inet.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -18,32 +18,6 @@ struct flow_row {
 	struct jf_key key;
 	struct jf_flow f;
 };
-
-struct flow_list {
-	struct flow_row *rows;
-	size_t n, cap;
-};
-
-static void collect(const struct jf_key *key, const struct jf_flow *f, void *arg)
-{
-	struct flow_list *l = arg;
-
-	if (l->n == l->cap) {
-		/* The meter's flows come on top of the cache's counted ones. */
-		size_t cap = l->cap ? 2 * l->cap : 1024;
-		struct flow_row *r = realloc(l->rows, cap * sizeof(*r));
-
-		if (r) {
-			l->rows = r;
-			l->cap = cap;
-		}
-	}
-	if (l->n < l->cap) {
-		l->rows[l->n].key = *key;
-		l->rows[l->n].f = *f;
-		l->n++;
-	}
-}
 
 static int by_octets(const void *a, const void *b)
 {
@@ -113,73 +87,214 @@ static void tcp_flags_str(uint8_t flags, char out[9])
 	out[8] = '\0';
 }
 
-static void cmd_flows(const struct jf_control_env *env, const struct jf_ctl_req *req, FILE *f)
+static void flows_header(FILE *f, bool json)
 {
-	struct jf_cache_stats cs;
-	struct flow_list l = { 0 };
-	size_t i;
-
-	jf_cache_get_stats(env->cache, &cs);
-	l.cap = cs.flows;
-	l.rows = l.cap ? calloc(l.cap, sizeof(*l.rows)) : NULL;
-	if (l.cap && !l.rows) {
-		fprintf(f, "error: out of memory\n");
-		return;
-	}
-	jf_cache_foreach(env->cache, collect, &l);
-	if (env->foreach_more)
-		env->foreach_more(collect, &l, env->arg);
-	if (req->sort)
-		qsort(l.rows, l.n, sizeof(*l.rows),
-		      req->sort == JF_CTL_SORT_PACKETS ? by_packets : by_octets);
-	if (req->top && req->top < l.n)
-		l.n = req->top;
-	fprintf(f, "ok\n");
-	if (req->json)
+	if (json)
 		fprintf(f, "[");
 	else
 		fprintf(f, "%-7s %-39s %5s  %-39s %5s %7s %12s %16s %8s %8s\n", "proto", "source",
 			"sport", "destination", "dport", "ifindex", "packets", "octets", "seconds",
 			"flags");
-	for (i = 0; i < l.n; i++) {
-		const struct flow_row *r = &l.rows[i];
-		const struct jf_key *k = &r->key;
-		char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], proto[8], dport[8], flags[9];
-		double secs = (double)(r->f.last_ms - r->f.first_ms) / 1000.0;
-		const char *pn = proto_name(k->proto);
+}
 
-		addr_str(k, k->src, src, sizeof(src));
-		addr_str(k, k->dst, dst, sizeof(dst));
-		tcp_flags_str(k->proto == 6 ? r->f.tcp_flags : 0, flags);
-		if (req->json) {
-			fprintf(f, "%s\n {\"proto\":%u,\"proto_name\":\"%s\",\"src\":\"%s\","
-				"\"sport\":%u,\"dst\":\"%s\",\"dport\":%u,", i ? "," : "", k->proto,
-				pn ? pn : "", src, k->sport, dst, k->dport);
-			if (is_icmp(k))
-				fprintf(f, "\"icmp_type\":%u,\"icmp_code\":%u,", k->dport >> 8,
-					k->dport & 0xff);
-			fprintf(f, "\"ifindex\":%u,\"vlan\":%u,\"packets\":%llu,\"octets\":%llu,"
-				"\"first_ms\":%llu,\"last_ms\":%llu,\"tcp_flags\":%u}", k->ifindex,
-				k->vlan, (unsigned long long)r->f.packets,
-				(unsigned long long)r->f.octets, (unsigned long long)r->f.first_ms,
-				(unsigned long long)r->f.last_ms, k->proto == 6 ? r->f.tcp_flags : 0);
-			continue;
-		}
-		snprintf(proto, sizeof(proto), "%s", pn ? pn : "");
-		if (!pn)
-			snprintf(proto, sizeof(proto), "%u", k->proto);
-		/* ICMP: the type and code the key keeps in the destination port. */
+static void flows_footer(FILE *f, bool json, uint64_t rows)
+{
+	if (json)
+		fprintf(f, "%s]\n", rows ? "\n" : "");
+}
+
+static void flow_row_print(FILE *f, const struct jf_key *k, const struct jf_flow *fl, bool json,
+			   bool first)
+{
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], proto[8], dport[8], flags[9];
+	double secs = (double)(fl->last_ms - fl->first_ms) / 1000.0;
+	const char *pn = proto_name(k->proto);
+
+	addr_str(k, k->src, src, sizeof(src));
+	addr_str(k, k->dst, dst, sizeof(dst));
+	tcp_flags_str(k->proto == 6 ? fl->tcp_flags : 0, flags);
+	if (json) {
+		fprintf(f, "%s\n {\"proto\":%u,\"proto_name\":\"%s\",\"src\":\"%s\","
+			"\"sport\":%u,\"dst\":\"%s\",\"dport\":%u,", first ? "" : ",", k->proto,
+			pn ? pn : "", src, k->sport, dst, k->dport);
 		if (is_icmp(k))
-			snprintf(dport, sizeof(dport), "%u.%u", k->dport >> 8, k->dport & 0xff);
-		else
-			snprintf(dport, sizeof(dport), "%u", k->dport);
-		fprintf(f, "%-7s %-39s %5u  %-39s %5s %7u %12llu %16llu %8.3f %8s\n", proto, src,
-			k->sport, dst, dport, k->ifindex, (unsigned long long)r->f.packets,
-			(unsigned long long)r->f.octets, secs, k->proto == 6 ? flags : "-");
+			fprintf(f, "\"icmp_type\":%u,\"icmp_code\":%u,", k->dport >> 8,
+				k->dport & 0xff);
+		fprintf(f, "\"ifindex\":%u,\"vlan\":%u,\"packets\":%llu,\"octets\":%llu,"
+			"\"first_ms\":%llu,\"last_ms\":%llu,\"tcp_flags\":%u}", k->ifindex,
+			k->vlan, (unsigned long long)fl->packets, (unsigned long long)fl->octets,
+			(unsigned long long)fl->first_ms, (unsigned long long)fl->last_ms,
+			k->proto == 6 ? fl->tcp_flags : 0);
+		return;
 	}
-	if (req->json)
-		fprintf(f, "%s]\n", l.n ? "\n" : "");
-	free(l.rows);
+	snprintf(proto, sizeof(proto), "%s", pn ? pn : "");
+	if (!pn)
+		snprintf(proto, sizeof(proto), "%u", k->proto);
+	/* ICMP: the type and code the key keeps in the destination port. */
+	if (is_icmp(k))
+		snprintf(dport, sizeof(dport), "%u.%u", k->dport >> 8, k->dport & 0xff);
+	else
+		snprintf(dport, sizeof(dport), "%u", k->dport);
+	fprintf(f, "%-7s %-39s %5u  %-39s %5s %7u %12llu %16llu %8.3f %8s\n", proto, src,
+		k->sport, dst, dport, k->ifindex, (unsigned long long)fl->packets,
+		(unsigned long long)fl->octets, secs, k->proto == 6 ? flags : "-");
+}
+
+/* A flow listing, produced in steps as the client takes it (control.c):
+ * the cache's slots, then the meter's, each walked with a cursor.
+ * Unsorted, a row is written as its slot is visited; sorted, a heap keeps
+ * the best rows (--top N, else up to JF_CTL_SORT_MAX), written once the
+ * walk ends. Its memory is bounded whatever the number of flows. */
+#define STEP_SLOTS 4096		/* slots a sorted listing visits per step */
+#define STEP_ROWS 256		/* rows written per step at most (about 40 KB) */
+
+enum { LS_CACHE, LS_METER, LS_ROWS };
+
+struct jf_control_listing {
+	const struct jf_control_env *env;
+	FILE *f;
+	int (*cmp)(const void *, const void *);	/* NULL: unsorted */
+	bool json;
+	bool top;		/* --top given: the best `keep`, nothing said of the rest */
+	int phase;
+	uint64_t cursor;
+	uint64_t seen;		/* flows visited */
+	uint64_t rows;		/* rows written */
+	struct flow_row *heap;	/* sorted: its root sorts last */
+	size_t keep, n, next;
+};
+
+void jf_control_listing_free(struct jf_control_listing *l)
+{
+	if (!l)
+		return;
+	free(l->heap);
+	free(l);
+}
+
+static void heap_down(struct jf_control_listing *l, size_t i)
+{
+	for (;;) {
+		size_t c = 2 * i + 1, w = i;
+		struct flow_row t;
+
+		if (c < l->n && l->cmp(&l->heap[c], &l->heap[w]) > 0)
+			w = c;
+		if (c + 1 < l->n && l->cmp(&l->heap[c + 1], &l->heap[w]) > 0)
+			w = c + 1;
+		if (w == i)
+			return;
+		t = l->heap[i];
+		l->heap[i] = l->heap[w];
+		l->heap[w] = t;
+		i = w;
+	}
+}
+
+static void heap_offer(struct jf_control_listing *l, const struct flow_row *r)
+{
+	size_t i;
+
+	if (l->n < l->keep) {
+		/* Up: a parent sorts after its children. */
+		for (i = l->n++; i && l->cmp(&l->heap[(i - 1) / 2], r) < 0; i = (i - 1) / 2)
+			l->heap[i] = l->heap[(i - 1) / 2];
+		l->heap[i] = *r;
+		return;
+	}
+	if (l->cmp(r, &l->heap[0]) >= 0)
+		return;		/* sorts after every row kept */
+	l->heap[0] = *r;
+	heap_down(l, 0);
+}
+
+static void listing_visit(const struct jf_key *key, const struct jf_flow *f, void *arg)
+{
+	struct jf_control_listing *l = arg;
+	struct flow_row r;
+
+	l->seen++;
+	if (!l->cmp) {
+		flow_row_print(l->f, key, f, l->json, l->rows++ == 0);
+		return;
+	}
+	r.key = *key;
+	r.f = *f;
+	heap_offer(l, &r);
+}
+
+bool jf_control_listing_step(struct jf_control_listing *l)
+{
+	const struct jf_control_env *env = l->env;
+	/* Unsorted, a slot visited may be a row written. */
+	size_t step = l->cmp ? STEP_SLOTS : STEP_ROWS;
+
+	switch (l->phase) {
+	case LS_CACHE:
+		if (jf_cache_foreach_from(env->cache, &l->cursor, step, listing_visit, l)) {
+			l->phase = LS_METER;
+			l->cursor = 0;
+		}
+		return false;
+	case LS_METER:
+		if (env->foreach_more &&
+		    !env->foreach_more(&l->cursor, step, listing_visit, l, env->arg))
+			return false;
+		if (!l->cmp) {
+			flows_footer(l->f, l->json, l->rows);
+			return true;
+		}
+		if (!l->top && l->seen > l->keep) {
+			fprintf(l->f, "error: flows: %llu flows to sort, at most %u can be: add "
+				"--top N (N <= %u), or list them unsorted\n",
+				(unsigned long long)l->seen, JF_CTL_SORT_MAX, JF_CTL_SORT_MAX);
+			return true;
+		}
+		qsort(l->heap, l->n, sizeof(*l->heap), l->cmp);
+		fprintf(l->f, "ok\n");
+		flows_header(l->f, l->json);
+		l->phase = LS_ROWS;
+		return false;
+	default: {
+		size_t end = l->next + STEP_ROWS < l->n ? l->next + STEP_ROWS : l->n;
+
+		for (; l->next < end; l->next++, l->rows++)
+			flow_row_print(l->f, &l->heap[l->next].key, &l->heap[l->next].f, l->json,
+				       l->rows == 0);
+		if (l->next < l->n)
+			return false;
+		flows_footer(l->f, l->json, l->rows);
+		return true;
+	}
+	}
+}
+
+/* A new listing, its first lines written (unsorted: "ok" and the header;
+ * sorted, they wait for the walk). NULL with the error line written. */
+static struct jf_control_listing *cmd_flows(const struct jf_control_env *env,
+					    const struct jf_ctl_req *req, FILE *f)
+{
+	struct jf_control_listing *l = calloc(1, sizeof(*l));
+
+	if (l && req->sort) {
+		l->cmp = req->sort == JF_CTL_SORT_PACKETS ? by_packets : by_octets;
+		l->keep = req->top ? req->top : JF_CTL_SORT_MAX;
+		l->heap = malloc(l->keep * sizeof(*l->heap));
+	}
+	if (!l || (req->sort && !l->heap)) {
+		jf_control_listing_free(l);
+		fprintf(f, "error: out of memory\n");
+		return NULL;
+	}
+	l->env = env;
+	l->f = f;
+	l->json = req->json;
+	l->top = req->top != 0;
+	if (!l->cmp) {
+		fprintf(f, "ok\n");
+		flows_header(f, l->json);
+	}
+	return l;
 }
 
 /* --- collectors --- */
@@ -298,7 +413,8 @@ static void cmd_stats(const struct jf_control_env *env, const struct jf_ctl_req 
 	free(text);
 }
 
-void jf_control_run(const struct jf_control_env *env, const char *line, FILE *f)
+struct jf_control_listing *jf_control_run(const struct jf_control_env *env, const char *line,
+					  FILE *f)
 {
 	char buf[JF_CONTROL_LINE_MAX], *argv[16], *save = NULL, *tok, err[256], msg[1024];
 	struct jf_ctl_req req;
@@ -310,15 +426,14 @@ void jf_control_run(const struct jf_control_env *env, const char *line, FILE *f)
 		argv[argc++] = tok;
 	if (jf_ctl_parse(argc, argv, &req, err, sizeof(err))) {
 		fprintf(f, "error: %s (see jflowctl --help)\n", err);
-		return;
+		return NULL;
 	}
 	switch (req.cmd->id) {
 	case JF_CTL_STATS:
 		cmd_stats(env, &req, f);
 		break;
 	case JF_CTL_FLOWS:
-		cmd_flows(env, &req, f);
-		break;
+		return cmd_flows(env, &req, f);
 	case JF_CTL_COLLECTORS:
 		cmd_collectors(env, &req, f);
 		break;
@@ -353,4 +468,5 @@ void jf_control_run(const struct jf_control_env *env, const char *line, FILE *f)
 		env->bgp(f, env->arg);
 		break;
 	}
+	return NULL;
 }

@@ -24,6 +24,10 @@ enum jf_ctl_id {
 	JF_CTL_BGP,
 };
 
+/* Rows a sorted flow listing may keep (--top N at most; --sort alone over
+ * more flows is refused): what bounds jflowd's memory per client. */
+#define JF_CTL_SORT_MAX 16384
+
 /* What a command takes besides its name. */
 #define JF_CTL_ARG_JSON 0x1	/* --json */
 #define JF_CTL_ARG_SORT 0x2	/* --sort octets|packets, --top N */
@@ -60,7 +64,7 @@ static const struct jf_ctl_cmd jf_ctl_cmds[] = {
 #define JF_CTL_N_CMDS (sizeof(jf_ctl_cmds) / sizeof(jf_ctl_cmds[0]))
 
 enum jf_ctl_sort {
-	JF_CTL_SORT_NONE = 0,	/* oldest first */
+	JF_CTL_SORT_NONE = 0,	/* table order */
 	JF_CTL_SORT_OCTETS,
 	JF_CTL_SORT_PACKETS,
 };
@@ -123,9 +127,9 @@ static inline int jf_ctl_parse(int argc, char *const *argv, struct jf_ctl_req *r
 
 			errno = 0;
 			req->top = v && *v >= '1' && *v <= '9' ? strtoul(v, &end, 10) : 0;
-			if (!req->top || errno || *end) {
-				snprintf(err, errlen, "%s: --top '%s': expected a number >= 1",
-					 req->cmd->name, v ? v : "");
+			if (!req->top || errno || *end || req->top > JF_CTL_SORT_MAX) {
+				snprintf(err, errlen, "%s: --top '%s': expected a number from 1 to %u",
+					 req->cmd->name, v ? v : "", JF_CTL_SORT_MAX);
 				return -EINVAL;
 			}
 			a++;

@@ -96,6 +96,20 @@ static void write_meter(FILE *f, const struct jf_metrics_input *in)
 		(unsigned long long)write_failures);
 	if (in->links)
 		jf_link_watch_metrics(in->links, f);
+	if (in->control) {
+		static const char *const why[JF_CONTROL_REJECT_MAX] = {
+			[JF_CONTROL_REJECT_BUSY] = "busy",
+			[JF_CONTROL_REJECT_TIMEOUT] = "timeout",
+			[JF_CONTROL_REJECT_FDS] = "no_fd",
+		};
+
+		metric(f, "jflowd_control_rejected_total", "counter",
+		       "jflowctl connections closed unanswered: every slot busy, no request or "
+		       "answer taken in time, jflowd out of file descriptors.");
+		for (r = 0; r < JF_CONTROL_REJECT_MAX; r++)
+			fprintf(f, "jflowd_control_rejected_total{reason=\"%s\"} %llu\n", why[r],
+				(unsigned long long)jf_control_rejected(in->control, r));
+	}
 
 	metric(f, "jflowd_packets_observed_total", "counter",
 	       "Frames seen at the observation point, sampled or not.");
@@ -113,7 +127,8 @@ static void write_meter(FILE *f, const struct jf_metrics_input *in)
 	fprintf(f, "jflowd_octets_metered_total %llu\n",
 		(unsigned long long)(obs_o - st->octets[JF_PKT_NOT_SAMPLED]));
 	metric(f, "jflowd_packets_in_flows_total", "counter",
-	       "Metered packets counted into flows, by path (flow map or spill ring).");
+	       "Metered packets counted into flows, by path (flow table and maps as the agent "
+	       "read them, or spill ring).");
 	fprintf(f, "jflowd_packets_in_flows_total{path=\"map\"} %llu\n",
 		(unsigned long long)st->packets[JF_PKT_OK]);
 	fprintf(f, "jflowd_packets_in_flows_total{path=\"spill\"} %llu\n",
@@ -131,6 +146,16 @@ static void write_meter(FILE *f, const struct jf_metrics_input *in)
 	for (r = JF_PKT_NON_IP; r < JF_PKT_REASON_MAX; r++)
 		fprintf(f, "jflowd_octets_unaccounted_total{reason=\"%s\"} %llu\n",
 			jf_reason_name(r), (unsigned long long)st->octets[r]);
+
+	metric(f, "jflowd_packets_trimmed_total", "counter",
+	       "Packets whose IP header claimed more octets than their frame holds: counted "
+	       "in their flow with what the frame holds (not another fate: also in the above).");
+	fprintf(f, "jflowd_packets_trimmed_total{reason=\"ip_length\"} %llu\n",
+		(unsigned long long)st->trimmed_packets);
+	metric(f, "jflowd_octets_trimmed_total", "counter",
+	       "Octets those IP headers claimed beyond their frames (not counted anywhere else).");
+	fprintf(f, "jflowd_octets_trimmed_total{reason=\"ip_length\"} %llu\n",
+		(unsigned long long)st->trimmed_octets);
 
 	metric(f, "jflowd_packets_exported_total", "counter",
 	       "Packets in flow records that left the cache for the collectors.");
@@ -198,6 +223,10 @@ static void write_meter(FILE *f, const struct jf_metrics_input *in)
 	metric(f, "jflowd_spill_mismatch_total", "counter",
 	       "Drains where the spill counter and the spill ring disagreed (a bug if not 0).");
 	fprintf(f, "jflowd_spill_mismatch_total %llu\n", (unsigned long long)st->spill_mismatch);
+	metric(f, "jflowd_count_mismatch_total", "counter",
+	       "Stops where the program's count of packets in flows and what the agent read "
+	       "from its table and maps disagreed (a bug if not 0).");
+	fprintf(f, "jflowd_count_mismatch_total %llu\n", (unsigned long long)st->count_mismatch);
 }
 
 static void write_collectors(FILE *f, const struct jf_exporter *e)
@@ -218,7 +247,8 @@ static void write_collectors(FILE *f, const struct jf_exporter *e)
 		F("packets_total", packets, "Packets in those records."),
 		F("octets_total", octets, "Octets in those records."),
 		F("dropped_messages_total", dropped_messages,
-		  "Messages not delivered: send error, TCP queue full, cut by a lost connection."),
+		  "Messages not delivered: send error, queue full, cut by a lost connection, "
+		  "dropped by the full socket of a collector on this host."),
 		F("dropped_records_total", dropped_records, "Flow records in dropped messages."),
 		F("dropped_packets_total", dropped_packets, "Packets in dropped records."),
 		F("dropped_octets_total", dropped_octets, "Octets in dropped records."),
@@ -230,8 +260,13 @@ static void write_collectors(FILE *f, const struct jf_exporter *e)
 		  "Octets in unexportable records."),
 		F("absent_packets_total", absent_packets,
 		  "Packets exported before a reload added this collector."),
-		F("queued_records", queued_records, "TCP: flow records waiting to be written."),
-		F("queued_packets", queued_packets, "TCP: packets in those records."),
+		F("queued_records", queued_records,
+		  "Flow records waiting to be written: TCP, or UDP to a collector on this host "
+		  "whose socket is full."),
+		F("queued_packets", queued_packets, "Packets in those records."),
+		F("socket_drops_total", socket_drops,
+		  "UDP, collector on this host: datagrams its socket dropped (full) after jflowd "
+		  "sent them (sock_diag); the latest sent are counted in dropped_*."),
 		F("send_errors_total", send_errors, "Failed sends (socket buffer or TCP queue full)."),
 		F("refused_total", refused,
 		  "UDP: ICMP port unreachable reports from the collector (send retried)."),

@@ -12,6 +12,7 @@
 #include "flow/nat_events.h"
 #include "meter/link_watch.h"
 #include "meter/meter_stats.h"
+#include "service/control.h"
 
 struct jf_metrics_input {
 	const struct jf_meter_stats *meter;
@@ -23,6 +24,7 @@ struct jf_metrics_input {
 	uint32_t max_flows;
 	uint64_t kernel_bytes;		/* flow maps and spill ring (XDP) */
 	const struct jf_link_watch *links;	/* live capture, else NULL */
+	const struct jf_control *control;	/* the control socket, else NULL */
 	const struct jf_nat *nat;		/* --nat-lookup, else NULL */
 	const struct jf_nat_events *nat_events;	/* --nat-events, else NULL */
 	const struct jf_bgp *bgp;	/* BGP source, else NULL */

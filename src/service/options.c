@@ -674,7 +674,8 @@ const struct jf_opt jf_opts[] = {
 	  "send exports from ADDR (the exporter address collectors see)" },
 	{ "export-rate", 0, 1, set_export_rate, "N",
 	  "pace exports so collectors keep up: one on this host as fast as its\n"
-	  "socket drains (every mode), a remote one with -r at N messages/s\n"
+	  "socket drains, what it has no room for waiting in its own bounded\n"
+	  "queue (every mode), a remote one with -r at N messages/s\n"
 	  "(default 10000; 0: unpaced)" },
 	{ "ipfix-sequence", 0, 1, set_ipfix_sequence, "rfc|nfdump",
 	  "what the IPFIX sequence number counts (default for every IPFIX\n"
@@ -683,8 +684,9 @@ const struct jf_opt jf_opts[] = {
 	  "nfdump: flow records only (else nfdump 1.7 counts a sequence\n"
 	  "failure after each message carrying options data)" },
 	{ "tcp-buffer", 0, 1, set_tcp_buffer, "BYTES",
-	  "IPFIX over TCP: bytes of messages kept while the collector is\n"
-	  "away (default 8388608); beyond it they are dropped and counted" },
+	  "bytes of messages kept per collector while it cannot take them\n"
+	  "(IPFIX over TCP while it is away; UDP on this host while its socket\n"
+	  "is full; default 8388608); beyond it they are dropped and counted" },
 	{ "bmp-listen", 0, 1, set_bmp_listen, "ADDR[:PORT]",
 	  "BGP-aware flows: a BMP station on ADDR:PORT (default port 11019) that\n"
 	  "the router's BGP speaker (FRR bgpd -M bmp) streams its routes to; fills\n"

@@ -11,7 +11,9 @@ and for every collector
 Exits 1 when an equation does not hold, or with --no-loss when anything is
 unaccounted, dropped or still cached (at exit the cache must be empty). A
 series the check reads that is missing from the file is an error, never
-zero; so is a file without any collector series (jflowd always has one).
+zero; so is a file without any collector series (jflowd always has one),
+a malformed line, and a series given twice (node_exporter rejects the
+whole file then).
 """
 import argparse
 import re
@@ -22,18 +24,26 @@ LINE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)$')
 LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 
 
-def parse(path):
+def parse_text(text):
+    """name -> {labels: value}. Strict, as node_exporter: a malformed line
+    or a series given twice (same name and labels) is an error."""
     m = defaultdict(dict)
-    with open(path) as f:
-        for line in f:
-            if line.startswith("#") or not line.strip():
-                continue
-            g = LINE.match(line.strip())
-            if not g:
-                raise SystemExit(f"metrics_check: bad line: {line!r}")
-            labels = tuple(sorted(LABEL.findall(g.group(3) or "")))
-            m[g.group(1)][labels] = float(g.group(4))
+    for line in text.splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        g = LINE.match(line.strip())
+        if not g:
+            raise SystemExit(f"metrics_check: bad line: {line!r}")
+        labels = tuple(sorted(LABEL.findall(g.group(3) or "")))
+        if labels in m[g.group(1)]:
+            raise SystemExit(f"metrics_check: duplicate series: {line!r}")
+        m[g.group(1)][labels] = float(g.group(4))
     return m
+
+
+def parse(path):
+    with open(path) as f:
+        return parse_text(f.read())
 
 
 def series(m, name):
@@ -55,15 +65,8 @@ def sample(m, name, labels):
     return int(vals[labels])
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("path")
-    ap.add_argument("--no-loss", action="store_true")
-    ap.add_argument("--expect-metered", type=int)
-    ap.add_argument("--print", action="store_true")
-    args = ap.parse_args()
-
-    m = parse(args.path)
+def check(m, no_loss=False, expect_metered=None, out=print):
+    """The invariants over a parsed file; True when they hold."""
     metered = one(m, "jflowd_packets_metered_total")
     exported = one(m, "jflowd_packets_exported_total")
     cached = one(m, "jflowd_packets_cached")
@@ -71,44 +74,58 @@ def main():
              for k, v in series(m, "jflowd_packets_unaccounted_total").items()}
     lost = sum(unacc.values())
     ok = True
-    print(f"metrics: metered {metered} = exported {exported} + cached {cached} "
-          f"+ unaccounted {lost} {dict((k, v) for k, v in unacc.items() if v)}")
+    out(f"metrics: metered {metered} = exported {exported} + cached {cached} "
+        f"+ unaccounted {lost} {dict((k, v) for k, v in unacc.items() if v)}")
     if metered != exported + cached + lost:
-        print(f"metrics: INVARIANT BROKEN: difference {metered - exported - cached - lost}")
+        out(f"metrics: INVARIANT BROKEN: difference {metered - exported - cached - lost}")
         ok = False
     if one(m, "jflowd_spill_mismatch_total"):
-        print("metrics: spill counter and spill ring disagree")
+        out("metrics: spill counter and spill ring disagree")
         ok = False
-    if args.expect_metered is not None and metered != args.expect_metered:
-        print(f"metrics: metered {metered}, expected {args.expect_metered}")
+    if one(m, "jflowd_count_mismatch_total"):
+        out("metrics: the program's count of packets in flows and the agent's reads disagree")
+        ok = False
+    if expect_metered is not None and metered != expect_metered:
+        out(f"metrics: metered {metered}, expected {expect_metered}")
         ok = False
     for labels, pk in series(m, "jflowd_collector_packets_total").items():
         lab = dict(labels)
         drop = sample(m, "jflowd_collector_dropped_packets_total", labels)
         unexp = sample(m, "jflowd_collector_unexportable_packets_total", labels)
         absent = sample(m, "jflowd_collector_absent_packets_total", labels)
-        print(f"metrics: collector {lab['collector']}: sent {int(pk)} + dropped {drop} "
-              f"+ unexportable {unexp} + absent {absent} (exported {exported})")
+        out(f"metrics: collector {lab['collector']}: sent {int(pk)} + dropped {drop} "
+            f"+ unexportable {unexp} + absent {absent} (exported {exported})")
         if int(pk) + drop + unexp + absent != exported:
-            print("metrics: COLLECTOR INVARIANT BROKEN")
+            out("metrics: COLLECTOR INVARIANT BROKEN")
             ok = False
-        if args.no_loss and drop:
-            print(f"metrics: collector {lab['collector']}: {drop} packets dropped, "
-                  "--no-loss given")
+        if no_loss and drop:
+            out(f"metrics: collector {lab['collector']}: {drop} packets dropped, "
+                "--no-loss given")
             ok = False
         # UDP: sent while the collector refused them (port unreachable).
         refused = sample(m, "jflowd_collector_refused_packets_total", labels)
         if refused:
-            print(f"metrics: collector {lab['collector']}: {refused} packets sent "
-                  f"while it refused them")
-            if args.no_loss:
+            out(f"metrics: collector {lab['collector']}: {refused} packets sent "
+                f"while it refused them")
+            if no_loss:
                 ok = False
-    if args.no_loss and lost:
-        print("metrics: packets unaccounted, --no-loss given")
+    if no_loss and lost:
+        out("metrics: packets unaccounted, --no-loss given")
         ok = False
-    if args.no_loss and cached:
-        print(f"metrics: {cached} packets still cached at exit, --no-loss given")
+    if no_loss and cached:
+        out(f"metrics: {cached} packets still cached at exit, --no-loss given")
         ok = False
+    return ok
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("path")
+    ap.add_argument("--no-loss", action="store_true")
+    ap.add_argument("--expect-metered", type=int)
+    ap.add_argument("--print", action="store_true")
+    args = ap.parse_args()
+    ok = check(parse(args.path), args.no_loss, args.expect_metered)
     return 0 if ok else 1
 
 
