@@ -55,7 +55,7 @@ int jf_config_load(struct jf_config *cfg, int argc, char **argv)
 		longopts[i].name = jf_opts[i].name;
 		longopts[i].has_arg = jf_opts[i].has_arg ? required_argument : no_argument;
 		longopts[i].val = jf_opts[i].short_opt ? jf_opts[i].short_opt : 256 + (int)i;
-		if (jf_opts[i].short_opt) {
+		if (jf_opts[i].short_opt && jf_opts[i].short_opt < 128) {
 			*sp++ = (char)jf_opts[i].short_opt;
 			if (jf_opts[i].has_arg)
 				*sp++ = ':';
@@ -83,6 +83,9 @@ int jf_config_load(struct jf_config *cfg, int argc, char **argv)
 			printf("jflowd %s\n", JFLOWD_VERSION);
 			return 1;
 		case JF_OPT_CONFIG:
+			continue;
+		case JF_OPT_CHECK_CONFIG:
+			cfg->check_only = true;
 			continue;
 		case '?':
 			if (optopt)

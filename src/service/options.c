@@ -435,14 +435,6 @@ static int set_control_socket(struct jf_config *cfg, const char *val, char *err)
 	return 0;
 }
 
-static int set_check_config(struct jf_config *cfg, const char *val, char *err)
-{
-	(void)val;
-	(void)err;
-	cfg->check_only = true;
-	return 0;
-}
-
 static int set_verbose(struct jf_config *cfg, const char *val, char *err)
 {
 	bool on;
@@ -550,7 +542,7 @@ const struct jf_opt jf_opts[] = {
 	{ "config", JF_OPT_CONFIG, 1, NULL, "FILE",
 	  "read options from FILE ('name = value' lines, long option names);\n"
 	  "the command line overrides it" },
-	{ "check-config", 0, 0, set_check_config, NULL,
+	{ "check-config", JF_OPT_CHECK_CONFIG, 0, NULL, NULL,
 	  "read the configuration (-c FILE and the command line), resolve\n"
 	  "every name, build every template, print the monitors, their\n"
 	  "interfaces and templates, and exit: 0 if it is good, 2 if not" },
