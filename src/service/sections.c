@@ -5,6 +5,7 @@
  * (src/service/options.c) into a scratch configuration, then taken over:
  * one parser per option. */
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,11 @@
 #include "service/sections.h"
 
 enum { SEC_NONE = 0, SEC_RECORD, SEC_EXPORTER, SEC_MONITOR };
+
+_Static_assert(offsetof(struct jf_record_def, name) == 0 &&
+	       offsetof(struct jf_exporter_conf, name) == 0 &&
+	       offsetof(struct jf_monitor_conf, name) == 0,
+	       "a section's name is the first member (jf_sections_header)");
 
 static const char *const kind_names[] = { "", "record", "exporter", "monitor" };
 
@@ -104,65 +110,41 @@ int jf_sections_header(struct jf_sections *s, char *line, int *lineno, char *err
 			 "%d", kind, name, JF_NAME_MAX - 1);
 		return -1;
 	}
-	if (k == SEC_RECORD) {
-		if (jf_record_builtin(name)) {
-			snprintf(err, errlen, "record %s is built in: give yours another name", name);
-			return -1;
-		}
-		for (i = 0; i < cfg->n_records; i++)
-			if (!strcmp(cfg->records[i].name, name))
-				break;
-		if (i < cfg->n_records) {
-			snprintf(err, errlen, "record %s defined twice (first at line %d)", name,
-				 cfg->records[i].line);
-			return -1;
-		}
-		if (cfg->n_records >= JF_MAX_RECORDS) {
-			snprintf(err, errlen, "too many records (at most %d)", JF_MAX_RECORDS);
-			return -1;
-		}
-		jf_record_init(&cfg->records[cfg->n_records], name, *lineno);
-		s->index = cfg->n_records++;
-	} else if (k == SEC_EXPORTER) {
-		struct jf_exporter_conf *x;
+	if (k == SEC_RECORD && jf_record_builtin(name)) {
+		snprintf(err, errlen, "record %s is built in: give yours another name", name);
+		return -1;
+	}
+	/* The three kinds alike: a new entry at the end of cfg's array of
+	 * that kind, its name first, its line second. */
+	{
+		struct { void *base; size_t stride; int *n; int max; size_t line; } a[] = {
+			[SEC_RECORD] = { cfg->records, sizeof(cfg->records[0]), &cfg->n_records,
+					 JF_MAX_RECORDS, offsetof(struct jf_record_def, line) },
+			[SEC_EXPORTER] = { cfg->exporters, sizeof(cfg->exporters[0]),
+					   &cfg->n_exporters, JF_MAX_EXPORTERS,
+					   offsetof(struct jf_exporter_conf, line) },
+			[SEC_MONITOR] = { cfg->monitors, sizeof(cfg->monitors[0]), &cfg->n_monitors,
+					  JF_MAX_MONITORS, offsetof(struct jf_monitor_conf, line) },
+		};
+		char *e;
 
-		for (i = 0; i < cfg->n_exporters; i++)
-			if (!strcmp(cfg->exporters[i].name, name))
-				break;
-		if (i < cfg->n_exporters) {
-			snprintf(err, errlen, "exporter %s defined twice (first at line %d)", name,
-				 cfg->exporters[i].line);
+		for (i = 0; i < *a[k].n; i++) {
+			e = (char *)a[k].base + (size_t)i * a[k].stride;
+			if (strcmp(e, name))
+				continue;
+			snprintf(err, errlen, "%s %s defined twice (first at line %d)", kind, name,
+				 *(int *)(e + a[k].line));
 			return -1;
 		}
-		if (cfg->n_exporters >= JF_MAX_EXPORTERS) {
-			snprintf(err, errlen, "too many exporters (at most %d)", JF_MAX_EXPORTERS);
+		if (*a[k].n >= a[k].max) {
+			snprintf(err, errlen, "too many %ss (at most %d)", kind, a[k].max);
 			return -1;
 		}
-		x = &cfg->exporters[cfg->n_exporters];
-		memset(x, 0, sizeof(*x));
-		snprintf(x->name, sizeof(x->name), "%.*s", JF_NAME_MAX - 1, name);
-		x->line = *lineno;
-		s->index = cfg->n_exporters++;
-	} else {
-		struct jf_monitor_conf *m;
-
-		for (i = 0; i < cfg->n_monitors; i++)
-			if (!strcmp(cfg->monitors[i].name, name))
-				break;
-		if (i < cfg->n_monitors) {
-			snprintf(err, errlen, "monitor %s defined twice (first at line %d)", name,
-				 cfg->monitors[i].line);
-			return -1;
-		}
-		if (cfg->n_monitors >= JF_MAX_MONITORS) {
-			snprintf(err, errlen, "too many monitors (at most %d)", JF_MAX_MONITORS);
-			return -1;
-		}
-		m = &cfg->monitors[cfg->n_monitors];
-		memset(m, 0, sizeof(*m));
-		snprintf(m->name, sizeof(m->name), "%.*s", JF_NAME_MAX - 1, name);
-		m->line = *lineno;
-		s->index = cfg->n_monitors++;
+		e = (char *)a[k].base + (size_t)*a[k].n * a[k].stride;
+		memset(e, 0, a[k].stride);
+		snprintf(e, JF_NAME_MAX, "%.*s", JF_NAME_MAX - 1, name);
+		*(int *)(e + a[k].line) = *lineno;
+		s->index = (*a[k].n)++;
 	}
 	s->kind = k;
 	return 0;
