@@ -74,6 +74,7 @@ static __always_inline int jf_xdp_meter(struct xdp_md *ctx, const int hw_vlan)
 		reason = jf_parse_eth(data, end, &pkt);
 	if (reason == JF_PKT_OK) {
 		pkt.key.ifindex = ctx->ingress_ifindex;
+		pkt.keep_frag_id = (__u8)keep_frag_id;
 		/* The mirror mapping's output interface travels in the
 		 * packet: table slots, stash and per-interval maps all keep
 		 * it in their counters. */

@@ -67,6 +67,9 @@ __u32 table_slots = 1;
 
 /* Written by the agent through the mmapped .bss. */
 volatile __u64 epoch;
+/* 1: a monitor's record collects fragmentIdentification (IE 54): every
+ * packet writes it to its slot's cold line (jf_pkt.keep_frag_id). */
+volatile __u32 keep_frag_id;
 /* 1 in N per epoch parity (0 or 1: every packet). Not a constant: a reload
  * changes it at run time. The agent writes the rate of the next epoch
  * before flipping to it, so each flow map holds packets of one rate. */

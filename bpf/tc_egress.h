@@ -108,6 +108,7 @@ int jflowd_tc_egress(struct __sk_buff *skb)
 	octets = pkt.octets;
 	if (reason == JF_PKT_OK) {
 		pkt.key.ifindex = skb->ifindex;
+		pkt.keep_frag_id = (__u8)keep_frag_id;
 		pkt.key.flags |= JF_KEY_EGRESS;
 		if (skb->vlan_present) {	/* tag still in the skb, not the frame */
 			pkt.key.inner_vlan = pkt.key.vlan;

@@ -56,8 +56,13 @@ struct jf_pkt {
 	__u32 flow_label;	/* IPv6 only */
 	__u8 tcp_flags;
 	__u8 ttl;
-	__u16 pad;
+	__u8 keep_frag_id;	/* set by the meter (not the parser): a record
+				 * collects frag_id (IE 54), so the table's
+				 * cold line takes it on every packet */
+	__u8 pad;
 	__u32 out_ifindex;	/* mirror mapping: output interface, else 0 */
+	__u32 frag_id;		/* IPv4 identification; an IPv6 fragment
+				 * header's, else 0 */
 };
 
 static __always_inline __u16 jf_rd16(const __u8 *p)
@@ -136,6 +141,7 @@ static __always_inline int jf_parse_ipv4(const __u8 *ip, const __u8 *end,
 	p->key.dst[0] = jf_rdaddr(ip + 16);
 	p->ttl = ip[8];
 	p->octets = tot_len;
+	p->frag_id = jf_rd16(ip + 4);
 
 	frag = jf_rd16(ip + 6);
 	if (frag & 0x1fff)
@@ -195,6 +201,7 @@ static __always_inline int jf_parse_ipv6(const __u8 *ip, const __u8 *end,
 			if (pos + 8 > end)
 				return JF_PKT_TRUNC_L3;
 			nh = pos[0];
+			p->frag_id = jf_rd32(pos + 4);
 			if (jf_rd16(pos + 2) & 0xfff8) {
 				p->key.proto = nh;	/* later fragment: no ports */
 				return JF_PKT_OK;

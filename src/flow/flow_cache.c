@@ -469,8 +469,10 @@ update_hashed(struct jf_flow_cache *c, const struct jf_key *key,
 		s->f.octets += u->octets;
 		if (u->first_ms < s->f.first_ms)
 			s->f.first_ms = u->first_ms;
-		if (u->last_ms > s->f.last_ms)
+		if (u->last_ms >= s->f.last_ms) {	/* the last packet's */
 			s->f.last_ms = u->last_ms;
+			s->f.frag_id = u->frag_id;
+		}
 		s->f.tcp_flags |= u->tcp_flags;
 		if (u->ttl_min < s->f.ttl_min)
 			s->f.ttl_min = u->ttl_min;

@@ -351,6 +351,11 @@ int jf_record_finish(struct jf_record_def *d, char *err, size_t errlen)
 	return 0;
 }
 
+bool jf_record_collects(const struct jf_record_def *d, const struct jf_ie_def *e)
+{
+	return d && find(d, e) >= 0;
+}
+
 int jf_record_key_prefix(const struct jf_record_def *d, const struct jf_ie_def *e)
 {
 	const char *addr;

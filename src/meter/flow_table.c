@@ -206,6 +206,7 @@ static void fill_record(const struct jf_table *t, uint32_t i, const struct jf_co
 	rec->ttl_min = (uint8_t)c->ttl;
 	rec->ttl_max = (uint8_t)(c->ttl >> 8);
 	rec->out_ifindex = c->out_ifindex;
+	rec->frag_id = c->frag_id;
 	rec->end_reason = (uint8_t)why;
 	if (t->routes) {
 		const struct slot_route *r = &t->routes[i];

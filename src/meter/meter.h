@@ -37,6 +37,9 @@ struct jf_meter_params {
 	 * interfaces (--map-mac, --map-vlan). */
 	const struct jf_if_map *if_maps;
 	int n_if_maps;
+	/* XDP: a record collects fragmentIdentification (IE 54): the table
+	 * keeps every packet's (a second cache line per packet). */
+	bool keep_frag_id;
 };
 
 /* The direction of the i-th interface of p, JF_DIR_*. */

@@ -194,6 +194,7 @@ static void meter_batch(struct jf_pcap_meter *m, unsigned int n)
 			struct jf_flow u = jf_flow_packet(q->pkt.octets, q->pkt.tcp_flags,
 							  q->pkt.ttl, q->pkt.flow_label, ts);
 
+			u.frag_id = q->pkt.frag_id;
 			jf_cache_update_hashed(c, &q->pkt.key, &u,
 					       m->offline ? m->clock_ms : live_ms, q->hash);
 		}

@@ -113,6 +113,7 @@ static int on_spill(void *ctx, void *data, size_t size)
 		return 0;
 	u = jf_flow_packet(s->octets, s->tcp_flags, s->ttl, s->flow_label,
 			   to_real_ms(m, s->ts_ns));
+	u.frag_id = s->frag_id;
 	jf_cache_update(m->cache, &s->key, &u, m->now_ms);
 	m->spill_seen[s->epoch & 1]++;
 	m->spill_merged++;
@@ -371,6 +372,7 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
 	m->skel->rodata->quiesce_seq = m->quiesce_seq;
 	m->skel->bss->sample_rate[0] = p->sample_rate;
 	m->skel->bss->sample_rate[1] = p->sample_rate;
+	m->skel->bss->keep_frag_id = p->keep_frag_id;
 	m->skel->rodata->verdict = p->mirror ? XDP_DROP : XDP_PASS;
 	m->skel->rodata->mirror_map_on = p->mirror && p->n_if_maps;
 	bpf_map__set_max_entries(m->skel->maps.flows_a, p->map_flows);
@@ -520,6 +522,7 @@ static int drain_map(struct jf_xdp_meter *m, int fd, struct jf_flow_cache *cache
 			u->ttl_min = (uint8_t)c->ttl;
 			u->ttl_max = (uint8_t)(c->ttl >> 8);
 			u->out_ifindex = c->out_ifindex;
+			u->frag_id = c->frag_id;
 		}
 		jf_cache_update_batch(cache, m->keys, m->updates, count, now_ms);
 		*flows += count;

@@ -255,6 +255,10 @@ void jf_config_meter_params(const struct jf_config *cfg, struct jf_meter_params 
 		p->dirs[i] = cfg->iface_dir[i];
 	p->if_maps = cfg->if_maps;
 	p->n_if_maps = cfg->n_if_maps;
+	for (i = 0; i < cfg->n_monitors; i++)
+		if (jf_record_collects(jf_config_record(cfg, &cfg->monitors[i]),
+				       jf_ie_by_name("fragmentIdentification")))
+			p->keep_frag_id = true;
 }
 
 void jf_config_router_params(const struct jf_config *cfg, struct jf_router_params *p)
