@@ -32,6 +32,7 @@
 #include "jflowd/flow.h"
 #include "jflowd/table.h"
 #include "meter/bpf_clock.h"
+#include "jflowd/monitor.h"
 #include "jflowd.skel.h"
 #include "trivial.skel.h"
 #include "xdp_rotate.skel.h"

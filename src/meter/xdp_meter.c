@@ -23,6 +23,7 @@
 #include "meter/tc_meter.h"
 #include "meter/vlan_offload.h"
 #include "meter/xdp_meter.h"
+#include "jflowd/monitor.h"
 #include "jflowd.skel.h"
 
 /* Linux 6.3 uapi; not in older distributions' headers. */

@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "jflowd/flow.h"
+#include "jflowd/monitor.h"
 #include "jflowd.skel.h"
 #include "../lib/pktbuild.h"
 
