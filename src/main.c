@@ -13,15 +13,13 @@
 #include "clock.h"
 #include "service/config.h"
 #include "service/control.h"
-#include "export/exporter.h"
 #include "flow/flow_cache.h"
 #include "meter/link_watch.h"
 #include "log.h"
-#include "export/loss_report.h"
 #include "meter/meter.h"
 #include "meter/meter_stats.h"
 #include "service/metrics.h"
-#include "meter/mirror.h"
+#include "service/monitors.h"
 #include "meter/pcap_meter.h"
 #include "service/preflight.h"
 #include "service/privs.h"
@@ -37,13 +35,14 @@
 struct app {
 	struct jf_config cfg;
 	struct jf_flow_cache *cache;
-	struct jf_exporter *exp;
+	struct jf_monitors *mons;	/* their exporters and aggregates */
 	struct jf_meter *meter;		/* live capture */
 	struct jf_pcap_meter *pcap;	/* file replay */
 	struct jf_router *router;	/* router mode: forwarding lookups */
 	struct jf_link_watch *links;	/* live capture: interfaces that go and return */
 	struct jf_meter_stats st;
 	uint64_t now_ms;		/* export clock: wall clock, or capture clock */
+	uint64_t cache_ms;		/* the cache's clock: monotonic, or capture */
 	double start_s;
 	const char *mode;
 	bool exporter_started;
@@ -74,11 +73,15 @@ static void emit(const struct jf_record *rec, void *arg)
 	struct app *a = arg;
 	uint64_t now = a->now_ms;
 
+	uint64_t cache_ms = a->cache_ms;
+
 	/* Replaying, flows also expire between ticks: the export clock is
 	 * the capture's, never behind a record it sends. */
-	if (a->cfg.pcap_file[0] && jf_pcap_meter_clock_ms(a->pcap) > now)
+	if (a->cfg.pcap_file[0] && jf_pcap_meter_clock_ms(a->pcap) > now) {
 		now = jf_pcap_meter_clock_ms(a->pcap);
-	jf_exporter_add(a->exp, rec, now);
+		cache_ms = now;
+	}
+	jf_monitors_emit(a->mons, rec, now, cache_ms);
 }
 
 static void write_metrics(struct app *a)
@@ -90,10 +93,12 @@ static void write_metrics(struct app *a)
 	if (!a->cfg.metrics_file[0])
 		return;
 	jf_cache_get_stats(a->cache, &cs);
-	jf_meter_add_flow_stats(a->meter, &cs);
+	jf_meter_add_flow_stats(a->meter, -1, &cs);
 	in.meter = &a->st;
 	in.cache = &cs;
-	in.exporter = a->exp;
+	in.monitors = a->mons;
+	in.flow_cache = a->cache;
+	in.flow_meter = a->meter;
 	in.mode = a->mode;
 	in.uptime_s = jf_mono_s() - a->start_s;
 	in.bytes_per_flow = jf_cache_slot_bytes(a->cache);
@@ -110,26 +115,26 @@ static void write_metrics(struct app *a)
  * out is stamped now_ms (wall clock live, capture time replaying). */
 static void tick(struct app *a, uint64_t cache_ms, uint64_t now_ms)
 {
-	uint64_t ign_p, ign_o;
-
 	a->now_ms = now_ms;
+	a->cache_ms = cache_ms;
 	jf_cache_expire(a->cache, cache_ms);
-	jf_metrics_ignored(&a->st, &ign_p, &ign_o);
-	jf_exporter_set_ignored(a->exp, ign_p, ign_o);
-	jf_exporter_flush(a->exp, now_ms);
+	jf_monitors_tick(a->mons, &a->st, cache_ms, now_ms);
 	write_metrics(a);
 }
 
 static void shutdown_export(struct app *a, uint64_t now_ms, enum jf_end_reason why)
 {
-	uint64_t ign_p, ign_o;
-
 	a->now_ms = now_ms;
 	jf_cache_flush(a->cache, why);
-	jf_metrics_ignored(&a->st, &ign_p, &ign_o);
-	jf_exporter_set_ignored(a->exp, ign_p, ign_o);
-	jf_exporter_finish(a->exp, now_ms, TCP_DRAIN_MS);
+	jf_monitors_finish(a->mons, &a->st, now_ms, TCP_DRAIN_MS);
 	write_metrics(a);
+}
+
+/* The meter's parameters: the configuration's and the monitors'. */
+static void meter_params(struct app *a, struct jf_meter_params *mp)
+{
+	jf_config_meter_params(&a->cfg, mp);
+	jf_monitors_meter_params(a->mons, &a->cfg, mp);
 }
 
 static int open_common(struct app *a)
@@ -141,12 +146,10 @@ static int open_common(struct app *a)
 		.fin_ms = a->cfg.fin_ms,
 		.prefault = !a->cfg.pcap_file[0],
 	};
-	struct jf_exporter_params ep;
 	char err[512];
 
-	jf_config_exporter_params(&a->cfg, a->cfg.pcap_file[0] != '\0', &ep);
-	a->exp = jf_exporter_new(&ep, err, sizeof(err));
-	if (!a->exp) {
+	a->mons = jf_monitors_new(&a->cfg, a->cfg.pcap_file[0] != '\0', err, sizeof(err));
+	if (!a->mons) {
 		log_err("%s", err);
 		return -1;
 	}
@@ -155,6 +158,7 @@ static int open_common(struct app *a)
 		log_err("flow cache of %u flows: out of memory", jf_config_cache_flows(&a->cfg));
 		return -1;
 	}
+	jf_monitors_set_timeouts(a->mons, a->cache, NULL);
 	return 0;
 }
 
@@ -187,7 +191,7 @@ static void file_tick(uint64_t now_ms, void *arg)
 
 	if (!a->exporter_started) {
 		/* sysUpTime 0 a second before the first packet. */
-		jf_exporter_start(a->exp, now_ms, jf_pcap_meter_first_ms(a->pcap) - 1000);
+		jf_monitors_start(a->mons, now_ms, jf_pcap_meter_first_ms(a->pcap) - 1000);
 		a->exporter_started = true;
 	}
 	tick(a, now_ms, now_ms);
@@ -207,12 +211,18 @@ static int run_file(struct app *a)
 	}
 	if (open_common(a) || drop_privileges(a, 0))
 		return EXIT_FAILURE;
+	{
+		struct jf_meter_params mp;
+
+		meter_params(a, &mp);
+		jf_pcap_meter_set_monitors(a->pcap, &mp);
+	}
 	rc = jf_pcap_meter_run_file(a->pcap, a->cache, &a->st, a->cfg.tick_ms, file_tick, a,
 				    err, sizeof(err));
 	end_ms = jf_pcap_meter_clock_ms(a->pcap);
 	if (!a->exporter_started) {	/* no packet at all */
 		end_ms = jf_wall_ms();
-		jf_exporter_start(a->exp, end_ms, end_ms - 1000);
+		jf_monitors_start(a->mons, end_ms, end_ms - 1000);
 		a->exporter_started = true;
 	}
 	/* Flows still open at the end of the capture leave as "forced end". */
@@ -222,7 +232,7 @@ static int run_file(struct app *a)
 		log_err("read %s: %s (the packets before it were exported)", a->cfg.pcap_file, err);
 		return EXIT_FAILURE;
 	}
-	if (jf_loss_report(a->exp)) {
+	if (jf_monitors_loss_report(a->mons)) {
 		log_err("%s: %llu packets read; not every record reached the collectors",
 			a->cfg.pcap_file, (unsigned long long)a->st.files_read_packets);
 		return EXIT_FAILURE;
@@ -262,7 +272,7 @@ static int reload(struct app *a, char *msg, size_t msglen)
 {
 	struct jf_reload_target t = {
 		.cfg = &a->cfg, .argc = a->argc, .argv = a->argv, .meter = a->meter,
-		.cache = a->cache, .exp = a->exp, .drain_ms = TCP_DRAIN_MS,
+		.cache = a->cache, .mons = a->mons, .drain_ms = TCP_DRAIN_MS,
 	};
 	int rc;
 
@@ -288,31 +298,34 @@ static void ctl_stats(FILE *f, void *arg)
 	struct app *a = arg;
 	struct jf_cache_stats cs;
 	struct jf_metrics_input in = {
-		.meter = &a->st, .cache = &cs, .exporter = a->exp, .mode = a->mode,
+		.meter = &a->st, .cache = &cs, .monitors = a->mons, .flow_cache = a->cache,
+		.flow_meter = a->meter, .mode = a->mode,
 		.uptime_s = jf_mono_s() - a->start_s, .bytes_per_flow = jf_cache_slot_bytes(a->cache),
 		.max_flows = jf_config_cache_flows(&a->cfg),
 		.kernel_bytes = a->meter ? jf_meter_kernel_bytes(a->meter) : 0,
 	};
 
 	jf_cache_get_stats(a->cache, &cs);
-	jf_meter_add_flow_stats(a->meter, &cs);
+	jf_meter_add_flow_stats(a->meter, -1, &cs);
 	jf_metrics_fprint(f, &in);
 }
 
-/* softflowd's expire-all: what the meter holds is read, and every flow,
- * the meter's own (the XDP table's) and the cache's, leaves now
- * (flowEndReason forced). */
-static size_t ctl_expire(void *arg)
+/* softflowd's expire-all: what the meter holds is read, and every flow
+ * of the monitors in mons, the meter's own (the XDP table's), the
+ * cache's and the aggregates', leaves now (flowEndReason forced). */
+static size_t ctl_expire(void *arg, uint16_t mons)
 {
 	struct app *a = arg;
 	uint64_t now = jf_wall_sample(), mono = jf_mono_ms();
 	size_t n;
 
 	a->now_ms = now;
+	a->cache_ms = mono;
 	if (jf_meter_tick(a->meter, mono))
 		log_warn("expire: the meter's drain failed");
-	n = jf_meter_flush(a->meter, mono, JF_END_FORCED);
-	n += jf_cache_flush(a->cache, JF_END_FORCED);
+	n = jf_meter_flush(a->meter, mons, mono, JF_END_FORCED);
+	n += jf_cache_flush_monitors(a->cache, mons, JF_END_FORCED);
+	n += jf_monitors_flush(a->mons, mons, JF_END_FORCED, now);
 	tick(a, mono, now);
 	log_info("expire: %zu flows exported", n);
 	return n;
@@ -335,7 +348,8 @@ static void ctl_foreach_more(jf_visit_fn visit, void *varg, void *arg)
 static int open_control(struct app *a)
 {
 	struct jf_control_env env = {
-		.cache = a->cache, .exp = a->exp, .stats = ctl_stats, .expire = ctl_expire,
+		.cache = a->cache, .meter = a->meter, .mons = a->mons, .stats = ctl_stats,
+		.expire = ctl_expire,
 		.reload = ctl_reload, .foreach_more = ctl_foreach_more, .arg = a,
 	};
 	uid_t uid = (uid_t)-1;
@@ -386,7 +400,7 @@ static void on_link(int i, uint32_t ifindex, void *arg)
 		log_err("interface %s is back (ifindex %u), but: %s", name, ifindex, err);
 		return;
 	}
-	jf_reload_announce_iface(a->exp, ifindex, name);
+	jf_monitors_announce_iface(a->mons, ifindex, name);
 	jf_link_watch_set_attached(a->links, i, true);
 }
 
@@ -415,23 +429,24 @@ static int run_live(struct app *a)
 	}
 	if (a->router)
 		log_info("router mode: output interface, next hop and prefixes per flow");
-	jf_config_meter_params(&a->cfg, &mp);
+	meter_params(a, &mp);
 	a->meter = ops->open(&mp, a->cache, &a->st, err, sizeof(err));
 	if (!a->meter) {
 		log_err("%s", err);
 		return EXIT_FAILURE;
 	}
+	jf_monitors_set_timeouts(a->mons, a->cache, a->meter);
 	/* Every way of being told to go exports what it holds first. */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);	/* reload */
 	signal(SIGPIPE, SIG_IGN);
 
-	jf_reload_announce_ifaces(&a->cfg, a->meter, a->exp);
+	jf_monitors_announce(a->mons, &a->cfg, a->meter);
 	if (watch_links(a))
 		return EXIT_FAILURE;
 	a->now_ms = jf_wall_sample();
-	jf_exporter_start(a->exp, a->now_ms, a->now_ms);
+	jf_monitors_start(a->mons, a->now_ms, a->now_ms);
 	a->exporter_started = true;
 	if (open_control(a) || drop_privileges(a, ops->keep_caps))
 		return EXIT_FAILURE;
@@ -476,7 +491,7 @@ static int run_live(struct app *a)
 	a->now_ms = jf_wall_sample();
 	rc = jf_meter_stop(a->meter, jf_mono_ms());
 	shutdown_export(a, a->now_ms, JF_END_FORCED);
-	jf_loss_report(a->exp);
+	jf_monitors_loss_report(a->mons);
 	return rc ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
@@ -495,14 +510,6 @@ int main(int argc, char **argv)
 		return EXIT_SUCCESS;
 	if (rc < 0)
 		return EXIT_USAGE;
-	/* Monitors and exporters of the file's sections: --check-config
-	 * reads them; running them is the next step of issue 19. */
-	if (a.cfg.n_monitors != 1 || strcmp(a.cfg.monitors[0].name, "default") ||
-	    a.cfg.n_exporters != 1) {
-		fprintf(stderr, "jflowd: [monitor] and [exporter] sections are only checked "
-			"(--check-config) in this version; run them with -i and -n\n");
-		return EXIT_USAGE;
-	}
 	jf_log_level = a.cfg.verbosity;
 	jf_log_init();
 	setvbuf(stderr, NULL, _IOLBF, 0);
@@ -523,6 +530,6 @@ int main(int argc, char **argv)
 	jf_link_watch_free(a.links);
 	jf_cache_free(a.cache);
 	jf_router_free(a.router);
-	jf_exporter_free(a.exp);
+	jf_monitors_free(a.mons);
 	return rc;
 }

@@ -39,6 +39,9 @@ struct jf_exporter_params {
 	 * (JF_NEED_*) the monitor does not meet: src/export/template.h. */
 	const struct jf_record_def *record;
 	uint32_t unmet;
+	/* jf_exporter_apply: the record or what the monitor can know
+	 * changed: new data templates, under new IDs. */
+	bool relayout;
 };
 
 struct jf_collector_stats {
@@ -115,6 +118,10 @@ void jf_exporter_unstage(struct jf_exporter *e);
 void jf_exporter_apply(struct jf_exporter *e, const struct jf_exporter_params *p,
 		       uint64_t now_ms, int drain_ms);
 void jf_exporter_clear_ifnames(struct jf_exporter *e);
+
+/* An exporter that joins a running monitor: packets the monitor exported
+ * before are its collectors' "absent" share of the invariant. */
+void jf_exporter_set_absent(struct jf_exporter *e, uint64_t packets);
 
 int jf_exporter_count(const struct jf_exporter *e);
 const char *jf_exporter_name(const struct jf_exporter *e, int i);

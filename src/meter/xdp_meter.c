@@ -69,8 +69,17 @@ struct jf_xdp_meter {
 	uint64_t now_ms;
 	int64_t mono_to_real_ns;
 	uint64_t spill_seen[2];		/* ring records per epoch parity */
-	uint64_t spill_merged;
-	uint64_t spill_merged_octets;
+	uint64_t spill_merged[JF_MONITORS];	/* per monitor */
+	uint64_t spill_merged_octets[JF_MONITORS];
+	/* Monitors: as last programmed, the monitors ever used (their
+	 * counters are harvested), and the ifindex each interface's entry
+	 * of ifconf was written for. */
+	struct jf_meter_monitor mons[JF_MONITORS];
+	char mon_ifaces[JF_MAX_IFACES][JF_IFNAME_MAX];	/* what mons[].dirs index */
+	int n_mon_ifaces;
+	bool mons_given;		/* else monitor 0 over everything */
+	uint16_t mon_seen;
+	uint32_t conf_ifindex[JF_MAX_IFACES];
 	/* The persistent flow table, mapped once for the meter's life. */
 	struct jf_table *table;
 	struct jf_slot *table_mem;
@@ -117,8 +126,8 @@ static int on_spill(void *ctx, void *data, size_t size)
 	u.frag_id = s->frag_id;
 	jf_cache_update(m->cache, &s->key, &u, m->now_ms);
 	m->spill_seen[s->epoch & 1]++;
-	m->spill_merged++;
-	m->spill_merged_octets += s->octets;
+	m->spill_merged[jf_key_monitor(&s->key)]++;
+	m->spill_merged_octets[jf_key_monitor(&s->key)] += s->octets;
 	return 0;
 }
 
@@ -302,6 +311,140 @@ static int attach_one(struct jf_xdp_meter *m, int i, const char *name, bool gene
 	return 0;
 }
 
+/* --- monitors (include/jflowd/monitor.h) --- */
+
+/* Interface i's entry of ifconf: the monitors covering it each way (the
+ * monitors' interfaces by name: the meter's list and the parameters'
+ * may be in different orders during a reload). */
+static void ifconf_of(const struct jf_xdp_meter *m, int i, struct jf_ifconf *c)
+{
+	int k, j;
+
+	memset(c, 0, sizeof(*c));
+	for (j = 0; j < m->n_mon_ifaces; j++)
+		if (!strcmp(m->mon_ifaces[j], m->name[i]))
+			break;
+	for (k = 0; k < JF_MONITORS; k++) {
+		uint8_t d;
+
+		if (m->mons_given ? !m->mons[k].used : k != 0)
+			continue;
+		if (!m->mons_given)
+			d = m->dirs[i];
+		else
+			d = j < m->n_mon_ifaces ? m->mons[k].dirs[j] : 0;
+		if ((d & JF_DIR_IN) && c->n_in < JF_MON_PER_IF) {
+			c->in[c->n_in++] = (uint8_t)k;
+			c->in_mask |= (uint16_t)(1u << k);
+		}
+		if ((d & JF_DIR_OUT) && c->n_out < JF_MON_PER_IF) {
+			c->out[c->n_out++] = (uint8_t)k;
+			c->out_mask |= (uint16_t)(1u << k);
+		}
+	}
+}
+
+/* Write one interface's entry (ifindex 0: clear the old one). A running
+ * program may read it half written: the lists name monitors in use
+ * either way, and a reload drains (an epoch switch) before it lets go of
+ * a monitor. */
+static void ifconf_write(struct jf_xdp_meter *m, uint32_t ifindex, const struct jf_ifconf *c)
+{
+	struct jflowd_bpf__bss *bss = m->skel->bss;
+
+	if (ifindex < JF_IFCONF_SLOTS) {
+		memcpy(&bss->ifconf[ifindex], c, sizeof(*c));
+	} else if (c->n_in || c->n_out) {
+		bpf_map_update_elem(bpf_map__fd(m->skel->maps.ifconf_big), &ifindex, c, BPF_ANY);
+	} else {
+		bpf_map_delete_elem(bpf_map__fd(m->skel->maps.ifconf_big), &ifindex);
+	}
+}
+
+/* Whether monitor k alone covers every interface as it is metered: the
+ * program may then count every packet for it without asking ifconf. */
+static bool covers_all(const struct jf_xdp_meter *m, int k)
+{
+	struct jf_ifconf c;
+	int i;
+
+	for (i = 0; i < m->n_ifaces; i++) {
+		ifconf_of(m, i, &c);
+		if (((m->dirs[i] & JF_DIR_IN) && !(c.in_mask & (1u << k))) ||
+		    ((m->dirs[i] & JF_DIR_OUT) && !(c.out_mask & (1u << k))))
+			return false;
+	}
+	return true;
+}
+
+/* The same for interface i alone, for the one monitor. */
+static bool covers_all_one(const struct jf_xdp_meter *m, int i)
+{
+	struct jf_ifconf c;
+	uint32_t k = m->skel->bss->mon_single;
+
+	ifconf_of(m, i, &c);
+	return !(((m->dirs[i] & JF_DIR_IN) && !(c.in_mask & (1u << k))) ||
+		 ((m->dirs[i] & JF_DIR_OUT) && !(c.out_mask & (1u << k))));
+}
+
+static void ifconf_update(struct jf_xdp_meter *m, int i)
+{
+	static const struct jf_ifconf none;
+	struct jf_ifconf c;
+
+	if (m->conf_ifindex[i] && m->conf_ifindex[i] != m->ifindex[i])
+		ifconf_write(m, m->conf_ifindex[i], &none);
+	ifconf_of(m, i, &c);
+	ifconf_write(m, m->ifindex[i], &c);
+	m->conf_ifindex[i] = m->ifindex[i];
+}
+
+/* The monitors of p into the program: sampling rates for the epoch
+ * parities in parities (bit 0, bit 1), masks, the interfaces' monitors,
+ * and last the switch between one monitor and several. */
+static void program_monitors(struct jf_xdp_meter *m, const struct jf_meter_params *p,
+			     unsigned parities)
+{
+	struct jflowd_bpf__bss *bss = m->skel->bss;
+	int k, i, used = 0, single = 0;
+
+	m->mons_given = false;
+	for (k = 0; k < JF_MONITORS; k++)
+		m->mons_given |= p->mons[k].used;
+	memcpy(m->mons, p->mons, sizeof(m->mons));
+	for (i = 0; i < p->n_ifaces; i++)
+		snprintf(m->mon_ifaces[i], sizeof(m->mon_ifaces[i]), "%s", p->ifaces[i]);
+	m->n_mon_ifaces = p->n_ifaces;
+	for (k = 0; k < JF_MONITORS; k++) {
+		bool on = m->mons_given ? p->mons[k].used : k == 0;
+		uint32_t rate = jf_meter_mon_rate(p, k);
+
+		if (!on)
+			continue;
+		used++;
+		single = k;
+		m->mon_seen |= (uint16_t)(1u << k);
+		if (parities & 1)
+			bss->sample_rate[2 * k] = rate;
+		if (parities & 2)
+			bss->sample_rate[2 * k + 1] = rate;
+		if (m->mons_given && p->mons[k].masked)
+			memcpy(&bss->mon_mask[k], &p->mons[k].mask, sizeof(bss->mon_mask[k]));
+		bss->mon_mask_on[k] = m->mons_given && p->mons[k].masked;
+	}
+	for (i = 0; i < m->n_ifaces; i++)
+		ifconf_update(m, i);
+	__sync_synchronize();
+	if (used > 1 || !covers_all(m, single)) {
+		bss->mon_by_iface = 1;
+	} else {
+		bss->mon_single = (uint32_t)single;
+		__sync_synchronize();
+		bss->mon_by_iface = 0;
+	}
+}
+
 /* The table's flows go where the cache's go; in router mode each gets
  * the cache's lookup, its answer kept per slot. */
 static int table_bind(struct jf_xdp_meter *m)
@@ -371,8 +514,6 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
 	m->quiesce_seq = p->quiesce == JF_QUIESCE_SEQ ||
 			 (p->quiesce == JF_QUIESCE_AUTO && !jf_epoch_rcu_available());
 	m->skel->rodata->quiesce_seq = m->quiesce_seq;
-	m->skel->bss->sample_rate[0] = p->sample_rate;
-	m->skel->bss->sample_rate[1] = p->sample_rate;
 	m->skel->bss->keep_frag_id = p->keep_frag_id;
 	m->skel->rodata->verdict = p->mirror ? XDP_DROP : XDP_PASS;
 	m->skel->rodata->mirror_map_on = p->mirror && p->n_if_maps;
@@ -458,6 +599,9 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
 	m->mono_to_real_ns = mono_to_real_offset();
 	log_debug("epoch switches wait with %s", m->quiesce_seq ? "per-CPU sequence counters"
 							   : "an RCU grace period");
+
+	/* The monitors before the first frame. */
+	program_monitors(m, p, 3);
 
 	/* Mirror port: promiscuous, and the MAC/VLAN map filled, before the
 	 * first frame is metered. */
@@ -604,52 +748,68 @@ static int read_table(struct jf_xdp_meter *m, uint64_t stashed)
 	return 0;
 }
 
-size_t jf_xdp_meter_flush(struct jf_xdp_meter *m, uint64_t now_ms, enum jf_end_reason why)
+size_t jf_xdp_meter_flush(struct jf_xdp_meter *m, uint16_t mons, uint64_t now_ms,
+			  enum jf_end_reason why)
 {
 	if (!m->table)
 		return 0;
 	jf_table_set_clock(m->table, m->mono_to_real_ns);
-	return jf_table_flush(m->table, now_ms, why);
+	return jf_table_flush_monitors(m->table, mons, now_ms, why);
 }
 
-void jf_xdp_meter_set_timeouts(struct jf_xdp_meter *m, uint32_t idle_ms, uint32_t active_ms,
-			       uint32_t fin_ms)
+void jf_xdp_meter_set_timeouts(struct jf_xdp_meter *m, uint32_t mon, uint32_t idle_ms,
+			       uint32_t active_ms, uint32_t fin_ms)
 {
-	m->idle_ms = idle_ms;
-	m->active_ms = active_ms;
-	m->fin_ms = fin_ms;
 	if (m->table)
-		jf_table_set_timeouts(m->table, idle_ms, active_ms, fin_ms);
+		jf_table_set_monitor_timeouts(m->table, mon, idle_ms, active_ms, fin_ms);
+}
+
+int jf_xdp_meter_remove_monitors(struct jf_xdp_meter *m, uint16_t mons, uint64_t now_ms)
+{
+	long n;
+
+	if (!m->table)
+		return 0;
+	jf_table_set_clock(m->table, m->mono_to_real_ns);
+	n = jf_table_remove_monitors(m->table, mons, now_ms, table_wait, m);
+	return n < 0 ? (int)n : 0;
 }
 
 /* Add the counters of one epoch parity to st and zero them: nobody writes
- * them until the epoch comes round again. */
+ * them until the epoch comes round again. Per monitor ever used. */
 static int harvest(struct jf_xdp_meter *m, uint32_t parity, struct jf_meter_stats *st)
 {
-	uint32_t r;
+	uint32_t r, k;
 	int cpu, rc;
 
-	for (r = 0; r < JF_PKT_REASON_MAX; r++) {
-		uint32_t idx = JF_STAT_IDX(parity, r);
+	for (k = 0; k < JF_MONITORS; k++) {
+		if (!(m->mon_seen & (1u << k)))
+			continue;
+		for (r = 0; r < JF_PKT_REASON_MAX; r++) {
+			uint32_t idx = JF_STAT_MON_IDX(parity, k, r);
+			uint64_t pk = 0, oc = 0;
 
-		rc = bpf_map_lookup_elem(m->stats_fd, &idx, m->percpu);
-		if (rc)
-			return rc;
-		for (cpu = 0; cpu < m->ncpus; cpu++) {
-			if (cpu < JF_MAX_CPUS)
-				st->cpu_packets[cpu] += m->percpu[cpu].packets;
-			/* Spilled packets count when merged (on_spill). */
-			if (r != JF_PKT_SPILLED) {
-				st->packets[r] += m->percpu[cpu].packets;
-				st->octets[r] += m->percpu[cpu].octets;
-			} else {
-				m->spill_seen[parity] -= m->percpu[cpu].packets;
+			rc = bpf_map_lookup_elem(m->stats_fd, &idx, m->percpu);
+			if (rc)
+				return rc;
+			for (cpu = 0; cpu < m->ncpus; cpu++) {
+				if (cpu < JF_MAX_CPUS)
+					st->cpu_packets[cpu] += m->percpu[cpu].packets;
+				pk += m->percpu[cpu].packets;
+				oc += m->percpu[cpu].octets;
 			}
+			if (!pk && !oc)
+				continue;
+			/* Spilled packets count when merged (on_spill). */
+			if (r != JF_PKT_SPILLED)
+				jf_meter_count(st, k, (int)r, pk, oc);
+			else
+				m->spill_seen[parity] -= pk;
+			memset(m->percpu, 0, (size_t)m->ncpus * sizeof(*m->percpu));
+			rc = bpf_map_update_elem(m->stats_fd, &idx, m->percpu, BPF_ANY);
+			if (rc)
+				return rc;
 		}
-		memset(m->percpu, 0, (size_t)m->ncpus * sizeof(*m->percpu));
-		rc = bpf_map_update_elem(m->stats_fd, &idx, m->percpu, BPF_ANY);
-		if (rc)
-			return rc;
 	}
 	/* Every spilled packet of the old epoch is in the ring by now. */
 	if (m->spill_seen[parity]) {
@@ -663,11 +823,17 @@ static int harvest(struct jf_xdp_meter *m, uint32_t parity, struct jf_meter_stat
 
 static void sync_spill(struct jf_xdp_meter *m, struct jf_meter_stats *st)
 {
-	st->packets[JF_PKT_SPILLED] += m->spill_merged;
-	st->octets[JF_PKT_SPILLED] += m->spill_merged_octets;
-	st->spill_merged += m->spill_merged;
-	m->spill_merged = 0;
-	m->spill_merged_octets = 0;
+	int k;
+
+	for (k = 0; k < JF_MONITORS; k++) {
+		if (!m->spill_merged[k])
+			continue;
+		jf_meter_count(st, (uint32_t)k, JF_PKT_SPILLED, m->spill_merged[k],
+			       m->spill_merged_octets[k]);
+		st->spill_merged += m->spill_merged[k];
+		m->spill_merged[k] = 0;
+		m->spill_merged_octets[k] = 0;
+	}
 }
 
 int jf_xdp_meter_drain(struct jf_xdp_meter *m, uint64_t now_ms)
@@ -742,18 +908,21 @@ int jf_xdp_meter_stop(struct jf_xdp_meter *m, uint64_t now_ms)
 	return rc;
 }
 
-int jf_xdp_meter_set_sample_rate(struct jf_xdp_meter *m, uint32_t rate, uint64_t now_ms)
+int jf_xdp_meter_set_monitors(struct jf_xdp_meter *m, const struct jf_meter_params *p,
+			      uint64_t now_ms)
 {
 	struct jflowd_bpf__bss *bss = m->skel->bss;
 	int rc;
 
-	/* The next epoch samples at the new rate; the drain flips to it and
-	 * brings the old epoch's map, all of the old rate, into the cache.
+	/* The next epoch samples at the new rates; the drain flips to it and
+	 * brings the old epoch's map, all of the old rates, into the cache.
 	 * Then the parity after it too. (Packets spilled to the ring in the
-	 * new epoch, when its map is full, may join the cache with them.) */
-	bss->sample_rate[(bss->epoch + 1) & 1] = rate;
+	 * new epoch, when its map is full, may join the cache with them.)
+	 * Masks and the interfaces' monitors change at once; the drain's
+	 * grace period then ends every run that read the old ones. */
+	program_monitors(m, p, 1u << ((bss->epoch + 1) & 1));
 	rc = jf_xdp_meter_drain(m, now_ms);
-	bss->sample_rate[(bss->epoch + 1) & 1] = rate;
+	program_monitors(m, p, 1u << ((bss->epoch + 1) & 1));
 	return rc;
 }
 
@@ -767,7 +936,7 @@ int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params
 	uint8_t old_dirs[JF_MAX_IFACES];
 	struct jflowd_bpf *old_bound[JF_MAX_IFACES];
 	bool old_warned[JF_MAX_IFACES];
-	uint32_t idx[JF_MAX_IFACES];
+	uint32_t idx[JF_MAX_IFACES], old_conf[JF_MAX_IFACES];
 	int n_old = m->n_ifaces, i, j, rc, ing_fd;
 	uint8_t one = 1;
 
@@ -786,6 +955,8 @@ int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params
 	memcpy(old_dirs, m->dirs, sizeof(old_dirs));
 	memcpy(old_bound, m->bound, sizeof(old_bound));
 	memcpy(old_warned, m->vlan_warned, sizeof(old_warned));
+	memcpy(old_conf, m->conf_ifindex, sizeof(old_conf));
+	memset(m->conf_ifindex, 0, sizeof(m->conf_ifindex));
 	memset(m->bound, 0, sizeof(m->bound));
 	memset(m->vlan_warned, 0, sizeof(m->vlan_warned));
 	for (i = 0; i < p->n_ifaces; i++) {
@@ -800,6 +971,7 @@ int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params
 				m->link_fd[i] = old_fd[j];
 				m->bound[i] = old_bound[j];
 				m->vlan_warned[i] = old_warned[j];
+				m->conf_ifindex[i] = old_conf[j];
 				break;
 			}
 		}
@@ -812,6 +984,13 @@ int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params
 		m->ifindex[i] = idx[i];
 		m->attached[i] = false;
 		m->link_fd[i] = -1;
+		/* Its monitors (as set_monitors last said) before its first
+		 * packet; counted by the one monitor only if it covers it. */
+		ifconf_update(m, i);
+		if (!m->skel->bss->mon_by_iface && !covers_all_one(m, i)) {
+			__sync_synchronize();
+			m->skel->bss->mon_by_iface = 1;
+		}
 		/* New interfaces are ingress only: the reload refuses a new
 		 * egress one (the TC program is attached at start). */
 		if (!(jf_meter_dir(p, i) & JF_DIR_IN))
@@ -835,6 +1014,7 @@ int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params
 			memcpy(m->link_fd, old_fd, sizeof(old_fd));
 			memcpy(m->name, old_name, sizeof(old_name));
 			memcpy(m->dirs, old_dirs, sizeof(old_dirs));
+			memcpy(m->conf_ifindex, old_conf, sizeof(old_conf));
 			return rc;
 		}
 		log_metering(m, i);
@@ -855,6 +1035,11 @@ int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params
 		}
 		close(old_fd[j]);	/* the link goes with its last descriptor */
 		bpf_map_delete_elem(ing_fd, &old_idx[j]);
+		if (old_conf[j]) {
+			static const struct jf_ifconf none;
+
+			ifconf_write(m, old_conf[j], &none);
+		}
 		jflowd_bpf__destroy(old_bound[j]);
 		log_info("no longer metering %s (ifindex %u)", old_name[j], old_idx[j]);
 	}
@@ -907,6 +1092,7 @@ int jf_xdp_meter_iface_back(struct jf_xdp_meter *m, int i, uint32_t ifindex,
 
 	detach_one(m, i);
 	m->ifindex[i] = ifindex;
+	ifconf_update(m, i);	/* its monitors under the new ifindex */
 	rc = jf_mirror_iface_back(m->mirror, m->name[i], ifindex, err, errlen);
 	if (rc)
 		return rc;
@@ -1002,9 +1188,10 @@ static int ops_stop(struct jf_meter *m, uint64_t now_ms)
 	return jf_xdp_meter_stop(xdp_of(m), now_ms);
 }
 
-static int ops_set_sample_rate(struct jf_meter *m, uint32_t rate, uint64_t now_ms)
+static int ops_set_monitors(struct jf_meter *m, const struct jf_meter_params *p,
+			    uint64_t now_ms)
 {
-	return jf_xdp_meter_set_sample_rate(xdp_of(m), rate, now_ms);
+	return jf_xdp_meter_set_monitors(xdp_of(m), p, now_ms);
 }
 
 static int ops_set_ifaces(struct jf_meter *m, const struct jf_meter_params *p, char *err,
@@ -1028,23 +1215,33 @@ static void ops_close(struct jf_meter *m)
 	jf_xdp_meter_close(xdp_of(m));
 }
 
-static size_t ops_flush(struct jf_meter *m, uint64_t now_ms, enum jf_end_reason why)
+static size_t ops_flush(struct jf_meter *m, uint16_t mons, uint64_t now_ms,
+			enum jf_end_reason why)
 {
-	return jf_xdp_meter_flush(xdp_of(m), now_ms, why);
+	return jf_xdp_meter_flush(xdp_of(m), mons, now_ms, why);
 }
 
-static void ops_set_timeouts(struct jf_meter *m, uint32_t idle_ms, uint32_t active_ms,
-			     uint32_t fin_ms)
+static void ops_set_timeouts(struct jf_meter *m, uint32_t mon, uint32_t idle_ms,
+			     uint32_t active_ms, uint32_t fin_ms)
 {
-	jf_xdp_meter_set_timeouts(xdp_of(m), idle_ms, active_ms, fin_ms);
+	jf_xdp_meter_set_timeouts(xdp_of(m), mon, idle_ms, active_ms, fin_ms);
 }
 
-static void ops_add_flow_stats(const struct jf_meter *m, struct jf_cache_stats *st)
+static void ops_add_flow_stats(const struct jf_meter *m, int mon, struct jf_cache_stats *st)
 {
 	const struct jf_xdp_meter *x = xdp_of(m);
 
-	if (x->table)
+	if (!x->table)
+		return;
+	if (mon < 0)
 		jf_table_add_flow_stats(x->table, st);
+	else
+		jf_table_add_monitor_stats(x->table, (uint32_t)mon, st);
+}
+
+static int ops_remove_monitors(struct jf_meter *m, uint16_t mons, uint64_t now_ms)
+{
+	return jf_xdp_meter_remove_monitors(xdp_of(m), mons, now_ms);
 }
 
 static void ops_foreach_flow(const struct jf_meter *m, jf_visit_fn visit, void *arg)
@@ -1072,7 +1269,7 @@ const struct jf_meter_ops jf_xdp_meter_ops = {
 	.poll = ops_poll,
 	.tick = ops_tick,
 	.stop = ops_stop,
-	.set_sample_rate = ops_set_sample_rate,
+	.set_monitors = ops_set_monitors,
 	.set_ifaces = ops_set_ifaces,
 	.ifindex = ops_ifindex,
 	.kernel_bytes = ops_kernel_bytes,
@@ -1082,5 +1279,6 @@ const struct jf_meter_ops jf_xdp_meter_ops = {
 	.flush = ops_flush,
 	.set_timeouts = ops_set_timeouts,
 	.add_flow_stats = ops_add_flow_stats,
+	.remove_monitors = ops_remove_monitors,
 	.foreach_flow = ops_foreach_flow,
 };

@@ -16,8 +16,11 @@
 #include "clock.h"
 #include "service/control.h"
 #include "export/exporter.h"
+#include "flow/fields.h"
 #include "flow/flow_cache.h"
+#include "jflowd/monitor.h"
 #include "log.h"
+#include "service/monitors.h"
 
 #define ACCEPTS_PER_POLL 64	/* a flood is worked off over several turns */
 
@@ -171,16 +174,116 @@ static void addr_str(const struct jf_key *k, const uint32_t *a, char *out, size_
 		inet_ntop(AF_INET, a, out, (socklen_t)n);
 }
 
+/* "--monitor NAME" among a command's arguments: taken out of argv, the
+ * monitor in *mon (NULL when not given). -1 with the error written. */
+static int take_monitor(const struct jf_control_env *env, char **argv, int *argc,
+			struct jf_monitor **mon, FILE *f)
+{
+	int a, b, i;
+
+	*mon = NULL;
+	for (a = 1; a < *argc; a++) {
+		if (strcmp(argv[a], "--monitor"))
+			continue;
+		if (a + 1 >= *argc) {
+			fprintf(f, "error: --monitor needs a monitor's name\n");
+			return -1;
+		}
+		*mon = env->mons ? jf_monitors_find(env->mons, argv[a + 1]) : NULL;
+		if (!*mon) {
+			fprintf(f, "error: no monitor named %s (monitors:", argv[a + 1]);
+			for (i = 0; i < jf_monitors_count(env->mons); i++)
+				fprintf(f, " %s", jf_monitors_at(env->mons, i)->name);
+			fprintf(f, ")\n");
+			return -1;
+		}
+		for (b = a; b + 2 < *argc; b++)
+			argv[b] = argv[b + 2];
+		*argc -= 2;
+		return 0;
+	}
+	return 0;
+}
+
+/* The packet-key elements of a monitor's record: its flows' columns. */
+static int key_columns(const struct jf_monitor *m, const struct jf_record_elem **cols, int max)
+{
+	int i, n = 0;
+
+	for (i = 0; i < m->record.n && n < max; i++)
+		if (m->record.e[i].key && m->record.e[i].ie->src == JF_SRC_PACKET)
+			cols[n++] = &m->record.e[i];
+	return n;
+}
+
+/* A monitor's own flows: its record's key, by element name. */
+static void print_record_flows(const struct jf_monitor *m, const struct flow_list *l,
+			       bool json, FILE *f)
+{
+	const struct jf_record_elem *cols[JF_RECORD_MAX_ELEMS];
+	int nc = key_columns(m, cols, JF_RECORD_MAX_ELEMS), c;
+	char v[80];
+	size_t i;
+
+	if (json) {
+		fprintf(f, "[");
+	} else {
+		for (c = 0; c < nc; c++)
+			fprintf(f, "%-*s ", cols[c]->ie->type == JF_IET_IPV6 ? 39 :
+				cols[c]->ie->type == JF_IET_IPV4 ? 18 : 8, cols[c]->ie->name);
+		fprintf(f, "%12s %16s %8s\n", "packets", "octets", "seconds");
+	}
+	for (i = 0; i < l->n; i++) {
+		const struct flow_row *r = &l->rows[i];
+
+		if (json)
+			fprintf(f, "%s\n {\"monitor\":\"%s\"", i ? "," : "", m->name);
+		for (c = 0; c < nc; c++) {
+			jf_ie_format_key(cols[c]->ie, &r->key, cols[c]->prefix, v, sizeof(v));
+			if (json && *v)
+				fprintf(f, cols[c]->ie->type == JF_IET_IPV4 ||
+					   cols[c]->ie->type == JF_IET_IPV6 ? ",\"%s\":\"%s\""
+									    : ",\"%s\":%s",
+					cols[c]->ie->name, v);
+			else if (!json)
+				fprintf(f, "%-*s ", cols[c]->ie->type == JF_IET_IPV6 ? 39 :
+					cols[c]->ie->type == JF_IET_IPV4 ? 18 : 8, *v ? v : "-");
+		}
+		if (json)
+			fprintf(f, ",\"packets\":%llu,\"octets\":%llu,\"first_ms\":%llu,"
+				"\"last_ms\":%llu}", (unsigned long long)r->f.packets,
+				(unsigned long long)r->f.octets, (unsigned long long)r->f.first_ms,
+				(unsigned long long)r->f.last_ms);
+		else
+			fprintf(f, "%12llu %16llu %8.3f\n", (unsigned long long)r->f.packets,
+				(unsigned long long)r->f.octets,
+				(double)(r->f.last_ms - r->f.first_ms) / 1000.0);
+	}
+	if (json)
+		fprintf(f, "%s]\n", l->n ? "\n" : "");
+}
+
+static const char *mon_name(const struct jf_control_env *env, const struct jf_key *k)
+{
+	const struct jf_monitor *m = env->mons ? jf_monitors_by_index(env->mons,
+								   jf_key_monitor(k)) : NULL;
+
+	return m ? m->name : "?";
+}
+
 static void cmd_flows(const struct jf_control_env *env, char **argv, int argc, FILE *f)
 {
 	int (*cmp)(const void *, const void *) = NULL;
 	struct jf_cache_stats cs;
 	struct flow_list l = { 0 };
+	struct jf_monitor *mon;
 	unsigned long top = 0;
-	bool json = false;
-	size_t i;
+	bool json = false, many;
+	size_t i, k;
 	int a;
 
+	if (take_monitor(env, argv, &argc, &mon, f))
+		return;
 	for (a = 1; a < argc; a++) {
 		if (!strcmp(argv[a], "--json")) {
 			json = true;
@@ -204,8 +307,8 @@ static void cmd_flows(const struct jf_control_env *env, char **argv, int argc, F
 				return;
 			}
 		} else {
-			fprintf(f, "error: flows: unknown argument '%s' (--sort octets|packets, "
-				"--top N, --json)\n", argv[a]);
+			fprintf(f, "error: flows: unknown argument '%s' (--monitor NAME, --sort "
+				"octets|packets, --top N, --json)\n", argv[a]);
 			return;
 		}
 	}
@@ -222,16 +325,31 @@ static void cmd_flows(const struct jf_control_env *env, char **argv, int argc, F
 	jf_cache_foreach(env->cache, collect, &l);
 	if (env->foreach_more)
 		env->foreach_more(collect, &l, env->arg);
+	if (mon) {	/* that monitor's flows only */
+		for (i = 0, k = 0; i < l.n; i++)
+			if (jf_key_monitor(&l.rows[i].key) == mon->index)
+				l.rows[k++] = l.rows[i];
+		l.n = k;
+	}
 	if (cmp)
 		qsort(l.rows, l.n, sizeof(*l.rows), cmp);
 	if (top && top < l.n)
 		l.n = top;
 	fprintf(f, "ok\n");
+	if (mon) {
+		print_record_flows(mon, &l, json, f);
+		free(l.rows);
+		return;
+	}
+	/* Every monitor's flows: the packet's key, and whose they are when
+	 * there are several monitors. */
+	many = jf_monitors_count(env->mons) > 1;
 	if (json)
 		fprintf(f, "[");
 	else
-		fprintf(f, "%-5s %-39s %5s  %-39s %5s %7s %12s %16s %8s\n", "proto", "source", "sport",
-			"destination", "dport", "ifindex", "packets", "octets", "seconds");
+		fprintf(f, "%s%-5s %-39s %5s  %-39s %5s %7s %12s %16s %8s\n", many ? "monitor  " : "",
+			"proto", "source", "sport", "destination", "dport", "ifindex", "packets",
+			"octets", "seconds");
 	for (i = 0; i < l.n; i++) {
 		const struct flow_row *r = &l.rows[i];
 		char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
@@ -240,16 +358,17 @@ static void cmd_flows(const struct jf_control_env *env, char **argv, int argc, F
 		addr_str(&r->key, r->key.src, src, sizeof(src));
 		addr_str(&r->key, r->key.dst, dst, sizeof(dst));
 		if (json)
-			fprintf(f, "%s\n {\"proto\":%u,\"src\":\"%s\",\"sport\":%u,\"dst\":\"%s\","
-				"\"dport\":%u,\"ifindex\":%u,\"vlan\":%u,\"packets\":%llu,"
-				"\"octets\":%llu,\"first_ms\":%llu,\"last_ms\":%llu}",
-				i ? "," : "", r->key.proto, src, r->key.sport, dst, r->key.dport,
-				r->key.ifindex, r->key.vlan, (unsigned long long)r->f.packets,
-				(unsigned long long)r->f.octets, (unsigned long long)r->f.first_ms,
-				(unsigned long long)r->f.last_ms);
+			fprintf(f, "%s\n {\"monitor\":\"%s\",\"proto\":%u,\"src\":\"%s\",\"sport\":%u,"
+				"\"dst\":\"%s\",\"dport\":%u,\"ifindex\":%u,\"vlan\":%u,"
+				"\"packets\":%llu,\"octets\":%llu,\"first_ms\":%llu,\"last_ms\":%llu}",
+				i ? "," : "", mon_name(env, &r->key), r->key.proto, src, r->key.sport,
+				dst, r->key.dport, r->key.ifindex, r->key.vlan,
+				(unsigned long long)r->f.packets, (unsigned long long)r->f.octets,
+				(unsigned long long)r->f.first_ms, (unsigned long long)r->f.last_ms);
 		else
-			fprintf(f, "%-5u %-39s %5u  %-39s %5u %7u %12llu %16llu %8.3f\n",
-				r->key.proto, src, r->key.sport, dst, r->key.dport, r->key.ifindex,
+			fprintf(f, "%s%s%-5u %-39s %5u  %-39s %5u %7u %12llu %16llu %8.3f\n",
+				many ? mon_name(env, &r->key) : "", many ? "  " : "", r->key.proto,
+				src, r->key.sport, dst, r->key.dport, r->key.ifindex,
 				(unsigned long long)r->f.packets, (unsigned long long)r->f.octets,
 				secs);
 	}
@@ -258,29 +377,44 @@ static void cmd_flows(const struct jf_control_env *env, char **argv, int argc, F
 	free(l.rows);
 }
 
-static void cmd_collectors(const struct jf_control_env *env, FILE *f)
+/* Each collector of each exporter of each monitor (or of one). */
+static void cmd_collectors(const struct jf_control_env *env, const struct jf_monitor *mon,
+			   FILE *f)
 {
-	int i, n = jf_exporter_count(env->exp);
+	int i, j, k;
 
-	fprintf(f, "ok\n%-40s %-9s %-8s %12s %14s %12s %14s %10s\n", "collector", "protocol",
-		"state", "records", "packets", "dropped_rec", "dropped_pkts", "queued_rec");
-	for (i = 0; i < n; i++) {
-		struct jf_collector_stats st;
+	fprintf(f, "ok\n%-40s %-9s %-8s %12s %14s %12s %14s %10s %-16s %s\n", "collector",
+		"protocol", "state", "records", "packets", "dropped_rec", "dropped_pkts",
+		"queued_rec", "monitor", "exporter");
+	for (i = 0; i < jf_monitors_count(env->mons); i++) {
+		const struct jf_monitor *m = jf_monitors_at(env->mons, i);
 
-		jf_exporter_stats(env->exp, i, &st);
-		fprintf(f, "%-40s %-9s %-8s %12llu %14llu %12llu %14llu %10llu\n",
-			jf_exporter_name(env->exp, i), jf_exporter_proto(env->exp, i),
-			st.retiring ? "removed" : st.up ? "up" : "down",
-			(unsigned long long)st.records, (unsigned long long)st.packets,
-			(unsigned long long)st.dropped_records, (unsigned long long)st.dropped_packets,
-			(unsigned long long)st.queued_records);
+		if (mon && mon != m)
+			continue;
+		for (j = 0; j < m->n_ex; j++) {
+			const struct jf_exporter *e = m->ex[j].exp;
+
+			for (k = 0; k < jf_exporter_count(e); k++) {
+				struct jf_collector_stats st;
+
+				jf_exporter_stats(e, k, &st);
+				fprintf(f, "%-40s %-9s %-8s %12llu %14llu %12llu %14llu %10llu "
+					"%-16s %s\n", jf_exporter_name(e, k), jf_exporter_proto(e, k),
+					st.retiring ? "removed" : st.up ? "up" : "down",
+					(unsigned long long)st.records, (unsigned long long)st.packets,
+					(unsigned long long)st.dropped_records,
+					(unsigned long long)st.dropped_packets,
+					(unsigned long long)st.queued_records, m->name, m->ex[j].name);
+			}
+		}
 	}
 }
 
-/* The metrics without their comments: one "name{labels} value" a line. */
-static void cmd_stats(const struct jf_control_env *env, FILE *f)
+/* The metrics without their comments: one "name{labels} value" a line;
+ * with a monitor, its series alone. */
+static void cmd_stats(const struct jf_control_env *env, const struct jf_monitor *mon, FILE *f)
 {
-	char *text = NULL, *line, *save = NULL;
+	char *text = NULL, *line, *save = NULL, want[JF_NAME_MAX + 16] = "";
 	size_t len = 0;
 	FILE *m = open_memstream(&text, &len);
 
@@ -288,11 +422,13 @@ static void cmd_stats(const struct jf_control_env *env, FILE *f)
 		fprintf(f, "error: out of memory\n");
 		return;
 	}
+	if (mon)
+		snprintf(want, sizeof(want), "monitor=\"%s\"", mon->name);
 	env->stats(m, env->arg);
 	fclose(m);
 	fprintf(f, "ok\n");
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (*line != '#')
+		if (*line != '#' && (!mon || strstr(line, want)))
 			fprintf(f, "%s\n", line);
 	free(text);
 }
@@ -309,16 +445,27 @@ void jf_control_run(const struct jf_control_env *env, const char *line, FILE *f)
 	if (!argc) {
 		fprintf(f, "error: empty request (commands: stats, flows, expire, reload, "
 			"collectors)\n");
-	} else if (!strcmp(argv[0], "stats") && argc == 1) {
-		cmd_stats(env, f);
 	} else if (!strcmp(argv[0], "flows")) {
 		cmd_flows(env, argv, argc, f);
-	} else if (!strcmp(argv[0], "collectors") && argc == 1) {
-		cmd_collectors(env, f);
-	} else if (!strcmp(argv[0], "expire") && argc == 1) {
-		size_t n = env->expire(env->arg);
+	} else if (!strcmp(argv[0], "stats") || !strcmp(argv[0], "collectors") ||
+		   !strcmp(argv[0], "expire")) {
+		struct jf_monitor *mon;
 
-		fprintf(f, "ok\n%zu flows exported\n", n);
+		if (take_monitor(env, argv, &argc, &mon, f))
+			return;
+		if (argc != 1) {
+			fprintf(f, "error: %s: unknown argument '%s' (--monitor NAME)\n", argv[0],
+				argv[1]);
+		} else if (!strcmp(argv[0], "stats")) {
+			cmd_stats(env, mon, f);
+		} else if (!strcmp(argv[0], "collectors")) {
+			cmd_collectors(env, mon, f);
+		} else {
+			size_t n = env->expire(env->arg, mon ? (uint16_t)(1u << mon->index)
+							      : (uint16_t)0xffff);
+
+			fprintf(f, "ok\n%zu flows exported\n", n);
+		}
 	} else if (!strcmp(argv[0], "reload") && argc == 1) {
 		char msg[1024];
 
@@ -327,7 +474,8 @@ void jf_control_run(const struct jf_control_env *env, const char *line, FILE *f)
 		else
 			fprintf(f, "ok\n%s\n", msg);
 	} else {
-		fprintf(f, "error: unknown request '%s' (commands: stats, flows [--sort "
+		fprintf(f, "error: unknown request '%s' (commands, each with [--monitor NAME]: "
+			"stats, flows [--sort "
 			"octets|packets] [--top N] [--json], expire, reload, collectors)\n", line);
 	}
 }

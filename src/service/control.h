@@ -12,7 +12,8 @@
 #include "flow/flow_cache.h"
 
 struct jf_flow_cache;
-struct jf_exporter;
+struct jf_meter;
+struct jf_monitors;
 struct jf_control;
 
 #define JF_CONTROL_MAX_CLIENTS 8	/* served at once; more are told "busy" */
@@ -20,12 +21,15 @@ struct jf_control;
 #define JF_CONTROL_RESPONSE_MS 5000	/* to take the response */
 #define JF_CONTROL_LINE_MAX 256
 
-/* What the commands act on; the agent's own work comes as callbacks. */
+/* What the commands act on; the agent's own work comes as callbacks.
+ * Commands take --monitor NAME: that monitor's part alone. */
 struct jf_control_env {
 	struct jf_flow_cache *cache;
-	struct jf_exporter *exp;
+	struct jf_meter *meter;
+	struct jf_monitors *mons;
 	void (*stats)(FILE *f, void *arg);	/* the metrics text */
-	size_t (*expire)(void *arg);		/* export every flow now; how many */
+	/* Export every flow of the monitors in mons (bits) now; how many. */
+	size_t (*expire)(void *arg, uint16_t mons);
 	int (*reload)(void *arg, char *msg, size_t msglen);
 	/* Flows held outside the cache (the XDP table's); NULL: none. */
 	void (*foreach_more)(jf_visit_fn visit, void *visit_arg, void *arg);

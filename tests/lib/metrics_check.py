@@ -2,12 +2,14 @@
 """Check jflowd's lossless invariant from its metrics file alone.
 
 Usage: metrics_check.py METRICS.prom [--no-loss] [--expect-metered N]
-                        [--print]
+                        [--monitor NAME] [--print]
 
+For the totals and for every monitor (jflowd_monitor_*{monitor=...}):
   metered == exported + cached + sum(unaccounted by reason)
-and for every collector
-  exported == collector packets + dropped + unexportable + absent
-(absent: exported before a reload added the collector)
+and for every collector of every exporter of a monitor
+  monitor's exported == collector packets + dropped + unexportable + absent
+(absent: exported before a reload added the collector). --expect-metered
+applies to the totals, or with --monitor to that monitor.
 Exits 1 when an equation does not hold, or with --no-loss when anything is
 unaccounted, dropped or still cached (at exit the cache must be empty). A
 series the check reads that is missing from the file is an error, never
@@ -55,22 +57,51 @@ def sample(m, name, labels):
     return int(vals[labels])
 
 
+def check_monitors(m, args):
+    """The invariant per monitor; True when it holds."""
+    ok = True
+    metered = {dict(k)["monitor"]: int(v)
+               for k, v in series(m, "jflowd_monitor_packets_metered_total").items()}
+    if args.monitor and args.monitor not in metered:
+        raise SystemExit(f"metrics_check: no monitor {args.monitor}")
+    for mon, met in sorted(metered.items()):
+        lab = (("monitor", mon),)
+        exported = sample(m, "jflowd_monitor_packets_exported_total", lab)
+        cached = sample(m, "jflowd_monitor_packets_cached", lab)
+        unacc = {dict(k).get("reason"): int(v)
+                 for k, v in series(m, "jflowd_monitor_packets_unaccounted_total").items()
+                 if dict(k).get("monitor") == mon}
+        lost = sum(unacc.values())
+        print(f"metrics: monitor {mon}: metered {met} = exported {exported} + cached "
+              f"{cached} + unaccounted {lost} {dict((k, v) for k, v in unacc.items() if v)}")
+        if met != exported + cached + lost:
+            print(f"metrics: MONITOR {mon}: INVARIANT BROKEN: difference "
+                  f"{met - exported - cached - lost}")
+            ok = False
+        if args.monitor == mon and args.expect_metered is not None and \
+                met != args.expect_metered:
+            print(f"metrics: monitor {mon}: metered {met}, expected {args.expect_metered}")
+            ok = False
+    return ok
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("path")
     ap.add_argument("--no-loss", action="store_true")
     ap.add_argument("--expect-metered", type=int)
+    ap.add_argument("--monitor")
     ap.add_argument("--print", action="store_true")
     args = ap.parse_args()
 
     m = parse(args.path)
+    ok = check_monitors(m, args)
     metered = one(m, "jflowd_packets_metered_total")
     exported = one(m, "jflowd_packets_exported_total")
     cached = one(m, "jflowd_packets_cached")
     unacc = {dict(k).get("reason"): int(v)
              for k, v in series(m, "jflowd_packets_unaccounted_total").items()}
     lost = sum(unacc.values())
-    ok = True
     print(f"metrics: metered {metered} = exported {exported} + cached {cached} "
           f"+ unaccounted {lost} {dict((k, v) for k, v in unacc.items() if v)}")
     if metered != exported + cached + lost:
@@ -79,17 +110,23 @@ def main():
     if one(m, "jflowd_spill_mismatch_total"):
         print("metrics: spill counter and spill ring disagree")
         ok = False
-    if args.expect_metered is not None and metered != args.expect_metered:
+    if args.expect_metered is not None and not args.monitor and metered != args.expect_metered:
         print(f"metrics: metered {metered}, expected {args.expect_metered}")
         ok = False
+    mon_exported = {dict(k)["monitor"]: int(v)
+                    for k, v in series(m, "jflowd_monitor_packets_exported_total").items()}
     for labels, pk in series(m, "jflowd_collector_packets_total").items():
         lab = dict(labels)
         drop = sample(m, "jflowd_collector_dropped_packets_total", labels)
         unexp = sample(m, "jflowd_collector_unexportable_packets_total", labels)
         absent = sample(m, "jflowd_collector_absent_packets_total", labels)
-        print(f"metrics: collector {lab['collector']}: sent {int(pk)} + dropped {drop} "
-              f"+ unexportable {unexp} + absent {absent} (exported {exported})")
-        if int(pk) + drop + unexp + absent != exported:
+        exp = mon_exported.get(lab.get("monitor"))
+        if exp is None:
+            raise SystemExit(f"metrics_check: collector {lab} names no monitor")
+        print(f"metrics: collector {lab['collector']} (monitor {lab['monitor']}, exporter "
+              f"{lab['exporter']}): sent {int(pk)} + dropped {drop} + unexportable {unexp} "
+              f"+ absent {absent} (monitor exported {exp})")
+        if int(pk) + drop + unexp + absent != exp:
             print("metrics: COLLECTOR INVARIANT BROKEN")
             ok = False
         if args.no_loss and drop:
