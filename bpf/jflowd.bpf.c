@@ -33,7 +33,7 @@ static __always_inline void jf_xdp_monitors(struct xdp_md *ctx, struct jf_mon_wa
 	w->egress = 0;
 	w->gso_segs = 0;
 	w->skip = 0;
-	jf_mon_walk_all(w, ic->in, ic->n_in);
+	jf_mon_walk_all(w, ic->in, ic->n_in, 0);
 }
 
 /* xdp.frags: multi-buffer aware, so native XDP attaches to jumbo-MTU links.

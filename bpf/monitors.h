@@ -79,56 +79,81 @@ static __always_inline void jf_gso_add(void *map, const struct jf_pkt *p, __u32 
 	__sync_fetch_and_add(&c->octets, (__u64)(segs - 1) * hdrs);
 }
 
-/* w's packet for its i-th monitor: sampled, counted into the monitor's
- * flow. A global function: the verifier checks it once per program
- * however many monitors call it (the table's probe loop is most of the
- * program), and its frame holds the monitor's copy of the packet. One
- * call site per map, the epoch's chosen at run time. */
-__noinline int jf_mon_count(struct jf_mon_walk *w, __u32 i)
+/* w's packet for its i-th monitor, up to its own count: sampling, a
+ * packet not IP, the monitor's key into p. The monitor, or -1 when the
+ * packet is not counted into a flow. */
+static __always_inline int jf_mon_prepare(struct jf_mon_walk *w, __u32 i, struct jf_pkt *p)
 {
-	__u32 mon, parity;
-	struct jf_pkt p;
-	void *map;
-	int reason;
+	__u32 mon, parity = w->ep & 1;
 
-	if (!w || i >= JF_MON_PER_IF)
-		return 0;
-	parity = w->ep & 1;
-	mon = w->mons[i] & (JF_MONITORS - 1);
+	mon = w->mons[i & (JF_MON_PER_IF - 1)] & (JF_MONITORS - 1);
 	if ((w->skip >> mon) & 1)
-		return 0;	/* counted at its ingress */
+		return -1;	/* counted at its ingress */
 	if (jf_mon_skip(mon, parity)) {
 		jf_stat_mon(parity, mon, JF_PKT_NOT_SAMPLED, w->frame_len);
-		return 0;
+		return -1;
 	}
 	if (w->reason != JF_PKT_OK) {
 		jf_stat_mon(parity, mon, (__u32)w->reason,
 			    w->pkt.octets ? w->pkt.octets : w->frame_len);
-		return 0;
+		return -1;
 	}
-	__builtin_memcpy(&p, &w->pkt, sizeof(p));
-	jf_mon_key(&p, mon, w->egress);
-	map = parity ? (void *)&flows_b : (void *)&flows_a;
-	if (w->egress) {
-		/* TC: the per-interval maps only (tc_egress.h). */
-		reason = jf_flow_update(map, &spill, &p, w->now, w->ep);
-		if (reason == JF_PKT_OK && w->gso_segs > 1)
-			jf_gso_add(map, &p, w->gso_segs, w->gso_hdrs);
-		jf_stat_mon(parity, mon, (__u32)reason,
-			    reason == JF_PKT_OK ? w->octets : p.octets);
+	__builtin_memcpy(p, &w->pkt, sizeof(*p));
+	jf_mon_key(p, mon, w->egress);
+	return (int)mon;
+}
+
+/* XDP: w's packet for its i-th monitor, into the table (or the epoch maps
+ * without one). A global function: the verifier checks it once per
+ * program however many monitors call it (the table's probe loop is most
+ * of the program), and its frame holds the monitor's copy of the packet.
+ * One call site per map, the epoch's chosen at run time. */
+__noinline int jf_mon_count_xdp(struct jf_mon_walk *w, __u32 i)
+{
+	void *map;
+	struct jf_pkt p;
+	int mon, reason;
+
+	if (!w)
 		return 0;
-	}
+	mon = jf_mon_prepare(w, i, &p);
+	if (mon < 0)
+		return 0;
+	map = w->ep & 1 ? (void *)&flows_b : (void *)&flows_a;
 	if (table_on)
 		reason = jf_table_update(&flow_table, table_slots, map, &spill, &p, w->now, w->ep);
 	else
 		reason = jf_flow_update(map, &spill, &p, w->now, w->ep);
-	jf_stat_mon(parity, mon, (__u32)reason, p.octets);
+	jf_stat_mon(w->ep & 1, (__u32)mon, (__u32)reason, p.octets);
+	return 0;
+}
+
+/* TC egress: the per-interval maps, with a GSO packet's other segments
+ * (its own global function: the TC program has no table path). */
+__noinline int jf_mon_count_tc(struct jf_mon_walk *w, __u32 i)
+{
+	void *map;
+	struct jf_pkt p;
+	int mon, reason;
+
+	if (!w)
+		return 0;
+	mon = jf_mon_prepare(w, i, &p);
+	if (mon < 0)
+		return 0;
+	map = w->ep & 1 ? (void *)&flows_b : (void *)&flows_a;
+	reason = jf_flow_update(map, &spill, &p, w->now, w->ep);
+	if (reason == JF_PKT_OK && w->gso_segs > 1)
+		jf_gso_add(map, &p, w->gso_segs, w->gso_hdrs);
+	jf_stat_mon(w->ep & 1, (__u32)mon, (__u32)reason,
+		    reason == JF_PKT_OK ? w->octets : p.octets);
 	return 0;
 }
 
 /* w (parsed, with its epoch, time and lengths) for the monitors of one
  * interface and direction. */
-static __always_inline void jf_mon_walk_all(struct jf_mon_walk *w, const __u8 *mons, __u32 n)
+static __always_inline void jf_mon_walk_all(struct jf_mon_walk *w, const __u8 *mons, __u32 n,
+					    const int egress)
 {
 	__u32 i;
 
@@ -138,7 +163,11 @@ static __always_inline void jf_mon_walk_all(struct jf_mon_walk *w, const __u8 *m
 	for (i = 0; i < JF_MON_PER_IF; i++) {
 		if (i >= w->n)
 			break;
-		jf_mon_count(w, i);
+		/* egress is a constant: each program calls its own. */
+		if (egress)
+			jf_mon_count_tc(w, i);
+		else
+			jf_mon_count_xdp(w, i);
 	}
 }
 

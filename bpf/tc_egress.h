@@ -84,7 +84,7 @@ static __always_inline void jf_tc_monitors(struct __sk_buff *skb, struct jf_mon_
 	w->gso_segs = segs;
 	w->gso_hdrs = hdrs;
 	w->octets = w->pkt.octets + (segs > 1 ? (__u64)(segs - 1) * hdrs : 0);
-	jf_mon_walk_all(w, out->out, out->n_out);
+	jf_mon_walk_all(w, out->out, out->n_out, 1);
 }
 
 SEC("tc")
