@@ -2,6 +2,7 @@
 /* jflowctl: send one command to a running jflowd over its control socket
  * and print the answer (docs/control.md describes the protocol). */
 #include <errno.h>
+#include <getopt.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,13 +10,17 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include "service/control_cmds.h"
 
 #define DEFAULT_SOCKET "/run/jflowd/jflowd.sock"
 #define TIMEOUT_MS 10000
 #define LINE_MAX_LEN 255
+#define EXIT_USAGE 2
 
 static void usage(FILE *out)
 {
+	size_t i;
+
 	fprintf(out,
 		"Usage: jflowctl [-s PATH] COMMAND [ARGS]\n"
 		"\n"
@@ -26,64 +31,96 @@ static void usage(FILE *out)
 		"  -h, --help          this text\n"
 		"  -V, --version       print the version\n"
 		"\n"
-		"Commands:\n"
-		"  stats                 the counters of the metrics file\n"
-		"  flows [--sort octets|packets] [--top N] [--json]\n"
-		"                        the active flows (--top alone sorts by octets)\n"
-		"  expire                export every active flow now\n"
-		"  reload                read the configuration again and apply it\n"
-		"  collectors            state, sent and dropped per collector\n");
+		"Commands:\n");
+	for (i = 0; i < JF_CTL_N_CMDS; i++) {
+		const struct jf_ctl_cmd *c = &jf_ctl_cmds[i];
+		char head[80];
+
+		snprintf(head, sizeof(head), "%s%s%s", c->name, *c->usage ? " " : "", c->usage);
+		if (strlen(head) > 22)
+			fprintf(out, "  %s\n%24s", head, "");
+		else
+			fprintf(out, "  %-22s", head);
+		fprintf(out, "%s%s%s%s\n", c->help, c->alias ? " (softflowctl: " : "",
+			c->alias ? c->alias : "", c->alias ? ")" : "");
+	}
 }
 
 int main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	const char *path = DEFAULT_SOCKET;
-	char req[LINE_MAX_LEN + 2] = "", buf[65536], first[300];
+	char req[LINE_MAX_LEN + 2] = "", buf[65536], first[300], err[256];
+	struct jf_ctl_req r;
 	size_t flen = 0;
-	int i = 1, fd, rc = 0, status = -1;
+	int i, c, fd, rc = 0, status = -1;
 
-	for (; i < argc && argv[i][0] == '-'; i++) {
-		if ((!strcmp(argv[i], "-s") || !strcmp(argv[i], "--socket")) && i + 1 < argc) {
-			path = argv[++i];
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+	opterr = 0;
+	/* '+': the options end at the command, whose own arguments follow. */
+	while ((c = getopt_long(argc, argv, "+:s:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			path = optarg;
+			break;
+		case 'h':
 			usage(stdout);
 			return 0;
-		} else if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
+		case 'V':
 			printf("jflowctl %s\n", JFLOWD_VERSION);
 			return 0;
-		} else if (!strcmp(argv[i], "-s") || !strcmp(argv[i], "--socket")) {
-			fprintf(stderr, "jflowctl: option '%s' needs a PATH\n", argv[i]);
-			return 2;
-		} else {
+		case ':':
+			fprintf(stderr, "jflowctl: option '%s' needs a PATH\n", argv[optind - 1]);
+			return EXIT_USAGE;
+		default:
 			fprintf(stderr, "jflowctl: unknown option '%s' (see jflowctl --help)\n",
-				argv[i]);
-			return 2;
+				argv[optind - 1]);
+			return EXIT_USAGE;
 		}
 	}
-	if (i >= argc) {
+	if (optind >= argc) {
 		usage(stderr);
-		return 2;
+		return EXIT_USAGE;
 	}
-	for (; i < argc; i++) {
+	/* Checked here, so that a usage error is one (exit 2) whether or not
+	 * jflowd runs; jflowd reads the same table. */
+	if (jf_ctl_parse(argc - optind, argv + optind, &r, err, sizeof(err))) {
+		fprintf(stderr, "jflowctl: %s (see jflowctl --help)\n", err);
+		return EXIT_USAGE;
+	}
+	/* softflowctl's names go to jflowd by their names here. */
+	snprintf(req, sizeof(req), "%s", r.cmd->name);
+	for (i = optind + 1; i < argc; i++) {
 		if (strlen(req) + strlen(argv[i]) + 2 > LINE_MAX_LEN) {
 			fprintf(stderr, "jflowctl: command too long\n");
-			return 2;
+			return EXIT_USAGE;
 		}
-		if (*req)
-			strcat(req, " ");
+		strcat(req, " ");
 		strcat(req, argv[i]);
 	}
 	strcat(req, "\n");
 	if (strlen(path) >= sizeof(sa.sun_path)) {
 		fprintf(stderr, "jflowctl: socket path too long\n");
-		return 2;
+		return EXIT_USAGE;
 	}
 	strcpy(sa.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		fprintf(stderr, "jflowctl: %s: %s (is jflowd running with --control-socket %s?)\n",
-			path, strerror(errno), path);
+		int e = errno;
+
+		if (e == EACCES || e == EPERM)
+			fprintf(stderr, "jflowctl: %s: %s (the socket is mode 0600: run jflowctl as "
+				"root, e.g. sudo jflowctl, or as the user jflowd runs as)\n", path,
+				strerror(e));
+		else
+			fprintf(stderr, "jflowctl: %s: %s (is jflowd running with --control-socket "
+				"%s? jflowd.service uses " DEFAULT_SOCKET ", jflowd@NAME "
+				"/run/jflowd/NAME.sock)\n", path, strerror(e), path);
 		return 1;
 	}
 	if (send(fd, req, strlen(req), MSG_NOSIGNAL) != (ssize_t)strlen(req)) {

@@ -26,6 +26,7 @@
 #include "service/reload.h"
 #include "flow/route.h"
 #include "service/sd_notify.h"
+#include "service/summary.h"
 #include "meter/xdp_meter.h"
 
 #define EXIT_USAGE 2
@@ -137,6 +138,14 @@ static void meter_params(struct app *a, struct jf_meter_params *mp)
 	jf_monitors_meter_params(a->mons, &a->cfg, mp);
 }
 
+static void log_totals(struct app *a)
+{
+	struct jf_cache_stats cs;
+
+	jf_monitors_flow_totals(a->mons, a->cache, a->meter, &cs);
+	jf_summary_totals(&a->st, &cs, a->mons, jf_mono_s() - a->start_s);
+}
+
 static int open_common(struct app *a)
 {
 	struct jf_cache_params cp = {
@@ -209,6 +218,7 @@ static int run_file(struct app *a)
 		log_err("%s", err);
 		return EXIT_FAILURE;
 	}
+	jf_summary_sizing(&a->cfg);
 	if (open_common(a) || drop_privileges(a, 0))
 		return EXIT_FAILURE;
 	{
@@ -217,6 +227,7 @@ static int run_file(struct app *a)
 		meter_params(a, &mp);
 		jf_pcap_meter_set_monitors(a->pcap, &mp);
 	}
+	jf_summary_start(&a->cfg);
 	rc = jf_pcap_meter_run_file(a->pcap, a->cache, &a->st, a->cfg.tick_ms, file_tick, a,
 				    err, sizeof(err));
 	end_ms = jf_pcap_meter_clock_ms(a->pcap);
@@ -228,6 +239,7 @@ static int run_file(struct app *a)
 	/* Flows still open at the end of the capture leave as "forced end". */
 	tick(a, end_ms, end_ms);
 	shutdown_export(a, end_ms, JF_END_FORCED);
+	log_totals(a);
 	if (rc) {
 		log_err("read %s: %s (the packets before it were exported)", a->cfg.pcap_file, err);
 		return EXIT_FAILURE;
@@ -303,11 +315,37 @@ static void ctl_stats(FILE *f, void *arg)
 		.uptime_s = jf_mono_s() - a->start_s, .bytes_per_flow = jf_cache_slot_bytes(a->cache),
 		.max_flows = jf_config_cache_flows(&a->cfg),
 		.kernel_bytes = a->meter ? jf_meter_kernel_bytes(a->meter) : 0,
+		.links = a->links,
 	};
 
 	jf_cache_get_stats(a->cache, &cs);
 	jf_meter_add_flow_stats(a->meter, -1, &cs);
 	jf_metrics_fprint(f, &in);
+}
+
+static void ctl_config(FILE *f, bool json, void *arg)
+{
+	struct app *a = arg;
+
+	jf_config_print_settings(&a->cfg, f, json);
+}
+
+/* softflowctl's send-template: due now, sent by this tick's flush. */
+static int ctl_send_templates(void *arg)
+{
+	struct app *a = arg;
+	int n = jf_monitors_templates_now(a->mons);
+
+	tick(a, jf_mono_ms(), jf_wall_sample());
+	return n;
+}
+
+/* softflowctl's shutdown: as SIGTERM, after this answer. */
+static void ctl_shutdown(void *arg)
+{
+	(void)arg;
+	log_info("shutdown asked for over the control socket");
+	stop_requested = 1;
 }
 
 /* softflowd's expire-all: what the meter holds is read, and every flow
@@ -348,9 +386,10 @@ static void ctl_foreach_more(jf_visit_fn visit, void *varg, void *arg)
 static int open_control(struct app *a)
 {
 	struct jf_control_env env = {
-		.cache = a->cache, .meter = a->meter, .mons = a->mons, .stats = ctl_stats,
-		.expire = ctl_expire,
-		.reload = ctl_reload, .foreach_more = ctl_foreach_more, .arg = a,
+		.cache = a->cache, .mons = a->mons, .stats = ctl_stats,
+		.expire = ctl_expire, .reload = ctl_reload, .foreach_more = ctl_foreach_more,
+		.config = ctl_config, .send_templates = ctl_send_templates,
+		.shutdown = ctl_shutdown, .arg = a,
 	};
 	uid_t uid = (uid_t)-1;
 	gid_t gid = (gid_t)-1;
@@ -416,8 +455,12 @@ static int run_live(struct app *a)
 
 	a->mode = ops->name;
 	jf_log_setup_libbpf();
-	/* The cache first: the meter merges into it from the start. */
-	if (open_common(a))
+	jf_summary_sizing(&a->cfg);
+	/* The cache first: the meter merges into it from the start. The
+	 * control socket next, so that its mistakes (no directory, another
+	 * jflowd on it) stop the start before anything is attached; it is
+	 * served from the loop only. */
+	if (open_common(a) || open_control(a))
 		return EXIT_FAILURE;
 	/* Router mode: the forwarding lookup hooked into the cache before
 	 * the first flow, its netlink sockets opened before the capabilities
@@ -448,11 +491,12 @@ static int run_live(struct app *a)
 	a->now_ms = jf_wall_sample();
 	jf_monitors_start(a->mons, a->now_ms, a->now_ms);
 	a->exporter_started = true;
-	if (open_control(a) || drop_privileges(a, ops->keep_caps))
+	if (drop_privileges(a, ops->keep_caps))
 		return EXIT_FAILURE;
 	write_metrics(a);
 	/* Ready: the meter is attached and the templates are out. */
 	jf_sd_notify("READY=1\nSTATUS=metering and exporting");
+	jf_summary_start(&a->cfg);
 
 	/* Ticks, poll timeouts and the cache's timeouts run on the monotonic
 	 * clock: a step of the wall clock neither stalls nor rushes them. The
@@ -491,6 +535,7 @@ static int run_live(struct app *a)
 	a->now_ms = jf_wall_sample();
 	rc = jf_meter_stop(a->meter, jf_mono_ms());
 	shutdown_export(a, a->now_ms, JF_END_FORCED);
+	log_totals(a);
 	jf_monitors_loss_report(a->mons);
 	return rc ? EXIT_FAILURE : EXIT_SUCCESS;
 }
@@ -504,6 +549,9 @@ int main(int argc, char **argv)
 	a.start_s = jf_mono_s();
 	a.argc = argc;
 	a.argv = argv;
+	/* Logging first: a usage error under systemd carries its priority. */
+	jf_log_init();
+	setvbuf(stderr, NULL, _IOLBF, 0);
 	jf_config_defaults(&a.cfg);
 	rc = jf_config_load(&a.cfg, argc, argv);
 	if (rc > 0)
@@ -511,8 +559,6 @@ int main(int argc, char **argv)
 	if (rc < 0)
 		return EXIT_USAGE;
 	jf_log_level = a.cfg.verbosity;
-	jf_log_init();
-	setvbuf(stderr, NULL, _IOLBF, 0);
 	{
 		char err[512];
 

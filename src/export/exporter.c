@@ -683,12 +683,24 @@ const char *jf_exporter_proto(const struct jf_exporter *e, int i)
 	return e->c[i].proto->name;
 }
 
+static const char *collector_state(const struct collector *c)
+{
+	if (c->retiring)
+		return "removed";
+	if (c->proto->tcp)
+		return c->tr.up ? "up" : "down";
+	if (c->tr.unreachable)
+		return "unreachable";
+	return c->tr.refusing ? "refused" : "up";
+}
+
 void jf_exporter_stats(const struct jf_exporter *e, int i, struct jf_collector_stats *st)
 {
 	const struct collector *c = &e->c[i];
 
 	*st = c->st;
 	st->retiring = c->retiring;
+	st->state = collector_state(c);
 	if (c->proto->tcp) {
 		const struct jf_msg_tally *at = &c->tr.abandoned, *dt = &c->tr.discarded;
 		const struct jf_msg_meta *a = &at->meta, *d = &dt->meta;
@@ -708,6 +720,14 @@ void jf_exporter_stats(const struct jf_exporter *e, int i, struct jf_collector_s
 		st->packets -= a->flow_packets;
 		st->octets -= a->flow_octets;
 	}
+}
+
+void jf_exporter_templates_now(struct jf_exporter *e)
+{
+	int i;
+
+	for (i = 0; i < e->n; i++)
+		e->c[i].next_template_ms = 0;
 }
 
 void jf_exporter_clear_ifnames(struct jf_exporter *e)

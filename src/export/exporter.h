@@ -74,6 +74,10 @@ struct jf_collector_stats {
 	uint64_t resent_messages;	/* TCP: unacknowledged at a loss, sent again */
 	uint64_t absent_packets;	/* exported before a reload added it */
 	int up;				/* TCP connected (UDP: always 1) */
+	/* up, down (TCP not connected), refused (UDP: ICMP port unreachable
+	 * for the last datagram it answered), unreachable (UDP: no route, or
+	 * host unreachable), removed (by a reload, draining its queue). */
+	const char *state;
 	int retiring;			/* removed by a reload, draining its queue */
 };
 
@@ -122,6 +126,11 @@ void jf_exporter_clear_ifnames(struct jf_exporter *e);
 /* An exporter that joins a running monitor: packets the monitor exported
  * before are its collectors' "absent" share of the invariant. */
 void jf_exporter_set_absent(struct jf_exporter *e, uint64_t packets);
+
+/* Templates and options due now for every collector (softflowctl's
+ * send-template): sent by the next jf_exporter_flush (over TCP, the
+ * options data). */
+void jf_exporter_templates_now(struct jf_exporter *e);
 
 int jf_exporter_count(const struct jf_exporter *e);
 const char *jf_exporter_name(const struct jf_exporter *e, int i);

@@ -119,20 +119,28 @@ void jf_template_opt_exporter(struct jf_template *t, const struct jf_tmpl_params
 	}
 }
 
-/* Interface names. The index is a plain field right after the scope and
- * the description right after it: the layout nfdump reads (it takes the
- * name from IE 83 and ignores IE 82, which follows for everyone else). */
+/* Interface names. nfdump takes the index from a plain IE 10 (not a
+ * scope) and the name from IE 83; in IPFIX it sizes a record by its scope
+ * and the fields it knows, so IE 82 (interfaceName, for everyone else)
+ * goes in the scope beside the domain: after IE 83 it was 32 bytes nfdump
+ * called extra on every record (docs/protocol.md). v9 has scope types of
+ * its own, and nfdump sizes v9 records whole. */
 void jf_template_opt_ifname(struct jf_template *t, const struct jf_tmpl_params *p)
 {
 	init(t, JF_TID_OPT_IFNAME, JF_TMPL_OPT_IFNAME, p->wire);
-	t->scope_count = 1;
-	if (p->wire == JF_WIRE_IPFIX)
+	if (p->wire == JF_WIRE_IPFIX) {
+		t->scope_count = 2;
 		add(t, IE_OBSERVATION_DOMAIN_ID, 4);
-	else
+		add(t, IE_INTERFACE_NAME, 32);
+		add(t, IE_INGRESS_IF, 4);
+		add(t, IE_INTERFACE_DESCRIPTION, 64);
+	} else {
+		t->scope_count = 1;
 		add(t, V9_SCOPE_SYSTEM, 4);
-	add(t, IE_INGRESS_IF, 4);
-	add(t, IE_INTERFACE_DESCRIPTION, 64);
-	add(t, IE_INTERFACE_NAME, 32);
+		add(t, IE_INGRESS_IF, 4);
+		add(t, IE_INTERFACE_DESCRIPTION, 64);
+		add(t, IE_INTERFACE_NAME, 32);
+	}
 }
 
 uint32_t jf_uptime_ms(uint64_t t_ms, const struct jf_enc_ctx *ctx)
@@ -564,7 +572,7 @@ void jf_write_opt_ifname(uint8_t *out, const struct jf_template *t,
 	for (i = 0; i < t->nfields; i++) {
 		unsigned len = t->f[i].len;
 
-		if (i < t->scope_count)
+		if (t->f[i].ie == IE_OBSERVATION_DOMAIN_ID || t->f[i].ie == V9_SCOPE_SYSTEM)
 			jf_put_be(p, v->domain, len);
 		else if (t->f[i].ie == IE_INGRESS_IF)
 			jf_put_be(p, v->ifindex, len);

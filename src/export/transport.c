@@ -158,14 +158,20 @@ static bool log_due(uint64_t n)
 
 static enum jf_send_result udp_send(struct jf_transport *t, const void *msg, size_t len)
 {
+	bool refused = false, unreachable = false;
 	int tries;
 
 	for (tries = 0; tries < 3; tries++) {
 		ssize_t n = send(t->fd, msg, len, MSG_DONTWAIT);
 		struct pollfd pfd = { .fd = t->fd, .events = POLLOUT };
 
-		if (n == (ssize_t)len)
+		if (n == (ssize_t)len) {
+			/* What the collector said of the datagram before this one. */
+			t->refusing = refused;
+			t->unreachable = unreachable;
+			t->last_errno = 0;
 			return JF_SENT;
+		}
 		if (n >= 0)
 			break;
 		t->last_errno = errno;
@@ -175,11 +181,22 @@ static enum jf_send_result udp_send(struct jf_transport *t, const void *msg, siz
 		 * unreachable) and is now cleared: count it, send this one
 		 * again. A collector that is down is not fatal. */
 		if (errno == ECONNREFUSED) {
+			refused = true;
 			t->refused++;
 			jf_refusal_reported(&t->refusal, jf_mono_ms());
 			if (log_due(t->refused))
-				log_warn("collector %s: port unreachable (%llu times); "
-					 "still sending", t->name, (unsigned long long)t->refused);
+				log_warn("collector %s: port unreachable (%llu time%s); "
+					 "still sending", t->name, (unsigned long long)t->refused,
+					 t->refused == 1 ? "" : "s");
+			continue;
+		}
+		/* Host unreachable (ICMP, or no answer to ARP) for an earlier
+		 * datagram: noted for the collector's state, this one tried
+		 * again; no route at all fails every try. */
+		if (errno == EHOSTUNREACH || errno == ENETUNREACH || errno == EHOSTDOWN ||
+		    errno == ENETDOWN) {
+			unreachable = true;
+			t->unreachable = true;
 			continue;
 		}
 		/* The agent never waits on a live collector; a file replay has

@@ -81,8 +81,10 @@ struct jf_transport {
 	/* counters */
 	uint64_t send_errors;		/* failed sends: buffer full, TCP queue full */
 	uint64_t refused;		/* UDP: ECONNREFUSED (ICMP port unreachable) */
+	bool refusing;			/* UDP: the last datagram answered was refused */
+	bool unreachable;		/* UDP: ... or its host or network unreachable */
 	struct jf_refusal refusal;	/* UDP: what was sent while refused */
-	int last_errno;
+	int last_errno;			/* of the last send; 0 after one that went */
 };
 
 /* Resolve and open; 0 or -errno with a message in err. tcp_queue: bytes

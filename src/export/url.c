@@ -28,7 +28,8 @@ static int parse_base(const char *url, struct jf_collector_url *out,
 	sep = strstr(url, "://");
 	if (!sep) {
 		snprintf(err, errlen, "collector '%s': expected SCHEME://HOST[:PORT], "
-			 "scheme one of ipfix, ipfix+tcp, v9, v5", url);
+			 "scheme one of ipfix, ipfix+tcp, v9, v5 (softflowd's HOST:PORT is "
+			 "v9://HOST:PORT here)", url);
 		return -EINVAL;
 	}
 	slen = (size_t)(sep - url);
@@ -89,8 +90,13 @@ static int parse_base(const char *url, struct jf_collector_url *out,
 			plen = JF_URL_PORT_MAX;
 		memcpy(buf, port, plen);
 		buf[plen] = '\0';
-		if (!valid_port(buf) || (port[plen] && strcmp(port + plen, "/"))) {
-			snprintf(err, errlen, "collector '%s': bad port '%s' (1-65535)", url, port);
+		if (port[plen] && strcmp(port + plen, "/")) {
+			snprintf(err, errlen, "collector '%s': unexpected path '%s' "
+				 "(SCHEME://HOST[:PORT][?sequence=rfc|nfdump])", url, port + plen);
+			return -EINVAL;
+		}
+		if (!valid_port(buf)) {
+			snprintf(err, errlen, "collector '%s': bad port '%s' (1-65535)", url, buf);
 			return -EINVAL;
 		}
 		strcpy(out->port, buf);

@@ -17,11 +17,6 @@
 #include "log.h"
 #include "meter/meter.h"
 
-/* Where errors go: stderr, or during a reload the buffer that becomes its
- * one log line. */
-static FILE *reload_err;
-#define ERR_OUT (reload_err ? reload_err : stderr)
-
 void jf_config_defaults(struct jf_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -41,10 +36,33 @@ void jf_config_defaults(struct jf_config *cfg)
 	cfg->verbosity = JF_LOG_INFO;
 }
 
-int jf_config_load(struct jf_config *cfg, int argc, char **argv)
+/* "a, b, c": a list of names for the log. */
+static void list_names(char *out, size_t n, const char *names, int count, size_t stride)
+{
+	size_t len = 0;
+	int i;
+
+	out[0] = '\0';
+	for (i = 0; i < count && len < n; i++)
+		len += (size_t)snprintf(out + len, n - len, "%s%s", i ? ", " : "",
+					names + (size_t)i * stride);
+}
+
+/* What the command line's lists replaced in the file ("" if nothing). */
+struct replaced {
+	const char *file;
+	char ifaces[JF_MAX_IFACES * (JF_IFNAME_MAX + 2)];
+	char collectors[JF_MAX_COLLECTORS * 302];
+};
+
+/* The command line and the file into cfg; errors, one line each, to
+ * errout. */
+static int load(struct jf_config *cfg, int argc, char **argv, FILE *errout,
+		struct replaced *r)
 {
 	struct option longopts[jf_n_opts + 1];
 	char shortopts[3 * jf_n_opts + 2], *sp = shortopts, err[JF_OPT_ERRLEN];
+	char *orig[argc > 0 ? argc : 1];
 	bool cli_ifaces = false, cli_collectors = false;
 	size_t i;
 	int c, idx;
@@ -63,13 +81,21 @@ int jf_config_load(struct jf_config *cfg, int argc, char **argv)
 	}
 	*sp = '\0';
 
+	/* getopt permutes argv: the order as given, for the error hints. */
+	for (i = 0; i < (size_t)argc && i < sizeof(orig) / sizeof(orig[0]); i++)
+		orig[i] = argv[i];
+
 	/* First pass: only -c, so the file is read before the command line. */
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, shortopts, longopts, &idx)) != -1) {
-		if (c == JF_OPT_CONFIG && jf_config_read_file(cfg, optarg, ERR_OUT))
+		if (c != JF_OPT_CONFIG)
+			continue;
+		if (jf_config_read_file(cfg, optarg, errout))
 			return -1;
+		r->file = optarg;
 	}
+	r->ifaces[0] = r->collectors[0] = '\0';
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, shortopts, longopts, &idx)) != -1) {
@@ -87,15 +113,26 @@ int jf_config_load(struct jf_config *cfg, int argc, char **argv)
 		case JF_OPT_CHECK_CONFIG:
 			cfg->check_only = true;
 			continue;
-		case '?':
+		case '?': {
+			char name[64], hint[300];
+
 			if (optopt)
-				fprintf(ERR_OUT, "jflowd: unknown option '-%c' (see jflowd --help)\n", optopt);
+				snprintf(name, sizeof(name), "%c", optopt);
 			else
-				fprintf(ERR_OUT, "jflowd: unknown option '%s' (see jflowd --help)\n",
-					argv[optind - 1]);
+				snprintf(name, sizeof(name), "%.*s",
+					 (int)strcspn(argv[optind - 1] + 2, "="), argv[optind - 1] + 2);
+			jf_opt_unknown_hint(name, true, hint, sizeof(hint));
+			if (!hint[0])
+				snprintf(hint, sizeof(hint), " (see jflowd --help)");
+			if (optopt)
+				fprintf(errout, "jflowd: unknown option '-%c'%s\n", optopt, hint);
+			else
+				fprintf(errout, "jflowd: unknown option '%s'%s\n", argv[optind - 1],
+					hint);
 			return -1;
+		}
 		case ':':
-			fprintf(ERR_OUT, "jflowd: option '%s' needs a value (see jflowd --help)\n",
+			fprintf(errout, "jflowd: option '%s' needs a value (see jflowd --help)\n",
 				argv[optind - 1]);
 			return -1;
 		}
@@ -104,22 +141,35 @@ int jf_config_load(struct jf_config *cfg, int argc, char **argv)
 				o = &jf_opts[i];
 		if (!o || !o->set)
 			continue;
-		/* Lists on the command line replace those from the file. */
+		/* Lists on the command line replace those from the file; the
+		 * log says which (-c FILE -n URL drops the file's collectors). */
 		if (o->list == JF_OPT_LIST_IFACES && !cli_ifaces) {
+			list_names(r->ifaces, sizeof(r->ifaces), cfg->ifaces[0], cfg->n_ifaces,
+				   sizeof(cfg->ifaces[0]));
 			cfg->n_ifaces = 0;
 			cli_ifaces = true;
 		}
 		if (o->list == JF_OPT_LIST_COLLECTORS && !cli_collectors) {
+			list_names(r->collectors, sizeof(r->collectors), cfg->collector_urls[0],
+				   cfg->n_collectors, sizeof(cfg->collector_urls[0]));
 			cfg->n_collectors = 0;
 			cli_collectors = true;
 		}
 		if (o->set(cfg, optarg ? optarg : "", err)) {
-			fprintf(ERR_OUT, "jflowd: %s\n", err);
+			fprintf(errout, "jflowd: %s\n", err);
 			return -1;
 		}
 	}
 	if (optind < argc) {
-		fprintf(ERR_OUT, "jflowd: unexpected argument '%s' (see jflowd --help)\n", argv[optind]);
+		/* softflowd's -v VERSION: here -v takes no value. */
+		bool version = false;
+
+		for (i = 1; i < (size_t)argc; i++)
+			if (orig[i] == argv[optind] && !strcmp(orig[i - 1], "-v"))
+				version = true;
+		fprintf(errout, "jflowd: unexpected argument '%s' (%s)\n", argv[optind],
+			version ? "-v is more logging; softflowd's -v VERSION is the collector "
+			"URL's scheme here: -n v5://, v9://, ipfix://HOST:PORT" : "see jflowd --help");
 		return -1;
 	}
 
@@ -128,28 +178,28 @@ int jf_config_load(struct jf_config *cfg, int argc, char **argv)
 		char rerr[1024];
 
 		if (jf_config_resolve(cfg, rerr, sizeof(rerr))) {
-			fprintf(ERR_OUT, "jflowd: %s\n", rerr);
+			fprintf(errout, "jflowd: %s\n", rerr);
 			return -1;
 		}
 	}
 	if (cfg->n_ifaces && cfg->pcap_file[0]) {
-		fprintf(ERR_OUT, "jflowd: -i and -r exclude each other\n");
+		fprintf(errout, "jflowd: -i and -r exclude each other\n");
 		return -1;
 	}
 	if (cfg->mirror && cfg->mode == JF_MODE_PCAP) {
 		/* libpcap only watches: it cannot keep the box from answering
 		 * or forwarding what the mirror port delivers. */
-		fprintf(stderr, "jflowd: --mirror needs -m xdp or xdp-generic (libpcap cannot drop "
+		fprintf(errout, "jflowd: --mirror needs -m xdp or xdp-generic (libpcap cannot drop "
 			"the mirrored packets)\n");
 		return -1;
 	}
 	if (cfg->n_if_maps && !cfg->mirror) {
-		fprintf(stderr, "jflowd: --map-mac and --map-vlan need --mirror\n");
+		fprintf(errout, "jflowd: --map-mac and --map-vlan need --mirror\n");
 		return -1;
 	}
 	for (i = 0; i < (size_t)cfg->n_ifaces; i++) {
 		if ((cfg->iface_dir[i] & JF_DIR_OUT) && cfg->mode == JF_MODE_PCAP) {
-			fprintf(stderr, "jflowd: -i %s:out needs -m xdp (egress metering is a TC "
+			fprintf(errout, "jflowd: -i %s:out needs -m xdp (egress metering is a TC "
 				"program beside the XDP one)\n", cfg->ifaces[i]);
 			return -1;
 		}
@@ -161,11 +211,11 @@ int jf_config_load(struct jf_config *cfg, int argc, char **argv)
 		uint64_t total, avail;
 
 		if (jf_config_meminfo(&total, &avail)) {
-			fprintf(stderr, "jflowd: cannot read /proc/meminfo to size the flow tables\n");
+			fprintf(errout, "jflowd: cannot read /proc/meminfo to size the flow tables\n");
 			return -1;
 		}
 		if (jf_config_size(cfg, total, avail, err, JF_OPT_ERRLEN)) {
-			fprintf(stderr, "jflowd: %s\n", err);
+			fprintf(errout, "jflowd: %s\n", err);
 			return -1;
 		}
 	}
@@ -178,25 +228,76 @@ int jf_config_load(struct jf_config *cfg, int argc, char **argv)
 	return 0;
 }
 
-int jf_config_reload(struct jf_config *cfg, int argc, char **argv, char *err, size_t errlen)
+/* Each line of a load's errors through the log (under systemd with its
+ * priority, so journalctl -p err shows why the unit failed). */
+static void log_errors(char *text)
 {
+	char *line, *save = NULL;
+
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		log_err("%s", strncmp(line, "jflowd: ", 8) ? line : line + 8);
+}
+
+/* -c FILE -i/-n: say what the command line's list replaced, and by what. */
+static void log_replaced(const struct jf_config *cfg, const struct replaced *r)
+{
+	char now[sizeof(r->collectors)];
+
+	if (r->ifaces[0]) {
+		list_names(now, sizeof(now), cfg->ifaces[0], cfg->n_ifaces, sizeof(cfg->ifaces[0]));
+		log_info("interfaces: %s from the command line, instead of %s from %s", now,
+			 r->ifaces, r->file);
+	}
+	if (r->collectors[0]) {
+		list_names(now, sizeof(now), cfg->collector_urls[0], cfg->n_collectors,
+			   sizeof(cfg->collector_urls[0]));
+		log_info("collectors: %s from the command line, instead of %s from %s", now,
+			 r->collectors, r->file);
+	}
+}
+
+int jf_config_load(struct jf_config *cfg, int argc, char **argv)
+{
+	struct replaced r = { 0 };
 	char *msg = NULL;
 	size_t len = 0;
+	FILE *m = open_memstream(&msg, &len);
+	int rc;
+
+	if (!m) {
+		log_err("configuration: out of memory");
+		return -1;
+	}
+	rc = load(cfg, argc, argv, m, &r);
+	fclose(m);
+	if (msg)
+		log_errors(msg);
+	free(msg);
+	if (!rc && cfg->verbosity >= JF_LOG_INFO)
+		log_replaced(cfg, &r);
+	return rc;
+}
+
+int jf_config_reload(struct jf_config *cfg, int argc, char **argv, char *err, size_t errlen)
+{
+	struct replaced r = { 0 };
+	char *msg = NULL;
+	size_t len = 0;
+	FILE *m;
 	int rc;
 
 	jf_config_defaults(cfg);
-	reload_err = open_memstream(&msg, &len);
-	if (!reload_err) {
+	m = open_memstream(&msg, &len);
+	if (!m) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	rc = jf_config_load(cfg, argc, argv);
-	fclose(reload_err);
-	reload_err = NULL;
+	rc = load(cfg, argc, argv, m, &r);
+	fclose(m);
 	if (rc) {
-		const char *m = msg && !strncmp(msg, "jflowd: ", 8) ? msg + 8 : msg;
+		const char *e = msg && !strncmp(msg, "jflowd: ", 8) ? msg + 8 : msg;
 
-		snprintf(err, errlen, "%.*s", m ? (int)strcspn(m, "\n") : 0, m ? m : "");
+		snprintf(err, errlen, "%.*s", e ? (int)strcspn(e, "\n") : 0, e ? e : "");
 		if (!*err)
 			snprintf(err, errlen, "the configuration is not valid");
 		rc = -1;

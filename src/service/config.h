@@ -244,9 +244,17 @@ int jf_config_meminfo(uint64_t *total, uint64_t *avail);
  * "jflowd: config PATH:LINE: what is wrong" to errout. 0 or -1. */
 int jf_config_read_file(struct jf_config *cfg, const char *path, FILE *errout);
 
+/* The settings in effect as jflowd.conf lines (reading them back gives
+ * the same settings; sizes as they are after sizing, unset paths as
+ * comments) or as a JSON object of the same names (lists as arrays, values
+ * as strings, unset as null). */
+void jf_config_print_settings(const struct jf_config *cfg, FILE *f, bool json);
+
 /* Parse a configuration file and then the command line (which overrides
- * it). Returns 0 to run, 1 when --help/--version was printed, or -1 after
- * printing a one-line error to stderr. */
+ * it; a list given there, -i or -n, replaces the file's, and the log says
+ * so). Returns 0 to run, 1 when --help/--version was printed, or -1 after
+ * logging a one-line error (jf_log_init first: under systemd it carries
+ * its priority). */
 int jf_config_load(struct jf_config *cfg, int argc, char **argv);
 
 /* Reload: the same parse from defaults (the file again, then the same

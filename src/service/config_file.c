@@ -3,7 +3,9 @@
  * names, read into a struct jf_config through the option table, and the
  * named sections, handed to src/service/sections.c. */
 #include <ctype.h>
+#include <stdbool.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include "service/config.h"
 #include "service/options.h"
 #include "service/sections.h"
+#include "log.h"
 
 static char *trim(char *s)
 {
@@ -26,9 +29,40 @@ static char *trim(char *s)
 
 #define CONFIG_LINE_MAX 4096
 
+/* A line without '=': what it should have been. */
+static void bare_line(const char *path, int lineno, char *s, bool section, FILE *errout)
+{
+	size_t n = strcspn(s, " \t");
+	const struct jf_opt *o;
+	char hint[300], *rest;
+
+	rest = trim(s + n);
+	s[n] = '\0';
+	if (n > 1 && s[n - 1] == ':')		/* pmacct's "key: value" */
+		s[n - 1] = '\0';
+	o = section ? NULL : jf_opt_find(s);
+	if (o && o->set && *rest)
+		fprintf(errout, "jflowd: config %s:%d: '%s %s': write '%s = %s'\n", path, lineno,
+			s, rest, s, rest);
+	else if (o && o->set && !o->has_arg)
+		fprintf(errout, "jflowd: config %s:%d: '%s' alone: write '%s = true' (or false)\n",
+			path, lineno, s, s);
+	else if (o && o->set)
+		fprintf(errout, "jflowd: config %s:%d: option '%s' needs a value (%s = %s)\n",
+			path, lineno, s, s, o->arg);
+	else if (section)
+		fprintf(errout, "jflowd: config %s:%d: '%s%s%s': expected 'name = value'\n", path,
+			lineno, s, *rest ? " " : "", rest);
+	else {
+		jf_opt_unknown_hint(s, false, hint, sizeof(hint));
+		fprintf(errout, "jflowd: config %s:%d: unknown option '%s'%s%s\n", path, lineno, s,
+			hint, *rest ? "; lines are 'name = value'" : "");
+	}
+}
+
 int jf_config_read_file(struct jf_config *cfg, const char *path, FILE *errout)
 {
-	char *line = NULL, err[1024];
+	char *line = NULL, err[1024], hint[300];
 	struct jf_sections sec;
 	size_t cap = 0;
 	struct stat sb;
@@ -39,7 +73,14 @@ int jf_config_read_file(struct jf_config *cfg, const char *path, FILE *errout)
 	jf_sections_begin(&sec, cfg, path);
 	f = fopen(path, "r");
 	if (!f) {
-		fprintf(errout, "jflowd: config %s: %s\n", path, strerror(errno));
+		int e = errno;
+		size_t plen = strlen(path);
+
+		/* softflowd's -c is its control socket. */
+		fprintf(errout, "jflowd: config %s: %s%s\n", path, strerror(e),
+			e == ENXIO || (e == ENOENT && (plen < 5 || strcmp(path + plen - 5, ".conf")))
+			? " (-c is the configuration file; softflowd's -c control socket is "
+			  "--control-socket here)" : "");
 		return -1;
 	}
 	/* A directory reads as empty, a device (/dev/zero) never ends: only a
@@ -51,6 +92,7 @@ int jf_config_read_file(struct jf_config *cfg, const char *path, FILE *errout)
 	while ((len = getline(&line, &cap, f)) >= 0) {
 		char *s, *name, *val, *sep;
 		const struct jf_opt *o;
+		size_t n;
 
 		lineno++;
 		/* Whole lines or nothing: the tail of a cut line, or what follows
@@ -81,13 +123,25 @@ int jf_config_read_file(struct jf_config *cfg, const char *path, FILE *errout)
 			}
 			continue;
 		}
-		sep = s + strcspn(s, "= \t");
-		val = *sep ? sep + 1 : sep;
+		/* Always "name = value": a bare "mirror" or "interface eth0"
+		 * is an error that says how to write it, not a guess. */
+		sep = strchr(s, '=');
+		n = strcspn(s, " \t");
+		if (!sep || (n > 1 && s[n - 1] == ':')) {	/* pmacct's "key: value" */
+			bare_line(path, lineno, s, jf_sections_active(&sec), errout);
+			goto out;
+		}
 		*sep = '\0';
 		name = trim(s);
-		val = trim(val);
-		if (*val == '=')
-			val = trim(val + 1);
+		val = trim(sep + 1);
+		/* Values are taken as written, up to a '#': quotes would be
+		 * part of them. */
+		if (*val == '"' || *val == '\'') {
+			fprintf(errout, "jflowd: config %s:%d: option '%s': the value is in quotes; "
+				"write it without them (%s = %.*s)\n", path, lineno, name, name,
+				(int)strcspn(val + 1, "\"'"), val + 1);
+			goto out;
+		}
 		if (jf_sections_active(&sec)) {
 			if (jf_sections_line(&sec, name, val, lineno, err, sizeof(err))) {
 				fprintf(errout, "jflowd: config %s:%d: %s\n", path, lineno, err);
@@ -97,12 +151,14 @@ int jf_config_read_file(struct jf_config *cfg, const char *path, FILE *errout)
 		}
 		o = jf_opt_find(name);
 		if (!o || !o->set) {
-			fprintf(errout, "jflowd: config %s:%d: unknown option '%s'\n", path, lineno, name);
+			jf_opt_unknown_hint(name, false, hint, sizeof(hint));
+			fprintf(errout, "jflowd: config %s:%d: unknown option '%s'%s\n", path, lineno,
+				name, hint);
 			goto out;
 		}
-		if (o->has_arg && !*val) {
-			fprintf(errout, "jflowd: config %s:%d: option '%s' needs a value\n",
-				path, lineno, name);
+		if (!*val) {
+			fprintf(errout, "jflowd: config %s:%d: option '%s' needs a value (%s = %s)\n",
+				path, lineno, name, name, o->has_arg ? o->arg : "true|false");
 			goto out;
 		}
 		if (o->set(cfg, val, err)) {
@@ -126,3 +182,143 @@ out:
 	return rc;
 }
 
+
+/* --- the settings in effect, written back (jflowctl config) --- */
+
+struct conf_out {
+	FILE *f;
+	bool json;
+	bool first;
+	const char *list;	/* JSON: the list being written, or NULL */
+};
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void end_list(struct conf_out *o)
+{
+	if (o->json && o->list)
+		fprintf(o->f, "]");
+	o->list = NULL;
+}
+
+/* One "name = value" line, or one JSON member (a repeated name: an array).
+ * value NULL: unset, a comment line, JSON null. */
+__attribute__((format(printf, 3, 4)))
+static void put(struct conf_out *o, const char *name, const char *fmt, ...)
+{
+	char val[4400];
+	bool list = jf_opt_find(name) && jf_opt_find(name)->list != JF_OPT_LIST_NONE;
+	va_list ap;
+
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(val, sizeof(val), fmt, ap);
+		va_end(ap);
+	}
+	if (!o->json) {
+		fprintf(o->f, fmt ? "%s = %s\n" : "#%s =\n", name, val);
+		return;
+	}
+	if (o->list && strcmp(o->list, name))
+		end_list(o);
+	if (o->list) {
+		fputc(',', o->f);
+	} else {
+		fprintf(o->f, "%s\n \"%s\":%s", o->first ? "" : ",", name, list ? "[" : "");
+		o->first = false;
+		o->list = list ? name : NULL;
+	}
+	if (fmt)
+		json_str(o->f, val);
+	else
+		fprintf(o->f, "null");
+}
+
+static const char *dir_suffix(uint8_t dir)
+{
+	return dir == (JF_DIR_IN | JF_DIR_OUT) ? ":both" : dir == JF_DIR_OUT ? ":out" : "";
+}
+
+void jf_config_print_settings(const struct jf_config *cfg, FILE *f, bool json)
+{
+	static const char *const modes[] = { "xdp", "xdp-generic", "pcap" };
+	static const char *const routes[] = { "auto", "on", "off" };
+	static const char *const quiesce[] = { "auto", "rcu", "seq" };
+	struct conf_out o = { .f = f, .json = json, .first = true };
+	int i;
+
+	if (json)
+		fprintf(f, "{");
+	else
+		fprintf(f, "# the settings in effect, as jflowd.conf(5) lines\n");
+	for (i = 0; i < cfg->n_ifaces; i++)
+		put(&o, "interface", "%s%s", cfg->ifaces[i], dir_suffix(cfg->iface_dir[i]));
+	end_list(&o);
+	if (cfg->pcap_file[0])
+		put(&o, "read", "%s", cfg->pcap_file);
+	for (i = 0; i < cfg->n_collectors; i++)
+		put(&o, "collector", "%s", cfg->collector_urls[i]);
+	end_list(&o);
+	put(&o, "timeouts", "idle=%g,active=%g,fin=%g", cfg->idle_ms / 1000.0,
+	    cfg->active_ms / 1000.0, cfg->fin_ms / 1000.0);
+	put(&o, "sample", "%u", cfg->sample_rate);
+	put(&o, "mode", "%s", modes[cfg->mode]);
+	put(&o, "mirror", "%s", cfg->mirror ? "true" : "false");
+	for (i = 0; i < cfg->n_if_maps; i++) {
+		const struct jf_if_map *m = &cfg->if_maps[i];
+		const uint8_t *a = m->mac;
+
+		if (m->kind == JF_MAP_MAC)
+			put(&o, "map-mac", "%02x:%02x:%02x:%02x:%02x:%02x=%u,%s%s%s", a[0], a[1],
+			    a[2], a[3], a[4], a[5], m->index, m->name, m->descr[0] ? "," : "",
+			    m->descr);
+		else
+			put(&o, "map-vlan", "%u=%u,%s%s%s", m->vlan, m->index, m->name,
+			    m->descr[0] ? "," : "", m->descr);
+	}
+	end_list(&o);
+	put(&o, "route-lookup", "%s", routes[cfg->route_lookup]);
+	put(&o, "vlan-offload", "%s", cfg->vlan_offload == JF_VLAN_OFFLOAD_OFF ? "off" : "auto");
+	/* Sizes as they are now: max-flows sized from memory if it was not
+	 * given, the tables from it. */
+	put(&o, "max-flows", "%u", cfg->max_flows);
+	put(&o, "table-flows", "%u", jf_config_table_flows(cfg));
+	put(&o, "map-flows", "%u", jf_config_map_flows(cfg));
+	if (json)
+		fprintf(f, ",\n \"agent-cache-flows\":\"%u\",\n \"flow-memory-bytes\":\"%llu\"",
+			jf_config_cache_flows(cfg),
+			(unsigned long long)jf_config_flow_memory(cfg));
+	else
+		fprintf(f, "# agent cache: %u flows; flow state: %.0f MiB\n",
+			jf_config_cache_flows(cfg), jf_config_flow_memory(cfg) / 1048576.0);
+	put(&o, "drain-interval", "%g", cfg->tick_ms / 1000.0);
+	put(&o, "quiesce", "%s", quiesce[cfg->quiesce]);
+	put(&o, "observation-domain", "%u", cfg->observation_domain);
+	put(&o, "template-interval", "%u", cfg->template_interval_s);
+	put(&o, "template-packets", "%u", cfg->template_packets);
+	put(&o, "mtu", "%u", cfg->mtu);
+	put(&o, "source", cfg->source_addr[0] ? "%s" : NULL, cfg->source_addr);
+	put(&o, "export-rate", "%u", cfg->export_rate);
+	put(&o, "ipfix-sequence", "%s", cfg->ipfix_sequence == JF_IPFIX_SEQ_NFDUMP ? "nfdump"
+									      : "rfc");
+	put(&o, "tcp-buffer", "%u", cfg->tcp_buffer);
+	put(&o, "metrics-file", cfg->metrics_file[0] ? "%s" : NULL, cfg->metrics_file);
+	put(&o, "user", cfg->user[0] ? "%s" : NULL, cfg->user);
+	put(&o, "control-socket", cfg->control_socket[0] ? "%s" : NULL, cfg->control_socket);
+	put(&o, "verbose", "%s", cfg->verbosity > JF_LOG_INFO ? "true" : "false");
+	put(&o, "quiet", "%s", cfg->verbosity < JF_LOG_INFO ? "true" : "false");
+	if (json)
+		fprintf(f, "\n}\n");
+}

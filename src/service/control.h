@@ -5,6 +5,7 @@
 #ifndef JFLOWD_CONTROL_H
 #define JFLOWD_CONTROL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,7 +13,6 @@
 #include "flow/flow_cache.h"
 
 struct jf_flow_cache;
-struct jf_meter;
 struct jf_monitors;
 struct jf_control;
 
@@ -25,14 +25,19 @@ struct jf_control;
  * Commands take --monitor NAME: that monitor's part alone. */
 struct jf_control_env {
 	struct jf_flow_cache *cache;
-	struct jf_meter *meter;
 	struct jf_monitors *mons;
 	void (*stats)(FILE *f, void *arg);	/* the metrics text */
 	/* Export every flow of the monitors in mons (bits) now; how many. */
 	size_t (*expire)(void *arg, uint16_t mons);
 	int (*reload)(void *arg, char *msg, size_t msglen);
+	/* The settings in effect, as jflowd.conf lines or a JSON object. */
+	void (*config)(FILE *f, bool json, void *arg);
+	int (*send_templates)(void *arg);	/* now, to every collector; how many */
+	void (*shutdown)(void *arg);		/* export everything and exit */
 	/* Flows held outside the cache (the XDP table's); NULL: none. */
 	void (*foreach_more)(jf_visit_fn visit, void *visit_arg, void *arg);
+	/* jflowctl bgp: peers, routes, lookups; NULL: no BGP source. */
+	void (*bgp)(FILE *f, void *arg);
 	void *arg;
 };
 
@@ -44,7 +49,8 @@ struct jf_control *jf_control_open(const char *path, uid_t uid, gid_t gid,
 /* Accept, read, answer and close what is ready now; never waits. */
 void jf_control_poll(struct jf_control *c);
 
-/* Run one request line into f (the response). Exposed for the tests. */
+/* Run one request line into f (the response): src/service/control_cmds.c.
+ * Exposed for the tests. */
 void jf_control_run(const struct jf_control_env *env, const char *line, FILE *f);
 
 /* Connections refused because every slot was taken or timed out. */

@@ -76,35 +76,6 @@ static void metric(FILE *f, const char *name, const char *type, const char *help
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-/* The flow figures the totals use: the monitors' sums where there are
- * monitors (what reached their exporters, what waits in the flow state
- * and the aggregates), else the flow state's. */
-static void flow_totals(const struct jf_metrics_input *in, struct jf_cache_stats *t)
-{
-	int i;
-
-	*t = *in->cache;
-	if (!in->monitors || !jf_monitors_count(in->monitors))
-		return;
-	t->packets = t->octets = t->flows = 0;
-	t->exported_packets = t->exported_octets = 0;
-	memset(t->expired, 0, sizeof(t->expired));
-	for (i = 0; i < jf_monitors_count(in->monitors); i++) {
-		struct jf_cache_stats m;
-		int r;
-
-		jf_monitor_flow_stats(in->monitors, jf_monitors_at(in->monitors, i), in->flow_cache,
-				      in->flow_meter, &m);
-		t->packets += m.packets;
-		t->octets += m.octets;
-		t->flows += m.flows;
-		t->exported_packets += m.exported_packets;
-		t->exported_octets += m.exported_octets;
-		for (r = 0; r <= JF_END_RESOURCES; r++)
-			t->expired[r] += m.expired[r];
-	}
-}
-
 static const char *const end_reasons[] = { "", "idle", "active", "end_of_flow", "forced",
 					    "lack_of_resources" };
 
@@ -226,7 +197,10 @@ static void write_meter(FILE *f, const struct jf_metrics_input *in)
 	uint64_t obs_p = st->capture_drops, obs_o = 0, un_p, un_o;
 	int r;
 
-	flow_totals(in, &totals);
+	if (in->monitors)
+		jf_monitors_flow_totals(in->monitors, in->flow_cache, in->flow_meter, &totals);
+	else
+		totals = *in->cache;
 
 	for (r = 0; r < JF_PKT_REASON_MAX; r++) {
 		obs_p += st->packets[r];

@@ -489,6 +489,47 @@ void jf_monitor_flow_stats(const struct jf_monitors *ms, const struct jf_monitor
 	st->exported_octets = m->handed_octets;
 }
 
+void jf_monitors_flow_totals(const struct jf_monitors *ms, const struct jf_flow_cache *cache,
+			     const struct jf_meter *meter, struct jf_cache_stats *t)
+{
+	int i, r;
+
+	memset(t, 0, sizeof(*t));
+	if (cache)
+		jf_cache_get_stats(cache, t);
+	jf_meter_add_flow_stats(meter, -1, t);
+	if (!ms || !ms->n)
+		return;
+	t->packets = t->octets = t->flows = 0;
+	t->exported_packets = t->exported_octets = 0;
+	memset(t->expired, 0, sizeof(t->expired));
+	for (i = 0; i < ms->n; i++) {
+		struct jf_cache_stats m;
+
+		jf_monitor_flow_stats(ms, ms->m[i], cache, meter, &m);
+		t->packets += m.packets;
+		t->octets += m.octets;
+		t->flows += m.flows;
+		t->exported_packets += m.exported_packets;
+		t->exported_octets += m.exported_octets;
+		for (r = 0; r <= JF_END_RESOURCES; r++)
+			t->expired[r] += m.expired[r];
+	}
+}
+
+int jf_monitors_templates_now(struct jf_monitors *ms)
+{
+	int i, j, n = 0;
+
+	for (i = 0; i < ms->n; i++) {
+		for (j = 0; j < ms->m[i]->n_ex; j++) {
+			jf_exporter_templates_now(ms->m[i]->ex[j].exp);
+			n += jf_exporter_count(ms->m[i]->ex[j].exp);
+		}
+	}
+	return n;
+}
+
 /* --- reload --- */
 
 struct staged_ex {

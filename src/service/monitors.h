@@ -106,6 +106,15 @@ void jf_monitor_flow_stats(const struct jf_monitors *ms, const struct jf_monitor
 			   const struct jf_flow_cache *cache, const struct jf_meter *meter,
 			   struct jf_cache_stats *st);
 
+/* The same summed over every monitor: what the totals of the metrics file
+ * and the log say. */
+void jf_monitors_flow_totals(const struct jf_monitors *ms, const struct jf_flow_cache *cache,
+			     const struct jf_meter *meter, struct jf_cache_stats *st);
+
+/* Templates and options due now for every collector of every instance
+ * (softflowctl's send-template); how many collectors. */
+int jf_monitors_templates_now(struct jf_monitors *ms);
+
 /* Reload, in two steps as the exporter's: stage (every socket and
  * aggregator the new configuration needs, nothing changed; 0 or -1 with
  * err) then apply (cannot fail but for the meter's drain, fatal as a

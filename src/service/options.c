@@ -71,6 +71,12 @@ static int set_iface(struct jf_config *cfg, const char *val, char *err)
 		snprintf(err, ERRLEN, "too many interfaces (at most %d)", JF_MAX_IFACES);
 		return -1;
 	}
+	if (val[strcspn(val, ", \t")]) {
+		snprintf(err, ERRLEN, "interface '%s': one interface per option (in a file, "
+			 "'interface = eth0' and 'interface = eth1' on lines of their own; on "
+			 "the command line -i eth0 -i eth1)", val);
+		return -1;
+	}
 	if (dir) {
 		if (!strcmp(dir, ":in"))
 			d = JF_DIR_IN;
@@ -153,11 +159,41 @@ static int set_collector(struct jf_config *cfg, const char *val, char *err)
 		snprintf(err, ERRLEN, "collector URL too long");
 		return -1;
 	}
+	if (val[strcspn(val, ", \t")]) {
+		snprintf(err, ERRLEN, "collector '%s': one collector per option (in a file, "
+			 "'collector = URL' on a line each; on the command line -n URL -n URL)",
+			 val);
+		return -1;
+	}
 	if (jf_url_parse(val, &cfg->collectors[i], err, ERRLEN))
 		return -1;
 	strcpy(cfg->collector_urls[i], val);
 	cfg->n_collectors++;
 	return 0;
+}
+
+/* softflowd's and pmacct's (nfprobe_timeouts) timeout names: what they are
+ * here. */
+static const char *peer_timeout(const char *name)
+{
+	static const struct {
+		const char *name, *here;
+	} peers[] = {
+		{ "maxlife", "softflowd's maxlife is active= here" },
+		{ "general", "softflowd's general is idle= here" },
+		{ "tcp", "one idle= for every protocol here (softflowd's tcp=)" },
+		{ "udp", "one idle= for every protocol here (softflowd's udp=)" },
+		{ "icmp", "one idle= for every protocol here (softflowd's icmp=)" },
+		{ "tcp.rst", "softflowd's tcp.rst is fin= here" },
+		{ "tcp.fin", "softflowd's tcp.fin is fin= here" },
+		{ "expint", "softflowd's expint is --drain-interval here" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(peers) / sizeof(peers[0]); i++)
+		if (!strcmp(name, peers[i].name))
+			return peers[i].here;
+	return NULL;
 }
 
 int jf_config_parse_timeouts(struct jf_config *cfg, const char *spec,
@@ -189,8 +225,10 @@ int jf_config_parse_timeouts(struct jf_config *cfg, const char *spec,
 			dst = &cfg->fin_ms;
 			min_ms = 0;
 		} else {
-			snprintf(err, errlen, "timeouts: unknown timeout '%s' "
-				 "(names: idle, active, fin)", tok);
+			const char *peer = peer_timeout(tok);
+
+			snprintf(err, errlen, "timeouts: unknown timeout '%s' (names: idle, active, "
+				 "fin%s%s)", tok, peer ? "; " : "", peer ? peer : "");
 			return -1;
 		}
 		/* IE 36/37 carry seconds in 16 bits. */
@@ -224,7 +262,9 @@ static int set_mode(struct jf_config *cfg, const char *val, char *err)
 	else if (!strcmp(val, "pcap"))
 		cfg->mode = JF_MODE_PCAP;
 	else {
-		snprintf(err, ERRLEN, "mode '%s': expected xdp, xdp-generic or pcap", val);
+		snprintf(err, ERRLEN, "mode '%s': expected xdp, xdp-generic or pcap%s", val,
+			 isdigit((unsigned char)*val) ? " (softflowd's -m MAX_FLOWS is --max-flows "
+			 "here)" : "");
 		return -1;
 	}
 	return 0;
@@ -565,6 +605,123 @@ const struct jf_opt *jf_opt_find(const char *name)
 	return NULL;
 }
 
+/* Options of the peers operators come from (softflowd's command line,
+ * ipt-netflow's module parameters, pmacct's nfprobe keys) and what they
+ * are here; the README's migration table says the same. */
+static const struct {
+	const char *peer, *here;
+} peer_keys[] = {
+	{ "destination", "ipt-netflow's destination=HOST:PORT is collector = v9://HOST:PORT "
+	  "here, ipfix://HOST:PORT for its protocol=10" },
+	{ "protocol", "ipt-netflow's protocol is the collector URL's scheme here: v5://, v9://, "
+	  "ipfix://, ipfix+tcp://" },
+	{ "active-timeout", "ipt-netflow's active_timeout is timeouts = active=SECONDS here" },
+	{ "inactive-timeout", "ipt-netflow's inactive_timeout is timeouts = idle=SECONDS here" },
+	{ "maxflows", "ipt-netflow's maxflows is max-flows here" },
+	{ "hashsize", "ipt-netflow's hashsize: max-flows sizes every table here" },
+	{ "sampler", "ipt-netflow's sampler is sample = N here (1 in N, random)" },
+	{ "engine-id", "ipt-netflow's engine_id is observation-domain here" },
+	{ "promisc", "ipt-netflow's promisc is mirror = true here (a SPAN port: promiscuous, "
+	  "drop after metering)" },
+	{ "nfprobe-receiver", "pmacct's nfprobe_receiver is collector = v9://HOST:PORT here" },
+	{ "nfprobe-version", "pmacct's nfprobe_version is the collector URL's scheme here: "
+	  "v5://, v9://, ipfix://" },
+	{ "nfprobe-timeouts", "pmacct's nfprobe_timeouts is timeouts = idle=S,active=S,fin=S "
+	  "here: its general, tcp, udp and icmp are one idle=, its maxlife is active=" },
+	{ "nfprobe-maxflows", "pmacct's nfprobe_maxflows is max-flows here" },
+	{ "nfprobe-engine", "pmacct's nfprobe_engine is observation-domain here" },
+	{ "nfprobe-source-ip", "pmacct's nfprobe_source_ip is source here" },
+	{ "sampling-rate", "pmacct's sampling_rate is sample = N here" },
+	{ "pcap-interface", "pmacct's pcap_interface is interface here" },
+	{ "daemonize", "pmacct's daemonize: jflowd stays in the foreground; jflowd.service "
+	  "runs it as a service" },
+	{ "pidfile", "jflowd writes no pid file: systemd tracks it (Type=notify), jflowctl "
+	  "reaches it over the control socket" },
+};
+
+/* softflowd's short options that mean something else here, or nothing. */
+static const struct {
+	int opt;
+	const char *here;
+} peer_short[] = {
+	{ 'd', "softflowd's -d: jflowd stays in the foreground and logs to stderr anyway; -v "
+	  "adds debug output" },
+	{ 'D', "softflowd's -D is -v here: debug output" },
+	{ 'p', "softflowd's -p: jflowd writes no pid file; systemd tracks it, jflowctl "
+	  "reaches it over --control-socket" },
+	{ 'P', "softflowd's -P tcp is a collector URL here: -n ipfix+tcp://HOST:PORT" },
+	{ 'T', "softflowd's -T: jflowd keys every flow on addresses, ports, protocol, ToS, "
+	  "interface, VLANs and MPLS labels" },
+	{ '6', "softflowd's -6: jflowd meters IPv6 always" },
+};
+
+/* Edit distance, '_' and '-' alike, capped: enough for "did you mean". */
+static unsigned distance(const char *a, const char *b)
+{
+	unsigned row[64], i, j, la = (unsigned)strlen(a), lb = (unsigned)strlen(b);
+
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		unsigned diag = row[0], up;
+
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			bool same = a[i - 1] == b[j - 1] ||
+				    (strchr("-_", a[i - 1]) && strchr("-_", b[j - 1]));
+
+			up = row[j];
+			row[j] = diag + !same;
+			if (up + 1 < row[j])
+				row[j] = up + 1;
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+void jf_opt_unknown_hint(const char *name, bool cli, char *out, size_t n)
+{
+	const char *best = NULL;
+	unsigned d, best_d = 99;
+	char key[64];
+	size_t i;
+
+	out[0] = '\0';
+	if (cli && name[0] && !name[1]) {
+		for (i = 0; i < sizeof(peer_short) / sizeof(peer_short[0]); i++)
+			if (peer_short[i].opt == name[0])
+				snprintf(out, n, " (%s)", peer_short[i].here);
+		return;
+	}
+	snprintf(key, sizeof(key), "%s", name);
+	for (i = 0; key[i]; i++)
+		if (key[i] == '_')
+			key[i] = '-';
+	for (i = 0; i < sizeof(peer_keys) / sizeof(peer_keys[0]); i++) {
+		if (!strcasecmp(key, peer_keys[i].peer)) {
+			snprintf(out, n, " (%s)", peer_keys[i].here);
+			return;
+		}
+	}
+	for (i = 0; i < jf_n_opts; i++) {
+		if (!cli && !jf_opts[i].set)	/* -c, -h, -V: not in a file */
+			continue;
+		d = distance(key, jf_opts[i].name);
+		if (d < best_d) {
+			best_d = d;
+			best = jf_opts[i].name;
+		}
+	}
+	/* Close enough to be a typo, not a different word. */
+	if (best && best_d <= 2 && best_d * 3 <= strlen(key))
+		snprintf(out, n, cli ? " (did you mean --%s?)" : " (did you mean '%s'?)", best);
+}
+
 void jf_config_usage(FILE *out)
 {
 	size_t i;
@@ -601,7 +758,7 @@ void jf_config_usage(FILE *out)
 		"\n"
 		"Examples:\n"
 		"  jflowd -i eth0 -n ipfix://192.0.2.10:4739\n"
-		"  jflowd -i eth0 -i eth1 -n v9://[2001:db8::10]:2055 -t idle=15,active=60 -s 1000\n"
+		"  jflowd -i eth0 -i eth1 -n 'v9://[2001:db8::10]:2055' -t idle=15,active=60 -s 1000\n"
 		"  jflowd -r trace.pcap -n ipfix://127.0.0.1:4739 --metrics-file /tmp/jflowd.prom\n");
 }
 

@@ -4,6 +4,7 @@
 #ifndef JFLOWD_OPTIONS_H
 #define JFLOWD_OPTIONS_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include "service/config.h"
 
@@ -41,5 +42,11 @@ extern const size_t jf_n_opts;
 
 /* The option of that long name, or NULL. */
 const struct jf_opt *jf_opt_find(const char *name);
+
+/* For an unknown option: " (did you mean ...?)" for a near option name,
+ * or " (...)" with the jflowd equivalent of a peer's option (softflowd's
+ * short options on the command line, ipt-netflow's and pmacct's keys), or
+ * "". name: without dashes; cli: the command line (else a file). */
+void jf_opt_unknown_hint(const char *name, bool cli, char *out, size_t n);
 
 #endif

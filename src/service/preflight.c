@@ -16,6 +16,7 @@
 #include "flow/flow_cache.h"
 #include "meter/flow_table.h"
 #include "service/preflight.h"
+#include "service/privs.h"
 
 /* A hash map element's header in the kernel (struct htab_elem), and a
  * bucket: what each entry costs besides its key and value. */
@@ -127,24 +128,53 @@ static int check_ifaces(const struct jf_config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
-/* The directory must take new files: the file is replaced by rename of a
- * temporary file next to it every drain interval. */
-static int check_metrics_dir(const char *path, char *err, size_t errlen)
+/* Creates and removes a file beside the metrics file: 0 or -errno. */
+static int try_metrics_tmp(void *arg)
 {
-	char tmp[4200], dir[4200];
+	char tmp[4200];
 	int fd;
 
-	snprintf(dir, sizeof(dir), "%s", path);
-	snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path);
+	snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", (const char *)arg);
 	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, errlen, "metrics file %s: cannot create files in %s: %s", path,
-			 dirname(dir), strerror(errno));
-		return -1;
-	}
+	if (fd < 0)
+		return -errno;
 	close(fd);
 	unlink(tmp);
 	return 0;
+}
+
+/* The directory must take new files: the file is replaced by rename of a
+ * temporary file next to it every drain interval, by the user jflowd runs
+ * as then (--user), so that user is the one who tries. */
+static int check_metrics_dir(const char *path, const char *user, char *err, size_t errlen)
+{
+	char dir[4200];
+	int rc;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	dirname(dir);
+	if (user[0] && geteuid() == 0)
+		rc = jf_privs_run_as(user, try_metrics_tmp, (void *)path);
+	else
+		rc = try_metrics_tmp((void *)path);
+	if (!rc)
+		return 0;
+	if (rc == -ENOENT && user[0])
+		snprintf(err, errlen, "metrics file %s: the directory %s does not exist: create "
+			 "it (mkdir -p %s && chown %s %s); under systemd the units' "
+			 "StateDirectory= makes /var/lib/jflowd", path, dir, dir, user, dir);
+	else if (rc == -ENOENT)
+		snprintf(err, errlen, "metrics file %s: the directory %s does not exist: create "
+			 "it (mkdir -p %s); under systemd the units' StateDirectory= makes "
+			 "/var/lib/jflowd", path, dir, dir);
+	else if (user[0])
+		snprintf(err, errlen, "metrics file %s: user %s cannot create files in %s: %s "
+			 "(chown %s %s, or choose a directory %s may write)", path, user, dir,
+			 strerror(-rc), user, dir, user);
+	else
+		snprintf(err, errlen, "metrics file %s: cannot create files in %s: %s", path, dir,
+			 strerror(-rc));
+	return -1;
 }
 
 /* The table's sizing rule (jf_config_check_memory), once more with the
@@ -189,7 +219,7 @@ int jf_preflight(const struct jf_config *cfg, char *err, size_t errlen)
 {
 	if (check_ifaces(cfg, err, errlen))
 		return -1;
-	if (cfg->metrics_file[0] && check_metrics_dir(cfg->metrics_file, err, errlen))
+	if (cfg->metrics_file[0] && check_metrics_dir(cfg->metrics_file, cfg->user, err, errlen))
 		return -1;
 	if (check_memlock(cfg, err, errlen))
 		return -1;

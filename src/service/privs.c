@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <linux/capability.h>
 #include "service/privs.h"
@@ -101,6 +102,29 @@ int jf_privs_drop(const struct jf_privs_params *p, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+int jf_privs_run_as(const char *user, int (*fn)(void *arg), void *arg)
+{
+	char err[256];
+	pid_t pid;
+	int st;
+
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		int rc = switch_user(user, err, sizeof(err)) || set_caps(0) ? -EPERM : fn(arg);
+
+		/* The result as the exit status: 0, or the errno (< 256). */
+		_exit(rc < 0 && -rc < 256 ? -rc : rc ? EIO : 0);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (!WIFEXITED(st))
+		return -EIO;
+	return -WEXITSTATUS(st);
 }
 
 int jf_privs_current(uint64_t *eff, uint64_t *prm, uint64_t *bnd)

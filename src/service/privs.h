@@ -21,6 +21,12 @@ struct jf_privs_params {
  * given. 0, or -1 with a one-line reason in err. */
 int jf_privs_drop(const struct jf_privs_params *p, char *err, size_t errlen);
 
+/* Run fn(arg) in a child process that is user (with its groups and no
+ * capabilities), so that a start-up check sees what jflowd will see after
+ * jf_privs_drop: fn's result (0 or -errno), or -errno if the child could
+ * not be made that user. */
+int jf_privs_run_as(const char *user, int (*fn)(void *arg), void *arg);
+
 /* The capability sets of this process, as /proc/self/status shows them. */
 int jf_privs_current(uint64_t *eff, uint64_t *prm, uint64_t *bnd);
 

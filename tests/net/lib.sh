@@ -90,16 +90,19 @@ udp_listening() { # [ns] port
 	else ss -Hlun "sport = :$1" | grep -q .; fi
 }
 
-# start_nfcapd NS|- PORT DIR [BIND [BUFFER]]: nfcapd on that namespace's
-# loopback (or on BIND, e.g. ::1), with a socket buffer of BUFFER bytes.
+# start_nfcapd NS|- PORT DIR [BIND [BUFFER [LOG]]]: nfcapd on that
+# namespace's loopback (or on BIND, e.g. ::1), with a socket buffer of
+# BUFFER bytes; with LOG, verbose (-v: what it could not read) into LOG.
 start_nfcapd() {
-	local n=$1 port=$2 dir=$3 bind=${4:-127.0.0.1} buf=${5:-8388608}
+	local n=$1 port=$2 dir=$3 bind=${4:-127.0.0.1} buf=${5:-8388608} log=${6:-}
+	local v=() out=/dev/stdout
+	[ -z "$log" ] || { v=(-v); out=$log; }
 	mkdir -p "$dir"
 	if [ "$n" = - ]; then
-		bg nfcapd -w "$dir" -p "$port" -b "$bind" -B "$buf"
+		bg nfcapd -w "$dir" -p "$port" -b "$bind" -B "$buf" "${v[@]}" >>"$out" 2>&1
 		wait_for 5 udp_listening "$port" || fail "nfcapd did not start"
 	else
-		bg_ns "$n" nfcapd -w "$dir" -p "$port" -b "$bind" -B "$buf"
+		bg_ns "$n" nfcapd -w "$dir" -p "$port" -b "$bind" -B "$buf" "${v[@]}" >>"$out" 2>&1
 		wait_for 5 udp_listening "$n" "$port" || fail "nfcapd did not start"
 	fi
 	NFCAPD_PID=$LAST_PID

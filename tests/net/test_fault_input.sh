@@ -26,7 +26,7 @@ start_err 2 "interface veth0 given twice" -i veth0 -i veth0 -m pcap -n $C
 ip -n "$(ns rx)" link property add dev veth0 altname jfalt0
 start_err 1 "are the same interface" -i veth0 -i jfalt0 -n $C
 start_err 1 "are the same interface" -i veth0 -i jfalt0 -m pcap -n $C
-start_err 1 "cannot create files in $WORK/missing" -i veth0 -n $C \
+start_err 1 "the directory $WORK/missing does not exist: create it" -i veth0 -n $C \
 	--metrics-file "$WORK/missing/jflowd.prom"
 # The table's sizing rule against MemAvailable and the cgroup's room: all
 # sizes at their maximum (48 GiB), so that it is refused on any test box

@@ -1,12 +1,15 @@
 #!/bin/bash
 # What `meson install` lays down is complete and works: binary in sbin, both
 # man pages render without warnings, systemd accepts both units and rates
-# their hardening OK or better, the example configuration parses, and the
-# installed jflowd starts and exports under the unit's capability bounding
-# set and system call filter, telling systemd when it is ready and stopping.
+# their hardening OK or better (and does not restart a configuration error,
+# exit 2), a second install keeps a changed configuration and puts the
+# example beside it, the example configuration feeds nfcapd without a
+# sequence failure, and the installed jflowd starts and exports under the
+# unit's capability bounding set and system call filter, telling systemd
+# when it is ready and stopping.
 . "$(dirname "$0")/lib.sh"
 need_root
-need_cmd man systemd-analyze strace setpriv
+need_cmd man systemd-analyze strace setpriv nfcapd nfdump
 
 DEST="$WORK/root"
 meson install -C "$BUILD" --no-rebuild --destdir "$DEST" >"$WORK/install.log" 2>&1 \
@@ -24,6 +27,18 @@ for f in "$SBIN" "$CTL" "$R/share/man/man8/jflowd.8" "$R/share/man/man8/jflowctl
 	log "installed ${f#$DEST}"
 done
 [ -x "$SBIN" ] && [ -x "$CTL" ] || fail "jflowd or jflowctl is not executable"
+
+# An install over an installed jflowd keeps the operator's configuration.
+CONF="$R/etc/jflowd/jflowd.conf"
+cp "$CONF" "$WORK/example.conf"
+echo "# the operator's line" >>"$CONF"
+meson install -C "$BUILD" --no-rebuild --destdir "$DEST" >"$WORK/install.log" 2>&1 \
+	|| { cat "$WORK/install.log"; fail "meson install, again"; }
+[ "$(tail -1 "$CONF")" = "# the operator's line" ] || fail "a second meson install replaced $CONF"
+cmp -s "$CONF.example" "$WORK/example.conf" || fail "no example beside the kept configuration"
+cp "$WORK/example.conf" "$CONF"
+rm "$CONF.example"
+log "a second meson install kept the changed configuration, the example beside it"
 
 # Man pages: groff's warnings (bad macros, lines it cannot fill) on stderr.
 for m in "$R/share/man/man8/jflowd.8" "$R/share/man/man8/jflowctl.8" \
@@ -75,10 +90,13 @@ grep -q "^ExecStart=$PREFIX/sbin/jflowd -c $PREFIX/etc/jflowd/%i.conf" "$UNITS/j
 for u in jflowd.service jflowd@.service; do
 	grep -qx 'ExecReload=/bin/kill -HUP $MAINPID' "$UNITS/$u" || fail "$u: no ExecReload"
 	grep -qx 'RuntimeDirectory=jflowd' "$UNITS/$u" || fail "$u: no RuntimeDirectory"
+	grep -qx 'RestartPreventExitStatus=2' "$UNITS/$u" \
+		|| fail "$u: a configuration error (exit 2) would be restarted"
 done
 
-# The installed binary, the example configuration (interface and collector
-# overridden), the unit's capability bounding set and system call filter.
+# The installed binary, the example configuration (interface overridden;
+# its collector is nfcapd on this host's 4739), the unit's capability
+# bounding set and system call filter.
 netns_pair tx rx
 in_ns rx ip addr add 10.0.0.2/24 dev veth0
 in_ns tx ip addr add 10.0.0.1/24 dev veth0
@@ -108,8 +126,9 @@ JS=$(stat -c '%d:%i' "$WORK/jflowd.log")
 ip netns exec "$(ns rx)" env NOTIFY_SOCKET="$WORK/notify.sock" JOURNAL_STREAM="$JS" \
 	setpriv --bounding-set "-all,$CAPS" --inh-caps -all \
 	strace -f -qq -o "$WORK/strace.log" \
-	"$SBIN" -c "$R/etc/jflowd/jflowd.conf" -i veth0 -n "ipfix://127.0.0.1:$PORT" \
-	--metrics-file "$WORK/m.prom" --control-socket "$WORK/ctl.sock" 2>>"$WORK/jflowd.log" &
+	"$SBIN" -c "$R/etc/jflowd/jflowd.conf" -i veth0 \
+	--template-interval 1 --metrics-file "$WORK/m.prom" --control-socket "$WORK/ctl.sock" \
+	2>>"$WORK/jflowd.log" &
 JPID=$!
 PIDS="$PIDS $JPID"
 # strace detaches on SIGTERM: signal jflowd itself (strace exits with its
@@ -143,7 +162,12 @@ for c in stats flows "flows --top 5 --sort packets --json" collectors reload exp
 	"$CTL" -s "$WORK/ctl.sock" $c >"$WORK/ctl.out" || { cat "$WORK/ctl.out"; fail "jflowctl $c"; }
 done
 log "SIGHUP and every jflowctl command under the unit's restrictions"
-sleep 1.2
+# Options data after the flows that expire left (two refreshes, 2 records
+# each): with the RFC numbering, nfcapd would count a sequence failure.
+opts() { metric "$WORK/m.prom" jflowd_collector_options_records_total; }
+o0=$(opts)
+for i in $(seq 100); do [ "$(opts)" -ge $((o0 + 4)) ] && break; sleep 0.1; done
+[ "$(opts)" -ge $((o0 + 4)) ] || fail "no options data after the flows"
 kill -TERM "$JF"
 rc=0
 wait "$JPID" || rc=$?
@@ -161,3 +185,5 @@ stop_nfcapd "$NFCAPD_PID"
 at=$(nfdump -R "$WORK/nf" -q -o "fmt:%pkt" 'proto udp and dst port 9' 2>/dev/null \
 	| awk '{s+=$1} END {print s+0}')
 expect_eq "packets at nfcapd" "$at" "$SENT"
+expect_eq "nfdump -I sequence failures with the example configuration" \
+	"$(nfdump -R "$WORK/nf" -I | awk -F': ' '/^Sequence failures/ { print $2 }')" 0

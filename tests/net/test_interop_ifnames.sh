@@ -3,7 +3,8 @@
 # the interface options (513): nfdump shows its description (ifalias) as
 # the input interface name of every flow, in v9 and IPFIX, for the second
 # interface too; tshark decodes index, name (82) and description (83);
-# flows carry the ifindex of the interface they came in on.
+# flows carry the ifindex of the interface they came in on; nfcapd reads
+# every interface record whole (no "extra bytes").
 . "$(dirname "$0")/lib.sh"
 need_root
 need_cmd nfcapd nfdump dumpcap tshark
@@ -18,8 +19,9 @@ ifindex() { ip -n "$(ns rx)" -o link show "$1" | awk -F: '{ print $1 }'; }
 IF0=$(ifindex veth0)
 IF1=$(ifindex veth1)
 
-start_nfcapd rx 2055 "$WORK/v9";   NF_V9=$NFCAPD_PID
-start_nfcapd rx 4739 "$WORK/ipfix"; NF_IPFIX=$NFCAPD_PID
+start_nfcapd rx 2055 "$WORK/v9" 127.0.0.1 8388608 "$WORK/nfcapd-v9.log"; NF_V9=$NFCAPD_PID
+start_nfcapd rx 4739 "$WORK/ipfix" 127.0.0.1 8388608 "$WORK/nfcapd-ipfix.log"
+NF_IPFIX=$NFCAPD_PID
 capture_start rx "udp port 2055 or udp port 4739" "$WORK/cap.pcapng"
 bg_ns rx "$JFLOWD" -i veth0 -i veth1 -n v9://127.0.0.1:2055 -n ipfix://127.0.0.1:4739 \
 	--ipfix-sequence nfdump -t idle=2,active=60 --metrics-file "$WORK/m.prom" 2>"$WORK/jflowd.log"
@@ -60,6 +62,13 @@ for w in v9 ipfix; do
 	log "$w: flows per nfdump 'fmt:%in|%inam': $(paste -sd, "$WORK/$w.names")"
 	expect_eq "$w: nfdump -I sequence failures" \
 		"$(nfdump -R "$WORK/$w" -I | awk -F': ' '/^Sequence failures/ { print $2 }')" 0
+done
+
+# nfcapd -v says what it could not read: nothing here.
+for w in v9 ipfix; do
+	grep -iE "extra bytes|Sequence Errors: [1-9]|Bad Packets: [1-9]" "$WORK/nfcapd-$w.log" \
+		&& fail "$w: nfcapd could not read everything"
+	log "$w: nfcapd -v: $(grep -c . "$WORK/nfcapd-$w.log") lines, no extra bytes, no bad packets"
 done
 
 # tshark expects RFC numbering: only v9 is checked for expert info here

@@ -3,7 +3,9 @@
 # stores exact per-flow totals and first/last times (ms), MPLS labels and
 # VLANs, with zero sequence failures (IPFIX with --ipfix-sequence nfdump);
 # with the default RFC numbering nfdump counts exactly one failure per
-# options-bearing message after the first data message, and no other.
+# options-bearing message after the first data message, and no other;
+# as the README says, nfcapd -t 3 shows every flow in a rotated file within
+# seconds while it runs.
 . "$(dirname "$0")/lib.sh"
 need_root
 need_cmd nfcapd nfdump dumpcap tshark
@@ -21,10 +23,24 @@ start_nfcapd a 2055 "$WORK/v5";  NF_V5=$NFCAPD_PID
 start_nfcapd a 2056 "$WORK/v9";  NF_V9=$NFCAPD_PID
 start_nfcapd a 4739 "$WORK/ipfix"; NF_IPFIX=$NFCAPD_PID
 start_nfcapd a 4740 "$WORK/rfc"; NF_RFC=$NFCAPD_PID
+# The README's quick look: a short rotation.
+mkdir -p "$WORK/t3"
+bg_ns a nfcapd -w "$WORK/t3" -p 2057 -b 127.0.0.1 -t 3
+NF_T3=$LAST_PID
+wait_for 5 udp_listening a 2057 || fail "nfcapd -t 3 did not start"
 
 in_ns a "$JFLOWD" -r "$WORK/in.pcap" -n v5://127.0.0.1:2055 -n v9://127.0.0.1:2056 \
-	-n ipfix://127.0.0.1:4739 --ipfix-sequence nfdump "${JF_OPTS[@]}" \
-	--metrics-file "$WORK/m.prom" || fail "jflowd exited $?"
+	-n ipfix://127.0.0.1:4739 -n v9://127.0.0.1:2057 --ipfix-sequence nfdump \
+	"${JF_OPTS[@]}" --metrics-file "$WORK/m.prom" || fail "jflowd exited $?"
+rotated() { # packets in the files nfcapd -t 3 rotated, while it runs
+	local f
+	for f in "$WORK"/t3/nfcapd.2*; do [ -e "$f" ] && nfdump -r "$f" -q -o 'fmt:%pkt'; done \
+		| awk '{ s += $1 } END { print s + 0 }'
+}
+all_rotated() { [ "$(rotated)" = 12000 ]; }
+wait_for 10 all_rotated || fail "nfcapd -t 3: $(rotated) packets in rotated files, want 12000"
+log "nfcapd -t 3: every packet in a rotated file within seconds, nfcapd still running"
+stop_nfcapd "$NF_T3"
 
 # The same again with RFC numbering (the default), captured to know which
 # messages carried options data.

@@ -151,9 +151,9 @@ static void test_config_file(void **state)
 		   "collector = ipfix://10.0.0.1:4739\n"
 		   "collector = v9://10.0.0.2\n"
 		   "timeouts = idle=20,active=120\n"
-		   "sample 10   # 1 in 10\n"
+		   "sample = 10   # 1 in 10\n"
 		   "\n"
-		   "mirror\n");
+		   "mirror = on\n");
 	fclose(f);
 	assert_int_equal(LOAD(&c, "-c", path), 0);
 	assert_string_equal(c.ifaces[0], "eth0");
@@ -216,12 +216,111 @@ static void test_config_switches(void **state)
 		assert_true(c.mirror);
 		assert_int_equal(c.verbosity, JF_LOG_DEBUG);
 	}
-	assert_int_equal(load_text(&c, "interface = eth0\ncollector = ipfix://h\nmirror\n"), 0);
-	assert_true(c.mirror);
+	/* A bare switch says neither way: an error, not "on". */
+	assert_int_equal(load_text(&c, "interface = eth0\ncollector = ipfix://h\nmirror\n"), -1);
 	assert_int_equal(load_text(&c, "interface = eth0\ncollector = ipfix://h\n"
 				   "mirror = maybe\n"), -1);
 	assert_int_equal(load_text(&c, "interface = eth0\ncollector = ipfix://h\n"
 				   "verbose = 2\n"), -1);
+}
+
+/* The first error line of a load of argv (after "jflowd"), as a reload
+ * returns it. */
+static const char *load_error(const char *const *args, int n)
+{
+	static char err[1024];
+	struct jf_config c;
+	char *argv[16];
+	int i;
+
+	argv[0] = (char *)"jflowd";
+	for (i = 0; i < n; i++)
+		argv[i + 1] = (char *)args[i];
+	argv[n + 1] = NULL;
+	err[0] = '\0';
+	assert_int_equal(jf_config_reload(&c, n + 1, argv, err, sizeof(err)), -1);
+	return err;
+}
+#define LOAD_ERROR(...) ({ const char *const a_[] = { __VA_ARGS__ }; \
+			   load_error(a_, (int)(sizeof(a_) / sizeof(a_[0]))); })
+
+/* Syntax of the file ("name = value", nothing else), lists one item per
+ * option, and the peers' habits: each error says how to write it, the
+ * nearest option name or the jflowd equivalent of the peer's option. */
+static void test_config_syntax(void **state)
+{
+	static const struct {
+		const char *text, *want;
+	} file[] = {
+		{ "mirror\n", "'mirror' alone: write 'mirror = true' (or false)" },
+		{ "verbose\n", "'verbose' alone: write 'verbose = true' (or false)" },
+		{ "interface eth0\n", "'interface eth0': write 'interface = eth0'" },
+		{ "interface: eth0\n", "write 'interface = eth0'" },
+		{ "sample =\n", "option 'sample' needs a value (sample = N)" },
+		{ "collector = \"ipfix://h\"\n", "the value is in quotes; write it without them "
+		  "(collector = ipfix://h)" },
+		{ "collector = 'ipfix://h'\n", "(collector = ipfix://h)" },
+		{ "interface = eth0,eth1\n", "interface 'eth0,eth1': one interface per option" },
+		{ "interface = eth0 eth1\n", "one interface per option" },
+		{ "collector = ipfix://a,ipfix://b\n", "one collector per option" },
+		{ "max_flows = 10\n", "unknown option 'max_flows' (did you mean 'max-flows'?)" },
+		{ "colector = ipfix://h\n", "(did you mean 'collector'?)" },
+		{ "frobnicate = 1\n", "unknown option 'frobnicate'" },
+		{ "maxflows = 10\n", "ipt-netflow's maxflows is max-flows here" },
+		{ "destination = 10.0.0.1:2055\n", "collector = v9://HOST:PORT" },
+		{ "active_timeout = 60\n", "timeouts = active=SECONDS" },
+		{ "nfprobe_receiver: 10.0.0.1:2055\n", "pmacct's nfprobe_receiver is collector" },
+		{ "nfprobe_timeouts: maxlife=60\n", "its maxlife is active=" },
+		{ "timeouts = maxlife=60\n", "softflowd's maxlife is active= here" },
+		{ "timeouts = tcp.rst=5\n", "softflowd's tcp.rst is fin= here" },
+	};
+	char path[] = "/tmp/jflowd-test-config.XXXXXX";
+	const char *err;
+	size_t i;
+	FILE *f;
+	int fd;
+
+	(void)state;
+	for (i = 0; i < sizeof(file) / sizeof(file[0]); i++) {
+		fd = mkstemp(path);
+		assert_true(fd >= 0);
+		f = fdopen(fd, "w");
+		fputs(file[i].text, f);
+		fclose(f);
+		err = LOAD_ERROR("-c", path, "-r", "f", "-n", "ipfix://h");
+		unlink(path);
+		strcpy(path + strlen(path) - 6, "XXXXXX");
+		if (!strstr(err, file[i].want))
+			print_message("'%s': '%s' lacks '%s'\n", file[i].text, err, file[i].want);
+		assert_non_null(strstr(err, file[i].want));
+		assert_non_null(strstr(err, ":1: "));	/* FILE:LINE */
+	}
+	/* softflowd's command line. */
+	assert_non_null(strstr(LOAD_ERROR("-i", "eth0", "-n", "ipfix://h", "-d"),
+			       "softflowd's -d: jflowd stays in the foreground"));
+	assert_non_null(strstr(LOAD_ERROR("-i", "eth0", "-n", "ipfix://h", "-p", "/run/x.pid"),
+			       "softflowd's -p: jflowd writes no pid file"));
+	assert_non_null(strstr(LOAD_ERROR("-i", "eth0", "-v", "10", "-n", "ipfix://h"),
+			       "softflowd's -v VERSION is the collector URL's scheme"));
+	assert_non_null(strstr(LOAD_ERROR("-i", "eth0", "-n", "ipfix://h", "-m", "65536"),
+			       "softflowd's -m MAX_FLOWS is --max-flows here"));
+	assert_non_null(strstr(LOAD_ERROR("-i", "eth0", "-n", "ipfix://h", "-t", "maxlife=300"),
+			       "softflowd's maxlife is active= here"));
+	assert_non_null(strstr(LOAD_ERROR("-c", "/nonexistent/ctl", "-i", "eth0"),
+			       "softflowd's -c control socket is --control-socket here"));
+	assert_non_null(strstr(LOAD_ERROR("-i", "eth0", "-n", "10.0.0.1:2055"),
+			       "softflowd's HOST:PORT is v9://HOST:PORT here"));
+	assert_non_null(strstr(LOAD_ERROR("-i", "eth0", "-n", "ipfix://h", "--max_flows", "9"),
+			       "unknown option '--max_flows' (did you mean --max-flows?)"));
+	assert_non_null(strstr(LOAD_ERROR("-i", "eth0,eth1", "-n", "ipfix://h"),
+			       "-i eth0 -i eth1"));
+	/* A plain mistake keeps the plain hint. */
+	assert_non_null(strstr(LOAD_ERROR("-i", "eth0", "-n", "ipfix://h", "--zzz"),
+			       "unknown option '--zzz' (see jflowd --help)"));
+	assert_non_null(strstr(LOAD_ERROR("-i", "eth0", "-n", "ipfix://h", "-m", "dpdk"),
+			       "expected xdp, xdp-generic or pcap"));
+	assert_null(strstr(LOAD_ERROR("-i", "eth0", "-n", "ipfix://h", "-m", "dpdk"),
+			   "softflowd"));
 }
 
 /* Only whole lines of a regular file: a directory, a device and a line
@@ -353,6 +452,7 @@ int main(void)
 		cmocka_unit_test(test_cli_errors),
 		cmocka_unit_test(test_config_file),
 		cmocka_unit_test(test_config_switches),
+		cmocka_unit_test(test_config_syntax),
 		cmocka_unit_test(test_config_bad_files),
 		cmocka_unit_test(test_export_options),
 		cmocka_unit_test(test_sizing),

@@ -362,7 +362,7 @@ static const struct layout layouts[] = {
 		{ 1, 4 }, { 34, 4 }, { 35, 1 }, { 36, 2 }, { 37, 2 }, { 40, 8 }, { 41, 8 },
 		{ 42, 8 } } },
 	{ "ipfix 513", 2, 513, JF_WIRE_IPFIX, false, 4, {
-		{ 149, 4 }, { 10, 4 }, { 83, 64 }, { 82, 32 } } },
+		{ 149, 4 }, { 82, 32 }, { 10, 4 }, { 83, 64 } } },
 	{ "v9 513", 2, 513, JF_WIRE_V9, false, 4, {
 		{ 1, 4 }, { 10, 4 }, { 83, 64 }, { 82, 32 } } },
 };
@@ -400,7 +400,7 @@ static void test_every_template_layout(void **state)
 			assert_int_equal(t.scope_count, 1);
 		} else if (l->kind == 2) {
 			jf_template_opt_ifname(&t, &p);
-			assert_int_equal(t.scope_count, 1);
+			assert_int_equal(t.scope_count, l->wire == JF_WIRE_IPFIX ? 2 : 1);
 		} else {
 			jf_template_data(&t, l->id, &p);
 		}
@@ -730,17 +730,19 @@ static void test_v9_opt_exporter_golden(void **state)
 	assert_memory_equal(buf, want, sizeof(want));
 }
 
-/* Interface names (513), IPFIX and v9: scope (149 / System), then a plain
- * 4-byte IE 10, the description in 83/64 and the name in 82/32, zero
- * padded: the layout nfdump 1.7.1 reads (it takes 10 + 83); one record per
- * set, since nfdump misreads every record after the first of a set. */
+/* Interface names (513), zero padded, one record per set. IPFIX: scope
+ * 149/4 and the name 82/32, then a plain 4-byte IE 10 and the description
+ * 83/64; v9: scope System/4, then 10/4, 83/64 and 82/32. nfdump 1.7.1
+ * takes names from 10 + 83 and, in IPFIX, a record's size from its scope
+ * and the fields it knows: an 82 outside the scope was 32 bytes it called
+ * extra ("Process ifvrf data record - 32 extra bytes"). */
 static void test_opt_ifname_golden(void **state)
 {
 	static const uint8_t want_ipfix_tmpl[] = {
 		0x00, 0x03, 0x00, 0x1a,		/* options template set, 26 bytes */
-		0x02, 0x01, 0x00, 0x04, 0x00, 0x01,	/* 513, 4 fields, 1 scope */
-		0x00, 0x95, 0x00, 0x04, 0x00, 0x0a, 0x00, 0x04,	/* 149/4 10/4 */
-		0x00, 0x53, 0x00, 0x40, 0x00, 0x52, 0x00, 0x20,	/* 83/64 82/32 */
+		0x02, 0x01, 0x00, 0x04, 0x00, 0x02,	/* 513, 4 fields, 2 scopes */
+		0x00, 0x95, 0x00, 0x04, 0x00, 0x52, 0x00, 0x20,	/* 149/4 82/32 */
+		0x00, 0x0a, 0x00, 0x04, 0x00, 0x53, 0x00, 0x40,	/* 10/4 83/64 */
 	};
 	static const uint8_t want_v9_tmpl[] = {
 		0x00, 0x01, 0x00, 0x1a + 2,	/* options template flowset, padded */
@@ -749,7 +751,7 @@ static void test_opt_ifname_golden(void **state)
 		0x00, 0x53, 0x00, 0x40, 0x00, 0x52, 0x00, 0x20,	/* 83/64 82/32 */
 		0x00, 0x00,
 	};
-	uint8_t want_rec[4 + 104];
+	uint8_t want_ipfix_rec[4 + 104], want_v9_rec[4 + 104];
 	struct jf_opt_ifname v = { .domain = 42, .ifindex = 3 };
 	struct jf_msg_hdr h = { .domain = 42 };
 	enum jf_wire wires[] = { JF_WIRE_IPFIX, JF_WIRE_V9 };
@@ -758,17 +760,25 @@ static void test_opt_ifname_golden(void **state)
 	(void)state;
 	strcpy(v.name, "veth0");
 	strcpy(v.description, "uplink to core");
-	memset(want_rec, 0, sizeof(want_rec));
-	memcpy(want_rec, "\x02\x01\x00\x6c", 4);		/* set 513, 108 bytes */
-	memcpy(want_rec + 4, "\x00\x00\x00\x2a", 4);		/* scope: domain 42 */
-	memcpy(want_rec + 8, "\x00\x00\x00\x03", 4);		/* ifindex 3 */
-	memcpy(want_rec + 12, "uplink to core", 14);		/* 83, 64 bytes */
-	memcpy(want_rec + 76, "veth0", 5);			/* 82, 32 bytes */
+	memset(want_ipfix_rec, 0, sizeof(want_ipfix_rec));
+	memcpy(want_ipfix_rec, "\x02\x01\x00\x6c", 4);		/* set 513, 108 bytes */
+	memcpy(want_ipfix_rec + 4, "\x00\x00\x00\x2a", 4);	/* scope: domain 42 */
+	memcpy(want_ipfix_rec + 8, "veth0", 5);			/* scope: 82, 32 bytes */
+	memcpy(want_ipfix_rec + 40, "\x00\x00\x00\x03", 4);	/* ifindex 3 */
+	memcpy(want_ipfix_rec + 44, "uplink to core", 14);		/* 83, 64 bytes */
+	memset(want_v9_rec, 0, sizeof(want_v9_rec));
+	memcpy(want_v9_rec, "\x02\x01\x00\x6c", 4);		/* set 513, 108 bytes */
+	memcpy(want_v9_rec + 4, "\x00\x00\x00\x2a", 4);		/* scope: domain 42 */
+	memcpy(want_v9_rec + 8, "\x00\x00\x00\x03", 4);		/* ifindex 3 */
+	memcpy(want_v9_rec + 12, "uplink to core", 14);		/* 83, 64 bytes */
+	memcpy(want_v9_rec + 76, "veth0", 5);			/* 82, 32 bytes */
 	for (w = 0; w < 2; w++) {
 		struct jf_tmpl_params p = { .wire = wires[w] };
 		size_t hl = wires[w] == JF_WIRE_IPFIX ? 16 : 20;
 		const uint8_t *wt = w ? want_v9_tmpl : want_ipfix_tmpl;
 		size_t wtl = w ? sizeof(want_v9_tmpl) : sizeof(want_ipfix_tmpl);
+		const uint8_t *want_rec = w ? want_v9_rec : want_ipfix_rec;
+		size_t rl = sizeof(want_ipfix_rec);
 		struct jf_template t;
 		uint8_t buf[1400];
 		struct jf_msg m;
@@ -779,10 +789,10 @@ static void test_opt_ifname_golden(void **state)
 		assert_int_equal(jf_msg_add_opt_ifname(&m, &t, &v), 0);
 		/* a second interface: a set of its own, not a second record */
 		assert_int_equal(jf_msg_add_opt_ifname(&m, &t, &v), 0);
-		assert_int_equal(jf_msg_finish(&m, &h), hl + wtl + 2 * sizeof(want_rec));
+		assert_int_equal(jf_msg_finish(&m, &h), hl + wtl + 2 * rl);
 		assert_memory_equal(buf + hl, wt, wtl);
-		assert_memory_equal(buf + hl + wtl, want_rec, sizeof(want_rec));
-		assert_memory_equal(buf + hl + wtl + sizeof(want_rec), want_rec, sizeof(want_rec));
+		assert_memory_equal(buf + hl + wtl, want_rec, rl);
+		assert_memory_equal(buf + hl + wtl + rl, want_rec, rl);
 		assert_int_equal(m.data_records, 2);
 	}
 }

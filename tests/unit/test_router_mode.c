@@ -58,7 +58,7 @@ static void test_iface_direction_file(void **state)
 	assert_true(fd >= 0);
 	f = fdopen(fd, "w");
 	fprintf(f, "interface = ge0:both\ninterface = ge1\nroute-lookup = on\n"
-		   "collector = ipfix://10.0.0.1\nmirror\n"
+		   "collector = ipfix://10.0.0.1\nmirror = true\n"
 		   "map-mac = 02:00:00:00:0a:01=10,ge-0/0/1,uplink A\n");
 	fclose(f);
 	assert_int_equal(LOAD(&c, "-c", path), 0);
