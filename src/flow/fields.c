@@ -320,8 +320,7 @@ void jf_ie_format_key(const struct jf_ie_def *e, const struct jf_key *k, unsigne
 
 bool jf_have_bgp_source(const struct jf_config *cfg)
 {
-	(void)cfg;
-	return false;	/* issue 20: --bmp-listen or --as-file given */
+	return cfg->bmp_listen[0] || cfg->as_file[0];
 }
 
 bool jf_have_conntrack(const struct jf_config *cfg)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "export/exporter.h"
+#include "flow/bgp.h"
 #include "flow/flow_cache.h"
 #include "log.h"
 #include "meter/meter.h"
@@ -141,6 +142,12 @@ static int fixed_option(const struct jf_config *o, const struct jf_config *n, ch
 		what = "user";
 	else if (strcmp(o->control_socket, n->control_socket))
 		what = "control-socket";
+	else if (strcmp(o->bmp_listen, n->bmp_listen))
+		what = "bmp-listen";
+	else if (o->bgp_memory_mb != n->bgp_memory_mb)
+		what = "bgp-memory";
+	else if (!o->as_file[0] != !n->as_file[0] && !o->bmp_listen[0])
+		what = "as-file (added or removed without bmp-listen)";
 	if (!what)
 		return 0;
 	snprintf(msg, msglen, "reload refused: %s cannot change without a restart; "
@@ -232,7 +239,15 @@ int jf_reload(struct jf_reload_target *t, uint64_t cache_ms, uint64_t now_ms, ch
 		rc = fixed_ifaces(o, n, msg, msglen);
 	if (rc)
 		goto out;
+	/* The as-file is read again whether or not its name changed. */
+	if (t->bgp && jf_bgp_stage_as_file(t->bgp, n->as_file, err, sizeof(err))) {
+		snprintf(msg, msglen, "reload failed: %s; nothing changed", err);
+		rc = -EINVAL;
+		goto out;
+	}
 	if (jf_monitors_stage(t->mons, n, &staged, err, sizeof(err))) {
+		if (t->bgp)
+			jf_bgp_unstage_as_file(t->bgp);
 		snprintf(msg, msglen, "reload failed: %s; nothing changed", err);
 		rc = -EINVAL;
 		goto out;
@@ -246,6 +261,8 @@ int jf_reload(struct jf_reload_target *t, uint64_t cache_ms, uint64_t now_ms, ch
 		rc = jf_meter_set_ifaces(t->meter, &mp, err, sizeof(err));
 		if (rc) {
 			jf_monitors_unstage(staged);
+			if (t->bgp)
+				jf_bgp_unstage_as_file(t->bgp);
 			snprintf(msg, msglen, "reload failed: %s; nothing changed", err);
 			goto out;
 		}
@@ -253,14 +270,18 @@ int jf_reload(struct jf_reload_target *t, uint64_t cache_ms, uint64_t now_ms, ch
 
 	/* 2. The changes, none of which can fail but the meter's drain:
 	 * monitors, records, exporters (src/service/monitors.c), then the
-	 * interfaces' names and the log level. */
+	 * as-file, the interfaces' names and the log level. */
 	rc = jf_monitors_apply(t->mons, staged, n, t->meter, t->cache, cache_ms, now_ms,
 			       t->drain_ms, summary, sizeof(summary));
 	if (rc) {
+		if (t->bgp)
+			jf_bgp_unstage_as_file(t->bgp);
 		snprintf(msg, msglen, "%s", summary);
 		goto out;
 	}
 	jf_monitors_announce(t->mons, n, t->meter);
+	if (t->bgp)
+		jf_bgp_commit_as_file(t->bgp);
 	jf_log_level = n->verbosity;
 	total = count_collectors(o, n, &added);
 	count_collectors(n, o, &removed);
