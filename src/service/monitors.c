@@ -825,9 +825,13 @@ int jf_monitors_apply(struct jf_monitors *ms, struct jf_monitors_reload *r,
 			log_info("monitor %s: sampling 1 in %u -> 1 in %u: its flows metered at "
 				 "the old rate exported", o->name, o->conf.sample_rate,
 				 s->next.conf.sample_rate);
-		if (!same_record(&o->record, &s->next.record))
+		if (!same_record(&o->record, &s->next.record) &&
+		    strcmp(o->record.name, s->next.record.name))
 			log_info("monitor %s: record %s -> %s: its flows exported, new ones keyed "
 				 "by the new record", o->name, o->record.name, s->next.record.name);
+		else if (!same_record(&o->record, &s->next.record))
+			log_info("monitor %s: record %s changed: its flows exported, new ones "
+				 "keyed by the new definition", o->name, o->record.name);
 		o->conf = s->next.conf;
 		o->record = s->next.record;
 		o->unmet = s->next.unmet;

@@ -2,7 +2,7 @@
 """Compare a collector's prefix aggregates with what was sent.
 
 Usage: aggcheck.py EXPECT.csv[,EXPECT2.csv...] NFDUMP.csv [--v4 N] [--v6 N]
-                   [--proto] [--min-aggregates N]
+                   [--proto] [--min-aggregates N] [--coarsen]
 
 EXPECT.csv comes from `jflowd-trafgen --expect` (one line per 5-tuple flow
 sent). NFDUMP.csv is `nfdump -o csv -N` of the records a monitor keyed by
@@ -10,7 +10,9 @@ source and destination /N (IPv4 --v4, IPv6 --v6) and, with --proto, the
 protocol. The flows sent, grouped by that key, must equal the collector's
 records grouped the same way, packets and octets exactly; every record's
 addresses must be the network of its prefix (host bits zero) and its ports
-zero (the monitor does not key by them). Exits 0 when every aggregate
+zero (the monitor does not key by them). With --coarsen the records may
+be finer than /N (a record that changed at a reload from /24 to /16): each
+is counted in the /N aggregate that holds it. Exits 0 when every aggregate
 matches, 1 otherwise, printing the differences.
 """
 import argparse
@@ -35,6 +37,7 @@ def main():
     ap.add_argument("--v6", type=int, default=48)
     ap.add_argument("--proto", action="store_true")
     ap.add_argument("--min-aggregates", type=int, default=1)
+    ap.add_argument("--coarsen", action="store_true")
     args = ap.parse_args()
 
     want = {}
@@ -58,7 +61,9 @@ def main():
         if not row or row[0] == "Summary":
             break
         sa, da = row[col["sa"]].strip(), row[col["da"]].strip()
-        if net(sa, args.v4, args.v6) != str(ipaddress.ip_address(sa)) or \
+        if args.coarsen:
+            sa, da = net(sa, args.v4, args.v6), net(da, args.v4, args.v6)
+        elif net(sa, args.v4, args.v6) != str(ipaddress.ip_address(sa)) or \
                 net(da, args.v4, args.v6) != str(ipaddress.ip_address(da)):
             print(f"aggcheck: record {sa} -> {da}: host bits set")
             bad += 1
