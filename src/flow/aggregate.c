@@ -360,6 +360,14 @@ void jf_agg_add(struct jf_aggregate *a, const struct jf_record *r, uint64_t now_
 	a->st.octets += r->octets;
 }
 
+void jf_agg_foreach(const struct jf_aggregate *a, jf_visit_fn visit, void *arg)
+{
+	uint32_t i;
+
+	for (i = a->act_head; i != NIL; i = a->a[i].act_next)
+		visit(&a->a[i].rec.key, &a->a[i].rec.flow, arg);
+}
+
 size_t jf_agg_expire(struct jf_aggregate *a, uint64_t now_ms)
 {
 	size_t n = 0;

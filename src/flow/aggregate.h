@@ -45,6 +45,10 @@ size_t jf_agg_flush(struct jf_aggregate *a, enum jf_end_reason why);
  * octets), records and packets that left, by end reason. */
 void jf_agg_get_stats(const struct jf_aggregate *a, struct jf_cache_stats *st);
 
+/* Every aggregate held: its key (masked to the record's) and its
+ * counters so far. */
+void jf_agg_foreach(const struct jf_aggregate *a, jf_visit_fn visit, void *arg);
+
 /* Bytes held. */
 size_t jf_agg_bytes(const struct jf_aggregate *a);
 

@@ -10,6 +10,7 @@
 #include "service/control.h"
 #include "service/control_cmds.h"
 #include "export/exporter.h"
+#include "flow/aggregate.h"
 #include "flow/fields.h"
 #include "flow/flow_cache.h"
 #include "jflowd/monitor.h"
@@ -129,7 +130,10 @@ static int key_columns(const struct jf_monitor *m, const struct jf_record_elem *
 
 static int col_width(const struct jf_ie_def *e)
 {
-	return e->type == JF_IET_IPV6 ? 43 : e->type == JF_IET_IPV4 ? 18 : 8;
+	int w = e->type == JF_IET_IPV6 ? 43 : e->type == JF_IET_IPV4 ? 18 : 8;
+	int n = (int)strlen(e->name);
+
+	return n > w ? n : w;
 }
 
 /* A monitor's own flows: its record's key, column by element name (the
@@ -176,6 +180,53 @@ static void print_record_flows(const struct jf_monitor *m, const struct flow_lis
 	}
 	if (json)
 		fprintf(f, "%s]\n", l->n ? "\n" : "");
+}
+
+static int by_key(const void *a, const void *b)
+{
+	return memcmp(&((const struct flow_row *)a)->key, &((const struct flow_row *)b)->key,
+		      sizeof(struct jf_key));
+}
+
+/* A monitor's rows keyed by its record: each key masked to the record's
+ * (a flow metered whole, merged in the agent at export; the same flow in
+ * the cache and the kernel's table), equal keys merged into one row. */
+static void by_record_key(const struct jf_monitor *m, struct flow_list *l)
+{
+	struct jf_key masks[2][2];
+	size_t i, n;
+	int f, e;
+
+	for (f = 0; f < 2; f++)
+		for (e = 0; e < 2; e++)
+			jf_record_key_mask(&m->record, f ? JF_FAMILY_IPV6 : JF_FAMILY_IPV4, e,
+					   &masks[f][e]);
+	for (i = 0; i < l->n; i++) {
+		struct jf_key *k = &l->rows[i].key;
+
+		jf_key_mask_apply(k, &masks[k->family == JF_FAMILY_IPV6]
+					   [(k->flags & JF_KEY_EGRESS) ? 1 : 0]);
+	}
+	if (l->n < 2)
+		return;
+	qsort(l->rows, l->n, sizeof(*l->rows), by_key);
+	for (i = 1, n = 0; i < l->n; i++) {
+		struct jf_flow *to = &l->rows[n].f;
+		const struct jf_flow *f2 = &l->rows[i].f;
+
+		if (memcmp(&l->rows[n].key, &l->rows[i].key, sizeof(struct jf_key))) {
+			l->rows[++n] = l->rows[i];
+			continue;
+		}
+		to->packets += f2->packets;
+		to->octets += f2->octets;
+		to->tcp_flags |= f2->tcp_flags;
+		if (f2->first_ms < to->first_ms)
+			to->first_ms = f2->first_ms;
+		if (f2->last_ms > to->last_ms)
+			to->last_ms = f2->last_ms;
+	}
+	l->n = n + 1;
 }
 
 /* The monitor --monitor names (NULL: none given); -1 with the error
@@ -226,11 +277,14 @@ static void cmd_flows(const struct jf_control_env *env, const struct jf_ctl_req 
 	jf_cache_foreach(env->cache, collect, &l);
 	if (env->foreach_more)
 		env->foreach_more(collect, &l, env->arg);
-	if (mon) {	/* that monitor's flows alone */
+	if (mon) {	/* that monitor's flows alone, by its record's key */
 		for (i = 0, n = 0; i < l.n; i++)
 			if (jf_key_monitor(&l.rows[i].key) == mon->index)
 				l.rows[n++] = l.rows[i];
 		l.n = n;
+		if (mon->agg)
+			jf_agg_foreach(mon->agg, collect, &l);
+		by_record_key(mon, &l);
 	}
 	if (req->sort)
 		qsort(l.rows, l.n, sizeof(*l.rows),
