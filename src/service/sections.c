@@ -13,6 +13,7 @@
 #include "export/template.h"
 #include "flow/fields.h"
 #include "flow/records.h"
+#include "jflowd/monitor.h"
 #include "service/options.h"
 #include "service/sections.h"
 
@@ -513,6 +514,34 @@ static int merge_ifaces(struct jf_config *cfg, char *err, size_t errlen)
 				cfg->n_ifaces++;
 			}
 			cfg->iface_dir[k] |= m->iface_dir[j] ? m->iface_dir[j] : JF_DIR_IN;
+		}
+	}
+	/* The program walks at most JF_MON_PER_IF monitors per interface and
+	 * direction (include/jflowd/monitor.h). */
+	for (k = 0; k < cfg->n_ifaces; k++) {
+		int n[2] = { 0, 0 }, d;
+
+		for (i = 0; i < cfg->n_monitors; i++) {
+			const struct jf_monitor_conf *m = &cfg->monitors[i];
+
+			for (j = 0; j < m->n_ifaces; j++) {
+				uint8_t dir = m->iface_dir[j] ? m->iface_dir[j] : JF_DIR_IN;
+
+				if (strcmp(m->ifaces[j], cfg->ifaces[k]))
+					continue;
+				for (d = 0; d < 2; d++) {
+					char why[256];
+
+					if (!(dir & (d ? JF_DIR_OUT : JF_DIR_IN)) ||
+					    ++n[d] <= JF_MON_PER_IF)
+						continue;
+					snprintf(why, sizeof(why), "monitor %s: more than %d monitors "
+						 "on %s:%s", m->name, JF_MON_PER_IF, m->ifaces[j],
+						 d ? "out" : "in");
+					at(cfg, m->line, err, errlen, why);
+					return -1;
+				}
+			}
 		}
 	}
 	return 0;
