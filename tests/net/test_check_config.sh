@@ -2,7 +2,8 @@
 # Pins jflowd --check-config: a good file exits 0 and prints its monitors,
 # their interfaces and the templates they will send; each class of error
 # (syntax, unknown name, what a monitor cannot know, what v5 cannot carry)
-# exits 2 with "FILE:LINE: what is wrong" and nothing attached.
+# exits 2 with "FILE:LINE: what is wrong" and nothing attached; every
+# example of jflowd.conf(5) is a good file.
 . "$(dirname "$0")/lib.sh"
 
 cat > "$WORK/good.conf" <<'EOF'
@@ -63,3 +64,30 @@ printf '[record r]\nkey = sourceIPv4Address\nfields = octetDeltaCount, ipNextHop
 printf '[exporter old]\ncollector = v5://127.0.0.1\n[monitor j]\nrecord = juniper\nexporter = old\ninterface = lo\n' |
 	bad v5 14 "v5 cannot carry record juniper: it has no field for vlanId"
 printf 'sample = 0\n' | bad syntax 14 "sampling rate '0'"
+printf '[monitor d2]\nexporter = capacity\ninterface = lo\nobservation-domain = 1\n' |
+	bad domain 14 "monitors default and d2 share observation domain 1"
+for i in 1 2 3 4 5 6 7; do
+	printf '[monitor m%d]\nexporter = capacity\ninterface = lo\n' "$i"
+done | bad per-interface 32 "monitor m7: more than 8 monitors on lo:in"
+printf '[monitor e]\ninterface = lo\n' | bad no-exporter 14 "monitor e has no exporter"
+
+# The examples of jflowd.conf(5), each a good file.
+/usr/bin/python3 - "$SRC/dist/man/jflowd.conf.5.in" "$WORK" <<'PY'
+import re, sys
+s = open(sys.argv[1]).read()
+ex = s[s.index(".SH EXAMPLES"):s.index(".SH SEE ALSO")]
+blocks = re.findall(r"^\.nf\n(.*?)^\.fi\n", ex, re.S | re.M)
+assert len(blocks) == 4, f"{len(blocks)} examples"
+for i, b in enumerate(blocks):
+    open(f"{sys.argv[2]}/example{i}.conf", "w").write(b.replace("\\-", "-"))
+PY
+for i in 0 1 2 3; do
+	rc=0
+	"$JFLOWD" --check-config -c "$WORK/example$i.conf" > "$WORK/ex.out" 2>&1 || rc=$?
+	[ "$rc" = 0 ] || fail "jflowd.conf(5) example $i: exit $rc: $(tail -3 "$WORK/ex.out")"
+	log "jflowd.conf(5) example $i: $(grep -c '^monitor ' "$WORK/ex.out") monitors," \
+		"$(grep -c 'template 2' "$WORK/ex.out") templates"
+done
+grep -q "^monitor capacity: record hosts, observation domain 2" <("$JFLOWD" --check-config \
+	-c "$WORK/example1.conf") || fail "example 1: no capacity monitor in domain 2"
+log "ok"
