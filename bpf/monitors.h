@@ -3,8 +3,8 @@
  * its counters (include/jflowd/monitor.h). With one monitor (the usual
  * case, and the command line's) a packet takes the path it took before
  * monitors, plus the monitor's mask if it has one; with several, the
- * interface's monitors are walked with bpf_loop (one verified callback),
- * each counting the packet into its own flow. */
+ * interface's monitors are walked in a bounded loop, each counting the
+ * packet into its own flow through one global function (verified once). */
 #ifndef JFLOWD_BPF_MONITORS_H
 #define JFLOWD_BPF_MONITORS_H
 
