@@ -329,21 +329,27 @@ static void ignored_of(const struct jf_meter_stats *st, uint32_t k, uint64_t *p,
 	}
 }
 
+/* Each instance of m: its monitor's loss counters (st NULL: none yet). */
+static void set_ignored(struct jf_monitor *m, const struct jf_meter_stats *st)
+{
+	uint64_t ip = 0, io = 0;
+	int j;
+
+	if (st)
+		ignored_of(st, m->index, &ip, &io);
+	for (j = 0; j < m->n_ex; j++)
+		jf_exporter_set_ignored(m->ex[j].exp, ip, io);
+}
+
 static void flush_exporters(struct jf_monitors *ms, const struct jf_meter_stats *st,
 			    uint64_t now_ms)
 {
 	int i, j, k;
 
 	for (i = 0; i < ms->n; i++) {
-		struct jf_monitor *m = ms->m[i];
-		uint64_t ip = 0, io = 0;
-
-		if (st)
-			ignored_of(st, m->index, &ip, &io);
-		for (j = 0; j < m->n_ex; j++) {
-			jf_exporter_set_ignored(m->ex[j].exp, ip, io);
-			jf_exporter_flush(m->ex[j].exp, now_ms);
-		}
+		set_ignored(ms->m[i], st);
+		for (j = 0; j < ms->m[i]->n_ex; j++)
+			jf_exporter_flush(ms->m[i]->ex[j].exp, now_ms);
 	}
 	/* Retired instances: their collectors drain, then they go. */
 	for (i = 0, k = 0; i < ms->n_retired; i++) {
@@ -388,15 +394,9 @@ void jf_monitors_finish(struct jf_monitors *ms, const struct jf_meter_stats *st,
 
 	jf_monitors_flush(ms, 0xffff, JF_END_FORCED, now_ms);
 	for (i = 0; i < ms->n; i++) {
-		struct jf_monitor *m = ms->m[i];
-		uint64_t ip = 0, io = 0;
-
-		if (st)
-			ignored_of(st, m->index, &ip, &io);
-		for (j = 0; j < m->n_ex; j++) {
-			jf_exporter_set_ignored(m->ex[j].exp, ip, io);
-			jf_exporter_finish(m->ex[j].exp, now_ms, timeout_ms);
-		}
+		set_ignored(ms->m[i], st);
+		for (j = 0; j < ms->m[i]->n_ex; j++)
+			jf_exporter_finish(ms->m[i]->ex[j].exp, now_ms, timeout_ms);
 	}
 	for (i = 0; i < ms->n_retired; i++)
 		jf_exporter_finish(ms->retired[i], now_ms, timeout_ms);
