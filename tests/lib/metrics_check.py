@@ -60,6 +60,8 @@ def sample(m, name, labels):
 def check_monitors(m, args):
     """The invariant per monitor; True when it holds."""
     ok = True
+    if "jflowd_monitor_packets_metered_total" not in m and not args.monitor:
+        return ok    # a jflowd from before monitors
     metered = {dict(k)["monitor"]: int(v)
                for k, v in series(m, "jflowd_monitor_packets_metered_total").items()}
     if args.monitor and args.monitor not in metered:
@@ -113,18 +115,22 @@ def main():
     if args.expect_metered is not None and not args.monitor and metered != args.expect_metered:
         print(f"metrics: metered {metered}, expected {args.expect_metered}")
         ok = False
-    mon_exported = {dict(k)["monitor"]: int(v)
-                    for k, v in series(m, "jflowd_monitor_packets_exported_total").items()}
+    if "jflowd_monitor_packets_exported_total" in m:
+        mon_exported = {dict(k)["monitor"]: int(v)
+                        for k, v in series(m, "jflowd_monitor_packets_exported_total").items()}
+    else:   # a jflowd from before monitors: one stream of everything
+        mon_exported = {None: exported}
     for labels, pk in series(m, "jflowd_collector_packets_total").items():
         lab = dict(labels)
         drop = sample(m, "jflowd_collector_dropped_packets_total", labels)
         unexp = sample(m, "jflowd_collector_unexportable_packets_total", labels)
-        absent = sample(m, "jflowd_collector_absent_packets_total", labels)
+        absent = (sample(m, "jflowd_collector_absent_packets_total", labels)
+                  if "jflowd_collector_absent_packets_total" in m else 0)
         exp = mon_exported.get(lab.get("monitor"))
         if exp is None:
             raise SystemExit(f"metrics_check: collector {lab} names no monitor")
-        print(f"metrics: collector {lab['collector']} (monitor {lab['monitor']}, exporter "
-              f"{lab['exporter']}): sent {int(pk)} + dropped {drop} + unexportable {unexp} "
+        print(f"metrics: collector {lab['collector']} (monitor {lab.get('monitor')}, exporter "
+              f"{lab.get('exporter')}): sent {int(pk)} + dropped {drop} + unexportable {unexp} "
               f"+ absent {absent} (monitor exported {exp})")
         if int(pk) + drop + unexp + absent != exp:
             print("metrics: COLLECTOR INVARIANT BROKEN")
