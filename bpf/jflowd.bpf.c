@@ -33,7 +33,7 @@ static __always_inline void jf_xdp_monitors(struct xdp_md *ctx, struct jf_mon_wa
 	w->egress = 0;
 	w->gso_segs = 0;
 	w->skip = 0;
-	jf_mon_walk_all(w, ic->in, ic->n_in, 0);
+	jf_mon_walk_all(ctx, w, ic->in, ic->n_in, 0);
 }
 
 /* xdp.frags: multi-buffer aware, so native XDP attaches to jumbo-MTU links.
@@ -68,8 +68,11 @@ static __always_inline int jf_xdp_meter(struct xdp_md *ctx, const int hw_vlan)
 	ep = epoch;
 	parity = ep & 1;
 
-	/* One monitor: sampled before anything else is read. */
+	/* One monitor: its filter, then its sampling, before anything else
+	 * is read; a packet the filter rejects is in no counter. */
 	mon = mon_single & (JF_MONITORS - 1);
+	if (!mon_by_iface && filter_on[mon] && !jf_filter_xdp(ctx, mon))
+		goto out;
 	if (!mon_by_iface && jf_mon_skip(mon, parity)) {
 		jf_stat_mon(parity, mon, JF_PKT_NOT_SAMPLED, bpf_xdp_get_buff_len(ctx));
 		goto out;

@@ -13,6 +13,7 @@
 #include "jflowd/monitor.h"
 #include "maps.h"
 #include "flow_update.h"
+#include "filter.h"
 
 static __always_inline void jf_stat_mon(__u32 parity, __u32 mon, __u32 reason, __u64 octets)
 {
@@ -152,8 +153,8 @@ __noinline int jf_mon_count_tc(struct jf_mon_walk *w, __u32 i)
 
 /* w (parsed, with its epoch, time and lengths) for the monitors of one
  * interface and direction. */
-static __always_inline void jf_mon_walk_all(struct jf_mon_walk *w, const __u8 *mons, __u32 n,
-					    const int egress)
+static __always_inline void jf_mon_walk_all(void *ctx, struct jf_mon_walk *w, const __u8 *mons,
+					    __u32 n, const int egress)
 {
 	__u32 i;
 
@@ -161,9 +162,16 @@ static __always_inline void jf_mon_walk_all(struct jf_mon_walk *w, const __u8 *m
 		w->mons[i] = mons[i];
 	w->n = (__u8)(n < JF_MON_PER_IF ? n : JF_MON_PER_IF);
 	for (i = 0; i < JF_MON_PER_IF; i++) {
+		__u32 mon = w->mons[i] & (JF_MONITORS - 1);
+
 		if (i >= w->n)
 			break;
-		/* egress is a constant: each program calls its own. */
+		/* Its filter first (here: the stack of the count's frame and
+		 * the filter's would not fit together); a packet it rejects
+		 * is in no counter of the monitor. egress is a constant: each
+		 * program calls its own. */
+		if (filter_on[mon] && !(egress ? jf_filter_tc(ctx, mon) : jf_filter_xdp(ctx, mon)))
+			continue;
 		if (egress)
 			jf_mon_count_tc(w, i);
 		else

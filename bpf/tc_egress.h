@@ -84,7 +84,7 @@ static __always_inline void jf_tc_monitors(struct __sk_buff *skb, struct jf_mon_
 	w->gso_segs = segs;
 	w->gso_hdrs = hdrs;
 	w->octets = w->pkt.octets + (segs > 1 ? (__u64)(segs - 1) * hdrs : 0);
-	jf_mon_walk_all(w, out->out, out->n_out, 1);
+	jf_mon_walk_all(skb, w, out->out, out->n_out, 1);
 }
 
 SEC("tc")
@@ -119,6 +119,8 @@ int jflowd_tc_egress(struct __sk_buff *skb)
 
 	/* The XDP program's rate of this epoch, changed at run time by a
 	 * reload: both programs fill the same map at one rate. */
+	if (!mon_by_iface && filter_on[mon] && !jf_filter_tc(skb, mon))
+		goto out;
 	if (!mon_by_iface && jf_mon_skip(mon, parity)) {
 		jf_stat_mon(parity, mon, JF_PKT_NOT_SAMPLED, skb->len);
 		goto out;

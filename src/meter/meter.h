@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "jflowd/filter.h"
 #include "jflowd/monitor.h"
 #include "service/config.h"
 #include "flow/flow_cache.h"
@@ -23,6 +24,7 @@ struct jf_meter_monitor {
 	uint32_t sample_rate;		/* 1 in N */
 	bool masked;			/* its record is coarser than the packet */
 	struct jf_mon_mask mask;
+	char filter[JF_FILTER_MAX];	/* pcap-filter(7); "": every packet */
 	uint8_t dirs[JF_MAX_IFACES];	/* per interface of the parameters: JF_DIR_* */
 };
 

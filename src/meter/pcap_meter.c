@@ -57,6 +57,13 @@ struct source {
 	char name[JF_IFNAME_MAX];
 	uint64_t last_drops;
 	uint16_t mons;		/* the monitors covering it (bits) */
+	/* Filters (src/meter/filter.h): one monitor alone on the source has
+	 * its filter set on the capture (pcap_setfilter: the kernel's socket
+	 * filter live); with several, each filtered monitor's program runs on
+	 * every packet (pcap_offline_filter). */
+	bool set_filter;	/* a filter is set on the capture */
+	uint16_t check;		/* monitors whose prog[] runs per packet */
+	struct bpf_program prog[JF_MONITORS];
 };
 
 /* A packet parsed, not yet metered. */
@@ -80,6 +87,7 @@ struct jf_pcap_meter {
 	uint32_t rate[JF_MONITORS];
 	bool masked[JF_MONITORS];
 	struct jf_mon_mask mask[JF_MONITORS];
+	struct jf_meter_monitor mons[JF_MONITORS];	/* as last given (filters) */
 	bool simple;
 	uint64_t rng;
 	uint64_t first_ms;
@@ -263,6 +271,16 @@ static void on_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *da
 	m->got++;
 	memset(&q->pkt, 0, sizeof(q->pkt));
 	q->mons = m->cur->mons;
+	if (m->cur->check) {
+		uint16_t c = m->cur->check;
+		int k;
+
+		for (k = 0; c; k++, c >>= 1)
+			if ((c & 1) && !pcap_offline_filter(&m->cur->prog[k], h, data))
+				q->mons &= (uint16_t)~(1u << k);
+		if (!q->mons)
+			return;	/* no monitor selects it: in no counter */
+	}
 	if (m->simple && m->rate[0] > 1 && rng_next(&m->rng) % m->rate[0]) {
 		q->reason = JF_PKT_NOT_SAMPLED;
 	} else {
@@ -360,8 +378,11 @@ struct jf_pcap_meter *jf_pcap_meter_open_file(const char *path, uint32_t sample_
 	return m;
 }
 
+static void drop_filters(struct source *s);
+
 static void close_source(struct source *s)
 {
+	drop_filters(s);
 	if (s->p)
 		pcap_close(s->p);
 	s->p = NULL;
@@ -438,15 +459,78 @@ fail:
 	return NULL;
 }
 
+/* The per-packet programs of s. */
+static void drop_filters(struct source *s)
+{
+	int k;
+
+	for (k = 0; k < JF_MONITORS; k++)
+		if (s->check & (1u << k))
+			pcap_freecode(&s->prog[k]);
+	s->check = 0;
+}
+
+/* expr compiled for s's link type into prog; logs and returns -1 when it
+ * cannot be (then the monitor meters every packet of s). */
+static int compile_for(struct source *s, int k, const char *expr, struct bpf_program *prog)
+{
+	if (!pcap_compile(s->p, prog, expr, 1, PCAP_NETMASK_UNKNOWN))
+		return 0;
+	log_err("%s: monitor index %d: filter '%s': %s; metering every packet", s->name, k,
+		expr, pcap_geterr(s->p));
+	return -1;
+}
+
+/* s's filters for the monitors (mons) that cover it. */
+static void source_filters(struct source *s, const struct jf_meter_monitor *mons)
+{
+	struct bpf_program prog;
+	uint16_t filtered = 0;
+	int k, n = 0, only = -1;
+
+	drop_filters(s);
+	if (!s->p)
+		return;
+	for (k = 0; k < JF_MONITORS; k++) {
+		if (!(s->mons & (1u << k)))
+			continue;
+		n++;
+		only = k;
+		if (mons[k].used && mons[k].filter[0])
+			filtered |= (uint16_t)(1u << k);
+	}
+	if (n == 1 && filtered) {
+		if (!compile_for(s, only, mons[only].filter, &prog)) {
+			if (pcap_setfilter(s->p, &prog))
+				log_err("%s: filter '%s': %s", s->name, mons[only].filter,
+					pcap_geterr(s->p));
+			else
+				s->set_filter = true;
+			pcap_freecode(&prog);
+		}
+		return;
+	}
+	if (s->set_filter && !compile_for(s, 0, "", &prog)) {	/* every packet again */
+		if (!pcap_setfilter(s->p, &prog))
+			s->set_filter = false;
+		pcap_freecode(&prog);
+	}
+	for (k = 0; k < JF_MONITORS; k++)
+		if ((filtered & (1u << k)) && !compile_for(s, k, mons[k].filter, &s->prog[k]))
+			s->check |= (uint16_t)(1u << k);
+}
+
 void jf_pcap_meter_close(struct jf_pcap_meter *m)
 {
 	int i;
 
 	if (!m)
 		return;
-	for (i = 0; i < m->n; i++)
+	for (i = 0; i < m->n; i++) {
+		drop_filters(&m->src[i]);
 		if (m->src[i].p)
 			pcap_close(m->src[i].p);
+	}
 	free(m->file_buf);	/* after pcap_close has closed the stream */
 	free(m);
 }
@@ -572,6 +656,7 @@ void jf_pcap_meter_set_monitors(struct jf_pcap_meter *m, const struct jf_meter_p
 	int k, i, j, used = 0;
 
 	m->simple = true;
+	memcpy(m->mons, p->mons, sizeof(m->mons));
 	for (k = 0; k < JF_MONITORS; k++) {
 		m->rate[k] = jf_meter_mon_rate(p, k);
 		m->masked[k] = p->mons[k].used && p->mons[k].masked;
@@ -598,6 +683,7 @@ void jf_pcap_meter_set_monitors(struct jf_pcap_meter *m, const struct jf_meter_p
 				    (jf_meter_mon_dirs(p, k, j) & JF_DIR_IN))
 					m->src[i].mons |= (uint16_t)(1u << k);
 		}
+		source_filters(&m->src[i], m->mons);
 	}
 }
 
@@ -713,14 +799,19 @@ static int ops_iface_back(struct jf_meter *mm, int i, uint32_t ifindex, char *er
 	struct jf_pcap_meter *m = pcap_of(mm);
 	char name[JF_IFNAME_MAX];
 
+	uint16_t mons = m->src[i].mons;
+
 	snprintf(name, sizeof(name), "%s", m->src[i].name);
 	log_info("interface %s is back (ifindex %u): capturing on it again", name, ifindex);
 	close_source(&m->src[i]);
 	if (open_source(&m->src[i], name, err, errlen)) {
 		close_source(&m->src[i]);
 		snprintf(m->src[i].name, sizeof(m->src[i].name), "%s", name);
+		m->src[i].mons = mons;
 		return -ENODEV;
 	}
+	m->src[i].mons = mons;	/* its monitors, and their filters */
+	source_filters(&m->src[i], m->mons);
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 #include "meter/bpf_clock.h"
 #include "meter/epoch.h"
 #include "clock.h"
+#include "meter/filter.h"
 #include "meter/flow_table.h"
 #include "log.h"
 #include "meter/mirror.h"
@@ -400,6 +401,40 @@ static void ifconf_update(struct jf_xdp_meter *m, int i)
 	m->conf_ifindex[i] = m->ifindex[i];
 }
 
+/* Monitor k's filter into the program: the slot not in use, then the
+ * switch to it (bpf/filter.h). The configuration checked that the program
+ * can run it; should it fail here, the monitor meters every packet, and
+ * says so. */
+static void program_filter(struct jf_xdp_meter *m, int k, const char *expr)
+{
+	struct jflowd_bpf__bss *bss = m->skel->bss;
+	struct jf_cbpf *f;
+	char err[600];
+	uint32_t slot, key;
+
+	if (!expr[0]) {
+		bss->filter_on[k] = 0;
+		return;
+	}
+	f = malloc(sizeof(*f));
+	if (!f || jf_filter_to_cbpf(expr, f, err, sizeof(err))) {
+		log_err("monitor index %d: %s; metering every packet", k, f ? err : "out of memory");
+		free(f);
+		bss->filter_on[k] = 0;
+		return;
+	}
+	slot = bss->filter_on[k] == 1 ? 1 : 0;	/* the other one */
+	key = (uint32_t)k * 2 + slot;
+	if (bpf_map_update_elem(bpf_map__fd(m->skel->maps.mon_filter), &key, f, BPF_ANY)) {
+		log_err("monitor index %d: filter: %s; metering every packet", k, strerror(errno));
+		bss->filter_on[k] = 0;
+	} else {
+		__sync_synchronize();
+		bss->filter_on[k] = (uint8_t)(slot + 1);
+	}
+	free(f);
+}
+
 /* The monitors of p into the program: sampling rates for the epoch
  * parities in parities (bit 0, bit 1), masks, the interfaces' monitors,
  * and last the switch between one monitor and several. */
@@ -432,6 +467,7 @@ static void program_monitors(struct jf_xdp_meter *m, const struct jf_meter_param
 		if (m->mons_given && p->mons[k].masked)
 			memcpy(&bss->mon_mask[k], &p->mons[k].mask, sizeof(bss->mon_mask[k]));
 		bss->mon_mask_on[k] = m->mons_given && p->mons[k].masked;
+		program_filter(m, k, m->mons_given ? p->mons[k].filter : "");
 	}
 	for (i = 0; i < m->n_ifaces; i++)
 		ifconf_update(m, i);

@@ -165,14 +165,32 @@ static int load(struct jf_config *cfg, int argc, char **argv, FILE *errout,
 	if (optind < argc) {
 		/* softflowd's -v VERSION: here -v takes no value. */
 		bool version = false;
+		size_t off = 0;
 
 		for (i = 1; i < (size_t)argc; i++)
 			if (orig[i] == argv[optind] && !strcmp(orig[i - 1], "-v"))
 				version = true;
-		fprintf(errout, "jflowd: unexpected argument '%s' (%s)\n", argv[optind],
-			version ? "-v is more logging; softflowd's -v VERSION is the collector "
-			"URL's scheme here: -n v5://, v9://, ipfix://HOST:PORT" : "see jflowd --help");
-		return -1;
+		if (version) {
+			fprintf(errout, "jflowd: unexpected argument '%s' (-v is more logging; "
+				"softflowd's -v VERSION is the collector URL's scheme here: -n "
+				"v5://, v9://, ipfix://HOST:PORT)\n", argv[optind]);
+			return -1;
+		}
+		/* The words after the options: a filter expression, as
+		 * softflowd and tcpdump take it (in place of --filter). */
+		for (; optind < argc; optind++) {
+			size_t n = strlen(argv[optind]);
+
+			if (off + n + 1 >= sizeof(cfg->filter)) {
+				fprintf(errout, "jflowd: filter: longer than %zu bytes\n",
+					sizeof(cfg->filter) - 1);
+				return -1;
+			}
+			if (off)
+				cfg->filter[off++] = ' ';
+			memcpy(cfg->filter + off, argv[optind], n + 1);
+			off += n;
+		}
 	}
 
 	/* The monitors: the command line's and the file's sections. */

@@ -229,6 +229,7 @@ void jf_monitors_meter_params(const struct jf_monitors *ms, const struct jf_conf
 
 		mm->used = true;
 		mm->sample_rate = m->conf.sample_rate;
+		snprintf(mm->filter, sizeof(mm->filter), "%s", m->conf.filter);
 		mm->masked = m->program_mask;
 		if (mm->masked)
 			for (k = 0; k < 4; k++)

@@ -254,6 +254,16 @@ static int set_sample(struct jf_config *cfg, const char *val, char *err)
 		       "an integer N >= 1 (1 in N packets)");
 }
 
+static int set_filter(struct jf_config *cfg, const char *val, char *err)
+{
+	if (strlen(val) >= sizeof(cfg->filter)) {
+		snprintf(err, ERRLEN, "filter: longer than %zu bytes", sizeof(cfg->filter) - 1);
+		return -1;
+	}
+	snprintf(cfg->filter, sizeof(cfg->filter), "%s", val);
+	return 0;
+}
+
 static int set_mode(struct jf_config *cfg, const char *val, char *err)
 {
 	if (!strcmp(val, "xdp") || !strcmp(val, "native"))
@@ -551,6 +561,9 @@ const struct jf_opt jf_opts[] = {
 	  "flow timeouts in seconds (default idle=15,active=60,fin=2)" },
 	{ "sample", 's', 1, set_sample, "N",
 	  "meter 1 packet in N, chosen at random (default 1: every packet)" },
+	{ "filter", 0, 1, set_filter, "EXPRESSION",
+	  "meter only the packets EXPRESSION selects (pcap-filter(7), as tcpdump's;\n"
+	  "words after the options are taken as one, as softflowd and tcpdump do)" },
 	{ "mode", 'm', 1, set_mode, "MODE",
 	  "capture backend: xdp (default; falls back to xdp-generic), xdp-generic, pcap" },
 	{ "mirror", 0, 0, set_mirror, NULL,
@@ -675,6 +688,7 @@ static const struct {
 	{ "nfprobe-source-ip", "pmacct's nfprobe_source_ip is source here" },
 	{ "sampling-rate", "pmacct's sampling_rate is sample = N here" },
 	{ "pcap-interface", "pmacct's pcap_interface is interface here" },
+	{ "pcap-filter", "pmacct's pcap_filter is filter here" },
 	{ "daemonize", "pmacct's daemonize: jflowd stays in the foreground; jflowd.service "
 	  "runs it as a service" },
 	{ "pidfile", "jflowd writes no pid file: systemd tracks it (Type=notify), jflowctl "

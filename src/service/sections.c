@@ -9,10 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pcap/pcap.h>
 #include "export/export_proto.h"
 #include "export/template.h"
 #include "flow/fields.h"
 #include "flow/records.h"
+#include "meter/filter.h"
 #include "jflowd/monitor.h"
 #include "service/options.h"
 #include "service/sections.h"
@@ -277,6 +279,16 @@ static int mon_opt(struct jf_sections *s, const char *name, const char *val, int
 		m->exporter_lines[m->n_exporters++] = line;
 		return 0;
 	}
+	if (!strcmp(name, "filter")) {
+		if (strlen(val) >= sizeof(m->filter)) {
+			snprintf(err, errlen, "filter: longer than %zu bytes", sizeof(m->filter) - 1);
+			return -1;
+		}
+		snprintf(m->filter, sizeof(m->filter), "%s", val);
+		m->filter_line = line;
+		m->set |= JF_MON_SET_FILTER;
+		return 0;
+	}
 	if (!strcmp(name, "aggregation")) {
 		if (!strcmp(val, "program"))
 			m->aggregation = JF_AGG_PROGRAM;
@@ -333,6 +345,7 @@ static const struct {
 	{ SEC_MONITOR, "record" }, { SEC_MONITOR, "exporter" }, { SEC_MONITOR, "interface" },
 	{ SEC_MONITOR, "timeouts" }, { SEC_MONITOR, "sample" },
 	{ SEC_MONITOR, "observation-domain" }, { SEC_MONITOR, "aggregation" },
+	{ SEC_MONITOR, "filter" },
 };
 
 int jf_sections_line(struct jf_sections *s, const char *name, const char *val, int lineno,
@@ -433,6 +446,8 @@ static void inherit_monitor(const struct jf_config *cfg, struct jf_monitor_conf 
 		m->fin_ms = cfg->fin_ms;
 	if (!(m->set & JF_MON_SET_SAMPLE))
 		m->sample_rate = cfg->sample_rate;
+	if (!(m->set & JF_MON_SET_FILTER))
+		snprintf(m->filter, sizeof(m->filter), "%s", cfg->filter);
 }
 
 /* The default exporter and monitor, from the global options, first in
@@ -619,6 +634,37 @@ static int check_templates(const struct jf_config *cfg, const struct jf_monitor_
 	return 0;
 }
 
+/* A monitor's filter compiles (libpcap), and the XDP program can run it
+ * where it will (not with libpcap: mode = pcap, a capture file). */
+static int check_filter(const struct jf_config *cfg, const struct jf_monitor_conf *m,
+			char *err, size_t errlen)
+{
+	struct bpf_program prog;
+	struct jf_cbpf *f;
+	char why[700];
+	int rc = 0;
+
+	if (jf_filter_compile(m->filter, DLT_EN10MB, &prog, why, sizeof(why)))
+		rc = -1;
+	else
+		pcap_freecode(&prog);
+	if (!rc && cfg->mode != JF_MODE_PCAP && !cfg->pcap_file[0]) {
+		f = malloc(sizeof(*f));
+		if (!f || jf_filter_to_cbpf(m->filter, f, why, sizeof(why)))
+			rc = -1;
+		if (!f)
+			snprintf(why, sizeof(why), "out of memory");
+		free(f);
+	}
+	if (rc) {
+		char full[800];
+
+		snprintf(full, sizeof(full), "monitor %s: %s", m->name, why);
+		at(cfg, m->filter_line ? m->filter_line : m->line, err, errlen, full);
+	}
+	return rc;
+}
+
 static int resolve_monitor(struct jf_config *cfg, struct jf_monitor_conf *m, char *err,
 			   size_t errlen)
 {
@@ -648,6 +694,8 @@ static int resolve_monitor(struct jf_config *cfg, struct jf_monitor_conf *m, cha
 		return -1;
 	}
 	inherit_monitor(cfg, m);
+	if (m->filter[0] && check_filter(cfg, m, err, errlen))
+		return -1;
 	unmet = jf_needs_unmet(cfg, m);
 	if (jf_record_check_needs(d, unmet, why, sizeof(why), &line)) {
 		char full[800];
@@ -784,6 +832,18 @@ void jf_config_print(const struct jf_config *cfg, FILE *out)
 			   ? "in the agent, at export" : "none (the packet's key)")
 			: jf_record_masks_key(d) ? "in the program (masked key)"
 						  : "none (the packet's key)");
+		if (m->filter[0]) {
+			struct bpf_program prog;
+			char why[600];
+
+			if (!jf_filter_compile(m->filter, DLT_EN10MB, &prog, why, sizeof(why))) {
+				fprintf(out, "  filter: %s (%u classic BPF instructions)\n",
+					m->filter, prog.bf_len);
+				pcap_freecode(&prog);
+			}
+		} else {
+			fprintf(out, "  filter: none (every packet)\n");
+		}
 		for (j = 0; j < m->n_exporters; j++) {
 			const struct jf_exporter_conf *x = jf_config_exporter(cfg, m->exporters[j]);
 			bool wire_seen[11] = { false };

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Pins jflowd --check-config: a good file exits 0 and prints its monitors,
 # their interfaces and the templates they will send; each class of error
-# (syntax, unknown name, what a monitor cannot know, what v5 cannot carry)
+# (syntax, unknown name, what a monitor cannot know, what v5 cannot carry,
+# a filter libpcap cannot compile)
 # exits 2 with "FILE:LINE: what is wrong" and nothing attached; every
 # example of jflowd.conf(5) is a good file.
 . "$(dirname "$0")/lib.sh"
@@ -70,6 +71,8 @@ for i in 1 2 3 4 5 6 7; do
 	printf '[monitor m%d]\nexporter = capacity\ninterface = lo\n' "$i"
 done | bad per-interface 32 "monitor m7: more than 8 monitors on lo:in"
 printf '[monitor e]\ninterface = lo\n' | bad no-exporter 14 "monitor e has no exporter"
+printf '[monitor f]\nexporter = capacity\ninterface = lo\nfilter = tcp and nonsense\n' |
+	bad filter 17 "monitor f: filter 'tcp and nonsense': syntax error"
 
 # The examples of jflowd.conf(5), each a good file.
 /usr/bin/python3 - "$SRC/dist/man/jflowd.conf.5.in" "$WORK" <<'PY'
