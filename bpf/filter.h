@@ -61,38 +61,24 @@ static __always_inline int jf_cbpf_ld(void *ctx, const int tc, __u32 off, const 
 	return 0;
 }
 
-/* The interpreter's registers and scratch memory, per CPU (the stack is
- * the walk's and the table's); bpf_loop runs one instruction per call of
- * the step, which the verifier checks once, not once per instruction of
- * the longest filter. */
-struct jf_cbpf_regs {
-	__u32 A, X, pc, len, ret;
-	__u32 M[16];
-};
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct jf_cbpf_regs);
-} cbpf_regs SEC(".maps");
-
-/* What the step is given (on the stack: the context cannot be in a map). */
+/* The interpreter's state, on the filter function's stack; bpf_loop runs
+ * one instruction per call of the step, which the verifier checks once,
+ * not once per instruction of the longest filter. */
 struct jf_cbpf_run {
 	void *ctx;
 	const struct jf_cbpf *f;
-	struct jf_cbpf_regs *r;
+	__u32 A, X, pc, len, ret;
+	__u32 M[16];
 };
 
 /* One instruction of r's filter; 1 when the filter returned (r->ret). */
 static __always_inline long jf_cbpf_step(struct jf_cbpf_run *run, const int tc)
 {
 	const struct jf_cbpf_insn *in;
-	struct jf_cbpf_regs *r = run->r;
+	struct jf_cbpf_run *r = run;
 	void *ctx = run->ctx;
 	__u32 A, X, pc, k, v;
 
-	if (!r)
-		return 1;
 	A = r->A;
 	X = r->X;
 	pc = r->pc;
@@ -288,19 +274,17 @@ static long jf_cbpf_step_tc(__u32 i, void *arg)
  * selects. Running off the end of the instructions rejects. */
 static __always_inline int jf_cbpf_verdict(void *ctx, const struct jf_cbpf *f, const int tc)
 {
-	__u32 zero = 0;
-	struct jf_cbpf_regs *r = bpf_map_lookup_elem(&cbpf_regs, &zero);
-	struct jf_cbpf_run run = { .ctx = ctx, .f = f, .r = r };
+	struct jf_cbpf_run run;
 
-	if (!r)
-		return 1;
-	__builtin_memset(r, 0, sizeof(*r));
-	r->len = tc ? ((struct __sk_buff *)ctx)->len : (__u32)bpf_xdp_get_buff_len(ctx);
+	__builtin_memset(&run, 0, sizeof(run));
+	run.ctx = ctx;
+	run.f = f;
+	run.len = tc ? ((struct __sk_buff *)ctx)->len : (__u32)bpf_xdp_get_buff_len(ctx);
 	if (tc)
 		bpf_loop(JF_CBPF_MAX, jf_cbpf_step_tc, &run, 0);
 	else
 		bpf_loop(JF_CBPF_MAX, jf_cbpf_step_xdp, &run, 0);
-	return r->ret != 0;
+	return run.ret != 0;
 }
 
 /* Whether monitor mon's filter selects the frame (XDP). A global

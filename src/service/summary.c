@@ -44,7 +44,7 @@ static void summary_monitor(const struct jf_config *cfg, const struct jf_monitor
 {
 	const char *urls[JF_MON_EXPORTERS * JF_MAX_COLLECTORS];
 	const struct jf_record_def *d = jf_config_record(cfg, m);
-	char from[sizeof(cfg->pcap_file)], to[1024], sampling[48], tmpl[40], who[128] = "";
+	char from[sizeof(cfg->pcap_file)], to[1024], sampling[JF_FILTER_MAX + 64], tmpl[40], who[128] = "";
 	const struct jf_exporter_conf *x = NULL;
 	size_t len = 0;
 	int i, j, n = 0;
@@ -68,6 +68,9 @@ static void summary_monitor(const struct jf_config *cfg, const struct jf_monitor
 		snprintf(sampling, sizeof(sampling), "1 packet in %u", m->sample_rate);
 	else
 		snprintf(sampling, sizeof(sampling), "every packet");
+	if (m->filter[0])	/* of those the filter selects */
+		snprintf(sampling + strlen(sampling), sizeof(sampling) - strlen(sampling),
+			 " of filter '%s'", m->filter);
 	/* The template refresh of its (first) exporter. */
 	x = m->n_exporters ? jf_config_exporter(cfg, m->exporters[0]) : NULL;
 	if (x && x->template_packets)
