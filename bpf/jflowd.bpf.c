@@ -102,11 +102,13 @@ static __always_inline int jf_xdp_meter(struct xdp_md *ctx, const int hw_vlan)
 		now = jf_now();
 		jf_mon_key(&w.pkt, mon, 0);
 		if (table_on) {
+			__u32 sel = table_sel;
+
 			if (parity)
-				reason = jf_table_update(&flow_table, table_slots, &flows_b,
+				reason = jf_table_update(&flow_tables, table_slots, sel, cpu_seq, &flows_b,
 							 &spill, &w.pkt, now, ep);
 			else
-				reason = jf_table_update(&flow_table, table_slots, &flows_a,
+				reason = jf_table_update(&flow_tables, table_slots, sel, cpu_seq, &flows_a,
 							 &spill, &w.pkt, now, ep);
 			jf_stat_mon(parity, mon, reason, w.pkt.octets);
 			goto out;

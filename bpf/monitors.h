@@ -53,6 +53,16 @@ static __always_inline void jf_mon_key(struct jf_pkt *p, __u32 mon, int egress)
 	jf_key_set_monitor(&p->key, mon);
 }
 
+/* A monitor's copy of the packet (its key masked), per CPU: the count's
+ * frame and the walk's (the program's) would not fit the stack's 512
+ * bytes together with the table's probe. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct jf_pkt);
+} mon_pkt SEC(".maps");
+
 /* One packet parsed, walked over its interface's monitors. */
 struct jf_mon_walk {
 	struct jf_pkt pkt;	/* the parse's result */
@@ -107,25 +117,27 @@ static __always_inline int jf_mon_prepare(struct jf_mon_walk *w, __u32 i, struct
 /* XDP: w's packet for its i-th monitor, into the table (or the epoch maps
  * without one). A global function: the verifier checks it once per
  * program however many monitors call it (the table's probe loop is most
- * of the program), and its frame holds the monitor's copy of the packet.
+ * of the program); the monitor's copy of the packet is per CPU (mon_pkt).
  * One call site per map, the epoch's chosen at run time. */
 __noinline int jf_mon_count_xdp(struct jf_mon_walk *w, __u32 i)
 {
+	__u32 zero = 0;
+	struct jf_pkt *p = bpf_map_lookup_elem(&mon_pkt, &zero);
 	void *map;
-	struct jf_pkt p;
 	int mon, reason;
 
-	if (!w)
+	if (!w || !p)
 		return 0;
-	mon = jf_mon_prepare(w, i, &p);
+	mon = jf_mon_prepare(w, i, p);
 	if (mon < 0)
 		return 0;
 	map = w->ep & 1 ? (void *)&flows_b : (void *)&flows_a;
 	if (table_on)
-		reason = jf_table_update(&flow_table, table_slots, map, &spill, &p, w->now, w->ep);
+		reason = jf_table_update(&flow_tables, table_slots, table_sel, cpu_seq, map, &spill, p,
+					 w->now, w->ep);
 	else
-		reason = jf_flow_update(map, &spill, &p, w->now, w->ep);
-	jf_stat_mon(w->ep & 1, (__u32)mon, (__u32)reason, p.octets);
+		reason = jf_flow_update(map, &spill, p, w->now, w->ep);
+	jf_stat_mon(w->ep & 1, (__u32)mon, (__u32)reason, p->octets);
 	return 0;
 }
 
@@ -133,21 +145,22 @@ __noinline int jf_mon_count_xdp(struct jf_mon_walk *w, __u32 i)
  * (its own global function: the TC program has no table path). */
 __noinline int jf_mon_count_tc(struct jf_mon_walk *w, __u32 i)
 {
+	__u32 zero = 0;
+	struct jf_pkt *p = bpf_map_lookup_elem(&mon_pkt, &zero);
 	void *map;
-	struct jf_pkt p;
 	int mon, reason;
 
-	if (!w)
+	if (!w || !p)
 		return 0;
-	mon = jf_mon_prepare(w, i, &p);
+	mon = jf_mon_prepare(w, i, p);
 	if (mon < 0)
 		return 0;
 	map = w->ep & 1 ? (void *)&flows_b : (void *)&flows_a;
-	reason = jf_flow_update(map, &spill, &p, w->now, w->ep);
+	reason = jf_flow_update(map, &spill, p, w->now, w->ep);
 	if (reason == JF_PKT_OK && w->gso_segs > 1)
-		jf_gso_add(map, &p, w->gso_segs, w->gso_hdrs);
+		jf_gso_add(map, p, w->gso_segs, w->gso_hdrs);
 	jf_stat_mon(w->ep & 1, (__u32)mon, (__u32)reason,
-		    reason == JF_PKT_OK ? w->octets : p.octets);
+		    reason == JF_PKT_OK ? w->octets : p->octets);
 	return 0;
 }
 

@@ -57,7 +57,10 @@ static void exporter_params(const struct jf_config *cfg, const struct jf_monitor
 	p->tcp_buffer = x->tcp_buffer;
 	p->record = &m->record;
 	p->unmet = m->unmet;
-	(void)cfg;
+	/* NAT events (RFC 8158) are no monitor's: the first monitor's
+	 * exporters send them (jf_monitors_nat_event). */
+	p->nat_events = cfg->nat_events && cfg->n_monitors &&
+			!strcmp(m->conf.name, cfg->monitors[0].name);
 }
 
 /* Where the monitor's flows are merged to its record: nowhere (its record
@@ -301,6 +304,17 @@ void jf_monitors_emit(struct jf_monitors *ms, const struct jf_record *r, uint64_
 		jf_agg_add(m->agg, r, mono_ms);
 	else
 		to_exporters(ms, m, r);
+}
+
+void jf_monitors_nat_event(struct jf_monitors *ms, const struct jf_nat_event *ev,
+			   uint64_t now_ms)
+{
+	int j;
+
+	if (!ms->n)
+		return;
+	for (j = 0; j < ms->m[0]->n_ex; j++)
+		jf_exporter_add_nat_event(ms->m[0]->ex[j].exp, ev, now_ms);
 }
 
 void jf_monitors_start(struct jf_monitors *ms, uint64_t now_ms, uint64_t uptime_base_ms)
@@ -560,7 +574,7 @@ static bool same_record(const struct jf_record_def *a, const struct jf_record_de
 {
 	int i;
 
-	if (a->n != b->n || strcmp(a->name, b->name))
+	if (a->n != b->n || strcmp(a->name, b->name) || a->nat_zero != b->nat_zero)
 		return false;
 	for (i = 0; i < a->n; i++)
 		if (a->e[i].ie != b->e[i].ie || a->e[i].len != b->e[i].len ||

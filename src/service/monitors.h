@@ -74,6 +74,12 @@ void jf_monitors_set_timeouts(const struct jf_monitors *ms, struct jf_flow_cache
 void jf_monitors_emit(struct jf_monitors *ms, const struct jf_record *r, uint64_t now_ms,
 		      uint64_t mono_ms);
 
+/* A NAT event (RFC 8158): to the first monitor's exporter instances,
+ * which announce the event templates (cfg->nat_events). */
+struct jf_nat_event;
+void jf_monitors_nat_event(struct jf_monitors *ms, const struct jf_nat_event *ev,
+			   uint64_t now_ms);
+
 /* First messages of every exporter instance (jf_exporter_start). */
 void jf_monitors_start(struct jf_monitors *ms, uint64_t now_ms, uint64_t uptime_base_ms);
 

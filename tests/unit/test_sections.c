@@ -173,7 +173,7 @@ static const struct {
 	  "[record r]\n", 4, "record r defined twice (first at line 1)" },
 	{ "built-in name", "[record default]\n", 1, "record default is built in" },
 	{ "option of another section", "[record r]\ncollector = v9://h\n", 2,
-	  "'collector' is not an option of a [record] section (key, fields)" },
+	  "'collector' is not an option of a [record] section (key, fields, nat-untranslated)" },
 	{ "global option in a section", "[monitor m]\nmtu = 1400\n", 2,
 	  "'mtu' is not an option of a [monitor] section" },
 	{ "unknown element", "[record r]\nkey = sourceIPv4Adress\n", 2,
