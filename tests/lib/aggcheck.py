@@ -2,7 +2,7 @@
 """Compare a collector's prefix aggregates with what was sent.
 
 Usage: aggcheck.py EXPECT.csv[,EXPECT2.csv...] NFDUMP.csv [--v4 N] [--v6 N]
-                   [--proto] [--min-aggregates N] [--coarsen]
+                   [--proto] [--min-aggregates N] [--coarsen] [--one-record]
 
 EXPECT.csv comes from `jflowd-trafgen --expect` (one line per 5-tuple flow
 sent). NFDUMP.csv is `nfdump -o csv -N` of the records a monitor keyed by
@@ -12,7 +12,9 @@ records grouped the same way, packets and octets exactly; every record's
 addresses must be the network of its prefix (host bits zero) and its ports
 zero (the monitor does not key by them). With --coarsen the records may
 be finer than /N (a record that changed at a reload from /24 to /16): each
-is counted in the /N aggregate that holds it. Exits 0 when every aggregate
+is counted in the /N aggregate that holds it. With --one-record each
+aggregate must be one record (merged before export, timeouts longer than
+the test). Exits 0 when every aggregate
 matches, 1 otherwise, printing the differences.
 """
 import argparse
@@ -38,6 +40,7 @@ def main():
     ap.add_argument("--proto", action="store_true")
     ap.add_argument("--min-aggregates", type=int, default=1)
     ap.add_argument("--coarsen", action="store_true")
+    ap.add_argument("--one-record", action="store_true")
     args = ap.parse_args()
 
     want = {}
@@ -83,6 +86,9 @@ def main():
             bad += 1
     print(f"aggcheck: {flows} flows sent in {len(want)} aggregates; collector: {records} "
           f"records in {len(got)} aggregates; {bad} differences")
+    if args.one_record and records != len(got):
+        print(f"aggcheck: {records} records for {len(got)} aggregates: not one record each")
+        bad += 1
     if len(want) < args.min_aggregates:
         print(f"aggcheck: fewer than {args.min_aggregates} aggregates: the test proves little")
         return 1
