@@ -53,6 +53,8 @@ struct jf_counters {
 	__u32 ttl;		/* min TTL in bits 0-7, max in bits 8-15 */
 	__u32 flow_label;	/* IPv6 flow label of the last packet */
 	__u32 out_ifindex;	/* mirror mapping: output interface, else 0 */
+	__u32 frag_id;		/* IP identification of the last packet (IE 54) */
+	__u32 pad;
 };
 
 /* A packet whose flow could not be inserted (map full) goes to the spill
@@ -67,7 +69,7 @@ struct jf_spill {
 	__u8 ttl;
 	__u16 pad;
 	__u32 flow_label;
-	__u32 pad2;
+	__u32 frag_id;
 };
 
 /* What happened to each packet the program saw. Per CPU, per epoch
@@ -121,7 +123,7 @@ struct jf_cpu_seq {
 #ifndef __bpf__
 _Static_assert(sizeof(struct jf_key) == 60, "jf_key layout");
 _Static_assert(sizeof(struct jf_key) % 4 == 0, "jf_key must be padded to 4");
-_Static_assert(sizeof(struct jf_counters) == 48, "jf_counters layout");
+_Static_assert(sizeof(struct jf_counters) == 56, "jf_counters layout");
 _Static_assert(sizeof(struct jf_spill) == 96, "jf_spill layout");
 _Static_assert(sizeof(struct jf_cpu_seq) == 64, "jf_cpu_seq layout");
 #endif

@@ -62,7 +62,9 @@ struct jf_pkt {
 	__u8 tcp_flags;
 	__u8 ttl;
 	__u8 trimmed;		/* the IP length claimed more than the frame holds */
-	__u8 pad;
+	__u8 keep_frag_id;	/* set by the meter (not the parser): a record
+				 * collects frag_id (IE 54), so the table's
+				 * cold line takes it on every packet */
 	__u32 out_ifindex;	/* mirror mapping: output interface, else 0 */
 	/* Set by the caller before parsing: the frame's bytes past `end` (the
 	 * other buffers of a multi-buffer XDP frame or of an skb; what a
@@ -70,6 +72,8 @@ struct jf_pkt {
 	 * wire is known. */
 	__u32 tail_len;
 	__u32 claimed;		/* trimmed: the octets the IP header claimed */
+	__u32 frag_id;		/* IPv4 identification; an IPv6 fragment
+				 * header's, else 0 */
 };
 
 /* The octets of a packet are its IP length, unless the frame is shorter:
@@ -177,6 +181,7 @@ static __always_inline int jf_parse_ipv4(const __u8 *ip, const __u8 *end,
 	p->ttl = ip[8];
 	p->octets = tot_len;
 	jf_fit_octets(ip, end, p);
+	p->frag_id = jf_rd16(ip + 4);
 
 	frag = jf_rd16(ip + 6);
 	if (frag & 0x1fff)
@@ -247,6 +252,7 @@ static __always_inline int jf_parse_ipv6(const __u8 *ip, const __u8 *end,
 			if (pos + 8 > end)
 				return JF_PKT_TRUNC_L3;
 			nh = pos[0];
+			p->frag_id = jf_rd32(pos + 4);
 			if (jf_rd16(pos + 2) & 0xfff8) {
 				p->key.proto = nh;	/* later fragment: no ports */
 				return JF_PKT_OK;

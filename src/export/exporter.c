@@ -782,6 +782,15 @@ void jf_exporter_clear_ifnames(struct jf_exporter *e)
 	e->n_ifnames = 0;
 }
 
+void jf_exporter_set_absent(struct jf_exporter *e, uint64_t packets)
+{
+	int i;
+
+	e->handed_packets = packets;
+	for (i = 0; i < e->n; i++)
+		e->c[i].st.absent_packets = packets;
+}
+
 /* The collector of that name, retiring or not: there is one at most (a
  * name added back while it drains is that collector again). */
 static int find_collector(const struct jf_exporter *e, const char *name)
@@ -866,7 +875,7 @@ void jf_exporter_apply(struct jf_exporter *e, const struct jf_exporter_params *p
 		       uint64_t now_ms, int drain_ms)
 {
 	uint32_t rate = p->sample_rate ? p->sample_rate : 1;
-	bool relayout = (e->sample_rate > 1) != (rate > 1);
+	bool relayout = (e->sample_rate > 1) != (rate > 1) || p->relayout;
 	int i, t;
 
 	/* Removed: what it is owed leaves now (pending messages); over TCP
@@ -903,6 +912,8 @@ void jf_exporter_apply(struct jf_exporter *e, const struct jf_exporter_params *p
 	e->tmpl_interval_ms = p->template_interval_s * 1000;
 	e->tmpl_packets = p->template_packets;
 	e->sample_rate = rate;
+	e->record = p->record;
+	e->unmet = p->unmet;
 	if (relayout)
 		e->tid_base = e->tid_base == JF_TID_IPV4 ? JF_TID_IPV4 + JF_DATA_TEMPLATES
 							  : JF_TID_IPV4;

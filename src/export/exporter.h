@@ -39,6 +39,9 @@ struct jf_exporter_params {
 	 * (JF_NEED_*) the monitor does not meet: src/export/template.h. */
 	const struct jf_record_def *record;
 	uint32_t unmet;
+	/* jf_exporter_apply: the record or what the monitor can know
+	 * changed: new data templates, under new IDs. */
+	bool relayout;
 	bool nat_events;		/* announce the NAT event templates (264, 265) */
 };
 
@@ -148,6 +151,10 @@ void jf_exporter_unstage(struct jf_exporter *e);
 void jf_exporter_apply(struct jf_exporter *e, const struct jf_exporter_params *p,
 		       uint64_t now_ms, int drain_ms);
 void jf_exporter_clear_ifnames(struct jf_exporter *e);
+
+/* An exporter that joins a running monitor: packets the monitor exported
+ * before are its collectors' "absent" share of the invariant. */
+void jf_exporter_set_absent(struct jf_exporter *e, uint64_t packets);
 
 /* Templates and options due now for every collector (softflowctl's
  * send-template): sent by the next jf_exporter_flush (over TCP, the

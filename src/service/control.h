@@ -16,7 +16,7 @@
 #include "flow/flow_cache.h"
 
 struct jf_flow_cache;
-struct jf_exporter;
+struct jf_monitors;
 struct jf_control;
 
 #define JF_CONTROL_MAX_CLIENTS 8	/* served at once; more are told "busy" */
@@ -32,12 +32,14 @@ enum jf_control_reject {
 	JF_CONTROL_REJECT_MAX,
 };
 
-/* What the commands act on; the agent's own work comes as callbacks. */
+/* What the commands act on; the agent's own work comes as callbacks.
+ * Commands take --monitor NAME: that monitor's part alone. */
 struct jf_control_env {
 	struct jf_flow_cache *cache;
-	struct jf_exporter *exp;
+	struct jf_monitors *mons;
 	void (*stats)(FILE *f, void *arg);	/* the metrics text */
-	size_t (*expire)(void *arg);		/* export every flow now; how many */
+	/* Export every flow of the monitors in mons (bits) now; how many. */
+	size_t (*expire)(void *arg, uint16_t mons);
 	int (*reload)(void *arg, char *msg, size_t msglen);
 	/* The settings in effect, as jflowd.conf lines or a JSON object. */
 	void (*config)(FILE *f, bool json, void *arg);

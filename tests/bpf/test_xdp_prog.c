@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "jflowd/flow.h"
+#include "jflowd/monitor.h"
 #include "jflowd.skel.h"
 #include "../lib/pktbuild.h"
 
@@ -472,6 +473,11 @@ static int run_case(struct jflowd_bpf *skel, struct tcase *t, __u64 *stat_before
 		CHECK(c.tcp_flags == t->tcp_flags, "%s: tcp flags %#x", t->name, c.tcp_flags);
 		CHECK((c.ttl & 0xff) == t->ttl && (c.ttl >> 8) == t->ttl, "%s: ttl %#x", t->name, c.ttl);
 		CHECK(c.flow_label == t->flow_label, "%s: flow label %#x", t->name, c.flow_label);
+		/* IE 54: the IPv4 identification (pktbuild's 0x1234), an IPv6
+		 * fragment header's (0xabcd), else 0. */
+		CHECK(c.frag_id == (t->key.family == JF_FAMILY_IPV4 ? 0x1234u :
+				    strstr(t->name, "fragment") ? 0xabcdu : 0u),
+		      "%s: fragment identification %#x", t->name, c.frag_id);
 		CHECK(c.first_ns && c.last_ns >= c.first_ns, "%s: times", t->name);
 	}
 	return 0;

@@ -2,12 +2,14 @@
 """Check jflowd's lossless invariant from its metrics file alone.
 
 Usage: metrics_check.py METRICS.prom [--no-loss] [--expect-metered N]
-                        [--print]
+                        [--monitor NAME] [--print]
 
+For the totals and for every monitor (jflowd_monitor_*{monitor=...}):
   metered == exported + cached + sum(unaccounted by reason)
-and for every collector
-  exported == collector packets + dropped + unexportable + absent
-(absent: exported before a reload added the collector)
+and for every collector of every exporter of a monitor
+  monitor's exported == collector packets + dropped + unexportable + absent
+(absent: exported before a reload added the collector). --expect-metered
+applies to the totals, or with --monitor to that monitor.
 Exits 1 when an equation does not hold, or with --no-loss when anything is
 unaccounted, dropped or still cached (at exit the cache must be empty). A
 series the check reads that is missing from the file is an error, never
@@ -65,15 +67,45 @@ def sample(m, name, labels):
     return int(vals[labels])
 
 
-def check(m, no_loss=False, expect_metered=None, out=print):
-    """The invariants over a parsed file; True when they hold."""
+def check_monitors(m, monitor=None, expect_metered=None, out=print):
+    """The invariant per monitor; True when it holds."""
+    ok = True
+    if "jflowd_monitor_packets_metered_total" not in m and not monitor:
+        return ok    # a jflowd from before monitors
+    metered = {dict(k)["monitor"]: int(v)
+               for k, v in series(m, "jflowd_monitor_packets_metered_total").items()}
+    if monitor and monitor not in metered:
+        raise SystemExit(f"metrics_check: no monitor {monitor}")
+    for mon, met in sorted(metered.items()):
+        lab = (("monitor", mon),)
+        exported = sample(m, "jflowd_monitor_packets_exported_total", lab)
+        cached = sample(m, "jflowd_monitor_packets_cached", lab)
+        unacc = {dict(k).get("reason"): int(v)
+                 for k, v in series(m, "jflowd_monitor_packets_unaccounted_total").items()
+                 if dict(k).get("monitor") == mon}
+        lost = sum(unacc.values())
+        out(f"metrics: monitor {mon}: metered {met} = exported {exported} + cached "
+            f"{cached} + unaccounted {lost} {dict((k, v) for k, v in unacc.items() if v)}")
+        if met != exported + cached + lost:
+            out(f"metrics: MONITOR {mon}: INVARIANT BROKEN: difference "
+                f"{met - exported - cached - lost}")
+            ok = False
+        if monitor == mon and expect_metered is not None and met != expect_metered:
+            out(f"metrics: monitor {mon}: metered {met}, expected {expect_metered}")
+            ok = False
+    return ok
+
+
+def check(m, no_loss=False, expect_metered=None, monitor=None, out=print):
+    """The invariants over a parsed file, in total, per monitor and per
+    collector; True when they hold."""
+    ok = check_monitors(m, monitor, expect_metered, out)
     metered = one(m, "jflowd_packets_metered_total")
     exported = one(m, "jflowd_packets_exported_total")
     cached = one(m, "jflowd_packets_cached")
     unacc = {dict(k).get("reason"): int(v)
              for k, v in series(m, "jflowd_packets_unaccounted_total").items()}
     lost = sum(unacc.values())
-    ok = True
     out(f"metrics: metered {metered} = exported {exported} + cached {cached} "
         f"+ unaccounted {lost} {dict((k, v) for k, v in unacc.items() if v)}")
     if metered != exported + cached + lost:
@@ -85,17 +117,27 @@ def check(m, no_loss=False, expect_metered=None, out=print):
     if one(m, "jflowd_count_mismatch_total"):
         out("metrics: the program's count of packets in flows and the agent's reads disagree")
         ok = False
-    if expect_metered is not None and metered != expect_metered:
+    if expect_metered is not None and not monitor and metered != expect_metered:
         out(f"metrics: metered {metered}, expected {expect_metered}")
         ok = False
+    if "jflowd_monitor_packets_exported_total" in m:
+        mon_exported = {dict(k)["monitor"]: int(v)
+                        for k, v in series(m, "jflowd_monitor_packets_exported_total").items()}
+    else:   # a jflowd from before monitors: one stream of everything
+        mon_exported = {None: exported}
     for labels, pk in series(m, "jflowd_collector_packets_total").items():
         lab = dict(labels)
         drop = sample(m, "jflowd_collector_dropped_packets_total", labels)
         unexp = sample(m, "jflowd_collector_unexportable_packets_total", labels)
-        absent = sample(m, "jflowd_collector_absent_packets_total", labels)
-        out(f"metrics: collector {lab['collector']}: sent {int(pk)} + dropped {drop} "
-            f"+ unexportable {unexp} + absent {absent} (exported {exported})")
-        if int(pk) + drop + unexp + absent != exported:
+        absent = (sample(m, "jflowd_collector_absent_packets_total", labels)
+                  if "jflowd_collector_absent_packets_total" in m else 0)
+        exp = mon_exported.get(lab.get("monitor"))
+        if exp is None:
+            raise SystemExit(f"metrics_check: collector {lab} names no monitor")
+        out(f"metrics: collector {lab['collector']} (monitor {lab.get('monitor')}, exporter "
+            f"{lab.get('exporter')}): sent {int(pk)} + dropped {drop} + unexportable {unexp} "
+            f"+ absent {absent} (monitor exported {exp})")
+        if int(pk) + drop + unexp + absent != exp:
             out("metrics: COLLECTOR INVARIANT BROKEN")
             ok = False
         if no_loss and drop:
@@ -123,9 +165,10 @@ def main():
     ap.add_argument("path")
     ap.add_argument("--no-loss", action="store_true")
     ap.add_argument("--expect-metered", type=int)
+    ap.add_argument("--monitor")
     ap.add_argument("--print", action="store_true")
     args = ap.parse_args()
-    ok = check(parse(args.path), args.no_loss, args.expect_metered)
+    ok = check(parse(args.path), args.no_loss, args.expect_metered, args.monitor)
     return 0 if ok else 1
 
 

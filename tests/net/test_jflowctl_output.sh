@@ -114,7 +114,8 @@ s = json.load(open(sys.argv[1]))
 att = [x for x in s if x["name"] == "jflowd_interface_attached"]
 assert att == [{"name": "jflowd_interface_attached", "labels": {"ifname": "veth0"}, "value": 1}], att
 col = [x for x in s if x["name"] == "jflowd_collector_messages_total"]
-assert len(col) == 4 and all(set(x["labels"]) == {"collector", "protocol"} for x in col), col
+assert len(col) == 4 and all(set(x["labels"]) == {"collector", "protocol", "monitor", "exporter"}
+                             and x["labels"]["monitor"] == "default" for x in col), col
 print("[test_jflowctl_output] stats --json:", len(s), "samples")
 PY
 
@@ -141,7 +142,8 @@ PY
 # softflowctl's send-template and expire-all.
 t0=$(metric "$WORK/m.prom" jflowd_collector_template_messages_total 'collector="v9://127.0.0.1:2055"')
 ctl send-template | grep -qx "templates and options sent to 4 collectors" || fail "send-template"
-t1=$(ctl stats | awk '$1 == "jflowd_collector_template_messages_total{collector=\"v9://127.0.0.1:2055\",protocol=\"v9\"}" {print $2}')
+ctl stats > "$WORK/stats2.prom"
+t1=$(metric "$WORK/stats2.prom" jflowd_collector_template_messages_total 'collector="v9://127.0.0.1:2055"')
 [ "$t1" -gt "$t0" ] || fail "send-template sent no template message ($t0 -> $t1)"
 ctl expire-all | grep -qE '^[0-9]+ flows exported$' || fail "expire-all"
 expect_eq "flows after expire-all" "$(ctl flows | tail -n +2 | wc -l)" 0

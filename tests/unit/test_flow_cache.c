@@ -75,6 +75,29 @@ static void test_idle(void **state)
 	jf_cache_free(c);
 }
 
+/* fragmentIdentification is the last packet's: a delta that ends later
+ * brings its own, an older one (a spilled packet merged late) does not. */
+static void test_frag_id_last(void **state)
+{
+	struct jf_flow_cache *c = cache(16);
+	struct jf_key k = key(1, 17);
+	struct jf_flow u = { .packets = 1, .octets = 100, .first_ms = 1000, .last_ms = 1000,
+			     .frag_id = 7 };
+
+	(void)state;
+	jf_cache_update(c, &k, &u, 1000);
+	u.first_ms = u.last_ms = 3000;
+	u.frag_id = 9;
+	jf_cache_update(c, &k, &u, 3000);
+	u.first_ms = u.last_ms = 2000;
+	u.frag_id = 8;
+	jf_cache_update(c, &k, &u, 3000);
+	assert_int_equal(jf_cache_flush(c, JF_END_FORCED), 1);
+	assert_int_equal(got[0].frag_id, 9);
+	assert_int_equal(got[0].packets, 3);
+	jf_cache_free(c);
+}
+
 /* A busy flow is exported every 60 s (active timeout); its next packet
  * starts a new record, and no packet is counted twice or lost. */
 static void test_active(void **state)
@@ -477,6 +500,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_idle),
+		cmocka_unit_test(test_frag_id_last),
 		cmocka_unit_test(test_active),
 		cmocka_unit_test(test_fin_linger),
 		cmocka_unit_test(test_emergency),
