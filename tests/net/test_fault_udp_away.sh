@@ -56,7 +56,7 @@ packets() { nfdump -R "$1" -I | awk '/^Packets:/ { print $2 }'; }
 
 # The remote one: refusals counted.
 REMOTE='collector="v9://10.0.0.2:2055",protocol="v9"'
-REFUSED=$(metric "$WORK/m.prom" "jflowd_collector_refused_packets_total{$REMOTE}") ||
+REFUSED=$(metric "$WORK/m.prom" jflowd_collector_refused_packets_total "$REMOTE") ||
 	fail "no jflowd_collector_refused_packets_total in the metrics"
 GOT=$(( $(packets "$WORK/nf1") + $(packets "$WORK/nf2") ))
 log "remote: metered $METERED, at the collector $GOT, sent while refused $REFUSED"
@@ -79,9 +79,9 @@ log "nfcapd took $STOP_MS ms to stop: up to $SLACK packets unseen"
 # counted so (with its 100 ms slot).
 LOCAL='collector="v9://127.0.0.1:2056",protocol="v9"'
 LGOT=$(( $(packets "$WORK/lo1") + $(packets "$WORK/lo2") ))
-LREFUSED=$(metric "$WORK/m.prom" "jflowd_collector_refused_packets_total{$LOCAL}")
+LREFUSED=$(metric "$WORK/m.prom" jflowd_collector_refused_packets_total "$LOCAL")
 log "local: metered $METERED, at the collector $LGOT, sent while refused $LREFUSED"
-expect_eq "local: dropped" "$(metric "$WORK/m.prom" "jflowd_collector_dropped_packets_total{$LOCAL}")" 0
+expect_eq "local: dropped" "$(metric "$WORK/m.prom" jflowd_collector_dropped_packets_total "$LOCAL")" 0
 [ "$LREFUSED" -le 1000 ] || fail "the collector on this host: $LREFUSED packets sent while it was away"
 [ $((LGOT + LREFUSED + 500)) -ge "$METERED" ] ||
 	fail "the collector on this host missed $((METERED - LGOT)) packets, $LREFUSED counted"

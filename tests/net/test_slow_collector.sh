@@ -41,8 +41,8 @@ SENT=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "packets") c = i; 
 	{ s += $c } END { print s }' "$WORK/sent.csv")
 $METRICS_CHECK "$WORK/m.prom" --expect-metered "$SENT" || fail "metrics invariant"
 slow='collector="ipfix://127.0.0.1:2056",protocol="ipfix"'
-msgs=$(metric "$WORK/m.prom" "jflowd_collector_messages_total{$slow}")
-dropped=$(metric "$WORK/m.prom" "jflowd_collector_dropped_packets_total{$slow}")
+msgs=$(metric "$WORK/m.prom" jflowd_collector_messages_total "$slow")
+dropped=$(metric "$WORK/m.prom" jflowd_collector_dropped_packets_total "$slow")
 got=$(cat "$WORK/slow.count")
 log "slow collector: $got datagrams read, $msgs messages sent, $dropped packets dropped"
 expect_eq "datagrams the slow collector read = messages sent to it" "$got" "$msgs"
@@ -51,4 +51,4 @@ grep -q "reads slower than jflowd exports" "$WORK/jflowd.log" || fail "no warnin
 expect_eq "packets at the healthy collector" \
 	"$(nfdump -R "$WORK/nf" -q -o 'fmt:%pkt' | awk '{s += $1} END {print s + 0}')" "$SENT"
 expect_eq "dropped for the healthy collector" \
-	"$(metric "$WORK/m.prom" 'jflowd_collector_dropped_packets_total{collector="ipfix://127.0.0.1:2055",protocol="ipfix"}')" 0
+	"$(metric "$WORK/m.prom" jflowd_collector_dropped_packets_total 'collector="ipfix://127.0.0.1:2055",protocol="ipfix"')" 0
