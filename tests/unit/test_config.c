@@ -323,6 +323,21 @@ static void test_config_syntax(void **state)
 			   "softflowd"));
 }
 
+/* The units' ExecCondition=: nothing to meter is its own answer (the unit
+ * stays down), a good configuration 1 (start), an error -1 (fail). */
+static void test_start_condition(void **state)
+{
+	struct jf_config c;
+
+	(void)state;
+	assert_int_equal(load_text(&c, "collector = ipfix://h\n"), -1);
+	assert_int_equal(LOAD(&c, "-n", "ipfix://h", "--start-condition"),
+			 JF_CONFIG_NOTHING_TO_METER);
+	assert_int_equal(LOAD(&c, "-i", "eth0", "-n", "ipfix://h", "--start-condition"), 1);
+	assert_int_equal(LOAD(&c, "-i", "eth0", "--start-condition"), -1);	/* no collector */
+	assert_int_equal(LOAD(&c, "-n", "ipfix://h", "--frob", "--start-condition"), -1);
+}
+
 /* Only whole lines of a regular file: a directory, a device and a line
  * too long to read whole are errors, not an empty or a cut configuration. */
 static void test_config_bad_files(void **state)
@@ -453,6 +468,7 @@ int main(void)
 		cmocka_unit_test(test_config_file),
 		cmocka_unit_test(test_config_switches),
 		cmocka_unit_test(test_config_syntax),
+		cmocka_unit_test(test_start_condition),
 		cmocka_unit_test(test_config_bad_files),
 		cmocka_unit_test(test_export_options),
 		cmocka_unit_test(test_sizing),
