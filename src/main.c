@@ -14,6 +14,8 @@
 #include "service/config.h"
 #include "service/control.h"
 #include "export/exporter.h"
+#include "flow/bgp.h"
+#include "flow/enrich.h"
 #include "flow/flow_cache.h"
 #include "meter/link_watch.h"
 #include "log.h"
@@ -34,6 +36,8 @@
 #define EXIT_USAGE 2
 #define TCP_DRAIN_MS 5000
 #define CONTROL_POLL_MS 50	/* longest wait before the control socket is served */
+#define BGP_POLL_MS 20		/* ... and the BMP sessions */
+#define BGP_BUDGET_MS 10	/* BMP work per loop turn: a dump never holds up a drain */
 
 struct app {
 	struct jf_config cfg;
@@ -43,6 +47,8 @@ struct app {
 	struct jf_pcap_meter *pcap;	/* file replay */
 	struct jf_router *router;	/* router mode: forwarding lookups */
 	struct jf_link_watch *links;	/* live capture: interfaces that go and return */
+	struct jf_bgp *bgp;		/* BMP station and as-file, if configured */
+	struct jf_enrich enrich;	/* per-flow lookups beyond the route */
 	struct jf_meter_stats st;
 	uint64_t now_ms;		/* export clock: wall clock, or capture clock */
 	double start_s;
@@ -101,6 +107,7 @@ static void write_metrics(struct app *a)
 	in.max_flows = jf_config_cache_flows(&a->cfg);
 	in.kernel_bytes = a->meter ? jf_meter_kernel_bytes(a->meter) : 0;
 	in.links = a->links;
+	in.bgp = a->bgp;
 	rc = jf_metrics_write(a->cfg.metrics_file, &in);
 	if (rc)
 		jf_metrics_write_failed(a->cfg.metrics_file, rc);
@@ -168,6 +175,36 @@ static int open_common(struct app *a)
 	return 0;
 }
 
+/* BGP-aware flows: the BMP station and the as-file, their lookup part
+ * added to the cache's set before the first flow (the XDP meter's table
+ * takes the same set when it opens). */
+static int open_bgp(struct app *a)
+{
+	struct jf_bgp_params bp;
+	struct jf_enrich_part part;
+	char err[512];
+	int rc;
+
+	jf_enrich_init(&a->enrich);
+	jf_config_bgp_params(&a->cfg, &bp);
+	if (!jf_bgp_wanted(&bp))
+		return 0;
+	a->bgp = jf_bgp_open(&bp, err, sizeof(err));
+	if (!a->bgp) {
+		log_err("%s", err);
+		return -1;
+	}
+	jf_bgp_part(a->bgp, &part);
+	rc = jf_enrich_add(&a->enrich, &part);
+	if (!rc)
+		rc = jf_cache_set_enrich(a->cache, &a->enrich);
+	if (rc) {
+		log_err("bgp: per-flow lookups: %s", strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
 /* Once the meter is attached and the exporter's sockets are open, keep
  * only what later work needs: what the meter says it needs to attach or
  * capture again (jf_meter_ops.keep_caps); a replay needs nothing. Reading the maps,
@@ -215,8 +252,13 @@ static int run_file(struct app *a)
 		log_err("%s", err);
 		return EXIT_FAILURE;
 	}
+	if (a->cfg.bmp_listen[0]) {
+		log_err("bmp-listen needs a live capture (-i): a capture file has no BGP "
+			"speaker to follow; as-file works with -r");
+		return EXIT_FAILURE;
+	}
 	jf_summary_sizing(&a->cfg);
-	if (open_common(a) || drop_privileges(a, 0))
+	if (open_common(a) || open_bgp(a) || drop_privileges(a, 0))
 		return EXIT_FAILURE;
 	jf_summary_start(&a->cfg);
 	rc = jf_pcap_meter_run_file(a->pcap, a->cache, &a->st, a->cfg.tick_ms, file_tick, a,
@@ -275,7 +317,7 @@ static int reload(struct app *a, char *msg, size_t msglen)
 {
 	struct jf_reload_target t = {
 		.cfg = &a->cfg, .argc = a->argc, .argv = a->argv, .meter = a->meter,
-		.cache = a->cache, .exp = a->exp, .drain_ms = TCP_DRAIN_MS,
+		.cache = a->cache, .exp = a->exp, .drain_ms = TCP_DRAIN_MS, .bgp = a->bgp,
 	};
 	int rc;
 
@@ -306,6 +348,7 @@ static void ctl_stats(FILE *f, void *arg)
 		.max_flows = jf_config_cache_flows(&a->cfg),
 		.kernel_bytes = a->meter ? jf_meter_kernel_bytes(a->meter) : 0,
 		.links = a->links,
+		.bgp = a->bgp,
 	};
 
 	jf_cache_get_stats(a->cache, &cs);
@@ -357,6 +400,13 @@ static size_t ctl_expire(void *arg)
 	return n;
 }
 
+static void ctl_bgp(FILE *f, void *arg)
+{
+	struct app *a = arg;
+
+	jf_bgp_print(a->bgp, f);
+}
+
 static int ctl_reload(void *arg, char *msg, size_t msglen)
 {
 	return reload(arg, msg, msglen);
@@ -377,6 +427,7 @@ static int open_control(struct app *a)
 		.cache = a->cache, .exp = a->exp, .stats = ctl_stats, .expire = ctl_expire,
 		.reload = ctl_reload, .foreach_more = ctl_foreach_more, .config = ctl_config,
 		.send_templates = ctl_send_templates, .shutdown = ctl_shutdown, .arg = a,
+		.bgp = a->bgp ? ctl_bgp : NULL,
 	};
 	uid_t uid = (uid_t)-1;
 	gid_t gid = (gid_t)-1;
@@ -446,8 +497,9 @@ static int run_live(struct app *a)
 	/* The cache first: the meter merges into it from the start. The
 	 * control socket next, so that its mistakes (no directory, another
 	 * jflowd on it) stop the start before anything is attached; it is
-	 * served from the loop only. */
-	if (open_common(a) || open_control(a))
+	 * served from the loop only. The BGP source before it: jflowctl bgp
+	 * asks it. */
+	if (open_common(a) || open_bgp(a) || open_control(a))
 		return EXIT_FAILURE;
 	/* Router mode: the forwarding lookup hooked into the cache before
 	 * the first flow, its netlink sockets opened before the capabilities
@@ -491,6 +543,7 @@ static int run_live(struct app *a)
 	while (!stop_requested) {
 		uint64_t mono = jf_mono_ms();
 		int wait = mono >= next_tick ? 0 : (int)(next_tick - mono);
+		bool more;
 
 		if (reload_requested) {
 			char msg[1024];
@@ -499,9 +552,13 @@ static int run_live(struct app *a)
 			reload(a, msg, sizeof(msg));
 		}
 		jf_control_poll(a->ctl);
+		/* BMP input under way: the meter is polled without waiting,
+		 * the tick comes at its time. */
+		more = jf_bgp_poll(a->bgp, mono, BGP_BUDGET_MS);
 		if (wait > 0) {
-			jf_meter_poll(a->meter, a->ctl && wait > CONTROL_POLL_MS ? CONTROL_POLL_MS : wait,
-				      mono);
+			int most = more ? 0 : a->bgp ? BGP_POLL_MS : a->ctl ? CONTROL_POLL_MS : wait;
+
+			jf_meter_poll(a->meter, wait > most ? most : wait, mono);
 			continue;
 		}
 		jf_link_watch_poll(a->links, on_link, a);
@@ -584,6 +641,7 @@ int main(int argc, char **argv)
 	jf_link_watch_free(a.links);
 	jf_cache_free(a.cache);
 	jf_router_free(a.router);
+	jf_bgp_free(a.bgp);
 	jf_exporter_free(a.exp);
 	return rc;
 }

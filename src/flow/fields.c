@@ -264,8 +264,7 @@ const char *jf_ie_src_name(uint8_t src)
 
 bool jf_have_bgp_source(const struct jf_config *cfg)
 {
-	(void)cfg;
-	return false;	/* issue 20: --bmp-listen or --as-file given */
+	return cfg->bmp_listen[0] || cfg->as_file[0];
 }
 
 bool jf_have_conntrack(const struct jf_config *cfg)

@@ -12,6 +12,7 @@
 #include "service/sections.h"
 #include "export/exporter.h"
 #include "export/transport.h"
+#include "flow/bgp.h"
 #include "flow/fields.h"
 #include "flow/route.h"
 #include "log.h"
@@ -34,6 +35,7 @@ void jf_config_defaults(struct jf_config *cfg)
 	cfg->mtu = 1400;
 	cfg->export_rate = 10000;
 	cfg->tcp_buffer = JF_TCP_BUF_DEFAULT;
+	cfg->bgp_memory_mb = JF_BGP_DEFAULT_MEMORY_MB;
 	cfg->verbosity = JF_LOG_INFO;
 }
 
@@ -376,4 +378,12 @@ void jf_config_router_params(const struct jf_config *cfg, struct jf_router_param
 		p->ifaces[i] = cfg->ifaces[i];
 	p->n_ifaces = cfg->n_ifaces;
 	p->lookup = cfg->route_lookup;
+}
+
+void jf_config_bgp_params(const struct jf_config *cfg, struct jf_bgp_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->bmp_listen = cfg->bmp_listen;
+	p->as_file = cfg->as_file;
+	p->memory_mb = cfg->bgp_memory_mb;
 }

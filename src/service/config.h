@@ -171,6 +171,10 @@ struct jf_config {
 	enum jf_ipfix_seq ipfix_sequence;
 	uint32_t tcp_buffer;		/* IPFIX over TCP: bytes queued while down */
 
+	char bmp_listen[128];		/* BMP station: ADDR[:PORT]; "": none */
+	char as_file[4096];		/* prefix-to-AS file; "": none */
+	uint32_t bgp_memory_mb;		/* the BGP RIB's bound */
+
 	char metrics_file[4096];
 	char user[64];			/* --user: run as this user after start-up */
 	char control_socket[108];	/* --control-socket: jflowctl's Unix socket */
@@ -198,6 +202,8 @@ void jf_config_exporter_params(const struct jf_config *cfg, bool replay,
 			       struct jf_exporter_params *p);
 void jf_config_meter_params(const struct jf_config *cfg, struct jf_meter_params *p);
 void jf_config_router_params(const struct jf_config *cfg, struct jf_router_params *p);
+struct jf_bgp_params;
+void jf_config_bgp_params(const struct jf_config *cfg, struct jf_bgp_params *p);
 
 /* Entries of each kernel flow map: --map-flows, or by default, with the
  * persistent table, its stash: a 64th of the table (at least 1024); without

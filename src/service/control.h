@@ -34,6 +34,8 @@ struct jf_control_env {
 	void (*shutdown)(void *arg);		/* export everything and exit */
 	/* Flows held outside the cache (the XDP table's); NULL: none. */
 	void (*foreach_more)(jf_visit_fn visit, void *visit_arg, void *arg);
+	/* jflowctl bgp: peers, routes, lookups; NULL: no BGP source. */
+	void (*bgp)(FILE *f, void *arg);
 	void *arg;
 };
 

@@ -343,5 +343,14 @@ void jf_control_run(const struct jf_control_env *env, const char *line, FILE *f)
 		env->shutdown(env->arg);
 		fprintf(f, "ok\nstopping: exporting every flow\n");
 		break;
+	case JF_CTL_BGP:
+		if (!env->bgp) {
+			fprintf(f, "error: bgp: no BGP source (start jflowd with bmp-listen or "
+				"as-file)\n");
+			break;
+		}
+		fprintf(f, "ok\n");
+		env->bgp(f, env->arg);
+		break;
 	}
 }

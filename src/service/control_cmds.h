@@ -21,6 +21,7 @@ enum jf_ctl_id {
 	JF_CTL_CONFIG,
 	JF_CTL_SEND_TEMPLATE,
 	JF_CTL_SHUTDOWN,
+	JF_CTL_BGP,
 };
 
 /* What a command takes besides its name. */
@@ -52,6 +53,8 @@ static const struct jf_ctl_cmd jf_ctl_cmds[] = {
 	  "send templates and options to every collector now" },
 	{ JF_CTL_SHUTDOWN, "shutdown", NULL, 0, "",
 	  "export every flow and stop jflowd, as SIGTERM" },
+	{ JF_CTL_BGP, "bgp", NULL, 0, "",
+	  "BMP sessions, BGP peers: state, routes, last update; lookup hits" },
 };
 
 #define JF_CTL_N_CMDS (sizeof(jf_ctl_cmds) / sizeof(jf_ctl_cmds[0]))

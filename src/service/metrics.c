@@ -162,13 +162,16 @@ static void write_meter(FILE *f, const struct jf_metrics_input *in)
 	metric(f, "jflowd_cache_bytes_per_flow", "gauge", "Agent memory per flow slot.");
 	fprintf(f, "jflowd_cache_bytes_per_flow %zu\n", in->bytes_per_flow);
 	metric(f, "jflowd_memory_bytes", "gauge",
-	       "Memory for flows: the agent's keyed cache, the kernel's flow table, maps and spill ring, the agent's per-slot state of the table (router mode: with the route answers).");
+	       "Memory for flows: the agent's keyed cache, the kernel's flow table, maps and spill ring, the agent's per-slot state of the table (router mode: with the route answers); the BGP RIB, as-file and BMP sessions.");
 	fprintf(f, "jflowd_memory_bytes{part=\"flow_cache\"} %llu\n",
 		(unsigned long long)in->bytes_per_flow * in->max_flows);
 	fprintf(f, "jflowd_memory_bytes{part=\"kernel\"} %llu\n",
 		(unsigned long long)in->kernel_bytes);
 	fprintf(f, "jflowd_memory_bytes{part=\"table_shadow\"} %llu\n",
 		(unsigned long long)st->table_bytes);
+	if (in->bgp)
+		fprintf(f, "jflowd_memory_bytes{part=\"bgp\"} %llu\n",
+			(unsigned long long)jf_bgp_bytes(in->bgp));
 
 	metric(f, "jflowd_table_flows", "gauge", "Live slots of the kernel's flow table.");
 	fprintf(f, "jflowd_table_flows %llu\n", (unsigned long long)st->table_live);
@@ -273,6 +276,8 @@ int jf_metrics_fprint(FILE *f, const struct jf_metrics_input *in)
 	write_meter(f, in);
 	if (in->exporter)
 		write_collectors(f, in->exporter);
+	if (in->bgp)
+		jf_bgp_metrics(in->bgp, f);
 	return ferror(f) ? -EIO : 0;
 }
 
@@ -316,6 +321,8 @@ int jf_metrics_write(const char *path, const struct jf_metrics_input *in)
 	write_meter(f, in);
 	if (in->exporter)
 		write_collectors(f, in->exporter);
+	if (in->bgp)
+		jf_bgp_metrics(in->bgp, f);
 	if (fflush(f) || ferror(f))
 		rc = -errno;
 	if (fclose(f) && !rc)

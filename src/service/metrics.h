@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include "export/exporter.h"
+#include "flow/bgp.h"
 #include "flow/flow_cache.h"
 #include "meter/link_watch.h"
 #include "meter/meter_stats.h"
@@ -20,6 +21,7 @@ struct jf_metrics_input {
 	uint32_t max_flows;
 	uint64_t kernel_bytes;		/* flow maps and spill ring (XDP) */
 	const struct jf_link_watch *links;	/* live capture, else NULL */
+	const struct jf_bgp *bgp;	/* BGP source, else NULL */
 };
 
 /* The same text to f (jflowctl stats); 0 or -EIO. */

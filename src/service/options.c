@@ -11,6 +11,7 @@
 #include <strings.h>
 #include "service/options.h"
 #include "export/transport.h"
+#include "flow/bmp.h"
 #include "flow/route.h"
 #include "log.h"
 #include "meter/meter.h"
@@ -440,6 +441,37 @@ static int set_tcp_buffer(struct jf_config *cfg, const char *val, char *err)
 		       "bytes in 131072..1073741824");
 }
 
+static int set_bmp_listen(struct jf_config *cfg, const char *val, char *err)
+{
+	struct sockaddr_storage sa;
+	socklen_t salen;
+
+	if (strlen(val) >= sizeof(cfg->bmp_listen)) {
+		snprintf(err, ERRLEN, "bmp-listen '%s' is too long", val);
+		return -1;
+	}
+	if (jf_bmp_parse_listen(val, &sa, &salen, err, ERRLEN))
+		return -1;
+	strcpy(cfg->bmp_listen, val);
+	return 0;
+}
+
+static int set_as_file(struct jf_config *cfg, const char *val, char *err)
+{
+	if (!*val || strlen(val) >= sizeof(cfg->as_file)) {
+		snprintf(err, ERRLEN, "as-file name is empty or too long");
+		return -1;
+	}
+	strcpy(cfg->as_file, val);
+	return 0;
+}
+
+static int set_bgp_memory(struct jf_config *cfg, const char *val, char *err)
+{
+	return set_u32(val, 16, 1u << 20, &cfg->bgp_memory_mb, err, "bgp-memory",
+		       "MiB in 16..1048576");
+}
+
 static int set_metrics(struct jf_config *cfg, const char *val, char *err)
 {
 	if (!*val || strlen(val) >= sizeof(cfg->metrics_file)) {
@@ -587,6 +619,16 @@ const struct jf_opt jf_opts[] = {
 	{ "tcp-buffer", 0, 1, set_tcp_buffer, "BYTES",
 	  "IPFIX over TCP: bytes of messages kept while the collector is\n"
 	  "away (default 8388608); beyond it they are dropped and counted" },
+	{ "bmp-listen", 0, 1, set_bmp_listen, "ADDR[:PORT]",
+	  "BGP-aware flows: a BMP station on ADDR:PORT (default port 11019) that\n"
+	  "the router's BGP speaker (FRR bgpd -M bmp) streams its routes to; fills\n"
+	  "IE 16, 17, 18/63, 128, 129 for the route the kernel chose" },
+	{ "as-file", 0, 1, set_as_file, "PATH",
+	  "prefix-to-AS file (PREFIX,ASN lines, as pmacct's networks_file): source\n"
+	  "and destination AS where BGP has none; read again on reload" },
+	{ "bgp-memory", 0, 1, set_bgp_memory, "MIB",
+	  "bound of the BGP RIB (default 1024 MiB, about 11 peers' full tables);\n"
+	  "past it new routes are refused, logged and counted" },
 	{ "metrics-file", 0, 1, set_metrics, "PATH",
 	  "write Prometheus metrics to PATH every drain interval and at exit" },
 	{ "user", 0, 1, set_user, "NAME",

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "export/exporter.h"
+#include "flow/bgp.h"
 #include "flow/flow_cache.h"
 #include "log.h"
 #include "meter/meter.h"
@@ -158,6 +159,12 @@ static int fixed_option(const struct jf_config *o, const struct jf_config *n, ch
 		what = "user";
 	else if (strcmp(o->control_socket, n->control_socket))
 		what = "control-socket";
+	else if (strcmp(o->bmp_listen, n->bmp_listen))
+		what = "bmp-listen";
+	else if (o->bgp_memory_mb != n->bgp_memory_mb)
+		what = "bgp-memory";
+	else if (!o->as_file[0] != !n->as_file[0] && !o->bmp_listen[0])
+		what = "as-file (added or removed without bmp-listen)";
 	if (!what)
 		return 0;
 	snprintf(msg, msglen, "reload refused: %s cannot change without a restart; "
@@ -217,8 +224,16 @@ int jf_reload(struct jf_reload_target *t, uint64_t cache_ms, uint64_t now_ms, ch
 	if (rc)
 		goto out;
 	rate_change = o->sample_rate != n->sample_rate;
+	/* The as-file is read again whether or not its name changed. */
+	if (t->bgp && jf_bgp_stage_as_file(t->bgp, n->as_file, err, sizeof(err))) {
+		snprintf(msg, msglen, "reload failed: %s; nothing changed", err);
+		rc = -EINVAL;
+		goto out;
+	}
 	jf_config_exporter_params(n, false, &ep);
 	if (jf_exporter_stage(t->exp, &ep, err, sizeof(err))) {
+		if (t->bgp)
+			jf_bgp_unstage_as_file(t->bgp);
 		snprintf(msg, msglen, "reload failed: %s; nothing changed", err);
 		rc = -EINVAL;
 		goto out;
@@ -231,6 +246,8 @@ int jf_reload(struct jf_reload_target *t, uint64_t cache_ms, uint64_t now_ms, ch
 		rc = jf_meter_set_ifaces(t->meter, &mp, err, sizeof(err));
 		if (rc) {
 			jf_exporter_unstage(t->exp);
+			if (t->bgp)
+				jf_bgp_unstage_as_file(t->bgp);
 			snprintf(msg, msglen, "reload failed: %s; nothing changed", err);
 			goto out;
 		}
@@ -245,6 +262,8 @@ int jf_reload(struct jf_reload_target *t, uint64_t cache_ms, uint64_t now_ms, ch
 		rc = jf_meter_set_sample_rate(t->meter, n->sample_rate, cache_ms);
 		if (rc) {
 			jf_exporter_unstage(t->exp);
+			if (t->bgp)
+				jf_bgp_unstage_as_file(t->bgp);
 			snprintf(msg, msglen, "reload failed: the meter's drain: %s", strerror(-rc));
 			goto out;
 		}
@@ -257,6 +276,8 @@ int jf_reload(struct jf_reload_target *t, uint64_t cache_ms, uint64_t now_ms, ch
 	added = count_new(o, n);
 	removed = count_new(n, o);
 	jf_exporter_apply(t->exp, &ep, now_ms, t->drain_ms);
+	if (t->bgp)
+		jf_bgp_commit_as_file(t->bgp);
 	jf_cache_set_timeouts(t->cache, n->idle_ms, n->active_ms, n->fin_ms);
 	jf_meter_set_timeouts(t->meter, n->idle_ms, n->active_ms, n->fin_ms);
 	jf_log_level = n->verbosity;

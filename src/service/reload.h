@@ -11,6 +11,7 @@
 struct jf_meter;
 struct jf_flow_cache;
 struct jf_exporter;
+struct jf_bgp;
 
 struct jf_reload_target {
 	struct jf_config *cfg;		/* the running configuration; replaced */
@@ -20,6 +21,7 @@ struct jf_reload_target {
 	struct jf_flow_cache *cache;
 	struct jf_exporter *exp;
 	int drain_ms;			/* a removed TCP collector's queue: at most */
+	struct jf_bgp *bgp;		/* as-file read again; NULL: no BGP source */
 };
 
 /* Apply what changed. 0 with a summary in msg ("no change" included), or

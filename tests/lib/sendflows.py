@@ -3,6 +3,7 @@
 
 Usage:
   sendflows.py udp DST DPORT SPORT COUNT SIZE   COUNT datagrams of SIZE payload bytes
+  sendflows.py udp-from SRC DST DPORT SPORT COUNT SIZE   the same from address SRC
   sendflows.py tcp DST DPORT SPORT BYTES        one connection, BYTES sent, then closed
   sendflows.py tcp-server PORT                  accept forever, read to EOF, close
 Addresses may be IPv4 or IPv6.
@@ -16,9 +17,9 @@ def family(addr):
     return socket.AF_INET6 if ":" in addr else socket.AF_INET
 
 
-def udp(dst, dport, sport, count, size):
+def udp(dst, dport, sport, count, size, src=""):
     s = socket.socket(family(dst), socket.SOCK_DGRAM)
-    s.bind(("", sport))
+    s.bind((src, sport))
     for _ in range(count):
         s.sendto(b"u" * size, (dst, dport))
         time.sleep(0.02)
@@ -54,6 +55,9 @@ def main():
     cmd = sys.argv[1]
     if cmd == "udp":
         udp(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]))
+    elif cmd == "udp-from":
+        udp(sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7]),
+            sys.argv[2])
     elif cmd == "tcp":
         tcp(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
     elif cmd == "tcp-server":
