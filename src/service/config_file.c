@@ -314,6 +314,9 @@ void jf_config_print_settings(const struct jf_config *cfg, FILE *f, bool json)
 	put(&o, "ipfix-sequence", "%s", cfg->ipfix_sequence == JF_IPFIX_SEQ_NFDUMP ? "nfdump"
 									      : "rfc");
 	put(&o, "tcp-buffer", "%u", cfg->tcp_buffer);
+	put(&o, "bmp-listen", cfg->bmp_listen[0] ? "%s" : NULL, cfg->bmp_listen);
+	put(&o, "as-file", cfg->as_file[0] ? "%s" : NULL, cfg->as_file);
+	put(&o, "bgp-memory", "%u", cfg->bgp_memory_mb);
 	put(&o, "metrics-file", cfg->metrics_file[0] ? "%s" : NULL, cfg->metrics_file);
 	put(&o, "user", cfg->user[0] ? "%s" : NULL, cfg->user);
 	put(&o, "control-socket", cfg->control_socket[0] ? "%s" : NULL, cfg->control_socket);
