@@ -3,9 +3,9 @@
  * names, read into a struct jf_config through the option table, and the
  * named sections, handed to src/service/sections.c. */
 #include <ctype.h>
-#include <stdbool.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,7 +127,7 @@ int jf_config_read_file(struct jf_config *cfg, const char *path, FILE *errout)
 		 * is an error that says how to write it, not a guess. */
 		sep = strchr(s, '=');
 		n = strcspn(s, " \t");
-		if (!sep || (n > 1 && s[n - 1] == ':')) {	/* pmacct's "key: value" */
+		if (!sep || (n > 1 && s[n - 1] == ':' && !memchr(s, '=', n))) {	/* "key: value" */
 			bare_line(path, lineno, s, jf_sections_active(&sec), errout);
 			goto out;
 		}
