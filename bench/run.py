@@ -294,6 +294,21 @@ class Bench:
         if worst < 5e6 and not self.quick:
             self.profile("drain", cmd[:-4] + ["--reps", "3", "--cpu", self.cpu_sut])
 
+    # -- (g) NAT event storm ---------------------------------------------------
+    def nat(self):
+        """bench/nat_storm.sh: new NAT sessions flat out for 30 s (quick: 10),
+        then paced rates, each session's create and delete events counted at
+        nfcapd."""
+        secs = "10" if self.quick else "30"
+        paced = "20000" if self.quick else "10000,20000,40000,60000"
+        cmd = ["bash", os.path.join(self.src, "bench", "nat_storm.sh"), secs, paced,
+               "5" if self.quick else "10"]
+        env = dict(os.environ, BUILD=self.b, SRC=self.src)
+        log("nat: " + " ".join(cmd))
+        r = self.rn.run(cmd, timeout=3600, env=env)
+        self.res["nat"] = {"cmd": "bench/nat_storm.sh " + " ".join(cmd[2:]),
+                           "rows": json_lines(r.stdout)}
+
     def encode(self):
         n = "2000000" if self.quick else "4000000"
         cmd = [self.exe("bench", "bench_encode"), "--records", n, "--reps",
@@ -1297,6 +1312,32 @@ def report(res, errors, profiles, args, started, elapsed):
     else:
         w("Not measured (needs the drain benchmark at 1,048,576 flows).\n")
 
+    w("## 7. NAT event storm\n")
+    nat = res.get("nat")
+    if nat and nat["rows"]:
+        w("`" + nat["cmd"] + "`: a client injects one UDP packet per new session (198.18/16 to "
+          "198.19/16) into a masquerading router whose jflowd follows conntrack's events "
+          "(`--nat-events`, default 16 MiB event buffer) and exports them to nfcapd on the "
+          "router; UDP entries expire after 1 s. First flat out, then paced. A session is "
+          "complete when jflowd handed on one create and one delete for it and nfcapd "
+          "stored at least two event records per session; lost = events the kernel could not "
+          "deliver, rebuilt after an overflow (counted, logged once, table read again).\n")
+        w("| run | offered/s | sessions | new sessions/s | events/s | overflows | lost (rebuilt) "
+          "| at nfcapd | complete | no loss |")
+        w("|---|---|---|---|---|---|---|---|---|---|")
+        for x in nat["rows"]:
+            w(f"| {x['run']} | {x['offered_pps'] or 'flat out'} | {x['sessions']:,} | "
+              f"{x['sessions_per_s']:,} | {x['events_per_s']:,} | {x['overflows']} | "
+              f"{x['lost']:,} | {x['collector_records']:,} | "
+              f"{'yes' if x['complete'] else '**no**'} | {'yes' if x['no_loss'] else 'no'} |")
+        held = [x["events_per_s"] for x in nat["rows"] if x["no_loss"] and x["complete"]]
+        if held:
+            w(f"\nHeld with no loss: {max(held):,} events/s "
+              f"({max(held) // 2:,} new sessions/s).")
+        w("")
+    else:
+        w(f"Not measured: {errors.get('nat', 'not run')}\n")
+
     if profiles:
         w("## Profiles of missed targets\n")
         w("`perf record -e cpu-clock -F 999` of the benchmark process (or, end to end, of "
@@ -1356,7 +1397,7 @@ def hand_sections(path):
 
 # ---------------------------------------------------------------- main
 
-ALL = ["xdp_cost", "drain", "encode", "offline", "e2e"]
+ALL = ["xdp_cost", "drain", "encode", "offline", "e2e", "nat"]
 
 
 def main():

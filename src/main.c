@@ -15,7 +15,6 @@
 #include "service/control.h"
 #include "export/exporter.h"
 #include "flow/bgp.h"
-#include "flow/enrich.h"
 #include "flow/flow_cache.h"
 #include "meter/link_watch.h"
 #include "log.h"
@@ -28,6 +27,9 @@
 #include "service/preflight.h"
 #include "service/privs.h"
 #include "service/reload.h"
+#include "flow/enrich.h"
+#include "flow/nat.h"
+#include "flow/nat_events.h"
 #include "flow/route.h"
 #include "service/sd_notify.h"
 #include "service/summary.h"
@@ -36,6 +38,7 @@
 #define EXIT_USAGE 2
 #define TCP_DRAIN_MS 5000
 #define CONTROL_POLL_MS 50	/* longest wait before the control socket is served */
+#define NAT_EVENTS_POLL_MS 10	/* longest wait before conntrack's events are read */
 #define BGP_POLL_MS 20		/* ... and the BMP sessions */
 #define BGP_BUDGET_MS 10	/* BMP work per loop turn: a dump never holds up a drain */
 
@@ -46,6 +49,8 @@ struct app {
 	struct jf_meter *meter;		/* live capture */
 	struct jf_pcap_meter *pcap;	/* file replay */
 	struct jf_router *router;	/* router mode: forwarding lookups */
+	struct jf_nat *nat;		/* --nat-lookup: post-NAT fields per flow */
+	struct jf_nat_events *nat_events;	/* --nat-events: RFC 8158 logging */
 	struct jf_link_watch *links;	/* live capture: interfaces that go and return */
 	struct jf_bgp *bgp;		/* BMP station and as-file, if configured */
 	struct jf_enrich enrich;	/* per-flow lookups beyond the route */
@@ -107,6 +112,8 @@ static void write_metrics(struct app *a)
 	in.max_flows = jf_config_cache_flows(&a->cfg);
 	in.kernel_bytes = a->meter ? jf_meter_kernel_bytes(a->meter) : 0;
 	in.links = a->links;
+	in.nat = a->nat;
+	in.nat_events = a->nat_events;
 	in.bgp = a->bgp;
 	rc = jf_metrics_write(a->cfg.metrics_file, &in);
 	if (rc)
@@ -172,6 +179,7 @@ static int open_common(struct app *a)
 		log_err("flow cache of %u flows: out of memory", jf_config_cache_flows(&a->cfg));
 		return -1;
 	}
+	jf_enrich_init(&a->enrich);	/* the lookups join it, then bind_lookups */
 	return 0;
 }
 
@@ -185,7 +193,6 @@ static int open_bgp(struct app *a)
 	char err[512];
 	int rc;
 
-	jf_enrich_init(&a->enrich);
 	jf_config_bgp_params(&a->cfg, &bp);
 	if (!jf_bgp_wanted(&bp))
 		return 0;
@@ -196,13 +203,22 @@ static int open_bgp(struct app *a)
 	}
 	jf_bgp_part(a->bgp, &part);
 	rc = jf_enrich_add(&a->enrich, &part);
-	if (!rc)
-		rc = jf_cache_set_enrich(a->cache, &a->enrich);
 	if (rc) {
 		log_err("bgp: per-flow lookups: %s", strerror(-rc));
 		return -1;
 	}
 	return 0;
+}
+
+/* The per-flow lookups' set, whole (BGP, NAT), bound to the cache before
+ * the first flow: the cache sizes its answers from it once. */
+static int bind_lookups(struct app *a)
+{
+	int rc = jf_cache_set_enrich(a->cache, &a->enrich);
+
+	if (rc)
+		log_err("per-flow lookups: %s", strerror(-rc));
+	return rc;
 }
 
 /* Once the meter is attached and the exporter's sockets are open, keep
@@ -223,6 +239,59 @@ static int drop_privileges(struct app *a, uint64_t keep)
 	if (!jf_privs_current(&eff, &prm, &bnd))
 		log_debug("capabilities now: effective %#" PRIx64 ", bounding %#" PRIx64 "%s%s",
 			  eff, bnd, a->cfg.user[0] ? ", user " : "", a->cfg.user);
+	return 0;
+}
+
+/* NAT (conntrack): the per-flow lookup joins the cache's lookups before
+ * the meter opens (the XDP table takes the same set); the event logger
+ * starts once the templates are out. Both need CAP_NET_ADMIN, kept for
+ * the life of the process (drop_privileges). */
+static int open_nat_lookup(struct app *a)
+{
+	struct jf_nat_zone zones[JF_MAX_IFACES];
+	struct jf_enrich_part part;
+	struct jf_nat_params np;
+	char err[512];
+	int rc;
+
+	if (!a->cfg.nat_lookup)
+		return 0;
+	jf_config_nat_params(&a->cfg, zones, &np);
+	a->nat = jf_nat_new(&np, err, sizeof(err));
+	if (!a->nat) {
+		log_err("NAT lookup: %s", err);
+		return -1;
+	}
+	jf_nat_part(a->nat, &part);
+	rc = jf_enrich_add(&a->enrich, &part);
+	if (rc) {
+		log_err("NAT lookup: %s", strerror(-rc));
+		return -1;
+	}
+	log_info("NAT lookup: the other side of each flow's translation from conntrack");
+	return 0;
+}
+
+static void emit_nat_event(const struct jf_nat_event *ev, void *arg)
+{
+	struct app *a = arg;
+
+	jf_exporter_add_nat_event(a->exp, ev, jf_wall_ms());
+}
+
+static int open_nat_events(struct app *a)
+{
+	struct jf_nat_events_params p = { .rcvbuf = a->cfg.nat_events_buffer };
+	char err[512];
+
+	if (!a->cfg.nat_events)
+		return 0;
+	a->nat_events = jf_nat_events_new(&p, emit_nat_event, a, err, sizeof(err));
+	if (!a->nat_events) {
+		log_err("NAT events: %s", err);
+		return -1;
+	}
+	log_info("NAT events: logging every translated session's creation and deletion");
 	return 0;
 }
 
@@ -258,7 +327,7 @@ static int run_file(struct app *a)
 		return EXIT_FAILURE;
 	}
 	jf_summary_sizing(&a->cfg);
-	if (open_common(a) || open_bgp(a) || drop_privileges(a, 0))
+	if (open_common(a) || open_bgp(a) || bind_lookups(a) || drop_privileges(a, 0))
 		return EXIT_FAILURE;
 	jf_summary_start(&a->cfg);
 	rc = jf_pcap_meter_run_file(a->pcap, a->cache, &a->st, a->cfg.tick_ms, file_tick, a,
@@ -348,6 +417,7 @@ static void ctl_stats(FILE *f, void *arg)
 		.max_flows = jf_config_cache_flows(&a->cfg),
 		.kernel_bytes = a->meter ? jf_meter_kernel_bytes(a->meter) : 0,
 		.links = a->links,
+		.nat = a->nat, .nat_events = a->nat_events,
 		.bgp = a->bgp,
 	};
 
@@ -511,6 +581,8 @@ static int run_live(struct app *a)
 	}
 	if (a->router)
 		log_info("router mode: output interface, next hop and prefixes per flow");
+	if (open_nat_lookup(a) || bind_lookups(a))
+		return EXIT_FAILURE;
 	jf_config_meter_params(&a->cfg, &mp);
 	a->meter = ops->open(&mp, a->cache, &a->st, err, sizeof(err));
 	if (!a->meter) {
@@ -529,7 +601,9 @@ static int run_live(struct app *a)
 	a->now_ms = jf_wall_sample();
 	jf_exporter_start(a->exp, a->now_ms, a->now_ms);
 	a->exporter_started = true;
-	if (drop_privileges(a, ops->keep_caps))
+	if (open_nat_events(a) ||
+	    drop_privileges(a, ops->keep_caps | (a->nat || a->nat_events ?
+						 JF_CAP(CAP_NET_ADMIN) : 0)))
 		return EXIT_FAILURE;
 	write_metrics(a);
 	/* Ready: the meter is attached and the templates are out. */
@@ -552,12 +626,16 @@ static int run_live(struct app *a)
 			reload(a, msg, sizeof(msg));
 		}
 		jf_control_poll(a->ctl);
+		if (a->nat_events)
+			jf_nat_events_poll(a->nat_events);
 		/* BMP input under way: the meter is polled without waiting,
 		 * the tick comes at its time. */
 		more = jf_bgp_poll(a->bgp, mono, BGP_BUDGET_MS);
 		if (wait > 0) {
 			int most = more ? 0 : a->bgp ? BGP_POLL_MS : a->ctl ? CONTROL_POLL_MS : wait;
 
+			if (a->nat_events && most > NAT_EVENTS_POLL_MS)
+				most = NAT_EVENTS_POLL_MS;
 			jf_meter_poll(a->meter, wait > most ? most : wait, mono);
 			continue;
 		}
@@ -577,6 +655,8 @@ static int run_live(struct app *a)
 	jf_sd_notify("STOPPING=1\nSTATUS=exporting every flow before exit");
 	a->now_ms = jf_wall_sample();
 	rc = jf_meter_stop(a->meter, jf_mono_ms());
+	if (a->nat_events)
+		jf_nat_events_poll(a->nat_events);
 	shutdown_export(a, a->now_ms, JF_END_FORCED);
 	log_totals(a);
 	jf_loss_report(a->exp);
@@ -640,6 +720,8 @@ int main(int argc, char **argv)
 	jf_pcap_meter_close(a.pcap);
 	jf_link_watch_free(a.links);
 	jf_cache_free(a.cache);
+	jf_nat_events_free(a.nat_events);
+	jf_nat_free(a.nat);
 	jf_router_free(a.router);
 	jf_bgp_free(a.bgp);
 	jf_exporter_free(a.exp);

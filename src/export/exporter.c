@@ -36,6 +36,8 @@ struct collector {
 	struct jf_template opt_exporter;
 	struct jf_template opt_ifname;
 	struct pending pend[JF_DATA_TEMPLATES];	/* without templates: pend[0] */
+	struct jf_template nat_tmpl[2];	/* NAT events: IPv4, IPv6 */
+	struct pending nat_pend;
 	uint32_t sequence;		/* v9: messages; IPFIX: records (see seq_nfdump); v5: flows */
 	bool seq_nfdump;		/* IPFIX sequence counts flow records only */
 	uint64_t next_template_ms;
@@ -70,6 +72,7 @@ struct jf_exporter {
 	bool pace_local;		/* collectors on this host, always */
 	bool seq_nfdump;		/* IPFIX sequence counts flow records only */
 	bool started;
+	bool nat_events;		/* NAT event templates announced */
 	uint64_t uptime_base_ms;
 	uint64_t system_init_ms;
 	uint64_t ignored_packets, ignored_octets;
@@ -106,6 +109,8 @@ static void collector_templates(const struct jf_exporter *e, struct collector *c
 		jf_template_data(&c->data_tmpl[t], (uint16_t)(JF_TID_IPV4 + t), &tp);
 		c->data_tmpl[t].id = (uint16_t)(e->tid_base + t);
 	}
+	jf_template_nat_event(&c->nat_tmpl[0], JF_TID_NAT_EVENT_IPV4, &tp);
+	jf_template_nat_event(&c->nat_tmpl[1], JF_TID_NAT_EVENT_IPV6, &tp);
 	jf_template_opt_exporter(&c->opt_exporter, &tp);
 	jf_template_opt_ifname(&c->opt_ifname, &tp);
 }
@@ -166,6 +171,7 @@ struct jf_exporter *jf_exporter_new(const struct jf_exporter_params *p, char *er
 	e->tid_base = JF_TID_IPV4;
 	e->record = p->record;
 	e->unmet = p->unmet;
+	e->nat_events = p->nat_events;
 
 	for (i = 0; i < p->n_collectors; i++) {
 		if (collector_open(e, &e->c[i], p, i, err, errlen)) {
@@ -296,7 +302,9 @@ static void account_sent(struct collector *c, size_t len, const struct jf_msg_me
 		c->st.records += m->flow_records;
 		c->st.packets += m->flow_packets;
 		c->st.octets += m->flow_octets;
+		c->st.event_records += m->event_records;
 	} else {
+		c->st.dropped_event_records += m->event_records;
 		c->st.dropped_messages++;
 		c->st.dropped_records += m->flow_records;
 		c->st.dropped_packets += m->flow_packets;
@@ -370,13 +378,14 @@ static void send_templates(struct jf_exporter *e, struct collector *c, uint64_t 
 	if (!c->proto->templates)
 		return;
 	exporter_values(e, c, &ev);
-	/* Steps: data templates, options templates, exporter record, ifnames. */
+	/* Steps: data templates, NAT event templates, options templates,
+	 * exporter record, ifnames. */
 	do {
 		c->proto->init(&out, c->proto->wire, buf, e->mtu);
 		memset(&meta, 0, sizeof(meta));
 		meta.session = 1;	/* TCP: never resent on another connection */
 		again = false;
-		for (; step < 4 && !again; step++) {
+		for (; step < 5 && !again; step++) {
 			if (step == 0 && with_templates) {
 				for (t = 0; t < JF_DATA_TEMPLATES; t++)
 					if (jf_msg_add_template(m, &c->data_tmpl[t]))
@@ -385,18 +394,24 @@ static void send_templates(struct jf_exporter *e, struct collector *c, uint64_t 
 					again = true;
 					break;
 				}
-			} else if (step == 1 && with_templates) {
+			} else if (step == 1 && with_templates && e->nat_events) {
+				if (jf_msg_add_template(m, &c->nat_tmpl[0]) ||
+				    jf_msg_add_template(m, &c->nat_tmpl[1])) {
+					again = true;
+					break;
+				}
+			} else if (step == 2 && with_templates) {
 				if (jf_msg_add_template(m, &c->opt_exporter) ||
 				    (e->n_ifnames && jf_msg_add_template(m, &c->opt_ifname))) {
 					again = true;
 					break;
 				}
-			} else if (step == 2) {
+			} else if (step == 3) {
 				if (jf_msg_add_opt_exporter(m, &c->opt_exporter, &ev)) {
 					again = true;
 					break;
 				}
-			} else if (step == 3) {
+			} else if (step == 4) {
 				for (; i < e->n_ifnames; i++)
 					if (jf_msg_add_opt_ifname(m, &c->opt_ifname, &e->ifnames[i]))
 						break;
@@ -434,10 +449,9 @@ void jf_exporter_start(struct jf_exporter *e, uint64_t now_ms, uint64_t uptime_b
 	}
 }
 
-static void send_pending(struct jf_exporter *e, struct collector *c, int t, uint64_t now_ms)
+static void send_pending_msg(struct jf_exporter *e, struct collector *c, struct pending *p,
+			     uint64_t now_ms)
 {
-	struct pending *p = &c->pend[t];
-
 	if (!p->open)
 		return;
 	/* A UDP collector that refused since the templates went out may be
@@ -449,6 +463,11 @@ static void send_pending(struct jf_exporter *e, struct collector *c, int t, uint
 	c->msgs_since_template++;
 	if (e->tmpl_packets && !c->proto->tcp && c->msgs_since_template >= e->tmpl_packets)
 		send_templates(e, c, now_ms, true, false);
+}
+
+static void send_pending(struct jf_exporter *e, struct collector *c, int t, uint64_t now_ms)
+{
+	send_pending_msg(e, c, &c->pend[t], now_ms);
 }
 
 static struct jf_enc_ctx enc_ctx(const struct jf_exporter *e, uint64_t now_ms)
@@ -536,6 +555,34 @@ void jf_exporter_add(struct jf_exporter *e, const struct jf_record *r, uint64_t 
 			add_flow(e, &e->c[i], t, r, &ctx, now_ms);
 }
 
+void jf_exporter_add_nat_event(struct jf_exporter *e, const struct jf_nat_event *ev,
+			       uint64_t now_ms)
+{
+	int i;
+
+	rebase_uptime(e, now_ms);
+	for (i = 0; i < e->n; i++) {
+		struct collector *c = &e->c[i];
+		const struct jf_template *t = &c->nat_tmpl[ev->family == 6];
+		struct pending *p = &c->nat_pend;
+
+		if (c->retiring)
+			continue;
+		if (!c->proto->templates || !e->nat_events) {
+			c->st.unexportable_events++;
+			continue;
+		}
+		if (!p->open)
+			open_pending(e, c, p);
+		if (jf_msg_add_nat_event(&p->out.msg, t, ev) == -ENOSPC) {
+			send_pending_msg(e, c, p, now_ms);
+			open_pending(e, c, p);
+			jf_msg_add_nat_event(&p->out.msg, t, ev);
+		}
+		p->meta.event_records++;
+	}
+}
+
 static void refresh_tcp_stats(struct collector *c)
 {
 	c->st.up = jf_transport_ready(&c->tr);
@@ -617,6 +664,7 @@ void jf_exporter_flush(struct jf_exporter *e, uint64_t now_ms)
 			tcp_service(e, c, now_ms);
 		for (t = 0; t < JF_DATA_TEMPLATES; t++)
 			send_pending(e, c, t, now_ms);
+		send_pending_msg(e, c, &c->nat_pend, now_ms);
 		/* A deadline more than an interval ahead means the wall clock
 		 * stepped back: due now, not after the step is made up. */
 		if (c->next_template_ms > now_ms + e->tmpl_interval_ms + 1000)
@@ -829,6 +877,7 @@ void jf_exporter_apply(struct jf_exporter *e, const struct jf_exporter_params *p
 			continue;
 		for (t = 0; t < JF_DATA_TEMPLATES; t++)
 			send_pending(e, c, t, now_ms);
+		send_pending_msg(e, c, &c->nat_pend, now_ms);
 		c->retiring = true;
 		/* Monotonic: a step of the wall clock neither cuts nor stretches it. */
 		c->retire_deadline_ms = jf_mono_ms() + (uint64_t)(drain_ms > 0 ? drain_ms : 0);

@@ -39,6 +39,7 @@ struct jf_exporter_params {
 	 * (JF_NEED_*) the monitor does not meet: src/export/template.h. */
 	const struct jf_record_def *record;
 	uint32_t unmet;
+	bool nat_events;		/* announce the NAT event templates (264, 265) */
 };
 
 struct jf_collector_stats {
@@ -70,6 +71,9 @@ struct jf_collector_stats {
 	uint64_t reconnects;		/* TCP: connections made after a lost one */
 	uint64_t resent_messages;	/* TCP: unacknowledged at a loss, sent again */
 	uint64_t absent_packets;	/* exported before a reload added it */
+	uint64_t event_records;		/* NAT event records handed to the socket */
+	uint64_t dropped_event_records;	/* ... not sent */
+	uint64_t unexportable_events;	/* v5 cannot carry them */
 	int up;				/* TCP connected (UDP: always 1) */
 	/* up, down (TCP not connected), refused (UDP: ICMP port unreachable
 	 * for the last datagram it answered), unreachable (UDP: no route, or
@@ -94,6 +98,14 @@ void jf_exporter_start(struct jf_exporter *e, uint64_t now_ms, uint64_t uptime_b
 
 /* Queue one expired flow to every collector; full messages leave at once. */
 void jf_exporter_add(struct jf_exporter *e, const struct jf_record *r, uint64_t now_ms);
+
+/* NAT event logging (RFC 8158): one event record to every collector,
+ * under the NAT event templates (264 IPv4, 265 IPv6; docs/protocol.md),
+ * which the exporter announces when params.nat_events is set; v5 cannot
+ * carry it (counted as unexportable). Full messages leave at once, the
+ * rest at the next flush. */
+void jf_exporter_add_nat_event(struct jf_exporter *e, const struct jf_nat_event *ev,
+			       uint64_t now_ms);
 
 /* Send partly filled messages, then refresh templates if due, and advance
  * TCP connections. Called every tick. */

@@ -145,6 +145,18 @@ int jf_msg_add_flow(struct jf_msg *m, const struct jf_template *t,
 	return 0;
 }
 
+int jf_msg_add_nat_event(struct jf_msg *m, const struct jf_template *t,
+			 const struct jf_nat_event *ev)
+{
+	uint8_t *p = add_record(m, t, false);
+
+	if (!p)
+		return -ENOSPC;
+	jf_write_nat_event(p, t, ev);
+	m->flow_records++;
+	return 0;
+}
+
 int jf_msg_add_opt_exporter(struct jf_msg *m, const struct jf_template *t,
 			    const struct jf_opt_exporter *v)
 {

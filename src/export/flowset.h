@@ -49,6 +49,11 @@ int jf_msg_add_opt_exporter(struct jf_msg *m, const struct jf_template *t,
 int jf_msg_add_opt_ifname(struct jf_msg *m, const struct jf_template *t,
 			  const struct jf_opt_ifname *v);
 
+/* A NAT event record (template jf_template_nat_event); counted as a data
+ * record of a data template, as collectors count it. */
+int jf_msg_add_nat_event(struct jf_msg *m, const struct jf_template *t,
+			 const struct jf_nat_event *ev);
+
 static inline bool jf_msg_empty(const struct jf_msg *m)
 {
 	return m->count == 0;

@@ -10,6 +10,7 @@
 #include "flow/records.h"
 
 static void compile(struct jf_template *t);
+static void put_addr(uint8_t *p, const uint32_t *a, unsigned len);
 
 static void add(struct jf_template *t, uint16_t ie, uint16_t len)
 {
@@ -73,6 +74,7 @@ int jf_template_record(struct jf_template *t, uint16_t id, int layout,
 		}
 		t->f[t->nfields].fixed = fixed_value(d, e, layout, p->unmet,
 						     &t->f[t->nfields].value);
+		t->f[t->nfields].nat_zero = d->nat_zero && e->ie->src == JF_SRC_NAT;
 		add(t, jf_ie_wire_id(e->ie, v9), len);
 	}
 	compile(t);
@@ -140,6 +142,59 @@ void jf_template_opt_ifname(struct jf_template *t, const struct jf_tmpl_params *
 		add(t, IE_INGRESS_IF, 4);
 		add(t, IE_INTERFACE_DESCRIPTION, 64);
 		add(t, IE_INTERFACE_NAME, 32);
+	}
+}
+
+/* RFC 8158's NAT44 session create/delete record, with the interfaces:
+ * every element nfdump (EXnelCommon, EXnselXlate*) and Wireshark decode
+ * as NEL. */
+void jf_template_nat_event(struct jf_template *t, uint16_t id, const struct jf_tmpl_params *p)
+{
+	bool v6 = id == JF_TID_NAT_EVENT_IPV6;
+	uint16_t alen = v6 ? 16 : 4;
+
+	init(t, id, JF_TMPL_DATA, p->wire);
+	add(t, IE_OBSERVATION_TIME_MS, 8);
+	add(t, IE_NAT_EVENT, 1);
+	add(t, IE_PROTOCOL, 1);
+	add(t, v6 ? IE_SRC_IPV6 : IE_SRC_IPV4, alen);
+	add(t, IE_SRC_PORT, 2);
+	add(t, v6 ? IE_POST_NAT_SRC_IPV6 : IE_POST_NAT_SRC_IPV4, alen);
+	add(t, IE_POST_NAPT_SRC_PORT, 2);
+	add(t, v6 ? IE_DST_IPV6 : IE_DST_IPV4, alen);
+	add(t, IE_DST_PORT, 2);
+	add(t, v6 ? IE_POST_NAT_DST_IPV6 : IE_POST_NAT_DST_IPV4, alen);
+	add(t, IE_POST_NAPT_DST_PORT, 2);
+	add(t, IE_INGRESS_IF, 4);
+	add(t, IE_EGRESS_IF, 4);
+}
+
+void jf_write_nat_event(uint8_t *out, const struct jf_template *t,
+			const struct jf_nat_event *ev)
+{
+	uint16_t i;
+	uint8_t *p = out;
+
+	for (i = 0; i < t->nfields; i++) {
+		unsigned len = t->f[i].len;
+
+		switch (t->f[i].ie) {
+		case IE_OBSERVATION_TIME_MS: jf_put_be(p, ev->time_ms, len); break;
+		case IE_NAT_EVENT: *p = ev->event; break;
+		case IE_PROTOCOL: *p = ev->proto; break;
+		case IE_SRC_IPV4: case IE_SRC_IPV6: put_addr(p, ev->src, len); break;
+		case IE_DST_IPV4: case IE_DST_IPV6: put_addr(p, ev->dst, len); break;
+		case IE_POST_NAT_SRC_IPV4: case IE_POST_NAT_SRC_IPV6: put_addr(p, ev->xsrc, len); break;
+		case IE_POST_NAT_DST_IPV4: case IE_POST_NAT_DST_IPV6: put_addr(p, ev->xdst, len); break;
+		case IE_SRC_PORT: jf_put_be(p, ev->sport, len); break;
+		case IE_DST_PORT: jf_put_be(p, ev->dport, len); break;
+		case IE_POST_NAPT_SRC_PORT: jf_put_be(p, ev->xsport, len); break;
+		case IE_POST_NAPT_DST_PORT: jf_put_be(p, ev->xdport, len); break;
+		case IE_INGRESS_IF: jf_put_be(p, ev->in_if, len); break;
+		case IE_EGRESS_IF: jf_put_be(p, ev->out_if, len); break;
+		default: memset(p, 0, len); break;
+		}
+		p += len;
 	}
 }
 
@@ -339,6 +394,7 @@ enum op {
 	/* two neighbours in one go, as the default layouts place them */
 	OP_ADDR4, OP_ADDR6, OP_TOS_PROTO, OP_PORTS, OP_TTLS, OP_COUNTERS, OP_TIMES_MS,
 	OP_TIMES_UP,
+	OP_NAT_OR_ZERO,		/* a post-NAT element, 0 when the flow has no translation */
 };
 
 /* Fuse a patch with the one right after it where both always go together. */
@@ -399,7 +455,7 @@ static void compile(struct jf_template *t)
 		if (t->f[i].fixed) {
 			jf_put_be(t->image + off, t->f[i].value, len);
 		} else {
-			t->patch[t->npatch].op = op_for(ie, len);
+			t->patch[t->npatch].op = t->f[i].nat_zero ? OP_NAT_OR_ZERO : op_for(ie, len);
 			t->patch[t->npatch].ie = ie;
 			t->patch[t->npatch].off = off;
 			t->patch[t->npatch].len = len;
@@ -432,8 +488,8 @@ void jf_write_flow(uint8_t *out, const struct jf_template *t,
 
 	if (!t->compiled) {	/* built by hand: field by field */
 		for (i = 0; i < t->nfields; i++) {
-			if (t->f[i].fixed)
-				jf_put_be(out, t->f[i].value, t->f[i].len);
+			if (t->f[i].fixed || (t->f[i].nat_zero && !r->nat.translated))
+				jf_put_be(out, t->f[i].fixed ? t->f[i].value : 0, t->f[i].len);
 			else
 				put_flow_field(out, t->f[i].ie, t->f[i].len, r, ctx);
 			out += t->f[i].len;
@@ -483,6 +539,13 @@ void jf_write_flow(uint8_t *out, const struct jf_template *t,
 		case OP_TIMES_UP:
 			jf_put_be(p, jf_uptime_ms(r->first_ms, ctx), 4);
 			jf_put_be(p + 4, jf_uptime_ms(r->last_ms, ctx), 4);
+			break;
+		case OP_NAT_OR_ZERO:
+			if (!r->nat.translated) {
+				memset(p, 0, t->patch[i].len);
+				break;
+			}
+			put_flow_field(p, t->patch[i].ie, t->patch[i].len, r, ctx);
 			break;
 		default:
 			put_flow_field(p, t->patch[i].ie, t->patch[i].len, r, ctx);

@@ -34,6 +34,9 @@ enum jf_tmpl_id {
 	JF_TID_IPV6 = 257,
 	JF_TID_MPLS_IPV4 = 258,
 	JF_TID_MPLS_IPV6 = 259,
+	/* 260-263: the data templates' second set (exporter.c, tid_base) */
+	JF_TID_NAT_EVENT_IPV4 = 264,	/* RFC 8158 session create/delete */
+	JF_TID_NAT_EVENT_IPV6 = 265,
 	JF_TID_OPT_EXPORTER = 512,
 	JF_TID_OPT_IFNAME = 513,
 };
@@ -47,6 +50,9 @@ struct jf_field {
 	 * version, N of a /N key's prefix length, 0 for what the monitor
 	 * cannot know (built-in records). */
 	uint8_t fixed;
+	/* A post-NAT element of a record that wants 0, not the flow's own
+	 * values, when the flow has no translation (nat-untranslated = zero). */
+	uint8_t nat_zero;
 	uint32_t value;
 };
 
@@ -131,6 +137,9 @@ int jf_template_record(struct jf_template *t, uint16_t id, int layout,
 void jf_template_data(struct jf_template *t, uint16_t id, const struct jf_tmpl_params *p);
 void jf_template_opt_exporter(struct jf_template *t, const struct jf_tmpl_params *p);
 void jf_template_opt_ifname(struct jf_template *t, const struct jf_tmpl_params *p);
+/* The NAT event layout (docs/protocol.md, "NAT events"): id
+ * JF_TID_NAT_EVENT_IPV4 or _IPV6. */
+void jf_template_nat_event(struct jf_template *t, uint16_t id, const struct jf_tmpl_params *p);
 
 /* The data template id a record goes out with. */
 static inline uint16_t jf_template_id_for(const struct jf_record *r)
@@ -152,5 +161,7 @@ void jf_write_opt_exporter(uint8_t *out, const struct jf_template *t,
 			   const struct jf_opt_exporter *v);
 void jf_write_opt_ifname(uint8_t *out, const struct jf_template *t,
 			 const struct jf_opt_ifname *v);
+void jf_write_nat_event(uint8_t *out, const struct jf_template *t,
+			const struct jf_nat_event *ev);
 
 #endif

@@ -25,6 +25,7 @@ struct jf_msg_meta {
 	uint64_t flow_octets;
 	uint32_t tmpl_records;	/* template and options template records */
 	uint32_t opt_records;	/* options data records */
+	uint32_t event_records;	/* NAT event records */
 	uint32_t session;	/* TCP: templates/options of one connection, never resent */
 	uint16_t seq_off;	/* TCP: where the per-connection sequence number goes, 0: none */
 	uint16_t pad;

@@ -269,8 +269,7 @@ bool jf_have_bgp_source(const struct jf_config *cfg)
 
 bool jf_have_conntrack(const struct jf_config *cfg)
 {
-	(void)cfg;
-	return false;	/* issue 21: --nat given */
+	return cfg->nat_lookup;
 }
 
 /* Router mode, as jf_router_setup() decides it: asked for, or (auto)
@@ -330,8 +329,8 @@ static const struct {
 	{ JF_NEED_OUTPUT, need_output, "router mode (--route-lookup on), egress metering "
 	  "(interface IFACE:out) or a mirror mapping (--map-mac)" },
 	{ JF_NEED_BGP, need_bgp, "a BGP source" },
-	{ JF_NEED_CONNTRACK, need_conntrack, "conntrack (--nat), which a mirror port "
-	  "cannot use" },
+	{ JF_NEED_CONNTRACK, need_conntrack, "conntrack: --nat-lookup on the NAT router "
+	  "itself (a mirror port sees no translation of its own)" },
 };
 
 uint32_t jf_needs_unmet(const struct jf_config *cfg, const struct jf_monitor_conf *m)

@@ -72,7 +72,7 @@ enum jf_ie_src {
 #define JF_NEED_OUTPUT 0x02	/* the output interface: router mode, egress
 				 * metering (IFACE:out) or a mirror mapping */
 #define JF_NEED_BGP 0x04	/* a BGP source */
-#define JF_NEED_CONNTRACK 0x08	/* conntrack (--nat), not on a mirror port */
+#define JF_NEED_CONNTRACK 0x08	/* conntrack (--nat-lookup), not on a mirror port */
 #define JF_NEED_COUNT 4
 
 /* jf_ie.flags */
@@ -132,7 +132,7 @@ const char *jf_need_text(uint32_t need);
 
 /* The sources of the per-flow lookups that other parts add, in one place
  * so that adding the option is one line: a BGP source (--bmp-listen,
- * --as-file) and conntrack (--nat). False until those options exist. */
+ * --as-file) and conntrack (--nat-lookup). */
 bool jf_have_bgp_source(const struct jf_config *cfg);
 bool jf_have_conntrack(const struct jf_config *cfg);
 

@@ -82,6 +82,32 @@ struct jf_nat_info {
 	uint8_t pad[3];
 };
 
+/* natEvent (IANA IE 230, RFC 8158): what a NAT event record says. */
+enum jf_nat_event_type {
+	JF_NAT44_SESSION_CREATE = 4,
+	JF_NAT44_SESSION_DELETE = 5,
+};
+
+/* One NAT event (src/flow/nat_events.c): a translated session created or
+ * deleted, as RFC 8158 logs it. ICMP sessions carry type * 256 + code
+ * as destination ports (as flow records do), source port 0 and the echo
+ * identifier as post-NAPT source port. */
+struct jf_nat_event {
+	uint64_t time_ms;		/* IE 323 observationTimeMilliseconds, Unix ms */
+	uint32_t src[4];		/* IE 8/27: the session's original source */
+	uint32_t dst[4];		/* IE 12/28: ... and destination */
+	uint32_t xsrc[4];		/* IE 225/281: the source after translation */
+	uint32_t xdst[4];		/* IE 226/282: the destination after it */
+	uint16_t sport, dport;		/* IE 7/11, host order */
+	uint16_t xsport, xdport;	/* IE 227/228 */
+	uint32_t in_if;			/* IE 10: toward the session's initiator */
+	uint32_t out_if;		/* IE 14: toward its (translated) destination */
+	uint8_t event;			/* IE 230, enum jf_nat_event_type */
+	uint8_t family;			/* 4 or 6 */
+	uint8_t proto;			/* IE 4 */
+	uint8_t pad;
+};
+
 /* An expired flow. Its counters are members of their own (r->packets)
  * and, as a whole, r->flow: the kernel's struct_group() idiom. */
 struct jf_record {

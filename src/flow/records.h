@@ -33,6 +33,10 @@ struct jf_record_def {
 	 * router sends AS 0 without BGP. A defined record is refused then. */
 	bool builtin;
 	int line;		/* its [record NAME] line, 0: built in */
+	/* Post-NAT elements (IE 225-228, 281/282) of a flow without a
+	 * translation: its own addresses and ports (false, Cisco's way) or 0
+	 * ([record] nat-untranslated = zero). */
+	bool nat_zero;
 };
 
 /* The built-in records: default (today's layouts), juniper, and NetFlow

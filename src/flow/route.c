@@ -30,12 +30,14 @@ struct cache_ent {
 	struct jf_route route;
 };
 
-/* The source's prefix depends on its address only: many flows share it. */
+/* The source's prefix depends on its address only: many flows share it;
+ * so does the interface toward an address (jf_router_oif). */
 struct src_ent {
 	uint32_t addr[4];
 	uint64_t gen;		/* 0: empty */
 	uint8_t family;
 	uint8_t len;
+	uint32_t oif;
 };
 
 struct jf_router {
@@ -46,6 +48,7 @@ struct jf_router {
 	uint64_t polled_ns;	/* CLOCK_MONOTONIC of the last event read */
 	struct cache_ent *cache;
 	struct src_ent *src_cache;
+	struct src_ent *oif_cache;
 	struct jf_router_stats st;
 	uint8_t reply[REPLY_BUF];
 };
@@ -98,7 +101,8 @@ struct jf_router *jf_router_new(char *err, size_t errlen)
 	r->gen = 1;
 	r->cache = calloc(CACHE_SLOTS, sizeof(*r->cache));
 	r->src_cache = calloc(SRC_SLOTS, sizeof(*r->src_cache));
-	if (!r->cache || !r->src_cache) {
+	r->oif_cache = calloc(SRC_SLOTS, sizeof(*r->oif_cache));
+	if (!r->cache || !r->src_cache || !r->oif_cache) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -136,6 +140,7 @@ void jf_router_free(struct jf_router *r)
 		close(r->ev_fd);
 	free(r->cache);
 	free(r->src_cache);
+	free(r->oif_cache);
 	free(r);
 }
 
@@ -286,6 +291,37 @@ static uint8_t src_len(struct jf_router *r, const struct jf_key *k)
 	e->len = (uint8_t)m.dst_len;
 	e->gen = r->gen;
 	return e->len;
+}
+
+static struct src_ent *addr_slot(struct src_ent *cache, int family, const uint32_t *addr)
+{
+	uint32_t h = (addr[0] ^ addr[1] ^ addr[2] ^ addr[3]) * 0x9e3779b1u;
+
+	(void)family;
+	return &cache[(h >> 20) & (SRC_SLOTS - 1)];
+}
+
+int jf_router_oif(struct jf_router *r, int family, const uint32_t *addr, uint32_t *oif)
+{
+	struct src_ent *e = addr_slot(r->oif_cache, family, addr);
+	struct answer a;
+	int rc;
+
+	if (mono_ns() - r->polled_ns >= POLL_NS)
+		jf_router_poll_events(r);
+	if (e->gen == r->gen && e->family == family && !memcmp(e->addr, addr, sizeof(e->addr))) {
+		*oif = e->oif;
+		return 0;
+	}
+	rc = query(r, family, addr, NULL, 0, 0, 0, 0, 0, 0, &a);
+	*oif = rc ? 0 : a.oif;
+	if (rc && !refused(rc))
+		return rc;
+	memcpy(e->addr, addr, sizeof(e->addr));
+	e->family = (uint8_t)family;
+	e->oif = *oif;
+	e->gen = r->gen;
+	return 0;
 }
 
 static int lookup_kernel(struct jf_router *r, const struct jf_key *k, struct jf_route *out)

@@ -34,6 +34,11 @@ void jf_router_free(struct jf_router *r);
  * zeroed (forwarding status unknown). */
 int jf_router_lookup(struct jf_router *r, const struct jf_key *key, struct jf_route *out);
 
+/* The interface the router sends to addr from (family 4 or 6; addr in
+ * network order), 0 when it has no route; cached per address until a
+ * route, rule, address or link changes. 0 or -errno. */
+int jf_router_oif(struct jf_router *r, int family, const uint32_t *addr, uint32_t *oif);
+
 /* The same as a flow cache hook (jf_route_fn). */
 void jf_router_route_fn(const struct jf_key *key, struct jf_route *out, void *arg);
 

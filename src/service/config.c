@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 #include "service/config.h"
 #include "service/options.h"
 #include "service/sections.h"
@@ -14,6 +15,7 @@
 #include "export/transport.h"
 #include "flow/bgp.h"
 #include "flow/fields.h"
+#include "flow/nat.h"
 #include "flow/route.h"
 #include "log.h"
 #include "version.h"
@@ -35,6 +37,7 @@ void jf_config_defaults(struct jf_config *cfg)
 	cfg->mtu = 1400;
 	cfg->export_rate = 10000;
 	cfg->tcp_buffer = JF_TCP_BUF_DEFAULT;
+	cfg->nat_events_buffer = 16u << 20;
 	cfg->bgp_memory_mb = JF_BGP_DEFAULT_MEMORY_MB;
 	cfg->verbosity = JF_LOG_INFO;
 }
@@ -202,6 +205,25 @@ static int load(struct jf_config *cfg, int argc, char **argv, FILE *errout,
 			"the mirrored packets)\n");
 		return -1;
 	}
+	if ((cfg->nat_lookup || cfg->nat_events) && (cfg->mirror || cfg->pcap_file[0])) {
+		/* conntrack knows this box's own sessions only: a mirror port
+		 * or a capture file shows another box's traffic. */
+		fprintf(errout, "jflowd: --nat-lookup and --nat-events need this box's conntrack: "
+			"a %s carries no translation of its own (the NAT router must run jflowd)\n",
+			cfg->mirror ? "mirror port" : "capture file");
+		return -1;
+	}
+	for (i = 0; i < (size_t)cfg->n_nat_zones; i++) {
+		int j;
+
+		for (j = 0; j < cfg->n_ifaces && strcmp(cfg->ifaces[j], cfg->nat_zone_if[i]); j++)
+			;
+		if (j == cfg->n_ifaces) {
+			fprintf(errout, "jflowd: --nat-zone %s: not a metered interface (give -i %s)\n",
+				cfg->nat_zone_if[i], cfg->nat_zone_if[i]);
+			return -1;
+		}
+	}
 	if (cfg->n_if_maps && !cfg->mirror) {
 		fprintf(errout, "jflowd: --map-mac and --map-vlan need --mirror\n");
 		return -1;
@@ -343,6 +365,7 @@ void jf_config_exporter_params(const struct jf_config *cfg, bool replay,
 		p->record = jf_config_record(cfg, &cfg->monitors[0]);
 		p->unmet = jf_needs_unmet(cfg, &cfg->monitors[0]);
 	}
+	p->nat_events = cfg->nat_events;
 }
 
 void jf_config_meter_params(const struct jf_config *cfg, struct jf_meter_params *p)
@@ -378,6 +401,20 @@ void jf_config_router_params(const struct jf_config *cfg, struct jf_router_param
 		p->ifaces[i] = cfg->ifaces[i];
 	p->n_ifaces = cfg->n_ifaces;
 	p->lookup = cfg->route_lookup;
+}
+
+void jf_config_nat_params(const struct jf_config *cfg, struct jf_nat_zone *zones,
+			  struct jf_nat_params *p)
+{
+	int i;
+
+	memset(p, 0, sizeof(*p));
+	for (i = 0; i < cfg->n_nat_zones; i++) {
+		zones[i].ifindex = if_nametoindex(cfg->nat_zone_if[i]);
+		zones[i].zone = cfg->nat_zone[i];
+	}
+	p->zones = zones;
+	p->n_zones = cfg->n_nat_zones;
 }
 
 void jf_config_bgp_params(const struct jf_config *cfg, struct jf_bgp_params *p)

@@ -139,6 +139,13 @@ struct jf_config {
 	int n_ifaces;
 	enum jf_route_lookup route_lookup;
 	enum jf_vlan_offload vlan_offload;
+	/* NAT router (conntrack): post-NAT fields per flow, NAT event logging. */
+	bool nat_lookup;		/* --nat-lookup: IE 225-228, 281/282 per flow */
+	char nat_zone_if[JF_MAX_IFACES][JF_IFNAME_MAX];	/* --nat-zone IFACE=ZONE */
+	uint16_t nat_zone[JF_MAX_IFACES];
+	int n_nat_zones;
+	bool nat_events;		/* --nat-events: RFC 8158 session create/delete */
+	uint32_t nat_events_buffer;	/* event socket receive buffer, bytes */
 	char pcap_file[4096];		/* -r: offline replay */
 	struct jf_collector_url collectors[JF_MAX_COLLECTORS];
 	char collector_urls[JF_MAX_COLLECTORS][300];
@@ -182,6 +189,7 @@ struct jf_config {
 
 	/* The configuration file's sections (src/service/sections.c). */
 	char config_file[4096];		/* -c, for FILE:LINE in errors */
+	char record[JF_NAME_MAX];	/* --record: the command line's monitor's; "": default */
 	struct jf_record_def records[JF_MAX_RECORDS];	/* [record] sections */
 	int n_records;
 	struct jf_exporter_conf exporters[JF_MAX_EXPORTERS];
@@ -198,10 +206,15 @@ void jf_config_defaults(struct jf_config *cfg);
 struct jf_exporter_params;
 struct jf_meter_params;
 struct jf_router_params;
+struct jf_nat_params;
+struct jf_nat_zone;
 void jf_config_exporter_params(const struct jf_config *cfg, bool replay,
 			       struct jf_exporter_params *p);
 void jf_config_meter_params(const struct jf_config *cfg, struct jf_meter_params *p);
 void jf_config_router_params(const struct jf_config *cfg, struct jf_router_params *p);
+/* The NAT lookup's zones by interface index (zones: JF_MAX_IFACES). */
+void jf_config_nat_params(const struct jf_config *cfg, struct jf_nat_zone *zones,
+			  struct jf_nat_params *p);
 struct jf_bgp_params;
 void jf_config_bgp_params(const struct jf_config *cfg, struct jf_bgp_params *p);
 

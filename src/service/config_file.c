@@ -291,6 +291,13 @@ void jf_config_print_settings(const struct jf_config *cfg, FILE *f, bool json)
 	end_list(&o);
 	put(&o, "route-lookup", "%s", routes[cfg->route_lookup]);
 	put(&o, "vlan-offload", "%s", cfg->vlan_offload == JF_VLAN_OFFLOAD_OFF ? "off" : "auto");
+	put(&o, "record", cfg->record[0] ? "%s" : NULL, cfg->record);
+	put(&o, "nat-lookup", "%s", cfg->nat_lookup ? "true" : "false");
+	for (i = 0; i < cfg->n_nat_zones; i++)
+		put(&o, "nat-zone", "%s=%u", cfg->nat_zone_if[i], cfg->nat_zone[i]);
+	end_list(&o);
+	put(&o, "nat-events", "%s", cfg->nat_events ? "true" : "false");
+	put(&o, "nat-events-buffer", "%u", cfg->nat_events_buffer);
 	/* Sizes as they are now: max-flows sized from memory if it was not
 	 * given, the tables from it. */
 	put(&o, "max-flows", "%u", cfg->max_flows);

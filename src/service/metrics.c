@@ -239,6 +239,12 @@ static void write_collectors(FILE *f, const struct jf_exporter *e)
 		F("reconnects_total", reconnects, "TCP connections established after a lost one."),
 		F("resent_messages_total", resent_messages,
 		  "TCP: messages unacknowledged when a connection broke, sent again."),
+		F("nat_event_records_total", event_records,
+		  "NAT event records handed to the socket."),
+		F("dropped_nat_event_records_total", dropped_event_records,
+		  "NAT event records in dropped messages."),
+		F("unexportable_nat_event_records_total", unexportable_events,
+		  "NAT event records the protocol cannot carry (v5)."),
 #undef F
 	};
 	size_t k;
@@ -271,9 +277,70 @@ static void write_collectors(FILE *f, const struct jf_exporter *e)
 	}
 }
 
+/* NAT: the per-flow lookups and the event logger (docs/nat.md), one
+ * series a row. */
+static void write_nat(FILE *f, const struct jf_metrics_input *in)
+{
+	struct jf_nat_stats ns = { 0 };
+	struct jf_nat_events_stats es = { 0 };
+	size_t i;
+
+	if (in->nat)
+		jf_nat_get_stats(in->nat, &ns);
+	if (in->nat_events)
+		jf_nat_events_get_stats(in->nat_events, &es);
+	{
+		const struct {
+			const char *name, *type, *help;	/* help: NULL, the name's next series */
+			const char *label;		/* NULL: none */
+			uint64_t v;
+			bool shown;
+		} rows[] = {
+			{ "jflowd_nat_lookups_total", "counter", "Conntrack lookups of flows, by "
+			  "answer (not_yet: asked again at the next drain).",
+			  "answer=\"translated\"", ns.translated, in->nat },
+			{ "jflowd_nat_lookups_total", NULL, NULL, "answer=\"untranslated\"",
+			  ns.found - ns.translated, in->nat },
+			{ "jflowd_nat_lookups_total", NULL, NULL, "answer=\"not_yet\"", ns.not_yet,
+			  in->nat },
+			{ "jflowd_nat_lookups_total", NULL, NULL, "answer=\"untracked\"",
+			  ns.untracked, in->nat },
+			{ "jflowd_nat_lookups_total", NULL, NULL, "answer=\"error\"", ns.errors,
+			  in->nat },
+			{ "jflowd_nat_events_total", "counter", "NAT session events handed to the "
+			  "exporter (RFC 8158), by event.", "event=\"create\"", es.created,
+			  in->nat_events },
+			{ "jflowd_nat_events_total", NULL, NULL, "event=\"delete\"", es.deleted,
+			  in->nat_events },
+			{ "jflowd_nat_events_lost_total", "counter", "Events conntrack could not "
+			  "deliver (socket overflow), rebuilt from a re-read of the table or from "
+			  "the session's delete.", NULL, es.lost, in->nat_events },
+			{ "jflowd_nat_event_overflows_total", "counter", "Overflows (ENOBUFS) of "
+			  "the conntrack event socket: raise nat-events-buffer.", NULL,
+			  es.overflows, in->nat_events },
+			{ "jflowd_nat_resyncs_total", "counter", "Re-reads of the conntrack table "
+			  "(at start, after an overflow, while sessions found at start are open).",
+			  NULL, es.resyncs, in->nat_events },
+			{ "jflowd_nat_sessions", "gauge", "Translated sessions open.", NULL,
+			  es.sessions, in->nat_events },
+		};
+
+		for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+			if (!rows[i].shown)
+				continue;
+			if (rows[i].help)
+				metric(f, rows[i].name, rows[i].type, rows[i].help);
+			fprintf(f, "%s%s%s%s %llu\n", rows[i].name, rows[i].label ? "{" : "",
+				rows[i].label ? rows[i].label : "", rows[i].label ? "}" : "",
+				(unsigned long long)rows[i].v);
+		}
+	}
+}
+
 int jf_metrics_fprint(FILE *f, const struct jf_metrics_input *in)
 {
 	write_meter(f, in);
+	write_nat(f, in);
 	if (in->exporter)
 		write_collectors(f, in->exporter);
 	if (in->bgp)
@@ -319,6 +386,7 @@ int jf_metrics_write(const char *path, const struct jf_metrics_input *in)
 		return rc;
 	}
 	write_meter(f, in);
+	write_nat(f, in);
 	if (in->exporter)
 		write_collectors(f, in->exporter);
 	if (in->bgp)

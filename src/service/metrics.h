@@ -8,6 +8,8 @@
 #include "export/exporter.h"
 #include "flow/bgp.h"
 #include "flow/flow_cache.h"
+#include "flow/nat.h"
+#include "flow/nat_events.h"
 #include "meter/link_watch.h"
 #include "meter/meter_stats.h"
 
@@ -21,6 +23,8 @@ struct jf_metrics_input {
 	uint32_t max_flows;
 	uint64_t kernel_bytes;		/* flow maps and spill ring (XDP) */
 	const struct jf_link_watch *links;	/* live capture, else NULL */
+	const struct jf_nat *nat;		/* --nat-lookup, else NULL */
+	const struct jf_nat_events *nat_events;	/* --nat-events, else NULL */
 	const struct jf_bgp *bgp;	/* BGP source, else NULL */
 };
 

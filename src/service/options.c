@@ -138,6 +138,66 @@ static int set_route_lookup(struct jf_config *cfg, const char *val, char *err)
 	return 0;
 }
 
+static int parse_switch(const char *name, const char *val, bool *on, char *err);
+
+static int set_nat_lookup(struct jf_config *cfg, const char *val, char *err)
+{
+	return parse_switch("nat-lookup", val, &cfg->nat_lookup, err);
+}
+
+static int set_nat_zone(struct jf_config *cfg, const char *val, char *err)
+{
+	const char *eq = strchr(val, '=');
+	size_t len = eq ? (size_t)(eq - val) : 0;
+	uint32_t zone;
+	int i;
+
+	if (!eq || !len || len >= JF_IFNAME_MAX || parse_u32(eq + 1, 0, 65535, &zone)) {
+		snprintf(err, ERRLEN, "nat-zone '%s': expected IFACE=ZONE, ZONE in 0..65535", val);
+		return -1;
+	}
+	for (i = 0; i < cfg->n_nat_zones; i++)
+		if (strlen(cfg->nat_zone_if[i]) == len && !memcmp(cfg->nat_zone_if[i], val, len))
+			break;
+	if (i == JF_MAX_IFACES) {
+		snprintf(err, ERRLEN, "too many NAT zones (at most %d)", JF_MAX_IFACES);
+		return -1;
+	}
+	memcpy(cfg->nat_zone_if[i], val, len);
+	cfg->nat_zone_if[i][len] = '\0';
+	cfg->nat_zone[i] = (uint16_t)zone;
+	if (i == cfg->n_nat_zones)
+		cfg->n_nat_zones++;
+	return 0;
+}
+
+static int set_nat_events(struct jf_config *cfg, const char *val, char *err)
+{
+	return parse_switch("nat-events", val, &cfg->nat_events, err);
+}
+
+static int set_nat_events_buffer(struct jf_config *cfg, const char *val, char *err)
+{
+	return set_u32(val, 65536, 1u << 30, &cfg->nat_events_buffer, err, "nat-events-buffer",
+		       "bytes in 65536..1073741824");
+}
+
+/* A string option into dst (n bytes): "WHAT 'VAL' is empty or too long". */
+static int set_string(char *dst, size_t n, const char *val, const char *what, char *err)
+{
+	if (!*val || strlen(val) >= n) {
+		snprintf(err, ERRLEN, "%s '%s' is empty or too long", what, val);
+		return -1;
+	}
+	strcpy(dst, val);
+	return 0;
+}
+
+static int set_record(struct jf_config *cfg, const char *val, char *err)
+{
+	return set_string(cfg->record, sizeof(cfg->record), val, "record name", err);
+}
+
 static int set_read(struct jf_config *cfg, const char *val, char *err)
 {
 	if (!*val || strlen(val) >= sizeof(cfg->pcap_file)) {
@@ -406,12 +466,8 @@ static int set_mtu(struct jf_config *cfg, const char *val, char *err)
 
 static int set_source(struct jf_config *cfg, const char *val, char *err)
 {
-	if (!*val || strlen(val) >= sizeof(cfg->source_addr)) {
-		snprintf(err, ERRLEN, "source address '%s' is empty or too long", val);
-		return -1;
-	}
-	strcpy(cfg->source_addr, val);
-	return 0;
+	return set_string(cfg->source_addr, sizeof(cfg->source_addr), val, "source address",
+			  err);
 }
 
 static int set_export_rate(struct jf_config *cfg, const char *val, char *err)
@@ -552,6 +608,24 @@ const struct jf_opt jf_opts[] = {
 	{ "route-lookup", 0, 1, set_route_lookup, "auto|on|off",
 	  "output interface, next hop, prefixes and forwarding status of\n"
 	  "each flow from the kernel's routing (auto: on where forwarding is)" },
+	{ "record", 0, 1, set_record, "NAME",
+	  "the record that -i and -n export: a built-in one (default, juniper,\n"
+	  "as, protocol-port, source-prefix, destination-prefix, prefix) or a\n"
+	  "[record NAME] section of the configuration file (default: default)" },
+	{ "nat-lookup", 0, 0, set_nat_lookup, NULL,
+	  "NAT router: the other side of each flow's translation from\n"
+	  "conntrack, looked up once per flow, for records that collect\n"
+	  "IE 225-228 or 281/282 (--record); flows without one carry their\n"
+	  "own addresses (in a configuration file: nat-lookup = on|off)" },
+	{ "nat-zone", 0, 1, set_nat_zone, "IFACE=ZONE",
+	  "look the flows of IFACE up in conntrack zone ZONE (default 0)" },
+	{ "nat-events", 0, 0, set_nat_events, NULL,
+	  "NAT event logging (RFC 8158): one record when each translated\n"
+	  "session is created, one when it is deleted, from conntrack's\n"
+	  "events (in a configuration file: nat-events = on|off)" },
+	{ "nat-events-buffer", 0, 1, set_nat_events_buffer, "BYTES",
+	  "receive buffer of the conntrack event socket (default 16777216);\n"
+	  "an overflow is counted, logged and followed by a re-read of the table" },
 	{ "vlan-offload", 0, 1, set_vlan_offload, "auto|off",
 	  "XDP: read the VLAN tag the NIC strips (rx-vlan offload) from the\n"
 	  "driver, one device-bound program per interface (auto: where the\n"

@@ -137,6 +137,12 @@ static int fixed_option(const struct jf_config *o, const struct jf_config *n, ch
 		what = "route-lookup";
 	else if (o->vlan_offload != n->vlan_offload)
 		what = "vlan-offload";
+	else if (o->nat_lookup != n->nat_lookup || o->n_nat_zones != n->n_nat_zones ||
+		 memcmp(o->nat_zone, n->nat_zone, sizeof(o->nat_zone)) ||
+		 memcmp(o->nat_zone_if, n->nat_zone_if, sizeof(o->nat_zone_if)))
+		what = "nat-lookup/nat-zone";
+	else if (o->nat_events != n->nat_events || o->nat_events_buffer != n->nat_events_buffer)
+		what = "nat-events";
 	else if (!same_maps(o, n))
 		what = "map-mac/map-vlan";
 	else if (o->max_flows != n->max_flows)

@@ -210,6 +210,24 @@ static int rec_fields(struct jf_sections *s, const char *val, int line, char *er
 	return jf_record_add_list(&s->cfg->records[s->index], val, false, line, err, errlen);
 }
 
+/* What the post-NAT elements of an untranslated flow carry. */
+static int rec_nat_untranslated(struct jf_sections *s, const char *val, char *err,
+				size_t errlen)
+{
+	struct jf_record_def *d = &s->cfg->records[s->index];
+
+	if (!strcmp(val, "own"))
+		d->nat_zero = false;
+	else if (!strcmp(val, "zero"))
+		d->nat_zero = true;
+	else {
+		snprintf(err, errlen, "nat-untranslated '%s': expected own (the flow's own "
+			 "addresses and ports) or zero", val);
+		return -1;
+	}
+	return 0;
+}
+
 static int exp_opt(struct jf_sections *s, const char *name, const char *val, char *err,
 		   size_t errlen)
 {
@@ -342,7 +360,7 @@ static const struct {
 	int kind;
 	const char *name;
 } sec_opts[] = {
-	{ SEC_RECORD, "key" }, { SEC_RECORD, "fields" },
+	{ SEC_RECORD, "key" }, { SEC_RECORD, "fields" }, { SEC_RECORD, "nat-untranslated" },
 	{ SEC_EXPORTER, "collector" }, { SEC_EXPORTER, "source" },
 	{ SEC_EXPORTER, "template-interval" }, { SEC_EXPORTER, "template-packets" },
 	{ SEC_EXPORTER, "mtu" }, { SEC_EXPORTER, "export-rate" },
@@ -376,6 +394,8 @@ int jf_sections_line(struct jf_sections *s, const char *name, const char *val, i
 	}
 	switch (s->kind) {
 	case SEC_RECORD:
+		if (!strcmp(name, "nat-untranslated"))
+			return rec_nat_untranslated(s, val, err, errlen);
 		return !strcmp(name, "key") ? rec_key(s, val, lineno, err, errlen)
 					    : rec_fields(s, val, lineno, err, errlen);
 	case SEC_EXPORTER:
@@ -501,6 +521,7 @@ static int make_default(struct jf_config *cfg, char *err, size_t errlen)
 	m->n_ifaces = cfg->n_ifaces;
 	strcpy(m->exporters[0], "default");
 	m->n_exporters = 1;
+	snprintf(m->record, sizeof(m->record), "%s", cfg->record);
 	m->domain = cfg->observation_domain;
 	m->set = JF_MON_SET_DOMAIN;
 	return 0;

@@ -6,6 +6,8 @@ Usage:
   sendflows.py udp-from SRC DST DPORT SPORT COUNT SIZE   the same from address SRC
   sendflows.py tcp DST DPORT SPORT BYTES        one connection, BYTES sent, then closed
   sendflows.py tcp-server PORT                  accept forever, read to EOF, close
+  sendflows.py udp-echo PORT                    answer every datagram with itself, forever
+  sendflows.py udp-many DST DPORT SPORT N       one datagram from each of N source ports
 Addresses may be IPv4 or IPv6.
 """
 import socket
@@ -51,6 +53,28 @@ def tcp_server(port):
         c.close()
 
 
+def udp_echo(port):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.bind(("::", port))
+    while True:
+        data, peer = s.recvfrom(65536)
+        s.sendto(data, peer)
+
+
+def udp_many(dst, dport, sport, n):
+    """N sessions as fast as one process makes them (the NAT event burst)."""
+    socks = []
+    for i in range(n):
+        s = socket.socket(family(dst), socket.SOCK_DGRAM)
+        s.bind(("", sport + i))
+        socks.append(s)
+    for s in socks:
+        s.sendto(b"m", (dst, dport))
+    for s in socks:
+        s.close()
+
+
 def main():
     cmd = sys.argv[1]
     if cmd == "udp":
@@ -62,6 +86,10 @@ def main():
         tcp(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
     elif cmd == "tcp-server":
         tcp_server(int(sys.argv[2]))
+    elif cmd == "udp-echo":
+        udp_echo(int(sys.argv[2]))
+    elif cmd == "udp-many":
+        udp_many(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
     else:
         raise SystemExit(__doc__)
 
