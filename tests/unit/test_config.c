@@ -398,6 +398,17 @@ static void test_print_settings(void **state)
 	assert_string_equal(b.source_addr, "192.0.2.1");
 	assert_string_equal(b.metrics_file, "/tmp/x.prom");
 	free(text);
+
+	/* JSON: one member a name, repeated options as arrays. */
+	text = NULL;
+	f = open_memstream(&text, &len);
+	jf_config_print_settings(&a, f, true);
+	fclose(f);
+	assert_non_null(strstr(text, "\"map-mac\":[\"02:00:00:00:0a:01=10,ge-0/0/1,uplink A\"]"));
+	assert_non_null(strstr(text, "\"collector\":[\"ipfix://h?sequence=nfdump\","));
+	assert_non_null(strstr(text, "\"source\":\"192.0.2.1\""));
+	assert_non_null(strstr(text, "\"nat-zone\":null"));
+	free(text);
 }
 
 /* Only whole lines of a regular file: a directory, a device and a line
