@@ -25,6 +25,8 @@
  *   v_oa_bss        the same with the agent-written clock
  *   v_oa64          64-byte slots, 16-byte key: the one-cache-line floor
  *   v_oa64_bss      the same with the agent-written clock
+ *   v_oa32          32-byte slots, two a cache line (key16, state, packets,
+ *                     octets): the compact IPv4 slot's floor (issue 23)
  *
  * The real program (bpf/jflowd.bpf.c) runs behind the same rotator. */
 #include <linux/bpf.h>
@@ -136,6 +138,16 @@ struct {
 	__type(key, __u32);
 	__type(value, struct pt_slot64);
 } oa64 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct pt_slot32);
+} oa32 SEC(".maps");
+
+const volatile __u32 oa32_slots = 1024;
 
 /* Flows that find no slot within PT_MAX_PROBE (the tail of linear
  * probing: about 0.06 % of flows at 2/3 load) live in a small hash map. */
@@ -342,20 +354,28 @@ static __always_inline int h16_update(const struct jf_pkt *p, __u64 now)
 	return h16_into(&h16, p, &k, now);
 }
 
+/* The 16-byte key of p, its two words and their hash. */
+static __always_inline __u64 key16_hash(const struct jf_pkt *p, struct pt_key16 *k, __u64 *a,
+					__u64 *b)
+{
+	__u64 h;
+
+	key16_make(k, p);
+	__builtin_memcpy(a, k, 8);
+	__builtin_memcpy(b, (__u8 *)k + 8, 8);
+	h = (*a ^ 0x9e3779b97f4a7c15ull) * 0xff51afd7ed558ccdull;
+	h = (h ^ (h >> 32) ^ *b) * 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 29);
+}
+
 static __always_inline int oa64_update(const struct jf_pkt *p, __u64 now)
 {
 	struct pt_key16 k;
-	__u64 h, a, b;
+	__u64 a, b;
 	__u32 n = oa64_slots, idx, i, st;
 	struct pt_slot64 *s;
 
-	key16_make(&k, p);
-	__builtin_memcpy(&a, &k, 8);
-	__builtin_memcpy(&b, (__u8 *)&k + 8, 8);
-	h = (a ^ 0x9e3779b97f4a7c15ull) * 0xff51afd7ed558ccdull;
-	h = (h ^ (h >> 32) ^ b) * 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 29;
-	idx = home(h, n);
+	idx = home(key16_hash(p, &k, &a, &b), n);
 	for (i = 0; i < PT_MAX_PROBE; i++) {
 		s = bpf_map_lookup_elem(&oa64, &idx);
 		if (!s)
@@ -388,9 +408,43 @@ static __always_inline int oa64_update(const struct jf_pkt *p, __u64 now)
 	return h16_into(&stash64, p, &k, now);
 }
 
+static __always_inline int oa32_update(const struct jf_pkt *p, __u64 now)
+{
+	struct pt_key16 k;
+	__u64 a, b;
+	__u32 n = oa32_slots, idx, i, st;
+	struct pt_slot32 *s;
+
+	(void)now;
+	idx = home(key16_hash(p, &k, &a, &b), n);
+	for (i = 0; i < PT_MAX_PROBE; i++) {
+		s = bpf_map_lookup_elem(&oa32, &idx);
+		if (!s)
+			break;
+		st = s->state;
+		if (st == PT_LIVE && s->k[0] == a && s->k[1] == b) {
+			__sync_fetch_and_add(&s->packets, 1);
+			__sync_fetch_and_add(&s->octets, p->octets);
+			return JF_PKT_OK;
+		}
+		if ((st == PT_EMPTY || st == PT_FREE) &&
+		    __sync_val_compare_and_swap(&s->state, st, PT_BUSY) == st) {
+			s->k[0] = a;
+			s->k[1] = b;
+			s->packets = 1;
+			s->octets = p->octets;
+			__sync_lock_test_and_set(&s->state, PT_LIVE);
+			return JF_PKT_OK;
+		}
+		idx = idx + 1 == n ? 0 : idx + 1;
+	}
+	__sync_fetch_and_add(&oa_stashed, 1);
+	return h16_into(&stash64, p, &k, now);
+}
+
 /* ---- variants ----------------------------------------------------------- */
 
-enum table { T_NONE, T_H60, T_H16, T_OA128, T_OA64, T_H60NP };
+enum table { T_NONE, T_H60, T_H16, T_OA128, T_OA64, T_H60NP, T_OA32 };
 
 static __always_inline int variant(struct xdp_md *ctx, enum clk c, enum table t)
 {
@@ -415,6 +469,9 @@ static __always_inline int variant(struct xdp_md *ctx, enum clk c, enum table t)
 			break;
 		case T_OA64:
 			reason = oa64_update(&pkt, now);
+			break;
+		case T_OA32:
+			reason = oa32_update(&pkt, now);
 			break;
 		default:
 			/* Keep the clock read and the key alive. */
@@ -448,5 +505,6 @@ SEC("xdp.frags") int v_oa_coarse(struct xdp_md *ctx) { return variant(ctx, CLK_C
 SEC("xdp.frags") int v_oa_bss(struct xdp_md *ctx) { return variant(ctx, CLK_BSS, T_OA128); }
 SEC("xdp.frags") int v_oa64(struct xdp_md *ctx) { return variant(ctx, CLK_COARSE, T_OA64); }
 SEC("xdp.frags") int v_oa64_bss(struct xdp_md *ctx) { return variant(ctx, CLK_BSS, T_OA64); }
+SEC("xdp.frags") int v_oa32(struct xdp_md *ctx) { return variant(ctx, CLK_BSS, T_OA32); }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

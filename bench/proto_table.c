@@ -24,6 +24,7 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +47,7 @@
 #define HIT_MULT 0x85ebca6bu
 #define READ_PASSES 5
 
-enum tbl { TB_NONE, TB_H60, TB_H16, TB_OA128, TB_OA64, TB_JFLOWD, TB_H60NP, TB_JFTABLE };
+enum tbl { TB_NONE, TB_H60, TB_H16, TB_OA128, TB_OA64, TB_JFLOWD, TB_H60NP, TB_JFTABLE, TB_OA32 };
 
 struct variant {
 	const char *name;
@@ -60,7 +61,7 @@ static struct variant variants[] = {
 	{ "parse_coarse", TB_NONE }, { "parse_bss", TB_NONE }, { "parse_jiffies", TB_NONE },
 	{ "jflowd", TB_JFLOWD }, { "jflowd_table", TB_JFTABLE }, { "hash_ktime", TB_H60 }, { "hash_coarse", TB_H60 },
 	{ "hash_np", TB_H60NP }, { "hash16", TB_H16 }, { "oa_ktime", TB_OA128 }, { "oa_coarse", TB_OA128 },
-	{ "oa_bss", TB_OA128 }, { "oa64", TB_OA64 }, { "oa64_bss", TB_OA64 },
+	{ "oa_bss", TB_OA128 }, { "oa64", TB_OA64 }, { "oa64_bss", TB_OA64 }, { "oa32", TB_OA32 },
 };
 #define NV (sizeof(variants) / sizeof(variants[0]))
 
@@ -72,8 +73,8 @@ struct ctx {
 	size_t jt_len;
 	uint32_t nflows;
 	uint8_t frame[64];
-	void *oa128_mem, *oa64_mem;
-	size_t oa128_len, oa64_len;
+	void *oa128_mem, *oa64_mem, *oa32_mem;
+	size_t oa128_len, oa64_len, oa32_len;
 };
 
 static void build_frame(uint8_t *p)
@@ -156,26 +157,37 @@ static int64_t hash_clear(int fd)
 	}
 }
 
+/* Live slots of an open-addressing table: n slots of size bytes, the
+ * state word at offset off. */
+static int64_t count_live(const void *mem, uint32_t n, size_t size, size_t off)
+{
+	const uint8_t *b = mem;
+	int64_t live = 0;
+	uint32_t i, st;
+
+	for (i = 0; i < n; i++) {
+		memcpy(&st, b + (size_t)i * size + off, sizeof(st));
+		live += st == PT_LIVE;
+	}
+	return live;
+}
+
 static int64_t oa128_count(const struct ctx *c)
 {
-	const struct pt_slot *s = c->oa128_mem;
-	uint32_t i, n = c->pt->rodata->oa128_slots;
-	int64_t live = 0;
-
-	for (i = 0; i < n; i++)
-		live += s[i].state == PT_LIVE;
-	return live;
+	return count_live(c->oa128_mem, c->pt->rodata->oa128_slots, sizeof(struct pt_slot),
+			  offsetof(struct pt_slot, state));
 }
 
 static int64_t oa64_count(const struct ctx *c)
 {
-	const struct pt_slot64 *s = c->oa64_mem;
-	uint32_t i, n = c->pt->rodata->oa64_slots;
-	int64_t live = 0;
+	return count_live(c->oa64_mem, c->pt->rodata->oa64_slots, sizeof(struct pt_slot64),
+			  offsetof(struct pt_slot64, state));
+}
 
-	for (i = 0; i < n; i++)
-		live += s[i].state == PT_LIVE;
-	return live;
+static int64_t oa32_count(const struct ctx *c)
+{
+	return count_live(c->oa32_mem, c->pt->rodata->oa32_slots, sizeof(struct pt_slot32),
+			  offsetof(struct pt_slot32, state));
 }
 
 /* Empties the variant's table; returns the flows it held. */
@@ -190,7 +202,7 @@ static int64_t clear_table(struct ctx *c, enum tbl t)
 		return n + hash_clear(bpf_map__fd(c->pt->maps.stash128));
 	case TB_JFTABLE: {
 		const struct jf_slot *sl = c->jt_mem;
-		uint32_t i, ns = c->jt->data->table_slots;
+		uint32_t i, ns = c->jt->data->table_slots[0];
 
 		for (i = 0, n = 0; i < ns; i++)
 			n += sl[i].state == JF_SLOT_LIVE;
@@ -201,6 +213,10 @@ static int64_t clear_table(struct ctx *c, enum tbl t)
 	case TB_OA64:
 		n = oa64_count(c);
 		memset(c->oa64_mem, 0, c->oa64_len);
+		return n + hash_clear(bpf_map__fd(c->pt->maps.stash64));
+	case TB_OA32:
+		n = oa32_count(c);
+		memset(c->oa32_mem, 0, c->oa32_len);
 		return n + hash_clear(bpf_map__fd(c->pt->maps.stash64));
 	case TB_NONE:
 		return 0;
@@ -285,7 +301,7 @@ static int open_ctx(struct ctx *c, uint32_t n)
 	c->pt->bss->jiffy_off_ns = clk.off_ns;
 	slots = table_on(TB_JFTABLE) ? big_slots : 1024;
 	c->jt->rodata->table_on = 1;
-	c->jt->data->table_slots = slots;
+	c->jt->data->table_slots[0] = slots;
 	bpf_map__set_max_entries(c->jt->maps.flow_table, 2 * slots);	/* hot, cold lines */
 	bpf_map__set_max_entries(c->jt->maps.flows_a, slots / 16 > 1024 ? slots / 16 : 1024);
 	bpf_map__set_max_entries(c->jt->maps.flows_b, 1024);
@@ -301,6 +317,9 @@ static int open_ctx(struct ctx *c, uint32_t n)
 	bpf_map__set_max_entries(c->pt->maps.oa64, slots);
 	bpf_map__set_max_entries(c->pt->maps.stash64, slots / 16 > 1024 ? slots / 16 : 1024);
 	c->pt->rodata->oa64_slots = slots;
+	slots = table_on(TB_OA32) ? big_slots : 1024;
+	bpf_map__set_max_entries(c->pt->maps.oa32, slots);
+	c->pt->rodata->oa32_slots = slots;
 	ent = table_on(TB_JFLOWD) ? big : 1024;
 	bpf_map__set_max_entries(c->jf->maps.flows_a, ent);
 	/* Epoch 0 writes flows_a only. */
@@ -320,7 +339,10 @@ static int open_ctx(struct ctx *c, uint32_t n)
 			    bpf_map__fd(c->pt->maps.oa128), 0);
 	c->oa64_mem = mmap(NULL, c->oa64_len, PROT_READ | PROT_WRITE, MAP_SHARED,
 			   bpf_map__fd(c->pt->maps.oa64), 0);
-	if (c->oa128_mem == MAP_FAILED || c->oa64_mem == MAP_FAILED)
+	c->oa32_len = (size_t)c->pt->rodata->oa32_slots * sizeof(struct pt_slot32);
+	c->oa32_mem = mmap(NULL, c->oa32_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			   bpf_map__fd(c->pt->maps.oa32), 0);
+	if (c->oa128_mem == MAP_FAILED || c->oa64_mem == MAP_FAILED || c->oa32_mem == MAP_FAILED)
 		return -errno;
 	for (i = 0; i < NV; i++) {
 		if (variants[i].t == TB_JFLOWD) {
@@ -344,6 +366,8 @@ static void close_ctx(struct ctx *c)
 		munmap(c->oa128_mem, c->oa128_len);
 	if (c->oa64_mem && c->oa64_mem != MAP_FAILED)
 		munmap(c->oa64_mem, c->oa64_len);
+	if (c->oa32_mem && c->oa32_mem != MAP_FAILED)
+		munmap(c->oa32_mem, c->oa32_len);
 	if (c->jt_mem && c->jt_mem != MAP_FAILED)
 		munmap(c->jt_mem, c->jt_len);
 	jflowd_bpf__destroy(c->jt);

@@ -52,7 +52,17 @@ struct pt_slot64 {
 	__u32 pad;
 } __attribute__((aligned(64)));
 
+/* 32 bytes, two slots a cache line: the compact IPv4 slot's floor (the
+ * 16-byte key, the state, packets and octets; no times, flags or TTL). */
+struct pt_slot32 {
+	__u64 k[2];		/* struct pt_key16 */
+	__u32 state;
+	__u32 packets;
+	__u64 octets;
+} __attribute__((aligned(32)));
+
 #ifndef __bpf__
+_Static_assert(sizeof(struct pt_slot32) == 32, "pt_slot32: half a cache line");
 _Static_assert(sizeof(struct pt_slot) == 128, "pt_slot: two cache lines");
 _Static_assert(sizeof(struct pt_key16) == 16, "pt_key16");
 _Static_assert(sizeof(struct pt_slot64) == 64, "pt_slot64: one cache line");

@@ -360,7 +360,7 @@ static int bench_flows(const struct opts *o, int trivial_fd, uint32_t nflows)
 			bpf_map__set_max_entries(m, max_entries);
 	tbl_slots = nflows + nflows / 2;
 	skel->rodata->table_on = 1;
-	skel->data->table_slots = tbl_slots;
+	skel->data->table_slots[0] = tbl_slots;
 	skel->rodata->jiffy_ns = clk.tick_ns;
 	skel->bss->clock_off_ns = clk.off_ns;
 	bpf_map__set_max_entries(skel->maps.flow_table, 2 * tbl_slots);	/* hot, cold lines */

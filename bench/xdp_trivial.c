@@ -2,8 +2,10 @@
 /* jflowd-bench-trivial: attach the trivial XDP program (bpf/trivial.bpf.c)
  * to an interface with a fixed verdict, until SIGINT/SIGTERM or a timeout;
  * the XDP_DROP limit of the end-to-end benchmark. "touch" attaches
- * bench/xdp_touch.bpf.c instead (reads the headers, then drops). Prints
- * "attached" once the program is in place. */
+ * bench/xdp_touch.bpf.c instead (reads the headers, then drops); "floor"
+ * attaches bench/xdp_floor.bpf.c with LINES 64-byte lines (adds each packet
+ * to one line, then drops). Prints "attached" once the program is in
+ * place. */
 #include <errno.h>
 #include <net/if.h>
 #include <signal.h>
@@ -16,6 +18,7 @@
 #include <bpf/libbpf.h>
 #include "trivial.skel.h"
 #include "xdp_touch.skel.h"
+#include "xdp_floor.skel.h"
 
 static volatile sig_atomic_t stop;
 
@@ -30,13 +33,15 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct trivial_bpf *skel = NULL;
 	struct xdp_touch_bpf *touch = NULL;
+	struct xdp_floor_bpf *floor_ = NULL;
 	unsigned timeout;
 	uint32_t flags;
 	int ifindex, fd, rc;
 
 	if (argc < 3 || (strcmp(argv[2], "drop") && strcmp(argv[2], "pass") &&
-			 strcmp(argv[2], "touch"))) {
-		fprintf(stderr, "usage: jflowd-bench-trivial IFACE drop|pass|touch [TIMEOUT_S=900]\n");
+			 strcmp(argv[2], "touch") && strcmp(argv[2], "floor"))) {
+		fprintf(stderr, "usage: jflowd-bench-trivial IFACE drop|pass|touch|floor "
+			"[TIMEOUT_S=900] [LINES=131072 (floor)]\n");
 		return 2;
 	}
 	timeout = argc > 3 ? (unsigned)atoi(argv[3]) : 900;
@@ -45,7 +50,23 @@ int main(int argc, char **argv)
 		fprintf(stderr, "trivial: %s: %s\n", argv[1], strerror(errno));
 		return 1;
 	}
-	if (!strcmp(argv[2], "touch")) {
+	if (!strcmp(argv[2], "floor")) {
+		uint32_t lines = argc > 4 ? (uint32_t)strtoul(argv[4], NULL, 0) : 131072;
+
+		floor_ = xdp_floor_bpf__open();
+		if (!floor_ || !lines) {
+			fprintf(stderr, "trivial: open floor: %s\n", strerror(errno));
+			return 1;
+		}
+		floor_->data->lines = lines;
+		bpf_map__set_max_entries(floor_->maps.floor_lines, lines);
+		rc = xdp_floor_bpf__load(floor_);
+		if (rc) {
+			fprintf(stderr, "trivial: load floor: %s\n", strerror(-rc));
+			return 1;
+		}
+		fd = bpf_program__fd(floor_->progs.xdp_floor);
+	} else if (!strcmp(argv[2], "touch")) {
 		touch = xdp_touch_bpf__open_and_load();
 		if (!touch) {
 			fprintf(stderr, "trivial: load touch: %s\n", strerror(errno));
@@ -72,6 +93,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "trivial: attach %s (native): %s\n", argv[1], strerror(-rc));
 		trivial_bpf__destroy(skel);
 		xdp_touch_bpf__destroy(touch);
+		xdp_floor_bpf__destroy(floor_);
 		return 1;
 	}
 	sigaction(SIGINT, &sa, NULL);
@@ -83,5 +105,6 @@ int main(int argc, char **argv)
 	bpf_xdp_detach(ifindex, flags & ~XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
 	trivial_bpf__destroy(skel);
 	xdp_touch_bpf__destroy(touch);
+	xdp_floor_bpf__destroy(floor_);
 	return 0;
 }

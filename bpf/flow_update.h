@@ -75,14 +75,35 @@ static __always_inline int jf_flow_update(void *map, void *ring,
 	return jf_spill_packet(ring, p, now, ep);
 }
 
-/* Count one packet into the persistent table; a flow with no slot within
- * the probe limit goes to the stash, then the spill ring. */
-static __always_inline int jf_table_update(void *table, __u32 nslots, void *stash, void *ring,
+/* Count one packet into the persistent table (the entry of tables that
+ * sel names, and while the agent moves flows out of the old one, that one
+ * for hits); a flow with no slot within the probe limit goes to the stash,
+ * then the spill ring. An insert is counted per CPU (the agent's live
+ * count between passes). */
+static __always_inline int jf_table_update(void *tables, const __u32 *nslots, __u32 sel,
+					   struct jf_cpu_seq *seq, void *stash, void *ring,
 					   const struct jf_pkt *p, __u64 now, __u64 ep)
 {
-	if (!jf_table_count_slots(table, nslots, p, now))
-		return JF_PKT_OK;
-	return jf_flow_update(stash, ring, p, now, ep);
+	__u32 cur = sel & 1, other = cur ^ 1, cpu;
+	void *t, *old = NULL;
+	int rc;
+
+	t = bpf_map_lookup_elem(tables, &cur);
+	if (!t)
+		return jf_flow_update(stash, ring, p, now, ep);
+	if (sel & JF_TABLE_SEL_MOVING)
+		old = bpf_map_lookup_elem(tables, &other);
+	/* Not nslots[cur]: cur comes back from the stack without its bounds. */
+	rc = jf_table_count2(t, cur ? nslots[1] : nslots[0], old, cur ? nslots[0] : nslots[1], p,
+			     now);
+	if (rc < 0)
+		return jf_flow_update(stash, ring, p, now, ep);
+	if (rc > 0) {
+		cpu = bpf_get_smp_processor_id();
+		if (cpu < JF_MAX_CPUS)
+			seq[cpu].inserts++;	/* this CPU's own line */
+	}
+	return JF_PKT_OK;
 }
 
 #endif

@@ -81,11 +81,13 @@ static __always_inline int jf_xdp_meter(struct xdp_md *ctx, const int hw_vlan)
 			pkt.out_ifindex = jf_mirror_map(data, end, &pkt);
 		now = jf_now();
 		if (table_on) {
+			__u32 sel = table_sel;
+
 			if (parity)
-				reason = jf_table_update(&flow_table, table_slots, &flows_b,
+				reason = jf_table_update(&flow_tables, table_slots, sel, cpu_seq, &flows_b,
 							 &spill, &pkt, now, ep);
 			else
-				reason = jf_table_update(&flow_table, table_slots, &flows_a,
+				reason = jf_table_update(&flow_tables, table_slots, sel, cpu_seq, &flows_a,
 							 &spill, &pkt, now, ep);
 			jf_stat_add(parity, reason, pkt.octets);
 			goto out;

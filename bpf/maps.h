@@ -25,17 +25,36 @@ struct jf_flow_map flows_b SEC(".maps");
  * elements are lines: a table of n slots has 2n elements, the n hot lines
  * (struct jf_slot) first, then the n cold lines (struct jf_slot_cold;
  * slot i's is element n + i), so a probe walks packed hot lines. Used when
- * the agent sets table_on before load; two elements (one slot) otherwise. Flows that find no slot
- * within JF_TABLE_MAX_PROBE (the tail of linear probing, about 0.1 % of
- * flows at 2/3 load) go to the flow map of the current epoch, which the
- * agent drains as before: the stash. */
-struct {
+ * the agent sets table_on before load; two elements (one slot) otherwise.
+ * Flows that find no slot within JF_TABLE_MAX_PROBE (the tail of linear
+ * probing, about 0.1 % of flows at 2/3 load) go to the flow map of the
+ * current epoch, which the agent drains as before: the stash.
+ *
+ * The table grows with its flows: the program reaches it through
+ * flow_tables, whose entry table_sel & 1 is the table in use; flow_table is
+ * the first (sized at load), later ones the agent creates at run time, each
+ * larger (BPF_F_INNER_MAP: inner maps of any size). While the agent moves
+ * the flows of the old table into a new one, JF_TABLE_SEL_MOVING is set and
+ * the other entry is the old table (include/jflowd/table.h,
+ * jf_table_count2). */
+struct jf_table_map {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(map_flags, BPF_F_MMAPABLE | BPF_F_INNER_MAP);
 	__uint(max_entries, 2);
 	__type(key, __u32);
 	__type(value, struct jf_slot);
-} flow_table SEC(".maps");
+};
+
+struct jf_table_map flow_table SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__array(values, struct jf_table_map);
+} flow_tables SEC(".maps") = {
+	.values = { [0] = &flow_table },
+};
 
 /* Packets and octets per epoch parity and reason (enum jf_pkt_reason). */
 struct {
@@ -60,10 +79,14 @@ const volatile __u32 verdict = XDP_PASS;	/* XDP_DROP in mirror mode */
 const volatile __u32 quiesce_seq = 0;
 /* 1: count into flow_table; 0: into the epoch maps flows_a/flows_b. */
 const volatile __u32 table_on = 0;
-/* Slots in flow_table (half its elements). Not a constant to the verifier
- * (.data): with a known small size it would follow every probe path and
- * exceed its limit. */
-__u32 table_slots = 1;
+/* Slots of each table of flow_tables (half its elements). Not a constant
+ * to the verifier (.data): with a known small size it would follow every
+ * probe path and exceed its limit. */
+__u32 table_slots[2] = { 1, 1 };
+/* Bit 0: the entry of flow_tables in use; JF_TABLE_SEL_MOVING: the other
+ * entry is the old table, whose flows the agent is moving (hits only).
+ * The agent writes table_slots before it points table_sel at a table. */
+volatile __u32 table_sel;
 
 /* Written by the agent through the mmapped .bss. */
 volatile __u64 epoch;

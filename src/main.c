@@ -33,6 +33,7 @@
 #include "flow/route.h"
 #include "service/sd_notify.h"
 #include "service/summary.h"
+#include "meter/table_maker.h"
 #include "meter/xdp_meter.h"
 
 #define EXIT_USAGE 2
@@ -684,6 +685,9 @@ int main(int argc, char **argv)
 	a.start_s = jf_mono_s();
 	a.argc = argc;
 	a.argv = argv;
+	/* The table maker (a child: its own copy of them) writes its name
+	 * over the argument strings, so ps tells it from jflowd. */
+	jf_table_maker_title_area(argv, argc);
 	/* Logging first: a usage error under systemd carries its priority. */
 	jf_log_init();
 	setvbuf(stderr, NULL, _IOLBF, 0);

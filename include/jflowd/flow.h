@@ -98,11 +98,14 @@ struct jf_stat {
 #define JF_STAT_IDX(parity, reason) ((parity) * JF_PKT_REASON_MAX + (reason))
 #define JF_STAT_ENTRIES (2 * JF_PKT_REASON_MAX)
 
-/* One per CPU, in .bss: odd while the program runs on that CPU. Padded to a
- * cache line so CPUs do not share one. */
+/* One per CPU, in .bss: seq is odd while the program runs on that CPU;
+ * inserts counts the table slots the CPU claimed (the agent's live count
+ * between its passes: inserts - removals). Padded to a cache line so CPUs
+ * do not share one. */
 struct jf_cpu_seq {
 	__u64 seq;
-	__u64 pad[7];
+	__u64 inserts;
+	__u64 pad[6];
 };
 
 #ifndef __bpf__

@@ -29,6 +29,9 @@
 #include "jflowd/parse.h"
 
 #define JF_TABLE_MAX_PROBE 32	/* slots looked at before the stash */
+/* table_sel (bpf/maps.h): bit 0 the table in use; this bit: the other
+ * table is the old one, whose flows the agent is moving. */
+#define JF_TABLE_SEL_MOVING 2u
 
 enum jf_slot_state {
 	JF_SLOT_EMPTY = 0,	/* never used: ends a probe */
@@ -446,11 +449,12 @@ static __always_inline void jf_table_add(void *ctx, __u32 nslots, __u32 idx, str
  * on, and taking the tombstone would give it a second slot, so its
  * record would be split in two. An empty one ends the search: the flow
  * is new; it takes the first tombstone passed, else this empty slot. A
- * busy one is skipped. Returns 0, or -1 when JF_TABLE_MAX_PROBE slots had
- * no room (the caller tries the stash). Two CPUs inserting one new flow
- * at once may take two slots: each is read and exported, nothing is
- * lost. A probe walks hot lines only; a hit of an IPv4 key without MPLS
- * reads and writes its slot's hot line only. */
+ * busy one is skipped. Returns 0 (added to a live slot), 1 (inserted), or
+ * -1 when JF_TABLE_MAX_PROBE slots had no room (the caller tries the
+ * stash). Two CPUs inserting one new flow at once may take two slots:
+ * each is read and exported, nothing is lost. A probe walks hot lines
+ * only; a hit of an IPv4 key without MPLS reads and writes its slot's hot
+ * line only. */
 static __always_inline int jf_table_count_slots(void *ctx, __u32 nslots, const struct jf_pkt *p,
 						__u64 now)
 {
@@ -478,11 +482,11 @@ static __always_inline int jf_table_count_slots(void *ctx, __u32 nslots, const s
 			if (tomb != nslots) {
 				ts = JF_TABLE_SLOT(ctx, tomb);
 				if (ts && !jf_table_claim(ctx, nslots, tomb, ts, JF_SLOT_FREE, p, now))
-					return 0;
+					return 1;
 				tomb = nslots;	/* taken meanwhile: this one then */
 			}
 			if (!jf_table_claim(ctx, nslots, idx, s, JF_SLOT_EMPTY, p, now))
-				return 0;
+				return 1;
 			/* Another CPU took it first, maybe for this flow. */
 			if (s->state == JF_SLOT_LIVE && jf_table_key_equal(ctx, nslots, idx, s, p, kh)) {
 				jf_table_add(ctx, nslots, idx, s, p, now);
@@ -495,8 +499,54 @@ static __always_inline int jf_table_count_slots(void *ctx, __u32 nslots, const s
 	if (tomb != nslots) {
 		ts = JF_TABLE_SLOT(ctx, tomb);
 		if (ts && !jf_table_claim(ctx, nslots, tomb, ts, JF_SLOT_FREE, p, now))
-			return 0;
+			return 1;
 	}
 	return -1;
+}
+
+/* Add p to its flow's live slot if the table has one: 0, else -1 (no
+ * insert). While the table grows, the old table takes only hits. */
+static __always_inline int jf_table_hit(void *ctx, __u32 nslots, const struct jf_pkt *p,
+					__u64 now)
+{
+	__u32 idx = jf_table_home(jf_table_hash(&p->key), nslots), i, st;
+	__u64 kh[3] = { jf_key_hot(&p->key, 0), jf_key_hot(&p->key, 1), jf_key_hot(&p->key, 2) };
+	struct jf_slot *s;
+
+	for (i = 0; i < JF_TABLE_MAX_PROBE; i++) {
+		s = JF_TABLE_SLOT(ctx, idx);
+		if (!s)
+			return -1;
+		st = s->state;
+		if (st == JF_SLOT_EMPTY)
+			return -1;
+		if (st == JF_SLOT_LIVE && jf_table_key_equal(ctx, nslots, idx, s, p, kh)) {
+#ifdef JF_TABLE_RACE_WINDOW
+			JF_TABLE_RACE_WINDOW();
+#endif
+			jf_table_add(ctx, nslots, idx, s, p, now);
+			return 0;
+		}
+		idx = idx + 1 == nslots ? 0 : idx + 1;
+	}
+	return -1;
+}
+
+/* The table as it grows (docs/scale.md, "Growing"): cur takes every
+ * insert; while the agent moves the flows of the old table (old not NULL),
+ * a packet first looks for its flow among the old table's live slots, and
+ * only then counts into cur (a hit there, else an insert). The agent
+ * publishes a flow's copy in cur before it marks the old slot, so a packet
+ * that finds the old slot marked finds the copy in cur; one that found it
+ * live adds to it, and the agent reads the old slot's final counters after
+ * a grace period and adds them to the copy. Old first, not cur first: one
+ * walk less for the verifier, and the walk only while a move runs.
+ * Returns as jf_table_count_slots(). */
+static __always_inline int jf_table_count2(void *cur, __u32 ncur, void *old, __u32 nold,
+					   const struct jf_pkt *p, __u64 now)
+{
+	if (old && !jf_table_hit(old, nold, p, now))
+		return 0;
+	return jf_table_count_slots(cur, ncur, p, now);
 }
 #endif

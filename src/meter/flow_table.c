@@ -62,6 +62,7 @@ struct jf_table {
 	uint32_t nslots;
 	struct shadow *sh;
 	uint32_t *victims;	/* slots marked in this batch */
+	uint32_t *dests;	/* jf_table_move: each victim's copy in the new table */
 	uint32_t batch;		/* victims' capacity */
 	struct jf_table_stats st;
 	/* Expiry of the table's flows. */
@@ -74,6 +75,7 @@ struct jf_table {
 	struct jf_enrich *enrich;	/* lookups beyond the route; NULL: none */
 	uint8_t *info;			/* their answers, enrich->info_bytes a slot */
 	uint32_t idle_ms, active_ms, fin_ms;
+	uint32_t emergency_ms;		/* idle timeout under pressure; 0: none */
 	int64_t mono_to_real_ns;
 	uint64_t now_ms;		/* of the last pass or flush */
 	struct jf_cache_stats fs;	/* the records' figures */
@@ -97,7 +99,8 @@ struct jf_table *jf_table_new(struct jf_slot *slots, uint32_t nslots)
 	t->fin_ms = 2000;
 	t->sh = calloc(nslots, sizeof(*t->sh));
 	t->victims = calloc(t->batch, sizeof(*t->victims));
-	if (!t->sh || !t->victims) {
+	t->dests = calloc(t->batch, sizeof(*t->dests));
+	if (!t->sh || !t->victims || !t->dests) {
 		jf_table_free(t);
 		return NULL;
 	}
@@ -110,6 +113,7 @@ void jf_table_free(struct jf_table *t)
 		return;
 	free(t->sh);
 	free(t->victims);
+	free(t->dests);
 	free(t->routes);
 	jf_nh_pool_free(t->nh);
 	free(t->info);
@@ -165,6 +169,11 @@ void jf_table_set_timeouts(struct jf_table *t, uint32_t idle_ms, uint32_t active
 	t->idle_ms = idle_ms;
 	t->active_ms = active_ms;
 	t->fin_ms = fin_ms;
+}
+
+void jf_table_set_emergency(struct jf_table *t, uint32_t idle_ms)
+{
+	t->emergency_ms = idle_ms;
 }
 
 void jf_table_set_clock(struct jf_table *t, int64_t mono_to_real_ns)
@@ -586,6 +595,8 @@ long jf_table_expire(struct jf_table *t, uint64_t now_ms, jf_table_quiesce_fn qu
 			why = JF_END_FLOW_END;
 		else if (now32 - sh->changed_ms >= t->idle_ms)
 			why = JF_END_IDLE;
+		else if (t->emergency_ms && now32 - sh->changed_ms >= t->emergency_ms)
+			why = JF_END_RESOURCES;	/* the table is nearly full */
 		else if ((sh->flags & SH_OPEN) && now32 - sh->start_ms >= t->active_ms)
 			export_slot(t, i, &c, JF_END_ACTIVE);
 		if (why && mark(t, i, why)) {
@@ -613,6 +624,214 @@ batch:
 	t->fs.packets = packets;
 	t->fs.octets = octets;
 	return moved;
+}
+
+/* --- Growing: the flows of the table move to a larger one --- */
+
+/* A copy of old slot i in the new table: its key, first time, flags and
+ * TTL range, no packets yet (the old slot's come after the grace period).
+ * Always a fresh slot, never one that holds the key already: two old
+ * slots of one flow (a race of two inserts) stay two flows, so a shadow
+ * never stands for two slots' counters. UINT32_MAX: no empty slot within
+ * reach. */
+static uint32_t place_copy(const struct jf_table *t, struct jf_slot *ns, uint32_t nn, uint32_t i)
+{
+	const struct jf_slot *os = &t->slots[i];
+	const struct jf_slot_cold *oc = &t->cold[i];
+	struct jf_slot_cold *ncold = (struct jf_slot_cold *)(ns + nn);
+	struct jf_key k;
+	uint32_t idx, n;
+
+	jf_slot_get_key(os, oc, &k);
+	idx = jf_table_home(jf_table_hash(&k), nn);
+	for (n = 0; n < JF_TABLE_MAX_PROBE; n++, idx = idx + 1 == nn ? 0 : idx + 1) {
+		struct jf_slot *s = &ns[idx];
+		struct jf_slot_cold *c = &ncold[idx];
+		uint32_t empty = JF_SLOT_EMPTY;
+
+		if (!__atomic_compare_exchange_n(&s->state, &empty, JF_SLOT_BUSY, false,
+						 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			continue;
+		memcpy(s->hot, os->hot, sizeof(s->hot));
+		memcpy(c->cold, oc->cold, sizeof(c->cold));
+		s->packets = 0;
+		s->octets = 0;
+		s->last_ns = __atomic_load_n(&os->last_ns, __ATOMIC_RELAXED);
+		s->tcp_flags = __atomic_load_n(&os->tcp_flags, __ATOMIC_RELAXED);
+		s->ttl = __atomic_load_n(&os->ttl, __ATOMIC_RELAXED);
+		s->out_ifindex = __atomic_load_n(&os->out_ifindex, __ATOMIC_RELAXED);
+		c->first_ns = oc->first_ns;
+		c->flow_label = __atomic_load_n(&oc->flow_label, __ATOMIC_RELAXED);
+		/* Published before the old slot is marked: from the mark on,
+		 * a packet of the flow finds this copy. */
+		__atomic_store_n(&s->state, JF_SLOT_LIVE, __ATOMIC_SEQ_CST);
+		return idx;
+	}
+	return UINT32_MAX;
+}
+
+/* Old slot i is final (after the grace period): add it to its copy j,
+ * where packets may have landed since the mark. */
+static void merge_copy(const struct jf_table *t, uint32_t i, struct jf_slot *ns, uint32_t nn,
+		       uint32_t j)
+{
+	struct jf_slot *s = &ns[j];
+	struct jf_slot_cold *c = &((struct jf_slot_cold *)(ns + nn))[j];
+	struct jf_counters o;
+	__u64 last;
+
+	jf_slot_get_counters(&t->slots[i], &t->cold[i], &o);
+	__atomic_fetch_add(&s->packets, o.packets, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&s->octets, o.octets, __ATOMIC_SEQ_CST);
+	__atomic_fetch_or(&s->tcp_flags, o.tcp_flags, __ATOMIC_SEQ_CST);
+	jf_ttl_widen(&s->ttl, (uint8_t)o.ttl);
+	jf_ttl_widen(&s->ttl, (uint8_t)(o.ttl >> 8));
+	last = __atomic_load_n(&s->last_ns, __ATOMIC_RELAXED);
+	while (last < o.last_ns && !__atomic_compare_exchange_n(&s->last_ns, &last, o.last_ns, false,
+								 __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+		;
+	if (!__atomic_load_n(&s->out_ifindex, __ATOMIC_RELAXED) && o.out_ifindex)
+		__atomic_store_n(&s->out_ifindex, o.out_ifindex, __ATOMIC_RELAXED);
+	if (!__atomic_load_n(&c->flow_label, __ATOMIC_RELAXED) && o.flow_label)
+		__atomic_store_n(&c->flow_label, o.flow_label, __ATOMIC_RELAXED);
+}
+
+/* The per-slot state that travels with a flow into the new table. */
+struct moved {
+	struct shadow *sh;
+	struct slot_route *routes;
+	uint8_t *info;
+};
+
+/* One batch of marked old slots: one grace period, then each moved slot's
+ * counters join its copy and its state moves along; a slot that found no
+ * copy (or was being removed) is released as by expiry. */
+static int move_batch(struct jf_table *t, uint32_t *n, struct jf_slot *ns, uint32_t nn,
+		      struct moved *mv, jf_table_quiesce_fn quiesce, void *qarg)
+{
+	uint32_t k, i, j;
+	int rc;
+
+	if (!*n)
+		return 0;
+	/* Every run that read an old slot LIVE before our marks is done. A
+	 * failed wait is retried: the marked slots' counters are not final
+	 * before it, and the old table goes after this move. */
+	while (quiesce && (rc = quiesce(qarg)) != 0)
+		if (rc != -EINTR && rc != -EAGAIN)
+			return rc;
+	for (k = 0; k < *n; k++) {
+		i = t->victims[k];
+		j = t->dests[k];
+		if (j == UINT32_MAX) {
+			release(t, i, NULL, NULL);
+			continue;
+		}
+		merge_copy(t, i, ns, nn, j);
+		mv->sh[j] = t->sh[i];
+		if (mv->routes)
+			mv->routes[j] = t->routes[i];
+		if (mv->info)
+			memcpy(mv->info + (size_t)j * t->enrich->info_bytes, info_of(t, i),
+			       t->enrich->info_bytes);
+	}
+	*n = 0;
+	return 0;
+}
+
+int jf_table_move(struct jf_table *t, struct jf_slot *mem, uint32_t nslots,
+		  jf_table_quiesce_fn quiesce, void *qarg)
+{
+	uint32_t batch = nslots < JF_TABLE_BATCH ? nslots : JF_TABLE_BATCH, i, n = 0;
+	uint32_t *victims = NULL, *dests = NULL;
+	struct moved mv = { 0 };
+	int rc = -ENOMEM;
+
+	if (!mem || nslots < 2)
+		return -EINVAL;
+	mv.sh = calloc(nslots, sizeof(*mv.sh));
+	victims = calloc(batch, sizeof(*victims));
+	dests = calloc(batch, sizeof(*dests));
+	if (t->routes)
+		mv.routes = calloc(nslots, sizeof(*mv.routes));
+	if (t->info && t->enrich)
+		mv.info = calloc(nslots, t->enrich->info_bytes);
+	if (!mv.sh || !victims || !dests || (t->routes && !mv.routes) ||
+	    (t->info && t->enrich && !mv.info))
+		goto fail;
+	/* The caller pointed the program at the new table: after this wait
+	 * no run inserts into the old one, so the pass below sees every flow
+	 * the old table will ever hold. */
+	while (quiesce && (rc = quiesce(qarg)) != 0)
+		if (rc != -EINTR && rc != -EAGAIN)
+			goto fail;
+	/* Our own batch arrays: the old ones may be smaller. */
+	free(t->victims);
+	free(t->dests);
+	t->victims = victims;
+	t->dests = dests;
+	t->batch = batch;
+	victims = dests = NULL;
+	for (i = 0; i < t->nslots; i++) {
+		uint32_t live = JF_SLOT_LIVE;
+
+		if (t->sh[i].flags & SH_MARKED) {
+			/* Left over from a failed wait: removed as planned. */
+			t->victims[n] = i;
+			t->dests[n++] = UINT32_MAX;
+		} else if (__atomic_load_n(&t->slots[i].state, __ATOMIC_ACQUIRE) == JF_SLOT_LIVE) {
+			uint32_t j = place_copy(t, mem, nslots, i);
+
+			if (!__atomic_compare_exchange_n(&t->slots[i].state, &live, JF_SLOT_MARKED,
+							 false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+				t->st.mark_lost++;
+				continue;
+			}
+			if (j == UINT32_MAX) {
+				/* No room within reach in the new table: the
+				 * flow leaves now, and its next packet gets a
+				 * slot of its own. */
+				t->sh[i].flags |= SH_MARKED;
+				t->sh[i].why = JF_END_RESOURCES;
+			}
+			t->victims[n] = i;
+			t->dests[n++] = j;
+		}
+		if (n == t->batch) {
+			rc = move_batch(t, &n, mem, nslots, &mv, quiesce, qarg);
+			if (rc)
+				goto lost;
+		}
+	}
+	rc = move_batch(t, &n, mem, nslots, &mv, quiesce, qarg);
+	if (rc)
+		goto lost;
+	t->st.moved++;
+	free(t->sh);
+	free(t->routes);
+	free(t->info);
+	t->sh = mv.sh;
+	t->routes = mv.routes;
+	t->info = mv.info;
+	t->slots = mem;
+	t->cold = (struct jf_slot_cold *)(mem + nslots);
+	t->nslots = nslots;
+	return 0;
+lost:
+	/* Not reached with a wait that can only be retried (src/meter/epoch.c). */
+	t->st.move_failed++;
+fail:
+	free(mv.sh);
+	free(mv.routes);
+	free(mv.info);
+	free(victims);
+	free(dests);
+	return rc;
+}
+
+uint32_t jf_table_nslots(const struct jf_table *t)
+{
+	return t->nslots;
 }
 
 size_t jf_table_flush(struct jf_table *t, uint64_t now_ms, enum jf_end_reason why)
@@ -680,7 +899,13 @@ void jf_table_get_stats(const struct jf_table *t, struct jf_table_stats *st)
 
 int jf_table_count(struct jf_table *t, const struct jf_pkt *p, uint64_t now_ns)
 {
-	return jf_table_count_slots(t->slots, t->nslots, p, now_ns) ? -ENOSPC : 0;
+	return jf_table_count_slots(t->slots, t->nslots, p, now_ns) < 0 ? -ENOSPC : 0;
+}
+
+int jf_table_count_moving(struct jf_slot *cur, uint32_t ncur, struct jf_slot *old, uint32_t nold,
+			  const struct jf_pkt *p, uint64_t now_ns)
+{
+	return jf_table_count2(cur, ncur, old, nold, p, now_ns);
 }
 
 uint32_t jf_table_slots_for(uint32_t flows)
@@ -713,5 +938,6 @@ size_t jf_table_route_bytes_per_slot(void)
 
 size_t jf_table_batch_bytes(uint32_t nslots)
 {
-	return (size_t)(nslots < JF_TABLE_BATCH ? nslots : JF_TABLE_BATCH) * sizeof(uint32_t);
+	/* The marked slots, and where each one's copy went (jf_table_move). */
+	return (size_t)(nslots < JF_TABLE_BATCH ? nslots : JF_TABLE_BATCH) * 2 * sizeof(uint32_t);
 }

@@ -45,6 +45,8 @@ struct jf_table_stats {
 	uint64_t live;		/* live slots seen by the last scan */
 	uint64_t removed;	/* slots removed, in total */
 	uint64_t mark_lost;	/* marks that found the slot no longer LIVE */
+	uint64_t moved;		/* moves into a larger table (jf_table_move) */
+	uint64_t move_failed;	/* moves given up after slots were marked */
 };
 
 /* A table over nslots slots at `slots` (owned by the caller: the mapping
@@ -102,6 +104,10 @@ int jf_table_set_enrich(struct jf_table *t, struct jf_enrich *e);
 void jf_table_set_timeouts(struct jf_table *t, uint32_t idle_ms, uint32_t active_ms,
 			   uint32_t fin_ms);
 
+/* Under pressure (the table nearly full), flows idle for idle_ms leave
+ * early with end reason lack of resources; 0: no pressure. */
+void jf_table_set_emergency(struct jf_table *t, uint32_t idle_ms);
+
 /* CLOCK_REALTIME minus CLOCK_MONOTONIC in ns: records carry Unix ms, the
  * program writes monotonic ns. */
 void jf_table_set_clock(struct jf_table *t, int64_t mono_to_real_ns);
@@ -136,10 +142,37 @@ size_t jf_table_agent_bytes(const struct jf_table *t);
 
 void jf_table_get_stats(const struct jf_table *t, struct jf_table_stats *st);
 
+/* Growing (docs/scale.md, "Growing"): move every flow into a new, empty
+ * table of nslots slots at mem (2 * nslots lines, mapped by the caller),
+ * which then becomes the table. The caller has already pointed the
+ * program at the new table with the old one still searched for hits
+ * (jf_table_count2); this waits a grace period (no run inserts into the
+ * old table after it), then per live slot: a copy in the new table
+ * (published), the old slot marked; once per batch a grace period, then
+ * the old slot's final counters are added to the copy and its shadow,
+ * route answer and per-flow answers move along. A flow whose copy finds
+ * no room leaves as a record (lack of resources). Nothing is lost or
+ * counted twice. Afterwards the caller stops the program searching the
+ * old table, waits a grace period and frees it. Returns 0, or -ENOMEM /
+ * the wait's error before any slot was touched (the old table stays in
+ * use), or the wait's error once slots were marked (move_failed). */
+int jf_table_move(struct jf_table *t, struct jf_slot *mem, uint32_t nslots,
+		  jf_table_quiesce_fn quiesce, void *qarg);
+
+/* Slots of the table now. */
+uint32_t jf_table_nslots(const struct jf_table *t);
+
 /* The program's update, run by the agent on plain memory: for tests and
  * for replaying what the program does. Returns 0, or -ENOSPC when no slot
  * within JF_TABLE_MAX_PROBE had room. */
 int jf_table_count(struct jf_table *t, const struct jf_pkt *p, uint64_t now_ns);
+
+/* The program's update while the table grows (jf_table_count2: a hit
+ * among old's live slots, else a hit or an insert in cur), on plain
+ * memory; old NULL: cur alone.
+ * Returns 0 (added), 1 (inserted) or -1 (no room: the stash). */
+int jf_table_count_moving(struct jf_slot *cur, uint32_t ncur, struct jf_slot *old, uint32_t nold,
+			  const struct jf_pkt *p, uint64_t now_ns);
 
 /* Slots for a flow capacity: 1.5 per flow keeps linear probing short (at
  * 2/3 load, about 0.1 % of flows need more than 32 probes: the stash). */
@@ -158,7 +191,7 @@ size_t jf_table_shadow_bytes_per_slot(void);
 size_t jf_table_route_bytes_per_slot(void);
 
 /* The removal batch's memory (at most JF_TABLE_BATCH slots per grace
- * period). */
+ * period, and in a move each one's copy). */
 #define JF_TABLE_BATCH 65536u
 size_t jf_table_batch_bytes(uint32_t nslots);
 

@@ -18,6 +18,8 @@ struct jf_meter_stats {
 	uint64_t table_live;		/* XDP: live slots of the flow table */
 	uint64_t table_removed;		/* XDP: slots removed (mark, wait, read, free) */
 	uint64_t table_bytes;		/* XDP: agent memory for the table's shadow */
+	uint64_t table_slots;		/* XDP: slots of the flow table now (it grows) */
+	uint64_t table_moves;		/* XDP: times the table grew (its flows moved) */
 	uint64_t table_read_ns;		/* XDP: CPU time spent reading the table
 					 * (deltas into the cache, removals) */
 	uint64_t files_read_packets;	/* -r: packets read from the file */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -79,6 +80,11 @@ struct jf_pcap_meter {
 	/* file replay */
 	off_t file_size;
 	char *file_buf;			/* stdio buffer of the capture file */
+	/* A classic pcap file read in place (run_mapped): no copy of the
+	 * capture through the kernel and stdio; NULL: through libpcap. */
+	const uint8_t *map;
+	size_t map_len, map_off;
+	bool map_swapped, map_nsec;
 	bool progress;
 	/* live: bound at open; file replay: given to jf_pcap_meter_run_file */
 	struct jf_flow_cache *cache;
@@ -238,6 +244,98 @@ static int dispatch(struct jf_pcap_meter *m, pcap_t *p, int cnt)
 	return rc;
 }
 
+/* Classic pcap (not pcapng) in this byte order or the other, micro- or
+ * nanosecond timestamps. */
+#define PCAP_MAGIC_US 0xa1b2c3d4u
+#define PCAP_MAGIC_NS 0xa1b23c4du
+#define PCAP_HDR_LEN 24
+#define PCAP_REC_LEN 16
+#define PCAP_MAX_CAPLEN 262144u	/* libpcap's largest snapshot length */
+
+static uint32_t swap32(uint32_t v)
+{
+	return __builtin_bswap32(v);
+}
+
+/* A regular file in classic pcap format is read in place: mapped, each
+ * record handed to the parser where it lies. libpcap has checked the file
+ * header and named the link type already. Anything else (pcapng, a pipe, a
+ * failed mapping) is read through libpcap as before. */
+static void map_file(struct jf_pcap_meter *m, int fd)
+{
+	struct stat sb;
+	uint32_t magic;
+	void *p;
+
+	if (fd < 0 || fstat(fd, &sb) || !S_ISREG(sb.st_mode) || sb.st_size < PCAP_HDR_LEN)
+		return;
+	p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED)
+		return;
+	memcpy(&magic, p, 4);
+	if (magic != PCAP_MAGIC_US && magic != PCAP_MAGIC_NS && swap32(magic) != PCAP_MAGIC_US &&
+	    swap32(magic) != PCAP_MAGIC_NS) {
+		munmap(p, (size_t)sb.st_size);
+		return;
+	}
+	madvise(p, (size_t)sb.st_size, MADV_SEQUENTIAL);
+	m->map = p;
+	m->map_len = (size_t)sb.st_size;
+	m->map_off = PCAP_HDR_LEN;
+	m->map_swapped = magic != PCAP_MAGIC_US && magic != PCAP_MAGIC_NS;
+	m->map_nsec = magic == PCAP_MAGIC_NS || swap32(magic) == PCAP_MAGIC_NS;
+}
+
+/* Up to cnt records of the mapped file through on_packet, then the batch
+ * metered (as dispatch() does). Returns the records read, 0 at the end,
+ * -1 on a truncated or corrupt record (err says which, as libpcap would). */
+static int dispatch_mapped(struct jf_pcap_meter *m, int cnt, char *err, size_t errlen)
+{
+	int n = 0, rc = 0;
+
+	while (n < cnt && m->map_off < m->map_len) {
+		const uint8_t *r = m->map + m->map_off;
+		size_t left = m->map_len - m->map_off;
+		struct pcap_pkthdr h;
+		uint32_t w[4];
+
+		if (left < PCAP_REC_LEN) {
+			snprintf(err, errlen, "truncated dump file; tried to read %d header bytes, "
+				 "only got %zu", PCAP_REC_LEN, left);
+			rc = -1;
+			break;
+		}
+		memcpy(w, r, sizeof(w));
+		if (m->map_swapped) {
+			w[0] = swap32(w[0]);
+			w[1] = swap32(w[1]);
+			w[2] = swap32(w[2]);
+			w[3] = swap32(w[3]);
+		}
+		if (w[2] > PCAP_MAX_CAPLEN) {
+			snprintf(err, errlen, "invalid packet capture length %u, bigger than maximum "
+				 "of %u", w[2], PCAP_MAX_CAPLEN);
+			rc = -1;
+			break;
+		}
+		if (left - PCAP_REC_LEN < w[2]) {
+			snprintf(err, errlen, "truncated dump file; tried to read %u captured "
+				 "bytes, only got %zu", w[2], left - PCAP_REC_LEN);
+			rc = -1;
+			break;
+		}
+		h.ts.tv_sec = w[0];
+		h.ts.tv_usec = m->map_nsec ? w[1] / 1000 : w[1];
+		h.caplen = w[2];
+		h.len = w[3];
+		on_packet((u_char *)m, &h, r + PCAP_REC_LEN);
+		m->map_off += PCAP_REC_LEN + w[2];
+		n++;
+	}
+	meter_batch(m, m->n_pend);
+	return rc ? rc : n;
+}
+
 static struct jf_pcap_meter *meter_new(uint32_t sample_rate)
 {
 	struct jf_pcap_meter *m = calloc(1, sizeof(*m));
@@ -305,10 +403,12 @@ struct jf_pcap_meter *jf_pcap_meter_open_file(const char *path, uint32_t sample_
 	if (buf)
 		setvbuf(f, buf, _IOFBF, FILE_BUFFER);
 	m = jf_pcap_meter_open_fp(f, path, sample_rate, err, errlen);
-	if (m)
+	if (m) {
 		m->file_buf = buf;
-	else
+		map_file(m, fileno(pcap_file(m->src[0].p)));
+	} else {
 		free(buf);
+	}
 	return m;
 }
 
@@ -399,13 +499,15 @@ void jf_pcap_meter_close(struct jf_pcap_meter *m)
 		if (m->src[i].p)
 			pcap_close(m->src[i].p);
 	free(m->file_buf);	/* after pcap_close has closed the stream */
+	if (m->map)
+		munmap((void *)m->map, m->map_len);
 	free(m);
 }
 
 static void show_progress(struct jf_pcap_meter *m, double start, bool last)
 {
 	double el = jf_mono_s() - start;
-	long pos = ftell(pcap_file(m->src[0].p));
+	long pos = m->map ? (long)m->map_off : ftell(pcap_file(m->src[0].p));
 	double pct = m->file_size > 0 && pos >= 0 ? 100.0 * (double)pos / (double)m->file_size : 0;
 
 	if (last)
@@ -430,7 +532,7 @@ int jf_pcap_meter_run_file(struct jf_pcap_meter *m, struct jf_flow_cache *cache,
 	m->tick_arg = arg;
 	m->next_tick_ms = 0;
 	for (;;) {
-		rc = dispatch(m, m->src[0].p, 4096);
+		rc = m->map ? dispatch_mapped(m, 4096, err, errlen) : dispatch(m, m->src[0].p, 4096);
 		if (rc < 0)
 			break;
 		if (m->progress && jf_mono_s() >= next_progress) {
@@ -443,9 +545,10 @@ int jf_pcap_meter_run_file(struct jf_pcap_meter *m, struct jf_flow_cache *cache,
 	st->files_read_packets = m->got;
 	if (m->progress)
 		show_progress(m, start, true);
-	if (rc == PCAP_ERROR) {
+	if (rc < 0) {
 		/* A truncated file: what was read is metered and exported. */
-		snprintf(err, errlen, "%s", pcap_geterr(m->src[0].p));
+		if (!m->map)
+			snprintf(err, errlen, "%s", pcap_geterr(m->src[0].p));
 		return -1;
 	}
 	return 0;

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "meter/mirror.h"
 #include "service/privs.h"
+#include "meter/table_maker.h"
 #include "meter/tc_meter.h"
 #include "meter/vlan_offload.h"
 #include "meter/xdp_meter.h"
@@ -31,6 +32,10 @@
 #endif
 
 #define DRAIN_BATCH 1024	/* entries per batch syscall */
+#define JF_TABLE_START_SLOTS 65536u	/* the first table; it grows with its flows */
+#define JF_TABLE_CHECK_MS 20		/* the table's fill is looked at this often */
+#define JF_TABLE_PRESSURE_MS 250	/* near --max-flows: a pass this often */
+#define JF_TABLE_EMERGENCY_IDLE_MS 1000	/* near --max-flows: the idle timeout */
 
 struct jf_xdp_meter {
 	struct jf_meter base;
@@ -70,10 +75,19 @@ struct jf_xdp_meter {
 	uint64_t spill_seen[2];		/* ring records per epoch parity */
 	uint64_t spill_merged;
 	uint64_t spill_merged_octets;
-	/* The persistent flow table, mapped once for the meter's life. */
+	/* The persistent flow table. It grows with its flows (docs/scale.md,
+	 * "Growing"): each table is an array map made here, mapped once, in
+	 * entry tab_cur of flow_tables; the other entry holds the old table
+	 * while its flows move. */
 	struct jf_table *table;
-	struct jf_slot *table_mem;
-	size_t table_len;
+	int tab_fd[2];			/* -1: none */
+	struct jf_slot *tab_mem[2];
+	size_t tab_len[2];
+	uint32_t tab_cur;
+	uint32_t max_slots;		/* what --max-flows allows */
+	struct jf_table_maker *maker;	/* makes the larger tables; NULL: no growth */
+	uint64_t grow_retry_ms;		/* a failed growth is tried again then */
+	uint64_t pass_ms;		/* the last table pass (emergency passes) */
 	uint32_t table_flows;		/* capacity asked for; 0: no table */
 	uint32_t map_flows;		/* each epoch map: the stash */
 	uint32_t idle_ms, active_ms, fin_ms;
@@ -300,6 +314,158 @@ static int attach_one(struct jf_xdp_meter *m, int i, const char *name, bool gene
 	return 0;
 }
 
+/* A table of n slots (2n lines) in entry e of flow_tables, mapped once:
+ * the kernel maps every page now, and each pass is then a walk over
+ * ordinary memory (docs/scale.md). */
+static int table_make(struct jf_xdp_meter *m, uint32_t e, uint32_t n)
+{
+	size_t len = (size_t)n * JF_SLOT_BYTES;
+	void *mem;
+	int fd, rc;
+
+	/* After start-up only the table maker has CAP_BPF. */
+	fd = m->maker ? jf_table_maker_make(m->maker, 2 * n) : jf_table_map_create(2 * n);
+	if (fd < 0)
+		return fd;
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (mem == MAP_FAILED) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	rc = bpf_map_update_elem(bpf_map__fd(m->skel->maps.flow_tables), &e, &fd, BPF_ANY);
+	if (rc) {
+		munmap(mem, len);
+		close(fd);
+		return rc;
+	}
+	/* Its size before anything points the program at it. */
+	m->skel->data->table_slots[e] = n;
+	__sync_synchronize();
+	m->tab_fd[e] = fd;
+	m->tab_mem[e] = mem;
+	m->tab_len[e] = len;
+	return 0;
+}
+
+/* Entry e's table, which no run of the program uses any more. */
+static void table_drop(struct jf_xdp_meter *m, uint32_t e)
+{
+	if (m->tab_fd[e] < 0)
+		return;
+	if (m->skel)
+		bpf_map_delete_elem(bpf_map__fd(m->skel->maps.flow_tables), &e);
+	munmap(m->tab_mem[e], m->tab_len[e]);
+	close(m->tab_fd[e]);
+	m->tab_fd[e] = -1;
+	m->tab_mem[e] = NULL;
+}
+
+static int table_wait(void *arg);
+
+/* Grow to n slots: a new table in the other entry; the program inserts
+ * into it and still finds the old table's flows there (table_sel with
+ * JF_TABLE_SEL_MOVING); every flow moves (jf_table_move: copy, mark,
+ * grace period, final counters into the copy); then the program uses the
+ * new table alone, and after a grace period the old one goes. */
+static int table_grow(struct jf_xdp_meter *m, uint32_t n)
+{
+	struct jflowd_bpf__bss *bss = m->skel->bss;
+	uint32_t cur = m->tab_cur, other = cur ^ 1;
+	struct jf_table_stats st;
+	int rc;
+
+	rc = table_make(m, other, n);
+	if (rc)
+		return rc;
+	bss->table_sel = other | JF_TABLE_SEL_MOVING;
+	rc = jf_table_move(m->table, m->tab_mem[other], n, table_wait, m);
+	jf_table_get_stats(m->table, &st);
+	if (rc && st.move_failed)
+		return rc;	/* slots marked, a wait failed: the caller stops */
+	if (rc) {
+		/* Nothing moved: back to the old table alone. */
+		bss->table_sel = cur;
+		table_wait(m);
+		table_drop(m, other);
+		return rc;
+	}
+	bss->table_sel = other;
+	rc = table_wait(m);
+	if (rc)
+		return rc;
+	table_drop(m, cur);
+	m->tab_cur = other;
+	if (m->st) {
+		m->st->table_bytes = jf_table_agent_bytes(m->table);
+		m->st->table_slots = n;
+		m->st->table_moves = st.moved;
+	}
+	return 0;
+}
+
+/* Live slots between passes: the program's inserts less our removals. */
+static uint64_t table_live(const struct jf_xdp_meter *m)
+{
+	const struct jflowd_bpf__bss *bss = m->skel->bss;
+	struct jf_table_stats st;
+	uint64_t ins = 0;
+	int c;
+
+	for (c = 0; c < m->ncpus && c < JF_MAX_CPUS; c++)
+		ins += __atomic_load_n(&bss->cpu_seq[c].inserts, __ATOMIC_RELAXED);
+	jf_table_get_stats(m->table, &st);
+	return ins > st.removed ? ins - st.removed : 0;
+}
+
+static int read_table(struct jf_xdp_meter *m, uint64_t stashed);
+
+/* At every drain and every poll: grow the table past 2/3 of its slots in
+ * use (to half in use: twice the slots, more if the flows came faster), up
+ * to what --max-flows allows; near
+ * --max-flows (80 %), idle flows leave early (the emergency idle timeout,
+ * end reason lack of resources) and the table is read every
+ * JF_TABLE_PRESSURE_MS, not only at the drain. */
+static int table_check(struct jf_xdp_meter *m, uint64_t now_ms)
+{
+	uint64_t live = table_live(m);
+	uint32_t n = jf_table_nslots(m->table), want = n;
+	bool pressure = live * 5 >= (uint64_t)m->table_flows * 4;
+	int rc;
+
+	jf_table_set_emergency(m->table, pressure && m->idle_ms > JF_TABLE_EMERGENCY_IDLE_MS
+						 ? JF_TABLE_EMERGENCY_IDLE_MS : 0);
+	if (pressure && now_ms - m->pass_ms >= JF_TABLE_PRESSURE_MS && !m->stopping) {
+		rc = read_table(m, 0);
+		if (rc)
+			return rc;
+		live = table_live(m);
+	}
+	if (n >= m->max_slots || live * 3 <= (uint64_t)n * 2 || now_ms < m->grow_retry_ms)
+		return 0;
+	while (want < m->max_slots && (uint64_t)want < live * 2)
+		want = want > m->max_slots / 2 ? m->max_slots : want * 2;
+	rc = table_grow(m, want);
+	if (!rc) {
+		log_info("flow table: %u slots for %llu flows (up to %u slots)", want,
+			 (unsigned long long)live, m->max_slots);
+		return 0;
+	}
+	{
+		struct jf_table_stats st;
+
+		jf_table_get_stats(m->table, &st);
+		if (st.move_failed) {
+			log_err("flow table: moving flows to %u slots: %s", want, strerror(-rc));
+			return rc;
+		}
+	}
+	log_warn("flow table: cannot grow from %u to %u slots (%s); flows beyond it go to the "
+		 "stash, then the spill ring; trying again in 10 s", n, want, strerror(-rc));
+	m->grow_retry_ms = now_ms + 10000;
+	return 0;
+}
+
 /* The table's flows go where the cache's go; in router mode each gets
  * the cache's lookup, its answer kept per slot. */
 static int table_bind(struct jf_xdp_meter *m)
@@ -380,14 +546,19 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
 	m->idle_ms = p->idle_ms;
 	m->active_ms = p->active_ms;
 	m->fin_ms = p->fin_ms;
+	m->tab_fd[0] = m->tab_fd[1] = -1;
 	if (m->table_flows) {
-		uint32_t slots = jf_table_slots_for(m->table_flows);
-
 		m->skel->rodata->table_on = 1;
-		m->skel->data->table_slots = slots;
-		/* Two lines a slot: the hot lines, then the cold ones. */
-		bpf_map__set_max_entries(m->skel->maps.flow_table, 2 * slots);
-		m->table_len = (size_t)slots * JF_SLOT_BYTES;
+		m->max_slots = jf_table_slots_for(m->table_flows);
+		/* Before the load: the helper must map no table. Without it
+		 * the table starts at its largest size. */
+		if (m->max_slots > JF_TABLE_START_SLOTS) {
+			m->maker = jf_table_maker_start(2 * m->max_slots);
+			if (!m->maker && errno != EPERM)
+				log_warn("flow table: no helper to make larger tables (%s): the "
+					 "table starts at its largest size, %u slots", strerror(errno),
+					 m->max_slots);
+		}
 	}
 
 	/* Flow times from jiffies (a load, 1 ns a packet) converted to
@@ -418,16 +589,16 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
 	m->map_fd[1] = bpf_map__fd(m->skel->maps.flows_b);
 	m->stats_fd = bpf_map__fd(m->skel->maps.stats);
 	if (m->table_flows) {
-		/* Mapped once: the kernel maps every page now, and each scan is
-		 * then a walk over ordinary memory (docs/scale.md). */
-		m->table_mem = mmap(NULL, m->table_len, PROT_READ | PROT_WRITE, MAP_SHARED,
-				    bpf_map__fd(m->skel->maps.flow_table), 0);
-		if (m->table_mem == MAP_FAILED) {
-			m->table_mem = NULL;
-			snprintf(err, errlen, "map the flow table: %s", strerror(errno));
+		/* The first table, small; it grows with the flows. */
+		uint32_t start = m->max_slots < JF_TABLE_START_SLOTS || !m->maker
+					 ? m->max_slots : JF_TABLE_START_SLOTS;
+
+		rc = table_make(m, 0, start);
+		if (rc) {
+			snprintf(err, errlen, "flow table of %u slots: %s", start, strerror(-rc));
 			goto fail;
 		}
-		m->table = jf_table_new(m->table_mem, jf_table_slots_for(m->table_flows));
+		m->table = jf_table_new(m->tab_mem[0], start);
 		if (!m->table) {
 			snprintf(err, errlen, "flow table shadow: out of memory");
 			goto fail;
@@ -488,8 +659,21 @@ void jf_xdp_meter_bind(struct jf_xdp_meter *m, struct jf_flow_cache *cache,
 
 int jf_xdp_meter_poll(struct jf_xdp_meter *m, int timeout_ms, uint64_t now_ms)
 {
+	int rc;
+
 	m->now_ms = now_ms;
-	return ring_buffer__poll(m->ring, timeout_ms);
+	if (!m->table)
+		return ring_buffer__poll(m->ring, timeout_ms);
+	/* A flood fills a small table in milliseconds: look at it often. */
+	rc = ring_buffer__poll(m->ring, timeout_ms < 0 || timeout_ms > JF_TABLE_CHECK_MS ?
+					JF_TABLE_CHECK_MS : timeout_ms);
+	if (rc >= 0 && !m->stopping) {
+		int trc = table_check(m, now_ms);
+
+		if (trc)
+			return trc;
+	}
+	return rc;
 }
 
 static int drain_map(struct jf_xdp_meter *m, int fd, struct jf_flow_cache *cache,
@@ -548,8 +732,10 @@ static int table_wait(void *arg)
 	return jf_epoch_wait_rcu();
 }
 
-/* One warning, before packets can be lost: the table is 80 % full or the
- * stash half full. Packets lost anyway are counted (JF_PKT_MAP_FULL). */
+/* One warning, before packets can be lost: the table is 80 % full (from
+ * then on idle flows leave after JF_TABLE_EMERGENCY_IDLE_MS, table_check)
+ * or the stash half full. Packets lost anyway are counted
+ * (JF_PKT_MAP_FULL) and exported as loss. */
 static void warn_full(struct jf_xdp_meter *m, uint64_t live, uint64_t stashed)
 {
 	if (m->warned_full)
@@ -557,10 +743,11 @@ static void warn_full(struct jf_xdp_meter *m, uint64_t live, uint64_t stashed)
 	if (live * 5 < (uint64_t)m->table_flows * 4 && stashed * 2 < m->map_flows)
 		return;
 	m->warned_full = true;
-	log_warn("flow table: %llu of %u flows in use, %llu of %u in the stash: when both "
-		 "are full packets are lost (counted as map_full); raise --max-flows",
+	log_warn("flow table: %llu of %u flows in use, %llu of %u in the stash: flows idle "
+		 "for %u ms now leave early (flowEndReason lack of resources); when both are "
+		 "full packets are lost (counted as map_full); raise --max-flows",
 		 (unsigned long long)live, m->table_flows, (unsigned long long)stashed,
-		 m->map_flows);
+		 m->map_flows, JF_TABLE_EMERGENCY_IDLE_MS);
 }
 
 /* The table's own expiry, one pass in slot order: each live slot read;
@@ -576,6 +763,7 @@ static int read_table(struct jf_xdp_meter *m, uint64_t stashed)
 
 	/* CPU time, not wall time: the grace period sleeps. */
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+	m->pass_ms = m->now_ms;
 	jf_table_get_stats(m->table, &ts);
 	removed0 = ts.removed;
 	jf_table_set_clock(m->table, m->mono_to_real_ns);
@@ -596,6 +784,8 @@ static int read_table(struct jf_xdp_meter *m, uint64_t stashed)
 	removed0 = ts.removed - removed0;
 	m->st->table_live = ts.live > removed0 ? ts.live - removed0 : 0;
 	m->st->table_removed = ts.removed;
+	m->st->table_slots = jf_table_nslots(m->table);
+	m->st->table_moves = ts.moved;
 	warn_full(m, ts.live, stashed);
 	return 0;
 }
@@ -712,6 +902,8 @@ int jf_xdp_meter_drain(struct jf_xdp_meter *m, uint64_t now_ms)
 	rc = drain_map(m, m->map_fd[old & 1], m->cache, now_ms, &st->drained_flows);
 	if (!rc && m->table)
 		rc = read_table(m, st->drained_flows - flows0);
+	if (!rc && m->table && !m->stopping)
+		rc = table_check(m, now_ms);
 	if (!rc)
 		rc = harvest(m, (uint32_t)(old & 1), st);
 	sync_spill(m, st);
@@ -876,8 +1068,9 @@ void jf_xdp_meter_close(struct jf_xdp_meter *m)
 	jf_mirror_close(m->mirror);
 	ring_buffer__free(m->ring);
 	jf_table_free(m->table);
-	if (m->table_mem)
-		munmap(m->table_mem, m->table_len);
+	table_drop(m, 0);
+	table_drop(m, 1);
+	jf_table_maker_stop(m->maker);
 	jflowd_bpf__destroy(m->skel);
 	jf_bpf_clock_fini(&m->clock);
 	free(m->keys);
@@ -964,7 +1157,8 @@ static uint64_t fd_memlock(int fd)
 uint64_t jf_xdp_meter_kernel_bytes(const struct jf_xdp_meter *m)
 {
 	return fd_memlock(m->map_fd[0]) + fd_memlock(m->map_fd[1]) +
-	       fd_memlock(bpf_map__fd(m->skel->maps.flow_table)) +
+	       (m->tab_fd[0] >= 0 ? fd_memlock(m->tab_fd[0]) : 0) +
+	       (m->tab_fd[1] >= 0 ? fd_memlock(m->tab_fd[1]) : 0) +
 	       fd_memlock(bpf_map__fd(m->skel->maps.spill));
 }
 

@@ -175,6 +175,12 @@ static void write_meter(FILE *f, const struct jf_metrics_input *in)
 
 	metric(f, "jflowd_table_flows", "gauge", "Live slots of the kernel's flow table.");
 	fprintf(f, "jflowd_table_flows %llu\n", (unsigned long long)st->table_live);
+	metric(f, "jflowd_table_slots", "gauge",
+	       "Slots of the kernel's flow table now: it grows with its flows, up to 1.5 per flow of --max-flows.");
+	fprintf(f, "jflowd_table_slots %llu\n", (unsigned long long)st->table_slots);
+	metric(f, "jflowd_table_moves_total", "counter",
+	       "Times the kernel's flow table grew: every flow moved into a larger table.");
+	fprintf(f, "jflowd_table_moves_total %llu\n", (unsigned long long)st->table_moves);
 	metric(f, "jflowd_table_read_seconds_total", "counter",
 	       "Agent CPU time in the pass over the kernel's flow table (reads, expiry, records, removals).");
 	fprintf(f, "jflowd_table_read_seconds_total %.6f\n", st->table_read_ns / 1e9);

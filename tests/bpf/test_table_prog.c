@@ -135,7 +135,7 @@ static int load_table(struct jflowd_bpf *skel, uint32_t slots, uint32_t stash,
 
 	*mem = MAP_FAILED;
 	skel->rodata->table_on = 1;
-	skel->data->table_slots = slots;
+	skel->data->table_slots[0] = slots;
 	if (clk) {
 		skel->rodata->jiffy_ns = clk->tick_ns;
 		skel->bss->clock_off_ns = clk->off_ns;

@@ -131,7 +131,7 @@ static int race(enum wait w, uint64_t *rounds, uint64_t *removed)
 	cur = skel;
 	skel->rodata->table_on = 1;
 	skel->rodata->quiesce_seq = w == WAIT_SEQ;
-	skel->data->table_slots = SLOTS;
+	skel->data->table_slots[0] = SLOTS;
 	bpf_map__set_max_entries(skel->maps.flow_table, 2 * SLOTS);	/* hot, then cold lines */
 	if (jflowd_race_bpf__load(skel)) {
 		printf("FAIL: load: %s\n", strerror(errno));

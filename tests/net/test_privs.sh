@@ -35,6 +35,7 @@ stop_jflowd() {
 
 NET_ADMIN=0000000000001000
 NET_RAW=0000000000002000
+BPF=0000008000000000
 
 # 1. XDP, as root: CAP_NET_ADMIN only, and it still exports everything.
 start_nfcapd rx 2055 "$WORK/nf"
@@ -45,6 +46,12 @@ wait_for 10 grep -q "metering veth0" "$WORK/jflowd.log" || fail "jflowd did not 
 sleep 0.3
 read -r eff prm bnd uid < <(caps "$(jflowd_pid "-n v9")")
 expect_eq "XDP: CapEff CapPrm CapBnd" "$eff $prm $bnd" "$NET_ADMIN $NET_ADMIN $NET_ADMIN"
+# The table maker (a child that makes the flow table's larger maps) keeps
+# CAP_BPF and nothing else.
+maker=$(pgrep -P "$(jflowd_pid "-n v9")" -f "^jflowd: table maker")
+[ -n "$maker" ] || fail "no table maker beside jflowd"
+read -r eff prm bnd uid < <(caps "$maker")
+expect_eq "table maker: CapEff CapPrm CapBnd" "$eff $prm $bnd" "$BPF $BPF $BPF"
 send 500
 sleep 1.2
 stop_jflowd "$JF"

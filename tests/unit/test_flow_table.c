@@ -277,12 +277,11 @@ static int race_wait(void *arg)
 	return 0;
 }
 
-/* Returns the packets the agent handed out for 3 counted. */
-static uint64_t race_run(bool wait)
+/* Flow 0 counted twice, and a CPU (race_cpu) stopped where it found the
+ * slot LIVE: what the agent does next races with that CPU's add. */
+static void race_start(pthread_t *th)
 {
 	struct jf_pkt p = pkt(0);
-	struct sink sk = { 0 };
-	pthread_t th;
 
 	race_slots = slots_new(64);
 	race_t = jf_table_new(race_slots, 64);
@@ -290,16 +289,30 @@ static uint64_t race_run(bool wait)
 	memset(race_seq, 0, sizeof(race_seq));
 	jf_table_count(race_t, &p, 1);
 	jf_table_count(race_t, &p, 2);
-	pthread_create(&th, NULL, race_cpu, NULL);
+	pthread_create(th, NULL, race_cpu, NULL);
 	while (!__atomic_load_n(&race_checked, __ATOMIC_SEQ_CST))
 		sched_yield();
-	jf_table_remove_all(race_t, wait ? race_wait : no_wait, NULL, collect, &sk);
+}
+
+/* The CPU adds (if it has not yet), then whatever is live is read too. */
+static void race_finish(pthread_t th, struct sink *sk)
+{
 	__atomic_store_n(&race_go, 1, __ATOMIC_SEQ_CST);
 	pthread_join(th, NULL);
-	/* Whatever is still live is read too (none should be). */
-	jf_table_remove_all(race_t, no_wait, NULL, collect, &sk);
+	jf_table_remove_all(race_t, no_wait, NULL, collect, sk);
 	jf_table_free(race_t);
 	free(race_slots);
+}
+
+/* Returns the packets the agent handed out for 3 counted. */
+static uint64_t race_run(bool wait)
+{
+	struct sink sk = { 0 };
+	pthread_t th;
+
+	race_start(&th);
+	jf_table_remove_all(race_t, wait ? race_wait : no_wait, NULL, collect, &sk);
+	race_finish(th, &sk);
 	return sk.packets;
 }
 
@@ -410,6 +423,158 @@ static void test_concurrent_removal(void **state)
 	free(race_slots);
 }
 
+/* --- Growing: every flow moves into a larger table while packets come --- */
+
+/* The move race, step by step: a "CPU" in the program finds flow 0 in the
+ * old table (LIVE) and stops there; the agent copies the flow into the new
+ * table, marks the old slot, waits, adds the old slot's final counters to
+ * the copy; the CPU then adds its packet to the old slot. With the wait
+ * the agent reads after the add; without it the packet lands in a table
+ * already left behind: lost. */
+static int move_waits;		/* quiesce calls seen by move_wait */
+static bool move_batch_wait;	/* the batch's wait really waits */
+
+/* The first wait (no insert into the old table after it) finds the CPU
+ * inside already; the second is the batch's, before the final read. */
+static int move_wait(void *arg)
+{
+	(void)arg;
+	if (++move_waits < 2)
+		return 0;
+	if (!move_batch_wait)
+		return 0;
+	__atomic_store_n(&race_go, 1, __ATOMIC_SEQ_CST);
+	jf_epoch_quiesce(race_seq, 1);
+	return 0;
+}
+
+static uint64_t move_run(bool wait)
+{
+	struct jf_slot *bigger = slots_new(256);
+	struct sink sk = { 0 };
+	pthread_t th;
+
+	move_waits = 0;
+	move_batch_wait = wait;
+	race_start(&th);
+	assert_int_equal(jf_table_move(race_t, bigger, 256, move_wait, NULL), 0);
+	assert_int_equal(jf_table_nslots(race_t), 256);
+	race_finish(th, &sk);
+	assert_int_equal(sk.finals, 1);	/* one flow, one slot */
+	free(bigger);
+	return sk.packets;
+}
+
+static void test_move_race_with_grace_period(void **state)
+{
+	(void)state;
+	assert_int_equal(move_run(true), 3);
+}
+
+static void test_move_race_without_grace_period_loses(void **state)
+{
+	(void)state;
+	assert_int_equal(move_run(false), 2);
+}
+
+/* Two writer threads count packets as two CPUs would, through the table
+ * the "program" sees (a view swapped as table_sel is: new table plus the
+ * old one while moving, then the new one alone), while the agent moves
+ * the flows between a small and a larger table again and again, scans and
+ * removes idle slots. Every packet must come out once. */
+struct view {
+	struct jf_slot *cur, *old;
+	uint32_t ncur, nold;
+};
+
+static struct view *volatile grow_view;
+
+static void *grow_cpu(void *arg)
+{
+	struct stress_writer *w = arg;
+	uint64_t i;
+
+	for (i = 0; !__atomic_load_n(&stress_stop, __ATOMIC_SEQ_CST); i++) {
+		struct jf_pkt p = pkt((uint32_t)((i * 2654435761u + (uint64_t)w->cpu) %
+						 STRESS_FLOWS));
+		struct view *v;
+
+		__atomic_fetch_add(&race_seq[w->cpu].seq, 1, __ATOMIC_SEQ_CST);
+		v = __atomic_load_n(&grow_view, __ATOMIC_SEQ_CST);
+		if (jf_table_count_moving(v->cur, v->ncur, v->old, v->nold, &p, i) < 0)
+			w->nospace++;
+		else
+			w->counted++;
+		__atomic_fetch_add(&race_seq[w->cpu].seq, 1, __ATOMIC_SEQ_CST);
+	}
+	return NULL;
+}
+
+#define GROW_MOVES 200
+
+static void test_concurrent_growth(void **state)
+{
+	struct stress_writer w[2] = { { .cpu = 0 }, { .cpu = 1 } };
+	static struct view views[2];
+	struct sink sk = { 0 };
+	struct jf_table_stats st;
+	pthread_t th[2];
+	uint32_t sizes[2] = { 1024, 3000 }, k;
+	struct jf_slot *mem;
+	int i;
+
+	(void)state;
+	mem = slots_new(sizes[0]);
+	race_t = jf_table_new(mem, sizes[0]);
+	views[0] = (struct view){ .cur = mem, .ncur = sizes[0] };
+	grow_view = &views[0];
+	memset(race_seq, 0, sizeof(race_seq));
+	stress_stop = 0;
+	for (i = 0; i < 2; i++)
+		pthread_create(&th[i], NULL, grow_cpu, &w[i]);
+	/* Until enough moves and packets: a loaded machine may starve a
+	 * writer for a while. */
+	for (k = 0; k < GROW_MOVES || !stress_enough(); k++) {
+		uint32_t n = sizes[(k + 1) % 2];
+		struct view *moving = &views[(k + 1) % 2], *after;
+		struct jf_slot *next = slots_new(n), *prev = mem;
+
+		/* Point the writers at the new table, the old one still
+		 * searched; move; then the new one alone, and after a wait
+		 * the old memory goes. */
+		*moving = (struct view){ .cur = next, .ncur = n, .old = mem,
+					 .nold = jf_table_nslots(race_t) };
+		__atomic_store_n(&grow_view, moving, __ATOMIC_SEQ_CST);
+		assert_int_equal(jf_table_move(race_t, next, n, stress_wait, NULL), 0);
+		after = &views[k % 2];
+		*after = (struct view){ .cur = next, .ncur = n };
+		__atomic_store_n(&grow_view, after, __ATOMIC_SEQ_CST);
+		stress_wait(NULL);
+		free(prev);
+		mem = next;
+		/* Removals race with the writers too, every few moves. */
+		jf_table_scan(race_t, k, collect, &sk);
+		if (k % 4 == 0)
+			jf_table_expire_idle(race_t, k + 1, 0, stress_wait, NULL, collect, &sk);
+		if (k > 100000)
+			fail_msg("the writers did not count %d packets each", STRESS_MIN_PKTS);
+	}
+	__atomic_store_n(&stress_stop, 1, __ATOMIC_SEQ_CST);
+	for (i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	jf_table_remove_all(race_t, stress_wait, NULL, collect, &sk);
+	jf_table_get_stats(race_t, &st);
+	print_message("%llu packets, %u moves, %llu slots removed, %llu packets found no "
+		      "slot\n", (unsigned long long)(w[0].counted + w[1].counted), k,
+		      (unsigned long long)sk.finals, (unsigned long long)(w[0].nospace + w[1].nospace));
+	assert_int_equal(st.moved, k);
+	assert_int_equal(st.move_failed, 0);
+	assert_true((w[0].nospace + w[1].nospace) * 10000 <= w[0].counted + w[1].counted);
+	assert_int_equal(sk.packets, w[0].counted + w[1].counted);
+	assert_int_equal(sk.octets, 100 * (w[0].counted + w[1].counted));
+	jf_table_free(race_t);
+	free(mem);
+}
 
 /* --- Expiry of the table's flows: records straight from the slots --- */
 
@@ -924,7 +1089,8 @@ static void test_expiry_memory(void **state)
 
 	(void)state;
 	assert_int_equal(jf_table_shadow_bytes_per_slot(), 40);
-	assert_int_equal(jf_table_agent_bytes(t), 1024 * 40 + 1024 * 4);
+	/* The shadow, and the batch: each marked slot and, in a move, its copy. */
+	assert_int_equal(jf_table_agent_bytes(t), 1024 * 40 + 1024 * 2 * 4);
 	assert_true((slots_1m * (JF_SLOT_BYTES + jf_table_shadow_bytes_per_slot()) +
 		     jf_table_batch_bytes((uint32_t)slots_1m)) / 1048576 <= 253);
 	print_message("table and its agent state at 1 M flows: %llu bytes a flow\n",
@@ -955,6 +1121,9 @@ int main(void)
 		cmocka_unit_test(test_race_with_grace_period),
 		cmocka_unit_test(test_race_without_grace_period_loses),
 		cmocka_unit_test(test_concurrent_removal),
+		cmocka_unit_test(test_move_race_with_grace_period),
+		cmocka_unit_test(test_move_race_without_grace_period_loses),
+		cmocka_unit_test(test_concurrent_growth),
 		cmocka_unit_test(test_sizing),
 		cmocka_unit_test(test_expiry_idle),
 		cmocka_unit_test(test_expiry_active),
