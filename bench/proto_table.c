@@ -36,6 +36,7 @@
 #include "jflowd/flow.h"
 #include "jflowd/table.h"
 #include "meter/bpf_clock.h"
+#include "jflowd/monitor.h"
 #include "jflowd.skel.h"
 #include "proto_table.h"
 #include "proto_table.skel.h"

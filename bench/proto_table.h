@@ -23,8 +23,8 @@ enum pt_state {
 struct pt_slot {
 	struct jf_key key;	/* 0-59 */
 	__u32 state;		/* 60: enum pt_state */
-	struct jf_counters c;	/* 64-111 */
-	__u64 spare[2];
+	struct jf_counters c;	/* 64-119 */
+	__u64 spare;
 } __attribute__((aligned(64)));
 
 /* IPv4 5-tuple + ToS, family, flags: enough for the bench's frames. */

@@ -606,12 +606,28 @@ plugin_pipe_size: 102400000
                                      meter, "300"] + extra, out=os.path.join(d, "out"),
                               err=os.path.join(d, "err"))
             ok = wait_for(lambda: "attached" in open(os.path.join(d, "out")).read(), 10)
-        elif meter in ("jflowd", "jflowd_1m"):
+        elif meter in JFLOWD_METERS:
             # No sizing option (the table grows with the flows); jflowd_1m:
             # --max-flows 1048576, for the memory per flow at 1 M flows.
-            cmd = [self.exe("src", "jflowd"), "-i", "brx0", "--mirror", "-n",
-                   "ipfix://127.0.0.1:4739", "--metrics-file", metrics]
-            cmd += ["--max-flows", "1048576"] if meter == "jflowd_1m" else []
+            exe = self.exe("src", "jflowd")
+            if meter == "jflowd-base":
+                if not self.a.base_build:
+                    raise Failed("jflowd-base needs --base-build")
+                exe = os.path.join(os.path.abspath(self.a.base_build), "src", "jflowd")
+            if meter.startswith("jflowd-hosts24"):
+                # A /24-pair monitor instead of the default one, masked in
+                # the program (the table holds one flow per pair: 256 are
+                # sent) or merged in the agent (it holds every 5-tuple).
+                conf = os.path.join(d, "jflowd.conf")
+                with open(conf, "w") as f:
+                    f.write(HOSTS24_CONF.format(
+                        agg="agent" if meter.endswith("agent") else "program"))
+                run["conf"] = open(conf).read()
+                cmd = [exe, "-c", conf, "--mirror", "--metrics-file", metrics]
+            else:
+                cmd = [exe, "-i", "brx0", "--mirror", "-n", "ipfix://127.0.0.1:4739",
+                       "--metrics-file", metrics]
+                cmd += ["--max-flows", "1048576"] if meter == "jflowd_1m" else []
             cmd += self.a.jflowd_args.split() if self.a.jflowd_args else []
             run["cmd"] = cmd
             p = self.rn.start(pin + cmd, err=os.path.join(d, "err"))
@@ -678,7 +694,7 @@ plugin_pipe_size: 102400000
         # and of everything else on its CPU, over generation + backlog.
         sut = set(sut + proc_tree(p.pid))
         run["sut_cpu_s"] = proc_cpu_s(sut) - c0
-        if meter.startswith("jflowd"):
+        if meter in JFLOWD_METERS:
             # The agent alone (reading the table, the cache, exporting).
             run["agent_cpu_s"] = proc_cpu_s(proc_tree(p.pid)) - a0
         run["window_s"] = time.monotonic() - w0
@@ -686,7 +702,7 @@ plugin_pipe_size: 102400000
         if meter in REFS:
             self.rn.stop(p)
             run["accounted"] = run["metered"] = run["xdp_drops"]
-        elif meter in ("jflowd", "jflowd_1m"):
+        elif meter in JFLOWD_METERS:
             try:
                 st = open(f"/proc/{p.pid}/status").read()
                 run["vmrss"] = int(re.search(r"VmRSS:\s+(\d+)", st).group(1)) * 1024
@@ -743,7 +759,8 @@ plugin_pipe_size: 102400000
             else:
                 self.errors[f"e2e {m}"] = f"{exe} not installed"
         if self.a.e2e_meters:
-            meters = [m for m in self.a.e2e_meters.split(",") if m in meters]
+            meters = [m for m in self.a.e2e_meters.split(",")
+                      if m in meters or m in JFLOWD_METERS]
         runs = []
         # Flat out at every flow count, then evenly paced at 1 Mpps (a load
         # every meter should carry; no overload feedback) at the two smaller.
@@ -920,6 +937,21 @@ plugin_pipe_size: 102400000
 CPU_SUT = "1" if (os.cpu_count() or 1) > 1 else "0"
 # The XDP references of the end-to-end runs: counted by the veth.
 REFS = ("drop", "touch", "floor")
+# jflowd as the default monitor, the base tree's jflowd (--base-build: the
+# same run's "today"), and a /24-pair monitor (issue 19) masked in the
+# program or merged in the agent.
+JFLOWD_METERS = ("jflowd", "jflowd_1m", "jflowd-base", "jflowd-hosts24", "jflowd-hosts24-agent")
+HOSTS24_CONF = """[exporter bench]
+collector = ipfix://127.0.0.1:4739
+[record hosts24]
+key = sourceIPv4Address/24, destinationIPv4Address/24, protocolIdentifier
+fields = octetDeltaCount, packetDeltaCount, flowStartMilliseconds, flowEndMilliseconds
+[monitor hosts24]
+record = hosts24
+exporter = bench
+interface = brx0
+aggregation = {agg}
+"""
 PACED_PPS = 1000000
 
 
@@ -1071,6 +1103,37 @@ def e2e_same_run(e2e, meter, ref, flows):
                 and r.get("metered") and "rep" in r}
     a, b = per_rep(meter), per_rep(ref)
     return [a[k] / b[k] for k in sorted(a) if k in b and b[k]]
+
+
+def records_ratios(e2e, w):
+    """Issue 19: the default monitor against the base tree, and the /24-pair
+    monitor against the default one, repetition by repetition (flat out)."""
+    pairs = (("jflowd", "jflowd-base", "default monitor / base tree"),
+             ("jflowd-hosts24", "jflowd", "/24 pairs masked in the program / default monitor"),
+             ("jflowd-hosts24-agent", "jflowd", "/24 pairs merged in the agent / default "
+              "monitor"))
+    rows = []
+    for flows in sorted({r["flows"] for r in e2e["runs"] if not r.get("pps")}):
+        for m, ref, what in pairs:
+            rs = e2e_same_run(e2e, m, ref, flows)
+            if not rs:
+                continue
+            pa, pb = e2e_per_cpu(e2e, m, flows), e2e_per_cpu(e2e, ref, flows)
+            rows.append(f"| {flows:,} | {what} | {ratio(med(rs), 3)} "
+                        f"({', '.join(ratio(x, 3) for x in rs)}) | "
+                        f"{ratio(pa / pb, 3) if pa and pb else 'n/a'} |")
+    if not rows:
+        return
+    w("### Records and monitors: same-run ratios (issue 19)\n")
+    w("Metered rate of one meter over another, repetition by repetition (the runs of "
+      "one repetition follow each other), flat out; and the ratio of their metered "
+      "packets per receive-path CPU-second (medians).\n")
+    w("| flows | meters | metered rate ratio, median (per repetition) | "
+      "per receive-path CPU-second |")
+    w("|---|---|---|---|")
+    for r in rows:
+        w(r)
+    w("")
 
 
 def e2e_per_cpu(e2e, meter, flows, pps=None):
@@ -1252,6 +1315,11 @@ def report(res, errors, profiles, args, started, elapsed):
                                  ("floor", "one-line floor, sized for the flows present"),
                                  ("jflowd", "jflowd --mirror (no sizing option)"),
                                  ("jflowd_1m", "jflowd --mirror --max-flows 1048576"),
+                                 ("jflowd-base", "jflowd --mirror, base tree"),
+                                 ("jflowd-hosts24", "jflowd, /24-pair monitor, masked in "
+                                  "the program"),
+                                 ("jflowd-hosts24-agent", "jflowd, /24-pair monitor, merged "
+                                  "in the agent"),
                                  ("softflowd", "softflowd (pcap)"),
                                  ("pmacctd", "pmacctd (pcap)")):
                 mr = [r for r in rs if r["meter"] == meter]
@@ -1273,7 +1341,7 @@ def report(res, errors, profiles, args, started, elapsed):
                 if meter in REFS:
                     shm = sh = None
                     notes.append("counted by the veth (`xdp_drops`)")
-                if meter.startswith("jflowd"):
+                if meter in JFLOWD_METERS:
                     mc = [r["metrics"] for r in ok if "metrics" in r]
                     good = sum(1 for x in mc if x["ok"])
                     notes.append(f"metrics invariant, zero unaccounted: {good}/{len(mc)} "
@@ -1308,6 +1376,7 @@ def report(res, errors, profiles, args, started, elapsed):
                   f"{pct(sh) if sh is not None else '-'} | "
                   f"{pct(shm) if shm is not None else '-'} | {'; '.join(notes)} |")
             w("")
+        records_ratios(e2e, w)
     else:
         w(f"Not measured: {errors.get('e2e', 'not run')}\n")
 
@@ -1608,7 +1677,7 @@ def hand_sections(path):
     keep, on = [], False
     for ln in lines:
         if ln.startswith("## "):
-            on = ln.startswith(("## Scale", "## Offline replay, by hand"))
+            on = ln.startswith(("## Scale", "## Offline replay, by hand", "## Records"))
         if on:
             keep.append(ln)
     return ("\n" + "\n".join(keep).rstrip("\n") + "\n") if keep else ""
@@ -1632,6 +1701,9 @@ def main():
     ap.add_argument("--e2e-meters", default="", help="e2e: meters, comma-separated")
     ap.add_argument("--e2e-paced", default=None,
                     help="e2e: only paced runs at these packet rates, comma-separated")
+    ap.add_argument("--base-build", default="",
+                    help="e2e: the build of the base tree, for the meter jflowd-base "
+                         "(the same run's figures for the tree before a change)")
     ap.add_argument("--jflowd-args", default="",
                     help="e2e: more options for jflowd (experiments; the report shows them "
                          "in the command)")

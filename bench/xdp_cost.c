@@ -16,6 +16,10 @@
  * kernel's own time of each run; every run then starts with caches and TLB
  * disturbed by the syscall, the worst case of sparse traffic.
  *
+ * --filter EXPR: monitor 0 with that filter (src/meter/filter.h), which
+ * must select the frames (TCP from 10.0.0.0/8, or 2001:db8:1::/48, to port
+ * 443): the cost of the selection step on top of the table's.
+ *
  * One JSON object per line on stdout. */
 #include <errno.h>
 #include <getopt.h>
@@ -32,6 +36,8 @@
 #include "jflowd/flow.h"
 #include "jflowd/table.h"
 #include "meter/bpf_clock.h"
+#include "meter/filter.h"
+#include "jflowd/monitor.h"
 #include "jflowd.skel.h"
 #include "trivial.skel.h"
 #include "xdp_rotate.skel.h"
@@ -49,6 +55,7 @@ struct opts {
 	int family;
 	uint32_t hot_repeat;
 	uint32_t cold_max;	/* per-packet syscall method up to this many flows */
+	const char *filter;	/* monitor 0's, or NULL */
 };
 
 struct frame {
@@ -249,7 +256,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
 		{ "flows", 1, 0, 'f' }, { "reps", 1, 0, 'r' }, { "cpu", 1, 0, 'c' },
-		{ "family", 1, 0, 'F' }, { "hot-repeat", 1, 0, 'H' }, { "cold-max", 1, 0, 'C' }, { 0 }
+		{ "family", 1, 0, 'F' }, { "hot-repeat", 1, 0, 'H' }, { "cold-max", 1, 0, 'C' },
+		{ "filter", 1, 0, 'X' }, { 0 }
 	};
 	char *tok, *save;
 	int c;
@@ -267,9 +275,11 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case 'F': o->family = atoi(optarg); break;
 		case 'H': o->hot_repeat = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'C': o->cold_max = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'X': o->filter = optarg; break;
 		default:
 			fprintf(stderr, "usage: bench_xdp_cost [--flows N,N,..] [--reps N] "
-				"[--cpu N] [--family 4|6] [--hot-repeat N] [--cold-max N]\n");
+				"[--cpu N] [--family 4|6] [--hot-repeat N] [--cold-max N] "
+				"[--filter EXPR]\n");
 			exit(2);
 		}
 	}
@@ -368,6 +378,19 @@ static int bench_flows(const struct opts *o, int trivial_fd, uint32_t nflows)
 	if (rc) {
 		fprintf(stderr, "xdp_cost: load jflowd object: %s\n", strerror(-rc));
 		goto out;
+	}
+	if (o->filter) {
+		struct jf_cbpf flt;
+		char err[600];
+		__u32 key = 0;
+
+		if (jf_filter_to_cbpf(o->filter, &flt, err, sizeof(err)) ||
+		    bpf_map_update_elem(bpf_map__fd(skel->maps.mon_filter), &key, &flt, BPF_ANY)) {
+			fprintf(stderr, "xdp_cost: %s\n", err);
+			rc = -1;
+			goto out;
+		}
+		skel->bss->filter_on[0] = 1;
 	}
 	tbl = mmap(NULL, (size_t)tbl_slots * JF_SLOT_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED,
 		   bpf_map__fd(skel->maps.flow_table), 0);

@@ -42,7 +42,7 @@ static __always_inline int jf_spill_packet(void *ring, const struct jf_pkt *p,
 	s->ttl = p->ttl;
 	s->pad = 0;
 	s->flow_label = p->flow_label;
-	s->pad2 = 0;
+	s->frag_id = p->frag_id;
 	bpf_ringbuf_submit(s, 0);
 	return JF_PKT_SPILLED;
 }

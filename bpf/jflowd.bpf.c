@@ -8,18 +8,7 @@
 #include "maps.h"
 #include "flow_update.h"
 #include "mirror_map.h"
-
-static __always_inline void jf_stat_add(__u32 parity, __u32 reason, __u64 octets)
-{
-	__u32 idx = JF_STAT_IDX(parity, reason);
-	struct jf_stat *st;
-
-	st = bpf_map_lookup_elem(&stats, &idx);
-	if (st) {
-		st->packets++;	/* per CPU: no other writer */
-		st->octets += octets;
-	}
-}
+#include "monitors.h"
 
 /* The VLAN tag a NIC stripped (rx-vlan offload), from the driver. Weak: on
  * a kernel without it the object still loads, and so does the program that
@@ -27,9 +16,30 @@ static __always_inline void jf_stat_add(__u32 parity, __u32 reason, __u64 octets
 extern int bpf_xdp_metadata_rx_vlan_tag(const struct xdp_md *ctx, __be16 *vlan_proto,
 					__u16 *vlan_tci) __ksym __weak;
 
+/* Several monitors: the packet, parsed once into w (reason), counted for
+ * each monitor of its interface, sampled by each. Inline: the walk's
+ * frame and the callback's stay within the stack's 512 bytes. */
+static __always_inline void jf_xdp_monitors(struct xdp_md *ctx, struct jf_mon_walk *w,
+					    int reason, __u64 ep)
+{
+	const struct jf_ifconf *ic = jf_ifconf_of(ctx->ingress_ifindex);
+
+	if (!ic)
+		return;
+	w->reason = reason;
+	w->ep = ep;
+	w->now = jf_now();
+	w->frame_len = bpf_xdp_get_buff_len(ctx);
+	w->egress = 0;
+	w->gso_segs = 0;
+	w->skip = 0;
+	jf_mon_walk_all(ctx, w, ic->in, ic->n_in, 0);
+}
+
 /* xdp.frags: multi-buffer aware, so native XDP attaches to jumbo-MTU links.
- * Headers are read from the first buffer; octets come from the IP header,
- * or the whole frame's length where there is none. hw_vlan is a constant
+ * Headers are read from the first buffer; octets come from the IP header
+ * (at most what the whole frame holds), or the whole frame's length where
+ * there is none. hw_vlan is a constant
  * per program: the plain program has no trace of the kfunc, which the
  * verifier refuses in a program not bound to a device even on a dead
  * branch. */
@@ -38,9 +48,9 @@ static __always_inline int jf_xdp_meter(struct xdp_md *ctx, const int hw_vlan)
 	const __u8 *data = (const __u8 *)(long)ctx->data;
 	const __u8 *end = (const __u8 *)(long)ctx->data_end;
 	__u32 cpu = 0;
-	struct jf_pkt pkt;
+	struct jf_mon_walk w;
 	__u64 ep, now;
-	__u32 parity, rate;
+	__u32 parity, mon;
 	__be16 vlan_proto;
 	__u16 vlan_tci;
 	int reason;
@@ -59,49 +69,67 @@ static __always_inline int jf_xdp_meter(struct xdp_md *ctx, const int hw_vlan)
 	ep = epoch;
 	parity = ep & 1;
 
-	rate = sample_rate[parity];
-	if (rate > 1 && bpf_get_prandom_u32() % rate) {
-		jf_stat_add(parity, JF_PKT_NOT_SAMPLED, bpf_xdp_get_buff_len(ctx));
+	/* One monitor: its filter, then its sampling, before anything else
+	 * is read; a packet the filter rejects is in no counter. */
+	mon = mon_single & (JF_MONITORS - 1);
+	if (!mon_by_iface && filter_on[mon] && !jf_filter_xdp(ctx, mon))
+		goto out;
+	if (!mon_by_iface && jf_mon_skip(mon, parity)) {
+		jf_stat_mon(parity, mon, JF_PKT_NOT_SAMPLED, bpf_xdp_get_buff_len(ctx));
 		goto out;
 	}
 
-	__builtin_memset(&pkt, 0, sizeof(pkt));
+	__builtin_memset(&w, 0, sizeof(w));
+	/* The frame's other buffers (xdp.frags): on the wire all the same. */
+	w.pkt.tail_len = (__u32)(bpf_xdp_get_buff_len(ctx) - (__u64)(end - data));
 	/* Asked for every frame, not only untagged ones: the NIC strips the
 	 * outer tag of a double-tagged frame and leaves the inner one inline. */
 	if (hw_vlan && !bpf_xdp_metadata_rx_vlan_tag(ctx, &vlan_proto, &vlan_tci))
-		reason = jf_parse_eth_hwtag(data, end, vlan_tci, &pkt);
+		reason = jf_parse_eth_hwtag(data, end, vlan_tci, &w.pkt);
 	else
-		reason = jf_parse_eth(data, end, &pkt);
+		reason = jf_parse_eth(data, end, &w.pkt);
 	if (reason == JF_PKT_OK) {
-		pkt.key.ifindex = ctx->ingress_ifindex;
+		w.pkt.key.ifindex = ctx->ingress_ifindex;
+		w.pkt.keep_frag_id = (__u8)keep_frag_id;
 		/* The mirror mapping's output interface travels in the
 		 * packet: table slots, stash and per-interval maps all keep
 		 * it in their counters. */
 		if (mirror_map_on)
-			pkt.out_ifindex = jf_mirror_map(data, end, &pkt);
+			w.pkt.out_ifindex = jf_mirror_map(data, end, &w.pkt);
+	}
+	if (mon_by_iface) {
+		jf_xdp_monitors(ctx, &w, reason, ep);
+		goto out;
+	}
+	if (reason == JF_PKT_OK) {
 		now = jf_now();
+		jf_mon_key(&w.pkt, mon, 0);
 		if (table_on) {
 			__u32 sel = table_sel;
 
 			if (parity)
 				reason = jf_table_update(&flow_tables, table_slots, sel, cpu_seq, &flows_b,
-							 &spill, &pkt, now, ep);
+							 &spill, &w.pkt, now, ep);
 			else
 				reason = jf_table_update(&flow_tables, table_slots, sel, cpu_seq, &flows_a,
-							 &spill, &pkt, now, ep);
-			jf_stat_add(parity, reason, pkt.octets);
+							 &spill, &w.pkt, now, ep);
+			jf_stat_mon(parity, mon, reason, w.pkt.octets);
+			jf_mon_trimmed(parity, mon, reason, &w.pkt);
 			goto out;
 		}
 		/* Two call sites, not a map pointer chosen at run time: with
 		 * a constant map each, the verifier inlines the hash lookup. */
 		if (parity)
-			reason = jf_flow_update(&flows_b, &spill, &pkt, now, ep);
+			reason = jf_flow_update(&flows_b, &spill, &w.pkt, now, ep);
 		else
-			reason = jf_flow_update(&flows_a, &spill, &pkt, now, ep);
-		jf_stat_add(parity, reason, pkt.octets);
+			reason = jf_flow_update(&flows_a, &spill, &w.pkt, now, ep);
+		jf_stat_mon(parity, mon, reason, w.pkt.octets);
 	} else {
-		jf_stat_add(parity, reason, pkt.octets ? pkt.octets : bpf_xdp_get_buff_len(ctx));
+		jf_stat_mon(parity, mon, reason,
+			    w.pkt.octets ? w.pkt.octets : bpf_xdp_get_buff_len(ctx));
 	}
+	/* In a flow with what its frame holds: said beside the fate. */
+	jf_mon_trimmed(parity, mon, reason, &w.pkt);
 out:
 	if (quiesce_seq)
 		__sync_fetch_and_add(&cpu_seq[cpu].seq, 1);

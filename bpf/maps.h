@@ -7,6 +7,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include "jflowd/flow.h"
+#include "jflowd/monitor.h"
 #include "jflowd/table.h"
 
 /* Two flow maps, written alternately: epoch parity 0 -> flows_a. */
@@ -56,10 +57,11 @@ struct {
 	.values = { [0] = &flow_table },
 };
 
-/* Packets and octets per epoch parity and reason (enum jf_pkt_reason). */
+/* Packets and octets per epoch parity, monitor and reason (enum
+ * jf_pkt_reason; JF_STAT_MON_IDX). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, JF_STAT_ENTRIES);
+	__uint(max_entries, JF_STAT_MON_ENTRIES);
 	__type(key, __u32);
 	__type(value, struct jf_stat);
 } stats SEC(".maps");
@@ -90,10 +92,30 @@ volatile __u32 table_sel;
 
 /* Written by the agent through the mmapped .bss. */
 volatile __u64 epoch;
-/* 1 in N per epoch parity (0 or 1: every packet). Not a constant: a reload
- * changes it at run time. The agent writes the rate of the next epoch
- * before flipping to it, so each flow map holds packets of one rate. */
-volatile __u32 sample_rate[2];
+/* 1: a monitor's record collects fragmentIdentification (IE 54): every
+ * packet writes it to its slot's cold line (jf_pkt.keep_frag_id). */
+volatile __u32 keep_frag_id;
+/* 1 in N per monitor and epoch parity, [monitor * 2 + parity] (0 or 1:
+ * every packet). Not a constant: a reload changes it at run time. The
+ * agent writes the rate of the next epoch before flipping to it, so each
+ * flow map holds packets of one rate. */
+volatile __u32 sample_rate[2 * JF_MONITORS];
+/* Monitors (include/jflowd/monitor.h). 0: every packet goes to monitor
+ * mon_single alone (one monitor: no per-interface lookup); 1: to the
+ * monitors ifconf lists for its interface and direction. */
+volatile __u32 mon_by_iface;
+volatile __u32 mon_single;
+/* A monitor whose record is coarser than the packet's key: its masks. */
+volatile __u8 mon_mask_on[JF_MONITORS];
+struct jf_mon_mask mon_mask[JF_MONITORS];
+/* The monitors of each interface by ifindex, and of larger ifindexes. */
+struct jf_ifconf ifconf[JF_IFCONF_SLOTS];
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, struct jf_ifconf);
+} ifconf_big SEC(".maps");
 /* The program's clock: CLOCK_MONOTONIC ns = jiffies * jiffy_ns +
  * clock_off_ns. bpf_jiffies64() is a plain load of `jiffies` once the
  * verifier inlines it (64-bit JITs): about 1 ns a packet, against 20 for

@@ -57,29 +57,50 @@ static __always_inline __u32 jf_tc_seg_hdrs(const __u8 *data, const __u8 *end)
 	return l3 + (l4[12] >> 4) * 4;
 }
 
-/* The rest of a GSO packet: segs - 1 more packets, each with its headers. */
-static __always_inline void jf_tc_gso_add(void *map, const struct jf_pkt *p, __u32 segs,
-					  __u32 hdrs)
+/* Several monitors: those of this interface's egress, less those that
+ * counted the packet at its ingress, each sampling and counting it. w
+ * holds the parsed packet. Inline: the walk's frame and the callback's
+ * stay within the stack's 512 bytes. */
+static __always_inline void jf_tc_monitors(struct __sk_buff *skb, struct jf_mon_walk *w,
+					   int reason, __u64 ep, __u32 segs, __u32 hdrs)
 {
-	struct jf_counters *c = bpf_map_lookup_elem(map, &p->key);
+	const struct jf_ifconf *out, *in;
+	__u32 iif = skb->ingress_ifindex;
 
-	if (!c)
+	out = jf_ifconf_of(skb->ifindex);
+	if (!out)
 		return;
-	__sync_fetch_and_add(&c->packets, segs - 1);
-	__sync_fetch_and_add(&c->octets, (__u64)(segs - 1) * hdrs);
+	w->skip = 0;
+	if (iif) {
+		in = jf_ifconf_of(iif);
+		if (in)
+			w->skip = in->in_mask;
+	}
+	w->reason = reason;
+	w->ep = ep;
+	w->now = jf_now();
+	w->frame_len = skb->len;
+	w->egress = 1;
+	w->gso_segs = segs;
+	w->gso_hdrs = hdrs;
+	w->octets = w->pkt.octets + (segs > 1 ? (__u64)(segs - 1) * hdrs : 0);
+	jf_mon_walk_all(skb, w, out->out, out->n_out, 1);
 }
 
 SEC("tc")
 int jflowd_tc_egress(struct __sk_buff *skb)
 {
 	const __u8 *data, *end;
-	__u32 iif = skb->ingress_ifindex, cpu = 0, parity, segs, hdrs = 0, rate;
+	__u32 iif = skb->ingress_ifindex, cpu = 0, parity, segs = 0, hdrs = 0;
 	__u64 ep, now, octets;
-	struct jf_pkt pkt;
+	struct jf_mon_walk w;
+	__u32 mon = mon_single & (JF_MONITORS - 1);
 	int reason;
 
-	if (iif && bpf_map_lookup_elem(&ingress_metered, &iif))
-		return TC_ACT_OK;	/* counted at its ingress */
+	/* One monitor: what it counted at the ingress is not counted again
+	 * (with several, per monitor: jf_tc_monitors). */
+	if (!mon_by_iface && iif && bpf_map_lookup_elem(&ingress_metered, &iif))
+		return TC_ACT_OK;
 	if ((long)skb->data + JF_TC_PULL > (long)skb->data_end)
 		bpf_skb_pull_data(skb, skb->len < JF_TC_PULL ? skb->len : JF_TC_PULL);
 	data = (const __u8 *)(long)skb->data;
@@ -98,40 +119,52 @@ int jflowd_tc_egress(struct __sk_buff *skb)
 
 	/* The XDP program's rate of this epoch, changed at run time by a
 	 * reload: both programs fill the same map at one rate. */
-	rate = sample_rate[parity];
-	if (rate > 1 && bpf_get_prandom_u32() % rate) {
-		jf_stat_add(parity, JF_PKT_NOT_SAMPLED, skb->len);
+	if (!mon_by_iface && filter_on[mon] && !jf_filter_tc(skb, mon))
+		goto out;
+	if (!mon_by_iface && jf_mon_skip(mon, parity)) {
+		jf_stat_mon(parity, mon, JF_PKT_NOT_SAMPLED, skb->len);
 		goto out;
 	}
-	__builtin_memset(&pkt, 0, sizeof(pkt));
-	reason = jf_parse_eth(data, end, &pkt);
-	octets = pkt.octets;
+	__builtin_memset(&w, 0, sizeof(w));
+	w.pkt.tail_len = skb->len - (__u32)(end - data);	/* the skb's paged part */
+	reason = jf_parse_eth(data, end, &w.pkt);
+	octets = w.pkt.octets;
 	if (reason == JF_PKT_OK) {
-		pkt.key.ifindex = skb->ifindex;
-		pkt.key.flags |= JF_KEY_EGRESS;
+		w.pkt.key.ifindex = skb->ifindex;
+		w.pkt.keep_frag_id = (__u8)keep_frag_id;
+		w.pkt.key.flags |= JF_KEY_EGRESS;
 		if (skb->vlan_present) {	/* tag still in the skb, not the frame */
-			pkt.key.inner_vlan = pkt.key.vlan;
-			pkt.key.vlan = skb->vlan_tci & 0x0fff;
+			w.pkt.key.inner_vlan = w.pkt.key.vlan;
+			w.pkt.key.vlan = skb->vlan_tci & 0x0fff;
 		}
 		segs = skb->gso_segs;
 		if (segs > 1)
 			hdrs = jf_tc_seg_hdrs(data, end);
+	}
+	if (mon_by_iface) {
+		jf_tc_monitors(skb, &w, reason, ep, segs, hdrs);
+		goto out;
+	}
+	if (reason == JF_PKT_OK) {
 		now = jf_now();
+		jf_mon_key(&w.pkt, mon, 1);
 		if (parity) {
-			reason = jf_flow_update(&flows_b, &spill, &pkt, now, ep);
+			reason = jf_flow_update(&flows_b, &spill, &w.pkt, now, ep);
 			if (reason == JF_PKT_OK && segs > 1)
-				jf_tc_gso_add(&flows_b, &pkt, segs, hdrs);
+				jf_gso_add(&flows_b, &w.pkt, segs, hdrs);
 		} else {
-			reason = jf_flow_update(&flows_a, &spill, &pkt, now, ep);
+			reason = jf_flow_update(&flows_a, &spill, &w.pkt, now, ep);
 			if (reason == JF_PKT_OK && segs > 1)
-				jf_tc_gso_add(&flows_a, &pkt, segs, hdrs);
+				jf_gso_add(&flows_a, &w.pkt, segs, hdrs);
 		}
 		if (reason == JF_PKT_OK && segs > 1)
 			octets += (__u64)(segs - 1) * hdrs;
-		jf_stat_add(parity, reason, octets);
+		jf_stat_mon(parity, mon, reason, octets);
 	} else {
-		jf_stat_add(parity, reason, octets ? octets : skb->len);
+		jf_stat_mon(parity, mon, reason, octets ? octets : skb->len);
 	}
+	/* In a flow with what its frame holds: said beside the fate. */
+	jf_mon_trimmed(parity, mon, reason, &w.pkt);
 out:
 	if (quiesce_seq)
 		__sync_fetch_and_add(&cpu_seq[cpu].seq, 1);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #define DEFAULT_SOCKET "/run/jflowd/jflowd.sock"
 #define TIMEOUT_MS 10000
 #define LINE_MAX_LEN 255
+#define LINE_BUF 4096		/* longer lines are written in parts */
 #define EXIT_USAGE 2
 
 static void usage(FILE *out)
@@ -47,6 +49,100 @@ static void usage(FILE *out)
 	}
 }
 
+/* The answer, line by line: "ok" or "error: REASON", the body, then a
+ * line "." (a body line that starts with "." has one more in front). The
+ * body goes to stdout, or to stderr after an error. Exits 1 on an error,
+ * and on an answer cut before its end: never a silent truncation. */
+struct reader {
+	int status;		/* -1 before the status line, then 0 or 1 */
+	bool done;		/* the end marker came */
+	char line[LINE_BUF];
+	size_t len;
+	bool long_line;		/* the line did not fit: written in parts */
+};
+
+static void take_line(struct reader *r, bool whole)
+{
+	const char *p = r->line;
+	size_t n = r->len;
+
+	if (!r->long_line && n && p[0] == '.') {
+		if (whole && n == 1) {
+			r->done = true;
+			return;
+		}
+		p++;
+		n--;
+	}
+	if (r->status < 0) {
+		/* The status line, only its first part if it is long. */
+		r->status = n == 2 && !memcmp(p, "ok", 2) && whole ? 0 : 1;
+		if (r->status)
+			fprintf(stderr, "jflowctl: %.*s\n", (int)n, p);
+	} else {
+		fwrite(p, 1, n, r->status ? stderr : stdout);
+		if (whole)
+			fputc('\n', r->status ? stderr : stdout);
+	}
+	r->long_line = !whole;
+	r->len = 0;
+}
+
+static int read_answer(int fd, int send_errno)
+{
+	struct reader r = { .status = -1 };
+	char buf[65536];
+
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n, i;
+		int rc;
+
+		rc = poll(&p, 1, TIMEOUT_MS);
+		if (rc <= 0) {
+			fprintf(stderr, "jflowctl: no answer from jflowd within %d s\n",
+				TIMEOUT_MS / 1000);
+			return 1;
+		}
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0) {
+			fprintf(stderr, "jflowctl: recv: %s\n", strerror(errno));
+			return 1;
+		}
+		if (n == 0)
+			break;
+		for (i = 0; i < n && !r.done; i++) {
+			if (buf[i] == '\n') {
+				take_line(&r, true);
+				continue;
+			}
+			if (r.len == sizeof(r.line))
+				take_line(&r, false);
+			r.line[r.len++] = buf[i];
+		}
+		if (r.done)
+			break;
+	}
+	close(fd);
+	if (fflush(stdout)) {
+		fprintf(stderr, "jflowctl: write: %s\n", strerror(errno));
+		return 1;
+	}
+	if (r.status < 0) {
+		if (send_errno)
+			fprintf(stderr, "jflowctl: send: %s\n", strerror(send_errno));
+		else
+			fprintf(stderr, "jflowctl: jflowd closed the connection without an answer\n");
+		return 1;
+	}
+	if (!r.done) {
+		fprintf(stderr, "jflowctl: the answer was cut short (jflowd closed the "
+			"connection before its end); what came is above\n");
+		return 1;
+	}
+	return r.status;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -57,10 +153,9 @@ int main(int argc, char **argv)
 	};
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	const char *path = DEFAULT_SOCKET;
-	char req[LINE_MAX_LEN + 2] = "", buf[65536], first[300], err[256];
+	char req[LINE_MAX_LEN + 2] = "", err[256];
 	struct jf_ctl_req r;
-	size_t flen = 0;
-	int i, c, fd, rc = 0, status = -1;
+	int i, c, fd, send_errno = 0;
 
 	opterr = 0;
 	/* '+': the options end at the command, whose own arguments follow. */
@@ -124,56 +219,9 @@ int main(int argc, char **argv)
 				"/run/jflowd/NAME.sock)\n", path, strerror(e), path);
 		return 1;
 	}
-	if (send(fd, req, strlen(req), MSG_NOSIGNAL) != (ssize_t)strlen(req)) {
-		fprintf(stderr, "jflowctl: send: %s\n", strerror(errno));
-		return 1;
-	}
-	/* The answer: "ok" or "error: ..." on the first line, then the body,
-	 * until jflowd closes. */
-	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		ssize_t n;
-		char *nl;
-
-		rc = poll(&p, 1, TIMEOUT_MS);
-		if (rc <= 0) {
-			fprintf(stderr, "jflowctl: no answer from jflowd within %d s\n",
-				TIMEOUT_MS / 1000);
-			return 1;
-		}
-		n = recv(fd, buf, sizeof(buf), 0);
-		if (n < 0) {
-			fprintf(stderr, "jflowctl: recv: %s\n", strerror(errno));
-			return 1;
-		}
-		if (n == 0)
-			break;
-		if (status >= 0) {
-			fwrite(buf, 1, (size_t)n, stdout);
-			continue;
-		}
-		/* Still in the status line. */
-		nl = memchr(buf, '\n', (size_t)n);
-		{
-			size_t take = nl ? (size_t)(nl - buf) : (size_t)n;
-
-			if (flen + take >= sizeof(first))
-				take = sizeof(first) - 1 - flen;
-			memcpy(first + flen, buf, take);
-			flen += take;
-			first[flen] = '\0';
-		}
-		if (!nl)
-			continue;
-		status = strcmp(first, "ok") ? 1 : 0;
-		if (status)
-			fprintf(stderr, "jflowctl: %s\n", first);
-		fwrite(nl + 1, 1, (size_t)(buf + n - nl - 1), status ? stderr : stdout);
-	}
-	close(fd);
-	if (status < 0) {
-		fprintf(stderr, "jflowctl: jflowd closed the connection without an answer\n");
-		return 1;
-	}
-	return status;
+	/* jflowd may answer and close before it reads (busy, out of
+	 * descriptors): what it said is read even if the request did not go. */
+	if (send(fd, req, strlen(req), MSG_NOSIGNAL) != (ssize_t)strlen(req))
+		send_errno = errno;
+	return read_answer(fd, send_errno);
 }

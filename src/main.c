@@ -3,6 +3,7 @@
  * flow collectors. Wires the modules together and runs the tick loop. */
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,16 +14,14 @@
 #include "clock.h"
 #include "service/config.h"
 #include "service/control.h"
-#include "export/exporter.h"
 #include "flow/bgp.h"
 #include "flow/flow_cache.h"
 #include "meter/link_watch.h"
 #include "log.h"
-#include "export/loss_report.h"
 #include "meter/meter.h"
 #include "meter/meter_stats.h"
 #include "service/metrics.h"
-#include "meter/mirror.h"
+#include "service/monitors.h"
 #include "meter/pcap_meter.h"
 #include "service/preflight.h"
 #include "service/privs.h"
@@ -46,17 +45,19 @@
 struct app {
 	struct jf_config cfg;
 	struct jf_flow_cache *cache;
-	struct jf_exporter *exp;
+	struct jf_monitors *mons;	/* their exporters and aggregates */
 	struct jf_meter *meter;		/* live capture */
 	struct jf_pcap_meter *pcap;	/* file replay */
 	struct jf_router *router;	/* router mode: forwarding lookups */
 	struct jf_nat *nat;		/* --nat-lookup: post-NAT fields per flow */
 	struct jf_nat_events *nat_events;	/* --nat-events: RFC 8158 logging */
 	struct jf_link_watch *links;	/* live capture: interfaces that go and return */
+	bool back_failed[JF_MAX_IFACES];	/* back, but its attach failed (said once) */
 	struct jf_bgp *bgp;		/* BMP station and as-file, if configured */
 	struct jf_enrich enrich;	/* per-flow lookups beyond the route */
 	struct jf_meter_stats st;
 	uint64_t now_ms;		/* export clock: wall clock, or capture clock */
+	uint64_t cache_ms;		/* the cache's clock: monotonic, or capture */
 	double start_s;
 	const char *mode;
 	bool exporter_started;
@@ -87,11 +88,38 @@ static void emit(const struct jf_record *rec, void *arg)
 	struct app *a = arg;
 	uint64_t now = a->now_ms;
 
+	uint64_t cache_ms = a->cache_ms;
+
 	/* Replaying, flows also expire between ticks: the export clock is
 	 * the capture's, never behind a record it sends. */
-	if (a->cfg.pcap_file[0] && jf_pcap_meter_clock_ms(a->pcap) > now)
+	if (a->cfg.pcap_file[0] && jf_pcap_meter_clock_ms(a->pcap) > now) {
 		now = jf_pcap_meter_clock_ms(a->pcap);
-	jf_exporter_add(a->exp, rec, now);
+		cache_ms = now;
+	}
+	jf_monitors_emit(a->mons, rec, now, cache_ms);
+}
+
+/* What the metrics file and jflowctl stats show, read now. */
+static void metrics_input(struct app *a, struct jf_metrics_input *in, struct jf_cache_stats *cs)
+{
+	jf_cache_get_stats(a->cache, cs);
+	jf_meter_add_flow_stats(a->meter, -1, cs);
+	memset(in, 0, sizeof(*in));
+	in->meter = &a->st;
+	in->cache = cs;
+	in->monitors = a->mons;
+	in->flow_cache = a->cache;
+	in->flow_meter = a->meter;
+	in->mode = a->mode;
+	in->uptime_s = jf_mono_s() - a->start_s;
+	in->bytes_per_flow = jf_cache_slot_bytes(a->cache);
+	in->max_flows = jf_config_cache_flows(&a->cfg);
+	in->kernel_bytes = a->meter ? jf_meter_kernel_bytes(a->meter) : 0;
+	in->links = a->links;
+	in->control = a->ctl;
+	in->nat = a->nat;
+	in->nat_events = a->nat_events;
+	in->bgp = a->bgp;
 }
 
 static void write_metrics(struct app *a)
@@ -102,20 +130,7 @@ static void write_metrics(struct app *a)
 
 	if (!a->cfg.metrics_file[0])
 		return;
-	jf_cache_get_stats(a->cache, &cs);
-	jf_meter_add_flow_stats(a->meter, &cs);
-	in.meter = &a->st;
-	in.cache = &cs;
-	in.exporter = a->exp;
-	in.mode = a->mode;
-	in.uptime_s = jf_mono_s() - a->start_s;
-	in.bytes_per_flow = jf_cache_slot_bytes(a->cache);
-	in.max_flows = jf_config_cache_flows(&a->cfg);
-	in.kernel_bytes = a->meter ? jf_meter_kernel_bytes(a->meter) : 0;
-	in.links = a->links;
-	in.nat = a->nat;
-	in.nat_events = a->nat_events;
-	in.bgp = a->bgp;
+	metrics_input(a, &in, &cs);
 	rc = jf_metrics_write(a->cfg.metrics_file, &in);
 	if (rc)
 		jf_metrics_write_failed(a->cfg.metrics_file, rc);
@@ -126,35 +141,34 @@ static void write_metrics(struct app *a)
  * out is stamped now_ms (wall clock live, capture time replaying). */
 static void tick(struct app *a, uint64_t cache_ms, uint64_t now_ms)
 {
-	uint64_t ign_p, ign_o;
-
 	a->now_ms = now_ms;
+	a->cache_ms = cache_ms;
 	jf_cache_expire(a->cache, cache_ms);
-	jf_metrics_ignored(&a->st, &ign_p, &ign_o);
-	jf_exporter_set_ignored(a->exp, ign_p, ign_o);
-	jf_exporter_flush(a->exp, now_ms);
+	jf_monitors_tick(a->mons, &a->st, cache_ms, now_ms);
 	write_metrics(a);
 }
 
 static void shutdown_export(struct app *a, uint64_t now_ms, enum jf_end_reason why)
 {
-	uint64_t ign_p, ign_o;
-
 	a->now_ms = now_ms;
 	jf_cache_flush(a->cache, why);
-	jf_metrics_ignored(&a->st, &ign_p, &ign_o);
-	jf_exporter_set_ignored(a->exp, ign_p, ign_o);
-	jf_exporter_finish(a->exp, now_ms, TCP_DRAIN_MS);
+	jf_monitors_finish(a->mons, &a->st, now_ms, TCP_DRAIN_MS);
 	write_metrics(a);
+}
+
+/* The meter's parameters: the configuration's and the monitors'. */
+static void meter_params(struct app *a, struct jf_meter_params *mp)
+{
+	jf_config_meter_params(&a->cfg, mp);
+	jf_monitors_meter_params(a->mons, &a->cfg, mp);
 }
 
 static void log_totals(struct app *a)
 {
 	struct jf_cache_stats cs;
 
-	jf_cache_get_stats(a->cache, &cs);
-	jf_meter_add_flow_stats(a->meter, &cs);
-	jf_summary_totals(&a->st, &cs, a->exp, jf_mono_s() - a->start_s);
+	jf_monitors_flow_totals(a->mons, a->cache, a->meter, &cs);
+	jf_summary_totals(&a->st, &cs, a->mons, jf_mono_s() - a->start_s);
 }
 
 static int open_common(struct app *a)
@@ -166,12 +180,10 @@ static int open_common(struct app *a)
 		.fin_ms = a->cfg.fin_ms,
 		.prefault = !a->cfg.pcap_file[0],
 	};
-	struct jf_exporter_params ep;
 	char err[512];
 
-	jf_config_exporter_params(&a->cfg, a->cfg.pcap_file[0] != '\0', &ep);
-	a->exp = jf_exporter_new(&ep, err, sizeof(err));
-	if (!a->exp) {
+	a->mons = jf_monitors_new(&a->cfg, a->cfg.pcap_file[0] != '\0', err, sizeof(err));
+	if (!a->mons) {
 		log_err("%s", err);
 		return -1;
 	}
@@ -180,6 +192,7 @@ static int open_common(struct app *a)
 		log_err("flow cache of %u flows: out of memory", jf_config_cache_flows(&a->cfg));
 		return -1;
 	}
+	jf_monitors_set_timeouts(a->mons, a->cache, NULL);
 	jf_enrich_init(&a->enrich);	/* the lookups join it, then bind_lookups */
 	return 0;
 }
@@ -277,7 +290,7 @@ static void emit_nat_event(const struct jf_nat_event *ev, void *arg)
 {
 	struct app *a = arg;
 
-	jf_exporter_add_nat_event(a->exp, ev, jf_wall_ms());
+	jf_monitors_nat_event(a->mons, ev, jf_wall_ms());
 }
 
 static int open_nat_events(struct app *a)
@@ -304,7 +317,7 @@ static void file_tick(uint64_t now_ms, void *arg)
 
 	if (!a->exporter_started) {
 		/* sysUpTime 0 a second before the first packet. */
-		jf_exporter_start(a->exp, now_ms, jf_pcap_meter_first_ms(a->pcap) - 1000);
+		jf_monitors_start(a->mons, now_ms, jf_pcap_meter_first_ms(a->pcap) - 1000);
 		a->exporter_started = true;
 	}
 	tick(a, now_ms, now_ms);
@@ -330,13 +343,19 @@ static int run_file(struct app *a)
 	jf_summary_sizing(&a->cfg);
 	if (open_common(a) || open_bgp(a) || bind_lookups(a) || drop_privileges(a, 0))
 		return EXIT_FAILURE;
+	{
+		struct jf_meter_params mp;
+
+		meter_params(a, &mp);
+		jf_pcap_meter_set_monitors(a->pcap, &mp);
+	}
 	jf_summary_start(&a->cfg);
 	rc = jf_pcap_meter_run_file(a->pcap, a->cache, &a->st, a->cfg.tick_ms, file_tick, a,
 				    err, sizeof(err));
 	end_ms = jf_pcap_meter_clock_ms(a->pcap);
 	if (!a->exporter_started) {	/* no packet at all */
 		end_ms = jf_wall_ms();
-		jf_exporter_start(a->exp, end_ms, end_ms - 1000);
+		jf_monitors_start(a->mons, end_ms, end_ms - 1000);
 		a->exporter_started = true;
 	}
 	/* Flows still open at the end of the capture leave as "forced end". */
@@ -347,7 +366,7 @@ static int run_file(struct app *a)
 		log_err("read %s: %s (the packets before it were exported)", a->cfg.pcap_file, err);
 		return EXIT_FAILURE;
 	}
-	if (jf_loss_report(a->exp)) {
+	if (jf_monitors_loss_report(a->mons)) {
 		log_err("%s: %llu packets read; not every record reached the collectors",
 			a->cfg.pcap_file, (unsigned long long)a->st.files_read_packets);
 		return EXIT_FAILURE;
@@ -387,7 +406,7 @@ static int reload(struct app *a, char *msg, size_t msglen)
 {
 	struct jf_reload_target t = {
 		.cfg = &a->cfg, .argc = a->argc, .argv = a->argv, .meter = a->meter,
-		.cache = a->cache, .exp = a->exp, .drain_ms = TCP_DRAIN_MS, .bgp = a->bgp,
+		.cache = a->cache, .mons = a->mons, .drain_ms = TCP_DRAIN_MS, .bgp = a->bgp,
 	};
 	int rc;
 
@@ -412,18 +431,9 @@ static void ctl_stats(FILE *f, void *arg)
 {
 	struct app *a = arg;
 	struct jf_cache_stats cs;
-	struct jf_metrics_input in = {
-		.meter = &a->st, .cache = &cs, .exporter = a->exp, .mode = a->mode,
-		.uptime_s = jf_mono_s() - a->start_s, .bytes_per_flow = jf_cache_slot_bytes(a->cache),
-		.max_flows = jf_config_cache_flows(&a->cfg),
-		.kernel_bytes = a->meter ? jf_meter_kernel_bytes(a->meter) : 0,
-		.links = a->links,
-		.nat = a->nat, .nat_events = a->nat_events,
-		.bgp = a->bgp,
-	};
+	struct jf_metrics_input in;
 
-	jf_cache_get_stats(a->cache, &cs);
-	jf_meter_add_flow_stats(a->meter, &cs);
+	metrics_input(a, &in, &cs);
 	jf_metrics_fprint(f, &in);
 }
 
@@ -438,10 +448,10 @@ static void ctl_config(FILE *f, bool json, void *arg)
 static int ctl_send_templates(void *arg)
 {
 	struct app *a = arg;
+	int n = jf_monitors_templates_now(a->mons);
 
-	jf_exporter_templates_now(a->exp);
 	tick(a, jf_mono_ms(), jf_wall_sample());
-	return jf_exporter_count(a->exp);
+	return n;
 }
 
 /* softflowctl's shutdown: as SIGTERM, after this answer. */
@@ -452,20 +462,22 @@ static void ctl_shutdown(void *arg)
 	stop_requested = 1;
 }
 
-/* softflowd's expire-all: what the meter holds is read, and every flow,
- * the meter's own (the XDP table's) and the cache's, leaves now
- * (flowEndReason forced). */
-static size_t ctl_expire(void *arg)
+/* softflowd's expire-all: what the meter holds is read, and every flow
+ * of the monitors in mons, the meter's own (the XDP table's), the
+ * cache's and the aggregates', leaves now (flowEndReason forced). */
+static size_t ctl_expire(void *arg, uint16_t mons)
 {
 	struct app *a = arg;
 	uint64_t now = jf_wall_sample(), mono = jf_mono_ms();
 	size_t n;
 
 	a->now_ms = now;
+	a->cache_ms = mono;
 	if (jf_meter_tick(a->meter, mono))
 		log_warn("expire: the meter's drain failed");
-	n = jf_meter_flush(a->meter, mono, JF_END_FORCED);
-	n += jf_cache_flush(a->cache, JF_END_FORCED);
+	n = jf_meter_flush(a->meter, mons, mono, JF_END_FORCED);
+	n += jf_cache_flush_monitors(a->cache, mons, JF_END_FORCED);
+	n += jf_monitors_flush(a->mons, mons, JF_END_FORCED, now);
 	tick(a, mono, now);
 	log_info("expire: %zu flows exported", n);
 	return n;
@@ -484,21 +496,22 @@ static int ctl_reload(void *arg, char *msg, size_t msglen)
 }
 
 /* jflowctl flows: the meter's own flows (the XDP table's) besides the
- * cache's. */
-static void ctl_foreach_more(jf_visit_fn visit, void *varg, void *arg)
+ * cache's, in steps. */
+static bool ctl_foreach_more(uint64_t *cursor, size_t max, jf_visit_fn visit, void *varg,
+			     void *arg)
 {
 	struct app *a = arg;
 
-	jf_meter_foreach_flow(a->meter, visit, varg);
+	return jf_meter_foreach_flow(a->meter, cursor, max, visit, varg);
 }
 
 static int open_control(struct app *a)
 {
 	struct jf_control_env env = {
-		.cache = a->cache, .exp = a->exp, .stats = ctl_stats, .expire = ctl_expire,
-		.reload = ctl_reload, .foreach_more = ctl_foreach_more, .config = ctl_config,
-		.send_templates = ctl_send_templates, .shutdown = ctl_shutdown, .arg = a,
-		.bgp = a->bgp ? ctl_bgp : NULL,
+		.cache = a->cache, .mons = a->mons, .stats = ctl_stats,
+		.expire = ctl_expire, .reload = ctl_reload, .foreach_more = ctl_foreach_more,
+		.config = ctl_config, .send_templates = ctl_send_templates,
+		.shutdown = ctl_shutdown, .arg = a, .bgp = a->bgp ? ctl_bgp : NULL,
 	};
 	uid_t uid = (uid_t)-1;
 	gid_t gid = (gid_t)-1;
@@ -522,6 +535,23 @@ static int open_control(struct app *a)
 	return 0;
 }
 
+/* What interface i's device received while it was there but not metered
+ * (before jflowd attached to it again, or since attaching failed): counted
+ * from its own rx counters, as not_attached. Read before attaching, so
+ * nothing the meter also counts is counted here; what arrives between the
+ * read and the attach (microseconds) is in neither. */
+static void count_unmetered(struct app *a, int i)
+{
+	uint64_t p, o;
+
+	if (jf_link_watch_unmetered(a->links, i, &p, &o) || !p)
+		return;
+	a->st.packets[JF_PKT_NOT_ATTACHED] += p;
+	a->st.octets[JF_PKT_NOT_ATTACHED] += o;
+	log_warn("interface %s: %llu frames arrived while it was not metered (counted as "
+		 "not_attached)", a->cfg.ifaces[i], (unsigned long long)p);
+}
+
 /* An interface went (ifindex 0) or came back: say so, and meter it again. */
 static void on_link(int i, uint32_t ifindex, void *arg)
 {
@@ -536,20 +566,78 @@ static void on_link(int i, uint32_t ifindex, void *arg)
 		if (ops->iface_gone)
 			ops->iface_gone(a->meter, i);
 		jf_link_watch_set_attached(a->links, i, false);
+		a->back_failed[i] = false;
 		return;
 	}
+	/* Back, or tried again (its attach failed before): said once. */
+	count_unmetered(a, i);
 	if (!ops->iface_back) {
-		log_err("interface %s is back (ifindex %u), but a %s capture cannot "
-			"follow it: restart jflowd to meter it", name, ifindex,
-			ops->name);
+		if (!a->back_failed[i])
+			log_err("interface %s is back (ifindex %u), but a %s capture cannot "
+				"follow it: restart jflowd to meter it", name, ifindex,
+				ops->name);
+		a->back_failed[i] = true;
 		return;
 	}
 	if (ops->iface_back(a->meter, i, ifindex, err, sizeof(err))) {
-		log_err("interface %s is back (ifindex %u), but: %s", name, ifindex, err);
+		if (!a->back_failed[i])
+			log_err("interface %s is back (ifindex %u), but: %s (tried again at each "
+				"change of it and each drain interval)", name, ifindex, err);
+		a->back_failed[i] = true;
 		return;
 	}
-	jf_reload_announce_iface(a->exp, ifindex, name);
+	a->back_failed[i] = false;
+	jf_monitors_announce_iface(a->mons, ifindex, name);
 	jf_link_watch_set_attached(a->links, i, true);
+}
+
+#define WAIT_FDS (JF_MAX_IFACES + 1 + 1 + JF_CONTROL_MAX_CLIENTS)
+
+/* Wait, until the next tick at most, for what comes first: packets, an
+ * interface event, a jflowctl client, a collector that can take what
+ * waits for it; then serve it. Nothing here waits on a client or a
+ * collector: each is served a bounded share of the turn. */
+static void wait_and_serve(struct app *a, int wait, uint64_t next_tick)
+{
+	struct pollfd pfd[WAIT_FDS];
+	int n, nm, nl, w, i;
+
+	w = jf_control_wait_ms(a->ctl);
+	if (w >= 0 && w < wait)
+		wait = w;
+	w = jf_monitors_wait_ms(a->mons);
+	if (w >= 0 && w < wait)
+		wait = w;
+	nm = jf_meter_pollfds(a->meter, pfd, JF_MAX_IFACES, &wait);
+	n = nm;
+	nl = a->links ? n++ : -1;
+	if (nl >= 0) {
+		pfd[nl].fd = jf_link_watch_fd(a->links);
+		pfd[nl].events = POLLIN;
+	}
+	n += jf_control_pollfds(a->ctl, pfd + n, WAIT_FDS - n);
+	for (i = 0; i < n; i++)
+		pfd[i].revents = 0;
+	if (!nm) {
+		/* The backend waits itself: briefly, so the rest is served. */
+		jf_meter_poll(a->meter, a->ctl && wait > CONTROL_POLL_MS ? CONTROL_POLL_MS : wait,
+			      jf_mono_ms());
+		wait = 0;
+	}
+	if (poll(pfd, (nfds_t)n, wait) < 0 && errno != EINTR)
+		log_debug("poll: %s", strerror(errno));
+	/* What arrived, and the meter's own look (its table's fill). */
+	if (nm)
+		jf_meter_poll(a->meter, 0, jf_mono_ms());
+	/* An interface deleted or created again: followed at once, not at
+	 * the next tick, so little arrives before it is metered again. */
+	if (nl >= 0 && pfd[nl].revents)
+		jf_link_watch_poll(a->links, on_link, a);
+	jf_control_poll(a->ctl, next_tick);
+	/* Collectors that can take more now (the tick's wall clock dates
+	 * whatever the transport has to write fresh: a TCP session's
+	 * templates). */
+	jf_monitors_poll(a->mons, a->now_ms);
 }
 
 static int run_live(struct app *a)
@@ -584,23 +672,24 @@ static int run_live(struct app *a)
 		log_info("router mode: output interface, next hop and prefixes per flow");
 	if (open_nat_lookup(a) || bind_lookups(a))
 		return EXIT_FAILURE;
-	jf_config_meter_params(&a->cfg, &mp);
+	meter_params(a, &mp);
 	a->meter = ops->open(&mp, a->cache, &a->st, err, sizeof(err));
 	if (!a->meter) {
 		log_err("%s", err);
 		return EXIT_FAILURE;
 	}
+	jf_monitors_set_timeouts(a->mons, a->cache, a->meter);
 	/* Every way of being told to go exports what it holds first. */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);	/* reload */
 	signal(SIGPIPE, SIG_IGN);
 
-	jf_reload_announce_ifaces(&a->cfg, a->meter, a->exp);
+	jf_monitors_announce(a->mons, &a->cfg, a->meter);
 	if (watch_links(a))
 		return EXIT_FAILURE;
 	a->now_ms = jf_wall_sample();
-	jf_exporter_start(a->exp, a->now_ms, a->now_ms);
+	jf_monitors_start(a->mons, a->now_ms, a->now_ms);
 	a->exporter_started = true;
 	if (open_nat_events(a) ||
 	    drop_privileges(a, ops->keep_caps | (a->nat || a->nat_events ?
@@ -626,21 +715,23 @@ static int run_live(struct app *a)
 			reload_requested = 0;
 			reload(a, msg, sizeof(msg));
 		}
-		jf_control_poll(a->ctl);
 		if (a->nat_events)
 			jf_nat_events_poll(a->nat_events);
 		/* BMP input under way: the meter is polled without waiting,
 		 * the tick comes at its time. */
 		more = jf_bgp_poll(a->bgp, mono, BGP_BUDGET_MS);
 		if (wait > 0) {
-			int most = more ? 0 : a->bgp ? BGP_POLL_MS : a->ctl ? CONTROL_POLL_MS : wait;
+			/* BMP and conntrack's events are read on a timer. */
+			int most = more ? 0 : a->bgp ? BGP_POLL_MS : wait;
 
 			if (a->nat_events && most > NAT_EVENTS_POLL_MS)
 				most = NAT_EVENTS_POLL_MS;
-			jf_meter_poll(a->meter, wait > most ? most : wait, mono);
+			wait_and_serve(a, wait > most ? most : wait, next_tick);
 			continue;
 		}
 		jf_link_watch_poll(a->links, on_link, a);
+		/* There but not metered: attach again, or count what it got. */
+		jf_link_watch_retry(a->links, on_link, a);
 		mono = jf_mono_ms();
 		a->now_ms = jf_wall_sample();
 		rc = jf_meter_tick(a->meter, mono);
@@ -655,12 +746,16 @@ static int run_live(struct app *a)
 	log_info("stopping: exporting every flow");
 	jf_sd_notify("STOPPING=1\nSTATUS=exporting every flow before exit");
 	a->now_ms = jf_wall_sample();
+	/* Once the program is detached (jf_meter_stop), nothing is lost by
+	 * waiting for a collector on this host to take the last records (a
+	 * while: a slow one must not hold up the exit for long). */
+	jf_monitors_may_wait(a->mons, TCP_DRAIN_MS);
 	rc = jf_meter_stop(a->meter, jf_mono_ms());
 	if (a->nat_events)
 		jf_nat_events_poll(a->nat_events);
 	shutdown_export(a, a->now_ms, JF_END_FORCED);
 	log_totals(a);
-	jf_loss_report(a->exp);
+	jf_monitors_loss_report(a->mons);
 	return rc ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
@@ -699,14 +794,6 @@ int main(int argc, char **argv)
 		return EXIT_SUCCESS;
 	if (rc < 0)
 		return start_condition(argc, argv) ? 255 : EXIT_USAGE;
-	/* Monitors and exporters of the file's sections: --check-config
-	 * reads them; running them is the next step of issue 19. */
-	if (a.cfg.n_monitors != 1 || strcmp(a.cfg.monitors[0].name, "default") ||
-	    a.cfg.n_exporters != 1) {
-		log_err("[monitor] and [exporter] sections are only checked "
-			"(--check-config) in this version; run them with -i and -n");
-		return EXIT_USAGE;
-	}
 	jf_log_level = a.cfg.verbosity;
 	{
 		char err[512];
@@ -728,6 +815,6 @@ int main(int argc, char **argv)
 	jf_nat_free(a.nat);
 	jf_router_free(a.router);
 	jf_bgp_free(a.bgp);
-	jf_exporter_free(a.exp);
+	jf_monitors_free(a.mons);
 	return rc;
 }

@@ -9,7 +9,7 @@
 
 #define JF_MPLS_DEPTH_KEY 3	/* labels kept for IE 70-72 */
 #define JF_MPLS_DEPTH_MAX 8	/* labels walked before giving up */
-#define JF_IPV6_EXT_MAX 8	/* IPv6 extension headers walked */
+#define JF_IPV6_EXT_MAX 8	/* IPv6 extension headers walked (a 9th is too deep) */
 #define JF_MAX_CPUS 1024	/* size of the per-CPU quiescence array */
 
 /* Address family in the key: the record template follows from it. */
@@ -53,6 +53,8 @@ struct jf_counters {
 	__u32 ttl;		/* min TTL in bits 0-7, max in bits 8-15 */
 	__u32 flow_label;	/* IPv6 flow label of the last packet */
 	__u32 out_ifindex;	/* mirror mapping: output interface, else 0 */
+	__u32 frag_id;		/* IP identification of the last packet (IE 54) */
+	__u32 pad;
 };
 
 /* A packet whose flow could not be inserted (map full) goes to the spill
@@ -67,7 +69,7 @@ struct jf_spill {
 	__u8 ttl;
 	__u16 pad;
 	__u32 flow_label;
-	__u32 pad2;
+	__u32 frag_id;
 };
 
 /* What happened to each packet the program saw. Per CPU, per epoch
@@ -86,6 +88,9 @@ enum jf_pkt_reason {
 	JF_PKT_DEEP_STACK,	/* more tags/labels/extensions than we walk */
 	JF_PKT_MAP_FULL,	/* map full and spill ring full: lost */
 	JF_PKT_NO_CPU_SLOT,	/* CPU id beyond JF_MAX_CPUS: lost */
+	JF_PKT_NOT_ATTACHED,	/* received by a metered interface's device before
+				 * jflowd attached to it again (its rx counters;
+				 * never counted by the program) */
 	JF_PKT_REASON_MAX,
 };
 
@@ -94,9 +99,16 @@ struct jf_stat {
 	__u64 octets;
 };
 
-/* Index into the per-CPU stats array: epoch parity, then reason. */
-#define JF_STAT_IDX(parity, reason) ((parity) * JF_PKT_REASON_MAX + (reason))
-#define JF_STAT_ENTRIES (2 * JF_PKT_REASON_MAX)
+/* Beside the fates, not one of them: packets counted into a flow (JF_PKT_OK,
+ * JF_PKT_SPILLED) whose IP header claimed more octets than their frame
+ * holds, counted with what the frame holds; its octets are those claimed
+ * beyond the frame. */
+#define JF_STAT_TRIMMED JF_PKT_REASON_MAX
+
+/* Index into the per-CPU stats array: epoch parity, then reason (or
+ * JF_STAT_TRIMMED). */
+#define JF_STAT_IDX(parity, reason) ((parity) * (JF_PKT_REASON_MAX + 1) + (reason))
+#define JF_STAT_ENTRIES (2 * (JF_PKT_REASON_MAX + 1))
 
 /* One per CPU, in .bss: seq is odd while the program runs on that CPU;
  * inserts counts the table slots the CPU claimed (the agent's live count
@@ -111,7 +123,7 @@ struct jf_cpu_seq {
 #ifndef __bpf__
 _Static_assert(sizeof(struct jf_key) == 60, "jf_key layout");
 _Static_assert(sizeof(struct jf_key) % 4 == 0, "jf_key must be padded to 4");
-_Static_assert(sizeof(struct jf_counters) == 48, "jf_counters layout");
+_Static_assert(sizeof(struct jf_counters) == 56, "jf_counters layout");
 _Static_assert(sizeof(struct jf_spill) == 96, "jf_spill layout");
 _Static_assert(sizeof(struct jf_cpu_seq) == 64, "jf_cpu_seq layout");
 #endif

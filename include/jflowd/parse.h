@@ -8,7 +8,12 @@
  * VLAN id and inner VLAN id in the key); MPLS stacks up to 8 labels (top 3
  * in the key), IP found after the bottom of stack by its version nibble;
  * IPv4 with options; IPv6 with up to 8 extension headers (hop-by-hop,
- * routing, destination options, fragment, AH).
+ * routing, destination options, fragment, AH); a 9th is too deep.
+ *
+ * Octets: the IP length, unless the frame holds less (jf_fit_octets).
+ * Transport lengths and checksums are not checked, as a router does not:
+ * a UDP header whose length field is 0 (or any other value) is a UDP
+ * packet of its flow, counted with its IP length.
  *
  * Fragments: jflowd does not reassemble. A first fragment (offset 0) has
  * the transport header and counts in its 5-tuple flow; later fragments have
@@ -52,13 +57,52 @@
 /* What one packet contributes to its flow. */
 struct jf_pkt {
 	struct jf_key key;
-	__u32 octets;		/* IP total length */
+	__u32 octets;		/* IP total length, at most what the frame holds */
 	__u32 flow_label;	/* IPv6 only */
 	__u8 tcp_flags;
 	__u8 ttl;
-	__u16 pad;
+	__u8 trimmed;		/* the IP length claimed more than the frame holds */
+	__u8 keep_frag_id;	/* set by the meter (not the parser): a record
+				 * collects frag_id (IE 54), so the table's
+				 * cold line takes it on every packet */
 	__u32 out_ifindex;	/* mirror mapping: output interface, else 0 */
+	/* Set by the caller before parsing: the frame's bytes past `end` (the
+	 * other buffers of a multi-buffer XDP frame or of an skb; what a
+	 * capture's snap length cut off), so that the frame's length on the
+	 * wire is known. */
+	__u32 tail_len;
+	__u32 claimed;		/* trimmed: the octets the IP header claimed */
+	__u32 frag_id;		/* IPv4 identification; an IPv6 fragment
+				 * header's, else 0 */
 };
+
+/* The octets of a packet are its IP length, unless the frame is shorter:
+ * a header that claims more than the wire carried lies (the kernel drops
+ * such packets as truncated), and the flow counts what the frame holds,
+ * the packet flagged (trimmed). A capture cut by its snap length still
+ * counts the IP length: the wire carried it (tail_len). */
+static __always_inline __u32 jf_span(const __u8 *from, const __u8 *to)
+{
+	long d = to - from;
+
+#ifdef __bpf__
+	/* A scalar from here on: else the compiler folds what is added to it
+	 * into pointer arithmetic, which the verifier refuses. */
+	asm volatile("" : "+r"(d));
+#endif
+	return (__u32)d;
+}
+
+static __always_inline void jf_fit_octets(const __u8 *ip, const __u8 *end, struct jf_pkt *p)
+{
+	__u32 held = jf_span(ip, end) + p->tail_len;
+
+	if (p->octets <= held)
+		return;
+	p->claimed = p->octets;
+	p->octets = held;
+	p->trimmed = 1;
+}
 
 static __always_inline __u16 jf_rd16(const __u8 *p)
 {
@@ -136,6 +180,8 @@ static __always_inline int jf_parse_ipv4(const __u8 *ip, const __u8 *end,
 	p->key.dst[0] = jf_rdaddr(ip + 16);
 	p->ttl = ip[8];
 	p->octets = tot_len;
+	jf_fit_octets(ip, end, p);
+	p->frag_id = jf_rd16(ip + 4);
 
 	frag = jf_rd16(ip + 6);
 	if (frag & 0x1fff)
@@ -143,6 +189,13 @@ static __always_inline int jf_parse_ipv4(const __u8 *ip, const __u8 *end,
 	if (ip + ihl > end)
 		return JF_PKT_TRUNC_L3;	/* options cut short */
 	return jf_parse_l4(ip + ihl, end, p);
+}
+
+/* The extension headers jf_parse_ipv6 walks. */
+static __always_inline int jf_ipv6_is_ext(__u8 nh)
+{
+	return nh == JF_IPPROTO_HOPOPTS || nh == JF_IPPROTO_ROUTING || nh == JF_IPPROTO_DSTOPTS ||
+	       nh == JF_IPPROTO_AH || nh == JF_IPPROTO_FRAGMENT;
 }
 
 static __always_inline int jf_parse_ipv6(const __u8 *ip, const __u8 *end,
@@ -166,12 +219,16 @@ static __always_inline int jf_parse_ipv6(const __u8 *ip, const __u8 *end,
 	__builtin_memcpy(p->key.dst, ip + 24, 16);
 	p->ttl = ip[7];
 	plen = jf_rd16(ip + 4);
-	/* Jumbograms say 0; count what we can see. */
-	p->octets = plen ? plen + 40 : (__u32)(end - ip);
+	/* Jumbograms say 0: what the frame holds. */
+	p->octets = plen ? plen + 40 : jf_span(ip, end) + p->tail_len;
+	jf_fit_octets(ip, end, p);
 
 	nh = ip[6];
 	pos = ip + 40;
-	for (i = 0; i < JF_IPV6_EXT_MAX; i++) {
+	/* Up to JF_IPV6_EXT_MAX extension headers, then the upper layer. */
+	for (i = 0; i <= JF_IPV6_EXT_MAX; i++) {
+		if (i == JF_IPV6_EXT_MAX && jf_ipv6_is_ext(nh))
+			break;		/* one more extension header: too deep */
 		switch (nh) {
 		case JF_IPPROTO_HOPOPTS:
 		case JF_IPPROTO_ROUTING:
@@ -195,6 +252,7 @@ static __always_inline int jf_parse_ipv6(const __u8 *ip, const __u8 *end,
 			if (pos + 8 > end)
 				return JF_PKT_TRUNC_L3;
 			nh = pos[0];
+			p->frag_id = jf_rd32(pos + 4);
 			if (jf_rd16(pos + 2) & 0xfff8) {
 				p->key.proto = nh;	/* later fragment: no ports */
 				return JF_PKT_OK;

@@ -66,7 +66,10 @@ struct jf_slot_cold {
 	__u64 first_ns;
 	__u32 cold[9];		/* key words 1-3, 5-7, 9-11 */
 	__u32 flow_label;	/* IPv6 flow label of the last packet */
-	__u64 spare[2];
+	__u32 frag_id;		/* IP identification of the last packet, only
+				 * while a record collects it (keep_frag_id) */
+	__u32 pad;
+	__u64 spare;
 } __attribute__((aligned(64)));
 
 /* Bytes of table memory per slot: its hot and its cold line. */
@@ -80,7 +83,8 @@ _Static_assert(offsetof(struct jf_slot, hot) == 8 && offsetof(struct jf_slot, ou
 _Static_assert(sizeof(struct jf_slot_cold) == sizeof(struct jf_slot),
 	       "jf_slot_cold: one cache line, a map element like the hot line");
 _Static_assert(offsetof(struct jf_slot_cold, cold) == 8 &&
-	       offsetof(struct jf_slot_cold, flow_label) == 44, "jf_slot_cold: layout");
+	       offsetof(struct jf_slot_cold, flow_label) == 44 &&
+	       offsetof(struct jf_slot_cold, frag_id) == 48, "jf_slot_cold: layout");
 #endif
 
 /* Key words by memcpy from a 4-aligned key (its members are 32-bit and
@@ -245,6 +249,8 @@ static __always_inline void jf_counters_init(struct jf_counters *c, const struct
 	c->ttl = p->ttl | (__u32)p->ttl << 8;
 	c->flow_label = p->flow_label;
 	c->out_ifindex = p->out_ifindex;
+	c->frag_id = p->frag_id;
+	c->pad = 0;
 }
 
 #define JF_TTL_CAS_TRIES 4
@@ -292,6 +298,8 @@ static __always_inline void jf_counters_add(struct jf_counters *c,
 	JF_ADD_PACKET(c, p, now);
 	if (p->flow_label)
 		c->flow_label = p->flow_label;
+	if (p->keep_frag_id)
+		c->frag_id = p->frag_id;
 }
 
 /* The same for a table slot's hot line; the flow label of an IPv6 packet
@@ -305,6 +313,8 @@ static __always_inline void jf_slot_add_label(struct jf_slot_cold *c, const stru
 {
 	if (p->flow_label)
 		c->flow_label = p->flow_label;
+	if (p->keep_frag_id)
+		c->frag_id = p->frag_id;
 }
 
 /* Fill a claimed slot, both lines: a freed slot may have held an IPv6
@@ -336,6 +346,7 @@ static __always_inline void jf_slot_init(struct jf_slot *s, struct jf_slot_cold 
 	s->tcp_flags = p->tcp_flags;
 	s->ttl = p->ttl | (__u32)p->ttl << 8;
 	c->flow_label = p->flow_label;
+	c->frag_id = p->frag_id;
 	s->out_ifindex = p->out_ifindex;
 }
 
@@ -380,6 +391,8 @@ static inline void jf_slot_get_counters(const struct jf_slot *s, const struct jf
 	out->tcp_flags = __atomic_load_n(&s->tcp_flags, __ATOMIC_RELAXED);
 	out->ttl = __atomic_load_n(&s->ttl, __ATOMIC_RELAXED);
 	out->flow_label = __atomic_load_n(&c->flow_label, __ATOMIC_RELAXED);
+	out->frag_id = __atomic_load_n(&c->frag_id, __ATOMIC_RELAXED);
+	out->pad = 0;
 	out->out_ifindex = __atomic_load_n(&s->out_ifindex, __ATOMIC_RELAXED);
 }
 #endif
@@ -429,14 +442,14 @@ static __always_inline int jf_table_key_equal(void *ctx, __u32 nslots, __u32 idx
 }
 
 /* Add p to live slot idx: the hot line, the cold one only for a flow
- * label. */
+ * label or a fragment identification a record collects. */
 static __always_inline void jf_table_add(void *ctx, __u32 nslots, __u32 idx, struct jf_slot *s,
 					 const struct jf_pkt *p, __u64 now)
 {
 	struct jf_slot_cold *c;
 
 	jf_slot_add(s, p, now);
-	if (p->flow_label) {
+	if (p->flow_label | p->keep_frag_id) {
 		c = JF_TABLE_COLD(ctx, nslots, idx);
 		if (c)
 			jf_slot_add_label(c, p);

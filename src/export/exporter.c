@@ -13,7 +13,6 @@
 #include "export/export_proto.h"
 #include "export/exporter.h"
 #include "log.h"
-#include "export/peer_queue.h"
 #include "export/transport.h"
 
 #define MAX_IFNAMES 64
@@ -45,18 +44,16 @@ struct collector {
 	uint32_t msgs_since_template;
 	bool templates_due;
 	uint64_t refused_seen;		/* UDP refusals when templates last went */
-	/* pacing: by rate (remote, file replay) or by its socket (local) */
+	/* pacing by rate (remote, file replay); one on this host is paced
+	 * on its socket by the transport */
 	double tokens;
 	double last_refill_s;
-	bool local_peer;		/* collector on this host: pace on its queue */
-	int64_t room;			/* bytes it can still take, estimated */
-	bool stuck;			/* it stopped reading: do not wait */
-	double stuck_recheck_s;		/* when to look at its queue again */
 	struct jf_collector_stats st;
 	/* Reload: removed, it takes no new flow and leaves once its TCP queue
 	 * is empty or the deadline passed (never blocking the meter). */
 	bool retiring;
 	uint64_t retire_deadline_ms;	/* monotonic */
+	uint64_t retired_handed;	/* e->handed_packets when it was removed */
 };
 
 struct jf_exporter {
@@ -134,9 +131,9 @@ static int collector_open(struct jf_exporter *e, struct collector *c,
 		return -1;
 	}
 	c->tr.may_block = p->mode == JF_EXPORT_REPLAY;
+	jf_transport_set_paced(&c->tr, e->pace_local);
 	collector_templates(e, c);
 	c->st.up = !c->proto->tcp;
-	c->local_peer = !c->proto->tcp && jf_peer_is_local(&c->tr.peer);
 	c->tokens = 1;
 	c->last_refill_s = jf_mono_s();
 	return 0;
@@ -217,64 +214,17 @@ void jf_exporter_set_ignored(struct jf_exporter *e, uint64_t packets, uint64_t o
 	e->ignored_octets = octets;
 }
 
-/* The collector must keep up, in every mode. On this host we can see
- * how full its socket is (sock_diag) and send only while it is under half
- * full: as fast as it reads, never faster. A datagram costs the receiver
- * its truesize, about len + 900 bytes on loopback; 2 * len is safe. */
-#define PACE_STUCK_S 1.0
-static bool pace_local(struct collector *c, size_t len)
-{
-	uint32_t queued, rcvbuf;
-	bool looked = false;
-	double start = 0;
-
-	/* Stuck: look again every 10 ms, not for every message. */
-	if (c->stuck && c->room < (int64_t)(2 * len) && jf_mono_s() < c->stuck_recheck_s)
-		return true;
-	while (c->room < (int64_t)(2 * len)) {
-		if (jf_peer_queue(&c->tr.local, &c->tr.peer, &queued, &rcvbuf)) {
-			c->local_peer = false;	/* nobody there yet: pace by rate */
-			return false;
-		}
-		c->room = (int64_t)rcvbuf / 2 - queued;
-		looked = true;
-		if (c->room >= (int64_t)(2 * len))
-			break;
-		/* A collector that stopped reading is not waited for again
-		 * until it drains: the agent must go on draining its maps. */
-		if (c->stuck) {
-			c->stuck_recheck_s = jf_mono_s() + 0.01;
-			return true;
-		}
-		if (!start)
-			start = jf_mono_s();
-		else if (jf_mono_s() - start >= PACE_STUCK_S) {
-			log_warn("collector %s does not read its socket; sending without waiting "
-				 "until it does", c->name);
-			c->stuck = true;
-			c->stuck_recheck_s = jf_mono_s() + 0.01;
-			return true;
-		}
-		usleep(50);
-	}
-	if (c->stuck && looked) {
-		log_info("collector %s reads again", c->name);
-		c->stuck = false;
-	}
-	c->room -= (int64_t)(2 * len);
-	return true;
-}
-
-/* Elsewhere: at most export_rate messages per second, in bursts of at
- * most 8 (a default 212 KB socket buffer holds about 90 datagrams). */
+/* A remote collector, replaying a file: at most export_rate messages per
+ * second, in bursts of at most 8 (a default 212 KB socket buffer holds
+ * about 90 datagrams). */
 #define PACE_BURST 8.0
 static void pace(struct jf_exporter *e, struct collector *c, size_t len)
 {
 	double now;
 
-	if (e->pace_local && c->local_peer && pace_local(c, len))
-		return;
-	if (!e->export_rate)
+	(void)len;
+	/* One on this host: its transport paces it on its socket. */
+	if (!e->export_rate || c->tr.watch)
 		return;
 	for (;;) {
 		now = jf_mono_s();
@@ -583,9 +533,10 @@ void jf_exporter_add_nat_event(struct jf_exporter *e, const struct jf_nat_event 
 	}
 }
 
-static void refresh_tcp_stats(struct collector *c)
+static void refresh_transport_stats(struct collector *c)
 {
 	c->st.up = jf_transport_ready(&c->tr);
+	c->st.socket_drops = c->tr.socket_drops;
 	c->st.connects = c->tr.connects;
 	c->st.reconnects = c->tr.connects ? c->tr.connects - 1 : 0;
 	c->st.resent_messages = c->tr.resent_messages;
@@ -595,18 +546,21 @@ static void refresh_tcp_stats(struct collector *c)
 	c->st.queued_octets = c->tr.queued.flow_octets;
 }
 
-/* A new TCP connection gets templates and options before anything else. */
-static void tcp_session_start(struct jf_exporter *e, struct collector *c, uint64_t now_ms)
+/* A new TCP connection, or a new socket of a UDP collector on this host,
+ * gets templates and options before anything else. */
+static void session_start(struct jf_exporter *e, struct collector *c, uint64_t now_ms)
 {
 	jf_transport_session_start(&c->tr);
 	send_templates(e, c, now_ms, true, true);
 	c->next_template_ms = now_ms + e->tmpl_interval_ms;
 }
 
-static void tcp_service(struct jf_exporter *e, struct collector *c, uint64_t now_ms)
+/* Advance the transport: TCP connecting and writing (a new connection
+ * gets its templates), UDP to a collector on this host what waits. */
+static void transport_service(struct jf_exporter *e, struct collector *c, uint64_t now_ms)
 {
 	if (jf_transport_poll(&c->tr, now_ms))
-		tcp_session_start(e, c, now_ms);
+		session_start(e, c, now_ms);
 }
 
 /* A removed collector whose queue is empty, or whose time is up: what it
@@ -616,10 +570,10 @@ static bool retire_done(struct jf_exporter *e, struct collector *c)
 	struct jf_collector_stats st;
 	int i = (int)(c - e->c);
 
-	if (c->proto->tcp && jf_transport_queued(&c->tr) && jf_mono_ms() < c->retire_deadline_ms)
+	if (jf_transport_queued(&c->tr) && jf_mono_ms() < c->retire_deadline_ms)
 		return false;
 	jf_transport_abandon(&c->tr);
-	refresh_tcp_stats(c);
+	refresh_transport_stats(c);
 	jf_exporter_stats(e, i, &st);
 	log_info("collector %s removed: %llu flow records (%llu packets) sent, %llu dropped",
 		 c->name, (unsigned long long)st.records, (unsigned long long)st.packets,
@@ -654,14 +608,13 @@ void jf_exporter_flush(struct jf_exporter *e, uint64_t now_ms)
 		struct collector *c = &e->c[i];
 
 		if (c->retiring) {
-			if (c->proto->tcp)
-				tcp_service(e, c, now_ms);
+			transport_service(e, c, now_ms);
 			gone[i] = retire_done(e, c);
 			any_gone |= gone[i];
 			continue;
 		}
 		if (c->proto->tcp)
-			tcp_service(e, c, now_ms);
+			transport_service(e, c, now_ms);
 		for (t = 0; t < JF_DATA_TEMPLATES; t++)
 			send_pending(e, c, t, now_ms);
 		send_pending_msg(e, c, &c->nat_pend, now_ms);
@@ -684,9 +637,8 @@ void jf_exporter_flush(struct jf_exporter *e, uint64_t now_ms)
 				c->next_template_ms = now_ms + e->tmpl_interval_ms;
 			}
 		}
-		if (c->proto->tcp)
-			tcp_service(e, c, now_ms);
-		refresh_tcp_stats(c);
+		transport_service(e, c, now_ms);
+		refresh_transport_stats(c);
 		c->st.refused = c->tr.refused;
 		c->st.refused_messages = c->tr.refusal.messages;
 		c->st.refused_records = c->tr.refusal.records;
@@ -706,14 +658,44 @@ void jf_exporter_finish(struct jf_exporter *e, uint64_t now_ms, int timeout_ms)
 		struct collector *c = &e->c[i];
 		int left = timeout_ms;
 
-		if (!c->proto->tcp)
-			continue;
 		while (jf_transport_drain(&c->tr, &left))
-			tcp_session_start(e, c, now_ms);
+			session_start(e, c, now_ms);
 		/* What the collector never took is lost: dropped, not sent. */
 		jf_transport_abandon(&c->tr);
-		refresh_tcp_stats(c);
+		refresh_transport_stats(c);
 	}
+}
+
+void jf_exporter_may_wait(struct jf_exporter *e, int timeout_ms)
+{
+	uint64_t until = jf_mono_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
+	int i;
+
+	for (i = 0; i < e->n; i++) {
+		e->c[i].tr.may_block = true;
+		e->c[i].tr.wait_until_ms = until;
+	}
+}
+
+void jf_exporter_poll(struct jf_exporter *e, uint64_t now_ms)
+{
+	int i;
+
+	for (i = 0; i < e->n; i++)
+		if (jf_transport_wait_ms(&e->c[i].tr) == 0)
+			transport_service(e, &e->c[i], now_ms);
+}
+
+int jf_exporter_wait_ms(const struct jf_exporter *e)
+{
+	int i, w, first = -1;
+
+	for (i = 0; i < e->n; i++) {
+		w = jf_transport_wait_ms(&e->c[i].tr);
+		if (w >= 0 && (first < 0 || w < first))
+			first = w;
+	}
+	return first;
 }
 
 int jf_exporter_count(const struct jf_exporter *e)
@@ -731,12 +713,41 @@ const char *jf_exporter_proto(const struct jf_exporter *e, int i)
 	return e->c[i].proto->name;
 }
 
+/* Messages counted sent that were not: out of the sent figures; into the
+ * dropped ones if they carried flows (dropped), else they were a lost TCP
+ * connection's templates. */
+static void not_sent(struct jf_collector_stats *st, const struct jf_msg_tally *t, bool dropped)
+{
+	const struct jf_msg_meta *m = &t->meta;
+
+	st->messages -= t->messages;
+	st->message_octets -= t->octets;
+	st->template_records -= m->tmpl_records;
+	st->options_records -= m->opt_records;
+	if (!dropped) {
+		st->template_messages -= t->messages;
+		return;
+	}
+	st->dropped_messages += t->messages;
+	st->dropped_records += m->flow_records;
+	st->dropped_packets += m->flow_packets;
+	st->dropped_octets += m->flow_octets;
+	st->records -= m->flow_records;
+	st->packets -= m->flow_packets;
+	st->octets -= m->flow_octets;
+	st->event_records -= m->event_records;
+	st->dropped_event_records += m->event_records;
+}
+
 static const char *collector_state(const struct collector *c)
 {
 	if (c->retiring)
 		return "removed";
 	if (c->proto->tcp)
 		return c->tr.up ? "up" : "down";
+	/* On this host, paced, and not there: what is exported waits. */
+	if (c->tr.paced && !c->tr.peer_up)
+		return "away";
 	if (c->tr.unreachable)
 		return "unreachable";
 	return c->tr.refusing ? "refused" : "up";
@@ -749,25 +760,13 @@ void jf_exporter_stats(const struct jf_exporter *e, int i, struct jf_collector_s
 	*st = c->st;
 	st->retiring = c->retiring;
 	st->state = collector_state(c);
-	if (c->proto->tcp) {
-		const struct jf_msg_tally *at = &c->tr.abandoned, *dt = &c->tr.discarded;
-		const struct jf_msg_meta *a = &at->meta, *d = &dt->meta;
-
-		/* Counted when queued: templates of a lost connection never
-		 * went out, and what was still queued at exit is dropped. */
-		st->messages -= dt->messages + at->messages;
-		st->message_octets -= dt->octets + at->octets;
-		st->template_messages -= dt->messages;
-		st->template_records -= d->tmpl_records + a->tmpl_records;
-		st->options_records -= d->opt_records + a->opt_records;
-		st->dropped_messages += at->messages;
-		st->dropped_records += a->flow_records;
-		st->dropped_packets += a->flow_packets;
-		st->dropped_octets += a->flow_octets;
-		st->records -= a->flow_records;
-		st->packets -= a->flow_packets;
-		st->octets -= a->flow_octets;
-	}
+	/* Counted when queued (TCP; UDP to a collector on this host): the
+	 * templates of a lost TCP connection never went out, and what was
+	 * still queued at exit is dropped. */
+	not_sent(st, &c->tr.discarded, false);
+	not_sent(st, &c->tr.abandoned, true);
+	/* Sent, then dropped by the full socket of a collector on this host. */
+	not_sent(st, &c->tr.lost, true);
 }
 
 void jf_exporter_templates_now(struct jf_exporter *e)
@@ -783,12 +782,23 @@ void jf_exporter_clear_ifnames(struct jf_exporter *e)
 	e->n_ifnames = 0;
 }
 
+void jf_exporter_set_absent(struct jf_exporter *e, uint64_t packets)
+{
+	int i;
+
+	e->handed_packets = packets;
+	for (i = 0; i < e->n; i++)
+		e->c[i].st.absent_packets = packets;
+}
+
+/* The collector of that name, retiring or not: there is one at most (a
+ * name added back while it drains is that collector again). */
 static int find_collector(const struct jf_exporter *e, const char *name)
 {
 	int i;
 
 	for (i = 0; i < e->n; i++)
-		if (!e->c[i].retiring && !strcmp(e->c[i].name, name))
+		if (!strcmp(e->c[i].name, name))
 			return i;
 	return -1;
 }
@@ -821,7 +831,7 @@ int jf_exporter_stage(struct jf_exporter *e, const struct jf_exporter_params *p,
 
 	jf_exporter_unstage(e);
 	for (i = 0; i < e->n; i++)
-		if (e->c[i].retiring)
+		if (e->c[i].retiring && !in_params(p, e->c[i].name))
 			slots++;
 	if (slots + p->n_collectors > JF_MAX_COLLECTORS) {
 		snprintf(err, errlen, "%d collectors while %d removed ones still drain: "
@@ -865,7 +875,7 @@ void jf_exporter_apply(struct jf_exporter *e, const struct jf_exporter_params *p
 		       uint64_t now_ms, int drain_ms)
 {
 	uint32_t rate = p->sample_rate ? p->sample_rate : 1;
-	bool relayout = (e->sample_rate > 1) != (rate > 1);
+	bool relayout = (e->sample_rate > 1) != (rate > 1) || p->relayout;
 	int i, t;
 
 	/* Removed: what it is owed leaves now (pending messages); over TCP
@@ -879,15 +889,31 @@ void jf_exporter_apply(struct jf_exporter *e, const struct jf_exporter_params *p
 			send_pending(e, c, t, now_ms);
 		send_pending_msg(e, c, &c->nat_pend, now_ms);
 		c->retiring = true;
+		c->retired_handed = e->handed_packets;
 		/* Monotonic: a step of the wall clock neither cuts nor stretches it. */
 		c->retire_deadline_ms = jf_mono_ms() + (uint64_t)(drain_ms > 0 ? drain_ms : 0);
 		log_info("collector %s: removed by reload%s", c->name,
-			 c->proto->tcp && jf_transport_queued(&c->tr) ? ", draining its queue" : "");
+			 jf_transport_queued(&c->tr) ? ", draining its queue" : "");
+	}
+	/* Added back while it drains: the same collector goes on, its queue,
+	 * connection and counters with it (one series in the metrics); what
+	 * was exported while it was out is its "absent" share. */
+	for (i = 0; i < e->n; i++) {
+		struct collector *c = &e->c[i];
+
+		if (!c->retiring || !in_params(p, c->name))
+			continue;
+		c->retiring = false;
+		c->st.absent_packets += e->handed_packets - c->retired_handed;
+		log_info("collector %s: added back by reload%s", c->name,
+			 jf_transport_queued(&c->tr) ? ", its queue kept" : "");
 	}
 
 	e->tmpl_interval_ms = p->template_interval_s * 1000;
 	e->tmpl_packets = p->template_packets;
 	e->sample_rate = rate;
+	e->record = p->record;
+	e->unmet = p->unmet;
 	if (relayout)
 		e->tid_base = e->tid_base == JF_TID_IPV4 ? JF_TID_IPV4 + JF_DATA_TEMPLATES
 							  : JF_TID_IPV4;
@@ -895,6 +921,8 @@ void jf_exporter_apply(struct jf_exporter *e, const struct jf_exporter_params *p
 	e->idle_s = (uint16_t)((p->idle_ms + 999) / 1000);
 	e->pace_local = p->export_rate != 0;
 	e->export_rate = e->mode == JF_EXPORT_REPLAY ? p->export_rate : 0;
+	for (i = 0; i < e->n; i++)
+		jf_transport_set_paced(&e->c[i].tr, e->pace_local);
 
 	/* Kept: the new templates (sampling on or off changes them) and the
 	 * options announcing the rate and timeouts, before any new record. */

@@ -39,6 +39,9 @@ struct jf_exporter_params {
 	 * (JF_NEED_*) the monitor does not meet: src/export/template.h. */
 	const struct jf_record_def *record;
 	uint32_t unmet;
+	/* jf_exporter_apply: the record or what the monitor can know
+	 * changed: new data templates, under new IDs. */
+	bool relayout;
 	bool nat_events;		/* announce the NAT event templates (264, 265) */
 };
 
@@ -51,16 +54,18 @@ struct jf_collector_stats {
 	uint64_t records;		/* flow records handed to the socket */
 	uint64_t packets;		/* packets in those records */
 	uint64_t octets;		/* octets in those records */
-	uint64_t dropped_messages;	/* not sent: socket error, TCP queue full, cut */
+	uint64_t dropped_messages;	/* not sent: socket error, queue full, cut; or
+					 * dropped by the full socket of one on this host */
 	uint64_t dropped_records;
 	uint64_t dropped_packets;
 	uint64_t dropped_octets;
 	uint64_t unexportable_records;	/* the protocol cannot carry them (IPv6 in v5) */
 	uint64_t unexportable_packets;
 	uint64_t unexportable_octets;
-	uint64_t queued_records;	/* TCP: waiting to be written */
+	uint64_t queued_records;	/* waiting to be written (TCP; UDP on this host) */
 	uint64_t queued_packets;
 	uint64_t queued_octets;
+	uint64_t socket_drops;		/* UDP on this host: datagrams its socket dropped */
 	uint64_t send_errors;
 	uint64_t refused;		/* UDP: ICMP port unreachable reports */
 	uint64_t refused_messages;	/* UDP: sent while the collector refused */
@@ -75,9 +80,11 @@ struct jf_collector_stats {
 	uint64_t dropped_event_records;	/* ... not sent */
 	uint64_t unexportable_events;	/* v5 cannot carry them */
 	int up;				/* TCP connected (UDP: always 1) */
-	/* up, down (TCP not connected), refused (UDP: ICMP port unreachable
-	 * for the last datagram it answered), unreachable (UDP: no route, or
-	 * host unreachable), removed (by a reload, draining its queue). */
+	/* up, down (TCP not connected), away (UDP on this host: nothing
+	 * listens on its port, what is exported waits for it), refused (UDP:
+	 * ICMP port unreachable for the last datagram it answered),
+	 * unreachable (UDP: no route, or host unreachable), removed (by a
+	 * reload, draining its queue). */
 	const char *state;
 	int retiring;			/* removed by a reload, draining its queue */
 };
@@ -111,6 +118,19 @@ void jf_exporter_add_nat_event(struct jf_exporter *e, const struct jf_nat_event 
  * TCP connections. Called every tick. */
 void jf_exporter_flush(struct jf_exporter *e, uint64_t now_ms);
 
+/* Between ticks, from the main loop: hand over what waits for collectors
+ * that can take it now (one on this host with room in its socket; a TCP
+ * connection that can write). Never waits. jf_exporter_wait_ms: the
+ * milliseconds until it has work (0: now, -1: none before the tick). */
+void jf_exporter_poll(struct jf_exporter *e, uint64_t now_ms);
+int jf_exporter_wait_ms(const struct jf_exporter *e);
+
+/* The meter is stopping: for up to timeout_ms from now, sending may wait
+ * for a collector on this host to take what is exported (as a replay's),
+ * nothing being lost by waiting; then what it has no room for is queued,
+ * for jf_exporter_finish. */
+void jf_exporter_may_wait(struct jf_exporter *e, int timeout_ms);
+
 /* Loss counters of the meter, announced as IE 164/165. */
 void jf_exporter_set_ignored(struct jf_exporter *e, uint64_t packets, uint64_t octets);
 
@@ -131,6 +151,10 @@ void jf_exporter_unstage(struct jf_exporter *e);
 void jf_exporter_apply(struct jf_exporter *e, const struct jf_exporter_params *p,
 		       uint64_t now_ms, int drain_ms);
 void jf_exporter_clear_ifnames(struct jf_exporter *e);
+
+/* An exporter that joins a running monitor: packets the monitor exported
+ * before are its collectors' "absent" share of the invariant. */
+void jf_exporter_set_absent(struct jf_exporter *e, uint64_t packets);
 
 /* Templates and options due now for every collector (softflowctl's
  * send-template): sent by the next jf_exporter_flush (over TCP, the

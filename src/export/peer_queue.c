@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Flow control toward a UDP collector on this host, through sock_diag:
  * the kernel looks up the socket our datagrams would reach and reports its
- * memory (SK_MEMINFO_RMEM_ALLOC against SK_MEMINFO_RCVBUF). */
+ * memory (SK_MEMINFO_RMEM_ALLOC against SK_MEMINFO_RCVBUF) and the
+ * datagrams it dropped (SK_MEMINFO_DROPS). */
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,7 +45,7 @@ static void fill_id(struct inet_diag_sockid *id, const struct sockaddr_storage *
 }
 
 int jf_peer_queue(const struct sockaddr_storage *local, const struct sockaddr_storage *peer,
-		  uint32_t *queued, uint32_t *rcvbuf)
+		  struct jf_peer_mem *pm)
 {
 	struct {
 		struct nlmsghdr nlh;
@@ -101,10 +102,12 @@ int jf_peer_queue(const struct sockaddr_storage *local, const struct sockaddr_st
 			const uint32_t *mem = RTA_DATA(a);
 
 			if (a->rta_type != INET_DIAG_SKMEMINFO ||
-			    RTA_PAYLOAD(a) < (int)sizeof(uint32_t) * (SK_MEMINFO_RCVBUF + 1))
+			    RTA_PAYLOAD(a) < (int)sizeof(uint32_t) * (SK_MEMINFO_DROPS + 1))
 				continue;
-			*queued = mem[SK_MEMINFO_RMEM_ALLOC];
-			*rcvbuf = mem[SK_MEMINFO_RCVBUF];
+			pm->queued = mem[SK_MEMINFO_RMEM_ALLOC];
+			pm->rcvbuf = mem[SK_MEMINFO_RCVBUF];
+			pm->drops = mem[SK_MEMINFO_DROPS];
+			pm->inode = m->idiag_inode;
 			rc = 0;
 		}
 		break;

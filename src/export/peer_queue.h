@@ -12,10 +12,19 @@
 /* Whether addr is an address of this host's loopback (127/8, ::1). */
 bool jf_peer_is_local(const struct sockaddr_storage *addr);
 
-/* The receive queue of the socket that gets datagrams sent from `local`
- * to `peer`: bytes queued and the buffer size. 0 or -errno (-ENOENT: no
- * socket listens there). */
+/* What sock_diag says of a UDP socket's receive side. */
+struct jf_peer_mem {
+	uint32_t queued;	/* bytes in its receive queue (truesize) */
+	uint32_t rcvbuf;	/* its receive buffer */
+	uint32_t drops;		/* datagrams it dropped since it was created */
+	uint64_t inode;		/* which socket: a restarted collector has another */
+};
+
+/* The socket that gets datagrams sent from `local` to `peer`. 0 or
+ * -errno (-ENOENT: no socket listens there, or sock_diag cannot look up
+ * UDP sockets on this kernel: jf_peer_queue(peer, local) of our own
+ * connected socket tells which). */
 int jf_peer_queue(const struct sockaddr_storage *local, const struct sockaddr_storage *peer,
-		  uint32_t *queued, uint32_t *rcvbuf);
+		  struct jf_peer_mem *pm);
 
 #endif

@@ -31,6 +31,13 @@ struct jf_msg_meta {
 	uint16_t pad;
 };
 
+/* One message sent, remembered until the next look at the collector's
+ * socket (UDP, collector on this host). */
+struct jf_sent {
+	struct jf_msg_meta meta;
+	uint32_t len;
+};
+
 /* Messages taken out of the TCP queue unsent, and what they carried. */
 struct jf_msg_tally {
 	uint64_t messages;
@@ -47,6 +54,7 @@ struct jf_transport {
 	int fd;
 	bool tcp;
 	bool may_block;			/* UDP: brief waits on a full socket (file replay) */
+	uint64_t wait_until_ms;		/* ... until then (monotonic; 0: no end) */
 	struct sockaddr_storage peer;
 	socklen_t peer_len;
 	struct sockaddr_storage src;	/* --source, if given */
@@ -63,7 +71,7 @@ struct jf_transport {
 	bool session_new;		/* up, waiting for its templates: nothing written */
 	uint64_t next_try_ms;
 	uint32_t backoff_ms;
-	uint8_t *obuf;			/* qmax + JF_TCP_SESSION_RESERVE bytes */
+	uint8_t *obuf;			/* TCP: qmax + JF_TCP_SESSION_RESERVE bytes */
 	size_t qmax;			/* bound of the queue for everything else */
 	size_t olen;
 	size_t wr_off;			/* entry being written (or next to write) */
@@ -79,6 +87,33 @@ struct jf_transport {
 	struct jf_msg_tally abandoned;	/* still queued when jflowd gave up (exit) */
 	struct jf_msg_meta queued;	/* what waits in the queue */
 
+	/* UDP to a collector on this host (docs/export.md). The kernel says
+	 * through sock_diag how full its socket is: messages go while it has
+	 * room, and wait in the bounded queue above (obuf, from qhead) while
+	 * it has none or is not there; the agent never waits for it (a file
+	 * replay does, may_block). Its socket's drop counter tells which of
+	 * our datagrams it lost. */
+	bool watch;			/* on this host, and sock_diag sees its socket */
+	bool paced;			/* watch, and send only as it takes them */
+	bool looked;			/* a look was made since open */
+	bool peer_up;			/* its socket was there at the last look */
+	bool warned_slow;		/* "reads slower than we export" is out */
+	bool warned_absent;		/* "nothing listens" is out, for this absence */
+	uint64_t peer_inode;		/* that socket */
+	uint32_t peer_drops;		/* its SK_MEMINFO_DROPS at the last look */
+	uint32_t peer_queued;		/* bytes its socket held then */
+	bool stuck;			/* replay: it stopped reading, not waited for */
+	int64_t room;			/* bytes it can still take, estimated */
+	uint64_t next_look_ms;		/* monotonic */
+	size_t qhead;			/* UDP queue: first entry not sent */
+	size_t qcap;			/* UDP queue: bytes allocated (grows to qmax) */
+	struct jf_sent *recent;		/* sent since the last look, a ring */
+	uint32_t nrecent, recent_at;
+	uint64_t tail_drops;		/* UDP queue full: messages not queued */
+	struct jf_msg_tally lost;	/* sent, then dropped by its full socket */
+	uint64_t socket_drops;		/* datagrams its socket dropped after our sends */
+	uint64_t drop_looks;		/* looks that found drops (logged at 1, 10...) */
+
 	/* counters */
 	uint64_t send_errors;		/* failed sends: buffer full, TCP queue full */
 	uint64_t refused;		/* UDP: ECONNREFUSED (ICMP port unreachable) */
@@ -89,7 +124,8 @@ struct jf_transport {
 };
 
 /* Resolve and open; 0 or -errno with a message in err. tcp_queue: bytes
- * the TCP queue may hold (0: default). */
+ * the queue may hold (IPFIX over TCP; UDP to a collector on this host),
+ * 0: default. */
 int jf_transport_open(struct jf_transport *t, const char *host, const char *port,
 		      bool tcp, const char *source, size_t tcp_queue, const char *name,
 		      char *err, size_t errlen);
@@ -103,22 +139,35 @@ enum jf_send_result jf_transport_send(struct jf_transport *t, const void *msg,
 				      size_t len, const struct jf_msg_meta *meta, bool first,
 				      uint64_t now_ms);
 
-/* Bytes waiting in the TCP queue, unacknowledged ones included. */
+/* Bytes waiting in the queue: TCP, unacknowledged ones included; UDP to
+ * a collector on this host, not sent yet. */
 size_t jf_transport_queued(const struct jf_transport *t);
+
+/* UDP to a collector on this host: pace on its socket (true), or send
+ * at once (--export-rate 0); its drops are counted either way. */
+void jf_transport_set_paced(struct jf_transport *t, bool paced);
 
 /* TCP: advance connecting, writing and acknowledgements; notice a
  * collector that closed. Returns true while a new connection waits for
  * its templates: nothing is written on it until the exporter has queued
- * them with jf_transport_send(first) and called jf_transport_session_start. */
+ * them with jf_transport_send(first) and called jf_transport_session_start.
+ * UDP to a collector on this host: look at its socket when due, count
+ * what it dropped, send what waits while it has room. Never waits. */
 bool jf_transport_poll(struct jf_transport *t, uint64_t now_ms);
 void jf_transport_session_start(struct jf_transport *t);
 
-/* TCP: wait up to *timeout_ms for everything queued to be acknowledged;
+/* Milliseconds until jf_transport_poll has work (0: now, -1: nothing
+ * waits on this transport between ticks). */
+int jf_transport_wait_ms(const struct jf_transport *t);
+
+/* Wait up to *timeout_ms for everything queued to be taken (TCP:
+ * acknowledged; UDP: sent as the collector's socket has room);
  * *timeout_ms is left with the time that remains. Returns true early when
- * a new connection needs its templates (then call it again). */
+ * a new TCP connection needs its templates (then call it again). */
 bool jf_transport_drain(struct jf_transport *t, int *timeout_ms);
 
-/* TCP: give up what is still queued (at exit), into t->abandoned. */
+/* Give up what is still queued (at exit, or a removed collector's time is
+ * up), into t->abandoned. */
 void jf_transport_abandon(struct jf_transport *t);
 
 /* Whether the stream is writable now (TCP up, or UDP). */

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The vocabulary of flow records (one row per element) and the needs of
  * its elements, one predicate each over the configuration. */
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include "jflowd/flow.h"
 #include "flow/fields.h"
 #include "flow/route.h"
 #include "service/config.h"
@@ -258,6 +261,59 @@ const char *jf_ie_src_name(uint8_t src)
 		[JF_SRC_EXPORT] = "export",
 	};
 	return src < sizeof(names) / sizeof(names[0]) && names[src] ? names[src] : "?";
+}
+
+void jf_ie_format_key(const struct jf_ie_def *e, const struct jf_key *k, unsigned prefix,
+		      char *out, size_t n)
+{
+	const uint32_t *addr = e->part == JF_KP_SRC ? k->src : k->dst;
+	char a[INET6_ADDRSTRLEN];
+	unsigned long v = 0;
+
+	out[0] = '\0';
+	if (e->family && e->family != k->family)
+		return;
+	switch (e->part) {
+	case JF_KP_SRC:
+	case JF_KP_DST:
+		inet_ntop(k->family == JF_FAMILY_IPV6 ? AF_INET6 : AF_INET, addr, a, sizeof(a));
+		if (prefix)
+			snprintf(out, n, "%s/%u", a, prefix);
+		else
+			snprintf(out, n, "%s", a);
+		return;
+	case JF_KP_SPORT:
+		v = k->sport;
+		break;
+	case JF_KP_DPORT:
+		v = k->dport;
+		if (e->id == 32 || e->id == 139)	/* ICMP type/code: 0 otherwise */
+			v = k->proto == 1 || k->proto == 58 ? k->dport : 0;
+		break;
+	case JF_KP_PROTO:
+		v = k->proto;
+		break;
+	case JF_KP_TOS:
+		v = k->tos;
+		break;
+	case JF_KP_IFINDEX:
+		v = k->ifindex;
+		break;
+	case JF_KP_VLAN:
+		v = k->vlan;
+		break;
+	case JF_KP_INNER_VLAN:
+		v = k->inner_vlan;
+		break;
+	case JF_KP_MPLS1:
+	case JF_KP_MPLS2:
+	case JF_KP_MPLS3:
+		v = k->mpls[e->part - JF_KP_MPLS1] >> 4;	/* the label */
+		break;
+	default:
+		return;
+	}
+	snprintf(out, n, "%lu", v);
 }
 
 /* --- needs --- */

@@ -116,6 +116,13 @@ uint8_t jf_ie_wire_len(const struct jf_ie_def *e, uint8_t len, bool v9);
 bool jf_ie_len_ok(const struct jf_ie_def *e, unsigned len);
 
 const char *jf_ie_type_name(uint8_t type);
+
+/* A key element's value in a flow key, for people: addresses (with /N
+ * when prefix), numbers, MPLS labels. Empty for an element of the other
+ * family or one the packet's key does not hold. */
+struct jf_key;
+void jf_ie_format_key(const struct jf_ie_def *e, const struct jf_key *k, unsigned prefix,
+		      char *out, size_t n);
 const char *jf_ie_src_name(uint8_t src);
 
 /* Needs: one predicate per need, each reading the configuration (the

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include "clock.h"
+#include "jflowd/monitor.h"
 #include "jflowd/parse.h"
 #include "jflowd/table.h"	/* jf_key_equal: the program's own compare */
 #include "flow/enrich.h"
@@ -32,6 +33,7 @@ struct slot {
 	uint32_t chain;			/* next slot in the bucket, or NIL */
 	uint8_t on_fin;
 	uint8_t pending;		/* a per-flow lookup has not answered */
+	uint8_t live;			/* holds a flow (jf_cache_foreach_from) */
 	uint64_t updated_ms;		/* cache time of last update: idle timeout */
 	struct jf_flow f;		/* the flow so far */
 } __attribute__((aligned(64)));
@@ -53,6 +55,12 @@ struct list {
 	uint32_t head, tail;
 };
 
+/* Each monitor's flows (the key's monitor bits) have their own timeouts:
+ * lists per monitor keep each in deadline order. */
+struct timeouts {
+	uint32_t idle_ms, active_ms, fin_ms;
+};
+
 struct jf_flow_cache {
 	struct jf_cache_params p;
 	jf_emit_fn emit;
@@ -66,8 +74,10 @@ struct jf_flow_cache {
 	uint32_t mask;
 	uint32_t free_head;		/* recycled slots chained through .chain */
 	uint32_t next_unused;		/* slots never used start here */
-	struct list lists[L_COUNT];
-	struct jf_cache_stats st;
+	struct list lists[JF_MONITORS][L_COUNT];
+	struct timeouts to[JF_MONITORS];
+	uint16_t mon_used;		/* monitors that ever had a flow here */
+	struct jf_cache_stats st[JF_MONITORS];	/* per monitor */
 	double next_full_warn_s;	/* monotonic */
 	jf_route_fn route_fn;		/* NULL: no forwarding lookup */
 	void *route_arg;
@@ -106,9 +116,14 @@ static struct link *lnk(struct jf_flow_cache *c, int l, uint32_t i)
 	}
 }
 
+static uint32_t mon_of(const struct jf_flow_cache *c, uint32_t i)
+{
+	return jf_key_monitor(&c->slots[i].key);
+}
+
 static void list_push_tail(struct jf_flow_cache *c, int l, uint32_t i)
 {
-	struct list *li = &c->lists[l];
+	struct list *li = &c->lists[mon_of(c, i)][l];
 	struct link *k = lnk(c, l, i);
 
 	k->prev = li->tail;
@@ -126,7 +141,7 @@ static void list_push_tail(struct jf_flow_cache *c, int l, uint32_t i)
 
 static void list_remove(struct jf_flow_cache *c, int l, uint32_t i)
 {
-	struct list *li = &c->lists[l];
+	struct list *li = &c->lists[mon_of(c, i)][l];
 	struct link *k = lnk(c, l, i);
 	uint32_t prev = k->prev, next = k->next;
 
@@ -189,8 +204,13 @@ struct jf_flow_cache *jf_cache_new(const struct jf_cache_params *p,
 	memset(c->buckets, 0xff, (size_t)nb * sizeof(*c->buckets));
 	c->free_head = NIL;
 	c->next_unused = 0;
-	for (int l = 0; l < L_COUNT; l++)
-		c->lists[l].head = c->lists[l].tail = NIL;
+	for (int k = 0; k < JF_MONITORS; k++) {
+		for (int l = 0; l < L_COUNT; l++)
+			c->lists[k][l].head = c->lists[k][l].tail = NIL;
+		c->to[k].idle_ms = p->idle_ms;
+		c->to[k].active_ms = p->active_ms;
+		c->to[k].fin_ms = p->fin_ms;
+	}
 	return c;
 }
 
@@ -364,13 +384,14 @@ static void record_of(const struct jf_flow_cache *c, uint32_t i, enum jf_end_rea
 static void count_expired(struct jf_flow_cache *c, uint32_t i, enum jf_end_reason why)
 {
 	const struct slot *s = &c->slots[i];
+	struct jf_cache_stats *st = &c->st[mon_of(c, i)];
 
-	c->st.flows--;
-	c->st.packets -= s->f.packets;
-	c->st.octets -= s->f.octets;
-	c->st.expired[why]++;
-	c->st.exported_packets += s->f.packets;
-	c->st.exported_octets += s->f.octets;
+	st->flows--;
+	st->packets -= s->f.packets;
+	st->octets -= s->f.octets;
+	st->expired[why]++;
+	st->exported_packets += s->f.packets;
+	st->exported_octets += s->f.octets;
 }
 
 /* A flow whose lookups have not answered: the last ask, its record
@@ -403,6 +424,7 @@ static void expire_slot(struct jf_flow_cache *c, uint32_t i, enum jf_end_reason 
 		list_remove(c, L_FIN, i);
 	count_expired(c, i, why);
 
+	s->live = 0;
 	s->chain = c->free_head;
 	c->free_head = i;
 
@@ -421,7 +443,23 @@ static void warn_full(struct jf_flow_cache *c)
 	c->next_full_warn_s = now + 60;
 	log_warn("flow cache full (%u flows): %llu flows exported early so far "
 		 "(end reason lack of resources); raise --max-flows", c->p.max_flows,
-		 (unsigned long long)c->st.expired[JF_END_RESOURCES]);
+		 (unsigned long long)jf_cache_expired(c, JF_END_RESOURCES));
+}
+
+/* The least recently updated flow of every monitor's: the cache's. */
+static uint32_t lru(const struct jf_flow_cache *c)
+{
+	uint32_t best = NIL, i;
+	int k;
+
+	for (k = 0; k < JF_MONITORS; k++) {
+		if (!(c->mon_used & (1u << k)))
+			continue;
+		i = c->lists[k][L_IDLE].head;
+		if (i != NIL && (best == NIL || c->slots[i].updated_ms < c->slots[best].updated_ms))
+			best = i;
+	}
+	return best;
 }
 
 /* Inlined into each caller: the replay loop then has the whole update
@@ -436,7 +474,7 @@ update_hashed(struct jf_flow_cache *c, const struct jf_key *key,
 	if (i == NIL) {
 		if (c->free_head == NIL && c->next_unused == c->p.max_flows) {
 			/* full: the least recently updated flow goes */
-			expire_slot(c, c->lists[L_IDLE].head, JF_END_RESOURCES);
+			expire_slot(c, lru(c), JF_END_RESOURCES);
 			warn_full(c);
 		}
 		if (c->free_head != NIL) {
@@ -448,12 +486,14 @@ update_hashed(struct jf_flow_cache *c, const struct jf_key *key,
 		s = &c->slots[i];
 		s->key = *key;
 		s->hash = hash;
+		c->mon_used |= (uint16_t)(1u << jf_key_monitor(key));
 		s->chain = c->buckets[hash & c->mask];
 		c->buckets[hash & c->mask] = i;
 		c->cold[i].created_ms = now_ms;
 		s->updated_ms = now_ms;
 		s->on_fin = 0;
 		s->pending = 0;
+		s->live = 1;
 		s->f = *u;
 		list_push_tail(c, L_IDLE, i);
 		list_push_tail(c, L_ACTIVE, i);
@@ -461,16 +501,18 @@ update_hashed(struct jf_flow_cache *c, const struct jf_key *key,
 			c->route_fn(key, &c->routes[i], c->route_arg);
 		if (c->enrich)
 			enrich_new(c, i);
-		c->st.flows++;
-		c->st.created++;
+		c->st[jf_key_monitor(key)].flows++;
+		c->st[jf_key_monitor(key)].created++;
 	} else {
 		s = &c->slots[i];
 		s->f.packets += u->packets;
 		s->f.octets += u->octets;
 		if (u->first_ms < s->f.first_ms)
 			s->f.first_ms = u->first_ms;
-		if (u->last_ms > s->f.last_ms)
+		if (u->last_ms >= s->f.last_ms) {	/* the last packet's */
 			s->f.last_ms = u->last_ms;
+			s->f.frag_id = u->frag_id;
+		}
 		s->f.tcp_flags |= u->tcp_flags;
 		if (u->ttl_min < s->f.ttl_min)
 			s->f.ttl_min = u->ttl_min;
@@ -484,8 +526,8 @@ update_hashed(struct jf_flow_cache *c, const struct jf_key *key,
 		list_remove(c, L_IDLE, i);
 		list_push_tail(c, L_IDLE, i);
 	}
-	c->st.packets += u->packets;
-	c->st.octets += u->octets;
+	c->st[jf_key_monitor(key)].packets += u->packets;
+	c->st[jf_key_monitor(key)].octets += u->octets;
 
 	if (!s->on_fin && (u->tcp_flags & (JF_TCP_FIN | JF_TCP_RST)) &&
 	    key->proto == JF_IPPROTO_TCP) {
@@ -574,16 +616,18 @@ void jf_cache_update_batch(struct jf_flow_cache *c, const struct jf_key *keys,
 	}
 }
 
-/* When the flow at the head of list l is due. */
+/* When the flow at the head of list l is due (its monitor's timeouts). */
 static uint64_t deadline(const struct jf_flow_cache *c, int l, uint32_t i)
 {
+	const struct timeouts *to = &c->to[mon_of(c, i)];
+
 	switch (l) {
 	case L_FIN:
-		return c->cold[i].fin_at_ms + c->p.fin_ms;
+		return c->cold[i].fin_at_ms + to->fin_ms;
 	case L_IDLE:
-		return c->slots[i].updated_ms + c->p.idle_ms;
+		return c->slots[i].updated_ms + to->idle_ms;
 	default:
-		return c->cold[i].created_ms + c->p.active_ms;
+		return c->cold[i].created_ms + to->active_ms;
 	}
 }
 
@@ -603,26 +647,31 @@ size_t jf_cache_expire(struct jf_flow_cache *c, uint64_t now_ms)
 	};
 	uint64_t due, next = UINT64_MAX;
 	size_t n = 0, k;
+	unsigned mons = c->mon_used, mon;
 	uint32_t i;
 
 	if (c->n_pending)
 		enrich_retry_pending(c);
 	if (now_ms < c->next_due)
 		return 0;
-	for (k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
-		for (;;) {
-			c->st.expire_checks++;
-			i = c->lists[order[k].list].head;
-			if (i == NIL)
-				break;
-			due = deadline(c, order[k].list, i);
-			if (now_ms < due) {
-				if (due < next)
-					next = due;
-				break;
+	/* Each monitor's lists, of the monitors that have had flows. */
+	for (; mons; mons &= mons - 1) {
+		mon = (unsigned)__builtin_ctz(mons);
+		for (k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
+			for (;;) {
+				c->st[mon].expire_checks++;
+				i = c->lists[mon][order[k].list].head;
+				if (i == NIL)
+					break;
+				due = deadline(c, order[k].list, i);
+				if (now_ms < due) {
+					if (due < next)
+						next = due;
+					break;
+				}
+				expire_slot(c, i, order[k].why);
+				n++;
 			}
-			expire_slot(c, i, order[k].why);
-			n++;
 		}
 	}
 	/* (Expiring the last list's heads cannot give the earlier lists a
@@ -640,53 +689,125 @@ size_t jf_cache_flush(struct jf_flow_cache *c, enum jf_end_reason reason)
 	struct jf_record rec;
 	size_t n = 0;
 	uint32_t i, next, nn;
+	int k;
 
 	/* Oldest first, so records leave in the order flows began. */
-	for (i = c->lists[L_ACTIVE].head; i != NIL; i = next) {
-		next = c->cold[i].active.next;
-		/* The slot after the next one, whose links came with the last
-		 * round: its misses overlap this one's export. */
-		if (next != NIL && (nn = c->cold[next].active.next) != NIL) {
-			__builtin_prefetch(&c->slots[nn]);
-			__builtin_prefetch((const char *)&c->slots[nn] + 64);
-			__builtin_prefetch(&c->cold[nn]);
+	for (k = 0; k < JF_MONITORS; k++) {
+		for (i = c->lists[k][L_ACTIVE].head; i != NIL; i = next) {
+			next = c->cold[i].active.next;
+			/* The slot after the next one, whose links came with
+			 * the last round: its misses overlap this one's export. */
+			if (next != NIL && (nn = c->cold[next].active.next) != NIL) {
+				__builtin_prefetch(&c->slots[nn]);
+				__builtin_prefetch((const char *)&c->slots[nn] + 64);
+				__builtin_prefetch(&c->cold[nn]);
+			}
+			last_ask(c, i);
+			record_of(c, i, reason, &rec);
+			count_expired(c, i, reason);
+			if (c->emit)
+				c->emit(&rec, c->emit_arg);
+			n++;
 		}
-		last_ask(c, i);
-		record_of(c, i, reason, &rec);
-		count_expired(c, i, reason);
-		if (c->emit)
-			c->emit(&rec, c->emit_arg);
-		n++;
+		for (int l = 0; l < L_COUNT; l++)
+			c->lists[k][l].head = c->lists[k][l].tail = NIL;
 	}
 	memset(c->buckets, 0xff, ((size_t)c->mask + 1) * sizeof(*c->buckets));
-	for (int l = 0; l < L_COUNT; l++)
-		c->lists[l].head = c->lists[l].tail = NIL;
 	c->free_head = NIL;
 	c->next_unused = 0;
 	c->n_pending = 0;
 	return n;
 }
 
+size_t jf_cache_flush_monitors(struct jf_flow_cache *c, uint16_t mons, enum jf_end_reason reason)
+{
+	size_t n = 0;
+	uint32_t i;
+	int k;
+
+	if ((c->mon_used & mons) == c->mon_used)
+		return jf_cache_flush(c, reason);
+	for (k = 0; k < JF_MONITORS; k++) {
+		if (!(mons & (1u << k)))
+			continue;
+		while ((i = c->lists[k][L_ACTIVE].head) != NIL) {
+			expire_slot(c, i, reason);
+			n++;
+		}
+	}
+	return n;
+}
+
 void jf_cache_set_timeouts(struct jf_flow_cache *c, uint32_t idle_ms, uint32_t active_ms,
 			   uint32_t fin_ms)
 {
-	/* Every flow on a list has the same timeout, so the lists stay in
-	 * deadline order whatever the new values. */
-	c->p.idle_ms = idle_ms;
-	c->p.active_ms = active_ms;
-	c->p.fin_ms = fin_ms;
+	int k;
+
+	for (k = 0; k < JF_MONITORS; k++)
+		jf_cache_set_monitor_timeouts(c, (uint32_t)k, idle_ms, active_ms, fin_ms);
+}
+
+void jf_cache_set_monitor_timeouts(struct jf_flow_cache *c, uint32_t mon, uint32_t idle_ms,
+				   uint32_t active_ms, uint32_t fin_ms)
+{
+	/* Every flow on one of the monitor's lists has the same timeout, so
+	 * the lists stay in deadline order whatever the new values. */
+	c->to[mon].idle_ms = idle_ms;
+	c->to[mon].active_ms = active_ms;
+	c->to[mon].fin_ms = fin_ms;
 	c->next_due = 0;	/* the heads' deadlines moved */
 }
 
-void jf_cache_foreach(const struct jf_flow_cache *c, jf_visit_fn visit, void *arg)
+bool jf_cache_foreach_from(const struct jf_flow_cache *c, uint64_t *cursor, size_t max,
+			   jf_visit_fn visit, void *arg)
 {
-	uint32_t i;
+	uint64_t i = *cursor, end = c->next_unused;
 
-	for (i = c->lists[L_ACTIVE].head; i != NIL; i = c->cold[i].active.next)
-		visit(&c->slots[i].key, &c->slots[i].f, arg);
+	/* Slot order: a flow keeps its slot for its life, so a listing in
+	 * steps sees each flow that lives through it exactly once. */
+	for (; i < end && max; i++, max--)
+		if (c->slots[i].live)
+			visit(&c->slots[i].key, &c->slots[i].f, arg);
+	*cursor = i;
+	return i >= end;
+}
+
+uint64_t jf_cache_expired(const struct jf_flow_cache *c, enum jf_end_reason why)
+{
+	uint64_t n = 0;
+	int k;
+
+	for (k = 0; k < JF_MONITORS; k++)
+		n += c->st[k].expired[why];
+	return n;
+}
+
+void jf_cache_get_monitor_stats(const struct jf_flow_cache *c, uint32_t mon,
+				struct jf_cache_stats *st)
+{
+	*st = c->st[mon & (JF_MONITORS - 1)];
+}
+
+void jf_cache_stats_add(struct jf_cache_stats *to, const struct jf_cache_stats *from)
+{
+	int r;
+
+	to->flows += from->flows;
+	to->packets += from->packets;
+	to->octets += from->octets;
+	to->created += from->created;
+	for (r = 0; r <= JF_END_RESOURCES; r++)
+		to->expired[r] += from->expired[r];
+	to->exported_packets += from->exported_packets;
+	to->exported_octets += from->exported_octets;
+	to->expire_checks += from->expire_checks;
 }
 
 void jf_cache_get_stats(const struct jf_flow_cache *c, struct jf_cache_stats *st)
 {
-	*st = c->st;
+	int k;
+
+	memset(st, 0, sizeof(*st));
+	for (k = 0; k < JF_MONITORS; k++)
+		jf_cache_stats_add(st, &c->st[k]);
 }

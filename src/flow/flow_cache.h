@@ -76,13 +76,26 @@ size_t jf_cache_expire(struct jf_flow_cache *c, uint64_t now_ms);
 /* Expire every flow with the given reason (shutdown, end of file). */
 size_t jf_cache_flush(struct jf_flow_cache *c, enum jf_end_reason reason);
 
+/* The same for the flows of the monitors in mons (bit k: the monitor of
+ * index k in the key, include/jflowd/monitor.h). */
+size_t jf_cache_flush_monitors(struct jf_flow_cache *c, uint16_t mons,
+			       enum jf_end_reason reason);
+
 /* Reload: new timeouts for every flow, those in the cache included. */
 void jf_cache_set_timeouts(struct jf_flow_cache *c, uint32_t idle_ms, uint32_t active_ms,
 			   uint32_t fin_ms);
+/* ... for the flows of one monitor. */
+void jf_cache_set_monitor_timeouts(struct jf_flow_cache *c, uint32_t mon, uint32_t idle_ms,
+				   uint32_t active_ms, uint32_t fin_ms);
 
-/* Visit every flow in the cache, oldest first (jflowctl flows). */
+/* Visit the cache's flows in slot order, in steps (jflowctl flows):
+ * from *cursor (0 at first), at most max slots; *cursor moves on.
+ * Returns true once every slot was visited. Between steps flows come and
+ * go: a flow that lives through the whole listing is visited once, one
+ * created or expired meanwhile at most once per slot it held. */
 typedef void (*jf_visit_fn)(const struct jf_key *key, const struct jf_flow *f, void *arg);
-void jf_cache_foreach(const struct jf_flow_cache *c, jf_visit_fn visit, void *arg);
+bool jf_cache_foreach_from(const struct jf_flow_cache *c, uint64_t *cursor, size_t max,
+			   jf_visit_fn visit, void *arg);
 
 struct jf_cache_stats {
 	uint64_t flows;		/* in the cache now */
@@ -95,7 +108,13 @@ struct jf_cache_stats {
 	uint64_t expire_checks;	/* list heads examined by jf_cache_expire */
 };
 
+/* The figures of every flow, and of one monitor's. */
 void jf_cache_get_stats(const struct jf_flow_cache *c, struct jf_cache_stats *st);
+void jf_cache_get_monitor_stats(const struct jf_flow_cache *c, uint32_t mon,
+				struct jf_cache_stats *st);
+void jf_cache_stats_add(struct jf_cache_stats *to, const struct jf_cache_stats *from);
+/* Records by end reason, every monitor. */
+uint64_t jf_cache_expired(const struct jf_flow_cache *c, enum jf_end_reason why);
 
 /* Bytes of memory per flow slot (for the documentation and metrics). */
 size_t jf_cache_bytes_per_flow(void);

@@ -191,33 +191,40 @@ static int find(const struct jf_record_def *d, const struct jf_ie_def *ie)
 	return -1;
 }
 
-static char *trim(char *s)
+/* A name between commas: blanks around it go, blanks inside it are an
+ * error (NULL). */
+static char *word(char *s)
 {
 	char *e;
 
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
+	s += strspn(s, " \t");
+	e = s + strcspn(s, " \t");
+	if (e[strspn(e, " \t")])
+		return NULL;
+	*e = '\0';
 	return s;
 }
 
 static int add_one(struct jf_record_def *d, char *tok, bool key, int line, char *err,
 		   size_t errlen)
 {
-	char *slash = strchr(tok, '/'), *end;
+	char *slash = strchr(tok, '/'), *end, *name;
 	const struct jf_ie_def *ie, *near;
 	unsigned long n = 0;
 	unsigned max;
 
 	if (slash)
 		*slash++ = '\0';
-	tok = trim(tok);
-	if (!*tok) {
+	name = word(tok);
+	if (!name) {
+		snprintf(err, errlen, "'%s': element names have no blanks in them", tok);
+		return -1;
+	}
+	if (!*name) {
 		snprintf(err, errlen, "empty element name in the list");
 		return -1;
 	}
+	tok = name;
 	ie = jf_ie_by_name(tok);
 	if (!ie) {
 		near = jf_ie_suggest(tok);
@@ -243,8 +250,10 @@ static int add_one(struct jf_record_def *d, char *tok, bool key, int line, char 
 			snprintf(err, errlen, "%s/%s: only a key address takes /N", ie->name, slash);
 			return -1;
 		}
-		slash = trim(slash);
-		n = strtoul(slash, &end, 10);
+		slash = word(slash);
+		n = slash ? strtoul(slash, &end, 10) : 0;
+		if (!slash)
+			slash = (char *)"";
 		if (!*slash || *end || !isdigit((unsigned char)*slash) || n < 1 || n > max) {
 			snprintf(err, errlen, "%s/%s: the prefix length must be 1..%u", ie->name,
 				 slash, max);
@@ -280,7 +289,7 @@ int jf_record_add_list(struct jf_record_def *d, const char *list, bool key, int 
 		return -1;
 	}
 	strcpy(buf, list);
-	if (!*trim(buf)) {
+	if (!buf[strspn(buf, " \t")]) {
 		snprintf(err, errlen, "%s = needs a comma-separated list of element names",
 			 key ? "key" : "fields");
 		return -1;
@@ -340,6 +349,11 @@ int jf_record_finish(struct jf_record_def *d, char *err, size_t errlen)
 		}
 	}
 	return 0;
+}
+
+bool jf_record_collects(const struct jf_record_def *d, const struct jf_ie_def *e)
+{
+	return d && find(d, e) >= 0;
 }
 
 int jf_record_key_prefix(const struct jf_record_def *d, const struct jf_ie_def *e)

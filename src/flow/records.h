@@ -108,6 +108,9 @@ bool jf_record_uses_lookups(const struct jf_record_def *d, uint32_t unmet);
 /* Whether a lookup's answer is part of its key (as, prefix...). */
 bool jf_record_keys_lookups(const struct jf_record_def *d, uint32_t unmet);
 
+/* Whether the record has element e, as a key or a field. */
+bool jf_record_collects(const struct jf_record_def *d, const struct jf_ie_def *e);
+
 /* The prefix length a key with /N gives the prefix-length element e
  * (IE 9/13/29/30), or -1 when the record has no such key. */
 int jf_record_key_prefix(const struct jf_record_def *d, const struct jf_ie_def *e);

@@ -9,6 +9,7 @@
 #define JF_TABLE_SLOT(ctx, idx) (&((struct jf_slot *)(ctx))[idx])
 #define JF_TABLE_COLD(ctx, n, idx) (&((struct jf_slot_cold *)((struct jf_slot *)(ctx) + (n)))[idx])
 #include "meter/flow_table.h"
+#include "jflowd/monitor.h"
 #include "flow/enrich.h"
 #include "flow/nexthop_pool.h"
 #include "jflowd/parse.h"
@@ -74,12 +75,23 @@ struct jf_table {
 	struct jf_nh_pool *nh;		/* their next hops */
 	struct jf_enrich *enrich;	/* lookups beyond the route; NULL: none */
 	uint8_t *info;			/* their answers, enrich->info_bytes a slot */
-	uint32_t idle_ms, active_ms, fin_ms;
+	struct {
+		uint32_t idle_ms, active_ms, fin_ms;
+	} to[JF_MONITORS];		/* per monitor (the key's monitor bits) */
 	uint32_t emergency_ms;		/* idle timeout under pressure; 0: none */
 	int64_t mono_to_real_ns;
 	uint64_t now_ms;		/* of the last pass or flush */
-	struct jf_cache_stats fs;	/* the records' figures */
+	struct jf_cache_stats fs[JF_MONITORS];	/* the records' figures */
 };
+
+/* The monitor of slot i: the flags byte of its key's word 14, in the hot
+ * line (include/jflowd/table.h). */
+static uint32_t slot_mon(const struct jf_table *t, uint32_t i)
+{
+	const uint8_t *w = (const uint8_t *)&t->slots[i].hot[5];
+
+	return (uint32_t)w[3] >> JF_KEY_MON_SHIFT;
+}
 
 struct jf_table *jf_table_new(struct jf_slot *slots, uint32_t nslots)
 {
@@ -94,9 +106,7 @@ struct jf_table *jf_table_new(struct jf_slot *slots, uint32_t nslots)
 	t->cold = (struct jf_slot_cold *)(slots + nslots);
 	t->nslots = nslots;
 	t->batch = nslots < JF_TABLE_BATCH ? nslots : JF_TABLE_BATCH;
-	t->idle_ms = 15000;
-	t->active_ms = 60000;
-	t->fin_ms = 2000;
+	jf_table_set_timeouts(t, 15000, 60000, 2000);
 	t->sh = calloc(nslots, sizeof(*t->sh));
 	t->victims = calloc(t->batch, sizeof(*t->victims));
 	t->dests = calloc(t->batch, sizeof(*t->dests));
@@ -166,9 +176,19 @@ static void *info_of(const struct jf_table *t, uint32_t i)
 void jf_table_set_timeouts(struct jf_table *t, uint32_t idle_ms, uint32_t active_ms,
 			   uint32_t fin_ms)
 {
-	t->idle_ms = idle_ms;
-	t->active_ms = active_ms;
-	t->fin_ms = fin_ms;
+	uint32_t k;
+
+	for (k = 0; k < JF_MONITORS; k++)
+		jf_table_set_monitor_timeouts(t, k, idle_ms, active_ms, fin_ms);
+}
+
+void jf_table_set_monitor_timeouts(struct jf_table *t, uint32_t mon, uint32_t idle_ms,
+				   uint32_t active_ms, uint32_t fin_ms)
+{
+	mon &= JF_MONITORS - 1;
+	t->to[mon].idle_ms = idle_ms;
+	t->to[mon].active_ms = active_ms;
+	t->to[mon].fin_ms = fin_ms;
 }
 
 void jf_table_set_emergency(struct jf_table *t, uint32_t idle_ms)
@@ -215,6 +235,7 @@ static void fill_record(const struct jf_table *t, uint32_t i, const struct jf_co
 	rec->ttl_min = (uint8_t)c->ttl;
 	rec->ttl_max = (uint8_t)(c->ttl >> 8);
 	rec->out_ifindex = c->out_ifindex;
+	rec->frag_id = c->frag_id;
 	rec->end_reason = (uint8_t)why;
 	if (t->routes) {
 		const struct slot_route *r = &t->routes[i];
@@ -291,9 +312,9 @@ static bool export_slot(struct jf_table *t, uint32_t i, const struct jf_counters
 	sh->exp_packets = c->packets;
 	sh->exp_octets = c->octets;
 	sh->flags |= SH_CONT;
-	t->fs.expired[why]++;
-	t->fs.exported_packets += rec.packets;
-	t->fs.exported_octets += rec.octets;
+	t->fs[slot_mon(t, i)].expired[why]++;
+	t->fs[slot_mon(t, i)].exported_packets += rec.packets;
+	t->fs[slot_mon(t, i)].exported_octets += rec.octets;
 	if (t->emit)
 		t->emit(&rec, t->emit_arg);
 	return true;
@@ -351,7 +372,7 @@ static bool observe(struct jf_table *t, uint32_t i, uint32_t now32, struct jf_co
 		sh->start_ms = now32;
 		if (sh->flags & SH_CONT)
 			sh->first_ms = (uint32_t)(c->last_ns / NS_PER_MS);
-		t->fs.created++;
+		t->fs[slot_mon(t, i)].created++;
 	}
 	if (!(sh->flags & SH_FIN) && (c->tcp_flags & (JF_TCP_FIN | JF_TCP_RST))) {
 		struct jf_key k;
@@ -519,8 +540,21 @@ static bool mark(struct jf_table *t, uint32_t i, enum jf_end_reason why)
 	return true;
 }
 
-static long remove_where(struct jf_table *t, bool all, uint64_t now_ms, uint64_t idle_ms,
-			 jf_table_quiesce_fn quiesce, void *qarg, jf_table_fn fn, void *arg)
+/* Open flows of the monitors in mons have left with their slots. */
+static void forget_open(struct jf_table *t, uint16_t mons)
+{
+	int k;
+
+	for (k = 0; k < JF_MONITORS; k++)
+		if (mons & (1u << k))
+			t->fs[k].flows = t->fs[k].packets = t->fs[k].octets = 0;
+}
+
+/* Remove slots: all of them, those of the monitors in mons, or (neither)
+ * those idle for idle_ms at now_ms. */
+static long remove_where(struct jf_table *t, bool all, uint16_t mons, uint64_t now_ms,
+			 uint64_t idle_ms, jf_table_quiesce_fn quiesce, void *qarg, jf_table_fn fn,
+			 void *arg)
 {
 	uint32_t i, n = 0;
 	long removed = 0;
@@ -534,9 +568,12 @@ static long remove_where(struct jf_table *t, bool all, uint64_t now_ms, uint64_t
 		} else {
 			if (__atomic_load_n(&t->slots[i].state, __ATOMIC_ACQUIRE) != JF_SLOT_LIVE)
 				continue;
-			if (!all && (uint32_t)((uint32_t)now_ms - t->sh[i].changed_ms) < idle_ms)
+			if (mons && !(mons & (1u << slot_mon(t, i))))
 				continue;
-			if (!mark(t, i, all ? JF_END_FORCED : JF_END_IDLE))
+			if (!all && !mons &&
+			    (uint32_t)((uint32_t)now_ms - t->sh[i].changed_ms) < idle_ms)
+				continue;
+			if (!mark(t, i, all || mons ? JF_END_FORCED : JF_END_IDLE))
 				continue;
 			t->victims[n++] = i;
 		}
@@ -551,30 +588,39 @@ static long remove_where(struct jf_table *t, bool all, uint64_t now_ms, uint64_t
 	rc = release_batch(t, &n, quiesce, qarg, fn, arg);
 	if (rc)
 		return rc;
-	if (!fn && all)	/* whatever was open left with its slot */
-		t->fs.flows = t->fs.packets = t->fs.octets = 0;
+	if (!fn && (all || mons))	/* whatever was open left with its slot */
+		forget_open(t, all ? 0xffff : mons);
 	return removed;
 }
 
 long jf_table_expire_idle(struct jf_table *t, uint64_t now_ms, uint64_t idle_ms,
 			  jf_table_quiesce_fn quiesce, void *qarg, jf_table_fn fn, void *arg)
 {
-	return remove_where(t, false, now_ms, idle_ms, quiesce, qarg, fn, arg);
+	return remove_where(t, false, 0, now_ms, idle_ms, quiesce, qarg, fn, arg);
 }
 
 long jf_table_remove_all(struct jf_table *t, jf_table_quiesce_fn quiesce, void *qarg,
 			 jf_table_fn fn, void *arg)
 {
-	return remove_where(t, true, 0, 0, quiesce, qarg, fn, arg);
+	return remove_where(t, true, 0, 0, 0, quiesce, qarg, fn, arg);
+}
+
+long jf_table_remove_monitors(struct jf_table *t, uint16_t mons, uint64_t now_ms,
+			      jf_table_quiesce_fn quiesce, void *qarg)
+{
+	if (!mons)
+		return 0;
+	return remove_where(t, false, mons, now_ms, 0, quiesce, qarg, NULL, NULL);
 }
 
 long jf_table_expire(struct jf_table *t, uint64_t now_ms, jf_table_quiesce_fn quiesce,
 		     void *qarg)
 {
-	uint32_t now32 = (uint32_t)now_ms, i, n = 0;
-	uint64_t live = 0, flows = 0, packets = 0, octets = 0;
+	uint32_t now32 = (uint32_t)now_ms, i, n = 0, mon;
+	uint64_t live = 0, flows[JF_MONITORS] = { 0 }, packets[JF_MONITORS] = { 0 };
+	uint64_t octets[JF_MONITORS] = { 0 };
 	long moved = 0;
-	int rc;
+	int rc, k;
 
 	t->now_ms = now_ms;
 	for (i = 0; i < t->nslots; i++) {
@@ -589,24 +635,26 @@ long jf_table_expire(struct jf_table *t, uint64_t now_ms, jf_table_quiesce_fn qu
 		if (__atomic_load_n(&t->slots[i].state, __ATOMIC_ACQUIRE) != JF_SLOT_LIVE)
 			continue;
 		live++;
+		mon = slot_mon(t, i);
 		moved += observe(t, i, now32, &c);
-		/* The cache's order: FIN/RST linger, idle, active. */
-		if ((sh->flags & SH_FIN) && now32 - sh->fin_ms >= t->fin_ms)
+		/* The cache's order: FIN/RST linger, idle, active; each
+		 * flow by its monitor's timeouts. */
+		if ((sh->flags & SH_FIN) && now32 - sh->fin_ms >= t->to[mon].fin_ms)
 			why = JF_END_FLOW_END;
-		else if (now32 - sh->changed_ms >= t->idle_ms)
+		else if (now32 - sh->changed_ms >= t->to[mon].idle_ms)
 			why = JF_END_IDLE;
 		else if (t->emergency_ms && now32 - sh->changed_ms >= t->emergency_ms)
 			why = JF_END_RESOURCES;	/* the table is nearly full */
-		else if ((sh->flags & SH_OPEN) && now32 - sh->start_ms >= t->active_ms)
+		else if ((sh->flags & SH_OPEN) && now32 - sh->start_ms >= t->to[mon].active_ms)
 			export_slot(t, i, &c, JF_END_ACTIVE);
 		if (why && mark(t, i, why)) {
 			t->victims[n++] = i;
 			goto batch;
 		}
 		if (sh->flags & SH_OPEN) {
-			flows++;
-			packets += c.packets - sh->exp_packets;
-			octets += c.octets - sh->exp_octets;
+			flows[mon]++;
+			packets[mon] += c.packets - sh->exp_packets;
+			octets[mon] += c.octets - sh->exp_octets;
 		}
 		continue;
 batch:
@@ -620,9 +668,11 @@ batch:
 	if (rc)
 		return rc;
 	t->st.live = live;
-	t->fs.flows = flows;
-	t->fs.packets = packets;
-	t->fs.octets = octets;
+	for (k = 0; k < JF_MONITORS; k++) {
+		t->fs[k].flows = flows[k];
+		t->fs[k].packets = packets[k];
+		t->fs[k].octets = octets[k];
+	}
 	return moved;
 }
 
@@ -836,6 +886,12 @@ uint32_t jf_table_nslots(const struct jf_table *t)
 
 size_t jf_table_flush(struct jf_table *t, uint64_t now_ms, enum jf_end_reason why)
 {
+	return jf_table_flush_monitors(t, 0xffff, now_ms, why);
+}
+
+size_t jf_table_flush_monitors(struct jf_table *t, uint16_t mons, uint64_t now_ms,
+			       enum jf_end_reason why)
+{
 	uint32_t i;
 	size_t n = 0;
 
@@ -844,34 +900,35 @@ size_t jf_table_flush(struct jf_table *t, uint64_t now_ms, enum jf_end_reason wh
 		struct jf_counters c;
 
 		if (__atomic_load_n(&t->slots[i].state, __ATOMIC_ACQUIRE) != JF_SLOT_LIVE ||
-		    (t->sh[i].flags & SH_MARKED))
+		    (t->sh[i].flags & SH_MARKED) || !(mons & (1u << slot_mon(t, i))))
 			continue;
 		observe(t, i, (uint32_t)now_ms, &c);
 		n += export_slot(t, i, &c, why);
 	}
-	t->fs.flows = t->fs.packets = t->fs.octets = 0;
+	forget_open(t, mons);
 	return n;
 }
 
 void jf_table_add_flow_stats(const struct jf_table *t, struct jf_cache_stats *st)
 {
-	int r;
+	int k;
 
-	st->flows += t->fs.flows;
-	st->packets += t->fs.packets;
-	st->octets += t->fs.octets;
-	st->created += t->fs.created;
-	for (r = 0; r <= JF_END_RESOURCES; r++)
-		st->expired[r] += t->fs.expired[r];
-	st->exported_packets += t->fs.exported_packets;
-	st->exported_octets += t->fs.exported_octets;
+	for (k = 0; k < JF_MONITORS; k++)
+		jf_cache_stats_add(st, &t->fs[k]);
 }
 
-void jf_table_foreach(const struct jf_table *t, jf_visit_fn visit, void *arg)
+void jf_table_add_monitor_stats(const struct jf_table *t, uint32_t mon,
+				struct jf_cache_stats *st)
 {
-	uint32_t i;
+	jf_cache_stats_add(st, &t->fs[mon & (JF_MONITORS - 1)]);
+}
 
-	for (i = 0; i < t->nslots; i++) {
+bool jf_table_foreach_from(const struct jf_table *t, uint64_t *cursor, size_t max,
+			   jf_visit_fn visit, void *arg)
+{
+	uint64_t i = *cursor;
+
+	for (; i < t->nslots && max; i++, max--) {
 		const struct shadow *sh = &t->sh[i];
 		struct jf_record rec;
 		struct jf_counters c;
@@ -880,9 +937,11 @@ void jf_table_foreach(const struct jf_table *t, jf_visit_fn visit, void *arg)
 		    __atomic_load_n(&t->slots[i].state, __ATOMIC_ACQUIRE) != JF_SLOT_LIVE)
 			continue;
 		jf_slot_get_counters(&t->slots[i], &t->cold[i], &c);
-		fill_record(t, i, &c, 0, &rec);
+		fill_record(t, (uint32_t)i, &c, 0, &rec);
 		visit(&rec.key, &rec.flow, arg);
 	}
+	*cursor = i;
+	return i >= t->nslots;
 }
 
 size_t jf_table_agent_bytes(const struct jf_table *t)

@@ -101,8 +101,12 @@ int jf_table_set_export(struct jf_table *t, jf_emit_fn emit, void *emit_arg, jf_
 struct jf_enrich;
 int jf_table_set_enrich(struct jf_table *t, struct jf_enrich *e);
 
+/* Every monitor's flows' timeouts, or one monitor's (the key's monitor
+ * bits, include/jflowd/monitor.h). */
 void jf_table_set_timeouts(struct jf_table *t, uint32_t idle_ms, uint32_t active_ms,
 			   uint32_t fin_ms);
+void jf_table_set_monitor_timeouts(struct jf_table *t, uint32_t mon, uint32_t idle_ms,
+				   uint32_t active_ms, uint32_t fin_ms);
 
 /* Under pressure (the table nearly full), flows idle for idle_ms leave
  * early with end reason lack of resources; 0: no pressure. */
@@ -126,15 +130,31 @@ long jf_table_expire(struct jf_table *t, uint64_t now_ms, jf_table_quiesce_fn qu
  * rate): what each slot gained since its last export; the slots stay,
  * what they count next forms new records. Returns the records. */
 size_t jf_table_flush(struct jf_table *t, uint64_t now_ms, enum jf_end_reason why);
+/* The same for the flows of the monitors in mons (bits). */
+size_t jf_table_flush_monitors(struct jf_table *t, uint16_t mons, uint64_t now_ms,
+			       enum jf_end_reason why);
+
+/* A monitor removed by a reload: its slots go (mark, wait, read, free),
+ * their records exported with flowEndReason forced. The number removed or
+ * -errno from quiesce. */
+long jf_table_remove_monitors(struct jf_table *t, uint16_t mons, uint64_t now_ms,
+			      jf_table_quiesce_fn quiesce, void *qarg);
 
 /* Add the table's flows to a cache's figures: flows with packets not yet
  * exported, those packets and octets (as of the last pass or flush),
  * records by end reason, packets and octets exported, flows created. */
 void jf_table_add_flow_stats(const struct jf_table *t, struct jf_cache_stats *st);
+/* ... of one monitor's flows. */
+void jf_table_add_monitor_stats(const struct jf_table *t, uint32_t mon,
+				struct jf_cache_stats *st);
 
-/* Visit every flow with packets not yet exported (jflowctl flows): its
- * record so far, read now. */
-void jf_table_foreach(const struct jf_table *t, jf_visit_fn visit, void *arg);
+/* Visit the flows with packets not yet exported (jflowctl flows), their
+ * records so far, read now: in slot order from *cursor (0 at first), at
+ * most max slots, *cursor moved on; true once every slot was visited. A
+ * flow keeps its slot for its life, so one that lives through a listing
+ * in steps is visited once. */
+bool jf_table_foreach_from(const struct jf_table *t, uint64_t *cursor, size_t max,
+			   jf_visit_fn visit, void *arg);
 
 /* Agent memory of this table: the shadow, the removal batch and, in
  * router mode, the route answers. */

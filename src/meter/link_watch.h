@@ -21,8 +21,23 @@ struct jf_link_watch *jf_link_watch_new(const char *const *names, int n, const u
 					 char *err, size_t errlen);
 
 /* Read what the kernel reported (never blocks) and call fn once per
- * interface that went or came back. */
+ * interface that went or came back, in the order it happened: a device
+ * deleted and created again under the same ifindex is gone, then back. */
 void jf_link_watch_poll(struct jf_link_watch *w, jf_link_change_fn fn, void *arg);
+
+/* Interface i is there but not metered (not attached yet, or attaching
+ * failed): the frames and bytes its device received since the last call
+ * (since it appeared, the first time). 0 or -errno. Nothing while it is
+ * metered or gone. */
+int jf_link_watch_unmetered(struct jf_link_watch *w, int i, uint64_t *packets, uint64_t *bytes);
+
+/* fn again for every interface that is there but not metered (its
+ * attach failed): at each tick. */
+void jf_link_watch_retry(struct jf_link_watch *w, jf_link_change_fn fn, void *arg);
+
+
+/* Readable when the kernel reported something: poll then. */
+int jf_link_watch_fd(const struct jf_link_watch *w);
 
 /* jflowd_interface_attached{ifname=...} for the metrics file. */
 void jf_link_watch_metrics(const struct jf_link_watch *w, FILE *f);

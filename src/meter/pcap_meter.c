@@ -57,6 +57,14 @@ struct source {
 	uint32_t ifindex;
 	char name[JF_IFNAME_MAX];
 	uint64_t last_drops;
+	uint16_t mons;		/* the monitors covering it (bits) */
+	/* Filters (src/meter/filter.h): one monitor alone on the source has
+	 * its filter set on the capture (pcap_setfilter: the kernel's socket
+	 * filter live); with several, each filtered monitor's program runs on
+	 * every packet (pcap_offline_filter). */
+	bool set_filter;	/* a filter is set on the capture */
+	uint16_t check;		/* monitors whose prog[] runs per packet */
+	struct bpf_program prog[JF_MONITORS];
 };
 
 /* A packet parsed, not yet metered. */
@@ -66,6 +74,7 @@ struct pending {
 	uint32_t len;		/* frame length on the wire */
 	uint64_t ts_ms;		/* capture time */
 	uint8_t reason;		/* JF_PKT_* */
+	uint16_t mons;		/* its source's monitors */
 };
 
 struct jf_pcap_meter {
@@ -73,7 +82,14 @@ struct jf_pcap_meter {
 	struct source src[JF_MAX_IFACES];
 	int n;
 	bool offline;
-	uint32_t sample_rate;
+	/* Monitors (include/jflowd/monitor.h): each one's rate and masks.
+	 * simple: monitor 0 alone, keyed by the whole packet, sampled before
+	 * the parse (the path of before monitors). */
+	uint32_t rate[JF_MONITORS];
+	bool masked[JF_MONITORS];
+	struct jf_mon_mask mask[JF_MONITORS];
+	struct jf_meter_monitor mons[JF_MONITORS];	/* as last given (filters) */
+	bool simple;
 	uint64_t rng;
 	uint64_t first_ms;
 	uint64_t clock_ms;
@@ -155,6 +171,50 @@ static int parse_frame(int lt, const uint8_t *d, const uint8_t *end, struct jf_p
 	}
 }
 
+/* A packet in a flow with what its frame holds, though its IP header
+ * claimed more: said beside its fate, once per monitor that counted it. */
+static void count_trimmed(struct jf_meter_stats *st, const struct pending *q)
+{
+	if (q->pkt.trimmed && q->reason == JF_PKT_OK) {
+		st->trimmed_packets++;
+		st->trimmed_octets += q->pkt.claimed - q->pkt.octets;
+	}
+}
+
+/* Several monitors, or a coarser record: q counted once for each monitor
+ * of its source, sampled by each, into its monitor's flow (the key
+ * masked to the monitor's record, its index in the key: the same as the
+ * XDP program, include/jflowd/monitor.h). */
+static void meter_monitors(struct jf_pcap_meter *m, const struct pending *q, uint64_t now_ms)
+{
+	uint32_t k;
+
+	for (k = 0; k < JF_MONITORS; k++) {
+		struct jf_flow u;
+		struct jf_key key;
+
+		if (!(q->mons & (1u << k)))
+			continue;
+		if (m->rate[k] > 1 && rng_next(&m->rng) % m->rate[k]) {
+			jf_meter_count(m->st, k, JF_PKT_NOT_SAMPLED, 1, q->len);
+			continue;
+		}
+		if (q->reason != JF_PKT_OK) {
+			jf_meter_count(m->st, k, q->reason, 1, q->pkt.octets ? q->pkt.octets : q->len);
+			continue;
+		}
+		key = q->pkt.key;
+		jf_key_for_monitor(&key, m->masked[k] ?
+				   &m->mask[k].m[key.family == JF_FAMILY_IPV6][0] : NULL, k);
+		u = jf_flow_packet(q->pkt.octets, q->pkt.tcp_flags, q->pkt.ttl, q->pkt.flow_label,
+				   q->ts_ms);
+		u.frag_id = q->pkt.frag_id;
+		jf_cache_update(m->cache, &key, &u, now_ms);
+		jf_meter_count(m->st, k, JF_PKT_OK, 1, q->pkt.octets);
+		count_trimmed(m->st, q);
+	}
+}
+
 /* Meter the first n pending packets in capture order: the clock, ticks,
  * expiry and the cache see each exactly as if it came alone. The rest
  * move to the front. */
@@ -173,14 +233,14 @@ static void meter_batch(struct jf_pcap_meter *m, unsigned int n)
 		for (; m->n_hashed < all && m->n_hashed <= i + PF_BUCKET; m->n_hashed++) {
 			struct pending *h = &m->pend[m->n_hashed];
 
-			if (h->reason == JF_PKT_OK) {
+			if (h->reason == JF_PKT_OK && m->simple) {
 				h->hash = jf_flow_hash(&h->pkt.key);
 				jf_cache_prefetch(c, h->hash, JF_PF_BUCKET);
 			}
 		}
-		if (i + PF_SLOT < all && q[PF_SLOT].reason == JF_PKT_OK)
+		if (i + PF_SLOT < all && q[PF_SLOT].reason == JF_PKT_OK && m->simple)
 			jf_cache_prefetch(c, q[PF_SLOT].hash, JF_PF_SLOT);
-		if (i + PF_NEIGH < all && q[PF_NEIGH].reason == JF_PKT_OK)
+		if (i + PF_NEIGH < all && q[PF_NEIGH].reason == JF_PKT_OK && m->simple)
 			jf_cache_prefetch(c, q[PF_NEIGH].hash, JF_PF_NEIGHBOURS);
 
 		if (!m->first_ms)
@@ -196,15 +256,20 @@ static void meter_batch(struct jf_pcap_meter *m, unsigned int n)
 		 * looked at per packet; live capture expires on its ticks.) */
 		if (m->offline)
 			jf_cache_expire(c, m->clock_ms);
+		if (!m->simple) {
+			meter_monitors(m, q, m->offline ? m->clock_ms : live_ms);
+			continue;
+		}
 		if (q->reason == JF_PKT_OK) {
 			struct jf_flow u = jf_flow_packet(q->pkt.octets, q->pkt.tcp_flags,
 							  q->pkt.ttl, q->pkt.flow_label, ts);
 
+			u.frag_id = q->pkt.frag_id;
 			jf_cache_update_hashed(c, &q->pkt.key, &u,
 					       m->offline ? m->clock_ms : live_ms, q->hash);
 		}
-		st->packets[q->reason]++;
-		st->octets[q->reason] += q->pkt.octets ? q->pkt.octets : q->len;
+		jf_meter_count(st, 0, q->reason, 1, q->pkt.octets ? q->pkt.octets : q->len);
+		count_trimmed(st, q);
 	}
 	if (n < all)
 		memmove(m->pend, m->pend + n, (all - n) * sizeof(m->pend[0]));
@@ -223,7 +288,20 @@ static void on_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *da
 	q->len = h->len;
 	m->got++;
 	memset(&q->pkt, 0, sizeof(q->pkt));
-	if (m->sample_rate > 1 && rng_next(&m->rng) % m->sample_rate) {
+	/* Cut by the snap length: on the wire it was all there. */
+	q->pkt.tail_len = h->len > h->caplen ? h->len - h->caplen : 0;
+	q->mons = m->cur->mons;
+	if (m->cur->check) {
+		uint16_t c = m->cur->check;
+		int k;
+
+		for (k = 0; c; k++, c >>= 1)
+			if ((c & 1) && !pcap_offline_filter(&m->cur->prog[k], h, data))
+				q->mons &= (uint16_t)~(1u << k);
+		if (!q->mons)
+			return;	/* no monitor selects it: in no counter */
+	}
+	if (m->simple && m->rate[0] > 1 && rng_next(&m->rng) % m->rate[0]) {
 		q->reason = JF_PKT_NOT_SAMPLED;
 	} else {
 		q->reason = (uint8_t)parse_frame(m->cur->linktype, data, data + h->caplen,
@@ -343,7 +421,8 @@ static struct jf_pcap_meter *meter_new(uint32_t sample_rate)
 	if (!m)
 		return NULL;
 	m->base.ops = &jf_pcap_meter_ops;
-	m->sample_rate = sample_rate;
+	m->rate[0] = sample_rate;
+	m->simple = true;
 	if (getrandom(&m->rng, sizeof(m->rng), 0) != sizeof(m->rng) || !m->rng)
 		m->rng = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ull | 1;
 	return m;
@@ -363,6 +442,7 @@ struct jf_pcap_meter *jf_pcap_meter_open_fp(FILE *f, const char *name, uint32_t 
 	}
 	m->offline = true;
 	m->n = 1;
+	m->src[0].mons = 1;	/* monitor 0 (jf_pcap_meter_set_monitors) */
 	if (!fstat(fileno(f), &sb))
 		m->file_size = sb.st_size;
 	m->src[0].p = pcap_fopen_offline(f, perr);
@@ -412,8 +492,11 @@ struct jf_pcap_meter *jf_pcap_meter_open_file(const char *path, uint32_t sample_
 	return m;
 }
 
+static void drop_filters(struct source *s);
+
 static void close_source(struct source *s)
 {
+	drop_filters(s);
 	if (s->p)
 		pcap_close(s->p);
 	s->p = NULL;
@@ -483,10 +566,72 @@ struct jf_pcap_meter *jf_pcap_meter_open_live(const struct jf_meter_params *p,
 		if (open_source(&m->src[i], p->ifaces[i], err, errlen))
 			goto fail;
 	}
+	jf_pcap_meter_set_monitors(m, p);
 	return m;
 fail:
 	jf_pcap_meter_close(m);
 	return NULL;
+}
+
+/* The per-packet programs of s. */
+static void drop_filters(struct source *s)
+{
+	int k;
+
+	for (k = 0; k < JF_MONITORS; k++)
+		if (s->check & (1u << k))
+			pcap_freecode(&s->prog[k]);
+	s->check = 0;
+}
+
+/* expr compiled for s's link type into prog; logs and returns -1 when it
+ * cannot be (then the monitor meters every packet of s). */
+static int compile_for(struct source *s, int k, const char *expr, struct bpf_program *prog)
+{
+	if (!pcap_compile(s->p, prog, expr, 1, PCAP_NETMASK_UNKNOWN))
+		return 0;
+	log_err("%s: monitor index %d: filter '%s': %s; metering every packet", s->name, k,
+		expr, pcap_geterr(s->p));
+	return -1;
+}
+
+/* s's filters for the monitors (mons) that cover it. */
+static void source_filters(struct source *s, const struct jf_meter_monitor *mons)
+{
+	struct bpf_program prog;
+	uint16_t filtered = 0;
+	int k, n = 0, only = -1;
+
+	drop_filters(s);
+	if (!s->p)
+		return;
+	for (k = 0; k < JF_MONITORS; k++) {
+		if (!(s->mons & (1u << k)))
+			continue;
+		n++;
+		only = k;
+		if (mons[k].used && mons[k].filter[0])
+			filtered |= (uint16_t)(1u << k);
+	}
+	if (n == 1 && filtered) {
+		if (!compile_for(s, only, mons[only].filter, &prog)) {
+			if (pcap_setfilter(s->p, &prog))
+				log_err("%s: filter '%s': %s", s->name, mons[only].filter,
+					pcap_geterr(s->p));
+			else
+				s->set_filter = true;
+			pcap_freecode(&prog);
+		}
+		return;
+	}
+	if (s->set_filter && !compile_for(s, 0, "", &prog)) {	/* every packet again */
+		if (!pcap_setfilter(s->p, &prog))
+			s->set_filter = false;
+		pcap_freecode(&prog);
+	}
+	for (k = 0; k < JF_MONITORS; k++)
+		if ((filtered & (1u << k)) && !compile_for(s, k, mons[k].filter, &s->prog[k]))
+			s->check |= (uint16_t)(1u << k);
 }
 
 void jf_pcap_meter_close(struct jf_pcap_meter *m)
@@ -495,9 +640,11 @@ void jf_pcap_meter_close(struct jf_pcap_meter *m)
 
 	if (!m)
 		return;
-	for (i = 0; i < m->n; i++)
+	for (i = 0; i < m->n; i++) {
+		drop_filters(&m->src[i]);
 		if (m->src[i].p)
 			pcap_close(m->src[i].p);
+	}
 	free(m->file_buf);	/* after pcap_close has closed the stream */
 	if (m->map)
 		munmap((void *)m->map, m->map_len);
@@ -564,17 +711,26 @@ uint64_t jf_pcap_meter_clock_ms(const struct jf_pcap_meter *m)
 	return m->clock_ms;
 }
 
+/* One per capture, in order; a capture closed while its interface is
+ * gone is -1, which poll skips. */
+static int capture_fds(const struct jf_pcap_meter *m, struct pollfd *pfd, int max)
+{
+	int i;
+
+	for (i = 0; i < m->n && i < max; i++) {
+		pfd[i].fd = m->src[i].p ? pcap_get_selectable_fd(m->src[i].p) : -1;
+		pfd[i].events = POLLIN;
+		pfd[i].revents = 0;
+	}
+	return i;
+}
+
 int jf_pcap_meter_poll(struct jf_pcap_meter *m, int timeout_ms)
 {
 	struct pollfd pfd[JF_MAX_IFACES];
 	int i, rc, total = 0;
 
-	for (i = 0; i < m->n; i++) {
-		/* A capture closed while its interface is gone: poll skips -1. */
-		pfd[i].fd = m->src[i].p ? pcap_get_selectable_fd(m->src[i].p) : -1;
-		pfd[i].events = POLLIN;
-		pfd[i].revents = 0;
-	}
+	capture_fds(m, pfd, JF_MAX_IFACES);
 	rc = poll(pfd, (nfds_t)m->n, timeout_ms);
 	if (rc < 0)
 		return errno == EINTR ? 0 : -1;
@@ -604,8 +760,14 @@ void jf_pcap_meter_update_drops(struct jf_pcap_meter *m)
 
 		if (m->offline || !m->src[i].p || pcap_stats(m->src[i].p, &ps))
 			continue;
-		/* ps_drop is 32 bits and wraps: accumulate deltas. */
-		st->capture_drops += (uint32_t)(ps.ps_drop - (uint32_t)m->src[i].last_drops);
+		/* ps_drop is 32 bits and wraps: accumulate deltas. Every
+		 * monitor of the interface would have seen them. */
+		uint32_t d = (uint32_t)(ps.ps_drop - (uint32_t)m->src[i].last_drops), k;
+
+		st->capture_drops += d;
+		for (k = 0; k < JF_MONITORS; k++)
+			if (m->src[i].mons & (1u << k))
+				st->mon[k].capture_drops += d;
 		m->src[i].last_drops = ps.ps_drop;
 	}
 }
@@ -613,6 +775,42 @@ void jf_pcap_meter_update_drops(struct jf_pcap_meter *m)
 uint32_t jf_pcap_meter_ifindex(const struct jf_pcap_meter *m, int i)
 {
 	return m->src[i].ifindex;
+}
+
+void jf_pcap_meter_set_monitors(struct jf_pcap_meter *m, const struct jf_meter_params *p)
+{
+	int k, i, j, used = 0;
+
+	m->simple = true;
+	memcpy(m->mons, p->mons, sizeof(m->mons));
+	for (k = 0; k < JF_MONITORS; k++) {
+		m->rate[k] = jf_meter_mon_rate(p, k);
+		m->masked[k] = p->mons[k].used && p->mons[k].masked;
+		if (m->masked[k])
+			m->mask[k] = p->mons[k].mask;
+		if (p->mons[k].used && (k || m->masked[k]))
+			m->simple = false;
+		used += p->mons[k].used;
+	}
+	if (used > 1)
+		m->simple = false;
+	for (i = 0; i < m->n; i++) {
+		m->src[i].mons = 0;
+		for (k = 0; k < JF_MONITORS; k++) {
+			if (m->offline) {
+				/* A capture file: every monitor, whatever its
+				 * interfaces. */
+				if (used ? p->mons[k].used : k == 0)
+					m->src[i].mons |= (uint16_t)(1u << k);
+				continue;
+			}
+			for (j = 0; j < p->n_ifaces; j++)
+				if (!strcmp(p->ifaces[j], m->src[i].name) &&
+				    (jf_meter_mon_dirs(p, k, j) & JF_DIR_IN))
+					m->src[i].mons |= (uint16_t)(1u << k);
+		}
+		source_filters(&m->src[i], m->mons);
+	}
 }
 
 /* --- struct jf_meter_ops (live capture) --- */
@@ -652,12 +850,16 @@ static int ops_stop(struct jf_meter *m, uint64_t now_ms)
 	return 0;
 }
 
-/* Sampling happens here, as packets are read: the next one read is
- * sampled at the new rate, every earlier one is in the cache. */
-static int ops_set_sample_rate(struct jf_meter *m, uint32_t rate, uint64_t now_ms)
+/* Sampling and masks happen here, as packets are read: what was read is
+ * metered by the old ones first, every later packet by the new. */
+static int ops_set_monitors(struct jf_meter *mm, const struct jf_meter_params *p,
+			    uint64_t now_ms)
 {
+	struct jf_pcap_meter *m = pcap_of(mm);
+
 	(void)now_ms;
-	pcap_of(m)->sample_rate = rate;
+	jf_pcap_meter_poll(m, 0);
+	jf_pcap_meter_set_monitors(m, p);
 	return 0;
 }
 
@@ -699,6 +901,7 @@ static int ops_set_ifaces(struct jf_meter *mm, const struct jf_meter_params *p, 
 	memcpy(m->src, next, sizeof(next[0]) * (size_t)p->n_ifaces);
 	m->n = p->n_ifaces;
 	m->cur = NULL;
+	jf_pcap_meter_set_monitors(m, p);	/* the new sources' monitors */
 	return 0;
 }
 
@@ -722,14 +925,19 @@ static int ops_iface_back(struct jf_meter *mm, int i, uint32_t ifindex, char *er
 	struct jf_pcap_meter *m = pcap_of(mm);
 	char name[JF_IFNAME_MAX];
 
+	uint16_t mons = m->src[i].mons;
+
 	snprintf(name, sizeof(name), "%s", m->src[i].name);
-	log_info("interface %s is back (ifindex %u): capturing on it again", name, ifindex);
 	close_source(&m->src[i]);
 	if (open_source(&m->src[i], name, err, errlen)) {
 		close_source(&m->src[i]);
 		snprintf(m->src[i].name, sizeof(m->src[i].name), "%s", name);
+		m->src[i].mons = mons;
 		return -ENODEV;
 	}
+	m->src[i].mons = mons;	/* its monitors, and their filters */
+	source_filters(&m->src[i], m->mons);
+	log_info("interface %s is back (ifindex %u): capturing on it again", name, ifindex);
 	return 0;
 }
 
@@ -749,6 +957,12 @@ static void ops_close(struct jf_meter *m)
 	jf_pcap_meter_close(pcap_of(m));
 }
 
+static int ops_pollfds(const struct jf_meter *m, struct pollfd *pfd, int max, int *wait_ms)
+{
+	(void)wait_ms;
+	return capture_fds(pcap_of(m), pfd, max);
+}
+
 const struct jf_meter_ops jf_pcap_meter_ops = {
 	.name = "pcap",
 	.keep_caps = 1ULL << CAP_NET_RAW,	/* open a capture socket again */
@@ -756,11 +970,12 @@ const struct jf_meter_ops jf_pcap_meter_ops = {
 	.poll = ops_poll,
 	.tick = ops_tick,
 	.stop = ops_stop,
-	.set_sample_rate = ops_set_sample_rate,
+	.set_monitors = ops_set_monitors,
 	.set_ifaces = ops_set_ifaces,
 	.iface_gone = ops_iface_gone,
 	.iface_back = ops_iface_back,
 	.ifindex = ops_ifindex,
 	.kernel_bytes = ops_kernel_bytes,
 	.close = ops_close,
+	.pollfds = ops_pollfds,
 };

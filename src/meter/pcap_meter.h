@@ -52,4 +52,8 @@ void jf_pcap_meter_update_drops(struct jf_pcap_meter *m);
 
 uint32_t jf_pcap_meter_ifindex(const struct jf_pcap_meter *m, int i);
 
+/* The monitors of p (p->mons): sampling, masks and, live, the
+ * interfaces each covers; a capture file is metered by every monitor. */
+void jf_pcap_meter_set_monitors(struct jf_pcap_meter *m, const struct jf_meter_params *p);
+
 #endif

@@ -16,6 +16,7 @@
 #include "meter/bpf_clock.h"
 #include "meter/epoch.h"
 #include "clock.h"
+#include "meter/filter.h"
 #include "meter/flow_table.h"
 #include "log.h"
 #include "meter/mirror.h"
@@ -24,6 +25,7 @@
 #include "meter/tc_meter.h"
 #include "meter/vlan_offload.h"
 #include "meter/xdp_meter.h"
+#include "jflowd/monitor.h"
 #include "jflowd.skel.h"
 
 /* Linux 6.3 uapi; not in older distributions' headers. */
@@ -73,8 +75,20 @@ struct jf_xdp_meter {
 	uint64_t now_ms;
 	int64_t mono_to_real_ns;
 	uint64_t spill_seen[2];		/* ring records per epoch parity */
-	uint64_t spill_merged;
-	uint64_t spill_merged_octets;
+	uint64_t spill_merged[JF_MONITORS];	/* per monitor */
+	uint64_t spill_merged_octets[JF_MONITORS];
+	/* Read from the stash maps since start, per monitor. */
+	uint64_t stash_packets[JF_MONITORS];
+	uint64_t stash_octets[JF_MONITORS];
+	/* Monitors: as last programmed, the monitors ever used (their
+	 * counters are harvested), and the ifindex each interface's entry
+	 * of ifconf was written for. */
+	struct jf_meter_monitor mons[JF_MONITORS];
+	char mon_ifaces[JF_MAX_IFACES][JF_IFNAME_MAX];	/* what mons[].dirs index */
+	int n_mon_ifaces;
+	bool mons_given;		/* else monitor 0 over everything */
+	uint16_t mon_seen;
+	uint32_t conf_ifindex[JF_MAX_IFACES];
 	/* The persistent flow table. It grows with its flows (docs/scale.md,
 	 * "Growing"): each table is an array map made here, mapped once, in
 	 * entry tab_cur of flow_tables; the other entry holds the old table
@@ -96,6 +110,7 @@ struct jf_xdp_meter {
 	struct jf_bpf_clock clock;
 	uint64_t clock_checked_ms;	/* agent time of the last check */
 	bool stopping;			/* detached: every slot goes */
+	int stop_drains;		/* drains since: both parities after 2 */
 };
 
 static int64_t mono_to_real_offset(void)
@@ -127,10 +142,11 @@ static int on_spill(void *ctx, void *data, size_t size)
 		return 0;
 	u = jf_flow_packet(s->octets, s->tcp_flags, s->ttl, s->flow_label,
 			   to_real_ms(m, s->ts_ns));
+	u.frag_id = s->frag_id;
 	jf_cache_update(m->cache, &s->key, &u, m->now_ms);
 	m->spill_seen[s->epoch & 1]++;
-	m->spill_merged++;
-	m->spill_merged_octets += s->octets;
+	m->spill_merged[jf_key_monitor(&s->key)]++;
+	m->spill_merged_octets[jf_key_monitor(&s->key)] += s->octets;
 	return 0;
 }
 
@@ -312,6 +328,175 @@ static int attach_one(struct jf_xdp_meter *m, int i, const char *name, bool gene
 		return rc;
 	}
 	return 0;
+}
+
+/* --- monitors (include/jflowd/monitor.h) --- */
+
+/* Interface i's entry of ifconf: the monitors covering it each way (the
+ * monitors' interfaces by name: the meter's list and the parameters'
+ * may be in different orders during a reload). */
+static void ifconf_of(const struct jf_xdp_meter *m, int i, struct jf_ifconf *c)
+{
+	int k, j;
+
+	memset(c, 0, sizeof(*c));
+	for (j = 0; j < m->n_mon_ifaces; j++)
+		if (!strcmp(m->mon_ifaces[j], m->name[i]))
+			break;
+	for (k = 0; k < JF_MONITORS; k++) {
+		uint8_t d;
+
+		if (m->mons_given ? !m->mons[k].used : k != 0)
+			continue;
+		if (!m->mons_given)
+			d = m->dirs[i];
+		else
+			d = j < m->n_mon_ifaces ? m->mons[k].dirs[j] : 0;
+		if ((d & JF_DIR_IN) && c->n_in < JF_MON_PER_IF) {
+			c->in[c->n_in++] = (uint8_t)k;
+			c->in_mask |= (uint16_t)(1u << k);
+		}
+		if ((d & JF_DIR_OUT) && c->n_out < JF_MON_PER_IF) {
+			c->out[c->n_out++] = (uint8_t)k;
+			c->out_mask |= (uint16_t)(1u << k);
+		}
+	}
+}
+
+/* Write one interface's entry (ifindex 0: clear the old one). A running
+ * program may read it half written: the lists name monitors in use
+ * either way, and a reload drains (an epoch switch) before it lets go of
+ * a monitor. */
+static void ifconf_write(struct jf_xdp_meter *m, uint32_t ifindex, const struct jf_ifconf *c)
+{
+	struct jflowd_bpf__bss *bss = m->skel->bss;
+
+	if (ifindex < JF_IFCONF_SLOTS) {
+		memcpy(&bss->ifconf[ifindex], c, sizeof(*c));
+	} else if (c->n_in || c->n_out) {
+		bpf_map_update_elem(bpf_map__fd(m->skel->maps.ifconf_big), &ifindex, c, BPF_ANY);
+	} else {
+		bpf_map_delete_elem(bpf_map__fd(m->skel->maps.ifconf_big), &ifindex);
+	}
+}
+
+/* Whether monitor k alone covers every interface as it is metered: the
+ * program may then count every packet for it without asking ifconf. */
+static bool covers_all(const struct jf_xdp_meter *m, int k)
+{
+	struct jf_ifconf c;
+	int i;
+
+	for (i = 0; i < m->n_ifaces; i++) {
+		ifconf_of(m, i, &c);
+		if (((m->dirs[i] & JF_DIR_IN) && !(c.in_mask & (1u << k))) ||
+		    ((m->dirs[i] & JF_DIR_OUT) && !(c.out_mask & (1u << k))))
+			return false;
+	}
+	return true;
+}
+
+/* The same for interface i alone, for the one monitor. */
+static bool covers_all_one(const struct jf_xdp_meter *m, int i)
+{
+	struct jf_ifconf c;
+	uint32_t k = m->skel->bss->mon_single;
+
+	ifconf_of(m, i, &c);
+	return !(((m->dirs[i] & JF_DIR_IN) && !(c.in_mask & (1u << k))) ||
+		 ((m->dirs[i] & JF_DIR_OUT) && !(c.out_mask & (1u << k))));
+}
+
+static void ifconf_update(struct jf_xdp_meter *m, int i)
+{
+	static const struct jf_ifconf none;
+	struct jf_ifconf c;
+
+	if (m->conf_ifindex[i] && m->conf_ifindex[i] != m->ifindex[i])
+		ifconf_write(m, m->conf_ifindex[i], &none);
+	ifconf_of(m, i, &c);
+	ifconf_write(m, m->ifindex[i], &c);
+	m->conf_ifindex[i] = m->ifindex[i];
+}
+
+/* Monitor k's filter into the program: the slot not in use, then the
+ * switch to it (bpf/filter.h). The configuration checked that the program
+ * can run it; should it fail here, the monitor meters every packet, and
+ * says so. */
+static void program_filter(struct jf_xdp_meter *m, int k, const char *expr)
+{
+	struct jflowd_bpf__bss *bss = m->skel->bss;
+	struct jf_cbpf *f;
+	char err[600];
+	uint32_t slot, key;
+
+	if (!expr[0]) {
+		bss->filter_on[k] = 0;
+		return;
+	}
+	f = malloc(sizeof(*f));
+	if (!f || jf_filter_to_cbpf(expr, f, err, sizeof(err))) {
+		log_err("monitor index %d: %s; metering every packet", k, f ? err : "out of memory");
+		free(f);
+		bss->filter_on[k] = 0;
+		return;
+	}
+	slot = bss->filter_on[k] == 1 ? 1 : 0;	/* the other one */
+	key = (uint32_t)k * 2 + slot;
+	if (bpf_map_update_elem(bpf_map__fd(m->skel->maps.mon_filter), &key, f, BPF_ANY)) {
+		log_err("monitor index %d: filter: %s; metering every packet", k, strerror(errno));
+		bss->filter_on[k] = 0;
+	} else {
+		__sync_synchronize();
+		bss->filter_on[k] = (uint8_t)(slot + 1);
+	}
+	free(f);
+}
+
+/* The monitors of p into the program: sampling rates for the epoch
+ * parities in parities (bit 0, bit 1), masks, the interfaces' monitors,
+ * and last the switch between one monitor and several. */
+static void program_monitors(struct jf_xdp_meter *m, const struct jf_meter_params *p,
+			     unsigned parities)
+{
+	struct jflowd_bpf__bss *bss = m->skel->bss;
+	int k, i, used = 0, single = 0;
+
+	m->mons_given = false;
+	for (k = 0; k < JF_MONITORS; k++)
+		m->mons_given |= p->mons[k].used;
+	memcpy(m->mons, p->mons, sizeof(m->mons));
+	for (i = 0; i < p->n_ifaces; i++)
+		snprintf(m->mon_ifaces[i], sizeof(m->mon_ifaces[i]), "%s", p->ifaces[i]);
+	m->n_mon_ifaces = p->n_ifaces;
+	for (k = 0; k < JF_MONITORS; k++) {
+		bool on = m->mons_given ? p->mons[k].used : k == 0;
+		uint32_t rate = jf_meter_mon_rate(p, k);
+
+		if (!on)
+			continue;
+		used++;
+		single = k;
+		m->mon_seen |= (uint16_t)(1u << k);
+		if (parities & 1)
+			bss->sample_rate[2 * k] = rate;
+		if (parities & 2)
+			bss->sample_rate[2 * k + 1] = rate;
+		if (m->mons_given && p->mons[k].masked)
+			memcpy(&bss->mon_mask[k], &p->mons[k].mask, sizeof(bss->mon_mask[k]));
+		bss->mon_mask_on[k] = m->mons_given && p->mons[k].masked;
+		program_filter(m, k, m->mons_given ? p->mons[k].filter : "");
+	}
+	for (i = 0; i < m->n_ifaces; i++)
+		ifconf_update(m, i);
+	__sync_synchronize();
+	if (used > 1 || !covers_all(m, single)) {
+		bss->mon_by_iface = 1;
+	} else {
+		bss->mon_single = (uint32_t)single;
+		__sync_synchronize();
+		bss->mon_by_iface = 0;
+	}
 }
 
 /* A table of n slots (2n lines) in entry e of flow_tables, mapped once:
@@ -535,8 +720,7 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
 	m->quiesce_seq = p->quiesce == JF_QUIESCE_SEQ ||
 			 (p->quiesce == JF_QUIESCE_AUTO && !jf_epoch_rcu_available());
 	m->skel->rodata->quiesce_seq = m->quiesce_seq;
-	m->skel->bss->sample_rate[0] = p->sample_rate;
-	m->skel->bss->sample_rate[1] = p->sample_rate;
+	m->skel->bss->keep_frag_id = p->keep_frag_id;
 	m->skel->rodata->verdict = p->mirror ? XDP_DROP : XDP_PASS;
 	m->skel->rodata->mirror_map_on = p->mirror && p->n_if_maps;
 	bpf_map__set_max_entries(m->skel->maps.flows_a, p->map_flows);
@@ -627,6 +811,9 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
 	log_debug("epoch switches wait with %s", m->quiesce_seq ? "per-CPU sequence counters"
 							   : "an RCU grace period");
 
+	/* The monitors before the first frame. */
+	program_monitors(m, p, 3);
+
 	/* Mirror port: promiscuous, and the MAC/VLAN map filled, before the
 	 * first frame is metered. */
 	if (jf_mirror_open(p, m->skel->obj, &m->mirror, err, errlen))
@@ -657,16 +844,24 @@ void jf_xdp_meter_bind(struct jf_xdp_meter *m, struct jf_flow_cache *cache,
 		log_err("flow table route answers: out of memory");
 }
 
+static void sync_spill(struct jf_xdp_meter *m, struct jf_meter_stats *st);
+
 int jf_xdp_meter_poll(struct jf_xdp_meter *m, int timeout_ms, uint64_t now_ms)
 {
 	int rc;
 
 	m->now_ms = now_ms;
-	if (!m->table)
-		return ring_buffer__poll(m->ring, timeout_ms);
+	if (!m->table) {
+		rc = ring_buffer__poll(m->ring, timeout_ms);
+		/* In the counters as soon as in the cache: jflowctl stats
+		 * balances between drains too. */
+		sync_spill(m, m->st);
+		return rc;
+	}
 	/* A flood fills a small table in milliseconds: look at it often. */
 	rc = ring_buffer__poll(m->ring, timeout_ms < 0 || timeout_ms > JF_TABLE_CHECK_MS ?
 					JF_TABLE_CHECK_MS : timeout_ms);
+	sync_spill(m, m->st);
 	if (rc >= 0 && !m->stopping) {
 		int trc = table_check(m, now_ms);
 
@@ -704,6 +899,13 @@ static int drain_map(struct jf_xdp_meter *m, int fd, struct jf_flow_cache *cache
 			u->ttl_min = (uint8_t)c->ttl;
 			u->ttl_max = (uint8_t)(c->ttl >> 8);
 			u->out_ifindex = c->out_ifindex;
+			u->frag_id = c->frag_id;
+		}
+		for (i = 0; i < count; i++) {
+			uint32_t k = jf_key_monitor(&m->keys[i]);
+
+			m->stash_packets[k] += m->updates[i].packets;
+			m->stash_octets[k] += m->updates[i].octets;
 		}
 		jf_cache_update_batch(cache, m->keys, m->updates, count, now_ms);
 		*flows += count;
@@ -790,52 +992,77 @@ static int read_table(struct jf_xdp_meter *m, uint64_t stashed)
 	return 0;
 }
 
-size_t jf_xdp_meter_flush(struct jf_xdp_meter *m, uint64_t now_ms, enum jf_end_reason why)
+size_t jf_xdp_meter_flush(struct jf_xdp_meter *m, uint16_t mons, uint64_t now_ms,
+			  enum jf_end_reason why)
 {
 	if (!m->table)
 		return 0;
 	jf_table_set_clock(m->table, m->mono_to_real_ns);
-	return jf_table_flush(m->table, now_ms, why);
+	return jf_table_flush_monitors(m->table, mons, now_ms, why);
 }
 
-void jf_xdp_meter_set_timeouts(struct jf_xdp_meter *m, uint32_t idle_ms, uint32_t active_ms,
-			       uint32_t fin_ms)
+void jf_xdp_meter_set_timeouts(struct jf_xdp_meter *m, uint32_t mon, uint32_t idle_ms,
+			       uint32_t active_ms, uint32_t fin_ms)
 {
-	m->idle_ms = idle_ms;
-	m->active_ms = active_ms;
-	m->fin_ms = fin_ms;
 	if (m->table)
-		jf_table_set_timeouts(m->table, idle_ms, active_ms, fin_ms);
+		jf_table_set_monitor_timeouts(m->table, mon, idle_ms, active_ms, fin_ms);
+}
+
+int jf_xdp_meter_remove_monitors(struct jf_xdp_meter *m, uint16_t mons, uint64_t now_ms)
+{
+	long n;
+
+	if (!m->table)
+		return 0;
+	jf_table_set_clock(m->table, m->mono_to_real_ns);
+	n = jf_table_remove_monitors(m->table, mons, now_ms, table_wait, m);
+	return n < 0 ? (int)n : 0;
 }
 
 /* Add the counters of one epoch parity to st and zero them: nobody writes
- * them until the epoch comes round again. */
+ * them until the epoch comes round again. Per monitor ever used. */
 static int harvest(struct jf_xdp_meter *m, uint32_t parity, struct jf_meter_stats *st)
 {
-	uint32_t r;
+	uint32_t r, k;
 	int cpu, rc;
 
-	for (r = 0; r < JF_PKT_REASON_MAX; r++) {
-		uint32_t idx = JF_STAT_IDX(parity, r);
+	for (k = 0; k < JF_MONITORS; k++) {
+		if (!(m->mon_seen & (1u << k)))
+			continue;
+		for (r = 0; r <= JF_STAT_TRIMMED; r++) {
+			uint32_t idx = JF_STAT_MON_IDX(parity, k, r);
+			uint64_t pk = 0, oc = 0;
 
-		rc = bpf_map_lookup_elem(m->stats_fd, &idx, m->percpu);
-		if (rc)
-			return rc;
-		for (cpu = 0; cpu < m->ncpus; cpu++) {
-			if (cpu < JF_MAX_CPUS)
-				st->cpu_packets[cpu] += m->percpu[cpu].packets;
-			/* Spilled packets count when merged (on_spill). */
-			if (r != JF_PKT_SPILLED) {
-				st->packets[r] += m->percpu[cpu].packets;
-				st->octets[r] += m->percpu[cpu].octets;
-			} else {
-				m->spill_seen[parity] -= m->percpu[cpu].packets;
+			rc = bpf_map_lookup_elem(m->stats_fd, &idx, m->percpu);
+			if (rc)
+				return rc;
+			for (cpu = 0; cpu < m->ncpus; cpu++) {
+				if (cpu < JF_MAX_CPUS && r != JF_STAT_TRIMMED)
+					st->cpu_packets[cpu] += m->percpu[cpu].packets;
+				pk += m->percpu[cpu].packets;
+				oc += m->percpu[cpu].octets;
 			}
+			if (!pk && !oc)
+				continue;
+			/* Spilled packets count when merged (on_spill), those
+			 * in flows as read (count_in_flows); trimmed is beside
+			 * the fates, not one of them. */
+			if (r == JF_STAT_TRIMMED) {
+				st->trimmed_packets += pk;
+				st->trimmed_octets += oc;
+			} else if (r == JF_PKT_SPILLED) {
+				m->spill_seen[parity] -= pk;
+			} else if (r == JF_PKT_OK) {
+				st->counted_packets += pk;
+				st->counted_octets += oc;
+			} else {
+				jf_meter_count(st, k, (int)r, pk, oc);
+			}
+			memset(m->percpu, 0, (size_t)m->ncpus * sizeof(*m->percpu));
+			rc = bpf_map_update_elem(m->stats_fd, &idx, m->percpu, BPF_ANY);
+			if (rc)
+				return rc;
 		}
-		memset(m->percpu, 0, (size_t)m->ncpus * sizeof(*m->percpu));
-		rc = bpf_map_update_elem(m->stats_fd, &idx, m->percpu, BPF_ANY);
-		if (rc)
-			return rc;
 	}
 	/* Every spilled packet of the old epoch is in the ring by now. */
 	if (m->spill_seen[parity]) {
@@ -847,13 +1074,56 @@ static int harvest(struct jf_xdp_meter *m, uint32_t parity, struct jf_meter_stat
 	return 0;
 }
 
+/* Packets metered into flows, as the agent read them: from the stash maps
+ * and from the table (exported or still open there), never the program's
+ * per-parity count: a table read sees packets counted after the epoch
+ * flip, whose parity is harvested one drain later, so that count would
+ * lag what the flows hold and the metrics would not balance between
+ * drains (docs/design.md). Once the program is detached and both parities
+ * harvested, the two must be equal. */
+static void count_in_flows(struct jf_xdp_meter *m, struct jf_meter_stats *st)
+{
+	uint64_t packets = 0, octets = 0;
+	int k;
+
+	for (k = 0; k < JF_MONITORS; k++) {
+		struct jf_cache_stats ts = { 0 };
+		struct jf_mon_meter_stats *ms = &st->mon[k];
+
+		if (m->table)
+			jf_table_add_monitor_stats(m->table, (uint32_t)k, &ts);
+		ms->packets[JF_PKT_OK] = m->stash_packets[k] + ts.exported_packets + ts.packets;
+		ms->octets[JF_PKT_OK] = m->stash_octets[k] + ts.exported_octets + ts.octets;
+		packets += ms->packets[JF_PKT_OK];
+		octets += ms->octets[JF_PKT_OK];
+	}
+	st->packets[JF_PKT_OK] = packets;
+	st->octets[JF_PKT_OK] = octets;
+	if (m->stopping && m->stop_drains == 2 &&
+	    (st->packets[JF_PKT_OK] != st->counted_packets ||
+	     st->octets[JF_PKT_OK] != st->counted_octets)) {
+		log_err("flows hold %llu packets (%llu octets), the program counted %llu "
+			"(%llu octets)", (unsigned long long)st->packets[JF_PKT_OK],
+			(unsigned long long)st->octets[JF_PKT_OK],
+			(unsigned long long)st->counted_packets,
+			(unsigned long long)st->counted_octets);
+		st->count_mismatch++;
+	}
+}
+
 static void sync_spill(struct jf_xdp_meter *m, struct jf_meter_stats *st)
 {
-	st->packets[JF_PKT_SPILLED] += m->spill_merged;
-	st->octets[JF_PKT_SPILLED] += m->spill_merged_octets;
-	st->spill_merged += m->spill_merged;
-	m->spill_merged = 0;
-	m->spill_merged_octets = 0;
+	int k;
+
+	for (k = 0; k < JF_MONITORS; k++) {
+		if (!m->spill_merged[k])
+			continue;
+		jf_meter_count(st, (uint32_t)k, JF_PKT_SPILLED, m->spill_merged[k],
+			       m->spill_merged_octets[k]);
+		st->spill_merged += m->spill_merged[k];
+		m->spill_merged[k] = 0;
+		m->spill_merged_octets[k] = 0;
+	}
 }
 
 int jf_xdp_meter_drain(struct jf_xdp_meter *m, uint64_t now_ms)
@@ -906,6 +1176,9 @@ int jf_xdp_meter_drain(struct jf_xdp_meter *m, uint64_t now_ms)
 		rc = table_check(m, now_ms);
 	if (!rc)
 		rc = harvest(m, (uint32_t)(old & 1), st);
+	if (m->stopping)
+		m->stop_drains++;
+	count_in_flows(m, st);
 	sync_spill(m, st);
 	st->packets[JF_PKT_NO_CPU_SLOT] = bss->no_cpu_slot_packets;
 	st->ncpus = m->ncpus < JF_MAX_CPUS ? m->ncpus : JF_MAX_CPUS;
@@ -930,18 +1203,21 @@ int jf_xdp_meter_stop(struct jf_xdp_meter *m, uint64_t now_ms)
 	return rc;
 }
 
-int jf_xdp_meter_set_sample_rate(struct jf_xdp_meter *m, uint32_t rate, uint64_t now_ms)
+int jf_xdp_meter_set_monitors(struct jf_xdp_meter *m, const struct jf_meter_params *p,
+			      uint64_t now_ms)
 {
 	struct jflowd_bpf__bss *bss = m->skel->bss;
 	int rc;
 
-	/* The next epoch samples at the new rate; the drain flips to it and
-	 * brings the old epoch's map, all of the old rate, into the cache.
+	/* The next epoch samples at the new rates; the drain flips to it and
+	 * brings the old epoch's map, all of the old rates, into the cache.
 	 * Then the parity after it too. (Packets spilled to the ring in the
-	 * new epoch, when its map is full, may join the cache with them.) */
-	bss->sample_rate[(bss->epoch + 1) & 1] = rate;
+	 * new epoch, when its map is full, may join the cache with them.)
+	 * Masks and the interfaces' monitors change at once; the drain's
+	 * grace period then ends every run that read the old ones. */
+	program_monitors(m, p, 1u << ((bss->epoch + 1) & 1));
 	rc = jf_xdp_meter_drain(m, now_ms);
-	bss->sample_rate[(bss->epoch + 1) & 1] = rate;
+	program_monitors(m, p, 1u << ((bss->epoch + 1) & 1));
 	return rc;
 }
 
@@ -955,7 +1231,7 @@ int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params
 	uint8_t old_dirs[JF_MAX_IFACES];
 	struct jflowd_bpf *old_bound[JF_MAX_IFACES];
 	bool old_warned[JF_MAX_IFACES];
-	uint32_t idx[JF_MAX_IFACES];
+	uint32_t idx[JF_MAX_IFACES], old_conf[JF_MAX_IFACES];
 	int n_old = m->n_ifaces, i, j, rc, ing_fd;
 	uint8_t one = 1;
 
@@ -974,6 +1250,8 @@ int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params
 	memcpy(old_dirs, m->dirs, sizeof(old_dirs));
 	memcpy(old_bound, m->bound, sizeof(old_bound));
 	memcpy(old_warned, m->vlan_warned, sizeof(old_warned));
+	memcpy(old_conf, m->conf_ifindex, sizeof(old_conf));
+	memset(m->conf_ifindex, 0, sizeof(m->conf_ifindex));
 	memset(m->bound, 0, sizeof(m->bound));
 	memset(m->vlan_warned, 0, sizeof(m->vlan_warned));
 	for (i = 0; i < p->n_ifaces; i++) {
@@ -988,6 +1266,7 @@ int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params
 				m->link_fd[i] = old_fd[j];
 				m->bound[i] = old_bound[j];
 				m->vlan_warned[i] = old_warned[j];
+				m->conf_ifindex[i] = old_conf[j];
 				break;
 			}
 		}
@@ -1000,6 +1279,13 @@ int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params
 		m->ifindex[i] = idx[i];
 		m->attached[i] = false;
 		m->link_fd[i] = -1;
+		/* Its monitors (as set_monitors last said) before its first
+		 * packet; counted by the one monitor only if it covers it. */
+		ifconf_update(m, i);
+		if (!m->skel->bss->mon_by_iface && !covers_all_one(m, i)) {
+			__sync_synchronize();
+			m->skel->bss->mon_by_iface = 1;
+		}
 		/* New interfaces are ingress only: the reload refuses a new
 		 * egress one (the TC program is attached at start). */
 		if (!(jf_meter_dir(p, i) & JF_DIR_IN))
@@ -1023,6 +1309,7 @@ int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params
 			memcpy(m->link_fd, old_fd, sizeof(old_fd));
 			memcpy(m->name, old_name, sizeof(old_name));
 			memcpy(m->dirs, old_dirs, sizeof(old_dirs));
+			memcpy(m->conf_ifindex, old_conf, sizeof(old_conf));
 			return rc;
 		}
 		log_metering(m, i);
@@ -1043,6 +1330,11 @@ int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params
 		}
 		close(old_fd[j]);	/* the link goes with its last descriptor */
 		bpf_map_delete_elem(ing_fd, &old_idx[j]);
+		if (old_conf[j]) {
+			static const struct jf_ifconf none;
+
+			ifconf_write(m, old_conf[j], &none);
+		}
 		jflowd_bpf__destroy(old_bound[j]);
 		log_info("no longer metering %s (ifindex %u)", old_name[j], old_idx[j]);
 	}
@@ -1096,6 +1388,7 @@ int jf_xdp_meter_iface_back(struct jf_xdp_meter *m, int i, uint32_t ifindex,
 
 	detach_one(m, i);
 	m->ifindex[i] = ifindex;
+	ifconf_update(m, i);	/* its monitors under the new ifindex */
 	rc = jf_mirror_iface_back(m->mirror, m->name[i], ifindex, err, errlen);
 	if (rc)
 		return rc;
@@ -1192,9 +1485,10 @@ static int ops_stop(struct jf_meter *m, uint64_t now_ms)
 	return jf_xdp_meter_stop(xdp_of(m), now_ms);
 }
 
-static int ops_set_sample_rate(struct jf_meter *m, uint32_t rate, uint64_t now_ms)
+static int ops_set_monitors(struct jf_meter *m, const struct jf_meter_params *p,
+			    uint64_t now_ms)
 {
-	return jf_xdp_meter_set_sample_rate(xdp_of(m), rate, now_ms);
+	return jf_xdp_meter_set_monitors(xdp_of(m), p, now_ms);
 }
 
 static int ops_set_ifaces(struct jf_meter *m, const struct jf_meter_params *p, char *err,
@@ -1218,31 +1512,56 @@ static void ops_close(struct jf_meter *m)
 	jf_xdp_meter_close(xdp_of(m));
 }
 
-static size_t ops_flush(struct jf_meter *m, uint64_t now_ms, enum jf_end_reason why)
+static size_t ops_flush(struct jf_meter *m, uint16_t mons, uint64_t now_ms,
+			enum jf_end_reason why)
 {
-	return jf_xdp_meter_flush(xdp_of(m), now_ms, why);
+	return jf_xdp_meter_flush(xdp_of(m), mons, now_ms, why);
 }
 
-static void ops_set_timeouts(struct jf_meter *m, uint32_t idle_ms, uint32_t active_ms,
-			     uint32_t fin_ms)
+static void ops_set_timeouts(struct jf_meter *m, uint32_t mon, uint32_t idle_ms,
+			     uint32_t active_ms, uint32_t fin_ms)
 {
-	jf_xdp_meter_set_timeouts(xdp_of(m), idle_ms, active_ms, fin_ms);
+	jf_xdp_meter_set_timeouts(xdp_of(m), mon, idle_ms, active_ms, fin_ms);
 }
 
-static void ops_add_flow_stats(const struct jf_meter *m, struct jf_cache_stats *st)
+static void ops_add_flow_stats(const struct jf_meter *m, int mon, struct jf_cache_stats *st)
 {
 	const struct jf_xdp_meter *x = xdp_of(m);
 
-	if (x->table)
+	if (!x->table)
+		return;
+	if (mon < 0)
 		jf_table_add_flow_stats(x->table, st);
+	else
+		jf_table_add_monitor_stats(x->table, (uint32_t)mon, st);
 }
 
-static void ops_foreach_flow(const struct jf_meter *m, jf_visit_fn visit, void *arg)
+static int ops_remove_monitors(struct jf_meter *m, uint16_t mons, uint64_t now_ms)
+{
+	return jf_xdp_meter_remove_monitors(xdp_of(m), mons, now_ms);
+}
+
+static bool ops_foreach_flow(const struct jf_meter *m, uint64_t *cursor, size_t max,
+			     jf_visit_fn visit, void *arg)
 {
 	const struct jf_xdp_meter *x = xdp_of(m);
 
-	if (x->table)
-		jf_table_foreach(x->table, visit, arg);
+	return !x->table || jf_table_foreach_from(x->table, cursor, max, visit, arg);
+}
+
+/* The spill ring's epoll descriptor: readable when records wait; with a
+ * table, poll comes every JF_TABLE_CHECK_MS to look at its fill. */
+static int ops_pollfds(const struct jf_meter *m, struct pollfd *pfd, int max, int *wait_ms)
+{
+	const struct jf_xdp_meter *x = xdp_of(m);
+
+	if (x->table && *wait_ms > JF_TABLE_CHECK_MS)
+		*wait_ms = JF_TABLE_CHECK_MS;
+	if (max < 1 || !x->ring)
+		return 0;
+	pfd->fd = ring_buffer__epoll_fd(x->ring);
+	pfd->events = POLLIN;
+	return 1;
 }
 
 static void ops_iface_gone(struct jf_meter *m, int i)
@@ -1262,7 +1581,7 @@ const struct jf_meter_ops jf_xdp_meter_ops = {
 	.poll = ops_poll,
 	.tick = ops_tick,
 	.stop = ops_stop,
-	.set_sample_rate = ops_set_sample_rate,
+	.set_monitors = ops_set_monitors,
 	.set_ifaces = ops_set_ifaces,
 	.ifindex = ops_ifindex,
 	.kernel_bytes = ops_kernel_bytes,
@@ -1272,5 +1591,7 @@ const struct jf_meter_ops jf_xdp_meter_ops = {
 	.flush = ops_flush,
 	.set_timeouts = ops_set_timeouts,
 	.add_flow_stats = ops_add_flow_stats,
+	.remove_monitors = ops_remove_monitors,
 	.foreach_flow = ops_foreach_flow,
+	.pollfds = ops_pollfds,
 };

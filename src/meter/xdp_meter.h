@@ -39,11 +39,16 @@ int jf_xdp_meter_stop(struct jf_xdp_meter *m, uint64_t now_ms);
 
 /* The table's flows (the keyed cache holds the rest): export every one
  * now with reason why (the slots stay), and new timeouts for them. */
-size_t jf_xdp_meter_flush(struct jf_xdp_meter *m, uint64_t now_ms, enum jf_end_reason why);
-void jf_xdp_meter_set_timeouts(struct jf_xdp_meter *m, uint32_t idle_ms, uint32_t active_ms,
-			       uint32_t fin_ms);
+size_t jf_xdp_meter_flush(struct jf_xdp_meter *m, uint16_t mons, uint64_t now_ms,
+			  enum jf_end_reason why);
+void jf_xdp_meter_set_timeouts(struct jf_xdp_meter *m, uint32_t mon, uint32_t idle_ms,
+			       uint32_t active_ms, uint32_t fin_ms);
+/* Reload: the table's slots of the monitors in mons go. */
+int jf_xdp_meter_remove_monitors(struct jf_xdp_meter *m, uint16_t mons, uint64_t now_ms);
 
-int jf_xdp_meter_set_sample_rate(struct jf_xdp_meter *m, uint32_t rate, uint64_t now_ms);
+/* Reload: the monitors of p (struct jf_meter_ops.set_monitors). */
+int jf_xdp_meter_set_monitors(struct jf_xdp_meter *m, const struct jf_meter_params *p,
+			      uint64_t now_ms);
 int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params *p,
 			    char *err, size_t errlen);
 void jf_xdp_meter_close(struct jf_xdp_meter *m);

@@ -79,7 +79,7 @@ static int load(struct jf_config *cfg, int argc, char **argv, FILE *errout,
 		longopts[i].name = jf_opts[i].name;
 		longopts[i].has_arg = jf_opts[i].has_arg ? required_argument : no_argument;
 		longopts[i].val = jf_opts[i].short_opt ? jf_opts[i].short_opt : 256 + (int)i;
-		if (jf_opts[i].short_opt) {
+		if (jf_opts[i].short_opt && jf_opts[i].short_opt < 128) {
 			*sp++ = (char)jf_opts[i].short_opt;
 			if (jf_opts[i].has_arg)
 				*sp++ = ':';
@@ -115,6 +115,9 @@ static int load(struct jf_config *cfg, int argc, char **argv, FILE *errout,
 			JFLOWD_PRINT_VERSION("jflowd");
 			return 1;
 		case JF_OPT_CONFIG:
+			continue;
+		case JF_OPT_CHECK_CONFIG:
+			cfg->check_only = true;
 			continue;
 		case '?': {
 			char name[64], hint[300];
@@ -166,14 +169,32 @@ static int load(struct jf_config *cfg, int argc, char **argv, FILE *errout,
 	if (optind < argc) {
 		/* softflowd's -v VERSION: here -v takes no value. */
 		bool version = false;
+		size_t off = 0;
 
 		for (i = 1; i < (size_t)argc; i++)
 			if (orig[i] == argv[optind] && !strcmp(orig[i - 1], "-v"))
 				version = true;
-		fprintf(errout, "jflowd: unexpected argument '%s' (%s)\n", argv[optind],
-			version ? "-v is more logging; softflowd's -v VERSION is the collector "
-			"URL's scheme here: -n v5://, v9://, ipfix://HOST:PORT" : "see jflowd --help");
-		return -1;
+		if (version) {
+			fprintf(errout, "jflowd: unexpected argument '%s' (-v is more logging; "
+				"softflowd's -v VERSION is the collector URL's scheme here: -n "
+				"v5://, v9://, ipfix://HOST:PORT)\n", argv[optind]);
+			return -1;
+		}
+		/* The words after the options: a filter expression, as
+		 * softflowd and tcpdump take it (in place of --filter). */
+		for (; optind < argc; optind++) {
+			size_t n = strlen(argv[optind]);
+
+			if (off + n + 1 >= sizeof(cfg->filter)) {
+				fprintf(errout, "jflowd: filter: longer than %zu bytes\n",
+					sizeof(cfg->filter) - 1);
+				return -1;
+			}
+			if (off)
+				cfg->filter[off++] = ' ';
+			memcpy(cfg->filter + off, argv[optind], n + 1);
+			off += n;
+		}
 	}
 
 	/* A fresh install's configuration names no interface: the unit's
@@ -390,6 +411,10 @@ void jf_config_meter_params(const struct jf_config *cfg, struct jf_meter_params 
 		p->dirs[i] = cfg->iface_dir[i];
 	p->if_maps = cfg->if_maps;
 	p->n_if_maps = cfg->n_if_maps;
+	for (i = 0; i < cfg->n_monitors; i++)
+		if (jf_record_collects(jf_config_record(cfg, &cfg->monitors[i]),
+				       jf_ie_by_name("fragmentIdentification")))
+			p->keep_frag_id = true;
 }
 
 void jf_config_router_params(const struct jf_config *cfg, struct jf_router_params *p)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include "export/url.h"
 #include "flow/records.h"
+#include "jflowd/filter.h"
 
 #define JF_MAX_IFACES 32
 #define JF_MAX_COLLECTORS 16
@@ -126,12 +127,15 @@ struct jf_monitor_conf {
 	uint32_t sample_rate;
 	uint32_t domain;		/* IPFIX ODID / v9 Source ID; 0: assigned */
 	enum jf_aggregation aggregation;
+	char filter[JF_FILTER_MAX];	/* pcap-filter(7); "": every packet */
+	int filter_line;
 	uint32_t set;			/* JF_MON_SET_*: what the section gave */
 };
 
 #define JF_MON_SET_TIMEOUTS 0x01
 #define JF_MON_SET_SAMPLE 0x02
 #define JF_MON_SET_DOMAIN 0x04
+#define JF_MON_SET_FILTER 0x08
 
 struct jf_config {
 	char ifaces[JF_MAX_IFACES][JF_IFNAME_MAX];
@@ -155,6 +159,7 @@ struct jf_config {
 	uint32_t active_ms;
 	uint32_t fin_ms;		/* linger after FIN/RST */
 	uint32_t sample_rate;		/* 1 in N */
+	char filter[JF_FILTER_MAX];	/* --filter: pcap-filter(7); "": every packet */
 	enum jf_capture_mode mode;
 	struct jf_if_map if_maps[JF_MAX_IF_MAPS];	/* mirror: MAC/VLAN -> interface */
 	int n_if_maps;

@@ -295,6 +295,7 @@ void jf_config_print_settings(const struct jf_config *cfg, FILE *f, bool json)
 	put(&o, "timeouts", "idle=%g,active=%g,fin=%g", cfg->idle_ms / 1000.0,
 	    cfg->active_ms / 1000.0, cfg->fin_ms / 1000.0);
 	put(&o, "sample", "%u", cfg->sample_rate);
+	put(&o, "filter", cfg->filter[0] ? "%s" : NULL, cfg->filter);
 	put(&o, "mode", "%s", modes[cfg->mode]);
 	put(&o, "mirror", "%s", cfg->mirror ? "true" : "false");
 	for (k = JF_MAP_MAC; k <= JF_MAP_VLAN; k++) {

@@ -24,9 +24,15 @@ enum jf_ctl_id {
 	JF_CTL_BGP,
 };
 
+/* Rows a sorted flow listing may keep (--top N at most; --sort alone over
+ * more flows is refused): what bounds jflowd's memory per client. */
+#define JF_CTL_SORT_MAX 16384
+
 /* What a command takes besides its name. */
 #define JF_CTL_ARG_JSON 0x1	/* --json */
 #define JF_CTL_ARG_SORT 0x2	/* --sort octets|packets, --top N */
+#define JF_CTL_ARG_MONITOR 0x4	/* --monitor NAME: that monitor's part */
+#define JF_CTL_MONITOR_MAX 32	/* a monitor's name, as jflowd.conf's */
 
 struct jf_ctl_cmd {
 	enum jf_ctl_id id;
@@ -38,15 +44,19 @@ struct jf_ctl_cmd {
 };
 
 static const struct jf_ctl_cmd jf_ctl_cmds[] = {
-	{ JF_CTL_STATS, "stats", "statistics", JF_CTL_ARG_JSON, "[--json]",
-	  "the counters of the metrics file" },
-	{ JF_CTL_FLOWS, "flows", "dump-flows", JF_CTL_ARG_JSON | JF_CTL_ARG_SORT,
-	  "[--sort octets|packets] [--top N] [--json]",
-	  "the active flows (--top alone sorts by octets)" },
-	{ JF_CTL_EXPIRE, "expire", "expire-all", 0, "", "export every active flow now" },
+	{ JF_CTL_STATS, "stats", "statistics", JF_CTL_ARG_JSON | JF_CTL_ARG_MONITOR,
+	  "[--monitor NAME] [--json]",
+	  "the counters of the metrics file (a monitor's series alone)" },
+	{ JF_CTL_FLOWS, "flows", "dump-flows",
+	  JF_CTL_ARG_JSON | JF_CTL_ARG_SORT | JF_CTL_ARG_MONITOR,
+	  "[--monitor NAME] [--sort octets|packets] [--top N] [--json]",
+	  "the active flows (--top alone sorts by octets); a monitor's by its key" },
+	{ JF_CTL_EXPIRE, "expire", "expire-all", JF_CTL_ARG_MONITOR, "[--monitor NAME]",
+	  "export every active flow (of one monitor) now" },
 	{ JF_CTL_RELOAD, "reload", NULL, 0, "", "read the configuration again and apply it" },
-	{ JF_CTL_COLLECTORS, "collectors", NULL, JF_CTL_ARG_JSON, "[--json]",
-	  "state, sent, dropped and refused per collector" },
+	{ JF_CTL_COLLECTORS, "collectors", NULL, JF_CTL_ARG_JSON | JF_CTL_ARG_MONITOR,
+	  "[--monitor NAME] [--json]",
+	  "state, sent, dropped and refused per collector of each monitor" },
 	{ JF_CTL_CONFIG, "config", "timeouts", JF_CTL_ARG_JSON, "[--json]",
 	  "the settings in effect, as jflowd.conf lines" },
 	{ JF_CTL_SEND_TEMPLATE, "send-template", NULL, 0, "",
@@ -60,7 +70,7 @@ static const struct jf_ctl_cmd jf_ctl_cmds[] = {
 #define JF_CTL_N_CMDS (sizeof(jf_ctl_cmds) / sizeof(jf_ctl_cmds[0]))
 
 enum jf_ctl_sort {
-	JF_CTL_SORT_NONE = 0,	/* oldest first */
+	JF_CTL_SORT_NONE = 0,	/* table order */
 	JF_CTL_SORT_OCTETS,
 	JF_CTL_SORT_PACKETS,
 };
@@ -71,6 +81,7 @@ struct jf_ctl_req {
 	bool json;
 	enum jf_ctl_sort sort;
 	unsigned long top;	/* 0: every flow */
+	char monitor[JF_CTL_MONITOR_MAX];	/* "": every monitor */
 };
 
 static inline const struct jf_ctl_cmd *jf_ctl_find(const char *name)
@@ -118,14 +129,22 @@ static inline int jf_ctl_parse(int argc, char *const *argv, struct jf_ctl_req *r
 				return -EINVAL;
 			}
 			a++;
+		} else if ((args & JF_CTL_ARG_MONITOR) && !strcmp(argv[a], "--monitor")) {
+			if (!v || !*v || strlen(v) >= sizeof(req->monitor)) {
+				snprintf(err, errlen, "%s: --monitor needs a monitor's name",
+					 req->cmd->name);
+				return -EINVAL;
+			}
+			strcpy(req->monitor, v);
+			a++;
 		} else if ((args & JF_CTL_ARG_SORT) && !strcmp(argv[a], "--top")) {
 			char *end = NULL;
 
 			errno = 0;
 			req->top = v && *v >= '1' && *v <= '9' ? strtoul(v, &end, 10) : 0;
-			if (!req->top || errno || *end) {
-				snprintf(err, errlen, "%s: --top '%s': expected a number >= 1",
-					 req->cmd->name, v ? v : "");
+			if (!req->top || errno || *end || req->top > JF_CTL_SORT_MAX) {
+				snprintf(err, errlen, "%s: --top '%s': expected a number from 1 to %u",
+					 req->cmd->name, v ? v : "", JF_CTL_SORT_MAX);
 				return -EINVAL;
 			}
 			a++;

@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Prometheus text-format metrics, written atomically. The lossless
- * invariant can be checked from this file alone:
- *   jflowd_packets_metered_total == jflowd_packets_exported_total
- *     + jflowd_packets_cached + sum(jflowd_packets_unaccounted_total)
- * and, per collector,
- *   jflowd_packets_exported_total == jflowd_collector_packets_total
+ * invariant can be checked from this file alone, per monitor:
+ *   jflowd_monitor_packets_metered_total == ..._exported_total
+ *     + jflowd_monitor_packets_cached + sum(..._unaccounted_total)
+ * per collector of each of its exporters,
+ *   jflowd_monitor_packets_exported_total == jflowd_collector_packets_total
  *     + jflowd_collector_dropped_packets_total
  *     + jflowd_collector_unexportable_packets_total
  *     + jflowd_collector_absent_packets_total (exported before a reload
- *       added the collector) */
+ *       added the collector)
+ * and for the unlabelled totals, which add up the monitors (a packet
+ * counts once per monitor that covers it). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -21,6 +23,7 @@
 #include "clock.h"
 #include "log.h"
 #include "service/metrics.h"
+#include "service/monitors.h"
 
 static uint64_t write_failures;	/* of the metrics file, since start */
 
@@ -73,12 +76,131 @@ static void metric(FILE *f, const char *name, const char *type, const char *help
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+static const char *const end_reasons[] = { "", "idle", "active", "end_of_flow", "forced",
+					    "lack_of_resources" };
+
+/* Per monitor: its share of the meter, its flows, its exports. */
+static void write_monitors(FILE *f, const struct jf_metrics_input *in)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} series[] = {
+		{ "jflowd_monitor_info", "gauge", "A monitor: its record, observation domain, "
+		  "sampling interval and where its flows are merged to its record." },
+		{ "jflowd_monitor_packets_observed_total", "counter",
+		  "Frames seen on the monitor's interfaces and directions, sampled or not." },
+		{ "jflowd_monitor_packets_not_sampled_total", "counter",
+		  "Frames the monitor's 1-in-N sampling skipped." },
+		{ "jflowd_monitor_packets_metered_total", "counter",
+		  "Frames the monitor metered: observed minus not sampled." },
+		{ "jflowd_monitor_octets_metered_total", "counter",
+		  "IP octets (frame octets where no IP header) the monitor metered." },
+		{ "jflowd_monitor_packets_unaccounted_total", "counter",
+		  "Packets the monitor metered that are in no flow record, by reason." },
+		{ "jflowd_monitor_packets_exported_total", "counter",
+		  "Packets in the monitor's records given to its exporters." },
+		{ "jflowd_monitor_octets_exported_total", "counter",
+		  "Octets in the monitor's records given to its exporters." },
+		{ "jflowd_monitor_packets_cached", "gauge",
+		  "Packets in the monitor's flows and aggregates not yet exported." },
+		{ "jflowd_monitor_flows_cached", "gauge",
+		  "The monitor's flows and aggregates not yet exported." },
+		{ "jflowd_monitor_flows_exported_total", "counter",
+		  "The monitor's records by flowEndReason." },
+	};
+	size_t s;
+	int i, r;
+
+	if (!in->monitors)
+		return;
+	for (s = 0; s < sizeof(series) / sizeof(series[0]); s++) {
+		metric(f, series[s].name, series[s].type, series[s].help);
+		for (i = 0; i < jf_monitors_count(in->monitors); i++) {
+			const struct jf_monitor *m = jf_monitors_at(in->monitors, i);
+			const struct jf_mon_meter_stats *ms = &in->meter->mon[m->index];
+			uint64_t obs = ms->capture_drops, obs_o = 0, un = ms->capture_drops;
+			struct jf_cache_stats fs;
+			char lbl[64];
+
+			label_escape(lbl, sizeof(lbl), m->name);
+			jf_monitor_flow_stats(in->monitors, m, in->flow_cache, in->flow_meter, &fs);
+			for (r = 0; r < JF_PKT_REASON_MAX; r++) {
+				obs += ms->packets[r];
+				obs_o += ms->octets[r];
+				if (r >= JF_PKT_NON_IP)
+					un += ms->packets[r];
+			}
+			switch (s) {
+			case 0:
+				fprintf(f, "jflowd_monitor_info{monitor=\"%s\",record=\"%s\","
+					"domain=\"%u\",sample=\"%u\",aggregation=\"%s\"} 1\n", lbl,
+					m->record.name, m->conf.domain, m->conf.sample_rate,
+					m->agent ? "agent" : m->program_mask ? "program" : "none");
+				break;
+			case 1:
+				fprintf(f, "%s{monitor=\"%s\"} %llu\n", series[s].name, lbl,
+					(unsigned long long)obs);
+				break;
+			case 2:
+				fprintf(f, "%s{monitor=\"%s\"} %llu\n", series[s].name, lbl,
+					(unsigned long long)ms->packets[JF_PKT_NOT_SAMPLED]);
+				break;
+			case 3:
+				fprintf(f, "%s{monitor=\"%s\"} %llu\n", series[s].name, lbl,
+					(unsigned long long)(obs - ms->packets[JF_PKT_NOT_SAMPLED]));
+				break;
+			case 4:
+				fprintf(f, "%s{monitor=\"%s\"} %llu\n", series[s].name, lbl,
+					(unsigned long long)(obs_o - ms->octets[JF_PKT_NOT_SAMPLED]));
+				break;
+			case 5:
+				for (r = JF_PKT_NON_IP; r < JF_PKT_REASON_MAX; r++)
+					fprintf(f, "%s{monitor=\"%s\",reason=\"%s\"} %llu\n",
+						series[s].name, lbl, jf_reason_name(r),
+						(unsigned long long)ms->packets[r]);
+				fprintf(f, "%s{monitor=\"%s\",reason=\"capture_drop\"} %llu\n",
+					series[s].name, lbl, (unsigned long long)ms->capture_drops);
+				break;
+			case 6:
+				fprintf(f, "%s{monitor=\"%s\"} %llu\n", series[s].name, lbl,
+					(unsigned long long)fs.exported_packets);
+				break;
+			case 7:
+				fprintf(f, "%s{monitor=\"%s\"} %llu\n", series[s].name, lbl,
+					(unsigned long long)fs.exported_octets);
+				break;
+			case 8:
+				fprintf(f, "%s{monitor=\"%s\"} %llu\n", series[s].name, lbl,
+					(unsigned long long)fs.packets);
+				break;
+			case 9:
+				fprintf(f, "%s{monitor=\"%s\"} %llu\n", series[s].name, lbl,
+					(unsigned long long)fs.flows);
+				break;
+			default:
+				for (r = 1; r <= JF_END_RESOURCES; r++)
+					fprintf(f, "%s{monitor=\"%s\",reason=\"%s\"} %llu\n",
+						series[s].name, lbl, end_reasons[r],
+						(unsigned long long)fs.expired[r]);
+				break;
+			}
+			(void)un;
+		}
+	}
+}
+
 static void write_meter(FILE *f, const struct jf_metrics_input *in)
 {
 	const struct jf_meter_stats *st = in->meter;
-	const struct jf_cache_stats *cs = in->cache;
+	struct jf_cache_stats totals;
+	const struct jf_cache_stats *cs = &totals;
 	uint64_t obs_p = st->capture_drops, obs_o = 0, un_p, un_o;
 	int r;
+
+	if (in->monitors)
+		jf_monitors_flow_totals(in->monitors, in->flow_cache, in->flow_meter, &totals);
+	else
+		totals = *in->cache;
 
 	for (r = 0; r < JF_PKT_REASON_MAX; r++) {
 		obs_p += st->packets[r];
@@ -96,6 +218,20 @@ static void write_meter(FILE *f, const struct jf_metrics_input *in)
 		(unsigned long long)write_failures);
 	if (in->links)
 		jf_link_watch_metrics(in->links, f);
+	if (in->control) {
+		static const char *const why[JF_CONTROL_REJECT_MAX] = {
+			[JF_CONTROL_REJECT_BUSY] = "busy",
+			[JF_CONTROL_REJECT_TIMEOUT] = "timeout",
+			[JF_CONTROL_REJECT_FDS] = "no_fd",
+		};
+
+		metric(f, "jflowd_control_rejected_total", "counter",
+		       "jflowctl connections closed unanswered: every slot busy, no request or "
+		       "answer taken in time, jflowd out of file descriptors.");
+		for (r = 0; r < JF_CONTROL_REJECT_MAX; r++)
+			fprintf(f, "jflowd_control_rejected_total{reason=\"%s\"} %llu\n", why[r],
+				(unsigned long long)jf_control_rejected(in->control, r));
+	}
 
 	metric(f, "jflowd_packets_observed_total", "counter",
 	       "Frames seen at the observation point, sampled or not.");
@@ -113,7 +249,8 @@ static void write_meter(FILE *f, const struct jf_metrics_input *in)
 	fprintf(f, "jflowd_octets_metered_total %llu\n",
 		(unsigned long long)(obs_o - st->octets[JF_PKT_NOT_SAMPLED]));
 	metric(f, "jflowd_packets_in_flows_total", "counter",
-	       "Metered packets counted into flows, by path (flow map or spill ring).");
+	       "Metered packets counted into flows, by path (flow table and maps as the agent "
+	       "read them, or spill ring).");
 	fprintf(f, "jflowd_packets_in_flows_total{path=\"map\"} %llu\n",
 		(unsigned long long)st->packets[JF_PKT_OK]);
 	fprintf(f, "jflowd_packets_in_flows_total{path=\"spill\"} %llu\n",
@@ -132,6 +269,16 @@ static void write_meter(FILE *f, const struct jf_metrics_input *in)
 		fprintf(f, "jflowd_octets_unaccounted_total{reason=\"%s\"} %llu\n",
 			jf_reason_name(r), (unsigned long long)st->octets[r]);
 
+	metric(f, "jflowd_packets_trimmed_total", "counter",
+	       "Packets whose IP header claimed more octets than their frame holds: counted "
+	       "in their flow with what the frame holds (not another fate: also in the above).");
+	fprintf(f, "jflowd_packets_trimmed_total{reason=\"ip_length\"} %llu\n",
+		(unsigned long long)st->trimmed_packets);
+	metric(f, "jflowd_octets_trimmed_total", "counter",
+	       "Octets those IP headers claimed beyond their frames (not counted anywhere else).");
+	fprintf(f, "jflowd_octets_trimmed_total{reason=\"ip_length\"} %llu\n",
+		(unsigned long long)st->trimmed_octets);
+
 	metric(f, "jflowd_packets_exported_total", "counter",
 	       "Packets in flow records that left the cache for the collectors.");
 	fprintf(f, "jflowd_packets_exported_total %llu\n",
@@ -140,14 +287,9 @@ static void write_meter(FILE *f, const struct jf_metrics_input *in)
 	       "Octets in flow records that left the cache for the collectors.");
 	fprintf(f, "jflowd_octets_exported_total %llu\n", (unsigned long long)cs->exported_octets);
 	metric(f, "jflowd_flows_exported_total", "counter", "Flow records by flowEndReason.");
-	{
-		static const char *const why[] = { "", "idle", "active", "end_of_flow",
-						   "forced", "lack_of_resources" };
-
-		for (r = 1; r <= JF_END_RESOURCES; r++)
-			fprintf(f, "jflowd_flows_exported_total{reason=\"%s\"} %llu\n", why[r],
-				(unsigned long long)cs->expired[r]);
-	}
+	for (r = 1; r <= JF_END_RESOURCES; r++)
+		fprintf(f, "jflowd_flows_exported_total{reason=\"%s\"} %llu\n", end_reasons[r],
+			(unsigned long long)cs->expired[r]);
 	metric(f, "jflowd_packets_cached", "gauge", "Packets in flows not yet exported.");
 	fprintf(f, "jflowd_packets_cached %llu\n", (unsigned long long)cs->packets);
 	metric(f, "jflowd_octets_cached", "gauge", "Octets in flows not yet exported.");
@@ -155,7 +297,7 @@ static void write_meter(FILE *f, const struct jf_metrics_input *in)
 	metric(f, "jflowd_flows_cached", "gauge", "Flows in the cache.");
 	fprintf(f, "jflowd_flows_cached %llu\n", (unsigned long long)cs->flows);
 	metric(f, "jflowd_flows_created_total", "counter", "Flows created in the cache.");
-	fprintf(f, "jflowd_flows_created_total %llu\n", (unsigned long long)cs->created);
+	fprintf(f, "jflowd_flows_created_total %llu\n", (unsigned long long)in->cache->created);
 	metric(f, "jflowd_cache_max_flows", "gauge",
 	       "Keyed flow cache capacity (--max-flows; with the XDP table only what misses it).");
 	fprintf(f, "jflowd_cache_max_flows %u\n", in->max_flows);
@@ -198,9 +340,14 @@ static void write_meter(FILE *f, const struct jf_metrics_input *in)
 	metric(f, "jflowd_spill_mismatch_total", "counter",
 	       "Drains where the spill counter and the spill ring disagreed (a bug if not 0).");
 	fprintf(f, "jflowd_spill_mismatch_total %llu\n", (unsigned long long)st->spill_mismatch);
+	metric(f, "jflowd_count_mismatch_total", "counter",
+	       "Stops where the program's count of packets in flows and what the agent read "
+	       "from its table and maps disagreed (a bug if not 0).");
+	fprintf(f, "jflowd_count_mismatch_total %llu\n", (unsigned long long)st->count_mismatch);
 }
 
-static void write_collectors(FILE *f, const struct jf_exporter *e)
+/* Each collector of each exporter instance of each monitor. */
+static void write_collectors(FILE *f, const struct jf_monitors *ms)
 {
 	static const struct {
 		const char *name, *help;
@@ -218,7 +365,8 @@ static void write_collectors(FILE *f, const struct jf_exporter *e)
 		F("packets_total", packets, "Packets in those records."),
 		F("octets_total", octets, "Octets in those records."),
 		F("dropped_messages_total", dropped_messages,
-		  "Messages not delivered: send error, TCP queue full, cut by a lost connection."),
+		  "Messages not delivered: send error, queue full, cut by a lost connection, "
+		  "dropped by the full socket of a collector on this host."),
 		F("dropped_records_total", dropped_records, "Flow records in dropped messages."),
 		F("dropped_packets_total", dropped_packets, "Packets in dropped records."),
 		F("dropped_octets_total", dropped_octets, "Octets in dropped records."),
@@ -230,8 +378,13 @@ static void write_collectors(FILE *f, const struct jf_exporter *e)
 		  "Octets in unexportable records."),
 		F("absent_packets_total", absent_packets,
 		  "Packets exported before a reload added this collector."),
-		F("queued_records", queued_records, "TCP: flow records waiting to be written."),
-		F("queued_packets", queued_packets, "TCP: packets in those records."),
+		F("queued_records", queued_records,
+		  "Flow records waiting to be written: TCP, or UDP to a collector on this host "
+		  "whose socket is full."),
+		F("queued_packets", queued_packets, "Packets in those records."),
+		F("socket_drops_total", socket_drops,
+		  "UDP, collector on this host: datagrams its socket dropped (full) after jflowd "
+		  "sent them (sock_diag); the latest sent are counted in dropped_*."),
 		F("send_errors_total", send_errors, "Failed sends (socket buffer or TCP queue full)."),
 		F("refused_total", refused,
 		  "UDP: ICMP port unreachable reports from the collector (send retried)."),
@@ -254,32 +407,44 @@ static void write_collectors(FILE *f, const struct jf_exporter *e)
 #undef F
 	};
 	size_t k;
-	int i;
+	int i, j, c;
 
-	for (k = 0; k < sizeof(fields) / sizeof(fields[0]); k++) {
-		metric(f, fields[k].name, strstr(fields[k].name, "_total") ? "counter" : "gauge",
-		       fields[k].help);
-		for (i = 0; i < jf_exporter_count(e); i++) {
-			struct jf_collector_stats cs;
-			char lbl[640];
+	for (k = 0; k <= sizeof(fields) / sizeof(fields[0]); k++) {
+		bool up = k == sizeof(fields) / sizeof(fields[0]);
 
-			jf_exporter_stats(e, i, &cs);
-			label_escape(lbl, sizeof(lbl), jf_exporter_name(e, i));
-			fprintf(f, "%s{collector=\"%s\",protocol=\"%s\"} %llu\n", fields[k].name, lbl,
-				jf_exporter_proto(e, i),
-				(unsigned long long)*(const uint64_t *)((const char *)&cs +
-									 fields[k].off));
+		if (up)
+			metric(f, "jflowd_collector_up", "gauge",
+			       "1 if the collector's transport is up.");
+		else
+			metric(f, fields[k].name, strstr(fields[k].name, "_total") ? "counter"
+										     : "gauge",
+			       fields[k].help);
+		for (i = 0; i < jf_monitors_count(ms); i++) {
+			const struct jf_monitor *m = jf_monitors_at(ms, i);
+
+			for (j = 0; j < m->n_ex; j++) {
+				const struct jf_exporter *e = m->ex[j].exp;
+
+				for (c = 0; c < jf_exporter_count(e); c++) {
+					struct jf_collector_stats cs;
+					char lbl[640], mon[64], ex[64];
+
+					jf_exporter_stats(e, c, &cs);
+					label_escape(lbl, sizeof(lbl), jf_exporter_name(e, c));
+					label_escape(mon, sizeof(mon), m->name);
+					label_escape(ex, sizeof(ex), m->ex[j].name);
+					fprintf(f, "%s{collector=\"%s\",protocol=\"%s\",monitor=\"%s\","
+						"exporter=\"%s\"} ", up ? "jflowd_collector_up" :
+						fields[k].name, lbl, jf_exporter_proto(e, c), mon, ex);
+					if (up)
+						fprintf(f, "%d\n", cs.up);
+					else
+						fprintf(f, "%llu\n", (unsigned long long)
+							*(const uint64_t *)((const char *)&cs +
+									    fields[k].off));
+				}
+			}
 		}
-	}
-	metric(f, "jflowd_collector_up", "gauge", "1 if the collector's transport is up.");
-	for (i = 0; i < jf_exporter_count(e); i++) {
-		struct jf_collector_stats cs;
-		char lbl[640];
-
-		jf_exporter_stats(e, i, &cs);
-		label_escape(lbl, sizeof(lbl), jf_exporter_name(e, i));
-		fprintf(f, "jflowd_collector_up{collector=\"%s\",protocol=\"%s\"} %d\n", lbl,
-			jf_exporter_proto(e, i), cs.up);
 	}
 }
 
@@ -346,9 +511,10 @@ static void write_nat(FILE *f, const struct jf_metrics_input *in)
 int jf_metrics_fprint(FILE *f, const struct jf_metrics_input *in)
 {
 	write_meter(f, in);
+	write_monitors(f, in);
 	write_nat(f, in);
-	if (in->exporter)
-		write_collectors(f, in->exporter);
+	if (in->monitors)
+		write_collectors(f, in->monitors);
 	if (in->bgp)
 		jf_bgp_metrics(in->bgp, f);
 	return ferror(f) ? -EIO : 0;
@@ -392,9 +558,10 @@ int jf_metrics_write(const char *path, const struct jf_metrics_input *in)
 		return rc;
 	}
 	write_meter(f, in);
+	write_monitors(f, in);
 	write_nat(f, in);
-	if (in->exporter)
-		write_collectors(f, in->exporter);
+	if (in->monitors)
+		write_collectors(f, in->monitors);
 	if (in->bgp)
 		jf_bgp_metrics(in->bgp, f);
 	if (fflush(f) || ferror(f))

@@ -11,18 +11,26 @@
 #include "flow/nat.h"
 #include "flow/nat_events.h"
 #include "meter/link_watch.h"
+#include "meter/meter.h"
 #include "meter/meter_stats.h"
+#include "service/control.h"
+
+struct jf_monitors;
 
 struct jf_metrics_input {
 	const struct jf_meter_stats *meter;
-	const struct jf_cache_stats *cache;
-	const struct jf_exporter *exporter;
+	const struct jf_cache_stats *cache;	/* every flow: cache and meter */
+	/* The monitors, and the flow state their figures come from. */
+	const struct jf_monitors *monitors;
+	const struct jf_flow_cache *flow_cache;
+	const struct jf_meter *flow_meter;
 	const char *mode;		/* "xdp", "pcap", "file" */
 	double uptime_s;
 	size_t bytes_per_flow;
 	uint32_t max_flows;
 	uint64_t kernel_bytes;		/* flow maps and spill ring (XDP) */
 	const struct jf_link_watch *links;	/* live capture, else NULL */
+	const struct jf_control *control;	/* the control socket, else NULL */
 	const struct jf_nat *nat;		/* --nat-lookup, else NULL */
 	const struct jf_nat_events *nat_events;	/* --nat-events, else NULL */
 	const struct jf_bgp *bgp;	/* BGP source, else NULL */

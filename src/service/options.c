@@ -314,6 +314,16 @@ static int set_sample(struct jf_config *cfg, const char *val, char *err)
 		       "an integer N >= 1 (1 in N packets)");
 }
 
+static int set_filter(struct jf_config *cfg, const char *val, char *err)
+{
+	if (strlen(val) >= sizeof(cfg->filter)) {
+		snprintf(err, ERRLEN, "filter: longer than %zu bytes", sizeof(cfg->filter) - 1);
+		return -1;
+	}
+	snprintf(cfg->filter, sizeof(cfg->filter), "%s", val);
+	return 0;
+}
+
 static int set_mode(struct jf_config *cfg, const char *val, char *err)
 {
 	if (!strcmp(val, "xdp") || !strcmp(val, "native"))
@@ -563,14 +573,6 @@ static int set_control_socket(struct jf_config *cfg, const char *val, char *err)
 	return 0;
 }
 
-static int set_check_config(struct jf_config *cfg, const char *val, char *err)
-{
-	(void)val;
-	(void)err;
-	cfg->check_only = true;
-	return 0;
-}
-
 static int set_start_condition(struct jf_config *cfg, const char *val, char *err)
 {
 	(void)val;
@@ -641,6 +643,9 @@ const struct jf_opt jf_opts[] = {
 	  "flow timeouts in seconds (default idle=15,active=60,fin=2)" },
 	{ "sample", 's', 1, set_sample, "N",
 	  "meter 1 packet in N, chosen at random (default 1: every packet)" },
+	{ "filter", 0, 1, set_filter, "EXPRESSION",
+	  "meter only the packets EXPRESSION selects (pcap-filter(7), as tcpdump's;\n"
+	  "words after the options are taken as one, as softflowd and tcpdump do)" },
 	{ "mode", 'm', 1, set_mode, "MODE",
 	  "capture backend: xdp (default; falls back to xdp-generic), xdp-generic, pcap" },
 	{ "mirror", 0, 0, set_mirror, NULL,
@@ -682,7 +687,8 @@ const struct jf_opt jf_opts[] = {
 	  "send exports from ADDR (the exporter address collectors see)" },
 	{ "export-rate", 0, 1, set_export_rate, "N",
 	  "pace exports so collectors keep up: one on this host as fast as its\n"
-	  "socket drains (every mode), a remote one with -r at N messages/s\n"
+	  "socket drains, what it has no room for waiting in its own bounded\n"
+	  "queue (every mode), a remote one with -r at N messages/s\n"
 	  "(default 10000; 0: unpaced)" },
 	{ "ipfix-sequence", 0, 1, set_ipfix_sequence, "rfc|nfdump",
 	  "what the IPFIX sequence number counts (default for every IPFIX\n"
@@ -691,8 +697,9 @@ const struct jf_opt jf_opts[] = {
 	  "nfdump: flow records only (else nfdump 1.7 counts a sequence\n"
 	  "failure after each message carrying options data)" },
 	{ "tcp-buffer", 0, 1, set_tcp_buffer, "BYTES",
-	  "IPFIX over TCP: bytes of messages kept while the collector is\n"
-	  "away (default 8388608); beyond it they are dropped and counted" },
+	  "bytes of messages kept per collector while it cannot take them\n"
+	  "(IPFIX over TCP while it is away; UDP on this host while its socket\n"
+	  "is full; default 8388608); beyond it they are dropped and counted" },
 	{ "bmp-listen", 0, 1, set_bmp_listen, "ADDR[:PORT]",
 	  "BGP-aware flows: a BMP station on ADDR:PORT (default port 11019) that\n"
 	  "the router's BGP speaker (FRR bgpd -M bmp) streams its routes to; fills\n"
@@ -714,7 +721,7 @@ const struct jf_opt jf_opts[] = {
 	{ "config", JF_OPT_CONFIG, 1, NULL, "FILE",
 	  "read options from FILE ('name = value' lines, long option names);\n"
 	  "the command line overrides it" },
-	{ "check-config", 0, 0, set_check_config, NULL,
+	{ "check-config", JF_OPT_CHECK_CONFIG, 0, NULL, NULL,
 	  "read the configuration (-c FILE and the command line), resolve\n"
 	  "every name, build every template, print the monitors, their\n"
 	  "interfaces and templates, and exit: 0 if it is good, 2 if not" },
@@ -769,6 +776,7 @@ static const struct {
 	{ "nfprobe-source-ip", "pmacct's nfprobe_source_ip is source here" },
 	{ "sampling-rate", "pmacct's sampling_rate is sample = N here" },
 	{ "pcap-interface", "pmacct's pcap_interface is interface here" },
+	{ "pcap-filter", "pmacct's pcap_filter is filter here" },
 	{ "daemonize", "pmacct's daemonize: jflowd stays in the foreground; jflowd.service "
 	  "runs it as a service" },
 	{ "pidfile", "jflowd writes no pid file: systemd tracks it (Type=notify), jflowctl "

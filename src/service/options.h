@@ -32,7 +32,10 @@ struct jf_opt {
 	enum jf_opt_list list;
 };
 
-enum { JF_OPT_HELP = 'h', JF_OPT_VERSION = 'V', JF_OPT_CONFIG = 'c' };
+/* Options the reader handles itself (no setter). --check-config has no
+ * short form: a value above the characters. */
+enum { JF_OPT_HELP = 'h', JF_OPT_VERSION = 'V', JF_OPT_CONFIG = 'c',
+       JF_OPT_CHECK_CONFIG = 1000 };
 
 extern const struct jf_opt jf_opts[];
 extern const size_t jf_n_opts;

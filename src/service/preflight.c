@@ -46,63 +46,11 @@ uint64_t jf_preflight_map_bytes(uint32_t map_flows)
 	return 2 * ((uint64_t)map_flows * elem + pow2_ceil(map_flows) * HTAB_BUCKET);
 }
 
-static uint64_t meminfo_available(void)
-{
-	char line[256];
-	uint64_t kb = 0;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return UINT64_MAX;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemAvailable: %" SCNu64 " kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb ? kb * 1024 : UINT64_MAX;
-}
-
-/* The room left under this process's cgroup v2 memory.max. */
-static uint64_t cgroup_available(void)
-{
-	char line[512], path[640];
-	uint64_t max = 0, cur = 0;
-	FILE *f = fopen("/proc/self/cgroup", "r");
-	int ok = 0;
-
-	if (!f)
-		return UINT64_MAX;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "0::", 3))
-			continue;
-		line[strcspn(line, "\n")] = '\0';
-		snprintf(path, sizeof(path), "/sys/fs/cgroup%s/memory.max", line + 3);
-		ok = 1;
-	}
-	fclose(f);
-	if (!ok)
-		return UINT64_MAX;
-	f = fopen(path, "r");
-	if (!f)
-		return UINT64_MAX;
-	ok = fscanf(f, "%" SCNu64, &max) == 1;
-	fclose(f);
-	if (!ok)		/* "max" */
-		return UINT64_MAX;
-	strcpy(path + strlen(path) - strlen("max"), "current");
-	f = fopen(path, "r");
-	if (f) {
-		if (fscanf(f, "%" SCNu64, &cur) != 1)
-			cur = 0;
-		fclose(f);
-	}
-	return max > cur ? max - cur : 0;
-}
-
 uint64_t jf_preflight_mem_available(void)
 {
-	uint64_t a = meminfo_available(), b = cgroup_available();
+	uint64_t total, avail;
 
-	return a < b ? a : b;
+	return jf_config_meminfo(&total, &avail) ? UINT64_MAX : avail;
 }
 
 static int check_ifaces(const struct jf_config *cfg, char *err, size_t errlen)
@@ -178,8 +126,9 @@ static int check_metrics_dir(const char *path, const char *user, char *err, size
 	return -1;
 }
 
-/* The table's sizing rule (jf_config_check_memory), once more with the
- * memory cgroup's room, which /proc/meminfo does not show. */
+/* The table's sizing rule (jf_config_check_memory), once more just before
+ * anything is allocated: what is available now, under the memory cgroup
+ * limits (src/service/memlimit.c). */
 static int check_memory(const struct jf_config *cfg, char *err, size_t errlen)
 {
 	uint64_t avail = jf_preflight_mem_available();

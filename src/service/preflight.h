@@ -12,9 +12,9 @@
 /* Bytes the two kernel flow maps of map_flows entries each take. */
 uint64_t jf_preflight_map_bytes(uint32_t map_flows);
 
-/* Bytes of memory the kernel and the cgroup still let this process use
- * (the smaller of MemAvailable and the cgroup's room); UINT64_MAX if
- * neither is known. */
+/* Bytes of memory the kernel and the memory cgroups still let this
+ * process use (MemAvailable, under every cgroup limit above it);
+ * UINT64_MAX if unknown. */
 uint64_t jf_preflight_mem_available(void);
 
 /* 0, or -1 with a one-line reason in err. */

@@ -12,7 +12,9 @@
 #include "log.h"
 #include "meter/meter.h"
 #include "meter/mirror.h"
+#include "service/monitors.h"
 #include "service/reload.h"
+#include "service/sections.h"
 
 static void read_ifalias(const char *ifname, char *out, size_t n)
 {
@@ -38,17 +40,6 @@ void jf_reload_announce_iface(struct jf_exporter *exp, uint32_t ifindex, const c
 
 	read_ifalias(name, descr, sizeof(descr));
 	jf_exporter_add_ifname(exp, ifindex, name, descr);
-}
-
-void jf_reload_announce_ifaces(const struct jf_config *cfg, struct jf_meter *meter,
-			       struct jf_exporter *exp)
-{
-	int i;
-
-	jf_exporter_clear_ifnames(exp);
-	for (i = 0; i < cfg->n_ifaces; i++)
-		jf_reload_announce_iface(exp, jf_meter_ifindex(meter, i), cfg->ifaces[i]);
-	jf_mirror_add_ifnames(cfg->if_maps, cfg->n_if_maps, exp);
 }
 
 static bool same_ifaces(const struct jf_config *o, const struct jf_config *n);
@@ -122,8 +113,10 @@ static int fixed_ifaces(const struct jf_config *o, const struct jf_config *n, ch
 }
 
 /* Options fixed for the life of the process: the meter's program and
- * maps, the cache's memory, the identity and framing of the export
- * streams, the privileges and the control socket. */
+ * maps, the cache's memory, the privileges and the control socket. (An
+ * exporter whose source, mtu, ipfix-sequence or tcp-buffer changes, or a
+ * monitor whose observation domain does, starts new export streams:
+ * src/service/monitors.c.) */
 static int fixed_option(const struct jf_config *o, const struct jf_config *n, char *msg,
 			size_t msglen)
 {
@@ -151,16 +144,6 @@ static int fixed_option(const struct jf_config *o, const struct jf_config *n, ch
 		what = "map-flows";
 	else if (o->quiesce != n->quiesce)
 		what = "quiesce";
-	else if (o->observation_domain != n->observation_domain)
-		what = "observation-domain";
-	else if (o->mtu != n->mtu)
-		what = "mtu";
-	else if (strcmp(o->source_addr, n->source_addr))
-		what = "source";
-	else if (o->ipfix_sequence != n->ipfix_sequence)
-		what = "ipfix-sequence";
-	else if (o->tcp_buffer != n->tcp_buffer)
-		what = "tcp-buffer";
 	else if (strcmp(o->user, n->user))
 		what = "user";
 	else if (strcmp(o->control_socket, n->control_socket))
@@ -190,15 +173,46 @@ static bool same_ifaces(const struct jf_config *o, const struct jf_config *n)
 	return true;
 }
 
-static int count_new(const struct jf_config *from, const struct jf_config *to)
+/* Whether collector url of exporter x of monitor m is in cfg. */
+static bool has_collector(const struct jf_config *cfg, const char *m, const char *x,
+			  const char *url)
 {
-	int i, j, n = 0;
+	const struct jf_monitor_conf *mc = jf_config_monitor(cfg, m);
+	const struct jf_exporter_conf *xc = jf_config_exporter(cfg, x);
+	int i;
 
-	for (i = 0; i < to->n_collectors; i++) {
-		for (j = 0; j < from->n_collectors; j++)
-			if (!strcmp(to->collector_urls[i], from->collector_urls[j]))
-				break;
-		n += j == from->n_collectors;
+	if (!mc || !xc)
+		return false;
+	for (i = 0; i < mc->n_exporters; i++)
+		if (!strcmp(mc->exporters[i], x))
+			break;
+	if (i == mc->n_exporters)
+		return false;
+	for (i = 0; i < xc->n_collectors; i++)
+		if (!strcmp(xc->collector_urls[i], url))
+			return true;
+	return false;
+}
+
+/* Collectors of every monitor's exporters in to, and how many of them
+ * from does not have. */
+static int count_collectors(const struct jf_config *from, const struct jf_config *to, int *fresh)
+{
+	int i, j, k, n = 0;
+
+	*fresh = 0;
+	for (i = 0; i < to->n_monitors; i++) {
+		const struct jf_monitor_conf *m = &to->monitors[i];
+
+		for (j = 0; j < m->n_exporters; j++) {
+			const struct jf_exporter_conf *x = jf_config_exporter(to, m->exporters[j]);
+
+			for (k = 0; x && k < x->n_collectors; k++) {
+				n++;
+				*fresh += !has_collector(from, m->name, x->name,
+							 x->collector_urls[k]);
+			}
+		}
 	}
 	return n;
 }
@@ -207,18 +221,20 @@ int jf_reload(struct jf_reload_target *t, uint64_t cache_ms, uint64_t now_ms, ch
 	      size_t msglen)
 {
 	struct jf_config *o = t->cfg, *n;
-	struct jf_exporter_params ep;
-	char err[512];
-	bool ifaces_change, rate_change;
-	size_t flushed = 0;
-	int rc = 0, added, removed;
+	struct jf_monitors_reload *staged = NULL;
+	char err[1024], summary[512];
+	const struct jf_monitor_conf *od, *nd;
+	int rc = 0, added, removed, total;
+	bool ifaces_change;
 
 	n = malloc(sizeof(*n));
 	if (!n) {
 		snprintf(msg, msglen, "reload failed: out of memory; nothing changed");
 		return -ENOMEM;
 	}
-	/* 1. Everything that can fail, before any change. */
+	/* 1. Everything that can fail, before any change: the file and the
+	 * command line again, what cannot change, every new socket, every
+	 * new interface attached. */
 	if (jf_config_reload(n, t->argc, t->argv, err, sizeof(err))) {
 		snprintf(msg, msglen, "reload failed: %s; nothing changed", err);
 		rc = -EINVAL;
@@ -229,15 +245,13 @@ int jf_reload(struct jf_reload_target *t, uint64_t cache_ms, uint64_t now_ms, ch
 		rc = fixed_ifaces(o, n, msg, msglen);
 	if (rc)
 		goto out;
-	rate_change = o->sample_rate != n->sample_rate;
 	/* The as-file is read again whether or not its name changed. */
 	if (t->bgp && jf_bgp_stage_as_file(t->bgp, n->as_file, err, sizeof(err))) {
 		snprintf(msg, msglen, "reload failed: %s; nothing changed", err);
 		rc = -EINVAL;
 		goto out;
 	}
-	jf_config_exporter_params(n, false, &ep);
-	if (jf_exporter_stage(t->exp, &ep, err, sizeof(err))) {
+	if (jf_monitors_stage(t->mons, n, &staged, err, sizeof(err))) {
 		if (t->bgp)
 			jf_bgp_unstage_as_file(t->bgp);
 		snprintf(msg, msglen, "reload failed: %s; nothing changed", err);
@@ -249,9 +263,10 @@ int jf_reload(struct jf_reload_target *t, uint64_t cache_ms, uint64_t now_ms, ch
 		struct jf_meter_params mp;
 
 		jf_config_meter_params(n, &mp);
+		jf_monitors_meter_params(t->mons, n, &mp);
 		rc = jf_meter_set_ifaces(t->meter, &mp, err, sizeof(err));
 		if (rc) {
-			jf_exporter_unstage(t->exp);
+			jf_monitors_unstage(staged);
 			if (t->bgp)
 				jf_bgp_unstage_as_file(t->bgp);
 			snprintf(msg, msglen, "reload failed: %s; nothing changed", err);
@@ -259,43 +274,32 @@ int jf_reload(struct jf_reload_target *t, uint64_t cache_ms, uint64_t now_ms, ch
 		}
 	}
 
-	/* 2. The changes, none of which can fail but the meter's drain. A
-	 * new rate: every flow metered at the old one leaves now, announced
-	 * by the old options, to the old collectors; a sampled count cannot
-	 * mix two rates. The new options go out (apply) before the first
-	 * packet metered at the new rate is drained (the next tick). */
-	if (rate_change) {
-		rc = jf_meter_set_sample_rate(t->meter, n->sample_rate, cache_ms);
-		if (rc) {
-			jf_exporter_unstage(t->exp);
-			if (t->bgp)
-				jf_bgp_unstage_as_file(t->bgp);
-			snprintf(msg, msglen, "reload failed: the meter's drain: %s", strerror(-rc));
-			goto out;
-		}
-		flushed = jf_meter_flush(t->meter, cache_ms, JF_END_FORCED);
-		flushed += jf_cache_flush(t->cache, JF_END_FORCED);
-		jf_exporter_flush(t->exp, now_ms);
+	/* 2. The changes, none of which can fail but the meter's drain:
+	 * monitors, records, exporters (src/service/monitors.c), then the
+	 * as-file, the interfaces' names and the log level. */
+	rc = jf_monitors_apply(t->mons, staged, n, t->meter, t->cache, cache_ms, now_ms,
+			       t->drain_ms, summary, sizeof(summary));
+	if (rc) {
+		if (t->bgp)
+			jf_bgp_unstage_as_file(t->bgp);
+		snprintf(msg, msglen, "%s", summary);
+		goto out;
 	}
-	if (ifaces_change)
-		jf_reload_announce_ifaces(n, t->meter, t->exp);
-	added = count_new(o, n);
-	removed = count_new(n, o);
-	jf_exporter_apply(t->exp, &ep, now_ms, t->drain_ms);
+	jf_monitors_announce(t->mons, n, t->meter);
 	if (t->bgp)
 		jf_bgp_commit_as_file(t->bgp);
-	jf_cache_set_timeouts(t->cache, n->idle_ms, n->active_ms, n->fin_ms);
-	jf_meter_set_timeouts(t->meter, n->idle_ms, n->active_ms, n->fin_ms);
 	jf_log_level = n->verbosity;
-
+	total = count_collectors(o, n, &added);
+	count_collectors(n, o, &removed);
+	/* The first monitor's (the command line's) sampling and timeouts. */
+	od = &o->monitors[0];
+	nd = &n->monitors[0];
 	snprintf(msg, msglen, "reloaded: %d collectors (%d added, %d removed), sampling 1 in %u%s, "
-		 "timeouts idle=%.3f,active=%.3f,fin=%.3f, %d interfaces%s",
-		 n->n_collectors, added, removed, n->sample_rate,
-		 rate_change ? " (changed)" : "", n->idle_ms / 1000.0, n->active_ms / 1000.0,
-		 n->fin_ms / 1000.0, n->n_ifaces, ifaces_change ? " (changed)" : "");
-	if (rate_change)
-		log_info("sampling 1 in %u -> 1 in %u: %zu flows metered at the old rate exported",
-			 o->sample_rate, n->sample_rate, flushed);
+		 "timeouts idle=%.3f,active=%.3f,fin=%.3f, %d interfaces%s; %s", total, added,
+		 removed, nd->sample_rate, strcmp(od->name, nd->name) ||
+		 od->sample_rate != nd->sample_rate ? " (changed)" : "", nd->idle_ms / 1000.0,
+		 nd->active_ms / 1000.0, nd->fin_ms / 1000.0, n->n_ifaces,
+		 ifaces_change ? " (changed)" : "", summary);
 	*o = *n;
 out:
 	free(n);

@@ -11,6 +11,7 @@
 struct jf_meter;
 struct jf_flow_cache;
 struct jf_exporter;
+struct jf_monitors;
 struct jf_bgp;
 
 struct jf_reload_target {
@@ -19,7 +20,7 @@ struct jf_reload_target {
 	char **argv;
 	struct jf_meter *meter;
 	struct jf_flow_cache *cache;
-	struct jf_exporter *exp;
+	struct jf_monitors *mons;
 	int drain_ms;			/* a removed TCP collector's queue: at most */
 	struct jf_bgp *bgp;		/* as-file read again; NULL: no BGP source */
 };
@@ -32,13 +33,7 @@ struct jf_reload_target {
 int jf_reload(struct jf_reload_target *t, uint64_t cache_ms, uint64_t now_ms, char *msg,
 	      size_t msglen);
 
-/* One interface's name and alias into the exporter's interface options
- * (an interface created again under its name). */
+/* One interface's name and alias into an exporter's interface options. */
 void jf_reload_announce_iface(struct jf_exporter *exp, uint32_t ifindex, const char *name);
-
-/* The interfaces' names and aliases into the exporter's interface
- * options (start-up and reload). */
-void jf_reload_announce_ifaces(const struct jf_config *cfg, struct jf_meter *meter,
-			       struct jf_exporter *exp);
 
 #endif

@@ -5,17 +5,26 @@
  * (src/service/options.c) into a scratch configuration, then taken over:
  * one parser per option. */
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pcap/pcap.h>
 #include "export/export_proto.h"
 #include "export/template.h"
 #include "flow/fields.h"
 #include "flow/records.h"
+#include "meter/filter.h"
+#include "jflowd/monitor.h"
 #include "service/options.h"
 #include "service/sections.h"
 
 enum { SEC_NONE = 0, SEC_RECORD, SEC_EXPORTER, SEC_MONITOR };
+
+_Static_assert(offsetof(struct jf_record_def, name) == 0 &&
+	       offsetof(struct jf_exporter_conf, name) == 0 &&
+	       offsetof(struct jf_monitor_conf, name) == 0,
+	       "a section's name is the first member (jf_sections_header)");
 
 static const char *const kind_names[] = { "", "record", "exporter", "monitor" };
 
@@ -104,65 +113,41 @@ int jf_sections_header(struct jf_sections *s, char *line, int *lineno, char *err
 			 "%d", kind, name, JF_NAME_MAX - 1);
 		return -1;
 	}
-	if (k == SEC_RECORD) {
-		if (jf_record_builtin(name)) {
-			snprintf(err, errlen, "record %s is built in: give yours another name", name);
-			return -1;
-		}
-		for (i = 0; i < cfg->n_records; i++)
-			if (!strcmp(cfg->records[i].name, name))
-				break;
-		if (i < cfg->n_records) {
-			snprintf(err, errlen, "record %s defined twice (first at line %d)", name,
-				 cfg->records[i].line);
-			return -1;
-		}
-		if (cfg->n_records >= JF_MAX_RECORDS) {
-			snprintf(err, errlen, "too many records (at most %d)", JF_MAX_RECORDS);
-			return -1;
-		}
-		jf_record_init(&cfg->records[cfg->n_records], name, *lineno);
-		s->index = cfg->n_records++;
-	} else if (k == SEC_EXPORTER) {
-		struct jf_exporter_conf *x;
+	if (k == SEC_RECORD && jf_record_builtin(name)) {
+		snprintf(err, errlen, "record %s is built in: give yours another name", name);
+		return -1;
+	}
+	/* The three kinds alike: a new entry at the end of cfg's array of
+	 * that kind, its name first, its line second. */
+	{
+		struct { void *base; size_t stride; int *n; int max; size_t line; } a[] = {
+			[SEC_RECORD] = { cfg->records, sizeof(cfg->records[0]), &cfg->n_records,
+					 JF_MAX_RECORDS, offsetof(struct jf_record_def, line) },
+			[SEC_EXPORTER] = { cfg->exporters, sizeof(cfg->exporters[0]),
+					   &cfg->n_exporters, JF_MAX_EXPORTERS,
+					   offsetof(struct jf_exporter_conf, line) },
+			[SEC_MONITOR] = { cfg->monitors, sizeof(cfg->monitors[0]), &cfg->n_monitors,
+					  JF_MAX_MONITORS, offsetof(struct jf_monitor_conf, line) },
+		};
+		char *e;
 
-		for (i = 0; i < cfg->n_exporters; i++)
-			if (!strcmp(cfg->exporters[i].name, name))
-				break;
-		if (i < cfg->n_exporters) {
-			snprintf(err, errlen, "exporter %s defined twice (first at line %d)", name,
-				 cfg->exporters[i].line);
+		for (i = 0; i < *a[k].n; i++) {
+			e = (char *)a[k].base + (size_t)i * a[k].stride;
+			if (strcmp(e, name))
+				continue;
+			snprintf(err, errlen, "%s %s defined twice (first at line %d)", kind, name,
+				 *(int *)(e + a[k].line));
 			return -1;
 		}
-		if (cfg->n_exporters >= JF_MAX_EXPORTERS) {
-			snprintf(err, errlen, "too many exporters (at most %d)", JF_MAX_EXPORTERS);
+		if (*a[k].n >= a[k].max) {
+			snprintf(err, errlen, "too many %ss (at most %d)", kind, a[k].max);
 			return -1;
 		}
-		x = &cfg->exporters[cfg->n_exporters];
-		memset(x, 0, sizeof(*x));
-		snprintf(x->name, sizeof(x->name), "%.*s", JF_NAME_MAX - 1, name);
-		x->line = *lineno;
-		s->index = cfg->n_exporters++;
-	} else {
-		struct jf_monitor_conf *m;
-
-		for (i = 0; i < cfg->n_monitors; i++)
-			if (!strcmp(cfg->monitors[i].name, name))
-				break;
-		if (i < cfg->n_monitors) {
-			snprintf(err, errlen, "monitor %s defined twice (first at line %d)", name,
-				 cfg->monitors[i].line);
-			return -1;
-		}
-		if (cfg->n_monitors >= JF_MAX_MONITORS) {
-			snprintf(err, errlen, "too many monitors (at most %d)", JF_MAX_MONITORS);
-			return -1;
-		}
-		m = &cfg->monitors[cfg->n_monitors];
-		memset(m, 0, sizeof(*m));
-		snprintf(m->name, sizeof(m->name), "%.*s", JF_NAME_MAX - 1, name);
-		m->line = *lineno;
-		s->index = cfg->n_monitors++;
+		e = (char *)a[k].base + (size_t)*a[k].n * a[k].stride;
+		memset(e, 0, a[k].stride);
+		snprintf(e, JF_NAME_MAX, "%.*s", JF_NAME_MAX - 1, name);
+		*(int *)(e + a[k].line) = *lineno;
+		s->index = (*a[k].n)++;
 	}
 	s->kind = k;
 	return 0;
@@ -312,6 +297,16 @@ static int mon_opt(struct jf_sections *s, const char *name, const char *val, int
 		m->exporter_lines[m->n_exporters++] = line;
 		return 0;
 	}
+	if (!strcmp(name, "filter")) {
+		if (strlen(val) >= sizeof(m->filter)) {
+			snprintf(err, errlen, "filter: longer than %zu bytes", sizeof(m->filter) - 1);
+			return -1;
+		}
+		snprintf(m->filter, sizeof(m->filter), "%s", val);
+		m->filter_line = line;
+		m->set |= JF_MON_SET_FILTER;
+		return 0;
+	}
 	if (!strcmp(name, "aggregation")) {
 		if (!strcmp(val, "program"))
 			m->aggregation = JF_AGG_PROGRAM;
@@ -368,6 +363,7 @@ static const struct {
 	{ SEC_MONITOR, "record" }, { SEC_MONITOR, "exporter" }, { SEC_MONITOR, "interface" },
 	{ SEC_MONITOR, "timeouts" }, { SEC_MONITOR, "sample" },
 	{ SEC_MONITOR, "observation-domain" }, { SEC_MONITOR, "aggregation" },
+	{ SEC_MONITOR, "filter" },
 };
 
 int jf_sections_line(struct jf_sections *s, const char *name, const char *val, int lineno,
@@ -470,6 +466,8 @@ static void inherit_monitor(const struct jf_config *cfg, struct jf_monitor_conf 
 		m->fin_ms = cfg->fin_ms;
 	if (!(m->set & JF_MON_SET_SAMPLE))
 		m->sample_rate = cfg->sample_rate;
+	if (!(m->set & JF_MON_SET_FILTER))
+		snprintf(m->filter, sizeof(m->filter), "%s", cfg->filter);
 }
 
 /* The default exporter and monitor, from the global options, first in
@@ -554,6 +552,34 @@ static int merge_ifaces(struct jf_config *cfg, char *err, size_t errlen)
 			cfg->iface_dir[k] |= m->iface_dir[j] ? m->iface_dir[j] : JF_DIR_IN;
 		}
 	}
+	/* The program walks at most JF_MON_PER_IF monitors per interface and
+	 * direction (include/jflowd/monitor.h). */
+	for (k = 0; k < cfg->n_ifaces; k++) {
+		int n[2] = { 0, 0 }, d;
+
+		for (i = 0; i < cfg->n_monitors; i++) {
+			const struct jf_monitor_conf *m = &cfg->monitors[i];
+
+			for (j = 0; j < m->n_ifaces; j++) {
+				uint8_t dir = m->iface_dir[j] ? m->iface_dir[j] : JF_DIR_IN;
+
+				if (strcmp(m->ifaces[j], cfg->ifaces[k]))
+					continue;
+				for (d = 0; d < 2; d++) {
+					char why[256];
+
+					if (!(dir & (d ? JF_DIR_OUT : JF_DIR_IN)) ||
+					    ++n[d] <= JF_MON_PER_IF)
+						continue;
+					snprintf(why, sizeof(why), "monitor %s: more than %d monitors "
+						 "on %s:%s", m->name, JF_MON_PER_IF, m->ifaces[j],
+						 d ? "out" : "in");
+					at(cfg, m->line, err, errlen, why);
+					return -1;
+				}
+			}
+		}
+	}
 	return 0;
 }
 
@@ -629,6 +655,37 @@ static int check_templates(const struct jf_config *cfg, const struct jf_monitor_
 	return 0;
 }
 
+/* A monitor's filter compiles (libpcap), and the XDP program can run it
+ * where it will (not with libpcap: mode = pcap, a capture file). */
+static int check_filter(const struct jf_config *cfg, const struct jf_monitor_conf *m,
+			char *err, size_t errlen)
+{
+	struct bpf_program prog;
+	struct jf_cbpf *f;
+	char why[700];
+	int rc = 0;
+
+	if (jf_filter_compile(m->filter, DLT_EN10MB, &prog, why, sizeof(why)))
+		rc = -1;
+	else
+		pcap_freecode(&prog);
+	if (!rc && cfg->mode != JF_MODE_PCAP && !cfg->pcap_file[0]) {
+		f = malloc(sizeof(*f));
+		if (!f || jf_filter_to_cbpf(m->filter, f, why, sizeof(why)))
+			rc = -1;
+		if (!f)
+			snprintf(why, sizeof(why), "out of memory");
+		free(f);
+	}
+	if (rc) {
+		char full[800];
+
+		snprintf(full, sizeof(full), "monitor %s: %s", m->name, why);
+		at(cfg, m->filter_line ? m->filter_line : m->line, err, errlen, full);
+	}
+	return rc;
+}
+
 static int resolve_monitor(struct jf_config *cfg, struct jf_monitor_conf *m, char *err,
 			   size_t errlen)
 {
@@ -658,6 +715,8 @@ static int resolve_monitor(struct jf_config *cfg, struct jf_monitor_conf *m, cha
 		return -1;
 	}
 	inherit_monitor(cfg, m);
+	if (m->filter[0] && check_filter(cfg, m, err, errlen))
+		return -1;
 	unmet = jf_needs_unmet(cfg, m);
 	if (jf_record_check_needs(d, unmet, why, sizeof(why), &line)) {
 		char full[800];
@@ -794,6 +853,18 @@ void jf_config_print(const struct jf_config *cfg, FILE *out)
 			   ? "in the agent, at export" : "none (the packet's key)")
 			: jf_record_masks_key(d) ? "in the program (masked key)"
 						  : "none (the packet's key)");
+		if (m->filter[0]) {
+			struct bpf_program prog;
+			char why[600];
+
+			if (!jf_filter_compile(m->filter, DLT_EN10MB, &prog, why, sizeof(why))) {
+				fprintf(out, "  filter: %s (%u classic BPF instructions)\n",
+					m->filter, prog.bf_len);
+				pcap_freecode(&prog);
+			}
+		} else {
+			fprintf(out, "  filter: none (every packet)\n");
+		}
 		for (j = 0; j < m->n_exporters; j++) {
 			const struct jf_exporter_conf *x = jf_config_exporter(cfg, m->exporters[j]);
 			bool wire_seen[11] = { false };

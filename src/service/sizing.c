@@ -7,6 +7,7 @@
 #include "flow/flow_cache.h"
 #include "flow/route.h"
 #include "meter/flow_table.h"
+#include "service/memlimit.h"
 
 /* Bytes of one element of a preallocated BPF hash map with jflowd's key and
  * value, as the kernel accounts it (fdinfo memlock / max_entries, 6.18). */
@@ -103,21 +104,7 @@ uint64_t jf_config_flow_memory(const struct jf_config *cfg)
 
 int jf_config_meminfo(uint64_t *total, uint64_t *avail)
 {
-	char line[256];
-	unsigned long long kb;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return -errno;
-	*total = *avail = 0;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "MemTotal: %llu kB", &kb) == 1)
-			*total = kb * 1024;
-		else if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
-			*avail = kb * 1024;
-	}
-	fclose(f);
-	return *total && *avail ? 0 : -ENOENT;
+	return jf_memlimit(NULL, total, avail);
 }
 
 int jf_config_check_memory(const struct jf_config *cfg, uint64_t mem_avail, char *err,
@@ -141,7 +128,8 @@ int jf_config_check_memory(const struct jf_config *cfg, uint64_t mem_avail, char
 	}
 	snprintf(err, errlen, "the flow tables would take %.1f GiB (--max-flows %u, "
 		 "--table-flows %u, --map-flows %u), more than the %.1f GiB of memory "
-		 "available: lower %s", need / 1073741824.0, cfg->max_flows,
+		 "available: lower %s (available: MemAvailable, under every memory cgroup "
+		 "limit above jflowd)", need / 1073741824.0, cfg->max_flows,
 		 jf_config_table_flows(cfg), jf_config_map_flows(cfg),
 		 mem_avail / 1073741824.0, lower);
 	return -1;

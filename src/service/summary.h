@@ -5,7 +5,6 @@
 #ifndef JFLOWD_SUMMARY_H
 #define JFLOWD_SUMMARY_H
 
-#include "export/exporter.h"
 #include "flow/flow_cache.h"
 #include "meter/meter_stats.h"
 #include "service/config.h"
@@ -13,13 +12,15 @@
 /* Before the flow state is allocated: how many flows, how much memory. */
 void jf_summary_sizing(const struct jf_config *cfg);
 
-/* Once exporting: interfaces (or the file), collectors, timeouts,
- * sampling, template refresh. */
+/* Once exporting, a line per monitor: interfaces (or the file),
+ * collectors, timeouts, sampling, template refresh (and for any but the
+ * command line's default monitor, its name and record). */
 void jf_summary_start(const struct jf_config *cfg);
 
 /* At exit, after the last export: packets metered, exported, lost by
- * reason, and per collector what was sent and dropped. */
+ * reason, and per collector of each monitor what was sent and dropped. */
+struct jf_monitors;
 void jf_summary_totals(const struct jf_meter_stats *st, const struct jf_cache_stats *cs,
-		       const struct jf_exporter *e, double uptime_s);
+		       const struct jf_monitors *ms, double uptime_s);
 
 #endif

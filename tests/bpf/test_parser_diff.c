@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 #include "jflowd/parse.h"
 #include "flow/flow_hash.h"
+#include "jflowd/monitor.h"
 #include "jflowd.skel.h"
 #include "../lib/pktrand.h"
 

@@ -23,6 +23,7 @@
 #include <bpf/libbpf.h>
 #include "meter/bpf_clock.h"
 #include "meter/flow_table.h"
+#include "jflowd/monitor.h"
 #include "jflowd.skel.h"
 #include "../lib/pktbuild.h"
 

@@ -24,6 +24,7 @@
 #include <bpf/libbpf.h>
 #include "meter/epoch.h"
 #include "meter/flow_table.h"
+#include "jflowd/monitor.h"
 #include "jflowd_race.skel.h"
 #include "../lib/pktbuild.h"
 

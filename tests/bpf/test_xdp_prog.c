@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "jflowd/flow.h"
+#include "jflowd/monitor.h"
 #include "jflowd.skel.h"
 #include "../lib/pktbuild.h"
 
@@ -42,6 +43,7 @@ struct tcase {
 	uint8_t tcp_flags;
 	uint8_t ttl;
 	uint32_t flow_label;
+	uint32_t trimmed_by;	/* octets the IP header claimed beyond the frame */
 };
 
 static void key4(struct jf_key *k, const char *s, const char *d, uint8_t proto,
@@ -179,7 +181,7 @@ static int build_cases(struct tcase *c)
 	t->name = "ipv4 first fragment";
 	pb_eth(&t->pkt); pb_u16(&t->pkt, 0x0800);
 	pb_ipv4(&t->pkt, 0xc000020a, 0xc000020b, 17, 0, 64, 1500, 0, 0x2000);
-	pb_udp(&t->pkt, 4000, 4001, 3000);
+	pb_udp(&t->pkt, 4000, 4001, 3000); pb_zero(&t->pkt, 1500 - 28);
 	t->reason = JF_PKT_OK;
 	key4(&t->key, "192.0.2.10", "192.0.2.11", 17, 4000, 4001);
 	t->octets = 1500; t->ttl = 64;
@@ -191,6 +193,7 @@ static int build_cases(struct tcase *c)
 	pb_eth(&t->pkt); pb_u16(&t->pkt, 0x0800);
 	pb_ipv4(&t->pkt, 0xc000020a, 0xc000020b, 17, 0, 64, 1520, 0, 185);
 	pb_u16(&t->pkt, 4000); pb_u16(&t->pkt, 4001);	/* payload bytes, not ports */
+	pb_zero(&t->pkt, 1520 - 24);
 	t->reason = JF_PKT_OK;
 	key4(&t->key, "192.0.2.10", "192.0.2.11", 17, 0, 0);
 	t->octets = 1520; t->ttl = 64;
@@ -295,7 +298,7 @@ static int build_cases(struct tcase *c)
 	pb_eth(&t->pkt); pb_u16(&t->pkt, 0x86dd);
 	pb_ipv6(&t->pkt, v6a, v6b, 44, 0, 0, 64, 8 + 8 + 1000);
 	pb_ipv6_frag(&t->pkt, 17, 0, 1);
-	pb_udp(&t->pkt, 6000, 6001, 2000);
+	pb_udp(&t->pkt, 6000, 6001, 2000); pb_zero(&t->pkt, 1000);
 	t->reason = JF_PKT_OK;
 	key6(&t->key, 17, 6000, 6001);
 	t->octets = 40 + 1016; t->ttl = 64;
@@ -305,10 +308,22 @@ static int build_cases(struct tcase *c)
 	pb_eth(&t->pkt); pb_u16(&t->pkt, 0x86dd);
 	pb_ipv6(&t->pkt, v6a, v6b, 44, 0, 0, 64, 8 + 992);
 	pb_ipv6_frag(&t->pkt, 17, 126, 0);
-	pb_zero(&t->pkt, 16);
+	pb_zero(&t->pkt, 992);
 	t->reason = JF_PKT_OK;
 	key6(&t->key, 17, 0, 0);
 	t->octets = 40 + 1000; t->ttl = 64;
+
+	/* Eight extension headers: as deep as the parser walks (README). */
+	t = &c[n++];
+	t->name = "ipv6 eight extensions";
+	pb_eth(&t->pkt); pb_u16(&t->pkt, 0x86dd);
+	pb_ipv6(&t->pkt, v6a, v6b, 60, 0, 0, 64, 8 * 8 + 8);
+	for (int e = 0; e < 8; e++)
+		pb_ipv6_ext(&t->pkt, e == 7 ? 17 : 60, 0);
+	pb_udp(&t->pkt, 1, 2, 8);
+	t->reason = JF_PKT_OK;
+	key6(&t->key, 17, 1, 2);
+	t->octets = 40 + 8 * 8 + 8; t->ttl = 64;
 
 	/* Nine extension headers: too deep. */
 	t = &c[n++];
@@ -327,6 +342,38 @@ static int build_cases(struct tcase *c)
 	pb_ipv6(&t->pkt, v6a, v6b, 0, 0, 0, 64, 64);
 	pb_u8(&t->pkt, 17); pb_u8(&t->pkt, 4); pb_zero(&t->pkt, 6);	/* says 40 bytes, has 8 */
 	t->reason = JF_PKT_TRUNC_L3;
+
+	/* An IPv4 header that claims 65535 octets in a 60-byte frame: the flow
+	 * counts what the frame holds (46), the packet is flagged trimmed. */
+	t = &c[n++];
+	t->name = "ipv4 length lies";
+	pb_eth(&t->pkt); pb_u16(&t->pkt, 0x0800);
+	pb_ipv4(&t->pkt, 0xc0000220, 0xc0000221, 17, 0, 64, 65535, 0, 0);
+	pb_udp(&t->pkt, 9, 9, 8); pb_zero(&t->pkt, 18);
+	t->reason = JF_PKT_OK;
+	key4(&t->key, "192.0.2.32", "192.0.2.33", 17, 9, 9);
+	t->octets = 46; t->ttl = 64; t->trimmed_by = 65535 - 46;
+
+	/* IPv6 claiming a payload of 65000: the same. */
+	t = &c[n++];
+	t->name = "ipv6 length lies";
+	pb_eth(&t->pkt); pb_u16(&t->pkt, 0x86dd);
+	pb_ipv6(&t->pkt, v6a, v6b, 17, 0, 0, 64, 65000);
+	pb_udp(&t->pkt, 10, 10, 8);
+	t->reason = JF_PKT_OK;
+	key6(&t->key, 17, 10, 10);
+	t->octets = 48; t->ttl = 64; t->trimmed_by = 65040 - 48;
+
+	/* UDP length 0: not checked, as a router does not (parse.h): a UDP
+	 * packet of its flow, with its IP length. */
+	t = &c[n++];
+	t->name = "udp length 0";
+	pb_eth(&t->pkt); pb_u16(&t->pkt, 0x0800);
+	pb_ipv4(&t->pkt, 0xc0000222, 0xc0000223, 17, 0, 64, 28 + 4, 0, 0);
+	pb_udp(&t->pkt, 11, 12, 0); pb_zero(&t->pkt, 4);
+	t->reason = JF_PKT_OK;
+	key4(&t->key, "192.0.2.34", "192.0.2.35", 17, 11, 12);
+	t->octets = 32; t->ttl = 64;
 
 	/* LLDP and an 802.3 length field: not IP. */
 	t = &c[n++];
@@ -381,6 +428,27 @@ static int run_case(struct jflowd_bpf *skel, struct tcase *t, __u64 *stat_before
 	      t->name, t->reason, (unsigned long long)(sum - stat_before[t->reason]), REPEAT);
 	stat_before[t->reason] = sum;
 
+	/* Beside the fate: trimmed, with the octets claimed beyond the frame. */
+	{
+		__u32 tidx = JF_STAT_IDX(0, JF_STAT_TRIMMED);
+		__u64 tp = 0, to = 0;
+
+		rc = bpf_map_lookup_elem(bpf_map__fd(skel->maps.stats), &tidx, st);
+		CHECK(rc == 0, "%s: trimmed stats lookup", t->name);
+		for (i = 0; i < ncpus; i++) {
+			tp += st[i].packets;
+			to += st[i].octets;
+		}
+		CHECK(tp - stat_before[JF_STAT_TRIMMED] == (t->trimmed_by ? REPEAT : 0) &&
+		      to - stat_before[JF_STAT_TRIMMED + 1] == (__u64)REPEAT * t->trimmed_by,
+		      "%s: trimmed %llu packets, %llu octets beyond; want %u, %u", t->name,
+		      (unsigned long long)(tp - stat_before[JF_STAT_TRIMMED]),
+		      (unsigned long long)(to - stat_before[JF_STAT_TRIMMED + 1]),
+		      t->trimmed_by ? REPEAT : 0, REPEAT * t->trimmed_by);
+		stat_before[JF_STAT_TRIMMED] = tp;
+		stat_before[JF_STAT_TRIMMED + 1] = to;
+	}
+
 	/* A packet that is not metered leaves no trace in either map; a
 	 * metered one adds at most its own entry. */
 	if (t->reason != JF_PKT_OK) {
@@ -405,6 +473,11 @@ static int run_case(struct jflowd_bpf *skel, struct tcase *t, __u64 *stat_before
 		CHECK(c.tcp_flags == t->tcp_flags, "%s: tcp flags %#x", t->name, c.tcp_flags);
 		CHECK((c.ttl & 0xff) == t->ttl && (c.ttl >> 8) == t->ttl, "%s: ttl %#x", t->name, c.ttl);
 		CHECK(c.flow_label == t->flow_label, "%s: flow label %#x", t->name, c.flow_label);
+		/* IE 54: the IPv4 identification (pktbuild's 0x1234), an IPv6
+		 * fragment header's (0xabcd), else 0. */
+		CHECK(c.frag_id == (t->key.family == JF_FAMILY_IPV4 ? 0x1234u :
+				    strstr(t->name, "fragment") ? 0xabcdu : 0u),
+		      "%s: fragment identification %#x", t->name, c.frag_id);
 		CHECK(c.first_ns && c.last_ns >= c.first_ns, "%s: times", t->name);
 	}
 	return 0;
@@ -519,7 +592,7 @@ static void check_tc_sampling(struct tcase *t)
 int main(void)
 {
 	static struct tcase cases[32];
-	__u64 before[JF_PKT_REASON_MAX] = { 0 };
+	__u64 before[JF_STAT_TRIMMED + 2] = { 0 };	/* the reasons, then trimmed packets and octets */
 	struct bpf_prog_info info = { 0 };
 	__u32 info_len = sizeof(info);
 	struct jflowd_bpf *skel;

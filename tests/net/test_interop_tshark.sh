@@ -6,8 +6,10 @@
 # TTLs, interfaces, end reason, ICMP, flow label); the exporter options
 # carry the timeouts and IE 130 = the datagram's source; with -s 4 the
 # sampling IEs 34 = 4 and 35 = 2 (random) are in records and options.
-# Nobody listens on the ports: the ICMP port unreachable errors are
-# counted (refused_total) and every message is still sent.
+# Nobody listens on the ports, and nothing is paced (--export-rate 0: a
+# paced collector on this host that is not there is waited for): the ICMP
+# port unreachable errors are counted (refused_total) and every message is
+# still sent.
 . "$(dirname "$0")/lib.sh"
 need_root
 need_cmd dumpcap tshark
@@ -33,7 +35,7 @@ run() { # PCAP CAPTURE [jflowd options]
 	# Nobody listens: the ports refuse, and a replay that was refused exits 1.
 	local rc=0
 	in_ns a "$JFLOWD" -r "$in" -n v9://127.0.0.1:2055 -n ipfix://127.0.0.1:4739 \
-		-t idle=60,active=120,fin=0 -q "$@" 2>/dev/null || rc=$?
+		-t idle=60,active=120,fin=0 --export-rate 0 -q "$@" 2>/dev/null || rc=$?
 	[ "$rc" = 1 ] || fail "jflowd exited $rc, expected 1 (every port refused)"
 	capture_stop
 }

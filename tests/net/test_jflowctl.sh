@@ -4,7 +4,8 @@
 # order of `flows --top 5` against flows whose sizes the test chose, that
 # `expire` puts every active flow at the collector, and that a flood of
 # 200 connections that send nothing stops neither metering, nor the tick,
-# nor the export.
+# nor the export; and that a collector removed and added back while it
+# drains is one collector (no duplicate series).
 . "$(dirname "$0")/lib.sh"
 need_root
 need_cmd nfcapd nfdump
@@ -178,6 +179,19 @@ send 7000 100 100
 queued() { "$JFLOWCTL" -s "$SOCK" collectors | awk -v u="$TCPURL" '$1 == u && $8 > 0' | grep -q .; }
 wait_for 15 queued || { ctl collectors; fail "nothing queued for the TCP collector"; }
 ctl collectors
+# Removed, then added back while its queue drains: the same collector goes
+# on, one series per metric (a strict parser, as node_exporter's, takes the
+# file), its queue kept.
+conf "timeouts = idle=1,active=120" "collector = v9://127.0.0.1:2056"
+ctl reload | grep -q "2 collectors (0 added, 1 removed)" || fail "reload: TCP collector not removed"
+conf "timeouts = idle=1,active=120" "collector = v9://127.0.0.1:2056" "collector = $TCPURL"
+ctl reload | grep -q "3 collectors (1 added, 0 removed)" || fail "reload: TCP collector not added back"
+expect_eq "added back: one line, not removed" \
+	"$(ctl collectors | awk -v u="$TCPURL" '$1 == u {print $3}')" down
+d0=$(metric "$WORK/m.prom" jflowd_drains_total)
+wait_for 5 sh -c "! grep -qx 'jflowd_drains_total $d0' '$WORK/m.prom'" || fail "no drain"
+$METRICS_CHECK "$WORK/m.prom" > "$WORK/dup.txt" || fail "metrics with the collector added back: $(tail -3 "$WORK/dup.txt")"
+grep -q "added back by reload, its queue kept" "$WORK/jflowd.log" || fail "not logged as added back"
 conf "timeouts = idle=1,active=120" "collector = v9://127.0.0.1:2056"
 t0=$(date +%s.%N)
 ctl reload | grep -q "2 collectors (0 added, 1 removed)" || fail "reload: TCP collector not removed"

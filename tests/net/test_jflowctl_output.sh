@@ -1,7 +1,8 @@
 #!/bin/bash
 # Pins what jflowctl shows and how it takes its arguments: a UDP collector
-# that refuses is "refused" and "up" once something listens, one without a
-# route "unreachable"; stats carries the metrics file's series
+# that refuses is "refused" and "up" once something listens, one on this
+# host that is not there "away" (what is exported waits for it) and "up"
+# once it listens, one without a route "unreachable"; stats carries the metrics file's series
 # (jflowd_interface_attached included); stats, collectors, flows and config
 # take --json; config reads back as a configuration; flows names the
 # protocol, shows ICMP as type.code and the TCP flags; softflowctl's names
@@ -23,19 +24,25 @@ in_ns rx ip addr add 10.0.0.2/24 dev veth0
 in_ns tx ip addr add 10.0.0.1/24 dev veth0
 start_nfcapd rx 2055 "$WORK/nf"
 NF=$NFCAPD_PID
-REFUSING=v9://127.0.0.1:2056
+LOCAL=v9://127.0.0.1:2056
+REFUSING=v9://10.0.0.2:2057
 AWAY=v9://10.0.0.77:2055
-bg_ns rx "$JFLOWD" -i veth0 -n v9://127.0.0.1:2055 -n "$REFUSING" -n "$AWAY" \
+bg_ns rx "$JFLOWD" -i veth0 -n v9://127.0.0.1:2055 -n "$LOCAL" -n "$REFUSING" -n "$AWAY" \
 	-t idle=60,active=120 --template-interval 1 --metrics-file "$WORK/m.prom" \
 	--control-socket "$SOCK" 2>"$WORK/jflowd.log"
 JF=$LAST_PID
 wait_for 10 test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd.log")"
 
-# Collector state: nobody on 2056 (ICMP port unreachable), then a listener.
+# Collector state: nobody on 2057 (ICMP port unreachable) nor on this
+# host's 2056 (waited for), then listeners.
 wait_for 10 state_is "$REFUSING" refused || { ctl collectors; fail "a refusing collector is not 'refused'"; }
 log "nobody listens: $(ctl collectors | grep "^$REFUSING")"
+wait_for 10 state_is "$LOCAL" away || { ctl collectors; fail "a collector on this host not there is not 'away'"; }
+log "nobody listens on this host: $(ctl collectors | grep "^$LOCAL")"
 udp_sink rx 2056
+start_nfcapd rx 2057 "$WORK/nf2" 10.0.0.2
 wait_for 10 state_is "$REFUSING" up || { ctl collectors; fail "a listening collector is not 'up'"; }
+wait_for 10 state_is "$LOCAL" up || { ctl collectors; fail "a collector on this host that came is not 'up'"; }
 # No route to a collector, then the route back.
 in_ns rx ip route add unreachable 10.0.0.77/32
 wait_for 10 state_is "$AWAY" unreachable || { ctl collectors; fail "no 'unreachable' without a route"; }
@@ -46,9 +53,11 @@ ctl collectors --json > "$WORK/coll.json" || fail "collectors --json"
 /usr/bin/python3 - "$WORK/coll.json" <<'PY' || fail "collectors --json"
 import json, sys
 c = {x["collector"]: x for x in json.load(open(sys.argv[1]))}
-assert set(c) == {"v9://127.0.0.1:2055", "v9://127.0.0.1:2056", "v9://10.0.0.77:2055"}, c
+assert set(c) == {"v9://127.0.0.1:2055", "v9://127.0.0.1:2056", "v9://10.0.0.2:2057",
+                  "v9://10.0.0.77:2055"}, c
 assert all(x["state"] == "up" and x["protocol"] == "v9" for x in c.values()), c
-assert c["v9://127.0.0.1:2056"]["refused"] >= 1, c
+assert c["v9://10.0.0.2:2057"]["refused"] >= 1, c
+assert c["v9://127.0.0.1:2056"]["refused"] == 0, c
 assert c["v9://10.0.0.77:2055"]["send_errors"] >= 1, c
 print("[test_jflowctl_output] collectors --json:", len(c), "collectors, all up again")
 PY
@@ -105,7 +114,8 @@ s = json.load(open(sys.argv[1]))
 att = [x for x in s if x["name"] == "jflowd_interface_attached"]
 assert att == [{"name": "jflowd_interface_attached", "labels": {"ifname": "veth0"}, "value": 1}], att
 col = [x for x in s if x["name"] == "jflowd_collector_messages_total"]
-assert len(col) == 3 and all(set(x["labels"]) == {"collector", "protocol"} for x in col), col
+assert len(col) == 4 and all(set(x["labels"]) == {"collector", "protocol", "monitor", "exporter"}
+                             and x["labels"]["monitor"] == "default" for x in col), col
 print("[test_jflowctl_output] stats --json:", len(s), "samples")
 PY
 
@@ -123,7 +133,7 @@ ctl config --json > "$WORK/config.json" || fail "config --json"
 /usr/bin/python3 - "$WORK/config.json" <<'PY' || fail "config --json"
 import json, sys
 c = json.load(open(sys.argv[1]))
-assert c["interface"] == ["veth0"] and len(c["collector"]) == 3, c
+assert c["interface"] == ["veth0"] and len(c["collector"]) == 4, c
 assert c["timeouts"] == "idle=60,active=120,fin=2" and c["sample"] == "1", c
 assert c["source"] is None and int(c["max-flows"]) >= 131072, c
 print("[test_jflowctl_output] config --json:", len(c), "settings")
@@ -131,8 +141,9 @@ PY
 
 # softflowctl's send-template and expire-all.
 t0=$(metric "$WORK/m.prom" jflowd_collector_template_messages_total 'collector="v9://127.0.0.1:2055"')
-ctl send-template | grep -qx "templates and options sent to 3 collectors" || fail "send-template"
-t1=$(ctl stats | awk '$1 == "jflowd_collector_template_messages_total{collector=\"v9://127.0.0.1:2055\",protocol=\"v9\"}" {print $2}')
+ctl send-template | grep -qx "templates and options sent to 4 collectors" || fail "send-template"
+ctl stats > "$WORK/stats2.prom"
+t1=$(metric "$WORK/stats2.prom" jflowd_collector_template_messages_total 'collector="v9://127.0.0.1:2055"')
 [ "$t1" -gt "$t0" ] || fail "send-template sent no template message ($t0 -> $t1)"
 ctl expire-all | grep -qE '^[0-9]+ flows exported$' || fail "expire-all"
 expect_eq "flows after expire-all" "$(ctl flows | tail -n +2 | wc -l)" 0

@@ -9,7 +9,11 @@
 #  3. 200,000 one-packet flows reach nfcapd with its default socket buffer:
 #     all of them (the export is paced);
 #  4. a collector on this host that never reads its socket costs one
-#     second of waiting and one warning, not a hang.
+#     second of waiting and one warning, not a hang; what it could not
+#     take is counted and the replay exits 1;
+#  5. octets: a capture cut by its snap length counts the IP length (the
+#     wire carried it), an IP header claiming more than its frame holds
+#     counts the frame, flagged trimmed.
 . "$(dirname "$0")/lib.sh"
 need_root
 need_cmd nfcapd nfdump tshark dumpcap
@@ -89,10 +93,41 @@ time.sleep(60)'
 DEAF=$LAST_PID
 wait_for 5 udp_listening a 4741 || fail "deaf collector did not start"
 START=$(date +%s)
+rc=0
 in_ns a timeout 20 "$JFLOWD" -r "$WORK/many.pcap" -n ipfix://127.0.0.1:4741 2>"$WORK/deaf.log" \
-	|| fail "jflowd -r with a collector that does not read exited $?"
+	|| rc=$?
+[ "$rc" = 1 ] || fail "jflowd -r with a collector that does not read exited $rc, not 1 (loss)"
 [ $(( $(date +%s) - START )) -le 8 ] || fail "waited too long on a collector that does not read"
 [ "$(grep -c "does not read its socket" "$WORK/deaf.log")" = 1 ] \
 	|| fail "expected one warning: $(cat "$WORK/deaf.log")"
+grep -q "not delivered: [1-9][0-9]* flow records" "$WORK/deaf.log" \
+	|| fail "what the collector could not take is not counted: $(cat "$WORK/deaf.log")"
 stop_pid "$DEAF"
+
+log "lengths: a capture cut by its snap length, an IP header that lies"
+# Three IPv4 UDP frames: 1514 bytes on the wire kept to 64 (snap length):
+# the IP length (1500) is the truth; 60 bytes claiming 65535: the frame
+# (46) is, the packet flagged trimmed; an honest 60-byte frame (46).
+/usr/bin/python3 - "$WORK/len.pcap" <<'PY'
+import struct, sys
+def frame(tot, size):
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, tot, 1, 0, 64, 17, 0,
+                     bytes([192, 0, 2, 1]), bytes([192, 0, 2, 2]))
+    udp = struct.pack("!HHHH", 1000, 2000, 8, 0)
+    f = b"\x02\0\0\0\0\x02" + b"\x02\0\0\0\0\x01" + b"\x08\x00" + ip + udp
+    return f + b"\0" * (size - len(f))
+with open(sys.argv[1], "wb") as out:
+    out.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 64, 1))
+    for i, (tot, wire, kept) in enumerate([(1500, 1514, 64), (65535, 60, 60), (46, 60, 60)]):
+        out.write(struct.pack("<IIII", 1700000000 + i, 0, kept, wire))
+        out.write(frame(tot, wire)[:kept])
+PY
+udp_sink a 4742
+in_ns a "$JFLOWD" -r "$WORK/len.pcap" -n ipfix://127.0.0.1:4742 --metrics-file "$WORK/len.prom" \
+	-q || fail "jflowd -r (lengths) exited $?"
+expect_eq "octets metered (1500 + 46 + 46)" "$(metric "$WORK/len.prom" jflowd_octets_metered_total)" 1592
+expect_eq "packets trimmed" "$(metric "$WORK/len.prom" jflowd_packets_trimmed_total)" 1
+expect_eq "octets claimed beyond the frame" "$(metric "$WORK/len.prom" jflowd_octets_trimmed_total)" \
+	$((65535 - 46))
+$METRICS_CHECK "$WORK/len.prom" --no-loss > /dev/null || fail "metrics invariant (lengths)"
 log "ok"

@@ -37,8 +37,8 @@ $METRICS_CHECK "$WORK/m.prom" --expect-metered "$SENT" --no-loss >/dev/null \
 	|| fail "metrics invariant or loss: $($METRICS_CHECK "$WORK/m.prom" --expect-metered "$SENT" --no-loss 2>&1 | tail -3)"
 spill=$(metric "$WORK/m.prom" 'jflowd_packets_in_flows_total{path="spill"}')
 [ "$spill" = 0 ] || fail "$spill packets took the spill ring: the table and stash were too small"
-recs=$(metric "$WORK/m.prom" 'jflowd_collector_records_total{collector="ipfix://127.0.0.1:4739",protocol="ipfix"}')
-pkts=$(metric "$WORK/m.prom" 'jflowd_collector_packets_total{collector="ipfix://127.0.0.1:4739",protocol="ipfix"}')
+recs=$(metric "$WORK/m.prom" jflowd_collector_records_total 'collector="ipfix://127.0.0.1:4739",protocol="ipfix"')
+pkts=$(metric "$WORK/m.prom" jflowd_collector_packets_total 'collector="ipfix://127.0.0.1:4739",protocol="ipfix"')
 [ "$pkts" = "$SENT" ] || fail "jflowd sent $pkts packets in records, $SENT were metered"
 nfdump -R "$WORK/nf" -I > "$WORK/stat"
 grep -q "^Flows: $recs\$" "$WORK/stat" || fail "collector flows differ: $(grep ^Flows: "$WORK/stat"), sent $recs"

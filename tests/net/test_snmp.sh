@@ -32,6 +32,9 @@ wait_for 10 udp_listening r 1161 || fail "snmpd did not start: $(cat "$WORK/snmp
 snmp() { in_ns r snmpget -v2c -c public -On -Oqv -r 2 -t 2 127.0.0.1:1161 "$1" | tr -d '"'; }
 
 capture_start r "udp port 2055 or udp port 4739" "$WORK/export.pcapng"
+# Listeners: an export to a collector on this host that is not there waits
+# for it (docs/export.md).
+udp_sink r 2055 4739
 bg_ns r "$JFLOWD" -i r0 -i r1 -n v9://127.0.0.1:2055 -n ipfix://127.0.0.1:4739 -t idle=1 \
 	--metrics-file "$WORK/m.prom" 2>"$WORK/jflowd.log"
 JF=$LAST_PID

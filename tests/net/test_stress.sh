@@ -44,8 +44,8 @@ run() { # NAME SIZING FLOWS SECONDS
 	done
 	# The collector holds exactly what jflowd says it sent.
 	local recs pkts
-	recs=$(metric "$WORK/$name.prom" 'jflowd_collector_records_total{collector="ipfix://127.0.0.1:4739",protocol="ipfix"}')
-	pkts=$(metric "$WORK/$name.prom" 'jflowd_collector_packets_total{collector="ipfix://127.0.0.1:4739",protocol="ipfix"}')
+	recs=$(metric "$WORK/$name.prom" jflowd_collector_records_total 'collector="ipfix://127.0.0.1:4739",protocol="ipfix"')
+	pkts=$(metric "$WORK/$name.prom" jflowd_collector_packets_total 'collector="ipfix://127.0.0.1:4739",protocol="ipfix"')
 	nfdump -R "$WORK/nf-$name" -I > "$WORK/$name.stat"
 	grep -q "^Flows: $recs\$" "$WORK/$name.stat" || fail "$name: collector flows differ: $(grep ^Flows: "$WORK/$name.stat"), sent $recs"
 	grep -q "^Packets: $pkts\$" "$WORK/$name.stat" || fail "$name: collector packets differ: $(grep ^Packets: "$WORK/$name.stat"), sent $pkts"

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -506,8 +507,9 @@ static void test_ipfix_sequence_nfdump(void **state)
 	run_sequence_mode(JF_IPFIX_SEQ_NFDUMP);
 }
 
-/* A UDP collector that comes back on the same port gets the records sent
- * after it is up; the ICMP errors before were counted and retried. */
+/* An unpaced UDP collector (remote, or --export-rate 0) that comes back
+ * on the same port gets the records sent after it is up; the ICMP errors
+ * before were counted and retried. */
 static void test_collector_comes_back(void **state)
 {
 	struct rx r = rx_open();
@@ -524,7 +526,9 @@ static void test_collector_comes_back(void **state)
 	(void)state;
 	snprintf(url, sizeof(url), "ipfix://127.0.0.1:%d", r.port);
 	close(r.fd);
-	e = exporter(&cfg, url);
+	jf_config_defaults(&cfg);
+	cfg.export_rate = 0;	/* not paced: sent at once, as to a remote one */
+	e = exporter_cfg(&cfg, url);
 	jf_exporter_start(e, T0, T0);
 	for (i = 0; i < 100; i++) {
 		struct jf_record x = rec(i, 0);
@@ -553,6 +557,195 @@ static void test_collector_comes_back(void **state)
 		flows += f;
 	}
 	assert_int_equal(flows, 30);
+	close(r.fd);
+	jf_exporter_free(e);
+}
+
+/* Every flow record a UDP socket holds, read until it is empty. */
+static unsigned rx_flows(struct rx *r)
+{
+	uint8_t buf[65536];
+	unsigned flows = 0;
+	ssize_t n;
+
+	while ((n = recv(r->fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+		unsigned f, o, t;
+
+		ipfix_count(buf, (size_t)n, &f, &o, &t);
+		flows += f;
+	}
+	return flows;
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Poll the exporter as the main loop does, for up to ms milliseconds or
+ * until nothing waits. */
+static void poll_exporter(struct jf_exporter *e, int ms)
+{
+	double end = mono_s() + ms / 1000.0;
+	int w;
+
+	while ((w = jf_exporter_wait_ms(e)) >= 0 && mono_s() < end) {
+		poll(NULL, 0, w);
+		jf_exporter_poll(e, T0 + 1000);
+	}
+}
+
+/* A collector on this host that is not there yet: what is exported waits
+ * in jflowd (never sent into the void, never refused), and reaches it
+ * once it listens, all of it, in order. */
+static void test_local_collector_late(void **state)
+{
+	struct rx r = rx_open();
+	struct jf_collector_stats st;
+	struct jf_config cfg;
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int big = 8 << 20;
+	char url[64];
+	struct jf_exporter *e;
+	unsigned i;
+
+	(void)state;
+	snprintf(url, sizeof(url), "ipfix://127.0.0.1:%d", r.port);
+	close(r.fd);
+	e = exporter(&cfg, url);
+	jf_exporter_start(e, T0, T0);
+	for (i = 0; i < 150; i++) {
+		struct jf_record x = rec(i, 0);
+
+		/* Past the next look for it: not found again, still waited for. */
+		if (i == 100)
+			poll(NULL, 0, 300);
+		jf_exporter_add(e, &x, T0 + 100);
+		jf_exporter_flush(e, T0 + 100 + i);	/* one message each */
+	}
+	jf_exporter_stats(e, 0, &st);
+	assert_int_equal(st.refused, 0);
+	assert_int_equal(st.queued_records, 150);
+	assert_int_equal(st.records + st.dropped_records, 150);
+
+	r.fd = socket(AF_INET, SOCK_DGRAM, 0);
+	a.sin_port = htons((uint16_t)r.port);
+	setsockopt(r.fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+	assert_int_equal(bind(r.fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	poll_exporter(e, 2000);	/* looked for again within 250 ms */
+	jf_exporter_flush(e, T0 + 1000);
+	jf_exporter_stats(e, 0, &st);
+	assert_int_equal(st.queued_records, 0);
+	assert_int_equal(st.dropped_records, 0);
+	assert_int_equal(rx_flows(&r), 150);
+	close(r.fd);
+	jf_exporter_free(e);
+}
+
+/* A collector on this host that reads slowly, then not at all: exporting
+ * never waits on it; what it has no room for waits in a bounded queue,
+ * beyond which messages are dropped and counted; once it reads again the
+ * queue goes to it. sent + dropped = exported throughout. */
+static void test_local_collector_slow(void **state)
+{
+	struct rx r = rx_open();
+	struct jf_collector_stats st;
+	struct jf_config cfg;
+	int small = 65536;
+	char url[64];
+	struct jf_exporter *e;
+	double t0, took;
+	unsigned i, got;
+	uint64_t total = 0;
+
+	(void)state;
+	setsockopt(r.fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	snprintf(url, sizeof(url), "ipfix://127.0.0.1:%d", r.port);
+	jf_config_defaults(&cfg);
+	cfg.tcp_buffer = JF_TCP_BUF_MIN;	/* 128 KiB of queue */
+	e = exporter_cfg(&cfg, url);
+	jf_exporter_start(e, T0, T0);
+	t0 = mono_s();
+	for (i = 0; i < 20000; i++) {
+		struct jf_record x = rec(i % 5000, 0);
+
+		total += x.packets;
+		jf_exporter_add(e, &x, T0 + 100);
+		if (i % 100 == 99)
+			jf_exporter_flush(e, T0 + 100);
+	}
+	jf_exporter_flush(e, T0 + 100);
+	took = mono_s() - t0;
+	jf_exporter_stats(e, 0, &st);
+	print_message("20000 records in %.3f s: sent %llu, queued %llu, dropped %llu\n", took,
+		      (unsigned long long)st.records, (unsigned long long)st.queued_records,
+		      (unsigned long long)st.dropped_records);
+	assert_true(took < 0.5);		/* the old pacing waited 1 s, then sent blind */
+	assert_true(st.queued_records > 0);
+	assert_true(st.dropped_records > 0);	/* the queue's bound */
+	assert_int_equal(st.packets + st.dropped_packets, total);
+	assert_int_equal(st.socket_drops, 0);	/* its socket never overflowed */
+	/* It reads again: everything counted sent reaches it. */
+	got = 0;
+	for (i = 0; i < 200 && (st.queued_records || i < 2); i++) {
+		got += rx_flows(&r);
+		poll_exporter(e, 20);
+		jf_exporter_stats(e, 0, &st);
+	}
+	got += rx_flows(&r);
+	jf_exporter_flush(e, T0 + 2000);
+	got += rx_flows(&r);
+	jf_exporter_stats(e, 0, &st);
+	assert_int_equal(st.queued_records, 0);
+	assert_int_equal(got, st.records);
+	assert_int_equal(st.packets + st.dropped_packets, total);
+	close(r.fd);
+	jf_exporter_free(e);
+}
+
+/* Unpaced (--export-rate 0), a collector on this host that does not read:
+ * its socket drops what does not fit, and sock_diag's drop counter puts
+ * exactly those records in dropped (the latest sent), never in sent. */
+static void test_local_socket_drops(void **state)
+{
+	struct rx r = rx_open();
+	struct jf_collector_stats st;
+	struct jf_config cfg;
+	int small = 65536;
+	char url[64];
+	struct jf_exporter *e;
+	unsigned i, got;
+	uint64_t total = 0;
+
+	(void)state;
+	setsockopt(r.fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	snprintf(url, sizeof(url), "ipfix://127.0.0.1:%d", r.port);
+	jf_config_defaults(&cfg);
+	cfg.export_rate = 0;
+	e = exporter_cfg(&cfg, url);
+	jf_exporter_start(e, T0, T0);
+	for (i = 0; i < 3000; i++) {
+		struct jf_record x = rec(i % 5000, 0);
+
+		total += x.packets;
+		jf_exporter_add(e, &x, T0 + 100);
+	}
+	jf_exporter_flush(e, T0 + 100);
+	poll(NULL, 0, 1100);		/* the next look, for its drop count */
+	jf_exporter_flush(e, T0 + 1200);
+	jf_exporter_stats(e, 0, &st);
+	got = rx_flows(&r);
+	print_message("sent %llu, dropped %llu records; its socket dropped %llu datagrams; it "
+		      "holds %u records\n", (unsigned long long)st.records,
+		      (unsigned long long)st.dropped_records, (unsigned long long)st.socket_drops,
+		      got);
+	assert_true(st.socket_drops > 0);
+	assert_int_equal(st.dropped_messages, st.socket_drops);
+	assert_int_equal(got, st.records);
+	assert_int_equal(st.packets + st.dropped_packets, total);
 	close(r.fd);
 	jf_exporter_free(e);
 }
@@ -846,6 +1039,86 @@ static void test_tcp_queue_bound(void **state)
 /* Reload: a removed collector leaves after a last flush and gets nothing
  * more; an added one counts what was exported before it as absent; sampling
  * turned on moves the data templates to the other set of IDs. */
+/* A TCP collector removed by a reload while its queue drains, then added
+ * back within the drain time: the same collector goes on (one name in the
+ * exporter, so one series per metric), its queue kept and delivered when
+ * the collector is up; what was exported while it was out is absent. */
+static void test_reload_removed_added_back(void **state)
+{
+	struct jf_collector_stats st;
+	struct jf_exporter_params p;
+	struct jf_config cfg;
+	struct stream s = { 0 };
+	static unsigned seen[300];
+	uint64_t now = T0, out = 0;
+	char url[64], err[256];
+	struct jf_exporter *e;
+	unsigned i, got;
+	int lfd, port, c;
+
+	(void)state;
+	memset(seen, 0, sizeof(seen));
+	lfd = tcp_listen(0);
+	port = sock_port(lfd);
+	close(lfd);		/* away: what it is sent waits in its queue */
+	snprintf(url, sizeof(url), "ipfix+tcp://127.0.0.1:%d", port);
+	e = exporter(&cfg, url);
+	jf_exporter_start(e, now, now);
+	for (i = 0; i < 100; i++) {
+		struct jf_record x = rec(i, 0);
+
+		jf_exporter_add(e, &x, now);
+	}
+	jf_exporter_flush(e, now += 100);
+	/* Removed: it drains (5 s at most). */
+	cfg.n_collectors = 0;
+	jf_config_exporter_params(&cfg, false, &p);
+	assert_int_equal(jf_exporter_stage(e, &p, err, sizeof(err)), 0);
+	jf_exporter_apply(e, &p, now, 5000);
+	for (i = 100; i < 150; i++) {	/* exported while it is out */
+		struct jf_record x = rec(i, 0);
+
+		jf_exporter_add(e, &x, now);
+		out += x.packets;
+	}
+	jf_exporter_flush(e, now += 100);
+	/* Added back within the drain time: the same collector. */
+	cfg.n_collectors = 1;
+	jf_config_exporter_params(&cfg, false, &p);
+	assert_int_equal(jf_exporter_stage(e, &p, err, sizeof(err)), 0);
+	jf_exporter_apply(e, &p, now, 5000);
+	assert_int_equal(jf_exporter_count(e), 1);
+	assert_string_equal(jf_exporter_name(e, 0), url);
+	jf_exporter_stats(e, 0, &st);
+	assert_false(st.retiring);
+	assert_int_equal(st.queued_records, 100);
+	assert_int_equal(st.absent_packets, out);
+	for (i = 150; i < 200; i++) {
+		struct jf_record x = rec(i, 0);
+
+		jf_exporter_add(e, &x, now);
+	}
+	lfd = tcp_listen(port);
+	c = accept_wait(lfd, e, &now);
+	for (i = 0; i < 100; i++, now += 10) {
+		jf_exporter_flush(e, now);
+		usleep(2000);
+		stream_read(c, &s);
+	}
+	got = stream_check(&s, seen, 300);
+	jf_exporter_stats(e, 0, &st);
+	assert_int_equal(jf_exporter_count(e), 1);
+	assert_int_equal(got, 150);		/* the 100 queued and the 50 after */
+	assert_int_equal(st.records, 150);
+	assert_int_equal(st.dropped_records, 0);
+	assert_int_equal(st.packets + st.dropped_packets + st.absent_packets,
+			 200 * 201 / 2);	/* rec(i): i + 1 packets */
+	close(c);
+	close(lfd);
+	free(s.b);
+	jf_exporter_free(e);
+}
+
 static void test_reload_collectors(void **state)
 {
 	struct rx r1 = rx_open(), r2 = rx_open();
@@ -939,10 +1212,14 @@ int main(void)
 		cmocka_unit_test(test_ipfix_sequence_per_collector),
 		cmocka_unit_test(test_startup_templates),
 		cmocka_unit_test(test_collector_comes_back),
+		cmocka_unit_test(test_local_collector_late),
+		cmocka_unit_test(test_local_collector_slow),
+		cmocka_unit_test(test_local_socket_drops),
 		cmocka_unit_test(test_tcp_reconnect),
 		cmocka_unit_test(test_tcp_queue_bound),
 		cmocka_unit_test(test_tcp_full_queue_then_up),
 		cmocka_unit_test(test_reload_collectors),
+		cmocka_unit_test(test_reload_removed_added_back),
 	};
 	return cmocka_run_group_tests_name("exporter", tests, NULL, NULL);
 }

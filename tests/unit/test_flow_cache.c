@@ -75,6 +75,29 @@ static void test_idle(void **state)
 	jf_cache_free(c);
 }
 
+/* fragmentIdentification is the last packet's: a delta that ends later
+ * brings its own, an older one (a spilled packet merged late) does not. */
+static void test_frag_id_last(void **state)
+{
+	struct jf_flow_cache *c = cache(16);
+	struct jf_key k = key(1, 17);
+	struct jf_flow u = { .packets = 1, .octets = 100, .first_ms = 1000, .last_ms = 1000,
+			     .frag_id = 7 };
+
+	(void)state;
+	jf_cache_update(c, &k, &u, 1000);
+	u.first_ms = u.last_ms = 3000;
+	u.frag_id = 9;
+	jf_cache_update(c, &k, &u, 3000);
+	u.first_ms = u.last_ms = 2000;
+	u.frag_id = 8;
+	jf_cache_update(c, &k, &u, 3000);
+	assert_int_equal(jf_cache_flush(c, JF_END_FORCED), 1);
+	assert_int_equal(got[0].frag_id, 9);
+	assert_int_equal(got[0].packets, 3);
+	jf_cache_free(c);
+}
+
 /* A busy flow is exported every 60 s (active timeout); its next packet
  * starts a new record, and no packet is counted twice or lost. */
 static void test_active(void **state)
@@ -338,6 +361,48 @@ static void visit(const struct jf_key *k, const struct jf_flow *f, void *arg)
 	nseen++;
 }
 
+/* A listing in steps (jflowctl flows) while flows expire and new ones
+ * take freed slots: every flow that lives through it is visited exactly
+ * once, an expired one is not visited after it left. */
+static void test_listing_in_steps(void **state)
+{
+	struct jf_flow_cache *c = cache(16);
+	uint64_t cur = 0;
+	unsigned i, twice = 0;
+	uint32_t count[16] = { 0 };
+
+	(void)state;
+	for (i = 1; i <= 6; i++)
+		pkt(c, i, 17, 0, 100, 0);	/* slots 0-5, flows 1-6 */
+	nseen = 0;
+	assert_false(jf_cache_foreach_from(c, &cur, 2, visit, NULL));	/* 1, 2 */
+	for (i = 0; i < nseen; i++)
+		count[seen[i]]++;
+	/* 1 and 4 leave (idle), their slots go to 7 and 8. */
+	pkt(c, 2, 17, 0, 100, 10000);
+	pkt(c, 3, 17, 0, 100, 10000);
+	pkt(c, 5, 17, 0, 100, 10000);
+	pkt(c, 6, 17, 0, 100, 10000);
+	assert_int_equal(jf_cache_expire(c, 15000), 2);
+	pkt(c, 7, 17, 0, 100, 15000);
+	pkt(c, 8, 17, 0, 100, 15000);
+	nseen = 0;
+	while (!jf_cache_foreach_from(c, &cur, 1, visit, NULL))
+		;
+	for (i = 0; i < nseen; i++)
+		count[seen[i]]++;
+	for (i = 2; i <= 6; i++) {
+		if (i == 4)
+			continue;
+		assert_int_equal(count[i], 1);
+	}
+	assert_int_equal(count[4], 0);	/* gone before the cursor got there */
+	for (i = 0; i < 16; i++)
+		twice += count[i] > 1;
+	assert_int_equal(twice, 0);
+	jf_cache_free(c);
+}
+
 static void test_lists_are_independent(void **state)
 {
 	struct jf_flow_cache *c = cache(16);
@@ -355,7 +420,13 @@ static void test_lists_are_independent(void **state)
 		assert_int_equal(jf_cache_expire(c, t + 2), 0);
 	}
 	nseen = 0;
-	jf_cache_foreach(c, visit, NULL);	/* oldest first */
+	{
+		uint64_t cur = 0;
+
+		/* In steps of one slot, as jflowctl's listing goes. */
+		while (!jf_cache_foreach_from(c, &cur, 1, visit, NULL))
+			;
+	}
 	assert_int_equal(nseen, 3);
 	assert_int_equal(seen[0], 1);
 	assert_int_equal(seen[1], 2);
@@ -429,6 +500,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_idle),
+		cmocka_unit_test(test_frag_id_last),
 		cmocka_unit_test(test_active),
 		cmocka_unit_test(test_fin_linger),
 		cmocka_unit_test(test_emergency),
@@ -438,6 +510,7 @@ int main(void)
 		cmocka_unit_test(test_keys_differ_anywhere),
 		cmocka_unit_test(test_hash_collision_is_two_flows),
 		cmocka_unit_test(test_lists_are_independent),
+		cmocka_unit_test(test_listing_in_steps),
 		cmocka_unit_test(test_flush_then_reuse),
 	};
 	return cmocka_run_group_tests_name("flow_cache", tests, NULL, NULL);
