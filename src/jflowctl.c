@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include "service/control_cmds.h"
+#include "version.h"
 
 #define DEFAULT_SOCKET "/run/jflowd/jflowd.sock"
 #define TIMEOUT_MS 10000
@@ -167,7 +168,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		case 'V':
-			printf("jflowctl %s\n", JFLOWD_VERSION);
+			JFLOWD_PRINT_VERSION("jflowctl");
 			return 0;
 		case ':':
 			fprintf(stderr, "jflowctl: option '%s' needs a PATH\n", argv[optind - 1]);

@@ -759,6 +759,18 @@ static int run_live(struct app *a)
 	return rc ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
+/* --start-condition, even where the file's error came before the option
+ * was read: for ExecCondition=, 1-254 skip the unit, 255 fails it. */
+static bool start_condition(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--start-condition"))
+			return true;
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	struct app a;
@@ -776,10 +788,12 @@ int main(int argc, char **argv)
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	jf_config_defaults(&a.cfg);
 	rc = jf_config_load(&a.cfg, argc, argv);
+	if (rc == JF_CONFIG_NOTHING_TO_METER)
+		return 1;	/* ExecCondition=: skip the unit, it did not fail */
 	if (rc > 0)
 		return EXIT_SUCCESS;
 	if (rc < 0)
-		return EXIT_USAGE;
+		return start_condition(argc, argv) ? 255 : EXIT_USAGE;
 	jf_log_level = a.cfg.verbosity;
 	{
 		char err[512];

@@ -18,6 +18,7 @@
 #include "flow/nat.h"
 #include "flow/route.h"
 #include "log.h"
+#include "version.h"
 #include "meter/meter.h"
 
 void jf_config_defaults(struct jf_config *cfg)
@@ -111,7 +112,7 @@ static int load(struct jf_config *cfg, int argc, char **argv, FILE *errout,
 			jf_config_usage(stdout);
 			return 1;
 		case JF_OPT_VERSION:
-			printf("jflowd %s\n", JFLOWD_VERSION);
+			JFLOWD_PRINT_VERSION("jflowd");
 			return 1;
 		case JF_OPT_CONFIG:
 			continue;
@@ -196,6 +197,15 @@ static int load(struct jf_config *cfg, int argc, char **argv, FILE *errout,
 		}
 	}
 
+	/* A fresh install's configuration names no interface: the unit's
+	 * ExecCondition= says so and the unit stays down, not failed. */
+	if (cfg->start_condition && !cfg->n_ifaces && !cfg->pcap_file[0] && !cfg->n_monitors) {
+		log_warn("%s names no interface to meter: the service starts once it does "
+			 "(interface = eth0; jflowd.conf(5)), e.g. with systemctl start jflowd",
+			 r->file ? r->file : "the command line");
+		return JF_CONFIG_NOTHING_TO_METER;
+	}
+
 	/* The monitors: the command line's and the file's sections. */
 	{
 		char rerr[1024];
@@ -261,6 +271,8 @@ static int load(struct jf_config *cfg, int argc, char **argv, FILE *errout,
 			return -1;
 		}
 	}
+	if (cfg->start_condition)
+		return 1;
 	if (cfg->check_only) {
 		jf_config_print(cfg, stdout);
 		printf("%s: configuration OK\n", cfg->config_file[0] ? cfg->config_file

@@ -202,6 +202,7 @@ struct jf_config {
 	struct jf_monitor_conf monitors[JF_MAX_MONITORS];
 	int n_monitors;
 	bool check_only;		/* --check-config */
+	bool start_condition;		/* --start-condition (the units' ExecCondition=) */
 };
 
 void jf_config_defaults(struct jf_config *cfg);
@@ -274,9 +275,15 @@ int jf_config_read_file(struct jf_config *cfg, const char *path, FILE *errout);
  * as strings, unset as null). */
 void jf_config_print_settings(const struct jf_config *cfg, FILE *f, bool json);
 
+/* jf_config_load's answer to --start-condition when the configuration,
+ * valid, names nothing to meter (no interface, no capture file). */
+#define JF_CONFIG_NOTHING_TO_METER 2
+
 /* Parse a configuration file and then the command line (which overrides
  * it; a list given there, -i or -n, replaces the file's, and the log says
- * so). Returns 0 to run, 1 when --help/--version was printed, or -1 after
+ * so). Returns 0 to run, 1 when --help/--version was printed (or
+ * --check-config or --start-condition found the configuration good),
+ * JF_CONFIG_NOTHING_TO_METER (--start-condition), or -1 after
  * logging a one-line error (jf_log_init first: under systemd it carries
  * its priority). */
 int jf_config_load(struct jf_config *cfg, int argc, char **argv);

@@ -3,9 +3,9 @@
  * names, read into a struct jf_config through the option table, and the
  * named sections, handed to src/service/sections.c. */
 #include <ctype.h>
-#include <stdbool.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,7 +127,7 @@ int jf_config_read_file(struct jf_config *cfg, const char *path, FILE *errout)
 		 * is an error that says how to write it, not a guess. */
 		sep = strchr(s, '=');
 		n = strcspn(s, " \t");
-		if (!sep || (n > 1 && s[n - 1] == ':')) {	/* pmacct's "key: value" */
+		if (!sep || (n > 1 && s[n - 1] == ':' && !memchr(s, '=', n))) {	/* "key: value" */
 			bare_line(path, lineno, s, jf_sections_active(&sec), errout);
 			goto out;
 		}
@@ -213,20 +213,16 @@ static void end_list(struct conf_out *o)
 	o->list = NULL;
 }
 
-/* One "name = value" line, or one JSON member (a repeated name: an array).
- * value NULL: unset, a comment line, JSON null. */
-__attribute__((format(printf, 3, 4)))
-static void put(struct conf_out *o, const char *name, const char *fmt, ...)
+/* One "name = value" line, or one JSON member: an array for a repeated
+ * option (list), whose items come one call each. value NULL: unset, a
+ * comment line, JSON null. */
+__attribute__((format(printf, 4, 0)))
+static void vput(struct conf_out *o, const char *name, bool list, const char *fmt, va_list ap)
 {
 	char val[4400];
-	bool list = jf_opt_find(name) && jf_opt_find(name)->list != JF_OPT_LIST_NONE;
-	va_list ap;
 
-	if (fmt) {
-		va_start(ap, fmt);
+	if (fmt)
 		vsnprintf(val, sizeof(val), fmt, ap);
-		va_end(ap);
-	}
 	if (!o->json) {
 		fprintf(o->f, fmt ? "%s = %s\n" : "#%s =\n", name, val);
 		return;
@@ -246,6 +242,27 @@ static void put(struct conf_out *o, const char *name, const char *fmt, ...)
 		fprintf(o->f, "null");
 }
 
+__attribute__((format(printf, 3, 4)))
+static void put(struct conf_out *o, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vput(o, name, false, fmt, ap);
+	va_end(ap);
+}
+
+/* One item of a repeatable option (interface, collector, map-mac...). */
+__attribute__((format(printf, 3, 4)))
+static void put_item(struct conf_out *o, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vput(o, name, true, fmt, ap);
+	va_end(ap);
+}
+
 static const char *dir_suffix(uint8_t dir)
 {
 	return dir == (JF_DIR_IN | JF_DIR_OUT) ? ":both" : dir == JF_DIR_OUT ? ":out" : "";
@@ -257,44 +274,61 @@ void jf_config_print_settings(const struct jf_config *cfg, FILE *f, bool json)
 	static const char *const routes[] = { "auto", "on", "off" };
 	static const char *const quiesce[] = { "auto", "rcu", "seq" };
 	struct conf_out o = { .f = f, .json = json, .first = true };
-	int i;
+	int i, k;
 
 	if (json)
 		fprintf(f, "{");
 	else
 		fprintf(f, "# the settings in effect, as jflowd.conf(5) lines\n");
 	for (i = 0; i < cfg->n_ifaces; i++)
-		put(&o, "interface", "%s%s", cfg->ifaces[i], dir_suffix(cfg->iface_dir[i]));
+		put_item(&o, "interface", "%s%s", cfg->ifaces[i], dir_suffix(cfg->iface_dir[i]));
+	if (!cfg->n_ifaces)
+		put(&o, "interface", NULL);
 	end_list(&o);
 	if (cfg->pcap_file[0])
 		put(&o, "read", "%s", cfg->pcap_file);
 	for (i = 0; i < cfg->n_collectors; i++)
-		put(&o, "collector", "%s", cfg->collector_urls[i]);
+		put_item(&o, "collector", "%s", cfg->collector_urls[i]);
+	if (!cfg->n_collectors)
+		put(&o, "collector", NULL);
 	end_list(&o);
 	put(&o, "timeouts", "idle=%g,active=%g,fin=%g", cfg->idle_ms / 1000.0,
 	    cfg->active_ms / 1000.0, cfg->fin_ms / 1000.0);
 	put(&o, "sample", "%u", cfg->sample_rate);
+	put(&o, "filter", cfg->filter[0] ? "%s" : NULL, cfg->filter);
 	put(&o, "mode", "%s", modes[cfg->mode]);
 	put(&o, "mirror", "%s", cfg->mirror ? "true" : "false");
-	for (i = 0; i < cfg->n_if_maps; i++) {
-		const struct jf_if_map *m = &cfg->if_maps[i];
-		const uint8_t *a = m->mac;
+	for (k = JF_MAP_MAC; k <= JF_MAP_VLAN; k++) {
+		const char *name = k == JF_MAP_MAC ? "map-mac" : "map-vlan";
+		int n = 0;
 
-		if (m->kind == JF_MAP_MAC)
-			put(&o, "map-mac", "%02x:%02x:%02x:%02x:%02x:%02x=%u,%s%s%s", a[0], a[1],
-			    a[2], a[3], a[4], a[5], m->index, m->name, m->descr[0] ? "," : "",
-			    m->descr);
-		else
-			put(&o, "map-vlan", "%u=%u,%s%s%s", m->vlan, m->index, m->name,
-			    m->descr[0] ? "," : "", m->descr);
+		for (i = 0; i < cfg->n_if_maps; i++) {
+			const struct jf_if_map *m = &cfg->if_maps[i];
+			const uint8_t *a = m->mac;
+
+			if (m->kind != k)
+				continue;
+			n++;
+			if (k == JF_MAP_MAC)
+				put_item(&o, name, "%02x:%02x:%02x:%02x:%02x:%02x=%u,%s%s%s", a[0],
+					 a[1], a[2], a[3], a[4], a[5], m->index, m->name,
+					 m->descr[0] ? "," : "", m->descr);
+			else
+				put_item(&o, name, "%u=%u,%s%s%s", m->vlan, m->index, m->name,
+					 m->descr[0] ? "," : "", m->descr);
+		}
+		if (!n)
+			put(&o, name, NULL);
+		end_list(&o);
 	}
-	end_list(&o);
 	put(&o, "route-lookup", "%s", routes[cfg->route_lookup]);
 	put(&o, "vlan-offload", "%s", cfg->vlan_offload == JF_VLAN_OFFLOAD_OFF ? "off" : "auto");
 	put(&o, "record", cfg->record[0] ? "%s" : NULL, cfg->record);
 	put(&o, "nat-lookup", "%s", cfg->nat_lookup ? "true" : "false");
 	for (i = 0; i < cfg->n_nat_zones; i++)
-		put(&o, "nat-zone", "%s=%u", cfg->nat_zone_if[i], cfg->nat_zone[i]);
+		put_item(&o, "nat-zone", "%s=%u", cfg->nat_zone_if[i], cfg->nat_zone[i]);
+	if (!cfg->n_nat_zones)
+		put(&o, "nat-zone", NULL);
 	end_list(&o);
 	put(&o, "nat-events", "%s", cfg->nat_events ? "true" : "false");
 	put(&o, "nat-events-buffer", "%u", cfg->nat_events_buffer);
@@ -321,6 +355,9 @@ void jf_config_print_settings(const struct jf_config *cfg, FILE *f, bool json)
 	put(&o, "ipfix-sequence", "%s", cfg->ipfix_sequence == JF_IPFIX_SEQ_NFDUMP ? "nfdump"
 									      : "rfc");
 	put(&o, "tcp-buffer", "%u", cfg->tcp_buffer);
+	put(&o, "bmp-listen", cfg->bmp_listen[0] ? "%s" : NULL, cfg->bmp_listen);
+	put(&o, "as-file", cfg->as_file[0] ? "%s" : NULL, cfg->as_file);
+	put(&o, "bgp-memory", "%u", cfg->bgp_memory_mb);
 	put(&o, "metrics-file", cfg->metrics_file[0] ? "%s" : NULL, cfg->metrics_file);
 	put(&o, "user", cfg->user[0] ? "%s" : NULL, cfg->user);
 	put(&o, "control-socket", cfg->control_socket[0] ? "%s" : NULL, cfg->control_socket);

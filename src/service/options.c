@@ -573,6 +573,14 @@ static int set_control_socket(struct jf_config *cfg, const char *val, char *err)
 	return 0;
 }
 
+static int set_start_condition(struct jf_config *cfg, const char *val, char *err)
+{
+	(void)val;
+	(void)err;
+	cfg->start_condition = true;
+	return 0;
+}
+
 static int set_verbose(struct jf_config *cfg, const char *val, char *err)
 {
 	bool on;
@@ -717,6 +725,10 @@ const struct jf_opt jf_opts[] = {
 	  "read the configuration (-c FILE and the command line), resolve\n"
 	  "every name, build every template, print the monitors, their\n"
 	  "interfaces and templates, and exit: 0 if it is good, 2 if not" },
+	{ "start-condition", 0, 0, set_start_condition, NULL,
+	  "for the units' ExecCondition=: exit 0 if the configuration is good\n"
+	  "and names something to meter, 1 (saying so) if it names no\n"
+	  "interface, 255 if it is not good (the unit then fails)" },
 	{ "verbose", 'v', 0, set_verbose, NULL,
 	  "more log output: -v adds debug and libbpf's warnings, -vv libbpf's details" },
 	{ "quiet", 'q', 0, set_quiet, NULL, "only warnings and errors" },

@@ -109,12 +109,13 @@ static int check_metrics_dir(const char *path, const char *user, char *err, size
 		return 0;
 	if (rc == -ENOENT && user[0])
 		snprintf(err, errlen, "metrics file %s: the directory %s does not exist: create "
-			 "it (mkdir -p %s && chown %s %s); under systemd the units' "
-			 "StateDirectory= makes /var/lib/jflowd", path, dir, dir, user, dir);
+			 "it (mkdir -p %s && chown %s %s); the package and meson install make "
+			 "/var/lib/jflowd for jflowd (tmpfiles.d/jflowd.conf)", path, dir, dir, user,
+			 dir);
 	else if (rc == -ENOENT)
 		snprintf(err, errlen, "metrics file %s: the directory %s does not exist: create "
-			 "it (mkdir -p %s); under systemd the units' StateDirectory= makes "
-			 "/var/lib/jflowd", path, dir, dir);
+			 "it (mkdir -p %s); the package and meson install make /var/lib/jflowd "
+			 "for jflowd (tmpfiles.d/jflowd.conf)", path, dir, dir);
 	else if (user[0])
 		snprintf(err, errlen, "metrics file %s: user %s cannot create files in %s: %s "
 			 "(chown %s %s, or choose a directory %s may write)", path, user, dir,

@@ -53,7 +53,7 @@ MANTXT=$(MANWIDTH=200 man -l "$R/share/man/man8/jflowd.8" 2>/dev/null)
 CONFTXT=$(MANWIDTH=200 man -l "$R/share/man/man5/jflowd.conf.5" 2>/dev/null)
 for o in $("$SBIN" --help | grep -o -- '--[a-z0-9-]*' | sort -u); do
 	grep -qe "$o" <<<"$MANTXT" || fail "jflowd(8) does not document $o"
-	case $o in --help|--version|--config|--check-config) continue ;; esac
+	case $o in --help|--version|--config|--check-config|--start-condition) continue ;; esac
 	grep -qE "^ +${o#--} =" <<<"$CONFTXT" || fail "jflowd.conf(5) does not document ${o#--}"
 done
 log "every option of --help is in both man pages"

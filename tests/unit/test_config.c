@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "service/config.h"
+#include "service/options.h"
 #include "../lib/config_load.h"
 #include "log.h"
 #include "export/export_proto.h"
@@ -323,6 +324,93 @@ static void test_config_syntax(void **state)
 			   "softflowd"));
 }
 
+/* The units' ExecCondition=: nothing to meter is its own answer (the unit
+ * stays down), a good configuration 1 (start), an error -1 (fail). */
+static void test_start_condition(void **state)
+{
+	struct jf_config c;
+
+	(void)state;
+	assert_int_equal(load_text(&c, "collector = ipfix://h\n"), -1);
+	assert_int_equal(LOAD(&c, "-n", "ipfix://h", "--start-condition"),
+			 JF_CONFIG_NOTHING_TO_METER);
+	assert_int_equal(LOAD(&c, "-i", "eth0", "-n", "ipfix://h", "--start-condition"), 1);
+	assert_int_equal(LOAD(&c, "-i", "eth0", "--start-condition"), -1);	/* no collector */
+	assert_int_equal(LOAD(&c, "-n", "ipfix://h", "--frob", "--start-condition"), -1);
+}
+
+/* jflowctl config: every option of the table has its line (a comment
+ * where unset), and the lines read back to the same settings. */
+static void test_print_settings(void **state)
+{
+	char *text = NULL, path[] = "/tmp/jflowd-test-config.XXXXXX", line[128];
+	struct jf_config a, b;
+	size_t len = 0, i;
+	FILE *f;
+	int fd;
+
+	(void)state;
+	assert_int_equal(LOAD(&a, "-i", "eth0:both", "-i", "eth1", "-n", "ipfix://h?sequence=nfdump",
+			      "-n", "v9://[::1]:9", "-t", "idle=5.5,active=30,fin=0", "-s", "100",
+			      "--mirror", "--map-mac", "02:00:00:00:0a:01=10,ge-0/0/1,uplink A",
+			      "--map-vlan", "300=30,ge-0/0/3.300", "--max-flows", "4096",
+			      "--mtu", "1200", "--source", "192.0.2.1", "--metrics-file", "/tmp/x.prom"), 0);
+	f = open_memstream(&text, &len);
+	jf_config_print_settings(&a, f, false);
+	fclose(f);
+	for (i = 0; i < jf_n_opts; i++) {
+		const char *n = jf_opts[i].name;
+
+		/* What is not a setting: actions, and the file itself. */
+		if (!jf_opts[i].set || !strcmp(n, "check-config") || !strcmp(n, "start-condition") ||
+		    !strcmp(n, "read"))
+			continue;
+		snprintf(line, sizeof(line), "\n%s = ", n);
+		if (!strstr(text, line)) {
+			snprintf(line, sizeof(line), "\n#%s =", n);
+			if (!strstr(text, line))
+				print_message("jflowctl config lacks %s\n", n);
+			assert_non_null(strstr(text, line));
+		}
+	}
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
+	close(fd);
+	assert_int_equal(LOAD(&b, "-c", path), 0);
+	unlink(path);
+	assert_int_equal(b.n_ifaces, 2);
+	assert_int_equal(b.iface_dir[0], a.iface_dir[0]);
+	assert_int_equal(b.n_collectors, 2);
+	assert_string_equal(b.collector_urls[0], a.collector_urls[0]);
+	assert_int_equal(b.collectors[0].sequence, JF_IPFIX_SEQ_NFDUMP);
+	assert_int_equal(b.idle_ms, 5500);
+	assert_int_equal(b.fin_ms, 0);
+	assert_int_equal(b.sample_rate, 100);
+	assert_true(b.mirror);
+	assert_int_equal(b.n_if_maps, 2);
+	assert_memory_equal(&b.if_maps[0], &a.if_maps[0], sizeof(a.if_maps[0]));
+	assert_memory_equal(&b.if_maps[1], &a.if_maps[1], sizeof(a.if_maps[1]));
+	assert_int_equal(b.max_flows, a.max_flows);
+	assert_int_equal(jf_config_table_flows(&b), jf_config_table_flows(&a));
+	assert_int_equal(jf_config_map_flows(&b), jf_config_map_flows(&a));
+	assert_int_equal(b.mtu, 1200);
+	assert_string_equal(b.source_addr, "192.0.2.1");
+	assert_string_equal(b.metrics_file, "/tmp/x.prom");
+	free(text);
+
+	/* JSON: one member a name, repeated options as arrays. */
+	text = NULL;
+	f = open_memstream(&text, &len);
+	jf_config_print_settings(&a, f, true);
+	fclose(f);
+	assert_non_null(strstr(text, "\"map-mac\":[\"02:00:00:00:0a:01=10,ge-0/0/1,uplink A\"]"));
+	assert_non_null(strstr(text, "\"collector\":[\"ipfix://h?sequence=nfdump\","));
+	assert_non_null(strstr(text, "\"source\":\"192.0.2.1\""));
+	assert_non_null(strstr(text, "\"nat-zone\":null"));
+	free(text);
+}
+
 /* Only whole lines of a regular file: a directory, a device and a line
  * too long to read whole are errors, not an empty or a cut configuration. */
 static void test_config_bad_files(void **state)
@@ -453,6 +541,8 @@ int main(void)
 		cmocka_unit_test(test_config_file),
 		cmocka_unit_test(test_config_switches),
 		cmocka_unit_test(test_config_syntax),
+		cmocka_unit_test(test_start_condition),
+		cmocka_unit_test(test_print_settings),
 		cmocka_unit_test(test_config_bad_files),
 		cmocka_unit_test(test_export_options),
 		cmocka_unit_test(test_sizing),
