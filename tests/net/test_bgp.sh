@@ -260,10 +260,9 @@ vs() {
 }
 
 # nfdump. The default record has no 128/129. nfdump stores 128/129 from
-# v9 only: its IPFIX collector (1.7.1 here, and upstream to 1.7.8) has no
-# entry for them in its element table (src/netflow/ipfix.c,
-# ipfixTranslationMap) and skips them, so %nas %pas show 0 for IPFIX;
-# tshark checks them there (below).
+# v9 only: its IPFIX decoder (1.7.1 here, and upstream to 1.7.8) has no
+# row for them in its element table and skips them, so %nas %pas show 0
+# for IPFIX (docs/bgp.md, "At the collector"); tshark checks them there.
 for c in v9: ipfix: bgp_v9:1 bgp_ipfix:; do
 	w=${c%:*}
 	nfdump -R "$WORK/$w" -q -N -o 'fmt:%sp %dp %sas %das %nas %pas %nhb' 'dst port 5001' \
