@@ -391,9 +391,12 @@ enum op {
 	OP_IN_IF, OP_OUT_IF, OP_VLAN, OP_INNER_VLAN,
 	OP_TCP_FLAGS, OP_TTL_MIN, OP_TTL_MAX, OP_END_REASON, OP_FLOW_LABEL,
 	OP_OCTETS, OP_PACKETS, OP_START_MS, OP_END_MS, OP_FIRST_UP, OP_LAST_UP,
+	/* the lookups' answers (route, BGP) and the router's context */
+	OP_SRC_MASK, OP_DST_MASK, OP_NEXT_HOP4, OP_NEXT_HOP6, OP_SRC_AS, OP_DST_AS,
+	OP_BGP_NH4, OP_BGP_NH6, OP_DIRECTION, OP_FWD_STATUS,
 	/* two neighbours in one go, as the default layouts place them */
 	OP_ADDR4, OP_ADDR6, OP_TOS_PROTO, OP_PORTS, OP_TTLS, OP_COUNTERS, OP_TIMES_MS,
-	OP_TIMES_UP,
+	OP_TIMES_UP, OP_MASKS, OP_AS_PAIR,
 	OP_NAT_OR_ZERO,		/* a post-NAT element, 0 when the flow has no translation */
 };
 
@@ -405,6 +408,7 @@ static uint16_t fused(uint16_t a, uint16_t b)
 		{ OP_TOS, OP_PROTO, OP_TOS_PROTO }, { OP_SPORT, OP_DPORT, OP_PORTS },
 		{ OP_TTL_MIN, OP_TTL_MAX, OP_TTLS }, { OP_OCTETS, OP_PACKETS, OP_COUNTERS },
 		{ OP_START_MS, OP_END_MS, OP_TIMES_MS }, { OP_FIRST_UP, OP_LAST_UP, OP_TIMES_UP },
+		{ OP_SRC_MASK, OP_DST_MASK, OP_MASKS }, { OP_SRC_AS, OP_DST_AS, OP_AS_PAIR },
 	};
 	size_t i;
 
@@ -432,6 +436,12 @@ static uint16_t op_for(uint16_t ie, uint16_t len)
 		{ IE_OCTET_DELTA, 8, OP_OCTETS }, { IE_PACKET_DELTA, 8, OP_PACKETS },
 		{ IE_FLOW_START_MS, 8, OP_START_MS }, { IE_FLOW_END_MS, 8, OP_END_MS },
 		{ IE_FIRST_SWITCHED, 4, OP_FIRST_UP }, { IE_LAST_SWITCHED, 4, OP_LAST_UP },
+		{ IE_SRC_MASK, 1, OP_SRC_MASK }, { IE_DST_MASK, 1, OP_DST_MASK },
+		{ IE_SRC_IPV6_MASK, 1, OP_SRC_MASK }, { IE_DST_IPV6_MASK, 1, OP_DST_MASK },
+		{ IE_NEXT_HOP_IPV4, 4, OP_NEXT_HOP4 }, { IE_NEXT_HOP_IPV6, 16, OP_NEXT_HOP6 },
+		{ IE_BGP_SRC_AS, 4, OP_SRC_AS }, { IE_BGP_DST_AS, 4, OP_DST_AS },
+		{ IE_BGP_NEXT_HOP_IPV4, 4, OP_BGP_NH4 }, { IE_BGP_NEXT_HOP_IPV6, 16, OP_BGP_NH6 },
+		{ IE_DIRECTION, 1, OP_DIRECTION }, { IE_FORWARDING_STATUS, 1, OP_FWD_STATUS },
 	};
 	size_t i;
 
@@ -529,6 +539,21 @@ void jf_write_flow(uint8_t *out, const struct jf_template *t,
 		case OP_END_MS: jf_put_be(p, r->last_ms, 8); break;
 		case OP_FIRST_UP: jf_put_be(p, jf_uptime_ms(r->first_ms, ctx), 4); break;
 		case OP_LAST_UP: jf_put_be(p, jf_uptime_ms(r->last_ms, ctx), 4); break;
+		case OP_SRC_MASK: *p = r->src_mask; break;
+		case OP_DST_MASK: *p = r->dst_mask; break;
+		case OP_NEXT_HOP4: memcpy(p, r->next_hop, 4); break;
+		case OP_NEXT_HOP6: memcpy(p, r->next_hop, 16); break;
+		case OP_SRC_AS: jf_put_be(p, r->bgp.src_as, 4); break;
+		case OP_DST_AS: jf_put_be(p, r->bgp.dst_as, 4); break;
+		case OP_BGP_NH4: memcpy(p, r->bgp.next_hop, 4); break;
+		case OP_BGP_NH6: memcpy(p, r->bgp.next_hop, 16); break;
+		case OP_DIRECTION: *p = r->direction; break;
+		case OP_FWD_STATUS: *p = r->fwd_status; break;
+		case OP_MASKS: p[0] = r->src_mask; p[1] = r->dst_mask; break;
+		case OP_AS_PAIR:
+			jf_put_be(p, r->bgp.src_as, 4);
+			jf_put_be(p + 4, r->bgp.dst_as, 4);
+			break;
 		case OP_ADDR4: memcpy(p, k->src, 4); memcpy(p + 4, k->dst, 4); break;
 		case OP_ADDR6: memcpy(p, k->src, 16); memcpy(p + 16, k->dst, 16); break;
 		case OP_TOS_PROTO: p[0] = k->tos; p[1] = k->proto; break;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include "flow/as_file.h"
+#include "text.h"
 
 #define LINE_MAX_BYTES 1024
 
@@ -67,18 +68,6 @@ static int parse_asn(const char *s, uint32_t *as)
 	return 0;
 }
 
-static char *trim(char *s)
-{
-	char *e;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
-}
-
 int jf_as_file_read(const char *path, struct jf_rib **out, size_t *entries, char *err,
 		    size_t errlen)
 {
@@ -120,11 +109,11 @@ int jf_as_file_read(const char *path, struct jf_rib **out, size_t *entries, char
 		}
 		s = line + strcspn(line, "#!");
 		*s = '\0';
-		s = trim(line);
+		s = jf_trim(line);
 		if (!*s)
 			continue;
 		for (tok = strtok_r(s, ",", &save); tok && nf < 3; tok = strtok_r(NULL, ",", &save))
-			field[nf++] = trim(tok);
+			field[nf++] = jf_trim(tok);
 		if (tok || nf < 2) {
 			snprintf(err, errlen, "%s:%u: expected PREFIX,ASN (or pmacct's "
 				 "[NEXTHOP,]ASN,PREFIX)", path, lineno);

@@ -14,18 +14,7 @@
 #include "service/options.h"
 #include "service/sections.h"
 #include "log.h"
-
-static char *trim(char *s)
-{
-	char *e;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
-}
+#include "text.h"
 
 #define CONFIG_LINE_MAX 4096
 
@@ -36,7 +25,7 @@ static void bare_line(const char *path, int lineno, char *s, bool section, FILE 
 	const struct jf_opt *o;
 	char hint[300], *rest;
 
-	rest = trim(s + n);
+	rest = jf_trim(s + n);
 	s[n] = '\0';
 	if (n > 1 && s[n - 1] == ':')		/* pmacct's "key: value" */
 		s[n - 1] = '\0';
@@ -110,7 +99,7 @@ int jf_config_read_file(struct jf_config *cfg, const char *path, FILE *errout)
 		s = strchr(line, '#');
 		if (s)
 			*s = '\0';
-		s = trim(line);
+		s = jf_trim(line);
 		if (!*s)
 			continue;
 		/* [record NAME], [exporter NAME], [monitor NAME]: the lines
@@ -132,8 +121,8 @@ int jf_config_read_file(struct jf_config *cfg, const char *path, FILE *errout)
 			goto out;
 		}
 		*sep = '\0';
-		name = trim(s);
-		val = trim(sep + 1);
+		name = jf_trim(s);
+		val = jf_trim(sep + 1);
 		/* Values are taken as written, up to a '#': quotes would be
 		 * part of them. */
 		if (*val == '"' || *val == '\'') {
@@ -270,9 +259,6 @@ static const char *dir_suffix(uint8_t dir)
 
 void jf_config_print_settings(const struct jf_config *cfg, FILE *f, bool json)
 {
-	static const char *const modes[] = { "xdp", "xdp-generic", "pcap" };
-	static const char *const routes[] = { "auto", "on", "off" };
-	static const char *const quiesce[] = { "auto", "rcu", "seq" };
 	struct conf_out o = { .f = f, .json = json, .first = true };
 	int i, k;
 
@@ -296,7 +282,7 @@ void jf_config_print_settings(const struct jf_config *cfg, FILE *f, bool json)
 	    cfg->active_ms / 1000.0, cfg->fin_ms / 1000.0);
 	put(&o, "sample", "%u", cfg->sample_rate);
 	put(&o, "filter", cfg->filter[0] ? "%s" : NULL, cfg->filter);
-	put(&o, "mode", "%s", modes[cfg->mode]);
+	put(&o, "mode", "%s", jf_mode_names[cfg->mode]);
 	put(&o, "mirror", "%s", cfg->mirror ? "true" : "false");
 	for (k = JF_MAP_MAC; k <= JF_MAP_VLAN; k++) {
 		const char *name = k == JF_MAP_MAC ? "map-mac" : "map-vlan";
@@ -321,8 +307,8 @@ void jf_config_print_settings(const struct jf_config *cfg, FILE *f, bool json)
 			put(&o, name, NULL);
 		end_list(&o);
 	}
-	put(&o, "route-lookup", "%s", routes[cfg->route_lookup]);
-	put(&o, "vlan-offload", "%s", cfg->vlan_offload == JF_VLAN_OFFLOAD_OFF ? "off" : "auto");
+	put(&o, "route-lookup", "%s", jf_route_lookup_names[cfg->route_lookup]);
+	put(&o, "vlan-offload", "%s", jf_vlan_offload_names[cfg->vlan_offload]);
 	put(&o, "record", cfg->record[0] ? "%s" : NULL, cfg->record);
 	put(&o, "nat-lookup", "%s", cfg->nat_lookup ? "true" : "false");
 	for (i = 0; i < cfg->n_nat_zones; i++)
@@ -345,7 +331,7 @@ void jf_config_print_settings(const struct jf_config *cfg, FILE *f, bool json)
 		fprintf(f, "# agent cache: %u flows; flow state: %.0f MiB\n",
 			jf_config_cache_flows(cfg), jf_config_flow_memory(cfg) / 1048576.0);
 	put(&o, "drain-interval", "%g", cfg->tick_ms / 1000.0);
-	put(&o, "quiesce", "%s", quiesce[cfg->quiesce]);
+	put(&o, "quiesce", "%s", jf_quiesce_names[cfg->quiesce]);
 	put(&o, "observation-domain", "%u", cfg->observation_domain);
 	put(&o, "template-interval", "%u", cfg->template_interval_s);
 	put(&o, "template-packets", "%u", cfg->template_packets);

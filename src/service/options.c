@@ -110,31 +110,45 @@ static int set_iface(struct jf_config *cfg, const char *val, char *err)
 	return 0;
 }
 
+const char *const jf_mode_names[] = { "xdp", "xdp-generic", "pcap", NULL };
+const char *const jf_route_lookup_names[] = { "auto", "on", "off", NULL };
+const char *const jf_quiesce_names[] = { "auto", "rcu", "seq", NULL };
+const char *const jf_vlan_offload_names[] = { "auto", "off", NULL };
+
+/* The index of val among names, else -1 with err saying what the option
+ * takes. */
+static int keyword(const char *opt, const char *val, const char *const *names, char *err)
+{
+	size_t n;
+	int i;
+
+	for (i = 0; names[i]; i++)
+		if (!strcmp(val, names[i]))
+			return i;
+	n = (size_t)snprintf(err, ERRLEN, "%s '%s': expected ", opt, val);
+	for (i = 0; names[i] && n < ERRLEN; i++)
+		n += (size_t)snprintf(err + n, ERRLEN - n, "%s%s", i ? names[i + 1] ? ", " : " or " : "",
+				      names[i]);
+	return -1;
+}
+
 static int set_vlan_offload(struct jf_config *cfg, const char *val, char *err)
 {
-	if (!strcmp(val, "auto"))
-		cfg->vlan_offload = JF_VLAN_OFFLOAD_AUTO;
-	else if (!strcmp(val, "off"))
-		cfg->vlan_offload = JF_VLAN_OFFLOAD_OFF;
-	else {
-		snprintf(err, ERRLEN, "vlan-offload: '%s' is not auto or off", val);
+	int k = keyword("vlan-offload", val, jf_vlan_offload_names, err);
+
+	if (k < 0)
 		return -1;
-	}
+	cfg->vlan_offload = (enum jf_vlan_offload)k;
 	return 0;
 }
 
 static int set_route_lookup(struct jf_config *cfg, const char *val, char *err)
 {
-	if (!strcmp(val, "auto"))
-		cfg->route_lookup = JF_ROUTE_AUTO;
-	else if (!strcmp(val, "on"))
-		cfg->route_lookup = JF_ROUTE_ON;
-	else if (!strcmp(val, "off"))
-		cfg->route_lookup = JF_ROUTE_OFF;
-	else {
-		snprintf(err, ERRLEN, "route-lookup: '%s' is not auto, on or off", val);
+	int k = keyword("route-lookup", val, jf_route_lookup_names, err);
+
+	if (k < 0)
 		return -1;
-	}
+	cfg->route_lookup = (enum jf_route_lookup)k;
 	return 0;
 }
 
@@ -438,16 +452,11 @@ static int set_tick(struct jf_config *cfg, const char *val, char *err)
 
 static int set_quiesce(struct jf_config *cfg, const char *val, char *err)
 {
-	if (!strcmp(val, "auto"))
-		cfg->quiesce = JF_QUIESCE_AUTO;
-	else if (!strcmp(val, "rcu"))
-		cfg->quiesce = JF_QUIESCE_RCU;
-	else if (!strcmp(val, "seq"))
-		cfg->quiesce = JF_QUIESCE_SEQ;
-	else {
-		snprintf(err, ERRLEN, "quiesce '%s': expected auto, rcu or seq", val);
+	int k = keyword("quiesce", val, jf_quiesce_names, err);
+
+	if (k < 0)
 		return -1;
-	}
+	cfg->quiesce = (enum jf_quiesce)k;
 	return 0;
 }
 

@@ -38,6 +38,14 @@ enum { JF_OPT_HELP = 'h', JF_OPT_VERSION = 'V', JF_OPT_CONFIG = 'c',
        JF_OPT_CHECK_CONFIG = 1000 };
 
 extern const struct jf_opt jf_opts[];
+
+/* The words of the keyword options, indexed by their enum (config.h):
+ * what the file and the command line take and what jflowctl config
+ * prints. NULL-terminated. */
+extern const char *const jf_mode_names[];
+extern const char *const jf_route_lookup_names[];
+extern const char *const jf_quiesce_names[];
+extern const char *const jf_vlan_offload_names[];
 extern const size_t jf_n_opts;
 
 /* The option of that long name, or NULL. */

@@ -1,8 +1,9 @@
 #!/bin/bash
-# A million distinct flows at once with default sizing (no sizing option):
-# one sender pushes 2 packets into each of 1,048,576 flows through a veth
-# metered by XDP; the table grows from 65,536 slots as they come, moving
-# every flow each time. Nothing may be lost: the metrics invariant is exact with
+# Many distinct flows at once with default sizing (no sizing option): one
+# sender pushes 2 packets into each of 262,144 flows through a veth metered
+# by XDP; the table grows from 65,536 slots as they come (three moves at
+# least), moving every flow each time. (The million-flow case is the
+# benchmark's: scripts/bench, e2e and flood.) Nothing may be lost: the metrics invariant is exact with
 # nothing unaccounted, every packet went through the persistent table or its
 # stash (none was dropped to a full table), the collector holds exactly the
 # records and packets jflowd says it sent, and per flow what was sent.
@@ -10,7 +11,7 @@
 need_root
 need_cmd nfcapd nfdump
 
-FLOWS=1048576
+FLOWS=262144
 netns_pair tx rx 2
 
 start_nfcapd rx 4739 "$WORK/nf" 127.0.0.1 134217728
@@ -49,7 +50,7 @@ $FLOWCMP "$WORK/sent.csv" "$WORK/got.csv" || fail "per-flow totals differ"
 # flow each time, and nothing above was lost.
 slots=$(metric "$WORK/m.prom" jflowd_table_slots)
 moves=$(metric "$WORK/m.prom" jflowd_table_moves_total)
-[ "$slots" -ge $((FLOWS * 3 / 2)) ] && [ "$moves" -ge 1 ] \
+[ "$slots" -ge $((FLOWS * 3 / 2)) ] && [ "$moves" -ge 2 ] \
 	|| fail "the table did not grow with the flows: $slots slots after $moves moves"
 log "the table grew $moves times, to $slots slots"
 mem=$(grep '^jflowd_memory_bytes' "$WORK/m.prom" | awk '{ s += $2 } END { print s }')
