@@ -7,6 +7,11 @@ set -eu
 : "${SRC:?SRC must point at the source tree}"
 
 JFLOWD="$BUILD/src/jflowd"
+# How long jflowd may take to start: the verifier's pass over the XDP
+# program takes a second or two on an idle machine and several times that
+# when the suite runs two tests at once on a loaded one. Waits end as soon
+# as jflowd is up, so a generous bound costs nothing when all is well.
+JF_START_S=60
 TRAFGEN="$BUILD/tests/jflowd-trafgen"
 FLOWCMP="/usr/bin/python3 $SRC/tests/lib/flowcmp.py"
 METRICS_CHECK="/usr/bin/python3 $SRC/tests/lib/metrics_check.py"
@@ -149,7 +154,7 @@ stop_nfacctd() {
 capture_start() {
 	bg_ns "$1" dumpcap -q -i lo -f "$2" -w "$3"
 	CAPTURE_PID=$LAST_PID
-	wait_for 5 test -s "$3" || fail "dumpcap did not start"
+	wait_for 20 test -s "$3" || fail "dumpcap did not start"
 	sleep 0.3
 }
 capture_stop() { sleep 0.3; stop_pid "$CAPTURE_PID"; }

@@ -19,7 +19,7 @@ netns_pair tx rx 2
 bg_ns rx "$JFLOWD" -i veth0 -n ipfix://127.0.0.1:4739 -t idle=300,active=600 \
 	--metrics-file "$WORK/m.prom" --control-socket "$SOCK" 2>"$WORK/jflowd.log"
 JF=$LAST_PID
-wait_for 30 test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd.log")"
+wait_for "$JF_START_S" test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd.log")"
 JPID=$(pgrep -f -n "^$JFLOWD -i veth0 -n ipfix://127.0.0.1:4739 -t idle=300")
 in_ns tx "$TRAFGEN" --iface veth0 --flows $FLOWS --packets $FLOWS --cpu 0 >/dev/null \
 	|| fail "the sender"

@@ -20,7 +20,7 @@ bg_ns rx env LD_PRELOAD="$SHIM" JF_CLOCKSHIM_FILE="$WORK/offset" \
 	"$JFLOWD" -i veth0 -n v9://127.0.0.1:2055 -n ipfix+tcp://127.0.0.1:4739 \
 	-t idle=1,active=2 --metrics-file "$WORK/m.prom" 2> "$WORK/jflowd.log"
 JF=$LAST_PID
-wait_for 5 test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd.log")"
+wait_for "$JF_START_S" test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd.log")"
 bg_ns tx "$TRAFGEN" --iface veth0 --flows 50 --packets 1000 --pps 1000 --duration 30 \
 	--expect "$WORK/sent.csv"
 TX=$LAST_PID

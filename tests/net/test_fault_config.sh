@@ -15,7 +15,7 @@ printf 'interface = veth0\ncollector = v9://127.0.0.1:2055\nmirror = false\nverb
 	> "$WORK/off.conf"
 bg_ns rx "$JFLOWD" -c "$WORK/off.conf" --metrics-file "$WORK/m.prom" 2> "$WORK/off.log"
 JF=$LAST_PID
-wait_for 5 test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/off.log")"
+wait_for "$JF_START_S" test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/off.log")"
 in_ns tx ping -c 3 -i 0.2 -W 1 10.99.0.2 > "$WORK/ping.log" || true
 got=$(awk '/packets transmitted/ { print $4 }' "$WORK/ping.log")
 stop_jflowd "$JF" "$WORK/off.log"
@@ -27,7 +27,7 @@ grep -q "debug:" "$WORK/off.log" && fail "verbose = 0 turned on debug output"
 sed 's/mirror = false/mirror = true/' "$WORK/off.conf" > "$WORK/on.conf"
 bg_ns rx "$JFLOWD" -c "$WORK/on.conf" --metrics-file "$WORK/on.prom" 2> "$WORK/on.log"
 JF=$LAST_PID
-wait_for 5 test -s "$WORK/on.prom" || fail "jflowd did not start: $(cat "$WORK/on.log")"
+wait_for "$JF_START_S" test -s "$WORK/on.prom" || fail "jflowd did not start: $(cat "$WORK/on.log")"
 in_ns tx ping -c 3 -i 0.2 -W 1 10.99.0.2 > "$WORK/ping-on.log" || true
 stop_jflowd "$JF" "$WORK/on.log"
 expect_eq "pings answered with mirror = true" \

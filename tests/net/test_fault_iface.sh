@@ -35,7 +35,7 @@ start() { # NAME jflowd-options...
 	bg_ns rx "$JFLOWD" "$@" -n v9://127.0.0.1:2055 -t idle=1,active=2 \
 		--metrics-file "$WORK/$name.prom" 2> "$WORK/$name.log"
 	JF=$LAST_PID
-	wait_for 5 test -s "$WORK/$name.prom" || fail "$name: jflowd did not start: $(cat "$WORK/$name.log")"
+	wait_for "$JF_START_S" test -s "$WORK/$name.prom" || fail "$name: jflowd did not start: $(cat "$WORK/$name.log")"
 	expect_eq "$name: attached at start" \
 		"$(metric "$WORK/$name.prom" 'jflowd_interface_attached{ifname="veth0"}')" 1
 	sleep 0.3

@@ -47,7 +47,7 @@ mkdir -p "$WORK/mdir"
 bg_ns rx "$JFLOWD" -i veth0 -n $C --max-flows 64 -t idle=30,active=60 \
 	--metrics-file "$WORK/mdir/m.prom" 2> "$WORK/run.log"
 JF=$LAST_PID
-wait_for 5 test -s "$WORK/mdir/m.prom" || fail "jflowd did not start: $(cat "$WORK/run.log")"
+wait_for "$JF_START_S" test -s "$WORK/mdir/m.prom" || fail "jflowd did not start: $(cat "$WORK/run.log")"
 rm -rf "$WORK/mdir"
 sleep 4
 mkdir -p "$WORK/mdir"

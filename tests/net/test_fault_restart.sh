@@ -18,7 +18,7 @@ start_jflowd() {
 	bg_ns rx "$JFLOWD" -i veth0 -m "$1" -n v9://127.0.0.1:2055 -t idle=1,active=2 \
 		--metrics-file "$WORK/$2.prom" 2> "$WORK/$2.log"
 	JF=$LAST_PID
-	wait_for 5 test -s "$WORK/$2.prom" ||
+	wait_for "$JF_START_S" test -s "$WORK/$2.prom" ||
 		fail "jflowd ($1, $2) did not start: $(cat "$WORK/$2.log")"
 }
 forget() { PIDS=$(echo "$PIDS" | tr ' ' '\n' | grep -vx "$1" | tr '\n' ' '); }

@@ -21,7 +21,7 @@ L1=$NFCAPD_PID
 bg_ns rx "$JFLOWD" -i veth0 -n v9://10.0.0.2:2055 -n v9://127.0.0.1:2056 -t idle=1,active=1 \
 	--metrics-file "$WORK/m.prom" 2> "$WORK/jflowd.log"
 JF=$LAST_PID
-wait_for 15 test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd.log")"
+wait_for "$JF_START_S" test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd.log")"
 bg_ns tx "$TRAFGEN" --iface veth0 --flows 200 --packets 2000 --pps 2000 --duration 10 \
 	--expect "$WORK/sent.csv"
 TX=$LAST_PID

@@ -45,7 +45,7 @@ run() {
 	local name=$1; shift
 	bg_ns rx "$JFLOWD" "$@" --metrics-file "$WORK/$name.prom" 2>"$WORK/$name.log"
 	JF=$LAST_PID
-	wait_for 10 test -s "$WORK/$name.prom" || fail "$name: jflowd did not start: $(cat "$WORK/$name.log")"
+	wait_for "$JF_START_S" test -s "$WORK/$name.prom" || fail "$name: jflowd did not start: $(cat "$WORK/$name.log")"
 	send
 	sleep 1
 	stop_jflowd "$JF" "$WORK/$name.log"

@@ -17,7 +17,7 @@ start_nfcapd rx 4739 "$WORK/nf" 127.0.0.1 67108864
 bg_ns rx "$JFLOWD" -i veth0 -n ipfix://127.0.0.1:4739 --metrics-file "$WORK/m.prom" \
 	--max-flows 4096 -q 2>"$WORK/jflowd.log"
 jf=$LAST_PID
-wait_for 10 test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd.log")"
+wait_for "$JF_START_S" test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd.log")"
 drops0=$(veth_rx_dropped rx)
 # The established flow, on CPU 1, from before the flood to after it.
 bg_ns tx "$TRAFGEN" --iface veth0 --flows 1 --seed 7 --protos udp --families 4 \

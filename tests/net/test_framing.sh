@@ -40,7 +40,7 @@ log "the same mixed traffic over a veth into XDP"
 start_nfcapd rx 4739 "$WORK/nf-xdp"
 bg_ns rx "$JFLOWD" -i veth0 -n ipfix://127.0.0.1:4739 --metrics-file "$WORK/xdp.prom" 2>"$WORK/jflowd.log"
 JF=$LAST_PID
-wait_for 10 test -s "$WORK/xdp.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd.log")"
+wait_for "$JF_START_S" test -s "$WORK/xdp.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd.log")"
 in_ns tx "$TRAFGEN" --iface veth0 "${GEN[@]}" --pps 20000 --expect "$WORK/xdp-sent.csv" \
 	|| fail "sender exited $?"
 sleep 1.5

@@ -133,7 +133,7 @@ JPID=$!
 PIDS="$PIDS $JPID"
 # strace detaches on SIGTERM: signal jflowd itself (strace exits with its
 # status).
-wait_for 10 pgrep -f "^$SBIN " || fail "jflowd did not start"
+wait_for "$JF_START_S" pgrep -f "^$SBIN " || fail "jflowd did not start"
 JF=$(pgrep -f "^$SBIN ")
 PIDS="$PIDS $JF"
 wait_for 15 grep -q READY=1 "$WORK/notify.log" || { cat "$WORK/jflowd.log"; fail "no READY=1"; }

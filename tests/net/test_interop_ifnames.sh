@@ -26,7 +26,7 @@ capture_start rx "udp port 2055 or udp port 4739" "$WORK/cap.pcapng"
 bg_ns rx "$JFLOWD" -i veth0 -i veth1 -n v9://127.0.0.1:2055 -n ipfix://127.0.0.1:4739 \
 	--ipfix-sequence nfdump -t idle=2,active=60 --metrics-file "$WORK/m.prom" 2>"$WORK/jflowd.log"
 JF=$LAST_PID
-wait_for 10 test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd.log")"
+wait_for "$JF_START_S" test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd.log")"
 sleep 0.2
 
 in_ns tx "$TRAFGEN" --iface veth0 --flows 30 --packets 600 --size 64-1400 \

@@ -42,7 +42,7 @@ NF=$NFCAPD_PID
 conf "timeouts = idle=60,active=120"
 bg_ns rx "$JFLOWD" -c "$WORK/jflowd.conf" --control-socket "$SOCK" 2>"$WORK/jflowd.log"
 JFPID=$LAST_PID
-wait_for 10 grep -q "metering veth0" "$WORK/jflowd.log" || fail "jflowd did not start"
+wait_for "$JF_START_S" grep -q "metering veth0" "$WORK/jflowd.log" || fail "jflowd did not start"
 wait_for 5 test -S "$SOCK" || fail "no control socket"
 expect_eq "socket mode and owner" "$(stat -c '%a %U' "$SOCK")" "600 root"
 

@@ -31,7 +31,7 @@ bg_ns rx "$JFLOWD" -i veth0 -n v9://127.0.0.1:2055 -n "$LOCAL" -n "$REFUSING" -n
 	-t idle=60,active=120 --template-interval 1 --metrics-file "$WORK/m.prom" \
 	--control-socket "$SOCK" 2>"$WORK/jflowd.log"
 JF=$LAST_PID
-wait_for 10 test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd.log")"
+wait_for "$JF_START_S" test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd.log")"
 
 # Collector state: nobody on 2057 (ICMP port unreachable) nor on this
 # host's 2056 (waited for), then listeners.

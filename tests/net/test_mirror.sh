@@ -28,7 +28,7 @@ bg_ns rx "$JFLOWD" -i veth0 --mirror -n v9://127.0.0.1:2055 -t idle=2 \
 	--map-mac "02:00:00:00:0b:01=20,ge-0/0/2,customer B, rack 7" \
 	--map-vlan "300=30,ge-0/0/3.300,vlan 300" --metrics-file "$WORK/m.prom" 2>"$WORK/jflowd.log"
 JF=$LAST_PID
-wait_for 10 test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd.log")"
+wait_for "$JF_START_S" test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd.log")"
 expect_eq "promiscuity while jflowd runs" "$(promisc)" 1
 
 # A->B 5 frames, B->A 3, foreign MACs on VLAN 300 4, foreign untagged 2.
@@ -63,7 +63,7 @@ log "nfdump %sa|%da|%in|%out|%inam|%onam|%pkt: $(paste -sd';' "$WORK/got")"
 bg_ns rx "$JFLOWD" -i veth0 --mirror -n v9://127.0.0.1:2055 --metrics-file "$WORK/m2.prom" \
 	2>"$WORK/jflowd2.log"
 JF=$LAST_PID
-wait_for 10 test -s "$WORK/m2.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd2.log")"
+wait_for "$JF_START_S" test -s "$WORK/m2.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd2.log")"
 expect_eq "promiscuity while the second jflowd runs" "$(promisc)" 1
 kill -KILL "$JF"
 wait "$JF" 2>/dev/null || true

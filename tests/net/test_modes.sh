@@ -12,7 +12,7 @@ for mode in xdp-generic pcap; do
 	bg_ns rx "$JFLOWD" -i veth0 -m "$mode" -n ipfix://127.0.0.1:4739 \
 		--metrics-file "$WORK/$mode.prom" 2>"$WORK/$mode.log"
 	JF=$LAST_PID
-	wait_for 10 test -s "$WORK/$mode.prom" || fail "$mode: jflowd did not start: $(cat "$WORK/$mode.log")"
+	wait_for "$JF_START_S" test -s "$WORK/$mode.prom" || fail "$mode: jflowd did not start: $(cat "$WORK/$mode.log")"
 	sleep 0.5	# libpcap's socket is ready after activation; give it a moment
 	in_ns tx "$TRAFGEN" --iface veth0 --flows 200 --packets 20000 --size 64-1500 \
 		--framing plain,vlan --pps 20000 --expect "$WORK/$mode.expect" || fail "$mode: sender exited $?"

@@ -47,7 +47,7 @@ timeouts = idle=60,active=120
 EOF
 bg_ns rx "$JFLOWD" -c "$WORK/jflowd.conf" 2>"$WORK/jflowd.log"
 JF=$LAST_PID
-wait_for 10 test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd.log")"
+wait_for "$JF_START_S" test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd.log")"
 grep -q "with native XDP" "$WORK/jflowd.log" || fail "not native XDP: $(cat "$WORK/jflowd.log")"
 
 # 30,000 frames on the uplink (3,000 sampled, sigma 52), 8,000 at the customer.

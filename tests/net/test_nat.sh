@@ -90,7 +90,7 @@ nat-untranslated = own
 EOF
 bg_ns r "$JFLOWD" -c "$WORK/jflowd.conf" 2>"$WORK/jflowd.log"
 JF=$LAST_PID
-wait_for 15 test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd.log")"
+wait_for "$JF_START_S" test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd.log")"
 grep -q "NAT events" "$WORK/jflowd.log" || fail "NAT events not on: $(cat "$WORK/jflowd.log")"
 
 # One session, with the conntrack table read while it flows.
@@ -165,7 +165,7 @@ start_nfcapd r 4740 "$WORK/nf2"; NF=$NFCAPD_PID
 bg_ns r "$JFLOWD" -m pcap -i r0 -n ipfix://127.0.0.1:4740 --nat-lookup --user nobody \
 	-t idle=1 --metrics-file "$WORK/p/m.prom" 2>"$WORK/pcap.log"
 JF=$LAST_PID
-wait_for 15 test -s "$WORK/p/m.prom" || fail "jflowd (pcap) did not start: $(cat "$WORK/pcap.log")"
+wait_for "$JF_START_S" test -s "$WORK/p/m.prom" || fail "jflowd (pcap) did not start: $(cat "$WORK/pcap.log")"
 JPID=$(pgrep -f "^$JFLOWD -m pcap -i r0" | head -1)
 CAPS=$(awk '/^CapEff/ {print $2}' "/proc/$JPID/status")
 expect_eq "pcap with --nat-lookup: CapEff" "$CAPS" 0000000000003000

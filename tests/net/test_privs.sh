@@ -42,7 +42,7 @@ start_nfcapd rx 2055 "$WORK/nf"
 bg_ns rx "$JFLOWD" -i veth0 -n v9://127.0.0.1:2055 --metrics-file "$WORK/x.prom" \
 	2>"$WORK/jflowd.log"
 JF=$LAST_PID
-wait_for 10 grep -q "metering veth0" "$WORK/jflowd.log" || fail "jflowd did not start"
+wait_for "$JF_START_S" grep -q "metering veth0" "$WORK/jflowd.log" || fail "jflowd did not start"
 sleep 0.3
 read -r eff prm bnd uid < <(caps "$(jflowd_pid "-n v9")")
 expect_eq "XDP: CapEff CapPrm CapBnd" "$eff $prm $bnd" "$NET_ADMIN $NET_ADMIN $NET_ADMIN"
@@ -71,7 +71,7 @@ wait_for 5 tcp_listening || fail "collector did not start"
 bg_ns rx "$JFLOWD" -i veth0 -n ipfix+tcp://127.0.0.1:4739 --user nobody -t idle=1,active=2 \
 	--metrics-file "$WORK/prom/u.prom" 2>"$WORK/jflowd.log"
 JF=$LAST_PID
-wait_for 10 grep -q "metering veth0" "$WORK/jflowd.log" || fail "jflowd did not start"
+wait_for "$JF_START_S" grep -q "metering veth0" "$WORK/jflowd.log" || fail "jflowd did not start"
 sleep 0.3
 read -r eff prm bnd uid < <(caps "$(jflowd_pid "-n ipfix")")
 expect_eq "--user nobody: CapEff CapPrm CapBnd Uid" "$eff $prm $bnd $uid" \
@@ -99,7 +99,7 @@ expect_eq "--user nobody: packets at the TCP collector" "$got" 900
 # 3. libpcap: CAP_NET_RAW only.
 bg_ns rx "$JFLOWD" -i veth0 -m pcap -n v9://127.0.0.1:2055 2>"$WORK/jflowd.log"
 JF=$LAST_PID
-wait_for 10 pgrep -f "^$JFLOWD -i veth0 -m pcap" || fail "jflowd did not start"
+wait_for "$JF_START_S" pgrep -f "^$JFLOWD -i veth0 -m pcap" || fail "jflowd did not start"
 sleep 1
 read -r eff prm bnd uid < <(caps "$(jflowd_pid "-m pcap")")
 expect_eq "pcap: CapEff CapPrm CapBnd" "$eff $prm $bnd" "$NET_RAW $NET_RAW $NET_RAW"
@@ -130,7 +130,7 @@ printf '%s\n' "interface = veth0" "collector = v9://127.0.0.1:2055" "user = nobo
 chmod o+r "$WORK/r.conf"
 bg_ns rx "$JFLOWD" -c "$WORK/r.conf" 2>"$WORK/jflowd.log"
 JF=$LAST_PID
-wait_for 10 grep -q "metering veth0" "$WORK/jflowd.log" || fail "jflowd did not start"
+wait_for "$JF_START_S" grep -q "metering veth0" "$WORK/jflowd.log" || fail "jflowd did not start"
 sleep 0.3
 pid=$(pgrep -f "^$JFLOWD -c $WORK/r.conf" | head -1)
 printf '%s\n' "interface = veth1" "collector = v9://127.0.0.1:2055" "user = nobody" \

@@ -64,7 +64,7 @@ capture_start rx "udp port $A or udp port $B" "$WORK/cap.pcapng"
 conf "collector = ipfix://127.0.0.1:$A" "timeouts = idle=1,active=60,fin=1"
 bg_ns rx "$JFLOWD" -c "$WORK/jflowd.conf" 2>"$WORK/jflowd.log"
 JFPID=$LAST_PID
-wait_for 10 grep -q "metering veth0" "$WORK/jflowd.log" || fail "jflowd did not start"
+wait_for "$JF_START_S" grep -q "metering veth0" "$WORK/jflowd.log" || fail "jflowd did not start"
 
 # 1. Five flows of 60 packets to A; a long flow (200 packets over about 4 s)
 # starts and runs across the reload.

@@ -25,11 +25,11 @@ start_nfcapd r 4739 "$WORK/ipfix"; NF_IPFIX=$NFCAPD_PID
 capture_start r "udp port 2055 or udp port 4739" "$WORK/export.pcapng"
 bg_ns c dumpcap -q -i vc -P -f "host 10.1.0.2 or host 2001:db8:1::2" -w "$WORK/client.pcap"
 CLIENT_CAP=$LAST_PID
-wait_for 5 test -s "$WORK/client.pcap" || fail "dumpcap on the client did not start"
+wait_for 20 test -s "$WORK/client.pcap" || fail "dumpcap on the client did not start"
 bg_ns r "$JFLOWD" -i r0 -i r1 -n v9://127.0.0.1:2055 -n ipfix://127.0.0.1:4739 \
 	--ipfix-sequence nfdump -t idle=2,active=60 --metrics-file "$WORK/m.prom" 2>"$WORK/jflowd.log"
 JF=$LAST_PID
-wait_for 10 test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd.log")"
+wait_for "$JF_START_S" test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd.log")"
 grep -q "router mode" "$WORK/jflowd.log" || fail "router mode not on: $(cat "$WORK/jflowd.log")"
 sleep 0.3
 

@@ -23,11 +23,11 @@ start_nfcapd r 2055 "$WORK/v9"
 NF=$NFCAPD_PID
 bg_ns s dumpcap -q -i vs -P -f ip -w "$WORK/server.pcap"
 CAP=$LAST_PID
-wait_for 5 test -s "$WORK/server.pcap" || fail "dumpcap on the server did not start"
+wait_for 20 test -s "$WORK/server.pcap" || fail "dumpcap on the server did not start"
 bg_ns r "$JFLOWD" -i r0:both -i r1:both -n v9://127.0.0.1:2055 -t idle=2,active=60 \
 	--metrics-file "$WORK/m.prom" 2>"$WORK/jflowd.log"
 JF=$LAST_PID
-wait_for 10 test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd.log")"
+wait_for "$JF_START_S" test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd.log")"
 grep -q "metering r1 on egress" "$WORK/jflowd.log" || fail "no egress metering: $(cat "$WORK/jflowd.log")"
 sleep 0.3
 

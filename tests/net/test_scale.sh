@@ -18,7 +18,7 @@ start_nfcapd rx 4739 "$WORK/nf" 127.0.0.1 134217728
 bg_ns rx "$JFLOWD" -i veth0 -n ipfix://127.0.0.1:4739 --metrics-file "$WORK/m.prom" \
 	-q 2>"$WORK/jflowd.log"
 jf=$LAST_PID
-wait_for 30 test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd.log")"
+wait_for "$JF_START_S" test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd.log")"
 drops0=$(veth_rx_dropped rx)
 t0=$(date +%s.%N)
 in_ns tx "$TRAFGEN" --iface veth0 --flows $FLOWS --packets $((FLOWS * 2)) --cpu 0 \

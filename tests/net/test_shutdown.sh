@@ -17,7 +17,7 @@ start_nfcapd rx 4740 "$WORK/nf-v9" 127.0.0.1 67108864; NF_V9=$NFCAPD_PID
 bg_ns rx "$JFLOWD" -i veth0 -n ipfix://127.0.0.1:4739 -n v9://127.0.0.1:4740 \
 	--metrics-file "$WORK/m.prom" -q 2>"$WORK/jflowd.log"
 JF=$LAST_PID
-wait_for 10 test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd.log")"
+wait_for "$JF_START_S" test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd.log")"
 # --duration longer than the test: SIGUSR1 stops a sender, which then
 # writes exactly what it sent.
 bg_ns tx "$TRAFGEN" --iface veth0 --flows 5000 --packets 50000 --cpu 0 --duration 60 \

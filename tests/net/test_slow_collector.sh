@@ -20,7 +20,7 @@ wait_for 5 udp_listening rx 2056 || fail "the slow collector did not start"
 bg_ns rx "$JFLOWD" -i veth0 -n ipfix://127.0.0.1:2055 -n ipfix://127.0.0.1:2056 \
 	-t idle=1,active=2 --tcp-buffer 262144 --metrics-file "$WORK/m.prom" 2>"$WORK/jflowd.log"
 JF=$LAST_PID
-wait_for 10 test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd.log")"
+wait_for "$JF_START_S" test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd.log")"
 
 rm -f "$WORK/stop"
 $WATCH "$WORK/m.prom" --until "$WORK/stop" --check --max-interval 1.25 --min-samples 6 \

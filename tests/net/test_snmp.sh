@@ -38,7 +38,7 @@ udp_sink r 2055 4739
 bg_ns r "$JFLOWD" -i r0 -i r1 -n v9://127.0.0.1:2055 -n ipfix://127.0.0.1:4739 -t idle=1 \
 	--metrics-file "$WORK/m.prom" 2>"$WORK/jflowd.log"
 JF=$LAST_PID
-wait_for 10 test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd.log")"
+wait_for "$JF_START_S" test -s "$WORK/m.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd.log")"
 in_ns c ping -q -c 3 -i 0.2 10.2.0.2 >/dev/null || fail "ping through the router"
 sleep 2.5
 stop_jflowd "$JF" "$WORK/jflowd.log"

@@ -22,7 +22,7 @@ run() { # NAME SIZING FLOWS SECONDS
 	bg_ns rx "$JFLOWD" -i veth0 -n ipfix://127.0.0.1:4739 --metrics-file "$WORK/$name.prom" \
 		$sizing --max-flows 65536 --drain-interval 0.1 -q 2>"$WORK/$name.log"
 	jf=$LAST_PID
-	wait_for 10 test -s "$WORK/$name.prom" || fail "jflowd did not start: $(cat "$WORK/$name.log")"
+	wait_for "$JF_START_S" test -s "$WORK/$name.prom" || fail "jflowd did not start: $(cat "$WORK/$name.log")"
 	drops0=$(veth_rx_dropped rx)
 	bg_ns tx "$TRAFGEN" --iface veth0 --flows "$flows" --packets $((flows * 10)) --cpu 0 \
 		--duration "$secs" --expect "$WORK/$name-0.csv"

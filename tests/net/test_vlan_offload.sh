@@ -57,7 +57,7 @@ run() {
 	capture_start rx "udp port 2055" "$WORK/$name.pcapng"
 	bg_ns rx "$JFLOWD" -i veth0 -n v9://127.0.0.1:2055 "$@" 2>"$WORK/$name.log"
 	JF=$LAST_PID
-	wait_for 10 grep -q "metering veth0" "$WORK/$name.log" \
+	wait_for "$JF_START_S" grep -q "metering veth0" "$WORK/$name.log" \
 		|| fail "$name: jflowd did not start: $(cat "$WORK/$name.log")"
 	send_flows
 	sleep 0.5
@@ -144,7 +144,7 @@ printf '%s\n' "interface = veth0" "collector = v9://127.0.0.1:2055" > "$WORK/r.c
 start_nfcapd rx 2055 "$WORK/nf.reload"
 bg_ns rx "$JFLOWD" -c "$WORK/r.conf" 2>"$WORK/reload.log"
 JF=$LAST_PID
-wait_for 10 grep -q "metering veth0 .*device-bound" "$WORK/reload.log" \
+wait_for "$JF_START_S" grep -q "metering veth0 .*device-bound" "$WORK/reload.log" \
 	|| fail "reload: jflowd did not start bound: $(cat "$WORK/reload.log")"
 printf '%s\n' "interface = veth0" "interface = veth1" "collector = v9://127.0.0.1:2055" \
 	> "$WORK/r.conf"
@@ -170,7 +170,7 @@ log "reload: veth0 after the reload: $(paste -sd';' "$WORK/reload.got")"
 start_nfcapd rx 2055 "$WORK/nf.churn"
 bg_ns rx "$JFLOWD" -i veth0 -n v9://127.0.0.1:2055 -v 2>"$WORK/churn.log"
 JF=$LAST_PID
-wait_for 10 grep -q "metering veth0 .*device-bound" "$WORK/churn.log" \
+wait_for "$JF_START_S" grep -q "metering veth0 .*device-bound" "$WORK/churn.log" \
 	|| fail "churn: jflowd did not start bound: $(cat "$WORK/churn.log")"
 ip -n "$(ns rx)" link del veth0
 wait_for 5 grep -q "interface veth0 is gone" "$WORK/churn.log" || fail "churn: the loss is not seen"
