@@ -18,7 +18,7 @@ bg_ns rx "$JFLOWD" -i veth0 -n v9://127.0.0.1:2055 --metrics-file "$M" 2> "$WORK
 JF=$LAST_PID
 # What a non-root owner of the directory plants once the pid is known.
 ln -s "$WORK/secret-b" "$M.tmp.$JF"
-wait_for 5 sh -c "test -f '$M' && ! test -L '$M'" ||
+wait_for "$JF_START_S" sh -c "test -f '$M' && ! test -L '$M'" ||
 	fail "metrics file not written as a regular file: $(ls -l "$WORK/dir"; cat "$WORK/jflowd.log")"
 sleep 2.5
 stop_jflowd "$JF" "$WORK/jflowd.log"
