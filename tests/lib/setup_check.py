@@ -37,7 +37,7 @@ def needed_commands(src):
                     continue
                 if not (f.endswith(".sh") or re.match(r"#!.*\b(ba)?sh\b", text)):
                     continue
-                # need_cmd as a command: at the start of a line or after ; && ||
+                # Each call of need_cmd, at the start of a line or after ; && ||
                 for m in re.finditer(r"(?:^|[;&|])[ \t]*need_cmd((?:[ \t]+[A-Za-z0-9_.+-]+)+)",
                                      text, re.M):
                     for c in m.group(1).split():
