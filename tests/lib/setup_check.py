@@ -3,6 +3,8 @@
 from a package that scripts/setup installs, from a package those depend on,
 or from an Essential package: a fresh machine has only those. A command
 installed by hand makes the suite pass here and skip (fail) elsewhere.
+The same holds for what the package test's dpkg-buildpackage checks before
+it builds: debian/control's Build-Depends, and build-essential.
 
 usage: setup_check.py SRC_DIR"""
 import os
@@ -69,6 +71,35 @@ def closure(pkgs):
     return out
 
 
+def build_depends(src):
+    """debian/control's Build-Depends as lists of alternatives (names only),
+    and build-essential, which dpkg-checkbuilddeps always adds."""
+    text = open(os.path.join(src, "debian", "control")).read()
+    m = re.search(r"^Build-Depends:(.*(?:\n[ \t].*)*)", text, re.M)
+    if not m:
+        sys.exit("setup_check: no Build-Depends in debian/control")
+    groups = [["build-essential"]]
+    for item in m.group(1).split(","):
+        alts = [re.sub(r"\(.*?\)|\[.*?\]|<.*?>", "", a).strip().split(":")[0]
+                for a in item.split("|")]
+        alts = [a for a in alts if a]
+        if alts:
+            groups.append(alts)
+    return groups
+
+
+def providers(name):
+    """The packages that provide the virtual package name."""
+    r = subprocess.run(["apt-cache", "showpkg", name], capture_output=True, text=True)
+    out, on = set(), False
+    for line in r.stdout.splitlines():
+        if line.startswith("Reverse Provides:"):
+            on = True
+        elif on and line.strip():
+            out.add(line.split()[0])
+    return out
+
+
 def essential(pkg):
     r = subprocess.run(["dpkg-query", "-W", "-f=${Essential}", pkg],
                        capture_output=True, text=True)
@@ -102,12 +133,25 @@ def main():
             bad.append(f"{c} (asked for in {where}) comes from package {pkg}, which "
                        "scripts/setup does not install, nor any package it installs "
                        "depends on: add it to PKGS")
+    groups = build_depends(src)
+    for alts in groups:
+        if any(a in pkgs or essential(a) for a in alts):
+            continue
+        if deps is None:
+            deps = closure(pkgs)
+        if any(a in deps or providers(a) & deps for a in alts):
+            continue
+        bad.append(f"{' | '.join(alts)} (the package build needs it: debian/control's "
+                   "Build-Depends, or build-essential, which dpkg-buildpackage checks) is "
+                   "not installed by scripts/setup, nor by any package it installs: "
+                   "add it to PKGS")
     for b in bad:
         print("FAIL: " + b)
     if bad:
         return 1
-    print(f"setup_check: {len(cmds)} commands the tests need, each from scripts/setup's "
-          f"{len(pkgs)} packages or their dependencies")
+    print(f"setup_check: {len(cmds)} commands the tests need and {len(groups)} packages "
+          f"the package build needs, each from scripts/setup's {len(pkgs)} packages or "
+          "their dependencies")
     return 0
 
 

@@ -18,8 +18,11 @@ bg_ns rx "$JFLOWD" -i veth0 -n v9://127.0.0.1:2055 --metrics-file "$M" 2> "$WORK
 JF=$LAST_PID
 # What a non-root owner of the directory plants once the pid is known.
 ln -s "$WORK/secret-b" "$M.tmp.$JF"
-wait_for 5 sh -c "test -f '$M' && ! test -L '$M'" ||
-	fail "metrics file not written as a regular file: $(ls -l "$WORK/dir"; cat "$WORK/jflowd.log")"
+# jflowd's first write: a regular file at $M, or (the fault) through a link.
+wait_for "$JF_START_S" sh -c "test -f '$M' && ! test -L '$M' ||
+	! grep -qx secret-a '$WORK/secret-a' || ! grep -qx secret-b '$WORK/secret-b'" ||
+	fail "jflowd wrote no metrics file: $(ls -l "$WORK/dir"; cat "$WORK/jflowd.log")"
+[ -L "$M" ] && fail "metrics file not written as a regular file: $(ls -l "$WORK/dir")"
 sleep 2.5
 stop_jflowd "$JF" "$WORK/jflowd.log"
 expect_eq "file behind the symlink at the metrics path" "$(cat "$WORK/secret-a")" secret-a
