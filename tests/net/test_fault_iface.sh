@@ -17,7 +17,7 @@ NET_RAW=0000000000002000
 # recreate: delete veth0 (the peer goes with it), create the pair again.
 recreate() {
 	ip -n "$(ns rx)" link del veth0
-	wait_for 5 sh -c "grep -q 'jflowd_interface_attached{ifname=\"veth0\"} 0' '$WORK/$1.prom'" ||
+	wait_for 20 sh -c "grep -q 'jflowd_interface_attached{ifname=\"veth0\"} 0' '$WORK/$1.prom'" ||
 		fail "$1: metrics do not show veth0 detached"
 	grep -q "interface veth0 is gone" "$WORK/$1.log" || fail "$1: the loss is not logged"
 	ip link add veth0 netns "$(ns tx)" type veth peer name veth0 netns "$(ns rx)"
@@ -25,7 +25,7 @@ recreate() {
 	in_ns rx ip addr add 10.0.0.2/24 dev veth0
 	ip -n "$(ns tx)" link set veth0 up
 	ip -n "$(ns rx)" link set veth0 up
-	wait_for 5 sh -c "grep -q 'jflowd_interface_attached{ifname=\"veth0\"} 1' '$WORK/$1.prom'" ||
+	wait_for 20 sh -c "grep -q 'jflowd_interface_attached{ifname=\"veth0\"} 1' '$WORK/$1.prom'" ||
 		fail "$1: metrics do not show veth0 attached again: $(cat "$WORK/$1.log")"
 	grep -q "interface veth0 is back" "$WORK/$1.log" || fail "$1: the return is not logged"
 }
