@@ -843,6 +843,7 @@ int jf_table_move(struct jf_table *t, struct jf_slot *mem, uint32_t nslots,
 				 * slot of its own. */
 				t->sh[i].flags |= SH_MARKED;
 				t->sh[i].why = JF_END_RESOURCES;
+				t->st.move_unplaced++;
 			}
 			t->victims[n] = i;
 			t->dests[n++] = j;

@@ -47,6 +47,8 @@ struct jf_table_stats {
 	uint64_t mark_lost;	/* marks that found the slot no longer LIVE */
 	uint64_t moved;		/* moves into a larger table (jf_table_move) */
 	uint64_t move_failed;	/* moves given up after slots were marked */
+	uint64_t move_unplaced;	/* flows a move found no room for within reach:
+				 * exported early (lack of resources) */
 };
 
 /* A table over nslots slots at `slots` (owned by the caller: the mapping

@@ -40,6 +40,7 @@ struct jf_meter_stats {
 	uint64_t table_bytes;		/* XDP: agent memory for the table's shadow */
 	uint64_t table_slots;		/* XDP: slots of the flow table now (it grows) */
 	uint64_t table_moves;		/* XDP: times the table grew (its flows moved) */
+	uint64_t table_move_unplaced;	/* XDP: flows a move had no room for (exported) */
 	uint64_t table_read_ns;		/* XDP: CPU time spent reading the table
 					 * (deltas into the cache, removals) */
 	uint64_t files_read_packets;	/* -r: packets read from the file */

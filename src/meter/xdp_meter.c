@@ -558,8 +558,11 @@ static int table_grow(struct jf_xdp_meter *m, uint32_t n)
 	struct jflowd_bpf__bss *bss = m->skel->bss;
 	uint32_t cur = m->tab_cur, other = cur ^ 1;
 	struct jf_table_stats st;
+	uint64_t unplaced;
 	int rc;
 
+	jf_table_get_stats(m->table, &st);
+	unplaced = st.move_unplaced;
 	rc = table_make(m, other, n);
 	if (rc)
 		return rc;
@@ -581,10 +584,15 @@ static int table_grow(struct jf_xdp_meter *m, uint32_t n)
 		return rc;
 	table_drop(m, cur);
 	m->tab_cur = other;
+	if (st.move_unplaced > unplaced)
+		log_warn("flow table: %llu flows found no slot within reach of their place in the "
+			 "larger table: exported early (end reason lack of resources)",
+			 (unsigned long long)(st.move_unplaced - unplaced));
 	if (m->st) {
 		m->st->table_bytes = jf_table_agent_bytes(m->table);
 		m->st->table_slots = n;
 		m->st->table_moves = st.moved;
+		m->st->table_move_unplaced = st.move_unplaced;
 	}
 	return 0;
 }
@@ -988,6 +996,7 @@ static int read_table(struct jf_xdp_meter *m, uint64_t stashed)
 	m->st->table_removed = ts.removed;
 	m->st->table_slots = jf_table_nslots(m->table);
 	m->st->table_moves = ts.moved;
+	m->st->table_move_unplaced = ts.move_unplaced;
 	warn_full(m, ts.live, stashed);
 	return 0;
 }

@@ -323,6 +323,11 @@ static void write_meter(FILE *f, const struct jf_metrics_input *in)
 	metric(f, "jflowd_table_moves_total", "counter",
 	       "Times the kernel's flow table grew: every flow moved into a larger table.");
 	fprintf(f, "jflowd_table_moves_total %llu\n", (unsigned long long)st->table_moves);
+	metric(f, "jflowd_table_move_unplaced_total", "counter",
+	       "Flows a growth found no slot for within reach in the larger table: exported at once "
+	       "(end reason lack of resources); their next packets start new flows.");
+	fprintf(f, "jflowd_table_move_unplaced_total %llu\n",
+		(unsigned long long)st->table_move_unplaced);
 	metric(f, "jflowd_table_read_seconds_total", "counter",
 	       "Agent CPU time in the pass over the kernel's flow table (reads, expiry, records, removals).");
 	fprintf(f, "jflowd_table_read_seconds_total %.6f\n", st->table_read_ns / 1e9);

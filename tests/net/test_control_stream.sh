@@ -23,8 +23,22 @@ wait_for "$JF_START_S" test -s "$WORK/m.prom" || fail "jflowd did not start: $(c
 JPID=$(pgrep -f -n "^$JFLOWD -i veth0 -n ipfix://127.0.0.1:4739 -t idle=300")
 in_ns tx "$TRAFGEN" --iface veth0 --flows $FLOWS --packets $FLOWS --cpu 0 >/dev/null \
 	|| fail "the sender"
-in_flows() { [ "$(metric "$WORK/m.prom" jflowd_packets_cached)" = $FLOWS ]; }
+# Every packet metered and in a flow. A flow the table's growth found no
+# slot for within reach has left early as a record (jflowd counts it); the
+# listings then hold one flow less: rare (about one run in a hundred), and
+# no packet is lost either way.
+early() {
+	echo $(($(metric "$WORK/m.prom" 'jflowd_flows_exported_total{reason="lack_of_resources"}') + 0))
+}
+in_flows() {
+	[ "$(metric "$WORK/m.prom" jflowd_packets_metered_total)" = $FLOWS ] &&
+		[ $(($(metric "$WORK/m.prom" jflowd_packets_cached) + $(early))) = $FLOWS ]
+}
 wait_for 10 in_flows || fail "the flows never reached jflowd: $(grep cached "$WORK/m.prom")"
+UNPLACED=$(metric "$WORK/m.prom" jflowd_table_move_unplaced_total)
+expect_eq "flows exported early: all by the table's growth" "$(early)" "$UNPLACED"
+[ "$UNPLACED" = 0 ] || log "$UNPLACED flows found no slot when the table grew: exported early"
+FLOWS=$((FLOWS - UNPLACED))
 
 # Whole, text and JSON.
 ctl flows > "$WORK/flows.txt" || fail "jflowctl flows exited $?"
