@@ -29,9 +29,11 @@ static __always_inline void jf_xdp_monitors(struct xdp_md *ctx, struct jf_mon_wa
 	w->reason = reason;
 	w->ep = ep;
 	w->now = jf_now();
+	w->octets = 0;
 	w->frame_len = bpf_xdp_get_buff_len(ctx);
 	w->egress = 0;
 	w->gso_segs = 0;
+	w->gso_hdrs = 0;
 	w->skip = 0;
 	jf_mon_walk_all(ctx, w, ic->in, ic->n_in, 0);
 }
@@ -70,17 +72,23 @@ static __always_inline int jf_xdp_meter(struct xdp_md *ctx, const int hw_vlan)
 	parity = ep & 1;
 
 	/* One monitor: its filter, then its sampling, before anything else
-	 * is read; a packet the filter rejects is in no counter. */
+	 * is read; a packet the filter rejects is in no counter. A plain
+	 * one (the command line's: every packet, the whole key) skips the
+	 * filter and sampling checks; its key goes through jf_mon_key as any
+	 * (a second path into the table would double the verifier's walk). */
 	mon = mon_single & (JF_MONITORS - 1);
-	if (!mon_by_iface && filter_on[mon] && !jf_filter_xdp(ctx, mon))
-		goto out;
-	if (!mon_by_iface && jf_mon_skip(mon, parity)) {
-		jf_stat_mon(parity, mon, JF_PKT_NOT_SAMPLED, bpf_xdp_get_buff_len(ctx));
-		goto out;
+	if (!((mon_plain >> parity) & 1)) {
+		if (!mon_by_iface && filter_on[mon] && !jf_filter_xdp(ctx, mon))
+			goto out;
+		if (!mon_by_iface && jf_mon_skip(mon, parity)) {
+			jf_stat_mon(parity, mon, JF_PKT_NOT_SAMPLED, bpf_xdp_get_buff_len(ctx));
+			goto out;
+		}
 	}
 
-	__builtin_memset(&w, 0, sizeof(w));
-	/* The frame's other buffers (xdp.frags): on the wire all the same. */
+	/* The packet only: the walk's other fields are set by the walk. The
+	 * frame's other buffers (xdp.frags): on the wire all the same. */
+	__builtin_memset(&w.pkt, 0, sizeof(w.pkt));
 	w.pkt.tail_len = (__u32)(bpf_xdp_get_buff_len(ctx) - (__u64)(end - data));
 	/* Asked for every frame, not only untagged ones: the NIC strips the
 	 * outer tag of a double-tagged frame and leaves the inner one inline. */

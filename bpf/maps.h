@@ -105,11 +105,19 @@ volatile __u32 sample_rate[2 * JF_MONITORS];
  * monitors ifconf lists for its interface and direction. */
 volatile __u32 mon_by_iface;
 volatile __u32 mon_single;
-/* A monitor whose record is coarser than the packet's key: its masks. */
+/* Bit per epoch parity: mon_by_iface 0 and monitor mon_single has no
+ * filter, no mask and no sampling in that parity's epoch, so packets skip
+ * the selection step. The agent clears a bit before it sets up any of
+ * them and sets it after all are off. */
+volatile __u32 mon_plain;
+/* A monitor whose record is coarser than the packet's key: its masks.
+ * The large arrays live in sections of their own (.data.mon, .data.seq:
+ * maps of their own), so that the few words every packet reads (epoch,
+ * table_sel, sampling, the clock) share a cache line in .bss. */
 volatile __u8 mon_mask_on[JF_MONITORS];
-struct jf_mon_mask mon_mask[JF_MONITORS];
+struct jf_mon_mask mon_mask[JF_MONITORS] SEC(".data.mon");
 /* The monitors of each interface by ifindex, and of larger ifindexes. */
-struct jf_ifconf ifconf[JF_IFCONF_SLOTS];
+struct jf_ifconf ifconf[JF_IFCONF_SLOTS] SEC(".data.mon");
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 256);
@@ -127,7 +135,7 @@ const volatile __u64 jiffy_ns = 0;
 /* One aligned 64-bit word: the agent's store of a corrected offset is
  * never seen half done. */
 volatile __u64 clock_off_ns;
-struct jf_cpu_seq cpu_seq[JF_MAX_CPUS];
+struct jf_cpu_seq cpu_seq[JF_MAX_CPUS] SEC(".data.seq");
 __u64 no_cpu_slot_packets;			/* CPUs beyond JF_MAX_CPUS */
 
 /* Now, for first-seen and last-seen times (table, stash, per-interval

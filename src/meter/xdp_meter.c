@@ -369,10 +369,8 @@ static void ifconf_of(const struct jf_xdp_meter *m, int i, struct jf_ifconf *c)
  * a monitor. */
 static void ifconf_write(struct jf_xdp_meter *m, uint32_t ifindex, const struct jf_ifconf *c)
 {
-	struct jflowd_bpf__bss *bss = m->skel->bss;
-
 	if (ifindex < JF_IFCONF_SLOTS) {
-		memcpy(&bss->ifconf[ifindex], c, sizeof(*c));
+		memcpy(&m->skel->data_mon->ifconf[ifindex], c, sizeof(*c));
 	} else if (c->n_in || c->n_out) {
 		bpf_map_update_elem(bpf_map__fd(m->skel->maps.ifconf_big), &ifindex, c, BPF_ANY);
 	} else {
@@ -461,7 +459,11 @@ static void program_monitors(struct jf_xdp_meter *m, const struct jf_meter_param
 {
 	struct jflowd_bpf__bss *bss = m->skel->bss;
 	int k, i, used = 0, single = 0;
+	uint32_t plain = 0;
 
+	/* The selection step back on before anything changes under it. */
+	bss->mon_plain = 0;
+	__sync_synchronize();
 	m->mons_given = false;
 	for (k = 0; k < JF_MONITORS; k++)
 		m->mons_given |= p->mons[k].used;
@@ -483,7 +485,8 @@ static void program_monitors(struct jf_xdp_meter *m, const struct jf_meter_param
 		if (parities & 2)
 			bss->sample_rate[2 * k + 1] = rate;
 		if (m->mons_given && p->mons[k].masked)
-			memcpy(&bss->mon_mask[k], &p->mons[k].mask, sizeof(bss->mon_mask[k]));
+			memcpy(&m->skel->data_mon->mon_mask[k], &p->mons[k].mask,
+			       sizeof(m->skel->data_mon->mon_mask[k]));
 		bss->mon_mask_on[k] = m->mons_given && p->mons[k].masked;
 		program_filter(m, k, m->mons_given ? p->mons[k].filter : "");
 	}
@@ -496,6 +499,12 @@ static void program_monitors(struct jf_xdp_meter *m, const struct jf_meter_param
 		bss->mon_single = (uint32_t)single;
 		__sync_synchronize();
 		bss->mon_by_iface = 0;
+		if (!bss->filter_on[single] && !bss->mon_mask_on[single])
+			for (i = 0; i < 2; i++)
+				if (bss->sample_rate[2 * single + i] <= 1)
+					plain |= 1u << i;
+		__sync_synchronize();
+		bss->mon_plain = plain;
 	}
 }
 
@@ -600,13 +609,12 @@ static int table_grow(struct jf_xdp_meter *m, uint32_t n)
 /* Live slots between passes: the program's inserts less our removals. */
 static uint64_t table_live(const struct jf_xdp_meter *m)
 {
-	const struct jflowd_bpf__bss *bss = m->skel->bss;
 	struct jf_table_stats st;
 	uint64_t ins = 0;
 	int c;
 
 	for (c = 0; c < m->ncpus && c < JF_MAX_CPUS; c++)
-		ins += __atomic_load_n(&bss->cpu_seq[c].inserts, __ATOMIC_RELAXED);
+		ins += __atomic_load_n(&m->skel->data_seq->cpu_seq[c].inserts, __ATOMIC_RELAXED);
 	jf_table_get_stats(m->table, &st);
 	return ins > st.removed ? ins - st.removed : 0;
 }
@@ -936,7 +944,7 @@ static int table_wait(void *arg)
 	struct jf_xdp_meter *m = arg;
 
 	if (m->quiesce_seq) {
-		jf_epoch_quiesce(m->skel->bss->cpu_seq, m->ncpus);
+		jf_epoch_quiesce(m->skel->data_seq->cpu_seq, m->ncpus);
 		return 0;
 	}
 	return jf_epoch_wait_rcu();
@@ -1165,7 +1173,7 @@ int jf_xdp_meter_drain(struct jf_xdp_meter *m, uint64_t now_ms)
 	}
 	old = jf_epoch_flip(&bss->epoch);
 	if (m->quiesce_seq) {
-		jf_epoch_quiesce(bss->cpu_seq, m->ncpus);
+		jf_epoch_quiesce(m->skel->data_seq->cpu_seq, m->ncpus);
 	} else {
 		rc = jf_epoch_wait_rcu();
 		if (rc) {
@@ -1292,6 +1300,7 @@ int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params
 		 * packet; counted by the one monitor only if it covers it. */
 		ifconf_update(m, i);
 		if (!m->skel->bss->mon_by_iface && !covers_all_one(m, i)) {
+			m->skel->bss->mon_plain = 0;
 			__sync_synchronize();
 			m->skel->bss->mon_by_iface = 1;
 		}

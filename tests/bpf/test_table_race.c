@@ -103,7 +103,7 @@ static int ncpus;
 static int wait_seq(void *arg)
 {
 	(void)arg;
-	jf_epoch_quiesce(cur->bss->cpu_seq, ncpus);
+	jf_epoch_quiesce(cur->data_seq->cpu_seq, ncpus);
 	return 0;
 }
 

@@ -499,7 +499,7 @@ static void check_epoch(struct jflowd_bpf *skel, struct tcase *t)
 	      c.packets == REPEAT, "epoch 1 leaves flows_a alone");
 	skel->bss->epoch = 0;
 	for (int i = 0; i < libbpf_num_possible_cpus(); i++)
-		CHECK(!(skel->bss->cpu_seq[i].seq & 1), "cpu %d left the program", i);
+		CHECK(!(skel->data_seq->cpu_seq[i].seq & 1), "cpu %d left the program", i);
 }
 
 /* Mirror mode drops after metering. */
