@@ -19,9 +19,6 @@
  * --filter EXPR: monitor 0 with that filter (src/meter/filter.h), which
  * must select the frames (TCP from 10.0.0.0/8, or 2001:db8:1::/48, to port
  * 443): the cost of the selection step on top of the table's.
- * --selection: monitor 0 without a filter, but through the selection step
- * (its filter flag, sampling check and mask flag read per packet) instead of
- * the plain path the agent sets up for such a monitor (mon_plain).
  *
  * One JSON object per line on stdout. */
 #include <errno.h>
@@ -59,7 +56,6 @@ struct opts {
 	uint32_t hot_repeat;
 	uint32_t cold_max;	/* per-packet syscall method up to this many flows */
 	const char *filter;	/* monitor 0's, or NULL */
-	int selection;		/* the selection step without a filter */
 };
 
 struct frame {
@@ -261,7 +257,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	static const struct option lo[] = {
 		{ "flows", 1, 0, 'f' }, { "reps", 1, 0, 'r' }, { "cpu", 1, 0, 'c' },
 		{ "family", 1, 0, 'F' }, { "hot-repeat", 1, 0, 'H' }, { "cold-max", 1, 0, 'C' },
-		{ "filter", 1, 0, 'X' }, { "selection", 0, 0, 'S' }, { 0 }
+		{ "filter", 1, 0, 'X' }, { 0 }
 	};
 	char *tok, *save;
 	int c;
@@ -280,11 +276,10 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case 'H': o->hot_repeat = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'C': o->cold_max = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'X': o->filter = optarg; break;
-		case 'S': o->selection = 1; break;
 		default:
 			fprintf(stderr, "usage: bench_xdp_cost [--flows N,N,..] [--reps N] "
 				"[--cpu N] [--family 4|6] [--hot-repeat N] [--cold-max N] "
-				"[--filter EXPR | --selection]\n");
+				"[--filter EXPR]\n");
 			exit(2);
 		}
 	}
@@ -396,8 +391,6 @@ static int bench_flows(const struct opts *o, int trivial_fd, uint32_t nflows)
 			goto out;
 		}
 		skel->bss->filter_on[0] = 1;
-	} else if (!o->selection) {
-		skel->bss->mon_plain = 3;	/* as the agent sets it up */
 	}
 	tbl = mmap(NULL, (size_t)tbl_slots * JF_SLOT_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED,
 		   bpf_map__fd(skel->maps.flow_table), 0);

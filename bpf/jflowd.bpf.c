@@ -72,18 +72,13 @@ static __always_inline int jf_xdp_meter(struct xdp_md *ctx, const int hw_vlan)
 	parity = ep & 1;
 
 	/* One monitor: its filter, then its sampling, before anything else
-	 * is read; a packet the filter rejects is in no counter. A plain
-	 * one (the command line's: every packet, the whole key) skips the
-	 * filter and sampling checks; its key goes through jf_mon_key as any
-	 * (a second path into the table would double the verifier's walk). */
+	 * is read; a packet the filter rejects is in no counter. */
 	mon = mon_single & (JF_MONITORS - 1);
-	if (!((mon_plain >> parity) & 1)) {
-		if (!mon_by_iface && filter_on[mon] && !jf_filter_xdp(ctx, mon))
-			goto out;
-		if (!mon_by_iface && jf_mon_skip(mon, parity)) {
-			jf_stat_mon(parity, mon, JF_PKT_NOT_SAMPLED, bpf_xdp_get_buff_len(ctx));
-			goto out;
-		}
+	if (!mon_by_iface && filter_on[mon] && !jf_filter_xdp(ctx, mon))
+		goto out;
+	if (!mon_by_iface && jf_mon_skip(mon, parity)) {
+		jf_stat_mon(parity, mon, JF_PKT_NOT_SAMPLED, bpf_xdp_get_buff_len(ctx));
+		goto out;
 	}
 
 	/* The packet only: the walk's other fields are set by the walk. The

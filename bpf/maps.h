@@ -105,11 +105,6 @@ volatile __u32 sample_rate[2 * JF_MONITORS];
  * monitors ifconf lists for its interface and direction. */
 volatile __u32 mon_by_iface;
 volatile __u32 mon_single;
-/* Bit per epoch parity: mon_by_iface 0 and monitor mon_single has no
- * filter, no mask and no sampling in that parity's epoch, so packets skip
- * the selection step. The agent clears a bit before it sets up any of
- * them and sets it after all are off. */
-volatile __u32 mon_plain;
 /* A monitor whose record is coarser than the packet's key: its masks.
  * The large arrays live in sections of their own (.data.mon, .data.seq:
  * maps of their own), so that the few words every packet reads (epoch,

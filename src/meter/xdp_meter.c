@@ -459,11 +459,7 @@ static void program_monitors(struct jf_xdp_meter *m, const struct jf_meter_param
 {
 	struct jflowd_bpf__bss *bss = m->skel->bss;
 	int k, i, used = 0, single = 0;
-	uint32_t plain = 0;
 
-	/* The selection step back on before anything changes under it. */
-	bss->mon_plain = 0;
-	__sync_synchronize();
 	m->mons_given = false;
 	for (k = 0; k < JF_MONITORS; k++)
 		m->mons_given |= p->mons[k].used;
@@ -499,12 +495,6 @@ static void program_monitors(struct jf_xdp_meter *m, const struct jf_meter_param
 		bss->mon_single = (uint32_t)single;
 		__sync_synchronize();
 		bss->mon_by_iface = 0;
-		if (!bss->filter_on[single] && !bss->mon_mask_on[single])
-			for (i = 0; i < 2; i++)
-				if (bss->sample_rate[2 * single + i] <= 1)
-					plain |= 1u << i;
-		__sync_synchronize();
-		bss->mon_plain = plain;
 	}
 }
 
@@ -1300,7 +1290,6 @@ int jf_xdp_meter_set_ifaces(struct jf_xdp_meter *m, const struct jf_meter_params
 		 * packet; counted by the one monitor only if it covers it. */
 		ifconf_update(m, i);
 		if (!m->skel->bss->mon_by_iface && !covers_all_one(m, i)) {
-			m->skel->bss->mon_plain = 0;
 			__sync_synchronize();
 			m->skel->bss->mon_by_iface = 1;
 		}
