@@ -108,7 +108,7 @@ volatile __u32 mon_single;
 /* A monitor whose record is coarser than the packet's key: its masks.
  * The large arrays live in sections of their own (.data.mon, .data.seq:
  * maps of their own), so that the few words every packet reads (epoch,
- * table_sel, sampling, the clock) share a cache line in .bss. */
+ * table_sel, sampling, the clock) lie within 200 bytes of .bss. */
 volatile __u8 mon_mask_on[JF_MONITORS];
 struct jf_mon_mask mon_mask[JF_MONITORS] SEC(".data.mon");
 /* The monitors of each interface by ifindex, and of larger ifindexes. */

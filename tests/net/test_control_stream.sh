@@ -25,7 +25,7 @@ in_ns tx "$TRAFGEN" --iface veth0 --flows $FLOWS --packets $FLOWS --cpu 0 >/dev/
 	|| fail "the sender"
 # Every packet metered and in a flow. A flow the table's growth found no
 # slot for within reach has left early as a record (jflowd counts it); the
-# listings then hold one flow less: rare (about one run in a hundred), and
+# listings then hold one flow less: rare (seen once in CI), and
 # no packet is lost either way.
 early() {
 	echo $(($(metric "$WORK/m.prom" 'jflowd_flows_exported_total{reason="lack_of_resources"}') + 0))
