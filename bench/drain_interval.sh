@@ -109,9 +109,11 @@ sent=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "packets") c = i; 
 	{ s += $c } END { print s }' "$WORK/slow.csv")
 lost=$(metric "$WORK/slow.prom" 'jflowd_packets_unaccounted_total{reason="map_full"}')
 nf=$(nfdump -R "$WORK/nf" -q -o 'fmt:%pkt' | awk '{s += $1} END {print s + 0}')
-slow='collector="ipfix://127.0.0.1:2056",protocol="ipfix"'
+# A label substring: today's series also carry the monitor and exporter.
+slow='collector="ipfix://127.0.0.1:2056"'
 echo "RESULT slow build=$tag secs=$SECS drains=$(fig slow drains) max=$(fig slow max)" \
 	"p99=$(fig slow p99) mean=$(fig slow mean) sent=$sent map_full=$lost nfcapd=$nf" \
 	"slow_read=$(cat "$WORK/slow.count")" \
-	"slow_msgs=$(metric "$WORK/slow.prom" "jflowd_collector_messages_total{$slow}")" \
-	"slow_dropped_pkts=$(metric "$WORK/slow.prom" "jflowd_collector_dropped_packets_total{$slow}")"
+	"slow_msgs=$(metric "$WORK/slow.prom" jflowd_collector_messages_total "$slow")" \
+	"slow_dropped_pkts=$(metric "$WORK/slow.prom" jflowd_collector_dropped_packets_total \
+	"$slow")"
