@@ -106,10 +106,10 @@ def cmd_expert(cap, port):
     # the ephemeral port the kernel gave the exporter's socket, not a fault
     # of the datagram; such lines are shown and not counted.
     lines = [line for line in out.splitlines() if line.strip()]
-    bad = [line for line in lines if "Possible traceroute" not in line]
-    for line in lines[:3]:
-        if "Possible traceroute" in line:
-            print(f"expert (not counted): {line}")
+    guesses = [line for line in lines if "Possible traceroute" in line]
+    bad = [line for line in lines if line not in guesses]
+    for line in guesses[:3]:
+        print(f"expert (not counted): {line}")
     n = len(packets(cap, port))
     for line in bad[:20]:
         print(f"expert: {line}")
