@@ -365,7 +365,7 @@ class Bench:
                             "--no-loss"], capture_output=True, text=True)
         g = re.search(r"metered (\d+) = exported (\d+) \+ cached (\d+) \+ unaccounted (\d+)",
                       r.stdout)
-        return {"ok": r.returncode == 0, "out": r.stdout.strip(),
+        return {"ok": r.returncode == 0, "out": (r.stdout + r.stderr).strip(),
                 "metered": int(g.group(1)) if g else None,
                 "unaccounted": int(g.group(4)) if g else None}
 
@@ -767,10 +767,16 @@ plugin_pipe_size: 102400000
         plan = [(None, f) for f in flow_counts] + [(PACED_PPS, f) for f in flow_counts[:2]]
         if self.a.e2e_paced is not None:
             # Only paced runs at these rates (scale: steady traffic at 1 M flows).
-            plan = [(int(x), f) for x in self.a.e2e_paced.split(",") for f in flow_counts]
+            # 0: flat out. A rate above a meter's capacity is an overload
+            # the generator keeps the same whatever the receiver does (flat
+            # out, a slower receiver makes the generator faster: see the
+            # report).
+            plan = [(int(x) or None, f) for x in self.a.e2e_paced.split(",") for f in flow_counts]
         for pps, flows in plan:
             for rep in range(self.reps):
-                for meter in meters:
+                # Every other repetition in reverse order: no meter always
+                # runs right after the same one.
+                for meter in (meters if rep % 2 == 0 else meters[::-1]):
                     d = self.rn.path(f"e2e-{pps or 0}-{flows}-{rep}-{meter}")
                     try:
                         run = self.e2e_run(meter, flows, dur, d, pps)
@@ -940,7 +946,11 @@ REFS = ("drop", "touch", "floor")
 # jflowd as the default monitor, the base tree's jflowd (--base-build: the
 # same run's "today"), and a /24-pair monitor (issue 19) masked in the
 # program or merged in the agent.
-JFLOWD_METERS = ("jflowd", "jflowd_1m", "jflowd-base", "jflowd-hosts24", "jflowd-hosts24-agent")
+# jflowd-again: jflowd as "jflowd" runs it, once more in the same repetition
+# (an A/A pair: how far two runs of one build differ, the method's own
+# spread).
+JFLOWD_METERS = ("jflowd", "jflowd_1m", "jflowd-base", "jflowd-again", "jflowd-hosts24",
+                 "jflowd-hosts24-agent")
 HOSTS24_CONF = """[exporter bench]
 collector = ipfix://127.0.0.1:4739
 [record hosts24]
@@ -1094,43 +1104,64 @@ def e2e_rate(e2e, meter, flows, key="accounted", pps=None):
                 and r.get(key) is not None])
 
 
-def e2e_same_run(e2e, meter, ref, flows):
-    """Flat-out rate of meter over ref, repetition by repetition (the runs
-    of one repetition follow each other, so they share the machine's state)."""
+def e2e_same_run(e2e, meter, ref, flows, pps=None, per_cpu=False):
+    """Metered rate (or metered packets per receive-path CPU-second) of
+    meter over ref, repetition by repetition (the runs of one repetition
+    follow each other, so they share the machine's state)."""
     def per_rep(m):
-        return {r["rep"]: r["metered"] / r["seconds"] for r in e2e["runs"]
-                if r["meter"] == m and r["flows"] == flows and not r.get("pps")
-                and r.get("metered") and "rep" in r}
+        return {r["rep"]: r["metered"] / (r["sut_cpu_s"] if per_cpu else r["seconds"])
+                for r in e2e["runs"]
+                if r["meter"] == m and r["flows"] == flows and r.get("pps") == pps
+                and r.get("metered") and "rep" in r and (r.get("sut_cpu_s") or not per_cpu)}
     a, b = per_rep(meter), per_rep(ref)
     return [a[k] / b[k] for k in sorted(a) if k in b and b[k]]
 
 
+def e2e_offered(e2e, meter, flows, pps=None):
+    return med([r["sent"] / r["seconds"] for r in e2e["runs"]
+                if r["meter"] == meter and r["flows"] == flows and r.get("pps") == pps
+                and r.get("sent")])
+
+
 def records_ratios(e2e, w):
-    """Issue 19: the default monitor against the base tree, and the /24-pair
-    monitor against the default one, repetition by repetition (flat out)."""
+    """Issue 19: the default monitor against the base tree (and against
+    itself, the method's spread), and the /24-pair monitor against the
+    default one, repetition by repetition, at every load."""
     pairs = (("jflowd", "jflowd-base", "default monitor / base tree"),
+             ("jflowd-again", "jflowd", "default monitor / default monitor again (A/A)"),
              ("jflowd-hosts24", "jflowd", "/24 pairs masked in the program / default monitor"),
              ("jflowd-hosts24-agent", "jflowd", "/24 pairs merged in the agent / default "
               "monitor"))
     rows = []
-    for flows in sorted({r["flows"] for r in e2e["runs"] if not r.get("pps")}):
+    groups = sorted({(r.get("pps") or 0, r["flows"]) for r in e2e["runs"]})
+    for pps, flows in groups:
+        pps = pps or None
+        load = "flat out" if not pps else f"{pps / 1e6:g} Mpps"
         for m, ref, what in pairs:
-            rs = e2e_same_run(e2e, m, ref, flows)
+            rs = e2e_same_run(e2e, m, ref, flows, pps)
             if not rs:
                 continue
-            pa, pb = e2e_per_cpu(e2e, m, flows), e2e_per_cpu(e2e, ref, flows)
-            rows.append(f"| {flows:,} | {what} | {ratio(med(rs), 3)} "
+            rc = e2e_same_run(e2e, m, ref, flows, pps, per_cpu=True)
+            oa, ob = e2e_offered(e2e, m, flows, pps), e2e_offered(e2e, ref, flows, pps)
+            rows.append(f"| {flows:,} | {load} | {what} | {ratio(med(rs), 3)} "
                         f"({', '.join(ratio(x, 3) for x in rs)}) | "
-                        f"{ratio(pa / pb, 3) if pa and pb else 'n/a'} |")
+                        f"{ratio(med(rc), 3) if rc else 'n/a'}"
+                        f"{' (' + ', '.join(ratio(x, 3) for x in rc) + ')' if rc else ''} | "
+                        f"{mpps(oa)} / {mpps(ob)} |")
     if not rows:
         return
     w("### Records and monitors: same-run ratios (issue 19)\n")
     w("Metered rate of one meter over another, repetition by repetition (the runs of "
-      "one repetition follow each other), flat out; and the ratio of their metered "
-      "packets per receive-path CPU-second (medians).\n")
-    w("| flows | meters | metered rate ratio, median (per repetition) | "
-      "per receive-path CPU-second |")
-    w("|---|---|---|---|")
+      "one repetition follow each other, every other repetition in reverse order), and "
+      "the same for metered packets per receive-path CPU-second; medians, then each "
+      "repetition. *Offered*: the generator's rate (medians), which flat out depends on "
+      "the receiver: frames the receiver's ring refuses return to the generator at once, "
+      "so a slower receiver makes the generator faster and pays more for the page pool "
+      "both share. A rate above every meter's capacity (the overload rows) keeps the "
+      "offered load the same for both meters.\n")
+    w("| flows | load | meters | metered rate ratio, median (per repetition) | "
+      "per receive-path CPU-second, median (per repetition) | offered Mpps |")
+    w("|---|---|---|---|---|---|")
     for r in rows:
         w(r)
     w("")
@@ -1316,6 +1347,7 @@ def report(res, errors, profiles, args, started, elapsed):
                                  ("jflowd", "jflowd --mirror (no sizing option)"),
                                  ("jflowd_1m", "jflowd --mirror --max-flows 1048576"),
                                  ("jflowd-base", "jflowd --mirror, base tree"),
+                                 ("jflowd-again", "jflowd --mirror, again (A/A)"),
                                  ("jflowd-hosts24", "jflowd, /24-pair monitor, masked in "
                                   "the program"),
                                  ("jflowd-hosts24-agent", "jflowd, /24-pair monitor, merged "
@@ -1346,6 +1378,11 @@ def report(res, errors, profiles, args, started, elapsed):
                     good = sum(1 for x in mc if x["ok"])
                     notes.append(f"metrics invariant, zero unaccounted: {good}/{len(mc)} "
                                  "runs")
+                    miss = sorted({m_ for x in mc if not x["ok"]
+                                   for m_ in re.findall(r"(\w+) missing", x.get("out", ""))})
+                    if miss:
+                        notes.append("the check failed on metrics this build lacks: "
+                                     + ", ".join(f"`{m_}`" for m_ in miss))
                     if not all(r.get("native") for r in ok):
                         notes.append("NOT native XDP")
                     hwm = med([r.get("vmhwm") for r in ok])

@@ -75,13 +75,27 @@ static __always_inline int jf_flow_update(void *map, void *ring,
 	return jf_spill_packet(ring, p, now, ep);
 }
 
+/* The stash of epoch ep: the flow map of its parity, found at run time
+ * (stashes: flow_stashes), so that the table's code, which calls this, is
+ * there once for both parities. */
+static __always_inline int jf_stash_update(void *stashes, void *ring, const struct jf_pkt *p,
+					   __u64 now, __u64 ep)
+{
+	__u32 parity = ep & 1;
+	void *stash = bpf_map_lookup_elem(stashes, &parity);
+
+	if (!stash)	/* never: both are set at load */
+		return jf_spill_packet(ring, p, now, ep);
+	return jf_flow_update(stash, ring, p, now, ep);
+}
+
 /* Count one packet into the persistent table (the entry of tables that
  * sel names, and while the agent moves flows out of the old one, that one
  * for hits); a flow with no slot within the probe limit goes to the stash,
  * then the spill ring. An insert is counted per CPU (the agent's live
  * count between passes). */
 static __always_inline int jf_table_update(void *tables, const __u32 *nslots, __u32 sel,
-					   struct jf_cpu_seq *seq, void *stash, void *ring,
+					   struct jf_cpu_seq *seq, void *stashes, void *ring,
 					   const struct jf_pkt *p, __u64 now, __u64 ep)
 {
 	__u32 cur = sel & 1, other = cur ^ 1, cpu;
@@ -90,14 +104,14 @@ static __always_inline int jf_table_update(void *tables, const __u32 *nslots, __
 
 	t = bpf_map_lookup_elem(tables, &cur);
 	if (!t)
-		return jf_flow_update(stash, ring, p, now, ep);
+		return jf_stash_update(stashes, ring, p, now, ep);
 	if (sel & JF_TABLE_SEL_MOVING)
 		old = bpf_map_lookup_elem(tables, &other);
 	/* Not nslots[cur]: cur comes back from the stack without its bounds. */
 	rc = jf_table_count2(t, cur ? nslots[1] : nslots[0], old, cur ? nslots[0] : nslots[1], p,
 			     now);
 	if (rc < 0)
-		return jf_flow_update(stash, ring, p, now, ep);
+		return jf_stash_update(stashes, ring, p, now, ep);
 	if (rc > 0) {
 		cpu = bpf_get_smp_processor_id();
 		if (cpu < JF_MAX_CPUS)

@@ -108,14 +108,11 @@ static __always_inline int jf_xdp_meter(struct xdp_md *ctx, const int hw_vlan)
 		now = jf_now();
 		jf_mon_key(&w.pkt, mon, 0);
 		if (table_on) {
-			__u32 sel = table_sel;
-
-			if (parity)
-				reason = jf_table_update(&flow_tables, table_slots, sel, cpu_seq, &flows_b,
-							 &spill, &w.pkt, now, ep);
-			else
-				reason = jf_table_update(&flow_tables, table_slots, sel, cpu_seq, &flows_a,
-							 &spill, &w.pkt, now, ep);
+			/* One call site for both parities: the table's probe
+			 * loop is most of what the verifier walks, and the
+			 * stash (its epoch's map) is rarely needed. */
+			reason = jf_table_update(&flow_tables, table_slots, table_sel, cpu_seq,
+						 &flow_stashes, &spill, &w.pkt, now, ep);
 			jf_stat_mon(parity, mon, reason, w.pkt.octets);
 			jf_mon_trimmed(parity, mon, reason, &w.pkt);
 			goto out;

@@ -127,7 +127,8 @@ static __always_inline int jf_mon_prepare(struct jf_mon_walk *w, __u32 i, struct
  * without one). A global function: the verifier checks it once per
  * program however many monitors call it (the table's probe loop is most
  * of the program); the monitor's copy of the packet is per CPU (mon_pkt).
- * One call site per map, the epoch's chosen at run time. */
+ * The epoch's map is found at run time (the table's stash from
+ * flow_stashes). */
 __noinline int jf_mon_count_xdp(struct jf_mon_walk *w, __u32 i)
 {
 	__u32 zero = 0;
@@ -140,12 +141,13 @@ __noinline int jf_mon_count_xdp(struct jf_mon_walk *w, __u32 i)
 	mon = jf_mon_prepare(w, i, p);
 	if (mon < 0)
 		return 0;
-	map = w->ep & 1 ? (void *)&flows_b : (void *)&flows_a;
-	if (table_on)
-		reason = jf_table_update(&flow_tables, table_slots, table_sel, cpu_seq, map, &spill, p,
-					 w->now, w->ep);
-	else
+	if (table_on) {
+		reason = jf_table_update(&flow_tables, table_slots, table_sel, cpu_seq, &flow_stashes,
+					 &spill, p, w->now, w->ep);
+	} else {
+		map = w->ep & 1 ? (void *)&flows_b : (void *)&flows_a;
 		reason = jf_flow_update(map, &spill, p, w->now, w->ep);
+	}
 	jf_stat_mon(w->ep & 1, (__u32)mon, (__u32)reason, p->octets);
 	jf_mon_trimmed(w->ep & 1, (__u32)mon, reason, p);
 	return 0;
