@@ -670,16 +670,21 @@ plugin_pipe_size: 102400000
                          open(os.path.join(d, "err")).read().strip()[-300:])
         self.napi_threads_pinned()
         time.sleep(0.3)
+        gen_cmd = ["ip", "netns", "exec", tx, self.exe("bench", "jflowd-xdpgen"),
+                   "--iface", "btx0", "--flows", str(flows), "--sizes", "64",
+                   "--cpu", self.cpu_aux, "--hold", "bhold0"] + (["--pps", str(pps)] if pps else [])
+        if self.a.e2e_warmup:
+            # The same traffic first, unmeasured: every flow is in the
+            # table (grown to hold them) when the measured window starts.
+            self.rn.run(gen_cmd + ["--duration", str(self.a.e2e_warmup)],
+                        timeout=self.a.e2e_warmup + 60)
+            run["warmup_s"] = self.a.e2e_warmup
         sut = self.napi_pids_now() + proc_tree(p.pid)
         c0, b0, w0 = proc_cpu_s(sut), cpu_busy_s(self.cpu_sut), time.monotonic()
         a0 = proc_cpu_s(proc_tree(p.pid))
         t0 = self.ethtool(tx, "btx0")
         r0 = self.ethtool(rx, "brx0")
-        g = self.rn.run(["ip", "netns", "exec", tx, self.exe("bench", "jflowd-xdpgen"),
-                         "--iface", "btx0", "--flows", str(flows), "--sizes", "64",
-                         "--duration", str(dur), "--cpu", self.cpu_aux, "--hold", "bhold0"]
-                        + (["--pps", str(pps)] if pps else []),
-                        timeout=dur + 60)
+        g = self.rn.run(gen_cmd + ["--duration", str(dur)], timeout=dur + 60)
         gen = kv(g.stdout)
         t1 = self.ethtool(tx, "btx0")
         r1 = self.ethtool(rx, "brx0")
@@ -744,6 +749,11 @@ plugin_pipe_size: 102400000
         if nf:
             run["collector"] = self.stop_nfcapd(rx, nf, os.path.join(d, "nf"))
             run["accounted"] = run["collector"]["packets"]
+        if run.get("warmup_s") and run.get("metered") is not None:
+            # The totals include the warm-up; the window's count is what
+            # reached the device (the XDP meter counts every such frame).
+            run["metered_total"] = run["metered"]
+            run["metered"] = run["delivered"]
         return run
 
     def e2e(self):
@@ -1736,6 +1746,10 @@ def main():
     ap.add_argument("--reps", type=int, default=0, help="repetitions (default 3, quick 1)")
     ap.add_argument("--e2e-flows", default="", help="e2e: flow counts, comma-separated")
     ap.add_argument("--e2e-meters", default="", help="e2e: meters, comma-separated")
+    ap.add_argument("--e2e-warmup", type=int, default=0,
+                    help="e2e: seconds of the same traffic before each measured window "
+                         "(steady state: the window's metered count is then the frames that "
+                         "reached the device in it, every one of which the XDP meter counts)")
     ap.add_argument("--e2e-paced", default=None,
                     help="e2e: only paced runs at these packet rates, comma-separated")
     ap.add_argument("--base-build", default="",
