@@ -1340,7 +1340,8 @@ def report(res, errors, profiles, args, started, elapsed):
         for pps, flows in groups:
             pps = pps or None
             rs = [r for r in e2e["runs"] if r["flows"] == flows and r.get("pps") == pps]
-            n = max(1, len([r for r in rs if r["meter"] == "drop"]))
+            n = max([len([r for r in rs if r["meter"] == m_]) for m_ in {r["meter"] for r in rs}]
+                    or [1])
             load = "flat out" if not pps else f"evenly paced at {pps / 1e6:g} Mpps"
             w(f"### {flows:,} flows, {load} ({n} run{'s' if n > 1 else ''} each, "
               f"{e2e['duration']} s)\n")
