@@ -749,7 +749,7 @@ plugin_pipe_size: 102400000
         if nf:
             run["collector"] = self.stop_nfcapd(rx, nf, os.path.join(d, "nf"))
             run["accounted"] = run["collector"]["packets"]
-        if run.get("warmup_s") and run.get("metered") is not None:
+        if run.get("warmup_s") and meter in JFLOWD_METERS and run.get("metered") is not None:
             # The totals include the warm-up; the window's count is what
             # reached the device (the XDP meter counts every such frame).
             run["metered_total"] = run["metered"]
@@ -776,8 +776,8 @@ plugin_pipe_size: 102400000
         # every meter should carry; no overload feedback) at the two smaller.
         plan = [(None, f) for f in flow_counts] + [(PACED_PPS, f) for f in flow_counts[:2]]
         if self.a.e2e_paced is not None:
-            # Only paced runs at these rates (scale: steady traffic at 1 M flows).
-            # 0: flat out. A rate above a meter's capacity is an overload
+            # Only runs at these rates (scale: steady traffic at 1 M flows;
+            # records: flat out and an overload). 0: flat out. A rate above a meter's capacity is an overload
             # the generator keeps the same whatever the receiver does (flat
             # out, a slower receiver makes the generator faster: see the
             # report).
@@ -1752,7 +1752,8 @@ def main():
                          "(steady state: the window's metered count is then the frames that "
                          "reached the device in it, every one of which the XDP meter counts)")
     ap.add_argument("--e2e-paced", default=None,
-                    help="e2e: only paced runs at these packet rates, comma-separated")
+                    help="e2e: only runs at these packet rates, comma-separated (0: flat "
+                         "out)")
     ap.add_argument("--base-build", default="",
                     help="e2e: the build of the base tree, for the meter jflowd-base "
                          "(the same run's figures for the tree before a change)")
