@@ -3,14 +3,15 @@
  * on this kernel, against ~2 us for a single run.)
  *
  * The lossless drain with the real XDP program and the agent's real drain
- * path (src/xdp_meter.c): two threads, one pinned per CPU, run packets of
+ * path (src/meter/xdp_meter.c): two threads, one pinned per CPU, run packets of
  * the same flows through the program with BPF_PROG_TEST_RUN while the main
  * thread switches epochs, drains, and merges the spill ring into a flow
  * cache. The persistent table (96 slots) and the epoch maps (its stash) are
  * far smaller than the flow count, so packets take all three paths: table,
  * stash, spill ring; and table slots unchanged for 2 ms are removed (mark,
- * grace period, read, free) while the runners keep adding to them. Every
- * packet run must end up in a flow record or in a loss counter: exactly,
+ * grace period, read, free) while the runners keep adding to them (at
+ * least LIVE_REMOVALS in seq mode: the runners go on past ROUNDS until
+ * then, as a loaded machine drains less often). Every packet run must end up in a flow record or in a loss counter: exactly,
  * per flow. Exits 77 without root. */
 #include <errno.h>
 #include <pthread.h>
@@ -29,17 +30,21 @@
 
 #define FLOWS 3000
 
-#define ROUNDS 100
+#define ROUNDS 100		/* at least; more until the run has done its work */
+#define MAX_ROUNDS 2000		/* but never more */
 #define RUNNERS 2
+#define LIVE_REMOVALS 1000	/* seq mode: table removals racing the runners */
 
 static struct pb pkts[FLOWS];
 static uint64_t got_packets[FLOWS];
 static volatile int runners_left;
+static volatile int enough;	/* set by the main thread */
 static int prog_fd;
 
 struct runner {
 	int cpu;
 	uint64_t runs;
+	uint64_t rounds;	/* whole rounds: every flow once per round */
 	int err;
 };
 
@@ -68,7 +73,13 @@ static void *run(void *arg)
 	CPU_ZERO(&set);
 	CPU_SET(r->cpu, &set);
 	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-	for (round = 0; round < ROUNDS; round++) {
+	/* Whole rounds only, so that every flow is run the same number of
+	 * times per runner. How many removals race the runners depends on
+	 * how fast the main thread drains, which a loaded machine slows; so
+	 * the runners go on until the main thread has seen enough. */
+	for (round = 0; round < MAX_ROUNDS &&
+			(round < ROUNDS || !__atomic_load_n(&enough, __ATOMIC_RELAXED));
+	     round++) {
 		for (i = 0; i < FLOWS; i++) {
 			struct xdp_md ctx = { .ingress_ifindex = 1, .data_end = pkts[i].len };
 			LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkts[i].b,
@@ -81,6 +92,7 @@ static void *run(void *arg)
 			}
 			r->runs++;
 		}
+		r->rounds++;
 	}
 out:
 	__atomic_fetch_sub(&runners_left, 1, __ATOMIC_SEQ_CST);
@@ -130,7 +142,7 @@ static int run_mode(enum jf_quiesce mode, const char *name)
 	struct jf_config cfg;
 	struct jf_meter_params mp;
 	pthread_t th[RUNNERS];
-	uint64_t runs = 0, merged = 0, lost, now = 1, removed_live;
+	uint64_t runs = 0, rounds = 0, merged = 0, lost, now = 1, removed_live;
 	char err[256];
 	int i, bad = 0;
 
@@ -150,15 +162,18 @@ static int run_mode(enum jf_quiesce mode, const char *name)
 	}
 	prog_fd = jf_xdp_meter_prog_fd(m);
 	memset(got_packets, 0, sizeof(got_packets));
-	for (i = 0; i < RUNNERS; i++)
-		rs[i].runs = 0;
-
+	/* With the RCU wait a drain takes long enough that every slot is hit
+	 * within it: idle removal races with the program only in seq mode. */
+	enough = 0;
 	runners_left = RUNNERS;
 	for (i = 0; i < RUNNERS; i++)
 		pthread_create(&th[i], NULL, run, &rs[i]);
 	while (__atomic_load_n(&runners_left, __ATOMIC_SEQ_CST)) {
 		jf_xdp_meter_poll(m, 2, now);
 		jf_xdp_meter_drain(m, now);
+		if (st.drains >= 20 &&
+		    (mode != JF_QUIESCE_SEQ || st.table_removed >= LIVE_REMOVALS))
+			__atomic_store_n(&enough, 1, __ATOMIC_RELAXED);
 		now++;
 	}
 	for (i = 0; i < RUNNERS; i++) {
@@ -168,6 +183,7 @@ static int run_mode(enum jf_quiesce mode, const char *name)
 			bad++;
 		}
 		runs += rs[i].runs;
+		rounds += rs[i].rounds;
 	}
 	removed_live = st.table_removed;
 	/* As at shutdown: both epochs, and every table slot (its flows
@@ -178,9 +194,10 @@ static int run_mode(enum jf_quiesce mode, const char *name)
 	for (i = 0; i < FLOWS; i++)
 		merged += got_packets[i];
 	lost = st.packets[JF_PKT_MAP_FULL];
-	printf("%s: %llu packets run on %d CPUs over %llu epochs: %llu in records "
+	printf("%s: %llu packets run (%llu rounds) on %d CPUs over %llu epochs: %llu in records "
 	       "(%llu through the map, %llu through the spill ring), %llu counted lost (ring full)\n",
-	       name, (unsigned long long)runs, RUNNERS, (unsigned long long)st.drains,
+	       name, (unsigned long long)runs, (unsigned long long)rounds, RUNNERS,
+	       (unsigned long long)st.drains,
 	       (unsigned long long)merged, (unsigned long long)st.packets[JF_PKT_OK],
 	       (unsigned long long)st.packets[JF_PKT_SPILLED], (unsigned long long)lost);
 	if (merged + lost != runs) {
@@ -195,18 +212,17 @@ static int run_mode(enum jf_quiesce mode, const char *name)
 	}
 	if (!lost) {
 		for (i = 0; i < FLOWS; i++)
-			if (got_packets[i] != (uint64_t)RUNNERS * ROUNDS) {
-				printf("FAIL: flow %d: %llu packets, want %d\n", i,
-				       (unsigned long long)got_packets[i], RUNNERS * ROUNDS);
+			if (got_packets[i] != rounds) {
+				printf("FAIL: flow %d: %llu packets, want %llu\n", i,
+				       (unsigned long long)got_packets[i],
+				       (unsigned long long)rounds);
 				bad++;
 			}
 	}
-	/* With the RCU wait a drain takes long enough that every slot is hit
-	 * within it: idle removal races with the program only in seq mode. */
 	printf("%s: %llu table slots removed while packets ran, %llu in all\n", name,
 	       (unsigned long long)removed_live, (unsigned long long)st.table_removed);
 	if (!st.packets[JF_PKT_SPILLED] || st.drains < 20 || st.spill_mismatch ||
-	    (mode == JF_QUIESCE_SEQ && removed_live < 1000)) {
+	    (mode == JF_QUIESCE_SEQ && removed_live < LIVE_REMOVALS)) {
 		printf("FAIL: the run did not exercise spills, table removals and many epochs "
 		       "cleanly (spilled %llu, removed %llu, drains %llu, mismatches %llu)\n",
 		       (unsigned long long)st.packets[JF_PKT_SPILLED],
