@@ -610,10 +610,14 @@ plugin_pipe_size: 102400000
             # No sizing option (the table grows with the flows); jflowd_1m:
             # --max-flows 1048576, for the memory per flow at 1 M flows.
             exe = self.exe("src", "jflowd")
-            if meter == "jflowd-base":
-                if not self.a.base_build:
-                    raise Failed("jflowd-base needs --base-build")
-                exe = os.path.join(os.path.abspath(self.a.base_build), "src", "jflowd")
+            if meter in ("jflowd-base", "jflowd-base2"):
+                build = self.a.base_build if meter == "jflowd-base" else self.a.base2_build
+                if not build:
+                    raise Failed(f"{meter} needs --{meter[7:]}-build")
+                exe = os.path.join(os.path.abspath(build), "src", "jflowd")
+                run["tree"] = subprocess.run(
+                    ["git", "-C", os.path.dirname(os.path.abspath(build)), "rev-parse",
+                     "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
             if meter.startswith("jflowd-hosts24"):
                 # A /24-pair monitor instead of the default one, masked in
                 # the program (the table holds one flow per pair: 256 are
@@ -954,13 +958,13 @@ CPU_SUT = "1" if (os.cpu_count() or 1) > 1 else "0"
 # The XDP references of the end-to-end runs: counted by the veth.
 REFS = ("drop", "touch", "floor")
 # jflowd as the default monitor, the base tree's jflowd (--base-build: the
-# same run's "today"), and a /24-pair monitor (issue 19) masked in the
+# same run's "today"; jflowd-base2, --base2-build: a second one), and a /24-pair monitor (issue 19) masked in the
 # program or merged in the agent.
 # jflowd-again: jflowd as "jflowd" runs it, once more in the same repetition
 # (an A/A pair: how far two runs of one build differ, the method's own
 # spread).
-JFLOWD_METERS = ("jflowd", "jflowd_1m", "jflowd-base", "jflowd-again", "jflowd-hosts24",
-                 "jflowd-hosts24-agent")
+JFLOWD_METERS = ("jflowd", "jflowd_1m", "jflowd-base", "jflowd-base2", "jflowd-again",
+                 "jflowd-hosts24", "jflowd-hosts24-agent")
 HOSTS24_CONF = """[exporter bench]
 collector = ipfix://127.0.0.1:4739
 [record hosts24]
@@ -1133,11 +1137,20 @@ def e2e_offered(e2e, meter, flows, pps=None):
                 and r.get("sent")])
 
 
+def base_label(e2e, meter):
+    """The base trees by the commit their build came from."""
+    trees = {r.get("tree") for r in e2e["runs"] if r["meter"] == meter and r.get("tree")}
+    what = "second base tree" if meter == "jflowd-base2" else "base tree"
+    return f"{what} ({', '.join(sorted(trees))})" if trees else what
+
+
 def records_ratios(e2e, w):
     """Issue 19: the default monitor against the base tree (and against
     itself, the method's spread), and the /24-pair monitor against the
     default one, repetition by repetition, at every load."""
-    pairs = (("jflowd", "jflowd-base", "default monitor / base tree"),
+    pairs = (("jflowd", "jflowd-base", f"default monitor / {base_label(e2e, 'jflowd-base')}"),
+             ("jflowd", "jflowd-base2",
+              f"default monitor / {base_label(e2e, 'jflowd-base2')}"),
              ("jflowd-again", "jflowd", "default monitor / default monitor again (A/A)"),
              ("jflowd-hosts24", "jflowd", "/24 pairs masked in the program / default monitor"),
              ("jflowd-hosts24-agent", "jflowd", "/24 pairs merged in the agent / default "
@@ -1357,7 +1370,10 @@ def report(res, errors, profiles, args, started, elapsed):
                                  ("floor", "one-line floor, sized for the flows present"),
                                  ("jflowd", "jflowd --mirror (no sizing option)"),
                                  ("jflowd_1m", "jflowd --mirror --max-flows 1048576"),
-                                 ("jflowd-base", "jflowd --mirror, base tree"),
+                                 ("jflowd-base", "jflowd --mirror, " +
+                                  base_label(e2e, "jflowd-base")),
+                                 ("jflowd-base2", "jflowd --mirror, " +
+                                  base_label(e2e, "jflowd-base2")),
                                  ("jflowd-again", "jflowd --mirror, again (A/A)"),
                                  ("jflowd-hosts24", "jflowd, /24-pair monitor, masked in "
                                   "the program"),
@@ -1757,6 +1773,8 @@ def main():
     ap.add_argument("--base-build", default="",
                     help="e2e: the build of the base tree, for the meter jflowd-base "
                          "(the same run's figures for the tree before a change)")
+    ap.add_argument("--base2-build", default="",
+                    help="e2e: the build of a second base tree, for the meter jflowd-base2")
     ap.add_argument("--jflowd-args", default="",
                     help="e2e: more options for jflowd (experiments; the report shows them "
                          "in the command)")
