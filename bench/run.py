@@ -958,8 +958,8 @@ CPU_SUT = "1" if (os.cpu_count() or 1) > 1 else "0"
 # The XDP references of the end-to-end runs: counted by the veth.
 REFS = ("drop", "touch", "floor")
 # jflowd as the default monitor, the base tree's jflowd (--base-build: the
-# same run's "today"; jflowd-base2, --base2-build: a second one), and a /24-pair monitor (issue 19) masked in the
-# program or merged in the agent.
+# same run's "today"; jflowd-base2, --base2-build: a second one), and a
+# /24-pair monitor (issue 19) masked in the program or merged in the agent.
 # jflowd-again: jflowd as "jflowd" runs it, once more in the same repetition
 # (an A/A pair: how far two runs of one build differ, the method's own
 # spread).

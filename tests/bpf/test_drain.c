@@ -3,15 +3,16 @@
  * on this kernel, against ~2 us for a single run.)
  *
  * The lossless drain with the real XDP program and the agent's real drain
- * path (src/meter/xdp_meter.c): two threads, one pinned per CPU, run packets of
- * the same flows through the program with BPF_PROG_TEST_RUN while the main
- * thread switches epochs, drains, and merges the spill ring into a flow
- * cache. The persistent table (96 slots) and the epoch maps (its stash) are
- * far smaller than the flow count, so packets take all three paths: table,
- * stash, spill ring; and table slots unchanged for 2 ms are removed (mark,
- * grace period, read, free) while the runners keep adding to them (at
- * least LIVE_REMOVALS in seq mode: the runners go on past ROUNDS until
- * then, as a loaded machine drains less often). Every packet run must end up in a flow record or in a loss counter: exactly,
+ * path (src/meter/xdp_meter.c): two threads, one pinned per CPU, run
+ * packets of the same flows through the program with BPF_PROG_TEST_RUN
+ * while the main thread switches epochs, drains, and merges the spill ring
+ * into a flow cache. The persistent table (96 slots) and the epoch maps
+ * (its stash) are far smaller than the flow count, so packets take all
+ * three paths: table, stash, spill ring; and table slots unchanged for 2 ms
+ * are removed (mark, grace period, read, free) while the runners keep
+ * adding to them (at least LIVE_REMOVALS in seq mode: the runners go on
+ * past ROUNDS until then, as a loaded machine drains less often). Every
+ * packet run must end up in a flow record or in a loss counter: exactly,
  * per flow. Exits 77 without root. */
 #include <errno.h>
 #include <pthread.h>
@@ -162,7 +163,8 @@ static int run_mode(enum jf_quiesce mode, const char *name)
 	}
 	prog_fd = jf_xdp_meter_prog_fd(m);
 	memset(got_packets, 0, sizeof(got_packets));
-	/* With the RCU wait a drain takes long enough that every slot is hit
+	/* Enough: 20 epochs, and in seq mode LIVE_REMOVALS removals. With
+	 * the RCU wait a drain takes long enough that every slot is hit
 	 * within it: idle removal races with the program only in seq mode. */
 	enough = 0;
 	runners_left = RUNNERS;
