@@ -4,6 +4,13 @@
 #include "log.h"
 #include "export/loss_report.h"
 
+const char *jf_loss_why(const struct jf_collector_stats *cs)
+{
+	/* UDP is always "up" and never connects: its drops are a slow or
+	 * absent reader on this host, which the warnings said as it ran. */
+	return cs->dropped_records && !cs->connects && !cs->up ? " (never connected)" : "";
+}
+
 int jf_loss_report(const struct jf_exporter *e)
 {
 	int i, lossy = 0;
@@ -20,7 +27,7 @@ int jf_loss_report(const struct jf_exporter *e)
 			"unsent%s, %llu flow records (%llu packets) sent while it refused them",
 			jf_exporter_name(e, i), (unsigned long long)cs.dropped_records,
 			(unsigned long long)cs.dropped_packets,
-			cs.connects || !cs.dropped_records ? "" : " (never connected)",
+			jf_loss_why(&cs),
 			(unsigned long long)cs.refused_records,
 			(unsigned long long)cs.refused_packets);
 	}

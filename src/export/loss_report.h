@@ -10,4 +10,8 @@
  * lost something. */
 int jf_loss_report(const struct jf_exporter *e);
 
+/* What the report adds after the dropped count: " (never connected)" for a
+ * TCP collector that dropped records and was never up, else "". */
+const char *jf_loss_why(const struct jf_collector_stats *cs);
+
 #endif

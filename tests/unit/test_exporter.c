@@ -19,6 +19,7 @@
 #include <cmocka.h>
 #include "service/config.h"
 #include "export/exporter.h"
+#include "export/loss_report.h"
 #include "export/template.h"
 #include "export/transport.h"
 
@@ -686,6 +687,7 @@ static void test_local_collector_slow(void **state)
 	assert_true(took < 0.5);		/* the old pacing waited 1 s, then sent blind */
 	assert_true(st.queued_records > 0);
 	assert_true(st.dropped_records > 0);	/* the queue's bound */
+	assert_string_equal(jf_loss_why(&st), "");	/* UDP: no connection to miss */
 	assert_int_equal(st.packets + st.dropped_packets, total);
 	assert_int_equal(st.socket_drops, 0);	/* its socket never overflowed */
 	/* It reads again: everything counted sent reaches it. */
@@ -1033,6 +1035,7 @@ static void test_tcp_queue_bound(void **state)
 	assert_int_equal(st.dropped_packets, packets);
 	assert_int_equal(st.queued_records, 0);
 	assert_int_equal(st.connects, 0);
+	assert_string_equal(jf_loss_why(&st), " (never connected)");
 	jf_exporter_free(e);
 }
 
