@@ -678,8 +678,9 @@ plugin_pipe_size: 102400000
                    "--iface", "btx0", "--flows", str(flows), "--sizes", "64",
                    "--cpu", self.cpu_aux, "--hold", "bhold0"] + (["--pps", str(pps)] if pps else [])
         if self.a.e2e_warmup:
-            # The same traffic first, unmeasured: every flow is in the
-            # table (grown to hold them) when the measured window starts.
+            # The same traffic first, unmeasured: the table has grown
+            # towards the flows when the measured window starts (at 1 M
+            # flows its growth can still lose packets in the warm-up).
             self.rn.run(gen_cmd + ["--duration", str(self.a.e2e_warmup)],
                         timeout=self.a.e2e_warmup + 60)
             run["warmup_s"] = self.a.e2e_warmup
@@ -780,11 +781,11 @@ plugin_pipe_size: 102400000
         # every meter should carry; no overload feedback) at the two smaller.
         plan = [(None, f) for f in flow_counts] + [(PACED_PPS, f) for f in flow_counts[:2]]
         if self.a.e2e_paced is not None:
-            # Only runs at these rates (scale: steady traffic at 1 M flows;
-            # records: flat out and an overload). 0: flat out. A rate above a meter's capacity is an overload
-            # the generator keeps the same whatever the receiver does (flat
-            # out, a slower receiver makes the generator faster: see the
-            # report).
+            # Only runs at these rates, 0 for flat out (scale: steady
+            # traffic at 1 M flows; records: flat out and an overload). A
+            # rate above a meter's capacity is an overload the generator
+            # keeps the same whatever the receiver does (flat out, a slower
+            # receiver makes the generator faster: see the report).
             plan = [(int(x) or None, f) for x in self.a.e2e_paced.split(",") for f in flow_counts]
         for pps, flows in plan:
             for rep in range(self.reps):
