@@ -4,6 +4,7 @@
  * the agent, which gives CAP_BPF up after start-up (least privilege) while
  * its table grows later (docs/scale.md, "Growing"). */
 #include <errno.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,7 +151,14 @@ struct jf_table_maker *jf_table_maker_start(uint32_t max_lines)
 	return tm;
 }
 
-int jf_table_maker_make(struct jf_table_maker *tm, uint32_t lines)
+int jf_table_maker_ask(struct jf_table_maker *tm, uint32_t lines)
+{
+	if (send(tm->sock, &lines, sizeof(lines), MSG_NOSIGNAL) != (ssize_t)sizeof(lines))
+		return -EPIPE;
+	return 0;
+}
+
+int jf_table_maker_take(struct jf_table_maker *tm, bool wait)
 {
 	char ctl[CMSG_SPACE(sizeof(int))];
 	struct reply r;
@@ -158,18 +166,30 @@ int jf_table_maker_make(struct jf_table_maker *tm, uint32_t lines)
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
 			      .msg_controllen = sizeof(ctl) };
 	struct cmsghdr *c;
+	ssize_t got;
 	int fd = -1;
 
-	if (send(tm->sock, &lines, sizeof(lines), MSG_NOSIGNAL) != (ssize_t)sizeof(lines))
+	got = recvmsg(tm->sock, &msg, MSG_CMSG_CLOEXEC | (wait ? 0 : MSG_DONTWAIT));
+	if (got < 0 && !wait && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return -EAGAIN;
+	if (got != (ssize_t)sizeof(r))
 		return -EPIPE;
-	if (recvmsg(tm->sock, &msg, MSG_CMSG_CLOEXEC) != (ssize_t)sizeof(r))
-		return -EPIPE;
-	if (r.rc)
-		return r.rc;
 	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
 			memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	if (r.rc) {
+		if (fd >= 0)
+			close(fd);
+		return r.rc;
+	}
 	return fd >= 0 ? fd : -EPROTO;
+}
+
+int jf_table_maker_make(struct jf_table_maker *tm, uint32_t lines)
+{
+	int rc = jf_table_maker_ask(tm, lines);
+
+	return rc ? rc : jf_table_maker_take(tm, true);
 }
 
 void jf_table_maker_stop(struct jf_table_maker *tm)

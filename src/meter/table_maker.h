@@ -4,6 +4,7 @@
 #ifndef JFLOWD_TABLE_MAKER_H
 #define JFLOWD_TABLE_MAKER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct jf_table_maker;
@@ -19,6 +20,12 @@ struct jf_table_maker *jf_table_maker_start(uint32_t max_lines);
 
 /* A new table map from the helper: a descriptor, or -errno. */
 int jf_table_maker_make(struct jf_table_maker *tm, uint32_t lines);
+/* The same in two steps, so the agent goes on reading the program's spill
+ * ring while the kernel makes (and zeroes) a large map: ask (0 or -errno),
+ * then take the answer, as jf_table_maker_make returns it, or -EAGAIN
+ * without wait while it is not there yet. One question at a time. */
+int jf_table_maker_ask(struct jf_table_maker *tm, uint32_t lines);
+int jf_table_maker_take(struct jf_table_maker *tm, bool wait);
 
 /* Where the helper may write its name (main's argument strings); not
  * called: the helper keeps the agent's command line. */

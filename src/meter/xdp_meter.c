@@ -36,6 +36,9 @@
 #define DRAIN_BATCH 1024	/* entries per batch syscall */
 #define JF_TABLE_START_SLOTS 65536u	/* the first table; it grows with its flows */
 #define JF_TABLE_CHECK_MS 20		/* the table's fill is looked at this often */
+#define JF_TABLE_ASK_POLL_MS 2		/* ... and this often while one is made */
+#define JF_TABLE_AHEAD_MS 1000	/* a growth makes room for this long's inserts, */
+#define JF_TABLE_AHEAD_MAX_MS 3000	/* or twice the last growth's, up to this */
 #define JF_TABLE_PRESSURE_MS 250	/* near --max-flows: a pass this often */
 #define JF_TABLE_EMERGENCY_IDLE_MS 1000	/* near --max-flows: the idle timeout */
 
@@ -101,11 +104,17 @@ struct jf_xdp_meter {
 	uint32_t max_slots;		/* what --max-flows allows */
 	struct jf_table_maker *maker;	/* makes the larger tables; NULL: no growth */
 	uint64_t grow_retry_ms;		/* a failed growth is tried again then */
+	uint64_t rate_ins, rate_ms;	/* inserts counted at the last rate reading */
+	uint64_t ins_per_s;		/* the program's inserts a second, then */
+	uint64_t grow_ms;		/* how long the last growth took */
+	uint32_t ask_slots;		/* the maker makes a table this big; 0: none */
+	uint64_t ask_ms;		/* since then */
 	uint64_t pass_ms;		/* the last table pass (emergency passes) */
 	uint32_t table_flows;		/* capacity asked for; 0: no table */
 	uint32_t map_flows;		/* each epoch map: the stash */
 	uint32_t idle_ms, active_ms, fin_ms;
-	bool warned_full;		/* the one warning before loss is out */
+	bool warned_full;		/* the one warning near --max-flows is out */
+	bool warned_stash;		/* the one about a stash half full is out */
 	/* The program's clock (jiffies); clock.skel NULL: bpf_ktime_get_ns. */
 	struct jf_bpf_clock clock;
 	uint64_t clock_checked_ms;	/* agent time of the last check */
@@ -498,19 +507,15 @@ static void program_monitors(struct jf_xdp_meter *m, const struct jf_meter_param
 	}
 }
 
-/* A table of n slots (2n lines) in entry e of flow_tables, mapped once:
- * the kernel maps every page now, and each pass is then a walk over
- * ordinary memory (docs/scale.md). */
-static int table_make(struct jf_xdp_meter *m, uint32_t e, uint32_t n)
+/* The table map fd (the descriptor is the table's now) of n slots (2n
+ * lines) in entry e of flow_tables, mapped once: the kernel maps every page
+ * now, and each pass is then a walk over ordinary memory (docs/scale.md). */
+static int table_map(struct jf_xdp_meter *m, uint32_t e, uint32_t n, int fd)
 {
 	size_t len = (size_t)n * JF_SLOT_BYTES;
 	void *mem;
-	int fd, rc;
+	int rc;
 
-	/* After start-up only the table maker has CAP_BPF. */
-	fd = m->maker ? jf_table_maker_make(m->maker, 2 * n) : jf_table_map_create(2 * n);
-	if (fd < 0)
-		return fd;
 	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (mem == MAP_FAILED) {
 		rc = -errno;
@@ -530,6 +535,14 @@ static int table_make(struct jf_xdp_meter *m, uint32_t e, uint32_t n)
 	m->tab_mem[e] = mem;
 	m->tab_len[e] = len;
 	return 0;
+}
+
+/* The first table, at start-up (with CAP_BPF still, or from the maker). */
+static int table_make(struct jf_xdp_meter *m, uint32_t e, uint32_t n)
+{
+	int fd = m->maker ? jf_table_maker_make(m->maker, 2 * n) : jf_table_map_create(2 * n);
+
+	return fd < 0 ? fd : table_map(m, e, n, fd);
 }
 
 /* Entry e's table, which no run of the program uses any more. */
@@ -552,7 +565,7 @@ static int table_wait(void *arg);
  * JF_TABLE_SEL_MOVING); every flow moves (jf_table_move: copy, mark,
  * grace period, final counters into the copy); then the program uses the
  * new table alone, and after a grace period the old one goes. */
-static int table_grow(struct jf_xdp_meter *m, uint32_t n)
+static int table_grow(struct jf_xdp_meter *m, uint32_t n, int fd)
 {
 	struct jflowd_bpf__bss *bss = m->skel->bss;
 	uint32_t cur = m->tab_cur, other = cur ^ 1;
@@ -562,7 +575,7 @@ static int table_grow(struct jf_xdp_meter *m, uint32_t n)
 
 	jf_table_get_stats(m->table, &st);
 	unplaced = st.move_unplaced;
-	rc = table_make(m, other, n);
+	rc = table_map(m, other, n, fd);
 	if (rc)
 		return rc;
 	bss->table_sel = other | JF_TABLE_SEL_MOVING;
@@ -596,30 +609,109 @@ static int table_grow(struct jf_xdp_meter *m, uint32_t n)
 	return 0;
 }
 
-/* Live slots between passes: the program's inserts less our removals. */
-static uint64_t table_live(const struct jf_xdp_meter *m)
+/* The program's table inserts since start, summed over CPUs. */
+static uint64_t table_inserts(const struct jf_xdp_meter *m)
 {
-	struct jf_table_stats st;
 	uint64_t ins = 0;
 	int c;
 
 	for (c = 0; c < m->ncpus && c < JF_MAX_CPUS; c++)
 		ins += __atomic_load_n(&m->skel->data_seq->cpu_seq[c].inserts, __ATOMIC_RELAXED);
+	return ins;
+}
+
+/* Live slots between passes: the program's inserts less our removals. */
+static uint64_t table_live(const struct jf_xdp_meter *m)
+{
+	struct jf_table_stats st;
+	uint64_t ins = table_inserts(m);
+
 	jf_table_get_stats(m->table, &st);
 	return ins > st.removed ? ins - st.removed : 0;
 }
 
+/* The flows the table must have room for a while from now: those in it,
+ * and the inserts of JF_TABLE_AHEAD_MS (or of twice the last growth's
+ * time: the new table takes the inserts while this growth moves the flows
+ * and the old one while the next is made) at the rate measured over the
+ * last check interval (at least JF_TABLE_CHECK_MS). A flood of new flows
+ * then grows the table in one or two moves to its size, not one doubling a
+ * check behind it while the surplus goes to the stash and is lost when
+ * that fills. */
+static uint64_t table_ahead(struct jf_xdp_meter *m, uint64_t live)
+{
+	uint64_t ins = table_inserts(m), now_ms = jf_mono_ms(), ahead_ms = 2 * m->grow_ms;
+
+	if (!m->rate_ms || ins < m->rate_ins) {
+		m->rate_ins = ins;
+		m->rate_ms = now_ms;
+	} else if (now_ms >= m->rate_ms + JF_TABLE_CHECK_MS) {
+		m->ins_per_s = (ins - m->rate_ins) * 1000 / (now_ms - m->rate_ms);
+		m->rate_ins = ins;
+		m->rate_ms = now_ms;
+	}
+	if (ahead_ms < JF_TABLE_AHEAD_MS)
+		ahead_ms = JF_TABLE_AHEAD_MS;
+	if (ahead_ms > JF_TABLE_AHEAD_MAX_MS)
+		ahead_ms = JF_TABLE_AHEAD_MAX_MS;
+	return live + m->ins_per_s * ahead_ms / 1000;
+}
+
 static int read_table(struct jf_xdp_meter *m, uint64_t stashed);
 
-/* At every drain and every poll: grow the table past 2/3 of its slots in
- * use (to half in use: twice the slots, more if the flows came faster), up
- * to what --max-flows allows; near
+static void grow_later(struct jf_xdp_meter *m, uint32_t n, uint32_t want, int rc)
+{
+	log_warn("flow table: cannot grow from %u to %u slots (%s); flows beyond it go to the "
+		 "stash, then the spill ring; trying again in 10 s", n, want, strerror(-rc));
+	m->grow_retry_ms = jf_mono_ms() + 10000;
+}
+
+/* The table the maker was asked for, when it is there (wait: or until it
+ * is): the flows move into it (table_grow); -errno only when moving failed
+ * half way (the caller stops), a table not made or not mapped is tried
+ * again in 10 s. */
+static int table_take(struct jf_xdp_meter *m, bool wait)
+{
+	uint32_t n = jf_table_nslots(m->table), want = m->ask_slots;
+	int fd = jf_table_maker_take(m->maker, wait), rc;
+
+	if (fd == -EAGAIN)
+		return 0;
+	m->ask_slots = 0;
+	rc = fd < 0 ? fd : table_grow(m, want, fd);
+	m->grow_ms = jf_mono_ms() - m->ask_ms;
+	if (!rc) {
+		log_info("flow table: %u slots for %llu flows, %llu new a second (up to %u slots; "
+			 "the growth took %llu ms)", want, (unsigned long long)table_live(m),
+			 (unsigned long long)m->ins_per_s, m->max_slots,
+			 (unsigned long long)m->grow_ms);
+		return 0;
+	}
+	{
+		struct jf_table_stats st;
+
+		jf_table_get_stats(m->table, &st);
+		if (st.move_failed) {
+			log_err("flow table: moving flows to %u slots: %s", want, strerror(-rc));
+			return rc;
+		}
+	}
+	grow_later(m, n, want, rc);
+	return 0;
+}
+
+/* At every drain and every poll: grow the table when the flows it must
+ * hold a while from now (table_ahead) pass 2/3 of its slots, to a size
+ * (doublings) where they take half, up to what --max-flows allows; near
  * --max-flows (80 %), idle flows leave early (the emergency idle timeout,
  * end reason lack of resources) and the table is read every
- * JF_TABLE_PRESSURE_MS, not only at the drain. */
+ * JF_TABLE_PRESSURE_MS, not only at the drain. The maker makes the new
+ * table while the agent goes on (the kernel zeroes it: 100-200 ms for
+ * 2 M slots here); the polls in the meantime read the spill ring, where
+ * the flows the old table and the stash cannot take go. */
 static int table_check(struct jf_xdp_meter *m, uint64_t now_ms)
 {
-	uint64_t live = table_live(m);
+	uint64_t live = table_live(m), ahead;
 	uint32_t n = jf_table_nslots(m->table), want = n;
 	bool pressure = live * 5 >= (uint64_t)m->table_flows * 4;
 	int rc;
@@ -632,28 +724,23 @@ static int table_check(struct jf_xdp_meter *m, uint64_t now_ms)
 			return rc;
 		live = table_live(m);
 	}
-	if (n >= m->max_slots || live * 3 <= (uint64_t)n * 2 || now_ms < m->grow_retry_ms)
+	if (m->ask_slots)
+		return table_take(m, false);
+	ahead = table_ahead(m, live);
+	/* Below a third in use the rate alone does not grow the table yet: a
+	 * flood's first reading covers part of an interval, and the next one
+	 * 20 ms later sizes the growth for the whole rate. */
+	if (n >= m->max_slots || ahead * 3 <= (uint64_t)n * 2 || live * 3 < n ||
+	    now_ms < m->grow_retry_ms)
 		return 0;
-	while (want < m->max_slots && (uint64_t)want < live * 2)
+	while (want < m->max_slots && (uint64_t)want < ahead * 2)
 		want = want > m->max_slots / 2 ? m->max_slots : want * 2;
-	rc = table_grow(m, want);
-	if (!rc) {
-		log_info("flow table: %u slots for %llu flows (up to %u slots)", want,
-			 (unsigned long long)live, m->max_slots);
-		return 0;
-	}
-	{
-		struct jf_table_stats st;
-
-		jf_table_get_stats(m->table, &st);
-		if (st.move_failed) {
-			log_err("flow table: moving flows to %u slots: %s", want, strerror(-rc));
-			return rc;
-		}
-	}
-	log_warn("flow table: cannot grow from %u to %u slots (%s); flows beyond it go to the "
-		 "stash, then the spill ring; trying again in 10 s", n, want, strerror(-rc));
-	m->grow_retry_ms = now_ms + 10000;
+	m->ask_ms = jf_mono_ms();
+	rc = jf_table_maker_ask(m->maker, 2 * want);
+	if (rc)
+		grow_later(m, n, want, rc);
+	else
+		m->ask_slots = want;
 	return 0;
 }
 
@@ -854,7 +941,7 @@ static void sync_spill(struct jf_xdp_meter *m, struct jf_meter_stats *st);
 
 int jf_xdp_meter_poll(struct jf_xdp_meter *m, int timeout_ms, uint64_t now_ms)
 {
-	int rc;
+	int rc, lim;
 
 	m->now_ms = now_ms;
 	if (!m->table) {
@@ -864,9 +951,10 @@ int jf_xdp_meter_poll(struct jf_xdp_meter *m, int timeout_ms, uint64_t now_ms)
 		sync_spill(m, m->st);
 		return rc;
 	}
-	/* A flood fills a small table in milliseconds: look at it often. */
-	rc = ring_buffer__poll(m->ring, timeout_ms < 0 || timeout_ms > JF_TABLE_CHECK_MS ?
-					JF_TABLE_CHECK_MS : timeout_ms);
+	/* A flood fills a small table in milliseconds: look at it often;
+	 * while a larger one is being made, more often. */
+	lim = m->ask_slots ? JF_TABLE_ASK_POLL_MS : JF_TABLE_CHECK_MS;
+	rc = ring_buffer__poll(m->ring, timeout_ms < 0 || timeout_ms > lim ? lim : timeout_ms);
 	sync_spill(m, m->st);
 	if (rc >= 0 && !m->stopping) {
 		int trc = table_check(m, now_ms);
@@ -940,22 +1028,29 @@ static int table_wait(void *arg)
 	return jf_epoch_wait_rcu();
 }
 
-/* One warning, before packets can be lost: the table is 80 % full (from
- * then on idle flows leave after JF_TABLE_EMERGENCY_IDLE_MS, table_check)
- * or the stash half full. Packets lost anyway are counted
- * (JF_PKT_MAP_FULL) and exported as loss. */
+/* A warning before packets can be lost, once each: the table is 80 % full
+ * (from then on idle flows leave after JF_TABLE_EMERGENCY_IDLE_MS,
+ * table_check), or the stash half full below that. Packets lost anyway are
+ * counted (JF_PKT_MAP_FULL) and exported as loss. */
 static void warn_full(struct jf_xdp_meter *m, uint64_t live, uint64_t stashed)
 {
-	if (m->warned_full)
-		return;
-	if (live * 5 < (uint64_t)m->table_flows * 4 && stashed * 2 < m->map_flows)
-		return;
-	m->warned_full = true;
-	log_warn("flow table: %llu of %u flows in use, %llu of %u in the stash: flows idle "
-		 "for %u ms now leave early (flowEndReason lack of resources); when both are "
-		 "full packets are lost (counted as map_full); raise --max-flows",
-		 (unsigned long long)live, m->table_flows, (unsigned long long)stashed,
-		 m->map_flows, JF_TABLE_EMERGENCY_IDLE_MS);
+	if (live * 5 >= (uint64_t)m->table_flows * 4 && !m->warned_full) {
+		m->warned_full = true;
+		log_warn("flow table: %llu of %u flows in use, %llu of %u in the stash: flows "
+			 "idle for %u ms now leave early (flowEndReason lack of resources); when "
+			 "both are full packets are lost (counted as map_full); raise --max-flows",
+			 (unsigned long long)live, m->table_flows, (unsigned long long)stashed,
+			 m->map_flows, JF_TABLE_EMERGENCY_IDLE_MS);
+	} else if (stashed * 2 >= m->map_flows && !m->warned_stash) {
+		/* The table has room, or soon will: new flows came faster than
+		 * it grew, or found no slot within reach of their place. */
+		m->warned_stash = true;
+		log_warn("flow table: %llu of %u slots in use, %llu of %u in the stash: new flows "
+			 "came faster than the table grew; when the stash is full packets are lost "
+			 "(counted as map_full); a larger --map-flows holds more of such a burst",
+			 (unsigned long long)live, jf_table_nslots(m->table),
+			 (unsigned long long)stashed, m->map_flows);
+	}
 }
 
 /* The table's own expiry, one pass in slot order: each live slot read;
