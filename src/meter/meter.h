@@ -42,6 +42,7 @@ struct jf_meter_params {
 	enum jf_quiesce quiesce;	/* XDP: how a drain waits out the old epoch */
 	uint32_t map_flows;		/* XDP: entries of each kernel flow map */
 	uint32_t table_flows;		/* XDP: flows of the persistent table; 0: none */
+	uint32_t min_flows;		/* XDP: the table's room at start; 0: the least */
 	uint32_t idle_ms;		/* XDP: the table's flows' timeouts (as the cache's) */
 	uint32_t active_ms;
 	uint32_t fin_ms;

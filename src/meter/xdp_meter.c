@@ -666,14 +666,13 @@ static void grow_later(struct jf_xdp_meter *m, uint32_t n, uint32_t want, int rc
 	m->grow_retry_ms = jf_mono_ms() + 10000;
 }
 
-/* The table the maker was asked for, when it is there (wait: or until it
- * is): the flows move into it (table_grow); -errno only when moving failed
- * half way (the caller stops), a table not made or not mapped is tried
- * again in 10 s. */
-static int table_take(struct jf_xdp_meter *m, bool wait)
+/* The table the maker was asked for, if it is there: the flows move into
+ * it (table_grow). -errno only when moving failed half way (the caller
+ * stops); a table not made or not mapped is tried again in 10 s. */
+static int table_take(struct jf_xdp_meter *m)
 {
 	uint32_t n = jf_table_nslots(m->table), want = m->ask_slots;
-	int fd = jf_table_maker_take(m->maker, wait), rc;
+	int fd = jf_table_maker_take(m->maker, false), rc;
 
 	if (fd == -EAGAIN)
 		return 0;
@@ -725,7 +724,7 @@ static int table_check(struct jf_xdp_meter *m, uint64_t now_ms)
 		live = table_live(m);
 	}
 	if (m->ask_slots)
-		return table_take(m, false);
+		return table_take(m);
 	ahead = table_ahead(m, live);
 	/* Below a third in use the rate alone does not grow the table yet: a
 	 * flood's first reading covers part of an interval, and the next one
@@ -866,9 +865,14 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
 	m->map_fd[1] = bpf_map__fd(m->skel->maps.flows_b);
 	m->stats_fd = bpf_map__fd(m->skel->maps.stats);
 	if (m->table_flows) {
-		/* The first table, small; it grows with the flows. */
+		/* The first table, small (or as --min-flows asks); it grows
+		 * with the flows. */
 		uint32_t start = m->max_slots < JF_TABLE_START_SLOTS || !m->maker
 					 ? m->max_slots : JF_TABLE_START_SLOTS;
+
+		if (p->min_flows && jf_table_slots_for(p->min_flows) > start)
+			start = jf_table_slots_for(p->min_flows) < m->max_slots
+					? jf_table_slots_for(p->min_flows) : m->max_slots;
 
 		rc = table_make(m, 0, start);
 		if (rc) {

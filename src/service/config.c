@@ -404,6 +404,7 @@ void jf_config_meter_params(const struct jf_config *cfg, struct jf_meter_params 
 	p->quiesce = cfg->quiesce;
 	p->map_flows = jf_config_map_flows(cfg);
 	p->table_flows = jf_config_table_flows(cfg);
+	p->min_flows = cfg->min_flows;
 	p->idle_ms = cfg->idle_ms;
 	p->active_ms = cfg->active_ms;
 	p->fin_ms = cfg->fin_ms;

@@ -168,6 +168,7 @@ struct jf_config {
 					 * 0: from the machine's memory */
 	uint32_t table_flows;		/* kernel flow table; see table_flows_set */
 	bool table_flows_set;		/* else the table holds max_flows */
+	uint32_t min_flows;		/* the table's room at start; 0: the least */
 	uint32_t map_flows;		/* each kernel flow map; 0: jf_config_map_flows() */
 	uint32_t tick_ms;		/* drain/expiry interval */
 	enum jf_quiesce quiesce;	/* how a drain waits out the old epoch */

@@ -322,6 +322,10 @@ void jf_config_print_settings(const struct jf_config *cfg, FILE *f, bool json)
 	 * given, the tables from it. */
 	put(&o, "max-flows", "%u", cfg->max_flows);
 	put(&o, "table-flows", "%u", jf_config_table_flows(cfg));
+	if (cfg->min_flows)
+		put(&o, "min-flows", "%u", cfg->min_flows);
+	else
+		put(&o, "min-flows", NULL);
 	put(&o, "map-flows", "%u", jf_config_map_flows(cfg));
 	if (json)
 		fprintf(f, ",\n \"agent-cache-flows\":\"%u\",\n \"flow-memory-bytes\":\"%llu\"",

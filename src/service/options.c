@@ -432,6 +432,12 @@ static int set_table_flows(struct jf_config *cfg, const char *val, char *err)
 		       "0 or an integer in 64..67108864");
 }
 
+static int set_min_flows(struct jf_config *cfg, const char *val, char *err)
+{
+	return set_u32(val, 64, 1u << 26, &cfg->min_flows, err, "min-flows",
+		       "an integer in 64..67108864");
+}
+
 static int set_map_flows(struct jf_config *cfg, const char *val, char *err)
 {
 	return set_u32(val, 64, 1u << 26, &cfg->map_flows, err, "map-flows",
@@ -673,6 +679,9 @@ const struct jf_opt jf_opts[] = {
 	{ "table-flows", 0, 1, set_table_flows, "N",
 	  "flows the kernel's persistent flow table holds (default --max-flows;\n"
 	  "0: no table, every packet goes to the per-interval maps as before)" },
+	{ "min-flows", 0, 1, set_min_flows, "N",
+	  "flows the kernel's table has room for from the start (default: it\n"
+	  "starts at 65536 slots); it grows from there, up to --table-flows" },
 	{ "map-flows", 0, 1, set_map_flows, "N",
 	  "flows each of the two per-interval kernel maps holds: the table's stash\n"
 	  "(default a 64th of the table, at least 1024), or without a table those\n"

@@ -142,6 +142,8 @@ static int fixed_option(const struct jf_config *o, const struct jf_config *n, ch
 		what = "max-flows";
 	else if (jf_config_map_flows(o) != jf_config_map_flows(n))
 		what = "map-flows";
+	else if (o->min_flows != n->min_flows)
+		what = "min-flows";
 	else if (o->quiesce != n->quiesce)
 		what = "quiesce";
 	else if (strcmp(o->user, n->user))

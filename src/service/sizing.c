@@ -144,6 +144,13 @@ int jf_config_size(struct jf_config *cfg, uint64_t mem_total, uint64_t mem_avail
 	if (!cfg->max_flows)
 		cfg->max_flows = cfg->mode == JF_MODE_PCAP || cfg->pcap_file[0] ?
 				 JF_PCAP_MAX_FLOWS : jf_config_default_max_flows(mem_total);
+	if (cfg->mode != JF_MODE_PCAP && !cfg->pcap_file[0] &&
+	    cfg->min_flows > jf_config_table_flows(cfg)) {
+		snprintf(err, errlen, "--min-flows %u is more than the flow table holds at its "
+			 "largest (%u flows: --table-flows, else --max-flows): lower --min-flows",
+			 cfg->min_flows, jf_config_table_flows(cfg));
+		return -1;
+	}
 	/* Nothing is allocated yet: a size the machine cannot hold is refused
 	 * here rather than met by the OOM killer while the maps are made. */
 	return jf_config_check_memory(cfg, mem_avail, err, errlen);

@@ -1,9 +1,9 @@
 #!/bin/bash
 # Pins (fault: bad input at start-up and at run time): the same interface
 # twice, by name or by an altname; a metrics file in a missing directory;
-# flow maps larger than memory; a collector URL with a path: each is one
-# clear error at start. Without privileges, the hint names CAP_PERFMON
-# too. A metrics directory that disappears at run time is warned about
+# flow maps larger than memory; a --min-flows beyond the table; a collector
+# URL with a path: each is one clear error at start. Without privileges,
+# the hint names CAP_PERFMON too. A metrics directory that disappears at run time is warned about
 # once, counted, and written again when it is back. A full flow cache is
 # said once, with the remedy.
 . "$(dirname "$0")/lib.sh"
@@ -33,6 +33,7 @@ start_err 1 "the directory $WORK/missing does not exist: create it" -i veth0 -n 
 # with less than that available. Refused while the options are read
 # (exit 2), as the sizing from memory is done there.
 start_err 2 "lower --max-flows" -i veth0 -n $C --max-flows 67108864 --map-flows 67108864
+start_err 2 "lower --min-flows" -i veth0 -n $C --max-flows 100000 --min-flows 200000
 start_err 2 "unexpected path '/garbage'" -i veth0 -n v9://127.0.0.1/garbage
 # Without privileges: the hint names every capability the load needs.
 rc=0

@@ -6,7 +6,8 @@
 # benchmark's: scripts/bench, e2e and flood.) Nothing may be lost: the metrics invariant is exact with
 # nothing unaccounted, every packet went through the persistent table or its
 # stash (none was dropped to a full table), the collector holds exactly the
-# records and packets jflowd says it sent, and per flow what was sent.
+# records and packets jflowd says it sent, and per flow what was sent. Then
+# once more with --min-flows: the table starts with room for them all.
 . "$(dirname "$0")/lib.sh"
 need_root
 need_cmd nfcapd nfdump
@@ -60,4 +61,32 @@ moves=$(metric "$WORK/m.prom" jflowd_table_moves_total)
 log "the table grew $moves times, to $slots slots"
 mem=$(grep '^jflowd_memory_bytes' "$WORK/m.prom" | awk '{ s += $2 } END { print s }')
 log "$SENT packets in $FLOWS flows: $recs records; max flows $(metric "$WORK/m.prom" jflowd_cache_max_flows), memory $mem bytes ($((mem / FLOWS)) per metered flow); sent in $(awk "BEGIN { print $t1 - $t0 }") s, stopped in $(awk "BEGIN { print $t2 - $t1 - 1.5 }") s"
+
+# --min-flows: the table starts with room for the flows (no growth to wait
+# for), and the same flows go through it, nothing lost, nothing spilled.
+rm -rf "$WORK/nf2"
+start_nfcapd rx 4739 "$WORK/nf2" 127.0.0.1 134217728
+bg_ns rx "$JFLOWD" -i veth0 -n ipfix://127.0.0.1:4739 --metrics-file "$WORK/m2.prom" \
+	--min-flows $FLOWS -q 2>"$WORK/jflowd2.log"
+jf=$LAST_PID
+wait_for "$JF_START_S" test -s "$WORK/m2.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd2.log")"
+wait_for 5 grep -q '^jflowd_table_slots [1-9]' "$WORK/m2.prom" || fail "no jflowd_table_slots"
+slots0=$(metric "$WORK/m2.prom" jflowd_table_slots)
+expect_eq "--min-flows $FLOWS: slots at start" "$slots0" $((FLOWS * 3 / 2))
+drops0=$(veth_rx_dropped rx)
+in_ns tx "$TRAFGEN" --iface veth0 --flows $FLOWS --packets $((FLOWS * 2)) --cpu 0 \
+	--pps 200000 --expect "$WORK/sent2.csv" || fail "the sender exited $?"
+sleep 1.5
+stop_jflowd "$jf" "$WORK/jflowd2.log"
+settle rx 4739
+stop_pid "$NFCAPD_PID"
+[ "$(veth_rx_dropped rx)" = "$drops0" ] || fail "the veth dropped packets before XDP"
+grep -q "warning" "$WORK/jflowd2.log" && fail "jflowd warned: $(grep warning "$WORK/jflowd2.log")"
+$METRICS_CHECK "$WORK/m2.prom" --expect-metered "$SENT" --no-loss >/dev/null \
+	|| fail "--min-flows: metrics invariant or loss: $($METRICS_CHECK "$WORK/m2.prom" --expect-metered "$SENT" --no-loss 2>&1 | tail -3)"
+spill=$(metric "$WORK/m2.prom" 'jflowd_packets_in_flows_total{path="spill"}')
+expect_eq "--min-flows: packets through the spill ring" "$spill" 0
+nfdump_csv "$WORK/nf2" "$WORK/got2.csv"
+$FLOWCMP "$WORK/sent2.csv" "$WORK/got2.csv" || fail "--min-flows: per-flow totals differ"
+log "--min-flows $FLOWS: started at $slots0 slots, ended at $(metric "$WORK/m2.prom" jflowd_table_slots)"
 log "ok"

@@ -503,6 +503,17 @@ static void test_sizing(void **state)
 	assert_int_equal(jf_table_route_bytes_per_slot(), 12);
 	assert_true(jf_config_flow_memory(&c) < 1048576ull * 300);
 	c.route_lookup = JF_ROUTE_AUTO;
+	/* --min-flows: the table's room at start goes to the meter, at most
+	 * what the table holds at its largest; its memory is in the above. */
+	c.min_flows = 1048576;
+	assert_int_equal(jf_config_size(&c, 24 * gib, 20 * gib, err, sizeof(err)), 0);
+	jf_config_meter_params(&c, &mp);
+	assert_int_equal(mp.min_flows, 1048576);
+	c.min_flows = 1048577;
+	assert_int_equal(jf_config_size(&c, 24 * gib, 20 * gib, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "--min-flows 1048577 is more than the flow table holds"));
+	assert_non_null(strstr(err, "lower --min-flows"));
+	c.min_flows = 0;
 
 	/* --map-flows 67108864: two preallocated maps of ~11 GiB each, refused. */
 	jf_config_defaults(&c);
