@@ -39,6 +39,7 @@
 #define JF_TABLE_ASK_POLL_MS 2		/* ... and this often while one is made */
 #define JF_TABLE_AHEAD_MS 1000	/* a growth makes room for this long's inserts, */
 #define JF_TABLE_AHEAD_MAX_MS 3000	/* or twice the last growth's, up to this */
+#define JF_TABLE_SHRINK_MS 2000		/* a sixth in use this long: the table shrinks */
 #define JF_TABLE_PRESSURE_MS 250	/* near --max-flows: a pass this often */
 #define JF_TABLE_EMERGENCY_IDLE_MS 1000	/* near --max-flows: the idle timeout */
 
@@ -102,6 +103,8 @@ struct jf_xdp_meter {
 	size_t tab_len[2];
 	uint32_t tab_cur;
 	uint32_t max_slots;		/* what --max-flows allows */
+	uint32_t min_slots;		/* it shrinks to no less (--min-flows) */
+	uint64_t small_ms;		/* since then a sixth in use or less; 0: not */
 	struct jf_table_maker *maker;	/* makes the larger tables; NULL: no growth */
 	uint64_t grow_retry_ms;		/* a failed growth is tried again then */
 	uint64_t rate_ins, rate_ms;	/* inserts counted at the last rate reading */
@@ -560,7 +563,8 @@ static void table_drop(struct jf_xdp_meter *m, uint32_t e)
 
 static int table_wait(void *arg);
 
-/* Grow to n slots: a new table in the other entry; the program inserts
+/* Move to a table of n slots (larger, or smaller once few flows are left:
+ * table_check): a new table in the other entry; the program inserts
  * into it and still finds the old table's flows there (table_sel with
  * JF_TABLE_SEL_MOVING); every flow moves (jf_table_move: copy, mark,
  * grace period, final counters into the copy); then the program uses the
@@ -658,10 +662,11 @@ static uint64_t table_ahead(struct jf_xdp_meter *m, uint64_t live)
 }
 
 static int read_table(struct jf_xdp_meter *m, uint64_t stashed);
+static int table_ask(struct jf_xdp_meter *m, uint32_t n, uint32_t want);
 
 static void grow_later(struct jf_xdp_meter *m, uint32_t n, uint32_t want, int rc)
 {
-	log_warn("flow table: cannot grow from %u to %u slots (%s); flows beyond it go to the "
+	log_warn("flow table: cannot move from %u to %u slots (%s); flows beyond it go to the "
 		 "stash, then the spill ring; trying again in 10 s", n, want, strerror(-rc));
 	m->grow_retry_ms = jf_mono_ms() + 10000;
 }
@@ -681,7 +686,7 @@ static int table_take(struct jf_xdp_meter *m)
 	m->grow_ms = jf_mono_ms() - m->ask_ms;
 	if (!rc) {
 		log_info("flow table: %u slots for %llu flows, %llu new a second (up to %u slots; "
-			 "the growth took %llu ms)", want, (unsigned long long)table_live(m),
+			 "the move took %llu ms)", want, (unsigned long long)table_live(m),
 			 (unsigned long long)m->ins_per_s, m->max_slots,
 			 (unsigned long long)m->grow_ms);
 		return 0;
@@ -726,14 +731,39 @@ static int table_check(struct jf_xdp_meter *m, uint64_t now_ms)
 	if (m->ask_slots)
 		return table_take(m);
 	ahead = table_ahead(m, live);
+	if (now_ms < m->grow_retry_ms)
+		return 0;
+	/* A sixth in use or less, new flows included, for JF_TABLE_SHRINK_MS:
+	 * the flood that grew it is over (or the flows left); a smaller table
+	 * is a faster one (fewer pages and lines a packet). To where they
+	 * take half, as a growth, never below the first table. */
+	if (n > m->min_slots && ahead * 6 < n) {
+		if (!m->small_ms)
+			m->small_ms = now_ms;
+		if (now_ms - m->small_ms < JF_TABLE_SHRINK_MS)
+			return 0;
+		for (want = m->min_slots; (uint64_t)want < ahead * 2 && want < n / 2;)
+			want *= 2;
+		m->small_ms = 0;
+		return want < n ? table_ask(m, n, want) : 0;
+	}
+	m->small_ms = 0;
 	/* Below a third in use the rate alone does not grow the table yet: a
 	 * flood's first reading covers part of an interval, and the next one
 	 * 20 ms later sizes the growth for the whole rate. */
-	if (n >= m->max_slots || ahead * 3 <= (uint64_t)n * 2 || live * 3 < n ||
-	    now_ms < m->grow_retry_ms)
+	if (n >= m->max_slots || ahead * 3 <= (uint64_t)n * 2 || live * 3 < n)
 		return 0;
 	while (want < m->max_slots && (uint64_t)want < ahead * 2)
 		want = want > m->max_slots / 2 ? m->max_slots : want * 2;
+	return table_ask(m, n, want);
+}
+
+/* The maker is asked for a table of want slots (table_take moves the flows
+ * once it is there). */
+static int table_ask(struct jf_xdp_meter *m, uint32_t n, uint32_t want)
+{
+	int rc;
+
 	m->ask_ms = jf_mono_ms();
 	rc = jf_table_maker_ask(m->maker, 2 * want);
 	if (rc)
@@ -873,6 +903,7 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
 		if (p->min_flows && jf_table_slots_for(p->min_flows) > start)
 			start = jf_table_slots_for(p->min_flows) < m->max_slots
 					? jf_table_slots_for(p->min_flows) : m->max_slots;
+		m->min_slots = start;
 
 		rc = table_make(m, 0, start);
 		if (rc) {

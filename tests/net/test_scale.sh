@@ -7,7 +7,8 @@
 # nothing unaccounted, every packet went through the persistent table or its
 # stash (none was dropped to a full table), the collector holds exactly the
 # records and packets jflowd says it sent, and per flow what was sent. Then
-# once more with --min-flows: the table starts with room for them all.
+# once more with --min-flows: the table starts with room for them all; and
+# once more with a short idle timeout: the table shrinks when they are gone.
 . "$(dirname "$0")/lib.sh"
 need_root
 need_cmd nfcapd nfdump
@@ -89,4 +90,29 @@ expect_eq "--min-flows: packets through the spill ring" "$spill" 0
 nfdump_csv "$WORK/nf2" "$WORK/got2.csv"
 $FLOWCMP "$WORK/sent2.csv" "$WORK/got2.csv" || fail "--min-flows: per-flow totals differ"
 log "--min-flows $FLOWS: started at $slots0 slots, ended at $(metric "$WORK/m2.prom" jflowd_table_slots)"
+
+# And back: once the flows have left (idle timeout 3 s), the table a sixth
+# in use or less for 2 s moves back to its first size, while jflowd runs;
+# every packet still comes out once.
+rm -rf "$WORK/nf3"
+start_nfcapd rx 4739 "$WORK/nf3" 127.0.0.1 134217728
+bg_ns rx "$JFLOWD" -i veth0 -n ipfix://127.0.0.1:4739 --metrics-file "$WORK/m3.prom" \
+	-t idle=3,active=60 -q 2>"$WORK/jflowd3.log"
+jf=$LAST_PID
+wait_for "$JF_START_S" test -s "$WORK/m3.prom" || fail "jflowd did not start: $(cat "$WORK/jflowd3.log")"
+in_ns tx "$TRAFGEN" --iface veth0 --flows $FLOWS --packets $((FLOWS * 2)) --cpu 0 \
+	--pps 200000 --expect "$WORK/sent3.csv" || fail "the sender exited $?"
+wait_for 5 awk -v s=$((FLOWS * 3 / 2)) '$1 == "jflowd_table_slots" && $2 >= s { f = 1 } END { exit !f }' \
+	"$WORK/m3.prom" || fail "the table did not grow: $(grep '^jflowd_table_slots' "$WORK/m3.prom")"
+grown=$(metric "$WORK/m3.prom" jflowd_table_slots)
+wait_for 30 grep -q '^jflowd_table_slots 65536$' "$WORK/m3.prom" \
+	|| fail "the table did not shrink: $(grep -E '^jflowd_(table_slots|flows_active)' "$WORK/m3.prom")"
+stop_jflowd "$jf" "$WORK/jflowd3.log"
+settle rx 4739
+stop_pid "$NFCAPD_PID"
+$METRICS_CHECK "$WORK/m3.prom" --expect-metered "$SENT" --no-loss >/dev/null \
+	|| fail "shrink: metrics invariant or loss: $($METRICS_CHECK "$WORK/m3.prom" --expect-metered "$SENT" --no-loss 2>&1 | tail -3)"
+nfdump_csv "$WORK/nf3" "$WORK/got3.csv"
+$FLOWCMP "$WORK/sent3.csv" "$WORK/got3.csv" || fail "shrink: per-flow totals differ"
+log "grew to $grown slots, back to 65536 once the flows had left"
 log "ok"
