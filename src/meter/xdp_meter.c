@@ -105,6 +105,7 @@ struct jf_xdp_meter {
 	uint32_t max_slots;		/* what --max-flows allows */
 	uint32_t min_slots;		/* it shrinks to no less (--min-flows) */
 	uint64_t small_ms;		/* since then a sixth in use or less; 0: not */
+	uint64_t listed_ms;		/* a jflowctl listing walked the table then */
 	struct jf_table_maker *maker;	/* makes the larger tables; NULL: no growth */
 	uint64_t grow_retry_ms;		/* a failed growth is tried again then */
 	uint64_t rate_ins, rate_ms;	/* inserts counted at the last rate reading */
@@ -682,6 +683,12 @@ static int table_take(struct jf_xdp_meter *m)
 	if (fd == -EAGAIN)
 		return 0;
 	m->ask_slots = 0;
+	if (fd >= 0 && want < n && m->listed_ms >= m->ask_ms) {
+		/* A listing began while the smaller table was made: the
+		 * shrink waits (a growth does not: flows need the room). */
+		close(fd);
+		return 0;
+	}
 	rc = fd < 0 ? fd : table_grow(m, want, fd);
 	m->grow_ms = jf_mono_ms() - m->ask_ms;
 	if (!rc) {
@@ -738,6 +745,9 @@ static int table_check(struct jf_xdp_meter *m, uint64_t now_ms)
 	 * is a faster one (fewer pages and lines a packet). To where they
 	 * take half, as a growth, never below the first table. */
 	if (n > m->min_slots && ahead * 6 < n) {
+		/* Not under a listing: its cursor walks this table's slots. */
+		if (m->listed_ms && jf_mono_ms() - m->listed_ms < JF_TABLE_SHRINK_MS)
+			return 0;
 		if (!m->small_ms)
 			m->small_ms = now_ms;
 		if (now_ms - m->small_ms < JF_TABLE_SHRINK_MS)
@@ -1681,8 +1691,10 @@ static int ops_remove_monitors(struct jf_meter *m, uint16_t mons, uint64_t now_m
 static bool ops_foreach_flow(const struct jf_meter *m, uint64_t *cursor, size_t max,
 			     jf_visit_fn visit, void *arg)
 {
-	const struct jf_xdp_meter *x = xdp_of(m);
+	struct jf_xdp_meter *x = xdp_of(m);
 
+	/* Marked so that the table does not shrink under the listing. */
+	x->listed_ms = jf_mono_ms();
 	return !x->table || jf_table_foreach_from(x->table, cursor, max, visit, arg);
 }
 
