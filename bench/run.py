@@ -763,7 +763,7 @@ plugin_pipe_size: 102400000
 
     def e2e(self):
         self.e2e_setup()
-        dur = 2 if self.quick else 5
+        dur = getattr(self.a, "e2e_seconds", 0) or (2 if self.quick else 5)
         flow_counts = [1024, 65536] if self.quick else [1024, 65536, 1048576]
         if self.a.e2e_flows:
             flow_counts = [int(x) for x in self.a.e2e_flows.split(",")]
@@ -1768,6 +1768,9 @@ def main():
                     help="e2e: seconds of the same traffic before each measured window "
                          "(steady state: the window's metered count is then the frames that "
                          "reached the device in it, every one of which the XDP meter counts)")
+    ap.add_argument("--e2e-seconds", type=int, default=0,
+                    help="e2e: seconds of each measured window (default 5, quick 2); a "
+                         "longer window averages over this machine's multi-second dips")
     ap.add_argument("--e2e-paced", default=None,
                     help="e2e: only runs at these packet rates, comma-separated (0: flat "
                          "out)")
