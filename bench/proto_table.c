@@ -36,6 +36,7 @@
 #include "jflowd/flow.h"
 #include "jflowd/table.h"
 #include "meter/bpf_clock.h"
+#include "meter/table_segs.h"
 #include "jflowd/monitor.h"
 #include "jflowd.skel.h"
 #include "proto_table.h"
@@ -71,7 +72,10 @@ struct ctx {
 	struct jflowd_bpf *jf;
 	struct jflowd_bpf *jt;		/* the real program with table_on */
 	void *jt_mem;
-	size_t jt_len;
+	struct jf_table_segs jt_segs;
+	struct jf_table_mem jt_tm;
+	uint32_t jt_slots, jt_shift;
+	int jt_model;		/* the segments' model until the load */
 	uint32_t nflows;
 	uint8_t frame[64];
 	void *oa128_mem, *oa64_mem, *oa32_mem;
@@ -207,7 +211,7 @@ static int64_t clear_table(struct ctx *c, enum tbl t)
 
 		for (i = 0, n = 0; i < ns; i++)
 			n += sl[i].state == JF_SLOT_LIVE;
-		memset(c->jt_mem, 0, c->jt_len);
+		memset(c->jt_mem, 0, (size_t)c->jt_slots * JF_SLOT_BYTES);
 		/* Its stash: the flow map of epoch 0. */
 		return n + hash_clear(bpf_map__fd(c->jt->maps.flows_a));
 	}
@@ -303,10 +307,15 @@ static int open_ctx(struct ctx *c, uint32_t n)
 	slots = table_on(TB_JFTABLE) ? big_slots : 1024;
 	c->jt->rodata->table_on = 1;
 	c->jt->data->table_slots[0] = slots;
-	bpf_map__set_max_entries(c->jt->maps.flow_table, 2 * slots);	/* hot, cold lines */
+	/* Segments as the agent makes them for its first table. */
+	c->jt_slots = slots;
+	c->jt_shift = jf_table_seg_shift(slots < 65536 ? slots : 65536);
+	c->jt->rodata->table_seg_shift = c->jt_shift;
+	c->jt_model = jf_table_segs_prepare(c->jt->maps.flow_segs, c->jt_shift, slots);
+	if (c->jt_model < 0)
+		return c->jt_model;
 	bpf_map__set_max_entries(c->jt->maps.flows_a, slots / 16 > 1024 ? slots / 16 : 1024);
 	bpf_map__set_max_entries(c->jt->maps.flows_b, 1024);
-	c->jt_len = (size_t)slots * JF_SLOT_BYTES;
 	bpf_map__set_max_entries(c->pt->maps.h60, table_on(TB_H60) ? big : 1024);
 	bpf_map__set_max_entries(c->pt->maps.h16, table_on(TB_H16) ? big : 1024);
 	bpf_map__set_max_entries(c->pt->maps.h60np, table_on(TB_H60NP) ? big : 1024);
@@ -328,10 +337,14 @@ static int open_ctx(struct ctx *c, uint32_t n)
 	if ((rc = proto_table_bpf__load(c->pt)) || (rc = jflowd_bpf__load(c->jf)) ||
 	    (rc = jflowd_bpf__load(c->jt)))
 		return rc;
-	c->jt_mem = mmap(NULL, c->jt_len, PROT_READ | PROT_WRITE, MAP_SHARED,
-			 bpf_map__fd(c->jt->maps.flow_table), 0);
-	if (c->jt_mem == MAP_FAILED)
-		return -errno;
+	close(c->jt_model);
+	c->jt_model = -1;
+	c->jt_segs = (struct jf_table_segs){ .fd = bpf_map__fd(c->jt->maps.flow_segs),
+					     .shift = c->jt_shift };
+	rc = jf_table_mem_make(&c->jt_segs, 0, c->jt_slots, &c->jt_tm);
+	if (rc)
+		return rc;
+	c->jt_mem = c->jt_tm.mem;
 	c->pt->bss->rot_mask = n - 1;
 	c->pt->bss->bss_clock_ns = bench_ns();
 	c->oa128_len = (size_t)c->pt->rodata->oa128_slots * sizeof(struct pt_slot);
@@ -369,8 +382,7 @@ static void close_ctx(struct ctx *c)
 		munmap(c->oa64_mem, c->oa64_len);
 	if (c->oa32_mem && c->oa32_mem != MAP_FAILED)
 		munmap(c->oa32_mem, c->oa32_len);
-	if (c->jt_mem && c->jt_mem != MAP_FAILED)
-		munmap(c->jt_mem, c->jt_len);
+	jf_table_mem_unmap(&c->jt_segs, &c->jt_tm, NULL);
 	jflowd_bpf__destroy(c->jt);
 	proto_table_bpf__destroy(c->pt);
 	jflowd_bpf__destroy(c->jf);

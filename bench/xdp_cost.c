@@ -37,6 +37,7 @@
 #include "jflowd/table.h"
 #include "meter/bpf_clock.h"
 #include "meter/filter.h"
+#include "meter/table_segs.h"
 #include "jflowd/monitor.h"
 #include "jflowd.skel.h"
 #include "trivial.skel.h"
@@ -166,6 +167,8 @@ static struct jf_slot *tbl;
 /* The program's clock as the agent sets it (jiffies); tick 0: not measured. */
 static struct jf_bpf_clock clk;
 static uint32_t tbl_slots;
+static struct jf_table_segs tbl_segs;
+static struct jf_table_mem tbl_mem = { .fd0 = -1 };
 
 static uint64_t table_live(bool clear)
 {
@@ -358,7 +361,7 @@ static int bench_flows(const struct opts *o, int trivial_fd, uint32_t nflows)
 	struct bpf_map *m;
 	struct frame f;
 	int rep, fd, rc = -1;
-	uint32_t k;
+	uint32_t k, seg_shift;
 
 	skel = jflowd_bpf__open();
 	if (!skel) {
@@ -373,8 +376,16 @@ static int bench_flows(const struct opts *o, int trivial_fd, uint32_t nflows)
 	skel->data->table_slots[0] = tbl_slots;
 	skel->rodata->jiffy_ns = clk.tick_ns;
 	skel->bss->clock_off_ns = clk.off_ns;
-	bpf_map__set_max_entries(skel->maps.flow_table, 2 * tbl_slots);	/* hot, cold lines */
-	rc = jflowd_bpf__load(skel);
+	/* Segments as the agent makes them for its first table (65,536
+	 * slots, or the whole table when smaller). */
+	seg_shift = jf_table_seg_shift(tbl_slots < 65536 ? tbl_slots : 65536);
+	skel->rodata->table_seg_shift = seg_shift;
+	rc = jf_table_segs_prepare(skel->maps.flow_segs, seg_shift, tbl_slots);
+	if (rc >= 0) {
+		k = (uint32_t)rc;
+		rc = jflowd_bpf__load(skel);
+		close((int)k);	/* the segments' model */
+	}
 	if (rc) {
 		fprintf(stderr, "xdp_cost: load jflowd object: %s\n", strerror(-rc));
 		goto out;
@@ -392,14 +403,14 @@ static int bench_flows(const struct opts *o, int trivial_fd, uint32_t nflows)
 		}
 		skel->bss->filter_on[0] = 1;
 	}
-	tbl = mmap(NULL, (size_t)tbl_slots * JF_SLOT_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED,
-		   bpf_map__fd(skel->maps.flow_table), 0);
-	if (tbl == MAP_FAILED) {
-		tbl = NULL;
-		fprintf(stderr, "xdp_cost: map the flow table: %s\n", strerror(errno));
+	tbl_segs = (struct jf_table_segs){ .fd = bpf_map__fd(skel->maps.flow_segs), .shift = seg_shift };
+	rc = jf_table_mem_make(&tbl_segs, 0, tbl_slots, &tbl_mem);
+	if (rc) {
+		fprintf(stderr, "xdp_cost: map the flow table: %s\n", strerror(-rc));
 		rc = -1;
 		goto out;
 	}
+	tbl = tbl_mem.mem;
 	fd = bpf_program__fd(skel->progs.jflowd_xdp);
 	build_frame(&f, o->family);
 	set_flow(&f, 0);
@@ -491,8 +502,7 @@ fail:
 	fprintf(stderr, "xdp_cost: test run: %s\n", strerror(rc < 0 ? -rc : rc));
 out:
 	rot_close(&rot);
-	if (tbl)
-		munmap(tbl, (size_t)tbl_slots * JF_SLOT_BYTES);
+	jf_table_mem_unmap(&tbl_segs, &tbl_mem, NULL);
 	tbl = NULL;
 	jflowd_bpf__destroy(skel);
 	return rc;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* Counting one packet into the flow map of the current epoch: look up and
  * update in place with atomics; insert on a miss with BPF_NOEXIST; when the
- * map is full, hand the packet to the spill ring. Or into the persistent
- * table (include/jflowd/table.h), with a hash map as its stash. */
+ * map is full, hand the packet to the spill ring. The persistent table
+ * (bpf/table_update.h) uses these as its stash. */
 #ifndef JFLOWD_BPF_FLOW_UPDATE_H
 #define JFLOWD_BPF_FLOW_UPDATE_H
 
@@ -10,16 +10,7 @@
 #include <bpf/bpf_helpers.h>
 #include "jflowd/flow.h"
 #include "jflowd/parse.h"
-
-/* The persistent table's lines are array map elements: slot idx's hot
- * line is element idx, its cold line element n + idx. */
-#define JF_TABLE_SLOT(map, idx) ((struct jf_slot *)bpf_map_lookup_elem((map), &(idx)))
-#define JF_TABLE_COLD(map, n, idx)                                               \
-	({                                                                       \
-		__u32 jf_cold_idx_ = (n) + (idx);                                \
-		(struct jf_slot_cold *)bpf_map_lookup_elem((map), &jf_cold_idx_); \
-	})
-#include "jflowd/table.h"
+#include "jflowd/table.h"	/* the counters' update (the table's own: table_update.h) */
 
 #ifndef EEXIST
 #define EEXIST 17
@@ -87,37 +78,6 @@ static __always_inline int jf_stash_update(void *stashes, void *ring, const stru
 	if (!stash)	/* never: both are set at load */
 		return jf_spill_packet(ring, p, now, ep);
 	return jf_flow_update(stash, ring, p, now, ep);
-}
-
-/* Count one packet into the persistent table (the entry of tables that
- * sel names, and while the agent moves flows out of the old one, that one
- * for hits); a flow with no slot within the probe limit goes to the stash,
- * then the spill ring. An insert is counted per CPU (the agent's live
- * count between passes). */
-static __always_inline int jf_table_update(void *tables, const __u32 *nslots, __u32 sel,
-					   struct jf_cpu_seq *seq, void *stashes, void *ring,
-					   const struct jf_pkt *p, __u64 now, __u64 ep)
-{
-	__u32 cur = sel & 1, other = cur ^ 1, cpu;
-	void *t, *old = NULL;
-	int rc;
-
-	t = bpf_map_lookup_elem(tables, &cur);
-	if (!t)
-		return jf_stash_update(stashes, ring, p, now, ep);
-	if (sel & JF_TABLE_SEL_MOVING)
-		old = bpf_map_lookup_elem(tables, &other);
-	/* Not nslots[cur]: cur comes back from the stack without its bounds. */
-	rc = jf_table_count2(t, cur ? nslots[1] : nslots[0], old, cur ? nslots[0] : nslots[1], p,
-			     now);
-	if (rc < 0)
-		return jf_stash_update(stashes, ring, p, now, ep);
-	if (rc > 0) {
-		cpu = bpf_get_smp_processor_id();
-		if (cpu < JF_MAX_CPUS)
-			seq[cpu].inserts++;	/* this CPU's own line */
-	}
-	return JF_PKT_OK;
 }
 
 #endif

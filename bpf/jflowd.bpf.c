@@ -7,6 +7,7 @@
 #include "jflowd/parse.h"
 #include "maps.h"
 #include "flow_update.h"
+#include "table_update.h"
 #include "mirror_map.h"
 #include "monitors.h"
 
@@ -111,7 +112,7 @@ static __always_inline int jf_xdp_meter(struct xdp_md *ctx, const int hw_vlan)
 			/* One call site for both parities: the table's probe
 			 * loop is most of what the verifier walks, and the
 			 * stash (its epoch's map) is rarely needed. */
-			reason = jf_table_update(&flow_tables, table_slots, table_sel, cpu_seq,
+			reason = jf_table_update(table_slots, table_sel, cpu_seq,
 						 &flow_stashes, &spill, &w.pkt, now, ep);
 			jf_stat_mon(parity, mon, reason, w.pkt.octets);
 			jf_mon_trimmed(parity, mon, reason, &w.pkt);

@@ -34,40 +34,45 @@ struct {
 };
 
 /* The persistent flow table (docs/scale.md): open addressing over slots of
- * two 64-byte lines, read by the agent in place through a mapping. The
- * elements are lines: a table of n slots has 2n elements, the n hot lines
- * (struct jf_slot) first, then the n cold lines (struct jf_slot_cold;
- * slot i's is element n + i), so a probe walks packed hot lines. Used when
- * the agent sets table_on before load; two elements (one slot) otherwise.
- * Flows that find no slot within JF_TABLE_MAX_PROBE (the tail of linear
- * probing, about 0.1 % of flows at 2/3 load) go to the flow map of the
- * current epoch, which the agent drains as before: the stash.
+ * two 64-byte lines, read by the agent in place through a mapping. A
+ * table of n slots has 2n lines, the n hot lines (struct jf_slot) first,
+ * then the n cold lines (struct jf_slot_cold; slot i's is line n + i), so
+ * a probe walks packed hot lines. Used when the agent sets table_on before
+ * load. Flows that find no slot within JF_TABLE_MAX_PROBE (the tail of
+ * linear probing, about 0.1 % of flows at 2/3 load) go to the flow map of
+ * the current epoch, which the agent drains as before: the stash.
  *
- * The table grows with its flows: the program reaches it through
- * flow_tables, whose entry table_sel & 1 is the table in use; flow_table is
- * the first (sized at load), later ones the agent creates at run time, each
- * larger (BPF_F_INNER_MAP: inner maps of any size). While the agent moves
- * the flows of the old table into a new one, JF_TABLE_SEL_MOVING is set and
- * the other entry is the old table (include/jflowd/table.h,
- * jf_table_count2). */
-struct jf_table_map {
+ * The table grows with its flows, and the program reads it inline all
+ * the same: its lines are stored in segments, array maps of 2^table_seg_shift
+ * lines each, all of one size. The verifier inlines a lookup into an
+ * inner map whose size it knows at load (no BPF_F_INNER_MAP); into one of
+ * any size it calls a function per probe step (about 3 % of a packet at
+ * 1 M flows, docs/scale.md section 3). Line l of table t (0 or 1) is
+ * element l & (2^shift - 1) of the segment in entry (l >> shift) * 2 + t
+ * of flow_segs (jf_table_line). The agent makes the segments (a table of
+ * any size is a whole number of them, the last one partly used), maps them
+ * into one contiguous range, and puts them here before it points
+ * table_sel at the table; table_sel & 1 is the table in use and, while
+ * the agent moves the flows of the old table into a new one,
+ * JF_TABLE_SEL_MOVING says the other is the old one (include/jflowd/table.h,
+ * jf_table_count2). The segment size and the entries are set before load
+ * (src/meter/table_segs.c). */
+struct jf_table_seg {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE | BPF_F_INNER_MAP);
-	__uint(max_entries, 2);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1 << 16);
 	__type(key, __u32);
-	__type(value, struct jf_slot);
+	/* A size, not a type: behind two pointers clang would give BTF
+	 * only a forward declaration of the line. */
+	__uint(value_size, sizeof(struct jf_slot));
 };
-
-struct jf_table_map flow_table SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, 2);
 	__type(key, __u32);
-	__array(values, struct jf_table_map);
-} flow_tables SEC(".maps") = {
-	.values = { [0] = &flow_table },
-};
+	__array(values, struct jf_table_seg);
+} flow_segs SEC(".maps");
 
 /* Packets and octets per epoch parity, monitor and reason (enum
  * jf_pkt_reason; JF_STAT_MON_IDX). */
@@ -93,12 +98,15 @@ const volatile __u32 verdict = XDP_PASS;	/* XDP_DROP in mirror mode */
 const volatile __u32 quiesce_seq = 0;
 /* 1: count into flow_table; 0: into the epoch maps flows_a/flows_b. */
 const volatile __u32 table_on = 0;
-/* Slots of each table of flow_tables (half its elements). Not a constant
+/* Lines per segment of the table: 2^table_seg_shift, the size of every
+ * map in flow_segs. */
+const volatile __u32 table_seg_shift = 16;
+/* Slots of each table (half its lines). Not a constant
  * to the verifier (.data): with a known small size it would follow every
  * probe path and exceed its limit. */
 __u32 table_slots[2] = { 1, 1 };
-/* Bit 0: the entry of flow_tables in use; JF_TABLE_SEL_MOVING: the other
- * entry is the old table, whose flows the agent is moving (hits only).
+/* Bit 0: the table in use; JF_TABLE_SEL_MOVING: the other one is the old
+ * table, whose flows the agent is moving (hits only).
  * The agent writes table_slots before it points table_sel at a table. */
 volatile __u32 table_sel;
 

@@ -13,6 +13,7 @@
 #include "jflowd/monitor.h"
 #include "maps.h"
 #include "flow_update.h"
+#include "table_update.h"
 #include "filter.h"
 
 static __always_inline void jf_stat_mon(__u32 parity, __u32 mon, __u32 reason, __u64 octets)
@@ -142,7 +143,7 @@ __noinline int jf_mon_count_xdp(struct jf_mon_walk *w, __u32 i)
 	if (mon < 0)
 		return 0;
 	if (table_on) {
-		reason = jf_table_update(&flow_tables, table_slots, table_sel, cpu_seq, &flow_stashes,
+		reason = jf_table_update(table_slots, table_sel, cpu_seq, &flow_stashes,
 					 &spill, p, w->now, w->ep);
 	} else {
 		map = w->ep & 1 ? (void *)&flows_b : (void *)&flows_a;

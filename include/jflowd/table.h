@@ -19,8 +19,10 @@
  *
  * The includer defines JF_TABLE_SLOT(ctx, idx): a pointer to slot idx's
  * hot line, and JF_TABLE_COLD(ctx, nslots, idx): to its cold line, line
- * nslots + idx; either may be NULL (a map lookup in the program, array
- * indexing in the agent). */
+ * nslots + idx; either may be NULL (map lookups in the program, array
+ * indexing in the agent). ctx is what names a table to them: of type
+ * JF_TABLE_CTX, the table's memory (void *) unless the includer says
+ * otherwise (the program: the table's number, bpf/table_update.h). */
 #ifndef JFLOWD_TABLE_H
 #define JFLOWD_TABLE_H
 
@@ -403,12 +405,16 @@ static inline void jf_slot_get_counters(const struct jf_slot *s, const struct jf
  * and again, with JF_TABLE_SLOT defined, for the update. */
 #if defined(JF_TABLE_SLOT) && !defined(JFLOWD_TABLE_COUNT)
 #define JFLOWD_TABLE_COUNT
+#ifndef JF_TABLE_CTX
+#define JF_TABLE_CTX void *
+#endif
 /* Claim slot idx (hot line s), seen in state st (EMPTY or FREE), for p:
  * a compare-and-swap to BUSY, fill both lines, publish with an exchange
  * (a full barrier: nobody sees LIVE before the key). 0, or -1 when
  * another CPU took it first. */
-static __always_inline int jf_table_claim(void *ctx, __u32 nslots, __u32 idx, struct jf_slot *s,
-					  __u32 st, const struct jf_pkt *p, __u64 now)
+static __always_inline int jf_table_claim(JF_TABLE_CTX ctx, __u32 nslots, __u32 idx,
+					  struct jf_slot *s, __u32 st, const struct jf_pkt *p,
+					  __u64 now)
 {
 	struct jf_slot_cold *c = JF_TABLE_COLD(ctx, nslots, idx);
 
@@ -427,7 +433,7 @@ static __always_inline int jf_table_claim(void *ctx, __u32 nslots, __u32 idx, st
 
 /* Slot idx (hot line s) holds p's key: the hot words, and only for a key
  * with cold words the cold line too. */
-static __always_inline int jf_table_key_equal(void *ctx, __u32 nslots, __u32 idx,
+static __always_inline int jf_table_key_equal(JF_TABLE_CTX ctx, __u32 nslots, __u32 idx,
 					      const struct jf_slot *s, const struct jf_pkt *p,
 					      const __u64 *kh)
 {
@@ -443,8 +449,8 @@ static __always_inline int jf_table_key_equal(void *ctx, __u32 nslots, __u32 idx
 
 /* Add p to live slot idx: the hot line, the cold one only for a flow
  * label or a fragment identification a record collects. */
-static __always_inline void jf_table_add(void *ctx, __u32 nslots, __u32 idx, struct jf_slot *s,
-					 const struct jf_pkt *p, __u64 now)
+static __always_inline void jf_table_add(JF_TABLE_CTX ctx, __u32 nslots, __u32 idx,
+					 struct jf_slot *s, const struct jf_pkt *p, __u64 now)
 {
 	struct jf_slot_cold *c;
 
@@ -468,8 +474,8 @@ static __always_inline void jf_table_add(void *ctx, __u32 nslots, __u32 idx, str
  * each is read and exported, nothing is lost. A probe walks hot lines
  * only; a hit of an IPv4 key without MPLS reads and writes its slot's hot
  * line only. */
-static __always_inline int jf_table_count_slots(void *ctx, __u32 nslots, const struct jf_pkt *p,
-						__u64 now)
+static __always_inline int jf_table_count_slots(JF_TABLE_CTX ctx, __u32 nslots,
+						const struct jf_pkt *p, __u64 now)
 {
 	__u32 idx = jf_table_home(jf_table_hash(&p->key), nslots), i, st, tomb = nslots;
 	__u64 kh[3] = { jf_key_hot(&p->key, 0), jf_key_hot(&p->key, 1), jf_key_hot(&p->key, 2) };
@@ -519,8 +525,8 @@ static __always_inline int jf_table_count_slots(void *ctx, __u32 nslots, const s
 
 /* Add p to its flow's live slot if the table has one: 0, else -1 (no
  * insert). While the table grows, the old table takes only hits. */
-static __always_inline int jf_table_hit(void *ctx, __u32 nslots, const struct jf_pkt *p,
-					__u64 now)
+static __always_inline int jf_table_hit(JF_TABLE_CTX ctx, __u32 nslots,
+					const struct jf_pkt *p, __u64 now)
 {
 	__u32 idx = jf_table_home(jf_table_hash(&p->key), nslots), i, st;
 	__u64 kh[3] = { jf_key_hot(&p->key, 0), jf_key_hot(&p->key, 1), jf_key_hot(&p->key, 2) };
@@ -546,7 +552,7 @@ static __always_inline int jf_table_hit(void *ctx, __u32 nslots, const struct jf
 }
 
 /* The table as it grows (docs/scale.md, "Growing"): cur takes every
- * insert; while the agent moves the flows of the old table (old not NULL),
+ * insert; while the agent moves the flows of the old table (moving),
  * a packet first looks for its flow among the old table's live slots, and
  * only then counts into cur (a hit there, else an insert). The agent
  * publishes a flow's copy in cur before it marks the old slot, so a packet
@@ -555,10 +561,11 @@ static __always_inline int jf_table_hit(void *ctx, __u32 nslots, const struct jf
  * a grace period and adds them to the copy. Old first, not cur first: one
  * walk less for the verifier, and the walk only while a move runs.
  * Returns as jf_table_count_slots(). */
-static __always_inline int jf_table_count2(void *cur, __u32 ncur, void *old, __u32 nold,
-					   const struct jf_pkt *p, __u64 now)
+static __always_inline int jf_table_count2(JF_TABLE_CTX cur, __u32 ncur, JF_TABLE_CTX old,
+					   __u32 nold, int moving, const struct jf_pkt *p,
+					   __u64 now)
 {
-	if (old && !jf_table_hit(old, nold, p, now))
+	if (moving && !jf_table_hit(old, nold, p, now))
 		return 0;
 	return jf_table_count_slots(cur, ncur, p, now);
 }

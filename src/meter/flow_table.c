@@ -965,7 +965,7 @@ int jf_table_count(struct jf_table *t, const struct jf_pkt *p, uint64_t now_ns)
 int jf_table_count_moving(struct jf_slot *cur, uint32_t ncur, struct jf_slot *old, uint32_t nold,
 			  const struct jf_pkt *p, uint64_t now_ns)
 {
-	return jf_table_count2(cur, ncur, old, nold, p, now_ns);
+	return jf_table_count2(cur, ncur, old, nold, old != NULL, p, now_ns);
 }
 
 uint32_t jf_table_slots_for(uint32_t flows)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The table maker: a helper process that keeps CAP_BPF for one job, making
- * the flow table's next, larger array map and handing its descriptor to
- * the agent, which gives CAP_BPF up after start-up (least privilege) while
+ * the segments of the flow table's next, larger table (table_segs.h) and
+ * handing their descriptors to the agent, which gives CAP_BPF up after start-up (least privilege) while
  * its table grows later (docs/scale.md, "Growing"). */
 #include <errno.h>
 #include <stdbool.h>
@@ -16,11 +16,20 @@
 #include <bpf/bpf.h>
 #include "jflowd/table.h"
 #include "meter/table_maker.h"
+#include "meter/table_segs.h"
 #include "service/privs.h"
+
+/* Questions in flight at most: each answer holds a descriptor in the
+ * socket until taken, and the kernel limits those in flight. */
+#define ASK_WINDOW 32
 
 struct jf_table_maker {
 	pid_t pid;
 	int sock;
+	/* The table asked for: want segments of 2^shift lines, asked of
+	 * them so far, got of them in fds. want 0: none asked. */
+	uint32_t shift, want, asked, got;
+	int *fds;
 };
 
 /* The process's argument strings (contiguous): the helper writes its own
@@ -34,16 +43,6 @@ void jf_table_maker_title_area(char **argv, int argc)
 		return;
 	title_area = argv[0];
 	title_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) - argv[0]);
-}
-
-/* The map every table of flow_tables is (bpf/maps.h, struct jf_table_map). */
-int jf_table_map_create(uint32_t lines)
-{
-	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_MMAPABLE | BPF_F_INNER_MAP);
-	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "flow_table", sizeof(uint32_t),
-				sizeof(struct jf_slot), lines, &o);
-
-	return fd < 0 ? -errno : fd;
 }
 
 struct reply {
@@ -72,7 +71,7 @@ static int send_reply(int sock, int rc, int fd)
 
 /* The helper: CAP_BPF alone, every other descriptor closed, gone with the
  * agent (PR_SET_PDEATHSIG) or when its socket closes. */
-static void __attribute__((noreturn)) serve(int sock, pid_t parent, uint32_t max_lines)
+static void __attribute__((noreturn)) serve(int sock, pid_t parent)
 {
 	struct jf_privs_params pp = { .keep = JF_CAP(CAP_BPF) };
 	char err[256];
@@ -97,16 +96,12 @@ static void __attribute__((noreturn)) serve(int sock, pid_t parent, uint32_t max
 	if (jf_privs_drop(&pp, err, sizeof(err)))
 		_exit(1);
 	for (;;) {
-		uint32_t lines;
-		ssize_t n = recv(sock, &lines, sizeof(lines), 0);
+		uint32_t shift;
+		ssize_t n = recv(sock, &shift, sizeof(shift), 0);
 
-		if (n != (ssize_t)sizeof(lines))
+		if (n != (ssize_t)sizeof(shift))
 			_exit(0);
-		if (lines < 2 || lines > max_lines) {
-			send_reply(sock, -EINVAL, -1);
-			continue;
-		}
-		fd = jf_table_map_create(lines);
+		fd = jf_table_seg_create(shift);
 		if (send_reply(sock, fd < 0 ? fd : 0, fd))
 			_exit(0);
 		if (fd >= 0)
@@ -114,7 +109,7 @@ static void __attribute__((noreturn)) serve(int sock, pid_t parent, uint32_t max
 	}
 }
 
-struct jf_table_maker *jf_table_maker_start(uint32_t max_lines)
+struct jf_table_maker *jf_table_maker_start(void)
 {
 	struct jf_table_maker *tm;
 	pid_t parent = getpid();
@@ -144,21 +139,60 @@ struct jf_table_maker *jf_table_maker_start(uint32_t max_lines)
 	}
 	if (tm->pid == 0) {
 		close(sv[0]);
-		serve(sv[1], parent, max_lines);
+		serve(sv[1], parent);
 	}
 	close(sv[1]);
 	tm->sock = sv[0];
 	return tm;
 }
 
-int jf_table_maker_ask(struct jf_table_maker *tm, uint32_t lines)
+/* Up to ASK_WINDOW questions in flight, one segment each. */
+static int ask_more(struct jf_table_maker *tm)
 {
-	if (send(tm->sock, &lines, sizeof(lines), MSG_NOSIGNAL) != (ssize_t)sizeof(lines))
-		return -EPIPE;
+	while (tm->asked < tm->want && tm->asked - tm->got < ASK_WINDOW) {
+		if (send(tm->sock, &tm->shift, sizeof(tm->shift), MSG_NOSIGNAL) !=
+		    (ssize_t)sizeof(tm->shift))
+			return -EPIPE;
+		tm->asked++;
+	}
 	return 0;
 }
 
-int jf_table_maker_take(struct jf_table_maker *tm, bool wait)
+/* The question is over: the descriptors taken so far closed unless given
+ * away. Answers still in flight are read and closed by the next take. */
+static void ask_end(struct jf_table_maker *tm, bool close_fds)
+{
+	uint32_t i;
+
+	if (close_fds)
+		for (i = 0; i < tm->got; i++)
+			close(tm->fds[i]);
+	free(tm->fds);
+	tm->fds = NULL;
+	tm->want = 0;
+}
+
+int jf_table_maker_ask(struct jf_table_maker *tm, uint32_t shift, uint32_t nseg)
+{
+	int rc;
+
+	if (tm->want || !nseg)
+		return -EBUSY;
+	tm->fds = calloc(nseg, sizeof(*tm->fds));
+	if (!tm->fds)
+		return -ENOMEM;
+	tm->shift = shift;
+	tm->want = nseg;
+	tm->asked = tm->got = 0;
+	rc = ask_more(tm);
+	if (rc)
+		ask_end(tm, true);
+	return rc;
+}
+
+/* One answer: a descriptor, -errno from the helper, -EAGAIN (none yet,
+ * without wait) or -EPIPE (the helper is gone). */
+static int take_one(struct jf_table_maker *tm, bool wait)
 {
 	char ctl[CMSG_SPACE(sizeof(int))];
 	struct reply r;
@@ -185,17 +219,60 @@ int jf_table_maker_take(struct jf_table_maker *tm, bool wait)
 	return fd >= 0 ? fd : -EPROTO;
 }
 
-int jf_table_maker_make(struct jf_table_maker *tm, uint32_t lines)
+int jf_table_maker_take(struct jf_table_maker *tm, bool wait, int **fds)
 {
-	int rc = jf_table_maker_ask(tm, lines);
+	int fd, rc = 0;
 
-	return rc ? rc : jf_table_maker_take(tm, true);
+	if (!tm->want)
+		return -EINVAL;
+	while (tm->got < tm->want) {
+		fd = take_one(tm, wait);
+		if (fd == -EAGAIN)
+			return -EAGAIN;
+		if (fd < 0) {
+			rc = fd;
+			if (fd != -EPIPE)
+				tm->asked--;	/* answered, without a descriptor */
+			break;
+		}
+		tm->fds[tm->got++] = fd;
+		rc = ask_more(tm);
+		if (rc)
+			break;
+	}
+	if (rc) {
+		/* The answers still in flight are drained: a new question
+		 * must not take them for its own. */
+		while (tm->asked > tm->got && rc != -EPIPE) {
+			fd = take_one(tm, true);
+			if (fd == -EPIPE)
+				break;
+			if (fd >= 0)
+				close(fd);
+			tm->asked--;
+		}
+		ask_end(tm, true);
+		return rc;
+	}
+	*fds = tm->fds;
+	tm->fds = NULL;
+	ask_end(tm, false);
+	return 0;
+}
+
+int jf_table_maker_make(struct jf_table_maker *tm, uint32_t shift, uint32_t nseg, int **fds)
+{
+	int rc = jf_table_maker_ask(tm, shift, nseg);
+
+	return rc ? rc : jf_table_maker_take(tm, true, fds);
 }
 
 void jf_table_maker_stop(struct jf_table_maker *tm)
 {
 	if (!tm)
 		return;
+	if (tm->want)
+		ask_end(tm, true);
 	close(tm->sock);	/* the helper's recv ends: it exits */
 	waitpid(tm->pid, NULL, 0);
 	free(tm);

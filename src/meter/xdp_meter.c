@@ -22,6 +22,7 @@
 #include "meter/mirror.h"
 #include "service/privs.h"
 #include "meter/table_maker.h"
+#include "meter/table_segs.h"
 #include "meter/tc_meter.h"
 #include "meter/vlan_offload.h"
 #include "meter/xdp_meter.h"
@@ -94,14 +95,13 @@ struct jf_xdp_meter {
 	uint16_t mon_seen;
 	uint32_t conf_ifindex[JF_MAX_IFACES];
 	/* The persistent flow table. It grows with its flows (docs/scale.md,
-	 * "Growing"): each table is an array map made here, mapped once, in
-	 * entry tab_cur of flow_tables; the other entry holds the old table
-	 * while its flows move. */
+	 * "Growing"): each table is segment maps made here, mapped once, as
+	 * table tab_cur of flow_segs; the other holds the old table while
+	 * its flows move. */
 	struct jf_table *table;
-	int tab_fd[2];			/* -1: none */
-	struct jf_slot *tab_mem[2];
-	size_t tab_len[2];
+	struct jf_table_mem tab[2];	/* .mem NULL: none */
 	uint32_t tab_cur;
+	struct jf_table_segs segs;	/* flow_segs, the segments' size */
 	uint32_t max_slots;		/* what --max-flows allows */
 	uint32_t min_slots;		/* it shrinks to no less (--min-flows) */
 	uint64_t small_ms;		/* since then a sixth in use or less; 0: not */
@@ -511,55 +511,43 @@ static void program_monitors(struct jf_xdp_meter *m, const struct jf_meter_param
 	}
 }
 
-/* The table map fd (the descriptor is the table's now) of n slots (2n
- * lines) in entry e of flow_tables, mapped once: the kernel maps every page
- * now, and each pass is then a walk over ordinary memory (docs/scale.md). */
-static int table_map(struct jf_xdp_meter *m, uint32_t e, uint32_t n, int fd)
+/* The table of n slots (2n lines) whose segments fds holds (the array
+ * is freed, the descriptors are the table's now), mapped once as table e
+ * of flow_segs: the kernel maps every page now, and each pass is then a
+ * walk over ordinary memory (docs/scale.md). */
+static int table_map(struct jf_xdp_meter *m, uint32_t e, uint32_t n, int *fds)
 {
-	size_t len = (size_t)n * JF_SLOT_BYTES;
-	void *mem;
-	int rc;
+	int rc = jf_table_mem_map(&m->segs, e, n, fds, &m->tab[e]);
 
-	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (mem == MAP_FAILED) {
-		rc = -errno;
-		close(fd);
+	free(fds);
+	if (rc)
 		return rc;
-	}
-	rc = bpf_map_update_elem(bpf_map__fd(m->skel->maps.flow_tables), &e, &fd, BPF_ANY);
-	if (rc) {
-		munmap(mem, len);
-		close(fd);
-		return rc;
-	}
 	/* Its size before anything points the program at it. */
 	m->skel->data->table_slots[e] = n;
 	__sync_synchronize();
-	m->tab_fd[e] = fd;
-	m->tab_mem[e] = mem;
-	m->tab_len[e] = len;
 	return 0;
 }
 
 /* The first table, at start-up (with CAP_BPF still, or from the maker). */
 static int table_make(struct jf_xdp_meter *m, uint32_t e, uint32_t n)
 {
-	int fd = m->maker ? jf_table_maker_make(m->maker, 2 * n) : jf_table_map_create(2 * n);
+	int *fds, rc;
 
-	return fd < 0 ? fd : table_map(m, e, n, fd);
+	if (!m->maker) {
+		rc = jf_table_mem_make(&m->segs, e, n, &m->tab[e]);
+		if (!rc)
+			m->skel->data->table_slots[e] = n;
+		return rc;
+	}
+	rc = jf_table_maker_make(m->maker, m->segs.shift, jf_table_segs_for(n, m->segs.shift), &fds);
+	return rc ? rc : table_map(m, e, n, fds);
 }
 
-/* Entry e's table, which no run of the program uses any more. */
+/* Table e, which no run of the program uses any more; its maps go now,
+ * the other table in use. */
 static void table_drop(struct jf_xdp_meter *m, uint32_t e)
 {
-	if (m->tab_fd[e] < 0)
-		return;
-	if (m->skel)
-		bpf_map_delete_elem(bpf_map__fd(m->skel->maps.flow_tables), &e);
-	munmap(m->tab_mem[e], m->tab_len[e]);
-	close(m->tab_fd[e]);
-	m->tab_fd[e] = -1;
-	m->tab_mem[e] = NULL;
+	jf_table_mem_unmap(&m->segs, &m->tab[e], &m->tab[e ^ 1]);
 }
 
 static int table_wait(void *arg);
@@ -570,7 +558,7 @@ static int table_wait(void *arg);
  * JF_TABLE_SEL_MOVING); every flow moves (jf_table_move: copy, mark,
  * grace period, final counters into the copy); then the program uses the
  * new table alone, and after a grace period the old one goes. */
-static int table_grow(struct jf_xdp_meter *m, uint32_t n, int fd)
+static int table_grow(struct jf_xdp_meter *m, uint32_t n, int *fds)
 {
 	struct jflowd_bpf__bss *bss = m->skel->bss;
 	uint32_t cur = m->tab_cur, other = cur ^ 1;
@@ -580,11 +568,11 @@ static int table_grow(struct jf_xdp_meter *m, uint32_t n, int fd)
 
 	jf_table_get_stats(m->table, &st);
 	unplaced = st.move_unplaced;
-	rc = table_map(m, other, n, fd);
+	rc = table_map(m, other, n, fds);
 	if (rc)
 		return rc;
 	bss->table_sel = other | JF_TABLE_SEL_MOVING;
-	rc = jf_table_move(m->table, m->tab_mem[other], n, table_wait, m);
+	rc = jf_table_move(m->table, m->tab[other].mem, n, table_wait, m);
 	jf_table_get_stats(m->table, &st);
 	if (rc && st.move_failed)
 		return rc;	/* slots marked, a wait failed: the caller stops */
@@ -677,19 +665,22 @@ static void grow_later(struct jf_xdp_meter *m, uint32_t n, uint32_t want, int rc
  * stops); a table not made or not mapped is tried again in 10 s. */
 static int table_take(struct jf_xdp_meter *m)
 {
-	uint32_t n = jf_table_nslots(m->table), want = m->ask_slots;
-	int fd = jf_table_maker_take(m->maker, false), rc;
+	uint32_t n = jf_table_nslots(m->table), want = m->ask_slots, i;
+	int *fds = NULL, rc = jf_table_maker_take(m->maker, false, &fds);
 
-	if (fd == -EAGAIN)
+	if (rc == -EAGAIN)
 		return 0;
 	m->ask_slots = 0;
-	if (fd >= 0 && want < n && m->listed_ms >= m->ask_ms) {
+	if (!rc && want < n && m->listed_ms >= m->ask_ms) {
 		/* A listing began while the smaller table was made: the
 		 * shrink waits (a growth does not: flows need the room). */
-		close(fd);
+		for (i = 0; i < jf_table_segs_for(want, m->segs.shift); i++)
+			close(fds[i]);
+		free(fds);
 		return 0;
 	}
-	rc = fd < 0 ? fd : table_grow(m, want, fd);
+	if (!rc)
+		rc = table_grow(m, want, fds);
 	m->grow_ms = jf_mono_ms() - m->ask_ms;
 	if (!rc) {
 		log_info("flow table: %u slots for %llu flows, %llu new a second (up to %u slots; "
@@ -775,7 +766,7 @@ static int table_ask(struct jf_xdp_meter *m, uint32_t n, uint32_t want)
 	int rc;
 
 	m->ask_ms = jf_mono_ms();
-	rc = jf_table_maker_ask(m->maker, 2 * want);
+	rc = jf_table_maker_ask(m->maker, m->segs.shift, jf_table_segs_for(want, m->segs.shift));
 	if (rc)
 		grow_later(m, n, want, rc);
 	else
@@ -809,7 +800,7 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
 				       char *err, size_t errlen)
 {
 	struct jf_xdp_meter *m;
-	int i, rc;
+	int i, rc, seg_model;
 
 	m = calloc(1, sizeof(*m));
 	if (!m) {
@@ -862,19 +853,43 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
 	m->idle_ms = p->idle_ms;
 	m->active_ms = p->active_ms;
 	m->fin_ms = p->fin_ms;
-	m->tab_fd[0] = m->tab_fd[1] = -1;
+	m->tab[0].fd0 = m->tab[1].fd0 = -1;
 	if (m->table_flows) {
 		m->skel->rodata->table_on = 1;
 		m->max_slots = jf_table_slots_for(m->table_flows);
 		/* Before the load: the helper must map no table. Without it
 		 * the table starts at its largest size. */
 		if (m->max_slots > JF_TABLE_START_SLOTS) {
-			m->maker = jf_table_maker_start(2 * m->max_slots);
+			m->maker = jf_table_maker_start();
 			if (!m->maker && errno != EPERM)
 				log_warn("flow table: no helper to make larger tables (%s): the "
 					 "table starts at its largest size, %u slots", strerror(errno),
 					 m->max_slots);
 		}
+	}
+
+	if (m->table_flows) {
+		/* The first table, small (or as --min-flows asks); it grows
+		 * with the flows, in segments sized for the first. */
+		uint32_t start = m->max_slots < JF_TABLE_START_SLOTS || !m->maker
+					 ? m->max_slots : JF_TABLE_START_SLOTS;
+
+		if (p->min_flows && jf_table_slots_for(p->min_flows) > start)
+			start = jf_table_slots_for(p->min_flows) < m->max_slots
+					? jf_table_slots_for(p->min_flows) : m->max_slots;
+		m->min_slots = start;
+		m->segs.shift = jf_table_seg_shift(start);
+	} else {
+		m->segs.shift = jf_table_seg_shift(1);
+	}
+	m->skel->rodata->table_seg_shift = m->segs.shift;
+	seg_model = jf_table_segs_prepare(m->skel->maps.flow_segs, m->segs.shift,
+					  m->table_flows ? m->max_slots : 1);
+	if (seg_model < 0) {
+		snprintf(err, errlen, "flow table segments: %s%s", strerror(-seg_model),
+			 seg_model == -EPERM ? " (run as root, or with CAP_BPF, CAP_PERFMON and "
+					       "CAP_NET_ADMIN)" : "");
+		goto fail;
 	}
 
 	/* Flow times from jiffies (a load, 1 ns a packet) converted to
@@ -894,6 +909,7 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
 	}
 
 	rc = jflowd_bpf__load(m->skel);
+	close(seg_model);
 	if (rc) {
 		snprintf(err, errlen, "load BPF program: %s%s", strerror(-rc),
 			 rc == -EPERM ? " (run as root, or with CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN; "
@@ -904,23 +920,16 @@ struct jf_xdp_meter *jf_xdp_meter_open(const struct jf_meter_params *p,
 	m->map_fd[0] = bpf_map__fd(m->skel->maps.flows_a);
 	m->map_fd[1] = bpf_map__fd(m->skel->maps.flows_b);
 	m->stats_fd = bpf_map__fd(m->skel->maps.stats);
+	m->segs.fd = bpf_map__fd(m->skel->maps.flow_segs);
 	if (m->table_flows) {
-		/* The first table, small (or as --min-flows asks); it grows
-		 * with the flows. */
-		uint32_t start = m->max_slots < JF_TABLE_START_SLOTS || !m->maker
-					 ? m->max_slots : JF_TABLE_START_SLOTS;
-
-		if (p->min_flows && jf_table_slots_for(p->min_flows) > start)
-			start = jf_table_slots_for(p->min_flows) < m->max_slots
-					? jf_table_slots_for(p->min_flows) : m->max_slots;
-		m->min_slots = start;
+		uint32_t start = m->min_slots;
 
 		rc = table_make(m, 0, start);
 		if (rc) {
 			snprintf(err, errlen, "flow table of %u slots: %s", start, strerror(-rc));
 			goto fail;
 		}
-		m->table = jf_table_new(m->tab_mem[0], start);
+		m->table = jf_table_new(m->tab[0].mem, start);
 		if (!m->table) {
 			snprintf(err, errlen, "flow table shadow: out of memory");
 			goto fail;
@@ -1507,8 +1516,9 @@ void jf_xdp_meter_close(struct jf_xdp_meter *m)
 	jf_mirror_close(m->mirror);
 	ring_buffer__free(m->ring);
 	jf_table_free(m->table);
-	table_drop(m, 0);
-	table_drop(m, 1);
+	/* flow_segs goes with the program. */
+	jf_table_mem_unmap(&m->segs, &m->tab[0], NULL);
+	jf_table_mem_unmap(&m->segs, &m->tab[1], NULL);
 	jf_table_maker_stop(m->maker);
 	jflowd_bpf__destroy(m->skel);
 	jf_bpf_clock_fini(&m->clock);
@@ -1597,8 +1607,8 @@ static uint64_t fd_memlock(int fd)
 uint64_t jf_xdp_meter_kernel_bytes(const struct jf_xdp_meter *m)
 {
 	return fd_memlock(m->map_fd[0]) + fd_memlock(m->map_fd[1]) +
-	       (m->tab_fd[0] >= 0 ? fd_memlock(m->tab_fd[0]) : 0) +
-	       (m->tab_fd[1] >= 0 ? fd_memlock(m->tab_fd[1]) : 0) +
+	       (m->tab[0].mem ? fd_memlock(m->tab[0].fd0) * m->tab[0].nseg : 0) +
+	       (m->tab[1].mem ? fd_memlock(m->tab[1].fd0) * m->tab[1].nseg : 0) +
 	       fd_memlock(bpf_map__fd(m->skel->maps.spill));
 }
 

@@ -23,6 +23,7 @@
 #include <bpf/libbpf.h>
 #include "meter/bpf_clock.h"
 #include "meter/flow_table.h"
+#include "meter/table_segs.h"
 #include "jflowd/monitor.h"
 #include "jflowd.skel.h"
 #include "../lib/pktbuild.h"
@@ -126,34 +127,47 @@ static struct jf_slot_cold *cold_line(struct jf_slot *mem, uint32_t n, uint32_t 
 	return (struct jf_slot_cold *)(mem + n) + i;
 }
 
+/* The table's memory (its segments, mapped side by side). */
+static struct jf_table_segs segs;
+static struct jf_table_mem tmem = { .fd0 = -1 };
+
 /* Load the real program with a table of `slots` slots (and a stash of
- * `stash` entries, 0: the default), and map the table: the program's fd,
- * or -1 with *mem MAP_FAILED. The clock: calibrated when clk is given. */
+ * `stash` entries, 0: the default), and map the table as the agent does,
+ * in segments of a quarter of it at most (so a probe crosses segments):
+ * the program's fd, or -1 with *mem MAP_FAILED. The clock: calibrated
+ * when clk is given. */
 static int load_table(struct jflowd_bpf *skel, uint32_t slots, uint32_t stash,
 		      const struct jf_bpf_clock *clk, struct jf_slot **mem)
 {
-	size_t len = (size_t)slots * JF_SLOT_BYTES;
+	uint32_t shift = jf_table_seg_shift(slots);
+	int model, rc;
 
 	*mem = MAP_FAILED;
 	skel->rodata->table_on = 1;
+	skel->rodata->table_seg_shift = shift;
 	skel->data->table_slots[0] = slots;
 	if (clk) {
 		skel->rodata->jiffy_ns = clk->tick_ns;
 		skel->bss->clock_off_ns = clk->off_ns;
 	}
-	bpf_map__set_max_entries(skel->maps.flow_table, 2 * slots);
+	model = jf_table_segs_prepare(skel->maps.flow_segs, shift, slots);
+	CHECK(model >= 0, "segments: %s", strerror(-model));
 	/* The stash: the flow map of epoch 0. */
 	if (stash)
 		bpf_map__set_max_entries(skel->maps.flows_a, stash);
-	if (jflowd_bpf__load(skel)) {
-		CHECK(0, "load with %u slots: %s", slots, strerror(errno));
+	rc = model < 0 ? model : jflowd_bpf__load(skel);
+	if (model >= 0)
+		close(model);
+	if (rc) {
+		CHECK(0, "load with %u slots: %s", slots, strerror(-rc));
 		return -1;
 	}
-	*mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
-		    bpf_map__fd(skel->maps.flow_table), 0);
-	CHECK(*mem != MAP_FAILED, "mmap: %s", strerror(errno));
-	if (*mem == MAP_FAILED)
+	segs = (struct jf_table_segs){ .fd = bpf_map__fd(skel->maps.flow_segs), .shift = shift };
+	rc = jf_table_mem_make(&segs, 0, slots, &tmem);
+	CHECK(!rc, "map the table: %s", strerror(-rc));
+	if (rc)
 		return -1;
+	*mem = tmem.mem;
 	return bpf_program__fd(skel->progs.jflowd_xdp);
 }
 
@@ -167,7 +181,6 @@ static void run(uint32_t slots, uint32_t stash, uint32_t flows, uint32_t per_flo
 	struct ring_buffer *rb = NULL;
 	struct jf_table *t = NULL;
 	uint64_t in_stash, sent = (uint64_t)flows * per_flow;
-	size_t len = (size_t)slots * JF_SLOT_BYTES;
 	struct jf_slot *mem = MAP_FAILED;
 	uint32_t f, k;
 	int fd;
@@ -232,8 +245,7 @@ static void run(uint32_t slots, uint32_t stash, uint32_t flows, uint32_t per_flo
 out:
 	ring_buffer__free(rb);
 	jf_table_free(t);
-	if (mem != MAP_FAILED)
-		munmap(mem, len);
+	jf_table_mem_unmap(&segs, &tmem, NULL);
 	jflowd_bpf__destroy(skel);
 }
 
@@ -323,7 +335,6 @@ static void split_slots(void)
 	const enum kind kinds[] = { K_V6_SRC, K_V6_DST, K_MPLS };
 	struct jflowd_bpf *skel = jflowd_bpf__open();
 	const uint32_t slots = 48, per = 12;
-	size_t len = (size_t)slots * JF_SLOT_BYTES;
 	struct jf_slot *mem = MAP_FAILED;
 	struct jf_table *t = NULL;
 	struct keys ks = { 0 };
@@ -415,8 +426,7 @@ static void split_slots(void)
 	      "and 2 packets", ks.n, want);
 out:
 	jf_table_free(t);
-	if (mem != MAP_FAILED)
-		munmap(mem, len);
+	jf_table_mem_unmap(&segs, &tmem, NULL);
 	jflowd_bpf__destroy(skel);
 }
 
@@ -436,7 +446,6 @@ static void clock_times(void)
 	struct jflowd_bpf *skel = NULL;
 	struct jf_bpf_clock clk;
 	const uint32_t slots = 64;
-	size_t len = (size_t)slots * JF_SLOT_BYTES;
 	struct jf_slot *mem = MAP_FAILED;
 	uint64_t before, after, prev = 0, lag_max = 0, lag_min = UINT64_MAX, first = 0;
 	int64_t ahead_max = INT64_MIN;
@@ -511,8 +520,7 @@ static void clock_times(void)
 		CHECK(jf_bpf_clock_check(&clk) == 0, "a corrected offset needs no other correction");
 	}
 out:
-	if (mem != MAP_FAILED)
-		munmap(mem, len);
+	jf_table_mem_unmap(&segs, &tmem, NULL);
 	jflowd_bpf__destroy(skel);
 	jf_bpf_clock_fini(&clk);
 }

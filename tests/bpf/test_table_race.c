@@ -24,6 +24,7 @@
 #include <bpf/libbpf.h>
 #include "meter/epoch.h"
 #include "meter/flow_table.h"
+#include "meter/table_segs.h"
 #include "jflowd/monitor.h"
 #include "jflowd_race.skel.h"
 #include "../lib/pktbuild.h"
@@ -120,8 +121,9 @@ static int race(enum wait w, uint64_t *rounds, uint64_t *removed)
 	struct jflowd_race_bpf *skel = jflowd_race_bpf__open();
 	jf_table_quiesce_fn wait = w == WAIT_SEQ ? wait_seq : w == WAIT_RCU ? wait_rcu : NULL;
 	struct runner rs[RUNNERS] = { { .cpu = 0 }, { .cpu = 1 } };
-	size_t len = (size_t)SLOTS * JF_SLOT_BYTES;
-	struct jf_slot *mem = MAP_FAILED;
+	struct jf_table_mem tm = { .fd0 = -1 };
+	uint32_t shift = jf_table_seg_shift(SLOTS);
+	struct jf_table_segs sg = { .fd = -1, .shift = shift };
 	struct jf_table *t = NULL;
 	struct jf_table_stats ts;
 	pthread_t th[RUNNERS];
@@ -133,17 +135,22 @@ static int race(enum wait w, uint64_t *rounds, uint64_t *removed)
 	skel->rodata->table_on = 1;
 	skel->rodata->quiesce_seq = w == WAIT_SEQ;
 	skel->data->table_slots[0] = SLOTS;
-	bpf_map__set_max_entries(skel->maps.flow_table, 2 * SLOTS);	/* hot, then cold lines */
-	if (jflowd_race_bpf__load(skel)) {
-		printf("FAIL: load: %s\n", strerror(errno));
+	/* In segments as the agent makes them: a quarter of the table at most. */
+	skel->rodata->table_seg_shift = shift;
+	i = jf_table_segs_prepare(skel->maps.flow_segs, shift, SLOTS);
+	if (i < 0 || jflowd_race_bpf__load(skel)) {
+		printf("FAIL: load: %s\n", strerror(i < 0 ? -i : errno));
+		if (i >= 0)
+			close(i);
 		goto out;
 	}
+	close(i);
 	prog_fd = bpf_program__fd(skel->progs.jflowd_xdp);
-	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
-		   bpf_map__fd(skel->maps.flow_table), 0);
-	t = mem == MAP_FAILED ? NULL : jf_table_new(mem, SLOTS);
+	sg.fd = bpf_map__fd(skel->maps.flow_segs);
+	i = jf_table_mem_make(&sg, 0, SLOTS, &tm);
+	t = i ? NULL : jf_table_new(tm.mem, SLOTS);
 	if (!t) {
-		printf("FAIL: map the table: %s\n", strerror(errno));
+		printf("FAIL: map the table: %s\n", strerror(i ? -i : errno));
 		goto out;
 	}
 	memset(got, 0, sizeof(got));
@@ -180,8 +187,7 @@ static int race(enum wait w, uint64_t *rounds, uint64_t *removed)
 		bad++;
 out:
 	jf_table_free(t);
-	if (mem != MAP_FAILED)
-		munmap(mem, len);
+	jf_table_mem_unmap(&sg, &tm, NULL);
 	jflowd_race_bpf__destroy(skel);
 	return bad;
 }
