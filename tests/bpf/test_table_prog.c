@@ -525,6 +525,93 @@ out:
 	jf_bpf_clock_fini(&clk);
 }
 
+/* The id of the map in entry key of flow_segs (0: none). */
+static uint32_t seg_id(int flow_segs, uint32_t key)
+{
+	uint32_t id = 0;
+
+	return bpf_map_lookup_elem(flow_segs, &key, &id) ? 0 : id;
+}
+
+static uint32_t fd_id(int fd)
+{
+	struct bpf_map_info info = { 0 };
+	uint32_t len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+/* The segments' sizes, and tables handed over as the agent grows and
+ * shrinks them: a dropped table's entries in flow_segs name the table in
+ * use (so its maps go), and a table mapped into a column takes all of it
+ * (no entry keeps an older table's map). */
+static void segments(void)
+{
+	struct jflowd_bpf *skel = jflowd_bpf__open();
+	struct jf_table_segs sg = { .fd = -1, .shift = 9 };
+	struct jf_table_mem a = { .fd0 = -1 }, b = { .fd0 = -1 }, c = { .fd0 = -1 };
+	uint32_t i, bad = 0;
+	int model, rc;
+
+	CHECK(jf_table_seg_shift(65536) == 17 && jf_table_seg_shift(1536) == 9 &&
+	      jf_table_seg_shift(1) == 6 && jf_table_seg_shift(40000) == 14 &&
+	      jf_table_seg_shift(2282898) == 17, "segment sizes: %u %u %u %u %u",
+	      jf_table_seg_shift(65536), jf_table_seg_shift(1536), jf_table_seg_shift(1),
+	      jf_table_seg_shift(40000), jf_table_seg_shift(2282898));
+	CHECK(jf_table_segs_for(1536, 9) == 6 && jf_table_segs_for(1000, 9) == 4 &&
+	      jf_table_segs_for(65536, 17) == 1 && jf_table_segs_for(2282898, 17) == 35,
+	      "segments a table takes");
+	CHECK(skel, "open: %s", strerror(errno));
+	if (!skel)
+		return;
+	skel->rodata->table_on = 1;
+	skel->rodata->table_seg_shift = sg.shift;
+	model = jf_table_segs_prepare(skel->maps.flow_segs, sg.shift, 4096);
+	rc = model < 0 ? model : jflowd_bpf__load(skel);
+	if (model >= 0)
+		close(model);
+	CHECK(!rc, "load: %s", strerror(-rc));
+	if (rc)
+		goto out;
+	sg.fd = bpf_map__fd(skel->maps.flow_segs);
+	CHECK(bpf_map__max_entries(skel->maps.flow_segs) == 32, "flow_segs: %u entries",
+	      bpf_map__max_entries(skel->maps.flow_segs));
+	rc = jf_table_mem_make(&sg, 0, 1536, &a);
+	CHECK(!rc && a.nseg == 6 && a.len == 6 * 512 * 64 && sg.used[0] == 6, "table a: %s",
+	      strerror(-rc));
+	/* The agent's view is one array over all segments. */
+	if (!rc) {
+		a.mem[1535].packets = 7;	/* segment 2 */
+		((struct jf_slot_cold *)(a.mem + 1536))[1535].first_ns = 9;	/* segment 5 */
+		CHECK(a.mem[1535].packets == 7, "written through the mapping");
+	}
+	rc = jf_table_mem_make(&sg, 1, 3072, &b);
+	CHECK(!rc && b.nseg == 12 && sg.used[1] == 12, "table b: %s", strerror(-rc));
+	if (rc)
+		goto out;
+	/* a: even entries 0-10; b: odd entries 1-23. */
+	CHECK(seg_id(sg.fd, 0) == fd_id(a.fd0) && seg_id(sg.fd, 1) == fd_id(b.fd0) &&
+	      seg_id(sg.fd, 10) != 0 && seg_id(sg.fd, 12) == 0 && seg_id(sg.fd, 23) != 0 &&
+	      seg_id(sg.fd, 25) == 0, "both tables in flow_segs, interleaved");
+	jf_table_mem_unmap(&sg, &a, &b);
+	for (i = 0; i < 6; i++)
+		bad += seg_id(sg.fd, i << 1) != fd_id(b.fd0);
+	CHECK(!bad && !a.mem, "table a dropped: %u of its 6 entries still name another map", bad);
+	/* A smaller table in column 0: all 6 entries become its own. */
+	rc = jf_table_mem_make(&sg, 0, 1000, &c);
+	CHECK(!rc && c.nseg == 4 && sg.used[0] == 6, "table c: %s", strerror(-rc));
+	bad = 0;
+	for (i = 0; i < 6 && !rc; i++)
+		bad += seg_id(sg.fd, i << 1) == fd_id(b.fd0) || !seg_id(sg.fd, i << 1);
+	CHECK(!rc && !bad && seg_id(sg.fd, 5 << 1) == fd_id(c.fd0),
+	      "table c took column 0: %u entries are not its own", bad);
+out:
+	jf_table_mem_unmap(&sg, &c, NULL);
+	jf_table_mem_unmap(&sg, &b, NULL);
+	jf_table_mem_unmap(&sg, &a, NULL);
+	jflowd_bpf__destroy(skel);
+}
+
 int main(void)
 {
 	if (geteuid() != 0) {
@@ -535,6 +622,7 @@ int main(void)
 	run(64, 16, 40, 3, false);	/* room for all */
 	run(16, 8, 40, 2, true);	/* full table, full stash, spill ring */
 	split_slots();
+	segments();
 	clock_times();
 	CHECK(jf_bpf_clock_hz(4000000) == 250 && jf_bpf_clock_hz(3333333) == 300 &&
 	      jf_bpf_clock_hz(1010000) == 1000 && jf_bpf_clock_hz(7000000) == 0,
