@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The table maker: a helper process that keeps CAP_BPF for one job, making
- * the segments of the flow table's next, larger table (table_segs.h) and
- * handing their descriptors to the agent, which gives CAP_BPF up after start-up (least privilege) while
- * its table grows later (docs/scale.md, "Growing"). */
+ * the segments of the flow table's next table (table_segs.h) and handing
+ * their descriptors to the agent, which gives CAP_BPF up after start-up
+ * (least privilege) while its table grows later (docs/scale.md,
+ * "Growing"). */
 #include <errno.h>
 #include <stdbool.h>
 #include <signal.h>
@@ -159,7 +160,8 @@ static int ask_more(struct jf_table_maker *tm)
 }
 
 /* The question is over: the descriptors taken so far closed unless given
- * away. Answers still in flight are read and closed by the next take. */
+ * away. A failed take drains the answers still in flight first; a
+ * stopped helper leaves none worth reading. */
 static void ask_end(struct jf_table_maker *tm, bool close_fds)
 {
 	uint32_t i;
