@@ -164,11 +164,8 @@ static int ask_more(struct jf_table_maker *tm)
  * stopped helper leaves none worth reading. */
 static void ask_end(struct jf_table_maker *tm, bool close_fds)
 {
-	uint32_t i;
-
 	if (close_fds)
-		for (i = 0; i < tm->got; i++)
-			close(tm->fds[i]);
+		jf_table_segs_close(tm->fds, tm->got);
 	free(tm->fds);
 	tm->fds = NULL;
 	tm->want = 0;

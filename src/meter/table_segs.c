@@ -63,13 +63,34 @@ int jf_table_seg_create(uint32_t shift)
 	return fd < 0 ? -errno : fd;
 }
 
-static void close_all(int *fds, uint32_t n)
+void jf_table_segs_close(int *fds, uint32_t n)
 {
 	uint32_t i;
 
 	for (i = 0; i < n; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
+}
+
+int jf_table_segs_create(uint32_t shift, uint32_t n, int **fds)
+{
+	int *f = calloc(n, sizeof(*f)), rc = 0;
+	uint32_t i;
+
+	if (!f)
+		return -ENOMEM;
+	for (i = 0; i < n && !rc; i++) {
+		f[i] = jf_table_seg_create(shift);
+		if (f[i] < 0)
+			rc = f[i];
+	}
+	if (rc) {
+		jf_table_segs_close(f, i);
+		free(f);
+		return rc;
+	}
+	*fds = f;
+	return 0;
 }
 
 /* Entries 0 .. count of column tab: fds[i] for i < nfds, fds[0] beyond.
@@ -116,7 +137,7 @@ int jf_table_mem_map(struct jf_table_segs *sg, uint32_t tab, uint32_t nslots, in
 		    -1, 0);
 	if (base == MAP_FAILED) {
 		rc = -errno;
-		close_all(fds, n);
+		jf_table_segs_close(fds, n);
 		return rc;
 	}
 	for (i = 0; i < n && !rc; i++)
@@ -128,13 +149,13 @@ int jf_table_mem_map(struct jf_table_segs *sg, uint32_t tab, uint32_t nslots, in
 	if (!rc)
 		rc = column_set(sg, tab, n > sg->used[tab] ? n : sg->used[tab], fds, n);
 	if (rc) {
-		close_all(fds, n);
+		jf_table_segs_close(fds, n);
 		munmap(base, n * seg_len);
 		return rc;
 	}
 	if (n > sg->used[tab])
 		sg->used[tab] = n;
-	close_all(fds + 1, n - 1);
+	jf_table_segs_close(fds + 1, n - 1);
 	tm->fd0 = fds[0];
 	tm->mem = (struct jf_slot *)base;
 	tm->len = n * seg_len;
@@ -146,22 +167,11 @@ int jf_table_mem_map(struct jf_table_segs *sg, uint32_t tab, uint32_t nslots, in
 int jf_table_mem_make(struct jf_table_segs *sg, uint32_t tab, uint32_t nslots,
 		      struct jf_table_mem *tm)
 {
-	uint32_t n = jf_table_segs_for(nslots, sg->shift), i;
-	int *fds = calloc(n, sizeof(*fds)), rc = 0;
+	int *fds, rc = jf_table_segs_create(sg->shift, jf_table_segs_for(nslots, sg->shift), &fds);
 
-	if (!fds)
-		return -ENOMEM;
-	for (i = 0; i < n; i++)
-		fds[i] = -1;
-	for (i = 0; i < n && !rc; i++) {
-		fds[i] = jf_table_seg_create(sg->shift);
-		if (fds[i] < 0)
-			rc = fds[i];
-	}
 	if (rc)
-		close_all(fds, n);
-	else
-		rc = jf_table_mem_map(sg, tab, nslots, fds, tm);
+		return rc;
+	rc = jf_table_mem_map(sg, tab, nslots, fds, tm);
 	free(fds);
 	return rc;
 }

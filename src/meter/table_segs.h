@@ -54,6 +54,13 @@ int jf_table_segs_prepare(struct bpf_map *flow_segs, uint32_t shift, uint32_t ma
  * Needs CAP_BPF. */
 int jf_table_seg_create(uint32_t shift);
 
+/* n segments: 0 with *fds a malloc'ed array of n descriptors (the
+ * caller's), or -errno with none made. CAP_BPF. */
+int jf_table_segs_create(uint32_t shift, uint32_t n, int **fds);
+
+/* Close fds[0 .. n) (negative entries skipped). */
+void jf_table_segs_close(int *fds, uint32_t n);
+
 /* Map the segments fds[0 .. jf_table_segs_for(nslots)) side by side and
  * enter them into flow_segs as table tab, in one batch (one grace period:
  * the kernel waits for running programs after each update of a map of

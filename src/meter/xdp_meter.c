@@ -8,7 +8,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/mman.h>
 #include <linux/if_link.h>
 #include <linux/capability.h>
 #include <bpf/bpf.h>
@@ -531,15 +530,11 @@ static int table_map(struct jf_xdp_meter *m, uint32_t e, uint32_t n, int *fds)
 /* The first table, at start-up (with CAP_BPF still, or from the maker). */
 static int table_make(struct jf_xdp_meter *m, uint32_t e, uint32_t n)
 {
+	uint32_t nseg = jf_table_segs_for(n, m->segs.shift);
 	int *fds, rc;
 
-	if (!m->maker) {
-		rc = jf_table_mem_make(&m->segs, e, n, &m->tab[e]);
-		if (!rc)
-			m->skel->data->table_slots[e] = n;
-		return rc;
-	}
-	rc = jf_table_maker_make(m->maker, m->segs.shift, jf_table_segs_for(n, m->segs.shift), &fds);
+	rc = m->maker ? jf_table_maker_make(m->maker, m->segs.shift, nseg, &fds)
+		      : jf_table_segs_create(m->segs.shift, nseg, &fds);
 	return rc ? rc : table_map(m, e, n, fds);
 }
 
@@ -665,7 +660,7 @@ static void grow_later(struct jf_xdp_meter *m, uint32_t n, uint32_t want, int rc
  * stops); a table not made or not mapped is tried again in 10 s. */
 static int table_take(struct jf_xdp_meter *m)
 {
-	uint32_t n = jf_table_nslots(m->table), want = m->ask_slots, i;
+	uint32_t n = jf_table_nslots(m->table), want = m->ask_slots;
 	int *fds = NULL, rc = jf_table_maker_take(m->maker, false, &fds);
 
 	if (rc == -EAGAIN)
@@ -674,8 +669,7 @@ static int table_take(struct jf_xdp_meter *m)
 	if (!rc && want < n && m->listed_ms >= m->ask_ms) {
 		/* A listing began while the smaller table was made: the
 		 * shrink waits (a growth does not: flows need the room). */
-		for (i = 0; i < jf_table_segs_for(want, m->segs.shift); i++)
-			close(fds[i]);
+		jf_table_segs_close(fds, jf_table_segs_for(want, m->segs.shift));
 		free(fds);
 		return 0;
 	}
