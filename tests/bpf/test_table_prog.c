@@ -439,8 +439,12 @@ static uint64_t mono_ns(void)
 }
 
 /* Slot times against clock_gettime(CLOCK_MONOTONIC) around each packet:
- * never ahead (but for the 50 us a jiffy edge is known to), at most a tick
- * (plus a late tick interrupt's share) behind, and monotonic. */
+ * never ahead (but for the 50 us a jiffy edge is known to), monotonic, and
+ * at most a tick (plus a quarter for the interrupt's own latency) behind.
+ * A VM's tick interrupt is now and then late by milliseconds (the host ran
+ * another vCPU), and jiffies are stale until it comes: a few of the 150
+ * packets may lag more. A wrong offset would put most of them out. */
+#define CLOCK_LATE_MAX 5
 static void clock_times(void)
 {
 	struct jflowd_bpf *skel = NULL;
@@ -450,7 +454,7 @@ static void clock_times(void)
 	uint64_t before, after, prev = 0, lag_max = 0, lag_min = UINT64_MAX, first = 0;
 	int64_t ahead_max = INT64_MIN;
 	struct jf_counters c;
-	int fd, i, rc, bad = 0;
+	int fd, i, rc, bad = 0, late = 0;
 
 	rc = jf_bpf_clock_init(&clk);
 	CHECK(!rc, "clock: %s", strerror(-rc));
@@ -487,9 +491,9 @@ static void clock_times(void)
 			lag_max = before - c.last_ns;
 		if ((int64_t)(before - c.last_ns) > 0 && before - c.last_ns < lag_min)
 			lag_min = before - c.last_ns;
-		bad += (int64_t)(c.last_ns - after) > 50000 ||
-		       (int64_t)(before - c.last_ns) > (int64_t)(clk.tick_ns + clk.tick_ns / 4) ||
-		       c.last_ns < prev || c.first_ns != first;
+		bad += (int64_t)(c.last_ns - after) > 50000 || c.last_ns < prev ||
+		       c.first_ns != first;
+		late += (int64_t)(before - c.last_ns) > (int64_t)(clk.tick_ns + clk.tick_ns / 4);
 		prev = c.last_ns;
 		usleep(1000 + (unsigned)(i % 7) * 400);
 		if (i % 50 == 49) {
@@ -498,9 +502,12 @@ static void clock_times(void)
 		}
 	}
 	printf("clock: 150 packets, slot time behind CLOCK_MONOTONIC by %llu-%llu ns, ahead of "
-	       "it by at most %lld ns; %d out of bounds\n", (unsigned long long)lag_min,
-	       (unsigned long long)lag_max, (long long)ahead_max, bad);
-	CHECK(!bad, "%d slot times ahead, more than a tick behind, or not monotonic", bad);
+	       "it by at most %lld ns; %d ahead or not monotonic, %d behind by more than "
+	       "1.25 ticks\n", (unsigned long long)lag_min, (unsigned long long)lag_max,
+	       (long long)ahead_max, bad, late);
+	CHECK(!bad, "%d slot times ahead or not monotonic", bad);
+	CHECK(late <= CLOCK_LATE_MAX, "%d slot times more than 1.25 ticks behind (at most %d: "
+	      "late tick interrupts)", late, CLOCK_LATE_MAX);
 
 	/* A drain's check puts a wrong offset right: ten ticks behind, then
 	 * ten ahead. */
