@@ -441,9 +441,10 @@ static uint64_t mono_ns(void)
 /* Slot times against clock_gettime(CLOCK_MONOTONIC) around each packet:
  * never ahead (but for the 50 us a jiffy edge is known to), monotonic, and
  * at most a tick (plus a quarter for the interrupt's own latency) behind.
- * A VM's tick interrupt is now and then late by milliseconds (the host ran
- * another vCPU), and jiffies are stale until it comes: a few of the 150
- * packets may lag more. A wrong offset would put most of them out. */
+ * A VM's tick interrupt is now and then late by milliseconds (seen once
+ * in CI: 7 ms behind at HZ 250), and jiffies are stale until it comes: a
+ * few of the 150 packets may lag more. A wrong offset would put most of
+ * them out. */
 #define CLOCK_LATE_MAX 5
 static void clock_times(void)
 {
